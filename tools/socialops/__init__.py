@@ -1,0 +1,3 @@
+"""socialops: social media maintenance as code."""
+
+__version__ = "0.1.0"
