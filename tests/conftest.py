@@ -1,0 +1,3 @@
+import pytest  # noqa: F401
+
+pytest_plugins = ["tests.servers.fixtures"]

@@ -1,0 +1,160 @@
+"""The `socialops` command line. Thin: parse options, call the library, print, map errors to exit codes.
+
+Exit codes: 0 fine, 1 problems found or a run failed (any SocialOpsError), 2 usage or configuration error.
+With `--format json` only JSON goes to stdout; messages and progress go to stderr.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import ConfigError, SocialOpsError, UsageError
+
+
+def _fail(exc: SocialOpsError) -> None:
+    click.echo(f"socialops: {exc}", err=True)
+    sys.exit(2 if isinstance(exc, UsageError | ConfigError) else 1)
+
+
+def handle_errors(func):
+    """Turn the library's errors into a clean message and exit code; anything else is a bug."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except SocialOpsError as exc:
+            _fail(exc)
+
+    return wrapper
+
+
+def repo_root(ctx: click.Context) -> Path:
+    from .repo import find_root
+
+    given = ctx.obj.get("repo")
+    return _explicit_root(Path(given)) if given else find_root()
+
+
+def _explicit_root(path: Path) -> Path:
+    if not path.is_dir():
+        raise UsageError(f"--repo {path}: no such folder")
+    return path.resolve()
+
+
+def parse_now(value: str | None, tz) -> dt.datetime:
+    """--now: an ISO time (naive means the plan's timezone); default the real clock."""
+    if not value:
+        return dt.datetime.now(dt.UTC)
+    from .content import parse_when
+
+    try:
+        moment = parse_when(value, tz)
+    except ValueError as exc:
+        raise UsageError(f"--now: {exc}") from None
+    return moment
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--repo", type=click.Path(file_okay=False), help="The repository (default: found upwards from here).")
+@click.version_option(package_name="socialops")
+@click.pass_context
+def main(ctx: click.Context, repo: str | None) -> None:
+    """Social media maintenance as code: posts, profiles and the plan live in this repository."""
+    ctx.ensure_object(dict)
+    ctx.obj["repo"] = repo
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--changed-since", "changed_since", metavar="REF", help="Check only files changed since this git ref.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@click.option("--no-cache", is_flag=True, help="Check everything again, ignoring .socialops/cache.")
+@click.pass_context
+@handle_errors
+def validate(ctx, paths, changed_since, fmt, strict, no_cache):
+    """Check posts, profiles and schedule.yaml; every problem with file, line and what to do."""
+    from . import problems as fmt_problems
+    from .repo import changed_since as changed
+    from .validate import validate_repository
+
+    root = repo_root(ctx)
+    selected: list[str] | None = None
+    if paths:
+        selected = [_relative(root, p) for p in paths]
+        selected = _expand_folders(root, selected)
+    if changed_since:
+        names = changed(root, changed_since)
+        if any(n == "schedule.yaml" or n.startswith("profiles/") for n in names):
+            names = None  # the rules every post is checked against changed: check every post
+        if names is not None:
+            selected = [n for n in names if n in set(selected)] if selected is not None else names
+    report = validate_repository(root, selected, use_cache=not no_cache)
+    if fmt == "json":
+        click.echo(fmt_problems.format_json(report.checked, report.problems))
+    elif fmt == "github":
+        if report.problems:
+            click.echo(fmt_problems.format_github(report.problems))
+        click.echo(_summary(report), err=True)
+    else:
+        if report.problems:
+            click.echo(fmt_problems.format_text(report.problems))
+        click.echo(_summary(report), err=True)
+    failed = report.errors or (strict and report.warnings)
+    sys.exit(1 if failed else 0)
+
+
+def _summary(report) -> str:
+    if not report.problems:
+        return f"checked {report.checked} files: all good"
+    return f"checked {report.checked} files: {report.errors} errors, {report.warnings} warnings"
+
+
+def _relative(root: Path, given: str) -> str:
+    path = Path(given)
+    absolute = (path if path.is_absolute() else Path.cwd() / path).resolve()
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"{given} is not inside the repository {root}") from None
+
+
+def _expand_folders(root: Path, paths: list[str]) -> list[str]:
+    from .content import find_posts
+
+    posts = find_posts(root)
+    out: list[str] = []
+    for rel in paths:
+        if (root / rel).is_dir():
+            prefix = "" if rel in ("", ".") else rel.rstrip("/") + "/"
+            out += [p for p in posts if p.startswith(prefix)]
+        else:
+            out.append(rel)
+    return out
+
+
+@main.command()
+@click.argument("title")
+@click.option("--profile", "profiles", multiple=True, required=True, metavar="ID", help="Profile id (repeatable).")
+@click.option("--type", "post_type", type=click.Choice(
+    ["text", "image", "carousel", "video", "story", "reel", "live", "link"]), help="Post type (default: inferred).")
+@click.option("--at", "when", metavar="WHEN", help="Publish time, 'YYYY-MM-DD HH:MM' in the plan's timezone.")
+@click.option("--now", "now_text", hidden=True, help="Pretend the time is this (tests).")
+@click.pass_context
+@handle_errors
+def new(ctx, title, profiles, post_type, when, now_text):
+    """Write a new post file with a fresh, unique id."""
+    from .newpost import create_post
+    from .plan import load_schedule
+
+    root = repo_root(ctx)
+    schedule = load_schedule(root)
+    now = parse_now(now_text, schedule.tz)
+    rel = create_post(root, title, list(profiles), post_type=post_type, when=when, now=now, tz=schedule.tz)
+    click.echo(rel)

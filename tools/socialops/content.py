@@ -1,0 +1,327 @@
+"""Posts: Markdown files with YAML frontmatter under content/, loaded fast and safely.
+
+Loading never trusts the file: size, encoding, binary content and the YAML itself are checked, and a
+file that cannot be read raises ContentError with its path and line. A file that reads fine is a Post
+whose fields are normalised best-effort; `validate` reports what is wrong with them, with lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from frontmatter.default_handlers import YAMLHandler
+
+from . import yamlfile
+from .errors import ContentError
+
+MAX_POST_BYTES = 1_000_000
+POST_TYPES = ("text", "image", "carousel", "video", "story", "reel", "live", "link")
+STATUSES = ("draft", "ready")
+POST_KEYS = (
+    "id", "title", "profiles", "publish_at", "type", "media", "link", "first_comment",
+    "pillar", "tags", "status", "overrides", "live", "created",
+)
+MEDIA_KEYS = ("path", "alt", "captions")
+OVERRIDE_KEYS = ("body", "link", "first_comment", "tags", "media")
+LIVE_KEYS = ("starts_at", "duration_minutes", "url")
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"}
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm"}
+CAPTION_SUFFIXES = {".vtt", ".srt"}
+
+_HANDLER = YAMLHandler()
+
+
+@dataclass
+class Media:
+    path: str  # as written in the post
+    alt: str | None = None
+    captions: str | None = None
+    index: int = 0
+
+    @property
+    def kind(self) -> str:
+        suffix = Path(self.path).suffix.lower()
+        if suffix in IMAGE_SUFFIXES:
+            return "image"
+        if suffix in VIDEO_SUFFIXES:
+            return "video"
+        return "other"
+
+
+@dataclass
+class Post:
+    path: str  # relative to the repository root, with forward slashes
+    raw: dict[str, Any]
+    body: str
+    lines: dict[tuple, int] = field(default_factory=dict, repr=False)
+    body_line: int = 1
+
+    def line(self, *key: Any) -> int:
+        """The line of a frontmatter key (or of its nearest known parent), 1 when unknown."""
+        for end in range(len(key), 0, -1):
+            found = self.lines.get(tuple(key[:end]))
+            if found is not None:
+                return found
+        return 1
+
+    # Normalised views. They never raise: wrong shapes become empty values, and validate reports them.
+    @property
+    def id(self) -> str | None:
+        value = self.raw.get("id")
+        return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+    @property
+    def title(self) -> str:
+        value = self.raw.get("title")
+        return str(value) if value is not None else (self.id or Path(self.path).stem)
+
+    @property
+    def profiles(self) -> list[str]:
+        value = self.raw.get("profiles")
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list):
+            return [str(v) for v in value if isinstance(v, str)]
+        return []
+
+    @property
+    def status(self) -> str:
+        value = self.raw.get("status", "ready")
+        return value if isinstance(value, str) else "ready"
+
+    @property
+    def pillar(self) -> str | None:
+        value = self.raw.get("pillar")
+        return value if isinstance(value, str) else None
+
+    @property
+    def tags(self) -> list[str]:
+        value = self.raw.get("tags")
+        return [str(v) for v in value if isinstance(v, str | int)] if isinstance(value, list) else []
+
+    @property
+    def link(self) -> str | None:
+        value = self.raw.get("link")
+        return value if isinstance(value, str) else None
+
+    @property
+    def first_comment(self) -> str | None:
+        value = self.raw.get("first_comment")
+        return str(value) if isinstance(value, str | int) else None
+
+    @property
+    def media(self) -> list[Media]:
+        return media_list(self.raw.get("media"))
+
+    @property
+    def live(self) -> dict[str, Any]:
+        value = self.raw.get("live")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def type(self) -> str:
+        value = self.raw.get("type")
+        if isinstance(value, str) and value in POST_TYPES:
+            return value
+        return infer_type(self.media, self.link)
+
+    @property
+    def overrides(self) -> dict[str, dict[str, Any]]:
+        value = self.raw.get("overrides")
+        if not isinstance(value, dict):
+            return {}
+        return {str(k): v for k, v in value.items() if isinstance(v, dict)}
+
+    def override_for(self, profile_id: str, network: str) -> dict[str, Any]:
+        """The override values for a profile: the network's, then the profile id's on top."""
+        merged: dict[str, Any] = {}
+        overrides = self.overrides
+        merged.update(overrides.get(network, {}))
+        merged.update(overrides.get(profile_id, {}))
+        return merged
+
+    def publish_at(self, tz: ZoneInfo) -> dt.datetime | None:
+        """The aware publish time, or None when it is left out or unreadable (validate reports it)."""
+        try:
+            return parse_when(self.raw.get("publish_at"), tz)
+        except ValueError:
+            return None
+
+
+def media_list(value: Any) -> list[Media]:
+    items = []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return []
+    for i, item in enumerate(value):
+        if isinstance(item, str):
+            items.append(Media(path=item, index=i))
+        elif isinstance(item, dict) and isinstance(item.get("path"), str):
+            alt = item.get("alt")
+            captions = item.get("captions")
+            items.append(
+                Media(
+                    path=item["path"],
+                    alt=str(alt) if isinstance(alt, str | int) else None,
+                    captions=captions if isinstance(captions, str) else None,
+                    index=i,
+                )
+            )
+    return items
+
+
+def infer_type(media: list[Media], link: str | None) -> str:
+    if not media:
+        return "link" if link else "text"
+    if len(media) > 1:
+        return "carousel"
+    return "video" if media[0].kind == "video" else "image"
+
+
+def parse_when(value: Any, tz: ZoneInfo) -> dt.datetime | None:
+    """A time from frontmatter as an aware datetime. Naive times are in `tz`.
+
+    Raises ValueError for text that is not a time, and for local times that do not exist (the DST
+    gap in spring) or happen twice (the repeated hour in autumn): both must be fixed by a person.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        raise ValueError("a date without a time of day; write it as 'YYYY-MM-DD HH:MM'")
+    elif isinstance(value, str):
+        text = value.strip().replace("T", " ", 1)
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a time; write it as 'YYYY-MM-DD HH:MM'") from None
+        if len(text) <= 10:
+            raise ValueError(f"'{value}' has no time of day; write it as 'YYYY-MM-DD HH:MM'")
+    else:
+        raise ValueError(f"'{value}' is not a time; write it as 'YYYY-MM-DD HH:MM'")
+    if moment.tzinfo is not None:
+        return moment
+    return localize(moment, tz)
+
+
+def localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """Attach `tz` to a wall-clock time, refusing times that do not exist or are ambiguous."""
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        # fold=0 and fold=1 disagree: the wall time is in the spring gap or the autumn overlap.
+        roundtrip = first.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
+        if roundtrip != naive:
+            raise ValueError(
+                f"{naive:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks jump forward that night); "
+                "pick another time"
+            )
+        raise ValueError(
+            f"{naive:%Y-%m-%d %H:%M} happens twice in {tz.key} (the clocks turn back that night); "
+            "pick another time or add the offset, e.g. '+03:00'"
+        )
+    return first
+
+
+def read_text(path: Path, rel: str, max_bytes: int = MAX_POST_BYTES) -> str:
+    """Read a hand-edited text file: bounded size, UTF-8, no binary content, BOM and CRLF tolerated."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ContentError(
+                f"the file is {size:,} bytes, more than the {max_bytes:,} allowed; keep media in separate files",
+                path=rel,
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"the file cannot be read ({exc.strerror})", path=rel) from None
+    if b"\x00" in data:
+        raise ContentError("this is a binary file, not a text file; posts are Markdown text", path=rel)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ContentError(
+            "the file is not valid UTF-8 text; save it as UTF-8 (GitHub's editor does this)", path=rel, line=line
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def parse_post(text: str, rel: str) -> Post:
+    """Split and parse a post's text. Raises ContentError for what cannot be read at all."""
+    if not text.lstrip("\n").startswith("---"):
+        raise ContentError(
+            "the file has no frontmatter; start it with a line '---', the post's settings, and another '---'",
+            path=rel,
+            line=1,
+        )
+    boundary = _HANDLER.FM_BOUNDARY
+    opening = boundary.search(text)
+    closing = boundary.search(text, opening.end()) if opening else None
+    if opening is None or closing is None:
+        raise ContentError(
+            "the frontmatter is not closed; add a line '---' after the post's settings", path=rel, line=1
+        )
+    fm_text = text[opening.end():closing.start()]
+    line_offset = text.count("\n", 0, opening.end())
+    try:
+        doc = yamlfile.load(fm_text, line_offset=line_offset)
+    except yamlfile.YamlProblem as exc:
+        raise ContentError(exc.message, path=rel, line=exc.line) from None
+    data = doc.data
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        raise ContentError(
+            f"the frontmatter is {kind}; it must be keys and values like 'title: ...'", path=rel, line=line_offset + 1
+        )
+    bad_keys = [k for k in data if not isinstance(k, str)]
+    if bad_keys:
+        raise ContentError(f"the key {bad_keys[0]!r} is not a name; keys are words like 'title'", path=rel,
+                           line=line_offset + 1)
+    body = text[closing.end():].lstrip("\n")
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    return Post(path=rel, raw=data, body=body.rstrip() + "\n" if body.strip() else "", lines=doc.lines,
+                body_line=body_line)
+
+
+def load_post(root: Path, rel: str) -> Post:
+    path = root / rel
+    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        raise ContentError("the file is a link to outside the repository; copy the post into content/", path=rel)
+    return parse_post(read_text(path, rel), rel)
+
+
+def find_posts(root: Path) -> list[str]:
+    """Every post file under content/, as sorted repository-relative paths (symlinked folders not followed)."""
+    content = root / "content"
+    found: list[str] = []
+    if not content.is_dir():
+        return found
+    stack = [content]
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif entry.name.endswith(".md") and entry.name.lower() != "readme.md":
+                    found.append(Path(entry.path).relative_to(root).as_posix())
+    found.sort()
+    return found

@@ -1,0 +1,96 @@
+"""A problem found in the repository's files, and how it is printed for people, machines and GitHub."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+# Every code validate can give, with what it means. The README's table is made from this.
+CODES: dict[str, str] = {
+    "unreadable": "the file cannot be read: binary, not UTF-8, too large, or broken YAML",
+    "unknown-key": "a key the file does not use (often a typo; the message suggests the right one)",
+    "wrong-type": "a value of the wrong kind, e.g. text where a list is needed",
+    "missing-id": "a post without an `id`",
+    "duplicate-id": "two posts with the same `id`",
+    "no-profiles": "a post that names no profile to publish to",
+    "unknown-profile": "a post or the plan names a profile that has no file in profiles/",
+    "unknown-pillar": "a post's `pillar` is not one of the plan's pillars",
+    "bad-status": "`status` is not draft or ready",
+    "bad-type": "`type` is not one of text, image, carousel, video, story, reel, live, link",
+    "bad-time": "a time that cannot be read",
+    "time-in-dst-gap": "a local time that does not exist (the clocks jump forward)",
+    "time-ambiguous": "a local time that happens twice (the clocks turn back)",
+    "type-unsupported": "a network that cannot publish this type of post",
+    "type-media-mismatch": "the media do not fit the type (e.g. a carousel with one image)",
+    "needs-media": "a network that needs an image or video (Instagram)",
+    "text-too-long": "the text is longer than the network allows, counted the network's way",
+    "too-many-hashtags": "more hashtags than the network allows",
+    "media-missing": "a media file that does not exist",
+    "media-outside-repo": "a media path that leads outside the repository",
+    "media-type": "a media file type the network does not take",
+    "too-many-media": "more media items than the network allows in one post",
+    "image-unreadable": "an image file that is not a readable image",
+    "image-size": "an image too small, too large or too heavy for the network",
+    "image-aspect": "an image whose shape (width:height) the network does not take",
+    "alt-missing": "an image without alt text (people using screen readers cannot see it)",
+    "alt-too-long": "alt text longer than the network allows",
+    "captions-missing": "a video without a subtitle file",
+    "captions-invalid": "a subtitle file that is not valid SRT or WebVTT",
+    "link-invalid": "a link that is not an http(s) address",
+    "live-invalid": "a live post without a readable `live.starts_at`",
+    "override-unknown": "an override for a profile or network the post does not target",
+    "profile-network": "a profile with a missing or unknown network",
+    "profile-token": "a profile without a valid `token_env` (the name of the secret holding its token)",
+    "profile-setting": "a profile missing a setting its network needs, or with a wrong one",
+    "profile-id": "a profile whose `id` differs from its file name",
+    "profile-owner": "an owner that is not a GitHub user (@name) or team (@org/team)",
+    "schedule-timezone": "a timezone that is not a tz database name like Europe/Helsinki",
+    "schedule-invalid": "a value in schedule.yaml that cannot be used",
+    "schedule-pillars": "pillar shares that do not add up to 100",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    severity: str
+    code: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    return sorted(set(problems), key=lambda p: (p.path, p.line, p.severity != ERROR, p.code, p.message))
+
+
+def format_text(problems: list[Problem]) -> str:
+    return "\n".join(f"{p.path}:{p.line}: {p.severity} [{p.code}] {p.message}" for p in problems)
+
+
+def format_json(checked: int, problems: list[Problem]) -> str:
+    return json.dumps({"checked": checked, "problems": [p.to_dict() for p in problems]}, ensure_ascii=False, indent=2)
+
+
+def _escape_data(value: str) -> str:
+    # GitHub's workflow command escaping: the message cannot break out into a new command.
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(problems: list[Problem]) -> str:
+    """Workflow annotations: `::error file=...,line=...,title=...::message`, with untrusted text escaped."""
+    out = []
+    for p in problems:
+        level = "error" if p.severity == ERROR else "warning"
+        props = f"file={_escape_property(p.path)},line={p.line},title={_escape_property(p.code)}"
+        out.append(f"::{level} {props}::{_escape_data(p.message)}")
+    return "\n".join(out)
