@@ -19,8 +19,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__
 from .content import (
-    CAPTION_SUFFIXES, LIVE_KEYS, MEDIA_KEYS, OVERRIDE_KEYS, POST_KEYS, POST_TYPES, STATUSES, Media, Post,
-    load_post, media_list, parse_when,
+    CAPTION_SUFFIXES,
+    LIVE_KEYS,
+    MEDIA_KEYS,
+    OVERRIDE_KEYS,
+    POST_KEYS,
+    POST_TYPES,
+    STATUSES,
+    Media,
+    Post,
+    load_post,
+    media_list,
+    parse_when,
 )
 from .errors import ConfigError, ContentError
 from .networks.specs import NETWORKS
