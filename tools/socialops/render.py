@@ -41,7 +41,14 @@ _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
 def plain_text(markdown: str) -> str:
     """Markdown as the plain text a social network shows (bold and headings lose their marks,
     [text](url) becomes 'text url', lists get bullets, <!-- notes --> for reviewers disappear)."""
-    text = _COMMENT.sub("", markdown)
+    # Escaped characters (\*) are set aside first so that no rule below treats them as marks.
+    escaped: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        escaped.append(match.group(1))
+        return f"\uE000{len(escaped) - 1}\uE001"
+
+    text = _ESCAPE.sub(keep, _COMMENT.sub("", markdown))
     text = _FENCE.sub(lambda m: m.group(1), text)
     text = _IMAGE.sub("", text)
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} {m.group(2)}", text)
@@ -54,7 +61,7 @@ def plain_text(markdown: str) -> str:
     text = _CODE.sub(r"\1", text)
     text = _BULLET.sub("• ", text)
     text = _QUOTE.sub("", text)
-    text = _ESCAPE.sub(r"\1", text)
+    text = re.sub("\uE000(\\d+)\uE001", lambda m: escaped[int(m.group(1))], text)
     text = _TRAILING.sub("", text)
     text = _BLANKS.sub("\n\n", text)
     return text.strip()

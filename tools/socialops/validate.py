@@ -402,6 +402,10 @@ def _check_for_profile(post: Post, profile: Profile, config: Config, out: list[P
     path, ptype = post.path, post.type
     name = f"{profile.id} ({spec.label})"
     type_line = post.line("type") if "type" in post.raw else post.line("profiles")
+    if spec.needs_media and not post.media and ptype in ("text", "link"):
+        out.append(Problem(path, post.line("profiles"), ERROR, "needs-media",
+                           f"{spec.label} needs an image or a video; add 'media:' or remove {profile.id}"))
+        return
     if not spec.supports(ptype):
         able = sorted(n for n, s in NETWORKS.items() if s.supports(ptype) and n != "sandbox")
         out.append(Problem(path, type_line, ERROR, "type-unsupported",

@@ -1,0 +1,63 @@
+"""Small builders for repositories made in tests."""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from pathlib import Path
+
+from PIL import Image
+
+SCHEDULE = """\
+timezone: Europe/Helsinki
+pillars:
+  menu: {share: 60, goal: "Food"}
+  events: {share: 40, goal: "Events"}
+cadence:
+  cafe-masto:
+    - {days: [mon, wed], times: ["09:00"]}
+"""
+
+PROFILES = {
+    "cafe-masto": "network: sandbox\nimitates: mastodon\naccount: '@cafe@example.social'\nowners: ['@maija']\n",
+    "cafe-bsky": "network: sandbox\nimitates: bluesky\naccount: cafe.example\n",
+    "cafe-insta": "network: sandbox\nimitates: instagram\naccount: cafe\n",
+    "cafe-fb": "network: sandbox\nimitates: facebook\naccount: cafe\n",
+    "cafe-li": "network: sandbox\nimitates: linkedin\naccount: cafe\n",
+}
+
+
+def make_repo(root: Path, posts: dict[str, str] | None = None, *, profiles: dict[str, str] | None = None,
+              schedule: str = SCHEDULE) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "schedule.yaml").write_text(schedule, encoding="utf-8")
+    (root / "profiles").mkdir(exist_ok=True)
+    for pid, text in (PROFILES if profiles is None else profiles).items():
+        (root / "profiles" / f"{pid}.yaml").write_text(text, encoding="utf-8")
+    (root / "content").mkdir(exist_ok=True)
+    for rel, text in (posts or {}).items():
+        write(root / rel, text)
+    return root
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def image(path: Path, size=(1080, 1350), fmt: str = "JPEG") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, (200, 120, 40)).save(path, fmt)
+    return path
+
+
+def git_init(root: Path) -> None:
+    def run(*args):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+    run("init", "-q", "-b", "main")
+    run("config", "user.email", "t@example.com")
+    run("config", "user.name", "Test")
+    run("add", "-A")
+    run("commit", "-qm", "initial")

@@ -1,0 +1,37 @@
+import pytest
+
+from socialops.render import count_length, hashtags, plain_text
+
+
+def test_plain_text_reduces_markdown():
+    md = "# Otsikko\n\n**Lihava** ja _kursiivi_ [linkki](https://a.fi/x)\n\n- yksi\n- kaksi\n<!-- note -->\n"
+    assert plain_text(md) == "Otsikko\n\nLihava ja kursiivi linkki https://a.fi/x\n\n• yksi\n• kaksi"
+
+
+def test_plain_text_keeps_hashtags_and_snake_case():
+    assert plain_text("#joulu #acme_cafe snake_case_word") == "#joulu #acme_cafe snake_case_word"
+
+
+def test_images_removed_and_escapes_resolved():
+    assert plain_text("![kuva](a.jpg)Hei \\*ei lihava\\*") == "Hei *ei lihava*"
+
+
+def test_bluesky_counts_graphemes():
+    family = "👨‍👩‍👧‍👦"
+    assert count_length(family * 3, "graphemes") == 3
+    assert count_length("Hyvää", "graphemes") == 5
+
+
+def test_mastodon_counts_urls_as_23_and_mentions_locally():
+    url = "https://example.com/" + "a" * 100
+    assert count_length(f"Look {url}", "urls23") == 5 + 23
+    assert count_length("@maija@mastodon.social hi", "urls23") == len("@maija hi")
+
+
+def test_threads_counts_emoji_as_bytes():
+    assert count_length("hi 🎄", "utf8_emoji") == 3 + 4
+
+
+@pytest.mark.parametrize("text, tags", [("#a #b c#d &#x; #ä", ["a", "b", "ä"])])
+def test_hashtags(text, tags):
+    assert hashtags(text) == tags

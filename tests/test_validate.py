@@ -1,0 +1,216 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from socialops.problems import CODES
+from socialops.validate import resolve_media_path, validate_repository
+from tests.helpers import PROFILES, image, make_repo, write
+
+
+def codes(report, path=None):
+    return {(p.code, p.line) for p in report.problems if path is None or p.path == path}
+
+
+def post(front: str, body: str = "Hei maailma\n") -> str:
+    return f"---\n{front.strip()}\n---\n{body}"
+
+
+GOOD = "id: good\nprofiles: [cafe-masto]\npublish_at: 2026-12-01 09:00\npillar: menu\n"
+
+
+def test_clean_repository_has_no_problems(tmp_path):
+    root = make_repo(tmp_path, {"content/2026/12/good.md": post(GOOD)})
+    report = validate_repository(root)
+    assert report.problems == []
+    assert report.checked == 1 + len(PROFILES) + 1
+
+
+@pytest.mark.parametrize(
+    "front, body, code, line",
+    [
+        ("id: a\nprofiles: [cafe-masto]\ntitel: x", "x", "unknown-key", 4),
+        ("title: x\nprofiles: [cafe-masto]", "x", "missing-id", 1),
+        ("id: a\nprofiles: [cafe-mast]", "x", "unknown-profile", 3),
+        ("id: a", "x", "no-profiles", 1),
+        ("id: a\nprofiles: [cafe-masto]\npillar: food", "x", "unknown-pillar", 4),
+        ("id: a\nprofiles: [cafe-masto]\nstatus: done", "x", "bad-status", 4),
+        ("id: a\nprofiles: [cafe-masto]\ntype: reels", "x", "bad-type", 4),
+        ("id: a\nprofiles: [cafe-masto]\npublish_at: next week", "x", "bad-time", 4),
+        ("id: a\nprofiles: [cafe-masto]\npublish_at: 2027-03-28 03:15", "x", "time-in-dst-gap", 4),
+        ("id: a\nprofiles: [cafe-masto]\npublish_at: 2026-10-25 03:15", "x", "time-ambiguous", 4),
+        ("id: a\nprofiles: [cafe-masto]\ntype: story\nmedia: [a.jpg]", "x", "type-unsupported", 4),
+        ("id: a\nprofiles: [cafe-insta]", "x", "needs-media", 3),
+        ("id: a\nprofiles: [cafe-bsky]", "x" * 301, "text-too-long", 5),
+        ("id: a\nprofiles: [cafe-masto]", "x" * 501, "text-too-long", 5),
+        ("id: a\nprofiles: [cafe-li]", "x" * 3001, "text-too-long", 5),
+        ("id: a\nprofiles: [cafe-insta]\nmedia: [{path: a.jpg, alt: x}]", " ".join(f"#t{i}" for i in range(31)),
+         "too-many-hashtags", 6),
+        ("id: a\nprofiles: [cafe-masto]\nmedia: [{path: nope.jpg, alt: x}]", "x", "media-missing", 4),
+        ("id: a\nprofiles: [cafe-masto]\nmedia: [{path: ../../../../etc/passwd}]", "x", "media-outside-repo", 4),
+        ("id: a\nprofiles: [cafe-masto]\nmedia: [{path: /etc/hosts.jpg}]", "x", "media-outside-repo", 4),
+        ("id: a\nprofiles: [cafe-insta]\nmedia: [{path: a.png, alt: x}]", "x", "media-type", 4),
+        ("id: a\nprofiles: [cafe-masto]\nmedia: [a.jpg, a.jpg, a.jpg, a.jpg, a.jpg]", "x", "too-many-media", 4),
+        ("id: a\nprofiles: [cafe-insta]\nmedia: [{path: wide.jpg, alt: x}]", "x", "image-aspect", 4),
+        ("id: a\nprofiles: [cafe-insta]\nmedia: [{path: tiny.jpg, alt: x}]", "x", "image-size", 4),
+        ("id: a\nprofiles: [cafe-masto]\nmedia: [{path: broken.jpg, alt: x}]", "x", "image-unreadable", 4),
+        ("id: a\nprofiles: [cafe-masto]\nmedia: [a.jpg]", "x", "alt-missing", 4),
+        ("id: a\nprofiles: [cafe-bsky]\nmedia: [{path: v.mp4, alt: x}]", "x", "captions-missing", 4),
+        ("id: a\nprofiles: [cafe-bsky]\nmedia: [{path: v.mp4, alt: x, captions: bad.vtt}]", "x", "captions-invalid", 4),
+        ("id: a\nprofiles: [cafe-masto]\nlink: ftp://x.fi/a", "x", "link-invalid", 4),
+        ("id: a\nprofiles: [cafe-masto]\ntype: carousel\nmedia: [{path: a.jpg, alt: x}]", "x",
+         "type-media-mismatch", 4),
+        ("id: a\nprofiles: [cafe-fb]\ntype: live", "x", "live-invalid", 4),
+        ("id: a\nprofiles: [cafe-masto]\noverrides: {linkedin: {body: x}}", "x", "override-unknown", 4),
+        ("id: a\nprofiles: 5", "x", "wrong-type", 3),
+        ("id: a\nprofiles: [cafe-masto]\ntags: {a: 1}", "x", "wrong-type", 4),
+    ],
+)
+def test_rule(tmp_path, front, body, code, line):
+    root = make_repo(tmp_path, {"content/2026/12/p.md": post(front, body + "\n")})
+    folder = root / "content/2026/12"
+    image(folder / "a.jpg", (1080, 1080))
+    image(folder / "a.png", (1080, 1080), "PNG")
+    image(folder / "wide.jpg", (2000, 500))
+    image(folder / "tiny.jpg", (200, 250))
+    (folder / "broken.jpg").write_bytes(b"not an image at all")
+    (folder / "v.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    (folder / "bad.vtt").write_text("this is not webvtt\n")
+    report = validate_repository(root)
+    assert code in CODES
+    found = {(p.code, p.line) for p in report.problems}
+    assert (code, line) in found, report.problems
+
+
+def test_every_message_names_file_and_says_what_to_do(tmp_path):
+    root = make_repo(tmp_path, {"content/a.md": post("id: a\nprofiles: [cafe-bsky]\ntitel: x", "x" * 400)})
+    report = validate_repository(root)
+    assert {p.path for p in report.problems} == {"content/a.md"}
+    messages = " ".join(p.message for p in report.problems)
+    assert "Did you mean 'title'?" in messages
+    assert "Shorten it by 100" in messages
+
+
+def test_override_text_is_what_is_counted(tmp_path):
+    front = "id: a\nprofiles: [cafe-bsky, cafe-li]\noverrides:\n  bluesky:\n    body: lyhyt"
+    root = make_repo(tmp_path, {"content/a.md": post(front, "x" * 400)})
+    assert validate_repository(root).problems == []
+    front = "id: a\nprofiles: [cafe-bsky]\noverrides:\n  cafe-bsky:\n    body: " + "y" * 301
+    root = make_repo(tmp_path / "b", {"content/a.md": post(front, "x")})
+    assert ("text-too-long", 6) in codes(validate_repository(root))
+
+
+def test_duplicate_ids_reported_on_both_files(tmp_path):
+    root = make_repo(tmp_path, {"content/a.md": post(GOOD), "content/b.md": post(GOOD)})
+    problems = [p for p in validate_repository(root).problems if p.code == "duplicate-id"]
+    assert sorted((p.path, p.line) for p in problems) == [("content/a.md", 2), ("content/b.md", 2)]
+
+
+def test_duplicate_id_found_even_when_checking_one_file(tmp_path):
+    root = make_repo(tmp_path, {"content/a.md": post(GOOD), "content/b.md": post(GOOD)})
+    report = validate_repository(root, ["content/b.md"])
+    assert [(p.path, p.code) for p in report.problems] == [("content/b.md", "duplicate-id")]
+
+
+def test_hostile_file_is_one_problem_and_others_still_checked(tmp_path):
+    root = make_repo(tmp_path, {"content/ok.md": post("id: ok\nprofiles: [nope]")})
+    (root / "content/bad.md").write_bytes(b"---\nid: \xff\xfe\n---\n")
+    report = validate_repository(root)
+    assert ("unreadable", 2) in codes(report, "content/bad.md")
+    assert ("unknown-profile", 3) in codes(report, "content/ok.md")
+
+
+def test_symlinked_media_leading_out_is_refused(tmp_path):
+    outside = image(tmp_path / "secret.jpg", (1080, 1080))
+    root = make_repo(tmp_path / "repo", {"content/a.md": post("id: a\nprofiles: [cafe-masto]\nmedia: [{path: x.jpg, alt: y}]")})
+    (root / "content/x.jpg").symlink_to(outside)
+    assert ("media-outside-repo", 4) in codes(validate_repository(root))
+
+
+@pytest.mark.parametrize(
+    "profile, code",
+    [
+        ("network: myspace\n", "profile-network"),
+        ("network: mastodon\ninstance: https://m.example\n", "profile-token"),
+        ("network: mastodon\ntoken_env: my token\ninstance: https://m.example\n", "profile-token"),
+        ("network: mastodon\ntoken_env: MASTO_TOKEN\n", "profile-setting"),
+        ("id: other\nnetwork: sandbox\n", "profile-id"),
+        ("network: sandbox\nowners: [maija]\n", "profile-owner"),
+        ("network: sandbox\ntimezone: Mars/Olympus\n", "schedule-timezone"),
+        ("network: sandbox\nimitates: orkut\n", "profile-network"),
+        ("network: sandbox\nbio_text: x\n", "unknown-key"),
+        ("- a\n- b\n", "unreadable"),
+    ],
+)
+def test_profile_rules(tmp_path, profile, code):
+    root = make_repo(tmp_path, profiles={**PROFILES, "x": profile})
+    report = validate_repository(root)
+    assert code in {p.code for p in report.problems if p.path == "profiles/x.yaml"}, report.problems
+
+
+@pytest.mark.parametrize(
+    "schedule, code",
+    [
+        ("timezone: Helsinki\n", "schedule-timezone"),
+        ("timezone: UTC\ncadence:\n  ghost: [{days: [mon], times: ['09:00']}]\n", "unknown-profile"),
+        ("timezone: UTC\nlate_window: soon\n", "schedule-invalid"),
+        ("timezone: UTC\npillars: {a: {share: 10}}\n", "schedule-pillars"),
+        ("timezone: UTC\ntimezon: UTC\n", "unknown-key"),
+    ],
+)
+def test_schedule_rules(tmp_path, schedule, code):
+    root = make_repo(tmp_path, schedule=schedule)
+    assert code in {p.code for p in validate_repository(root).problems if p.path == "schedule.yaml"}
+
+
+def test_resolve_media_path():
+    assert resolve_media_path("content/2026/12/a.md", "kuva.jpg") == "content/2026/12/kuva.jpg"
+    assert resolve_media_path("content/2026/12/a.md", "../media/k.jpg") == "content/2026/media/k.jpg"
+    assert resolve_media_path("content/2026/12/a.md", "content/media/k.jpg") == "content/media/k.jpg"
+    assert resolve_media_path("content/a.md", "../../x.jpg") is None
+    assert resolve_media_path("content/a.md", "/etc/passwd") is None
+    assert resolve_media_path("content/a.md", "C:/x.jpg") is None
+
+
+class TestCache:
+    def test_second_run_uses_cache_and_content_change_invalidates(self, tmp_path, monkeypatch):
+        root = make_repo(tmp_path, {"content/a.md": post(GOOD)})
+        assert validate_repository(root).problems == []
+        assert (root / ".socialops/cache/validate.pickle").exists()
+        calls = []
+        import socialops.validate as v
+
+        real = v._check_one
+        monkeypatch.setattr(v, "_check_one", lambda *a: calls.append(a[1]) or real(*a))
+        assert validate_repository(root).problems == []
+        assert calls == []
+        write(root / "content/a.md", post(GOOD.replace("menu", "nope")))
+        os.utime(root / "content/a.md", ns=(1, 1))
+        report = validate_repository(root)
+        assert calls == ["content/a.md"]
+        assert "unknown-pillar" in {p.code for p in report.problems}
+
+    def test_profile_change_invalidates(self, tmp_path):
+        root = make_repo(tmp_path, {"content/a.md": post(GOOD)})
+        assert validate_repository(root).problems == []
+        (root / "profiles/cafe-masto.yaml").unlink()
+        assert "unknown-profile" in {p.code for p in validate_repository(root).problems}
+
+    def test_media_change_invalidates(self, tmp_path):
+        root = make_repo(tmp_path, {"content/a.md": post(GOOD + "media: [{path: a.jpg, alt: x}]")})
+        image(root / "content/a.jpg", (1080, 1080))
+        assert validate_repository(root).problems == []
+        (root / "content/a.jpg").unlink()
+        assert "media-missing" in {p.code for p in validate_repository(root).problems}
+
+    def test_corrupt_cache_is_ignored(self, tmp_path):
+        root = make_repo(tmp_path, {"content/a.md": post(GOOD)})
+        validate_repository(root)
+        (root / ".socialops/cache/validate.pickle").write_bytes(b"garbage")
+        assert validate_repository(root).problems == []
+
+
+def test_example_repository_is_valid():
+    root = Path(__file__).resolve().parents[1]
+    report = validate_repository(root, use_cache=False)
+    assert [p for p in report.problems if p.severity == "error"] == []

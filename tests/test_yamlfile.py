@@ -1,0 +1,50 @@
+import pytest
+
+from socialops import yamlfile
+
+
+def test_lines_of_keys_and_items():
+    doc = yamlfile.load("a: 1\nb:\n  - x\n  - {c: 2}\n", line_offset=1)
+    assert doc.data == {"a": 1, "b": ["x", {"c": 2}]}
+    assert doc.lines[("a",)] == 2
+    assert doc.lines[("b", 1)] == 5
+    assert doc.lines[("b", 1, "c")] == 5
+    assert doc.line("b", 0, "missing") == 4
+
+
+def test_alias_bomb_refused_without_expanding():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    for n in "bcdefghij":
+        prev = chr(ord(n) - 1)
+        bomb += f"{n}: &{n} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+    with pytest.raises(yamlfile.YamlProblem, match="YAML bomb"):
+        yamlfile.load(bomb)
+
+
+def test_small_aliases_are_fine():
+    doc = yamlfile.load("base: &b {x: 1}\nother: *b\n")
+    assert doc.data["other"] == {"x": 1}
+
+
+def test_python_tags_refused_with_line():
+    with pytest.raises(yamlfile.YamlProblem) as info:
+        yamlfile.load("a: 1\nb: !!python/object/apply:os.system ['echo hi']\n")
+    assert "not allowed" in info.value.message
+    assert info.value.line == 2
+
+
+def test_deep_nesting_refused():
+    with pytest.raises(yamlfile.YamlProblem, match="nested"):
+        yamlfile.load("a: " + "[" * 200 + "]" * 200)
+
+
+def test_duplicate_keys_refused():
+    with pytest.raises(yamlfile.YamlProblem, match="appears twice") as info:
+        yamlfile.load("title: a\nid: x\ntitle: b\n")
+    assert info.value.line == 3
+
+
+def test_syntax_error_has_line():
+    with pytest.raises(yamlfile.YamlProblem) as info:
+        yamlfile.load("a: 1\nb: [unclosed\nc: 2\n", line_offset=1)
+    assert info.value.line is not None and info.value.line >= 3
