@@ -253,7 +253,8 @@ def test_example_post_matches_post_schema_and_plan(path, schedule, profiles):
     assert body.strip()
     for override in meta.get("overrides", {}):
         assert override in profiles or override in NETWORKS, override
-    for item in meta.get("media", []):
+    media = meta.get("media", []) + [m for o in meta.get("overrides", {}).values() for m in o.get("media", [])]
+    for item in media:
         assert media_file(path, item["path"]).is_file(), item["path"]
         assert item.get("alt"), f"{item['path']} has no alt text"
         if "captions" in item:

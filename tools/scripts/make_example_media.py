@@ -377,12 +377,21 @@ Kello on puoli kuusi, ja uuni on jo lämmin.
 00:00:02.000 --> 00:00:05.000
 Ensimmäiset korvapuustit menevät uuniin.
 """,
-    "joulutori-story.fi.vtt": """WEBVTT
+    # The same subtitles as SubRip: Facebook and LinkedIn take .srt, Bluesky takes .vtt.
+    "leipomo-aamulla.fi.srt": """1
+00:00:00,000 --> 00:00:02,000
+Kello on puoli kuusi, ja uuni on jo lämmin.
 
-00:00:00.000 --> 00:00:02.000
+2
+00:00:02,000 --> 00:00:05,000
+Ensimmäiset korvapuustit menevät uuniin.
+""",
+    "joulutori-story.fi.srt": """1
+00:00:00,000 --> 00:00:02,000
 Joulutori Aurinko-kahvilan pihalla!
 
-00:00:02.000 --> 00:00:04.000
+2
+00:00:02,000 --> 00:00:04,000
 Lauantaina 5.12. kello 10–16.
 """,
     "maitovaahto-reel.fi.srt": """1
