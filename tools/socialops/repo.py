@@ -38,7 +38,7 @@ def git(root: Path, *args: str, check: bool = True, env: dict | None = None) -> 
 
 
 def changed_since(root: Path, ref: str) -> list[str]:
-    """Repository-relative paths added or changed since `ref` (committed, staged, or in the work tree,
+    """Repository-relative paths added, changed or deleted since `ref` (committed, staged, or in the work tree,
     and new untracked files)."""
     if ref.startswith("-"):
         raise UsageError(f"'{ref}' is not a git ref")
@@ -49,6 +49,6 @@ def changed_since(root: Path, ref: str) -> list[str]:
             "or name a branch, tag or commit that exists"
         )
     # --relative and ls-files both give paths relative to `root`, limited to it.
-    diff = git(root, "diff", "--relative", "--name-only", "--no-renames", "--diff-filter=ACMRT", "-z", ref).stdout
+    diff = git(root, "diff", "--relative", "--name-only", "--no-renames", "--diff-filter=ACDMRT", "-z", ref).stdout
     untracked = git(root, "ls-files", "--others", "--exclude-standard", "-z").stdout
     return sorted({n for n in diff.split("\0") if n} | {n for n in untracked.split("\0") if n})
