@@ -68,6 +68,40 @@ def test_schema_is_valid_draft_2020_12(name):
     assert schema["additionalProperties"] is False
 
 
+@pytest.mark.parametrize(
+    ("name", "module", "attr"),
+    [
+        ("profile.schema.json", "socialops.profiles", "PROFILE_KEYS"),
+        ("schedule.schema.json", "socialops.plan", "SCHEDULE_KEYS"),
+        ("post.schema.json", "socialops.content", "POST_KEYS"),
+    ],
+)
+def test_schema_keys_match_what_the_loader_accepts(name, module, attr):
+    """Editors must not flag keys that `socialops validate` accepts, nor suggest ones it rejects."""
+    import importlib
+
+    schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+    assert set(schema["properties"]) == set(getattr(importlib.import_module(module), attr))
+
+
+def test_post_schema_nested_keys_match_the_loader():
+    from socialops import content
+
+    schema = json.loads((SCHEMAS / "post.schema.json").read_text(encoding="utf-8"))
+    assert set(schema["$defs"]["media"]["items"]["properties"]) == set(content.MEDIA_KEYS)
+    assert set(schema["properties"]["overrides"]["additionalProperties"]["properties"]) == set(content.OVERRIDE_KEYS)
+    assert set(schema["properties"]["live"]["properties"]) == set(content.LIVE_KEYS)
+    assert set(schema["properties"]["type"]["enum"]) == set(content.POST_TYPES)
+
+
+def test_profile_schema_networks_match_the_registry():
+    from socialops.networks.specs import NETWORKS as SPECS
+
+    schema = json.loads((SCHEMAS / "profile.schema.json").read_text(encoding="utf-8"))
+    assert set(schema["properties"]["network"]["enum"]) == set(SPECS)
+    assert set(schema["properties"]["imitates"]["enum"]) == set(SPECS) - {"sandbox"}
+
+
 # --------------------------------------------------------------------------- example profiles
 
 
@@ -183,7 +217,7 @@ def test_example_schedule_blacks_out_christmas_and_midsummer(schedule):
 
 GOOD_SCHEDULE = """
 timezone: Europe/Helsinki
-late_window: 90m
+late_window: 90 min
 horizon_days: 14
 pillars: {menu: {share: 60, goal: food}, events: {share: 40}}
 cadence:
@@ -213,6 +247,7 @@ def test_good_schedule_with_every_cadence_style_validates():
         ("timezone: UTC\ncadence: {a: [{per_day: 2, hours: [25]}]}", "is not valid under any"),
         ("timezone: UTC\ncadence: {a: []}", "should be non-empty"),
         ("timezone: UTC\nlate_window: 24 hours", "does not match"),
+        ("timezone: UTC\nlate_window: 1.5h", "does not match"),
         ("timezone: UTC\nlate_window: 24", "is not of type 'string'"),
         ("timezone: UTC\nhorizon_days: 0", "is less than the minimum"),
         ("timezone: UTC\npillars: {menu: {share: 120}}", "is greater than the maximum"),
