@@ -47,6 +47,8 @@ CODES: dict[str, str] = {
     "profile-setting": "a profile missing a setting its network needs, or with a wrong one",
     "profile-id": "a profile whose `id` differs from its file name",
     "profile-owner": "an owner that is not a GitHub user (@name) or team (@org/team)",
+    "media-url-private": "a Facebook/Instagram/Threads profile in a private repository without `media_base_url` "
+                         "(Meta fetches media from a public address; set GITHUB_REPOSITORY_VISIBILITY in workflows)",
     "schedule-timezone": "a timezone that is not a tz database name like Europe/Helsinki",
     "schedule-invalid": "a value in schedule.yaml that cannot be used",
     "schedule-pillars": "pillar shares that do not add up to 100",

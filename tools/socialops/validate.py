@@ -157,6 +157,11 @@ def profile_problems(profile: Profile) -> list[Problem]:
     if timezone is not None and not _valid_timezone(timezone):
         out.append(Problem(path, profile.line("timezone"), ERROR, "schedule-timezone",
                            f"'{timezone}' is not a timezone; use a name like Europe/Helsinki"))
+    from .networks.media_urls import media_url_problem  # private repository without media_base_url
+
+    media_url = media_url_problem(profile)
+    if media_url is not None:
+        out.append(media_url)
     owners = raw.get("owners")
     if owners is not None:
         if not isinstance(owners, list):
