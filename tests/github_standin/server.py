@@ -153,7 +153,8 @@ class GitHubStandin:
     def start(self) -> GitHubStandin:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.standin = self
-        self._thread = threading.Thread(target=self._server.serve_forever, name="github-standin", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="github-standin", daemon=True)
         self._thread.start()
         return self
 
@@ -429,16 +430,19 @@ class GitHubStandin:
             data, ctype = out.encode(), "text/html; charset=utf-8"
         else:
             data, ctype = json.dumps(out).encode(), "application/json; charset=utf-8"
+        out_headers = {
+            "Content-Type": ctype,
+            "Content-Length": str(len(data)),
+            "X-GitHub-Api-Version-Selected": "2022-11-28",
+            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Remaining": str(max(0, self.rate_limit - self.rate_used)),
+            "X-RateLimit-Reset": str(self.rate_reset),
+            "X-RateLimit-Used": str(self.rate_used),
+            "X-RateLimit-Resource": "core",
+        }
+        out_headers.update(headers)  # an injected fault's headers win
         h.send_response(status)
-        h.send_header("Content-Type", ctype)
-        h.send_header("Content-Length", str(len(data)))
-        h.send_header("X-GitHub-Api-Version-Selected", "2022-11-28")
-        h.send_header("X-RateLimit-Limit", str(self.rate_limit))
-        h.send_header("X-RateLimit-Remaining", str(max(0, self.rate_limit - self.rate_used)))
-        h.send_header("X-RateLimit-Reset", str(self.rate_reset))
-        h.send_header("X-RateLimit-Used", str(self.rate_used))
-        h.send_header("X-RateLimit-Resource", "core")
-        for k, v in headers.items():
+        for k, v in out_headers.items():
             h.send_header(k, v)
         h.end_headers()
         h.wfile.write(data)
