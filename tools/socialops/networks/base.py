@@ -1,0 +1,345 @@
+"""The one interface every network implements.
+
+A network adapter is a subclass of :class:`Network`. The publisher (``socialops.publish``) creates one
+instance per profile and run, and calls, for each due (post, profile) pair:
+
+* :meth:`Network.publish` with a :class:`PublishRequest` (the rendered post, its media as absolute
+  files, the idempotency key, and what an earlier crashed attempt already did) and receives a
+  :class:`PublishResult`; or
+* :meth:`Network.reconcile` with a :class:`Claim` whose outcome was never recorded (the run died, or
+  the answer was lost): it answers whether that claim reached the network.
+
+The contract, which is what makes "exactly once" possible:
+
+1. **Idempotency key.** ``PublishRequest.idempotency_key`` is stable for one claim. Networks that take
+   one (Mastodon's ``Idempotency-Key`` header, the sandbox) must send it; networks with
+   client-chosen ids (Bluesky record keys) derive the id from it (see :meth:`Network.derived_id`).
+2. **Progress before the next step.** Multi-step publishing (upload media -> create container ->
+   publish container; upload blob -> create record) must call ``self.progress(item, step, data)``
+   with every intermediate id *as soon as it exists and before the next step*. The publisher
+   appends it to the ledger (fsynced) and hands it back in ``PublishRequest.resume`` and
+   ``Claim.progress`` after a crash, so the next run reuses the uploaded media instead of uploading
+   twice, and reconcile can check the container it made.
+3. **Errors.** Raise from ``socialops.errors`` only:
+
+   - :class:`~socialops.errors.TransientNetworkError` / :class:`~socialops.errors.RateLimited`: the
+     network certainly did *not* create the post (5xx on a safe request, 429, connection refused).
+     The publisher retries with backoff.
+   - :class:`~socialops.errors.OutcomeUnknown`: the post may have been created (a timeout or a lost
+     answer after the create call was sent). Never retried blindly: the publisher reconciles first.
+   - :class:`~socialops.errors.PermanentNetworkError`: refused for good (invalid media, policy). That
+     pair fails, an issue is opened, the run goes on.
+   - :class:`~socialops.errors.AuthError`: missing/expired token; names the secret (``token_env``).
+
+   :class:`socialops.networks.http.Http` (``self.http()``) maps HTTP answers to these for you.
+4. **Reconcile.** :meth:`Network.reconcile` returns the :class:`PublishResult` when the claim is on the
+   network, ``None`` when it is *certainly not* there (so posting again cannot duplicate), and raises
+   :class:`~socialops.errors.OutcomeUnknown` when the network cannot tell (no idempotency, no way to
+   list and match): the pair then becomes *unconfirmed* and a person is asked through an issue.
+5. **No secrets in output.** Tokens are read with :meth:`Network.token`; every message goes through
+   :meth:`Network.redact` (``Http`` does this for its own errors).
+6. **No hidden clock.** Use ``self.now()`` and ``self.sleep()``; tests inject both.
+
+This module is imported by the publisher and by tests; it must not import httpx at module level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import AuthError, ConfigError
+from .specs import NETWORKS, NetworkSpec
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..profiles import Profile
+    from ..render import Rendered
+    from .http import Http
+
+ProgressCallback = Callable[["PublishRequest", str, Mapping[str, Any]], None]
+"""``progress(item, step, data)``: the publisher's ledger writer. Called by :meth:`Network.progress`."""
+
+Clock = Callable[[], dt.datetime]
+Sleep = Callable[[float], None]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """One media item of a post, resolved on disk.
+
+    ``path`` is the absolute file path (exists: the publisher validated the post), ``rel`` the
+    repository-relative path (for public URLs: ``media_base_url`` + ``rel`` minus ``content/``),
+    ``kind`` "image" | "video" | "other", ``captions`` the absolute path of a subtitle file or None.
+    """
+
+    path: Path
+    rel: str
+    kind: str
+    alt: str | None = None
+    captions: Path | None = None
+    captions_rel: str | None = None
+    index: int = 0
+
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix.lower()
+
+
+@dataclass
+class PublishRequest:
+    """Everything an adapter needs to publish one post to one profile.
+
+    ``rendered`` is the text the profile receives (``render.render``: overrides applied, Markdown
+    reduced, link appended where the network wants it in the text). ``media`` are resolved files in
+    post order. ``resume`` maps step name -> data recorded by ``progress`` in earlier attempts of the
+    *same* claim (same idempotency key): reuse those ids instead of creating new objects.
+    """
+
+    post_id: str
+    profile_id: str
+    idempotency_key: str
+    rendered: Rendered
+    media: list[MediaFile] = field(default_factory=list)
+    root: Path = field(default_factory=Path.cwd)
+    live: Mapping[str, Any] = field(default_factory=dict)
+    scheduled_at: dt.datetime | None = None
+    attempt: int = 1
+    resume: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.rendered.text
+
+    @property
+    def type(self) -> str:
+        return self.rendered.type
+
+    @property
+    def link(self) -> str | None:
+        return self.rendered.link
+
+    @property
+    def first_comment(self) -> str | None:
+        return self.rendered.first_comment
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self.rendered.tags)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What the network answered: its id for the post, the public URL, when it went out, and anything
+    else worth keeping in the ledger (``extra``: short strings, e.g. a first-comment id)."""
+
+    remote_id: str
+    url: str | None = None
+    published_at: dt.datetime | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Claim:
+    """A claim whose outcome is not in the ledger: what reconcile must answer about.
+
+    ``progress`` holds the intermediate ids recorded before the crash (step -> data).
+    ``request`` is the post rendered again now (None if the post file is gone), so adapters that
+    match by listing recent posts can compare the text.
+    """
+
+    post_id: str
+    profile_id: str
+    idempotency_key: str
+    claimed_at: dt.datetime
+    attempt: int = 1
+    progress: dict[str, dict[str, Any]] = field(default_factory=dict)
+    request: PublishRequest | None = None
+
+
+class Network:
+    """Base class of all network adapters. Subclasses set ``spec`` and implement ``publish`` and
+    ``reconcile``.
+
+    Constructor arguments (keyword-only after ``profile``):
+
+    - ``profile``: the :class:`~socialops.profiles.Profile` (account, token_env, settings).
+    - ``env``: the environment mapping to read the token and settings from (tests pass a dict).
+    - ``client``: an ``httpx.Client`` to use (tests pass one with ``httpx.MockTransport`` or pointing
+      at a local server); None = :meth:`http` creates one and :meth:`close` closes it.
+    - ``progress``: the ledger callback ``progress(item, step, data)``; see :meth:`progress`.
+    - ``clock`` / ``sleep``: injectable time (aware UTC datetimes; seconds).
+    - ``root``: the repository root (for local state such as the sandbox database).
+    """
+
+    spec: ClassVar[NetworkSpec]
+
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        env: Mapping[str, str] | None = None,
+        client: httpx.Client | None = None,
+        progress: ProgressCallback | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        root: Path | None = None,
+    ) -> None:
+        self.profile = profile
+        self.env: Mapping[str, str] = env if env is not None else {}
+        self.client = client
+        self._progress = progress
+        self._clock = clock or utc_now
+        self._sleep = sleep or time.sleep
+        self.root = root
+        self._http: Http | None = None
+
+    # --- what adapters implement -----------------------------------------------------------------
+
+    def publish(self, item: PublishRequest) -> PublishResult:
+        """Publish ``item`` (all its media, then the post, then the first comment if any).
+
+        Must send/derive the idempotency key, call :meth:`progress` after each intermediate object is
+        created, honour ``item.resume``, and raise only ``socialops.errors`` exceptions.
+        """
+        raise NotImplementedError
+
+    def reconcile(self, claim: Claim) -> PublishResult | None:
+        """Did ``claim`` reach the network? The result if yes; None if certainly not; raise
+        :class:`~socialops.errors.OutcomeUnknown` when the network cannot tell."""
+        raise NotImplementedError
+
+    # --- helpers for adapters --------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    def sleep(self, seconds: float) -> None:
+        self._sleep(seconds)
+
+    def progress(self, item: PublishRequest, step: str, data: Mapping[str, Any]) -> None:
+        """Record an intermediate id (e.g. ``progress(item, "media:0", {"id": "123"})``) in the ledger
+        before taking the next step. Also stored in ``item.resume`` so the adapter may read it back.
+        ``data`` values must be short strings or numbers (they go into a CSV line as JSON)."""
+        item.resume[step] = dict(data)
+        if self._progress is not None:
+            self._progress(item, step, dict(data))
+
+    @staticmethod
+    def resumed(item: PublishRequest, step: str) -> dict[str, Any] | None:
+        """The data recorded for ``step`` by an earlier attempt of the same claim, if any."""
+        return item.resume.get(step)
+
+    @staticmethod
+    def derived_id(key: str, length: int = 13) -> str:
+        """A deterministic id from an idempotency key, for networks where the client chooses the id
+        (Bluesky record keys): lower-case base32 of its SHA-256, ``length`` characters."""
+        import base64
+
+        digest = hashlib.sha256(key.encode()).digest()
+        return base64.b32encode(digest).decode().lower().rstrip("=")[:length]
+
+    def token(self, *, required: bool = True) -> str | None:
+        """The access token from the environment variable the profile names in ``token_env``.
+
+        Raises AuthError naming the secret when it is missing or empty (and ``required``)."""
+        name = self.profile.token_env
+        if not name:
+            if not required:
+                return None
+            raise ConfigError(
+                f"profile '{self.profile.id}' has no token_env: add 'token_env: SOME_SECRET_NAME' naming the "
+                "environment variable (GitHub secret) that holds the access token",
+                path=self.profile.path,
+                line=1,
+            )
+        value = self.env.get(name, "")
+        if not value.strip():
+            if not required:
+                return None
+            raise AuthError(
+                f"the secret {name} is not set for profile '{self.profile.id}' ({self.name}): add it under "
+                "Settings > Secrets and variables > Actions (or export it locally) and run again",
+                secret=name,
+                network=self.name,
+                path=self.profile.path,
+            )
+        return value.strip()
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in output: the profile's token (if set)."""
+        name = self.profile.token_env
+        value = self.env.get(name, "") if name else ""
+        return [value.strip()] if value and value.strip() else []
+
+    def redact(self, text: str) -> str:
+        """``text`` with this profile's token and any Authorization header values scrubbed."""
+        from .http import redact
+
+        return redact(text, self.secrets())
+
+    def http(self, **options: Any) -> Http:
+        """The shared HTTP helper (timeouts, retries, Retry-After, error mapping, redaction) bound to
+        this profile's token and the injected client. ``options`` go to :class:`~.http.Http` the first
+        time."""
+        if self._http is None:
+            from .http import Http
+
+            self._http = Http(
+                self.client,
+                network=self.name,
+                secret_name=self.profile.token_env,
+                secrets=self.secrets(),
+                sleep=self._sleep,
+                **options,
+            )
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self) -> Network:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def adapter_class(profile: Profile) -> type[Network]:
+    """The adapter class for the profile's network (the sandbox for ``network: sandbox``)."""
+    spec = NETWORKS.get(profile.network)
+    if spec is None:
+        raise ConfigError(
+            f"profile '{profile.id}': unknown network '{profile.network}' (known: {', '.join(sorted(NETWORKS))})",
+            path=profile.path,
+            line=profile.line("network"),
+        )
+    try:
+        return spec.load_adapter()
+    except (ImportError, AttributeError):
+        raise ConfigError(
+            f"profile '{profile.id}': publishing to {spec.label} is not available in this version of socialops",
+            path=profile.path,
+            line=profile.line("network"),
+        ) from None
+
+
+def open_network(profile: Profile, **kwargs: Any) -> Network:
+    """An adapter instance for ``profile``; ``kwargs`` as for :class:`Network`."""
+    return adapter_class(profile)(profile, **kwargs)

@@ -1,0 +1,348 @@
+"""Shared HTTP behaviour for the real network adapters: a thin layer over an injected ``httpx.Client``.
+
+What it does for every call made through :meth:`Http.request`:
+
+* **Timeouts**: the client it creates itself has ``DEFAULT_TIMEOUT``; callers may pass ``timeout=``.
+* **Retries** with exponential backoff and jitter on transient failures (5xx, 408, 429, timeouts,
+  connection errors) -- but only for *safe* requests: GET/HEAD/OPTIONS/PUT/DELETE, or any request the
+  adapter marks ``safe=True`` (e.g. a Mastodon POST carrying an Idempotency-Key, or a media upload
+  whose duplicate is harmless). An *unsafe* request (a POST that creates content) is retried only
+  when it certainly never reached the server (connection refused, 429); a timeout, a dropped
+  connection or a 5xx after it was sent raises :class:`~socialops.errors.OutcomeUnknown`, so the
+  publisher reconciles instead of posting twice.
+* **Retry-After** (seconds or an HTTP date) and the rate-limit reset headers are honoured; a wait
+  longer than ``max_wait`` is not slept: :class:`~socialops.errors.RateLimited` is raised with
+  ``retry_after`` so the run can go on with other profiles.
+* **Errors**: 429 -> RateLimited; 401 (and 403, or whatever ``auth_error`` recognises, such as Meta's
+  error code 190) -> :class:`~socialops.errors.AuthError` naming the secret to renew (the profile's
+  ``token_env``); other 4xx -> PermanentNetworkError.
+* **Redaction**: the token and any other registered secret, Authorization header values and
+  ``access_token=``-style parameters are scrubbed from every exception message and log line, and
+  exceptions never chain the underlying httpx error (whose text may contain a URL with a token).
+
+httpx is imported inside functions only: importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import random
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import (
+    AuthError,
+    NetworkError,
+    OutcomeUnknown,
+    PermanentNetworkError,
+    RateLimited,
+    TransientNetworkError,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+log = logging.getLogger("socialops.http")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+REDACTED = "[REDACTED]"
+
+_SENSITIVE_KEYS = (
+    "access_token|accesstoken|token|password|passwd|secret|client_secret|refresh_token|appsecret_proof|"
+    "accessJwt|refreshJwt|api_key|apikey|fb_exchange_token|code"
+)
+_AUTH_HEADER = re.compile(r"(?i)(authorization|proxy-authorization|x-api-key|cookie)(['\"]?\s*[:=]\s*['\"]?)([^'\"\r\n,}]+)")
+_BEARER = re.compile(r"(?i)\b(bearer|basic|token|dpop)\s+[A-Za-z0-9._~+/=-]{6,}")
+_QUERY = re.compile(rf"(?i)([?&;]|\b)({_SENSITIVE_KEYS})=([^&\s'\"#]+)")
+_JSON_FIELD = re.compile(rf"(?i)([\"']({_SENSITIVE_KEYS})[\"']\s*:\s*[\"'])([^\"']+)")
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` without secrets: every value in ``secrets`` (and its URL-encoded form), Authorization
+    (and Cookie) header values, ``Bearer xxx`` credentials, ``access_token=...``-style parameters and
+    JSON fields such as ``"accessJwt": "..."``."""
+    from urllib.parse import quote, quote_plus
+
+    out = str(text)
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+            out = out.replace(form, REDACTED)
+    out = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", out)
+    out = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", out)
+    out = _QUERY.sub(lambda m: f"{m.group(1)}{m.group(2)}={REDACTED}", out)
+    out = _JSON_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", out)
+    return out
+
+
+def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
+    """Seconds to wait from a Retry-After value: delta-seconds or an HTTP date. None if unusable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def parse_reset(value: str | None, now: dt.datetime) -> float | None:
+    """Seconds until a rate-limit window resets: ISO 8601 time (Mastodon X-RateLimit-Reset), epoch
+    seconds (atproto RateLimit-Reset) or delta seconds (the IETF draft)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        try:
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return parse_retry_after(value, now)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        return max(0.0, (when - now).total_seconds())
+    if number > 1_000_000_000:
+        return max(0.0, number - now.timestamp())
+    return max(0.0, number)
+
+
+class Http:
+    """Requests with timeouts, retries, Retry-After, error mapping and redaction.
+
+    ``client``: an injected ``httpx.Client`` (tests: ``httpx.MockTransport`` or a local server), or None
+    to create one (closed by :meth:`close`). ``network``: the name used in messages. ``secret_name``:
+    the environment variable holding the token (named in AuthError). ``secrets``: values to scrub.
+    ``auth_error(response) -> bool``: extra recognition of token errors (Meta answers 400 + code 190).
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        network: str,
+        secret_name: str | None = None,
+        secrets: Iterable[str] = (),
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        max_wait: float = 120.0,
+        timeout: float | None = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        rng: random.Random | None = None,
+        auth_error: Callable[[httpx.Response], bool] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        import time
+
+        self._own_client = client is None
+        self._client = client
+        self.network = network
+        self.secret_name = secret_name
+        self._secrets: set[str] = {s for s in secrets if s}
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_wait = max_wait
+        self.timeout = timeout
+        self._sleep = sleep or time.sleep
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._rng = rng or random.Random()
+        self._auth_error = auth_error
+        self.headers = dict(headers or {})
+        self.waits: list[float] = []  # every pause taken, for tests and diagnostics
+
+    # --- secrets ---------------------------------------------------------------------------------
+
+    def add_secret(self, value: str | None) -> None:
+        """Scrub ``value`` too from now on (a session token obtained at run time, e.g. Bluesky's JWT)."""
+        if value:
+            self._secrets.add(value)
+
+    def redact(self, text: str) -> str:
+        return redact(text, self._secrets)
+
+    # --- the client ------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.Client(
+                timeout=httpx.Timeout(self.timeout or DEFAULT_TIMEOUT_SECONDS, connect=DEFAULT_CONNECT_TIMEOUT),
+                follow_redirects=True,
+                headers={"User-Agent": "socialops (+https://github.com/)"},
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._own_client and self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # --- requests --------------------------------------------------------------------------------
+
+    def request(self, method: str, url: str, *, safe: bool | None = None, **kwargs: Any) -> httpx.Response:
+        """Send a request; return the response when it is a success (2xx/3xx), raise otherwise.
+
+        ``safe``: may this request be sent again after a failure that might have happened after the
+        server acted on it? Default: True for GET/HEAD/OPTIONS/PUT/DELETE, False otherwise.
+        Other keyword arguments go to ``httpx.Client.request`` (json, data, files, params, headers, ...).
+        """
+        import httpx
+
+        method = method.upper()
+        if safe is None:
+            safe = method in SAFE_METHODS
+        if self.timeout is not None and "timeout" not in kwargs:
+            kwargs["timeout"] = self.timeout
+        if self.headers:
+            kwargs["headers"] = {**self.headers, **(kwargs.get("headers") or {})}
+        where = self._where(method, url)
+        attempt = 0
+        while True:
+            attempt += 1
+            failure: NetworkError | None = None
+            wait: float | None = None
+            try:
+                log.debug("%s (attempt %d)", where, attempt)
+                response = self.client.request(method, url, **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # The request never reached the server: always safe to send again.
+                failure = TransientNetworkError(
+                    f"{where}: could not connect ({type(exc).__name__})", network=self.network
+                )
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                if safe:
+                    failure = TransientNetworkError(
+                        f"{where}: no answer ({type(exc).__name__})", network=self.network
+                    )
+                else:
+                    failure = OutcomeUnknown(
+                        f"{where}: the request was sent but no answer came ({type(exc).__name__}); "
+                        "it may or may not have been carried out",
+                        network=self.network,
+                    )
+            else:
+                failure, wait = self._classify(response, where, safe)
+                if failure is None:
+                    return response
+            if not failure.transient or isinstance(failure, OutcomeUnknown) or attempt > self.retries:
+                raise failure
+            delay = self._delay(attempt, wait)
+            if delay is None:  # the server asked for a longer pause than we are willing to take
+                raise failure
+            log.debug("%s: %s; retrying in %.1f s", where, self.redact(str(failure)), delay)
+            self.waits.append(delay)
+            self._sleep(delay)
+
+    def json(self, method: str, url: str, *, safe: bool | None = None, **kwargs: Any) -> Any:
+        """``request`` and the JSON body. An unreadable body after an unsafe request raises
+        OutcomeUnknown (the server acted but we lost what it said); otherwise TransientNetworkError."""
+        response = self.request(method, url, safe=safe, **kwargs)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            pass
+        where = self._where(method.upper(), url)
+        unsafe = not (safe if safe is not None else method.upper() in SAFE_METHODS)
+        cls = OutcomeUnknown if unsafe else TransientNetworkError
+        raise cls(f"{where}: the answer was not readable JSON", network=self.network, status=response.status_code)
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _where(self, method: str, url: str) -> str:
+        # The path only: query strings carry tokens on some networks (Meta's access_token=).
+        bare = str(url).split("?", 1)[0]
+        return self.redact(f"{self.network}: {method} {bare}")
+
+    def _excerpt(self, response: httpx.Response) -> str:
+        try:
+            text = response.text
+        except Exception:  # noqa: BLE001 - an undecodable body is just not shown
+            return ""
+        text = " ".join(text.split())
+        return self.redact(text[:300])
+
+    def _classify(
+        self, response: httpx.Response, where: str, safe: bool
+    ) -> tuple[NetworkError | None, float | None]:
+        status = response.status_code
+        if status < 400:
+            return None, None
+        excerpt = self._excerpt(response)
+        said = f": {excerpt}" if excerpt else ""
+        now = self._clock()
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+        if status == 429:
+            if retry_after is None:
+                for header in ("X-RateLimit-Reset", "RateLimit-Reset", "X-Rate-Limit-Reset"):
+                    retry_after = parse_reset(response.headers.get(header), now)
+                    if retry_after is not None:
+                        break
+            wait_words = f"; it asked to wait {retry_after:.0f} s" if retry_after is not None else ""
+            return (
+                RateLimited(
+                    f"{where}: rate limited (429){wait_words}", retry_after=retry_after,
+                    network=self.network, status=status,
+                ),
+                retry_after,
+            )
+        if status == 401 or status == 403 or (self._auth_error is not None and self._auth_error(response)):
+            secret = self.secret_name or "the access token"
+            if status == 403:
+                problem = "was refused (403): the token lacks a permission or the account lost its rights"
+            else:
+                problem = f"was refused ({status}): the token is missing, invalid or expired"
+            return (
+                AuthError(
+                    f"{where} {problem}{said}. Renew the secret {secret} (GitHub: Settings > Secrets and "
+                    "variables > Actions) and run again",
+                    secret=self.secret_name, network=self.network, status=status,
+                ),
+                None,
+            )
+        if status >= 500 or status == 408:
+            if safe or status in (408, 503) and retry_after is not None:
+                return (
+                    TransientNetworkError(f"{where}: the server failed ({status}){said}", network=self.network,
+                                          status=status),
+                    retry_after,
+                )
+            return (
+                OutcomeUnknown(
+                    f"{where}: the server failed ({status}) after the request was sent; it may or may not "
+                    f"have been carried out{said}",
+                    network=self.network, status=status,
+                ),
+                None,
+            )
+        return (
+            PermanentNetworkError(f"{where}: refused ({status}){said}", network=self.network, status=status),
+            None,
+        )
+
+    def _delay(self, attempt: int, asked: float | None) -> float | None:
+        if asked is not None:
+            return asked if asked <= self.max_wait else None
+        base = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
+        return base * (0.5 + self._rng.random() / 2)  # jitter: between half and all of the step
