@@ -671,11 +671,14 @@ class GitHubTracker(Tracker):
         labels = _check_labels(labels)
         if not labels:
             return
-        issue = self._issue(key_or_number)
+        number = key_or_number if isinstance(key_or_number, int) else self._issue(key_or_number).number
         self._ensure_labels(labels)
-        # adding labels is idempotent, so a lost answer may simply be repeated
-        self._write(lambda: issue.add_to_labels(*labels), f"label issue #{issue.number}",
-                    reconcile=lambda: None)
+        # The documented body is {"labels": [...]} (PyGithub's add_to_labels sends a bare array,
+        # which GitHub accepts but its OpenAPI description does not list). Adding labels is
+        # idempotent, so a lost answer may simply be repeated.
+        path = f"/repos/{self.repo_name}/issues/{int(number)}/labels"
+        self._write(lambda: self._gh.requester.requestJsonAndCheck("POST", path, input={"labels": labels}),
+                    f"label issue #{number}", reconcile=lambda: None)
 
     # -- sticky pull request comments --
 
