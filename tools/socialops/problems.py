@@ -52,6 +52,10 @@ CODES: dict[str, str] = {
     "schedule-timezone": "a timezone that is not a tz database name like Europe/Helsinki",
     "schedule-invalid": "a value in schedule.yaml that cannot be used",
     "schedule-pillars": "pillar shares that do not add up to 100",
+    "cadence-invalid": "a cadence slot that cannot be used: its shape, per_week/per_day count or hours",
+    "cadence-day": "a weekday that is not mon..sun (or ma, ti, ke, to, pe, la, su)",
+    "cadence-time": "a slot time that is not \"HH:MM\" (24 h, in quotes) or an hour 0-23",
+    "blackout-invalid": "a blackout date or range that cannot be read, or whose `from` is after its `to`",
 }
 
 
