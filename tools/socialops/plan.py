@@ -215,8 +215,17 @@ def _as_list(value: Any) -> list:
 
 
 def _spread(count: int, size: int) -> list[int]:
-    """`count` indexes out of range(size), evenly spread and starting at 0: (3, 7) -> [0, 2, 4]."""
+    """`count` of the week's `size` days, evenly spread round the week from the first: (3, 7) -> [0, 2, 4]."""
     return [i * size // count for i in range(count)]
+
+
+def _spread_ends(count: int, size: int) -> list[int]:
+    """`count` of `size` hours, evenly spread from the first to the last: (2, 3) -> [0, 2]."""
+    if count >= size:
+        return list(range(size))
+    if count == 1:
+        return [0]
+    return sorted({round(i * (size - 1) / (count - 1)) for i in range(count)})
 
 
 def compile_rule(profile: str, index: int, entry: Any, sched: Schedule,
@@ -327,7 +336,7 @@ def compile_rule(profile: str, index: int, entry: Any, sched: Schedule,
     if kind == "days":
         pattern = [(d, t) for d in weekdays for t in sorted(times)]
     elif kind == "per_day":
-        chosen = sorted(times[i] for i in _spread(count, len(times)))
+        chosen = sorted(times[i] for i in _spread_ends(count, len(times)))
         pattern = [(d, t) for d in weekdays for t in chosen]
     else:
         pattern = []
@@ -798,6 +807,7 @@ def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, 
         slot_list = state.slots.get(pid, [])
         extras = [o for o in state.occurrences.get(pid, []) if o.slot is None]
         queued_keys = {s.occupant for s in slot_list if s.how == "queue"}
+        fixed_at = {id(o.slot): o.at for o in state.occurrences.get(pid, []) if o.slot is not None}
         week_views = []
         for w in range(weeks):
             w_start = begin + dt.timedelta(weeks=w)
@@ -805,9 +815,12 @@ def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, 
             w_end = dt.datetime.combine(first + dt.timedelta(weeks=w + 1), dt.time(), tz)
             entries = []
             for s in slot_list:
-                if not w_begin <= s.at < w_end:
+                at = fixed_at.get(id(s), s.at)  # a timed or published post is shown at its own time
+                if not w_begin <= at < w_end:
                     continue
-                entry: dict[str, Any] = {"at": iso(s.at)}
+                entry: dict[str, Any] = {"at": iso(at)}
+                if at != s.at:
+                    entry["slot"] = iso(s.at)
                 if s.occupant is not None:
                     entry.update(state=FILLED, source=s.how, **describe(s.occupant))
                     in_range_posts.add(s.occupant[0])
@@ -927,6 +940,10 @@ def _entry_text(entry: dict[str, Any]) -> str:
         return f"{_when(entry['at'])}{best}  {'EMPTY' if state == EMPTY else 'passed, empty'}"
     label = {"queue": "queued", "timed": "timed", "published": "published"}[entry["source"]]
     extra = ", not in a slot" if state == EXTRA else ""
+    if "slot" in entry:
+        slot = dt.datetime.fromisoformat(entry["slot"])
+        same_day = slot.date() == dt.datetime.fromisoformat(entry["at"]).date()
+        extra = f", fills the {'' if same_day else DAY_ABBR[slot.weekday()].capitalize() + ' '}{slot:%H:%M} slot"
     pillar = f" [{entry['pillar']}]" if entry.get("pillar") else ""
     return f"{_when(entry['at'])}{best}  {entry['post']}{pillar} ({label}{extra}): {entry['title']}"
 
@@ -997,6 +1014,8 @@ def format_plan_markdown(plan: dict[str, Any]) -> str:
             out += ["| when | slot | post | pillar | how |", "|---|---|---|---|---|"]
             for e in week["entries"]:
                 slot = {FILLED: "filled", EMPTY: "**empty**", PASSED: "passed", EXTRA: "not a slot"}[e["state"]]
+                if "slot" in e:
+                    slot += f" ({_when(e['slot'])})"
                 post = f"`{_md(e['post'])}` {_md(e['title'])}" if "post" in e else ""
                 how = {"queue": "queued", "timed": "timed", "published": "published"}.get(e.get("source", ""), "")
                 out.append(f"| {_when(e['at'])} | {slot} | {post} | {_md(e.get('pillar') or '')} | {how} |")
