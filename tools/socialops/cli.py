@@ -158,3 +158,103 @@ def new(ctx, title, profiles, post_type, when, now_text):
     now = parse_now(now_text, schedule.tz)
     rel = create_post(root, title, list(profiles), post_type=post_type, when=when, now=now, tz=schedule.tz)
     click.echo(rel)
+
+
+def _published_from_ledger(root: Path) -> tuple[dict, dict]:
+    """(post id, profile) -> published time, and -> the live post's address, from state/publications.csv."""
+    from .ledger import PUBLISHED, Ledger, published_times
+
+    states = Ledger(root).state()
+    urls = {pair: st.url for pair, st in states.items() if st.status == PUBLISHED and st.url}
+    return published_times(states), urls
+
+
+def _plan_inputs(ctx, now_text: str | None):
+    """Root, configuration (refusing a broken schedule.yaml), post index, now, and the ledger's publications."""
+    from .index import load_index
+    from .plan import SCHEDULE_FILE
+    from .validate import load_config
+
+    root = repo_root(ctx)
+    config = load_config(root)
+    broken = [p for p in config.problems if p.path == SCHEDULE_FILE and p.severity == "error"]
+    if broken:
+        first = broken[0]
+        more = f" (and {len(broken) - 1} more; run 'socialops validate')" if len(broken) > 1 else ""
+        raise ConfigError(f"{first.message}{more}", path=first.path, line=first.line)
+    now = parse_now(now_text, config.tz)
+    posts = load_index(root, config.tz)
+    published, urls = _published_from_ledger(root)
+    return root, config, posts, now, published, urls
+
+
+@main.command()
+@click.option("--weeks", type=click.IntRange(1, 104), default=None,
+              help="Weeks to show from this week's Monday (default: enough to cover the horizon).")
+@click.option("--check", is_flag=True,
+              help="Exit 1 when the horizon has empty slots (or collisions or posts on blackout days), and open, "
+                   "update or close the 'Content plan' issue.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--now", "now_text", metavar="T", help="Plan as if the time were T ('YYYY-MM-DD HH:MM', plan's timezone).")
+@click.option("--no-issue", is_flag=True, help="With --check: do not touch the 'Content plan' issue.")
+@click.pass_context
+@handle_errors
+def plan(ctx, weeks, check, fmt, now_text, no_issue):
+    """The calendar of slots per profile and week: filled, empty, the pillar mix, blackouts and collisions."""
+    import json
+    import math
+
+    from . import plan as planlib
+
+    root, config, posts, now, published, _ = _plan_inputs(ctx, now_text)
+    if weeks is None:
+        first = planlib.week_start(now, config.tz)
+        last = (now + dt.timedelta(days=config.schedule.horizon_days)).astimezone(config.tz).date()
+        weeks = max(1, math.ceil(((last - first).days + 1) / 7))
+    report = planlib.build_plan(posts, config.profiles, config.schedule, now=now, weeks=weeks, published=published)
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        click.echo(planlib.format_plan_markdown(report), nl=False)
+    else:
+        click.echo(planlib.format_plan_text(report), nl=False)
+    if not check:
+        return
+    failed = planlib.check_findings(report)
+    n = len(report["gaps"])
+    click.echo(f"plan --check: {n} empty slot{'s' if n != 1 else ''} in the next {report['horizon_days']} days, "
+               f"{len(report['collisions'])} collisions, {len(report['blackout_posts'])} posts on blackout days",
+               err=True)
+    if not no_issue:
+        from .tracker import tracker_from_env
+
+        done = planlib.sync_plan_issue(tracker_from_env(root), report)
+        if done != "none":
+            click.echo(f"plan --check: the 'Content plan' issue: {done}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the .ics file here (default: standard output).")
+@click.option("--weeks", type=click.IntRange(1, 104), default=None,
+              help="Show queued posts this many weeks ahead (default: the horizon, as publishing sees it).")
+@click.option("--now", "now_text", metavar="T", help="As if the time were T ('YYYY-MM-DD HH:MM', plan's timezone).")
+@click.pass_context
+@handle_errors
+def calendar(ctx, out, weeks, now_text):
+    """An iCalendar file of planned and published posts and live sessions, with stable UIDs."""
+    from .calendar_ics import calendar_bytes, load_lives
+
+    root, config, posts, now, published, urls = _plan_inputs(ctx, now_text)
+    until = now + dt.timedelta(weeks=weeks) if weeks else None
+    data = calendar_bytes(posts, config.profiles, config.schedule, now=now, published=published, urls=urls,
+                          lives=load_lives(root, posts, config.tz), until=until)
+    if out:
+        target = Path(out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(data, nl=False)
