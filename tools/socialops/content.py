@@ -8,13 +8,13 @@ whose fields are normalised best-effort; `validate` reports what is wrong with t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from frontmatter.default_handlers import YAMLHandler
 
 from . import yamlfile
 from .errors import ContentError
@@ -33,7 +33,14 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"}
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm"}
 CAPTION_SUFFIXES = {".vtt", ".srt"}
 
-_HANDLER = YAMLHandler()
+
+
+@functools.cache
+def _frontmatter_boundary():
+    """python-frontmatter's fence pattern; imported on first use, as the warm paths never parse a post."""
+    from frontmatter.default_handlers import YAMLHandler
+
+    return YAMLHandler.FM_BOUNDARY
 
 
 @dataclass
@@ -42,15 +49,11 @@ class Media:
     alt: str | None = None
     captions: str | None = None
     index: int = 0
+    kind: str = field(init=False)  # image | video | other, from the file name
 
-    @property
-    def kind(self) -> str:
-        suffix = Path(self.path).suffix.lower()
-        if suffix in IMAGE_SUFFIXES:
-            return "image"
-        if suffix in VIDEO_SUFFIXES:
-            return "video"
-        return "other"
+    def __post_init__(self) -> None:
+        suffix = os.path.splitext(self.path)[1].lower()
+        self.kind = "image" if suffix in IMAGE_SUFFIXES else "video" if suffix in VIDEO_SUFFIXES else "other"
 
 
 @dataclass
@@ -58,8 +61,12 @@ class Post:
     path: str  # relative to the repository root, with forward slashes
     raw: dict[str, Any]
     body: str
-    lines: dict[tuple, int] = field(default_factory=dict, repr=False)
+    doc: yamlfile.YamlDoc | None = field(default=None, repr=False)
     body_line: int = 1
+
+    @property
+    def lines(self) -> dict[tuple, int]:
+        return self.doc.lines if self.doc is not None else {}
 
     def line(self, *key: Any) -> int:
         """The line of a frontmatter key (or of its nearest known parent), 1 when unknown."""
@@ -80,7 +87,7 @@ class Post:
         value = self.raw.get("title")
         return str(value) if value is not None else (self.id or Path(self.path).stem)
 
-    @property
+    @cached_property
     def profiles(self) -> list[str]:
         value = self.raw.get("profiles")
         if isinstance(value, str):
@@ -114,7 +121,7 @@ class Post:
         value = self.raw.get("first_comment")
         return str(value) if isinstance(value, str | int) else None
 
-    @property
+    @cached_property
     def media(self) -> list[Media]:
         return media_list(self.raw.get("media"))
 
@@ -123,14 +130,14 @@ class Post:
         value = self.raw.get("live")
         return value if isinstance(value, dict) else {}
 
-    @property
+    @cached_property
     def type(self) -> str:
         value = self.raw.get("type")
         if isinstance(value, str) and value in POST_TYPES:
             return value
         return infer_type(self.media, self.link)
 
-    @property
+    @cached_property
     def overrides(self) -> dict[str, dict[str, Any]]:
         value = self.raw.get("overrides")
         if not isinstance(value, dict):
@@ -268,7 +275,7 @@ def parse_post(text: str, rel: str) -> Post:
             path=rel,
             line=1,
         )
-    boundary = _HANDLER.FM_BOUNDARY
+    boundary = _frontmatter_boundary()
     opening = boundary.search(text)
     closing = boundary.search(text, opening.end()) if opening else None
     if opening is None or closing is None:
@@ -295,7 +302,7 @@ def parse_post(text: str, rel: str) -> Post:
                            line=line_offset + 1)
     body = text[closing.end():].lstrip("\n")
     body_line = text.count("\n", 0, len(text) - len(body)) + 1
-    return Post(path=rel, raw=data, body=body.rstrip() + "\n" if body.strip() else "", lines=doc.lines,
+    return Post(path=rel, raw=data, body=body.rstrip() + "\n" if body.strip() else "", doc=doc,
                 body_line=body_line)
 
 
@@ -308,20 +315,22 @@ def load_post(root: Path, rel: str) -> Post:
 
 def find_posts(root: Path) -> list[str]:
     """Every post file under content/, as sorted repository-relative paths (symlinked folders not followed)."""
-    content = root / "content"
     found: list[str] = []
-    if not content.is_dir():
-        return found
-    stack = [content]
+    stack = ["content"]
+    base = str(root)
     while stack:
         folder = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
-                elif entry.name.endswith(".md") and entry.name.lower() != "readme.md":
-                    found.append(Path(entry.path).relative_to(root).as_posix())
+        try:
+            entries = list(os.scandir(f"{base}/{folder}"))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(f"{folder}/{name}")
+            elif name.endswith(".md") and name.lower() != "readme.md":
+                found.append(f"{folder}/{name}")
     found.sort()
     return found

@@ -3,6 +3,7 @@ the way each network counts them."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ _BLANKS = re.compile(r"\n{3,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
 
 
+@functools.lru_cache(maxsize=4096)
 def plain_text(markdown: str) -> str:
     """Markdown as the plain text a social network shows (bold and headings lose their marks,
     [text](url) becomes 'text url', lists get bullets, <!-- notes --> for reviewers disappear)."""

@@ -8,9 +8,11 @@ fingerprint of the configuration. Repository-wide rules (duplicate ids) run on e
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import os
 import pickle
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -245,20 +247,21 @@ def _unknown_profile_message(pid: str, config: Config) -> str:
 # --- posts ---------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
 def resolve_media_path(post_path: str, media_path: str) -> str | None:
     """The repository-relative path of a media file, or None when it leads outside the repository."""
-    if media_path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", media_path) or "\\" in media_path:
+    if (not media_path or media_path[0] in "/\\" or "\\" in media_path or media_path[1:2] == ":"
+            or "\0" in media_path):
         return None
-    base = PurePosixPath() if media_path.startswith("content/") else PurePosixPath(post_path).parent
-    parts: list[str] = []
-    for part in (*base.parts, *PurePosixPath(media_path).parts):
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        elif part not in (".", ""):
-            parts.append(part)
-    return "/".join(parts) if parts else None
+    base = "" if media_path.startswith("content/") else posixpath.dirname(post_path)
+    joined = posixpath.normpath(posixpath.join(base, media_path))
+    if joined in (".", "..") or joined.startswith("../"):
+        return None
+    return joined
+
+
+def _suffix(path: str) -> str:
+    return posixpath.splitext(path)[1].lower()
 
 
 def _check_type(post: Post, key: str, expected: tuple, words: str) -> Problem | None:
@@ -396,7 +399,7 @@ def _check_time(post: Post, key, value, config: Config, out: list[Problem]) -> N
 
 
 def _media_kind_ok(media: Media, spec) -> bool:
-    suffix = PurePosixPath(media.path).suffix.lower()
+    suffix = _suffix(media.path)
     return suffix in spec.image_types or suffix in spec.video_types
 
 
@@ -406,14 +409,17 @@ def _check_for_profile(post: Post, profile: Profile, config: Config, out: list[P
         return
     path, ptype = post.path, post.type
     name = f"{profile.id} ({spec.label})"
-    type_line = post.line("type") if "type" in post.raw else post.line("profiles")
+
+    def type_line() -> int:
+        return post.line("type") if "type" in post.raw else post.line("profiles")
+
     if spec.needs_media and not post.media and ptype in ("text", "link"):
         out.append(Problem(path, post.line("profiles"), ERROR, "needs-media",
                            f"{spec.label} needs an image or a video; add 'media:' or remove {profile.id}"))
         return
     if not spec.supports(ptype):
         able = sorted(n for n, s in NETWORKS.items() if s.supports(ptype) and n != "sandbox")
-        out.append(Problem(path, type_line, ERROR, "type-unsupported",
+        out.append(Problem(path, type_line(), ERROR, "type-unsupported",
                            f"{spec.label} cannot publish a {ptype} post, so {profile.id} cannot take it; remove the "
                            f"profile or change the type ({ptype} works on: {', '.join(able)})"))
         return
@@ -422,19 +428,24 @@ def _check_for_profile(post: Post, profile: Profile, config: Config, out: list[P
     if spec.needs_media and not media:
         out.append(Problem(path, post.line("profiles"), ERROR, "needs-media",
                            f"{spec.label} needs an image or a video; add 'media:' or remove {profile.id}"))
-    body_line = post.line("overrides", profile.id, "body") if "body" in post.override_for(profile.id, "") else (
-        post.line("overrides", spec.name, "body") if "body" in post.overrides.get(spec.name, {}) else post.body_line)
+
+    def body_line() -> int:
+        for name in (profile.id, spec.name, profile.network):
+            if "body" in post.overrides.get(name, {}):
+                return post.line("overrides", name, "body")
+        return post.body_line
+
     if rendered.too_long:
         how = {"graphemes": "characters (as Bluesky counts them)", "urls23": "characters (each link counts as 23)",
                "utf8_emoji": "characters (each emoji counts as several)"}.get(spec.counting, "characters")
-        out.append(Problem(path, body_line, ERROR, "text-too-long",
+        out.append(Problem(path, body_line(), ERROR, "text-too-long",
                            f"the text for {name} is {rendered.length} {how}; {spec.label} allows {spec.text_limit}. "
                            f"Shorten it by {rendered.length - spec.text_limit}, or add a shorter "
                            f"'overrides: {{{spec.name}: {{body: ...}}}}'"))
     if spec.max_hashtags is not None:
         count = len(hashtags(rendered.text))
         if count > spec.max_hashtags:
-            out.append(Problem(path, body_line, ERROR, "too-many-hashtags",
+            out.append(Problem(path, body_line(), ERROR, "too-many-hashtags",
                                f"the text for {name} has {count} hashtags; {spec.label} allows {spec.max_hashtags}"))
     if len(media) > spec.max_media:
         out.append(Problem(path, post.line("media"), ERROR, "too-many-media",
@@ -454,20 +465,20 @@ def _check_for_profile(post: Post, profile: Profile, config: Config, out: list[P
     elif ptype in ("text", "link") and media:
         mismatch = f"a {ptype} post has no media; remove 'media' or remove 'type' to let it be inferred"
     if mismatch:
-        problem = Problem(path, type_line, ERROR, "type-media-mismatch", mismatch)
+        problem = Problem(path, type_line(), ERROR, "type-media-mismatch", mismatch)
         if problem not in out:
             out.append(problem)
     for m in media:
-        line = post.line("media", m.index)
-        suffix = PurePosixPath(m.path).suffix.lower()
+        line = functools.partial(post.line, "media", m.index)
+        suffix = _suffix(m.path)
         if resolve_media_path(post.path, m.path) is None:
             continue  # reported once as media-outside-repo
         if m.kind in ("image", "video") and not _media_kind_ok(m, spec):
             takes = ", ".join(sorted(spec.image_types | spec.video_types))
-            out.append(Problem(path, line, ERROR, "media-type",
+            out.append(Problem(path, line(), ERROR, "media-type",
                                f"{spec.label} does not take {suffix} files ({m.path}); it takes {takes}"))
         elif m.kind == "other":
-            problem = Problem(path, line, ERROR, "media-type",
+            problem = Problem(path, line(), ERROR, "media-type",
                               f"{m.path} is not an image or video file (.jpg, .png, .mp4, …)")
             if problem not in out:
                 out.append(problem)
@@ -479,17 +490,17 @@ def _check_for_profile(post: Post, profile: Profile, config: Config, out: list[P
             continue
         width, height, size = info.get("width"), info.get("height"), info.get("size")
         if spec.image_max_bytes and size and size > spec.image_max_bytes:
-            out.append(Problem(path, line, ERROR, "image-size",
+            out.append(Problem(path, line(), ERROR, "image-size",
                                f"{m.path} is {size / 1e6:.1f} MB; {spec.label} takes images up to "
                                f"{spec.image_max_bytes / 1e6:g} MB"))
         if width and height:
             if spec.image_min_width and width < spec.image_min_width:
-                out.append(Problem(path, line, ERROR, "image-size",
+                out.append(Problem(path, line(), ERROR, "image-size",
                                    f"{m.path} is {width} px wide; {spec.label} needs at least {spec.image_min_width} px"))
             ratio = width / height
             if (spec.aspect_min and ratio < spec.aspect_min - 0.005) or (
                     spec.aspect_max and ratio > spec.aspect_max + 0.005):
-                out.append(Problem(path, line, ERROR, "image-aspect",
+                out.append(Problem(path, line(), ERROR, "image-aspect",
                                    f"{m.path} is {width}×{height} (shape {ratio:.2f}:1); {spec.label} takes shapes from "
                                    f"{spec.aspect_min:g}:1 (4:5 portrait) to {spec.aspect_max:g}:1 (landscape); crop it"))
     if ptype in ("video", "reel") and videos and not videos[0].captions and spec.captions:
@@ -501,42 +512,42 @@ def _check_for_profile(post: Post, profile: Profile, config: Config, out: list[P
 def _check_media_files(post: Post, media: list[Media], key: tuple, targets, config: Config, out: list[Problem],
                        media_stats) -> None:
     for m in media:
-        line = post.line(*key, m.index)
+        line = functools.partial(post.line, *key, m.index)
         rel = resolve_media_path(post.path, m.path)
         if rel is None:
-            out.append(Problem(post.path, line, ERROR, "media-outside-repo",
+            out.append(Problem(post.path, line(), ERROR, "media-outside-repo",
                                f"the media path '{m.path}' leads outside the repository; put the file under content/ "
                                "and give its path relative to the post"))
             continue
         info = (media_stats or {}).get(rel)
         if info is None or info.get("missing"):
-            out.append(Problem(post.path, line, ERROR, "media-missing",
+            out.append(Problem(post.path, line(), ERROR, "media-missing",
                                f"the file {m.path} does not exist (looked for {rel}); check the name and upload it"))
             continue
         if info.get("outside"):
-            out.append(Problem(post.path, line, ERROR, "media-outside-repo",
+            out.append(Problem(post.path, line(), ERROR, "media-outside-repo",
                                f"{m.path} is a link to a file outside the repository; copy the file in instead"))
             continue
         if info.get("error"):
-            out.append(Problem(post.path, line, ERROR, "image-unreadable", f"{m.path}: {info['error']}"))
+            out.append(Problem(post.path, line(), ERROR, "image-unreadable", f"{m.path}: {info['error']}"))
         if m.kind == "image" and not (m.alt and m.alt.strip()):
-            out.append(Problem(post.path, line, WARNING, "alt-missing",
+            out.append(Problem(post.path, line(), WARNING, "alt-missing",
                                f"the image {m.path} has no alt text; add 'alt: \"what the image shows\"'"))
         if m.captions is not None:
             crel = resolve_media_path(post.path, m.captions)
-            cline = post.line(*key, m.index, "captions")
+            cline = functools.partial(post.line, *key, m.index, "captions")
             cinfo = (media_stats or {}).get(crel or "")
             if crel is None:
-                out.append(Problem(post.path, cline, ERROR, "media-outside-repo",
+                out.append(Problem(post.path, cline(), ERROR, "media-outside-repo",
                                    f"the subtitle path '{m.captions}' leads outside the repository"))
             elif cinfo is None or cinfo.get("missing"):
-                out.append(Problem(post.path, cline, ERROR, "media-missing",
+                out.append(Problem(post.path, cline(), ERROR, "media-missing",
                                    f"the subtitle file {m.captions} does not exist (looked for {crel})"))
             elif cinfo.get("outside"):
-                out.append(Problem(post.path, cline, ERROR, "media-outside-repo",
+                out.append(Problem(post.path, cline(), ERROR, "media-outside-repo",
                                    f"{m.captions} is a link to a file outside the repository"))
             elif cinfo.get("error"):
-                out.append(Problem(post.path, cline, ERROR, "captions-invalid", f"{m.captions}: {cinfo['error']}"))
+                out.append(Problem(post.path, cline(), ERROR, "captions-invalid", f"{m.captions}: {cinfo['error']}"))
 
 
 # --- media files ---------------------------------------------------------------------------------------
@@ -559,7 +570,7 @@ def media_paths(post: Post) -> set[str]:
 
 def stat_key(root: Path, rel: str) -> tuple | None:
     try:
-        st = os.stat(root / rel)
+        st = os.stat(f"{root}/{rel}")
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns)
@@ -664,6 +675,58 @@ def _check_one(root: Path, rel: str, config: Config, media_cache: dict) -> tuple
     return post.id, post_problems(post, config, stats), deps
 
 
+PARALLEL_MIN = 1500  # below this many files to parse, starting worker processes costs more than it saves
+
+
+def _fresh(root: Path, entry, key, dep_stats: dict) -> bool:
+    if entry is None or key is None or entry[0] != key:
+        return False
+    for dep, dep_key in entry[3].items():
+        if dep not in dep_stats:  # media files are often shared by posts: stat each once
+            dep_stats[dep] = stat_key(root, dep)
+        if dep_stats[dep] != dep_key:
+            return False
+    return True
+
+
+_WORKER: dict = {}
+
+
+def _worker_check(rels: list[str]) -> tuple[dict, dict]:
+    root, config, media_cache = _WORKER["args"]
+    before = set(media_cache)
+    results = {rel: _check_one(root, rel, config, media_cache) for rel in rels}
+    return results, {k: v for k, v in media_cache.items() if k not in before}
+
+
+def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) -> dict:
+    """Check posts, in worker processes when there are many (a cold run over a large repository)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(rels) < PARALLEL_MIN or workers < 2 or "fork" not in _start_methods():
+        return {rel: _check_one(root, rel, config, media_cache) for rel in rels}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _WORKER["args"] = (root, config, media_cache)  # inherited by the forked workers, never pickled
+    size = max(200, len(rels) // (workers * 4))
+    chunks = [rels[i:i + size] for i in range(0, len(rels), size)]
+    results: dict = {}
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for part, new_media in pool.map(_worker_check, chunks):
+                results.update(part)
+                media_cache.update(new_media)
+    finally:
+        _WORKER.clear()
+    return results
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
 def validate_repository(root: Path, paths: list[str] | None = None, *, use_cache: bool = True) -> Report:
     """Check the repository. `paths` limits the per-file rules to those files (repository-relative);
     profiles, the plan and duplicate ids are always checked."""
@@ -676,16 +739,18 @@ def validate_repository(root: Path, paths: list[str] | None = None, *, use_cache
     cache = _load_cache(root, config.fingerprint) if use_cache else {}
     entries: dict = cache.get("posts", {}) if cache.get("fingerprint") == config.fingerprint else {}
     media_cache: dict = cache.get("media", {})
+    stat_keys = {rel: stat_key(root, rel) for rel in all_posts}
+    dep_stats: dict = {}
+    stale = [rel for rel in all_posts if not _fresh(root, entries.get(rel), stat_keys[rel], dep_stats)]
+    checked_now = _check_many(root, stale, config, media_cache)
     new_entries: dict = {}
     ids: dict[str, list[str]] = {}
     for rel in all_posts:
-        key = stat_key(root, rel)
-        entry = entries.get(rel)
-        fresh = entry is not None and entry[0] == key and all(
-            stat_key(root, dep) == dep_key for dep, dep_key in entry[3].items())
-        if not fresh:
-            post_id, post_probs, deps = _check_one(root, rel, config, media_cache)
-            entry = (key, post_id, post_probs, deps)
+        if rel in checked_now:
+            post_id, post_probs, deps = checked_now[rel]
+            entry = (stat_keys[rel], post_id, post_probs, deps)
+        else:
+            entry = entries[rel]
         new_entries[rel] = entry
         if entry[1] is not None:
             ids.setdefault(entry[1], []).append(rel)
@@ -698,7 +763,7 @@ def validate_repository(root: Path, paths: list[str] | None = None, *, use_cache
                     others = ", ".join(w for w in where if w != rel)
                     problems.append(Problem(rel, _id_line(root, rel), ERROR, "duplicate-id",
                                             f"the id '{post_id}' is also used by {others}; ids must be unique"))
-    if use_cache:
+    if use_cache and (checked_now or len(new_entries) != len(entries) or cache.get("fingerprint") != config.fingerprint):
         _save_cache(root, {"fingerprint": config.fingerprint, "posts": new_entries, "media": media_cache})
     checked = len(wanted) + len(find_profiles(root)) + (1 if (root / SCHEDULE_FILE).exists() else 0)
     return Report(checked=checked, problems=sort_problems(problems))

@@ -7,15 +7,14 @@ nesting depth is bounded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 try:
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml is a declared requirement; keep working without it
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 MAX_NODES = 50_000  # expanded nodes (aliases counted each time they are used)
 MAX_DEPTH = 64
@@ -32,10 +31,46 @@ class YamlProblem(Exception):
         self.line = line
 
 
-@dataclass
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int):
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+class _Loader(_BaseLoader):
+    """The C safe loader, refusing duplicate keys while it constructs mappings."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in seen and key_node.tag != "tag:yaml.org,2002:merge":
+                        raise _DuplicateKey(key_node.value, key_node.start_mark.line + 1)
+                    seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+
+
 class YamlDoc:
-    data: Any
-    lines: dict[Path_, int] = field(default_factory=dict)  # key path -> 1-based line of the key (or item)
+    """The data, and the line of each key, worked out from the YAML nodes only when first asked."""
+
+    def __init__(self, data: Any, node: yaml.Node | None = None, line_offset: int = 0):
+        self.data = data
+        self._node = node
+        self._offset = line_offset
+        self._lines: dict[Path_, int] | None = None if node is not None else {}
+
+    @property
+    def lines(self) -> dict[Path_, int]:
+        if self._lines is None:
+            lines: dict = {}
+            _record_lines(self._node, (), lines, set())
+            self._lines = {k: v + self._offset for k, v in lines.items()} if self._offset else lines
+            self._node = None
+        return self._lines
 
     def line(self, *path: Any, default: int | None = None) -> int | None:
         """The line of the deepest known prefix of `path` (a missing key points at its parent)."""
@@ -92,28 +127,6 @@ def _record_lines(node: yaml.Node, path: tuple, lines: dict, seen: set) -> None:
             _record_lines(item, child, lines, seen)
 
 
-def _duplicate_key(node: yaml.Node, seen: set) -> tuple[str, int] | None:
-    if id(node) in seen:
-        return None
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        keys: set = set()
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode):
-                if k.value in keys:
-                    return k.value, k.start_mark.line + 1
-                keys.add(k.value)
-            found = _duplicate_key(v, seen)
-            if found:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            found = _duplicate_key(item, seen)
-            if found:
-                return found
-    return None
-
-
 def load(text: str, *, line_offset: int = 0) -> YamlDoc:
     """Parse one YAML document. Raises YamlProblem with a line (plus `line_offset`) on any fault."""
     loader = _Loader(text)
@@ -129,17 +142,19 @@ def load(text: str, *, line_offset: int = 0) -> YamlDoc:
         except RecursionError:
             raise YamlProblem(f"the YAML is nested more than {MAX_DEPTH} levels deep") from None
         if node is None:
-            return YamlDoc(None, {})
-        try:
-            _check_size(node)
-        except YamlProblem as exc:
-            exc.line = (exc.line or 1) + line_offset
-            raise
-        dup = _duplicate_key(node, set())
-        if dup:
-            raise YamlProblem(f"the key '{dup[0]}' appears twice; keep one of them", dup[1] + line_offset)
+            return YamlDoc(None)
+        # Only aliases make a small text expand, and deep nesting needs many brackets or deep indentation:
+        # walk the nodes to measure only when the text could be either.
+        if "*" in text or text.count("[") + text.count("{") >= MAX_DEPTH or " " * MAX_DEPTH in text:
+            try:
+                _check_size(node)
+            except YamlProblem as exc:
+                exc.line = (exc.line or 1) + line_offset
+                raise
         try:
             data = loader.construct_document(node)
+        except _DuplicateKey as exc:
+            raise YamlProblem(f"the key '{exc.key}' appears twice; keep one of them", exc.line + line_offset) from None
         except yaml.constructor.ConstructorError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 + line_offset if mark else None
@@ -151,10 +166,8 @@ def load(text: str, *, line_offset: int = 0) -> YamlDoc:
         except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible date like 2026-02-30
             line = node.start_mark.line + 1 + line_offset
             raise YamlProblem(f"the YAML has a value that cannot be read: {exc}", line) from None
-        lines: dict = {}
-        _record_lines(node, (), lines, set())
-        if line_offset:
-            lines = {k: v + line_offset for k, v in lines.items()}
-        return YamlDoc(data, lines)
+        except RecursionError:
+            raise YamlProblem(f"the YAML is nested more than {MAX_DEPTH} levels deep") from None
+        return YamlDoc(data, node, line_offset)
     finally:
         loader.dispose()
