@@ -148,6 +148,8 @@ class Http:
         rng: random.Random | None = None,
         auth_error: Callable[[httpx.Response], bool] | None = None,
         headers: dict[str, str] | None = None,
+        classify: Callable[[httpx.Response, str, bool], tuple[NetworkError | None, float | None] | None]
+        | None = None,
     ) -> None:
         import time
 
@@ -165,6 +167,9 @@ class Http:
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._rng = rng or random.Random()
         self._auth_error = auth_error
+        # classify(response, where, safe) -> (error, wait) or None: a network's own error signals (Meta answers
+        # HTTP 400 with code 4/17/32/613 when throttling), consulted before the generic mapping below.
+        self._custom_classify = classify
         self.headers = dict(headers or {})
         self.waits: list[float] = []  # every pause taken, for tests and diagnostics
 
@@ -287,6 +292,10 @@ class Http:
         self, response: httpx.Response, where: str, safe: bool
     ) -> tuple[NetworkError | None, float | None]:
         status = response.status_code
+        if self._custom_classify is not None:
+            custom = self._custom_classify(response, where, safe)
+            if custom is not None:
+                return custom
         if status < 400:
             return None, None
         excerpt = self._excerpt(response)

@@ -138,3 +138,142 @@ def graph_error(status: int, body: Any, headers: Mapping[str, str], *, network: 
         return PermanentNetworkError(f"{label} refused a duplicate of the last post while {what}: {text}{ref}",
                                      **kw)
     return PermanentNetworkError(f"{label} refused {what}: {text}{ref}", **kw)
+
+
+# --- the Graph client shared by the Facebook and Instagram adapters ---------------------------------------------
+
+
+class Graph:
+    """Graph API calls for one adapter: the token as an `Authorization: Bearer` header (never in a URL), Meta's
+    error envelope mapped to the error tree, and pauses asked for by the usage headers.
+
+    A response whose usage headers say a counter reached 100 % (or a BUC entry has
+    `estimated_time_to_regain_access`) makes the *next* call wait: sleep when the wait is short, otherwise raise
+    RateLimited with the wait, so the run moves on and a later run resumes from the recorded progress."""
+
+    def __init__(self, network: Any, *, max_wait: float = 120.0):
+        self.network = network
+        self.max_wait = max_wait
+        self.pause_until: float | None = None  # epoch seconds
+        self._http = None
+
+    @property
+    def http(self) -> Any:
+        if self._http is None:
+            token = self.network.token()
+            self._http = self.network.http(classify=self._classify, max_wait=self.max_wait,
+                                           headers={"Authorization": f"Bearer {token}"})
+        return self._http
+
+    def _now(self) -> float:
+        return self.network.now().timestamp()
+
+    def _classify(self, response: Any, where: str, safe: bool) -> tuple[NetworkError | None, float | None] | None:
+        wait = usage_wait(response.headers)
+        if wait:
+            self.pause_until = max(self.pause_until or 0.0, self._now() + wait)
+        if response.status_code < 400:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        exc = graph_error(response.status_code, body, response.headers, network=self.network.name,
+                          secret=self.network.profile.token_env, what=where)
+        if exc is None:
+            return None
+        exc.message = self.network.redact(exc.message)
+        exc.args = (exc.message,)
+        if isinstance(exc, RateLimited):
+            return exc, exc.retry_after
+        if exc.transient and not safe:
+            from ..errors import OutcomeUnknown
+
+            return OutcomeUnknown(f"{exc.message}; the request was sent, so it may or may not have been carried "
+                                  "out", network=self.network.name, status=response.status_code), None
+        return exc, None
+
+    def before(self) -> None:
+        if self.pause_until is None:
+            return
+        remaining = self.pause_until - self._now()
+        if remaining <= 0:
+            self.pause_until = None
+            return
+        if remaining <= self.max_wait:
+            self.network.sleep(remaining)
+            self.pause_until = None
+            return
+        raise RateLimited(f"{self.network.spec.label}'s usage headers say the call budget is used up; wait about "
+                          f"{int(remaining // 60) or 1} minutes", retry_after=remaining,
+                          network=self.network.name)
+
+    def call(self, method: str, url: str, *, safe: bool | None = None, **kwargs: Any) -> dict[str, Any]:
+        """A Graph call returning the JSON object (an empty dict for an empty body)."""
+        self.before()
+        if not url.startswith("https://"):
+            url = graph_url(url)
+        body = self.http.json(method, url, safe=safe, **kwargs)
+        if body is None:
+            return {}
+        if not isinstance(body, dict):
+            from ..errors import OutcomeUnknown
+
+            cls = OutcomeUnknown if safe is False else TransientNetworkError
+            raise cls(f"{self.network.name}: {method} {url.split('?')[0]}: the answer was not a JSON object",
+                      network=self.network.name)
+        return body
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        return self.call("GET", path, params=params)
+
+    def post(self, path: str, data: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
+        """POST form parameters. `create=True` for a call that makes something public (never repeated after
+        an answer is lost); False for harmless intermediate objects (unpublished photos, containers)."""
+        return self.call("POST", path, safe=not create, data={k: v for k, v in data.items() if v is not None})
+
+
+def need_id(body: Mapping[str, Any], key: str, *, network: str, what: str, created: bool) -> str:
+    """`body[key]` as a string; when missing, the object may exist without us knowing its id."""
+    from ..errors import OutcomeUnknown
+
+    value = body.get(key)
+    if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+        return str(value)
+    cls = OutcomeUnknown if created else TransientNetworkError
+    raise cls(f"{network}: the answer to {what} had no '{key}'", network=network)
+
+
+def normalise_text(text: str | None) -> str:
+    """Text compared when matching a lost post: whitespace collapsed, case kept."""
+    return " ".join((text or "").split())
+
+
+def text_matches(ours: str | None, theirs: str | None) -> bool:
+    """Does a listed post's text belong to ours? Exact after whitespace folding, or one is a prefix of the
+    other when the network shortened it (at least 40 characters)."""
+    a, b = normalise_text(ours), normalise_text(theirs)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+    return len(shorter) >= 40 and longer.startswith(shorter.rstrip("…. "))
+
+
+LOCALE_RE = r"\.([a-z]{2})(?:[_-]([A-Za-z]{2}))?\.(?:srt|vtt)$"
+_COUNTRY = {"en": "US", "fi": "FI", "sv": "SE", "de": "DE", "fr": "FR", "es": "ES", "it": "IT", "nl": "NL",
+            "da": "DK", "nb": "NO", "no": "NO", "et": "EE", "pt": "PT", "pl": "PL", "ja": "JP"}
+
+
+def caption_locale(filename: str, default: str = "en_US") -> str:
+    """The xx_XX locale of a subtitle file named like `clip.fi_FI.srt` or `clip.fi.srt` (Meta's captions edge
+    wants `filename.locale.srt`); `default` when the name does not say."""
+    import re
+
+    m = re.search(LOCALE_RE, filename)
+    if not m:
+        return default
+    lang = m.group(1).lower()
+    country = (m.group(2) or _COUNTRY.get(lang, lang)).upper()
+    return f"{lang}_{country}"
