@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const started = process.hrtime.bigint();
+let scratchToRemove = null;
 
 function parseArgs(argv) {
   const opts = { appview: false, watchStdin: false, accounts: ['brand', 'fan'] };
@@ -71,6 +72,7 @@ async function main() {
   if (!scratch) {
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'socialops-pds-'));
     removeScratch = true;
+    scratchToRemove = scratch;
   }
   fs.mkdirSync(scratch, { recursive: true });
   // Must be set before @atproto/dev-env is imported: it reads the temp dir at import time.
@@ -112,7 +114,9 @@ async function main() {
     if (timer) clearInterval(timer);
     try {
       if (processing) await processing.catch(() => {});
-      await net.close();
+      // A graceful close waits up to ~5 s for idle keep-alive sockets; the data is
+      // throwaway, so give it 2 s at most.
+      await Promise.race([net.close(), new Promise((resolve) => setTimeout(resolve, 2000))]);
     } catch (err) {
       log(`error while closing: ${err?.stack || err}`);
     }
@@ -168,5 +172,6 @@ async function main() {
 
 main().catch((err) => {
   log(`failed to start: ${err?.stack || err}`);
+  if (scratchToRemove) fs.rmSync(scratchToRemove, { recursive: true, force: true });
   process.exit(1);
 });
