@@ -52,3 +52,121 @@ def changed_since(root: Path, ref: str) -> list[str]:
     diff = git(root, "diff", "--relative", "--name-only", "--no-renames", "--diff-filter=ACDMRT", "-z", ref).stdout
     untracked = git(root, "ls-files", "--others", "--exclude-standard", "-z").stdout
     return sorted({n for n in diff.split("\0") if n} | {n for n in untracked.split("\0") if n})
+
+
+# --- committing and pushing the workflows' own files (ledgers, metrics) --------------------------------
+
+BOT_NAME = "github-actions[bot]"
+BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+
+
+def is_work_tree(root: Path) -> bool:
+    """Is `root` inside a git work tree?"""
+    probe = git(root, "rev-parse", "--is-inside-work-tree", check=False)
+    return probe.returncode == 0 and probe.stdout.strip() == "true"
+
+
+def identity_env(root: Path) -> dict[str, str]:
+    """Environment for commits: the configured identity when there is one, else the GitHub Actions bot
+    (a fresh runner or a laptop without `git config user.email` can still commit)."""
+    env: dict[str, str] = {}
+    has_name = bool(os.environ.get("GIT_AUTHOR_NAME")) or git(root, "config", "user.name", check=False).stdout.strip()
+    has_email = bool(os.environ.get("GIT_AUTHOR_EMAIL") or os.environ.get("EMAIL")) or git(
+        root, "config", "user.email", check=False).stdout.strip()
+    if not has_name:
+        env.update(GIT_AUTHOR_NAME=BOT_NAME, GIT_COMMITTER_NAME=BOT_NAME)
+    if not has_email:
+        env.update(GIT_AUTHOR_EMAIL=BOT_EMAIL, GIT_COMMITTER_EMAIL=BOT_EMAIL)
+    return env
+
+
+def wait_for_git_lock(root: Path, timeout: float = 10.0, poll: float = 0.1) -> None:
+    """Wait while another git command holds the index lock; a lock that outlives `timeout` is reported
+    (it is left by a git command that was killed: remove .git/index.lock if no git command runs)."""
+    import time
+
+    git_dir = Path(git(root, "rev-parse", "--absolute-git-dir").stdout.strip())
+    lock = git_dir / "index.lock"
+    deadline = time.monotonic() + timeout
+    while lock.exists():
+        if time.monotonic() > deadline:
+            raise GitError(
+                f"{lock} has existed for more than {timeout:.0f} s: a git command was interrupted. If no git "
+                "command is running in this repository, delete that file and run again"
+            )
+        time.sleep(poll)
+
+
+def commit_paths(root: Path, paths: list[str], message: str) -> bool:
+    """Commit exactly `paths` (other staged or changed files are left alone). False when nothing changed."""
+    wait_for_git_lock(root)
+    git(root, "add", "--", *paths)
+    staged = git(root, "diff", "--cached", "--quiet", "--", *paths, check=False)
+    if staged.returncode == 0:
+        return False
+    git(root, "-c", "commit.gpgsign=false", "commit", "--no-verify", "--quiet", "-m", message, "--", *paths,
+        env=identity_env(root))
+    return True
+
+
+def upstream(root: Path) -> tuple[str, str] | None:
+    """(remote, branch) that the current branch pushes to, or None when there is no remote or no branch."""
+    branch = git(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False).stdout.strip()
+    if not branch:
+        return None
+    remote = git(root, "config", f"branch.{branch}.remote", check=False).stdout.strip()
+    merge = git(root, "config", f"branch.{branch}.merge", check=False).stdout.strip()
+    if not remote:
+        remotes = git(root, "remote", check=False).stdout.split()
+        if "origin" not in remotes:
+            return None
+        remote = "origin"
+    target = merge.removeprefix("refs/heads/") if merge else branch
+    return remote, target
+
+
+def sync(root: Path) -> bool:
+    """Fetch the upstream branch and rebase local commits onto it (state/*.csv merge by union).
+    False when there is no upstream to sync with."""
+    where = upstream(root)
+    if where is None:
+        return False
+    remote, branch = where
+    wait_for_git_lock(root)
+    fetched = git(root, "fetch", "--quiet", remote, branch, check=False)
+    if fetched.returncode != 0:
+        if "couldn't find remote ref" in fetched.stderr:
+            return False  # an empty remote: nothing to rebase onto
+        raise GitError(f"git fetch {remote} {branch} failed: {fetched.stderr.strip()}")
+    rebased = git(root, "-c", "commit.gpgsign=false", "rebase", "--autostash", "--quiet", "FETCH_HEAD",
+                  check=False, env=identity_env(root))
+    if rebased.returncode != 0:
+        git(root, "rebase", "--abort", check=False)
+        raise GitError(
+            f"could not rebase onto {remote}/{branch}: {rebased.stderr.strip() or rebased.stdout.strip()}; "
+            "resolve it by hand (git pull --rebase) and run again"
+        )
+    return True
+
+
+def push_with_retry(root: Path, attempts: int = 5, sleep=None) -> bool:
+    """Push the current branch; when the remote moved, fetch, rebase and try again.
+    False when there is no remote to push to."""
+    import random
+    import time
+
+    sleep = sleep or time.sleep
+    where = upstream(root)
+    if where is None:
+        return False
+    remote, branch = where
+    last = ""
+    for attempt in range(1, attempts + 1):
+        pushed = git(root, "push", "--quiet", remote, f"HEAD:refs/heads/{branch}", check=False)
+        if pushed.returncode == 0:
+            return True
+        last = pushed.stderr.strip()
+        if attempt < attempts:
+            sync(root)
+            sleep(random.uniform(0.05, 0.3) * attempt)
+    raise GitError(f"git push to {remote} {branch} failed {attempts} times: {last}")
