@@ -52,6 +52,8 @@ def graph_url(path: str) -> str:
 
 def _json_header(headers: Mapping[str, str], name: str) -> Any:
     raw = headers.get(name)
+    if raw is None:  # a plain dict: look the name up case-insensitively, as HTTP does
+        raw = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
     if not raw:
         return None
     try:
