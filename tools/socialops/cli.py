@@ -140,6 +140,41 @@ def _expand_folders(root: Path, paths: list[str]) -> list[str]:
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--changed-since", "changed_since", metavar="REF", help="Preview only posts changed since this git ref.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--now", "now_text", metavar="T", help="As if the time were T (naive = the plan's timezone).")
+@click.option("--head-sha", envvar="SOCIALOPS_HEAD_SHA", metavar="SHA",
+              help="Link media to this commit on GitHub (the pull request's head; default $GITHUB_SHA).")
+@click.pass_context
+@handle_errors
+def preview(ctx, paths, changed_since, fmt, now_text, head_sha):
+    """What each profile will receive and when: text, length, media, time. Exit 1 if a post is invalid."""
+    import os
+
+    from . import preview as previews
+    from .plan import load_schedule
+    from .repo import changed_since as changed
+
+    root = repo_root(ctx)
+    tz = load_schedule(root).tz
+    now = parse_now(now_text, tz)
+    selected: list[str] | None = _expand_folders(root, [_relative(root, p) for p in paths]) if paths else None
+    if changed_since:
+        names = [n for n in changed(root, changed_since) if n.startswith("content/") and n.endswith(".md")]
+        selected = [n for n in names if selected is None or n in selected]
+    items = previews.build(root, selected, now=now)
+    if fmt == "markdown":
+        links = previews.Links(server=os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
+                               repository=os.environ.get("GITHUB_REPOSITORY"),
+                               sha=head_sha or os.environ.get("GITHUB_SHA"))
+        click.echo(previews.format_markdown(items, now=now, tz=tz, links=links), nl=False)
+    else:
+        click.echo(previews.format_text(items, now=now, tz=tz), nl=False)
+    sys.exit(1 if any(q.severity == "error" for p in items for q in p.problems) else 0)
+
+
+@main.command()
 @click.argument("title")
 @click.option("--profile", "profiles", multiple=True, required=True, metavar="ID", help="Profile id (repeatable).")
 @click.option("--type", "post_type", type=click.Choice(
@@ -158,6 +193,37 @@ def new(ctx, title, profiles, post_type, when, now_text):
     now = parse_now(now_text, schedule.tz)
     rel = create_post(root, title, list(profiles), post_type=post_type, when=when, now=now, tz=schedule.tz)
     click.echo(rel)
+
+
+@main.command()
+@click.option("--now", "now_text", metavar="T", help="Publish as if the time were T (naive = the plan's timezone).")
+@click.option("--dry-run", is_flag=True, help="Show what is due; record, post and commit nothing.")
+@click.option("--profile", "profiles", multiple=True, metavar="ID", help="Only this profile (repeatable).")
+@click.option("--no-push", is_flag=True, help="Commit the ledger but do not fetch, rebase or push.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+@handle_errors
+def publish(ctx, now_text, dry_run, profiles, no_push, fmt):
+    """Publish the due posts exactly once, recording each outcome in state/publications.csv."""
+    import json
+
+    from .plan import load_schedule
+    from .publish import format_table, run_publish
+
+    root = repo_root(ctx)
+    tz = load_schedule(root).tz
+    now = parse_now(now_text, tz)
+    known = {p.stem for p in (root / "profiles").glob("*.y*ml")}
+    unknown = [p for p in profiles if p not in known]
+    if unknown:
+        raise UsageError(f"--profile: no profile file for {', '.join(unknown)} under profiles/")
+    result = run_publish(root, now=now, dry_run=dry_run, profiles=list(profiles) or None, push=not no_push)
+    click.echo(format_table(result, tz), err=True, nl=False)
+    for warning in result.warnings:
+        click.echo(f"socialops: warning: {warning}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    sys.exit(1 if result.failed else 0)
 
 
 def _published_from_ledger(root: Path) -> tuple[dict, dict]:
