@@ -1,0 +1,713 @@
+"""Bluesky (AT Protocol): posts are records in the account's repository on its PDS.
+
+Reference: ../shared/reference/platform-api.md section 6 (atproto lexicons and PDS code, [V]).
+Checked against a real PDS (@atproto/dev-env): see tests/test_realserver_bluesky.py.
+
+Session: ``com.atproto.server.createSession {identifier: <account handle>, password: <app password from
+the profile's token_env>}`` on the profile's ``service`` (default https://bsky.social), once per run
+(createSession is limited to 30 per 5 minutes). An expired access token (HTTP 400 ``ExpiredToken``) is
+renewed with ``refreshSession`` (or a new session) and the call repeated once.
+
+Publishing one post:
+
+1. media: ``com.atproto.repo.uploadBlob`` (raw bytes, Content-Type = the file's type) for each image
+   (``app.bsky.embed.images``, up to 4, alt text required -- "" when none, with the aspect ratio), or
+   the video (``app.bsky.embed.video`` with alt text and WebVTT caption tracks, each uploaded as a
+   ``text/vtt`` blob; SubRip .srt files are converted to WebVTT first). A link post gets an
+   ``app.bsky.embed.external`` card that the client must build: the page is fetched, its og:title,
+   og:description and og:image read, and the image uploaded as the card's thumb (at most 1 MB); when
+   the page cannot be read the card shows the address as its title. Every blob is recorded
+   (``progress "blob:<i>" / "captions:<i>" / "thumb"``) before the next step and reused on resume; if
+   the PDS has meanwhile garbage-collected an unreferenced blob (``BlobNotFound``), it is uploaded again;
+2. ``com.atproto.repo.createRecord`` of an ``app.bsky.feed.post`` with a **record key chosen by us**: a
+   TID derived from the claim's idempotency key (:func:`tid_for`). Text facets (links, mentions,
+   hashtags) carry UTF-8 byte offsets (facets.py); mentions are resolved to DIDs with
+   ``com.atproto.identity.resolveHandle``. ``langs`` come from the profile's ``language`` setting;
+   the post's ``tags`` go into the record's ``tags`` (at most 8). Recorded as ``progress "post"``;
+3. the first comment: a reply record (``reply.root`` = ``reply.parent`` = the post) with the record key
+   derived from ``<key>:first_comment``.
+
+Exactly once: a second createRecord with the same record key cannot make a second post (the real PDS
+answers 500 InternalServerError, seen in tests). Whenever the answer to createRecord is lost, and in
+:meth:`BlueskyNetwork.reconcile`, ``com.atproto.repo.getRecord`` on that key tells for certain whether
+the post exists.
+
+Rate limits: ``RateLimit-Limit/-Remaining/-Reset`` (epoch seconds) and 429 with ``RateLimitExceeded``.
+Not done: the video service (video.bsky.app uploadVideo + job polling) -- the video blob goes through
+the PDS's uploadBlob, which Bluesky documents as working, with the post visible before the video is
+processed; and Bluesky has no scheduling, stories, reels or live broadcasts (a live post is its
+announcement).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import mimetypes
+import re
+from collections.abc import Mapping
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from ..errors import (
+    AuthError,
+    ConfigError,
+    NetworkError,
+    OutcomeUnknown,
+    PermanentNetworkError,
+    RateLimited,
+    TransientNetworkError,
+)
+from . import facets as richtext
+from .base import Claim, MediaFile, Network, PublishRequest, PublishResult
+from .http import parse_reset
+from .specs import BLUESKY
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_SERVICE = "https://bsky.social"
+POST = "app.bsky.feed.post"
+MAX_GRAPHEMES = 300
+MAX_IMAGES = 4
+IMAGE_MAX_BYTES = 2_000_000
+THUMB_MAX_BYTES = 1_000_000
+CAPTION_MAX_BYTES = 20_000
+MAX_CAPTIONS = 20
+MAX_LANGS = 3
+MAX_TAGS = 8
+PAGE_MAX_BYTES = 1_000_000  # of a linked page read for its card
+IMAGE_FETCH_MAX_BYTES = 10_000_000
+CARD_TIMEOUT = 10.0
+FIRST_COMMENT_SUFFIX = ":first_comment"
+TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
+
+_S32 = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, the TID alphabet
+_TID_EPOCH_US = 1_672_531_200_000_000  # 2023-01-01T00:00:00Z in microseconds
+_TID_SPAN_US = 1 << 45  # about 407 days
+
+
+def tid_for(key: str) -> str:
+    """The record key (a TID) of the post made for an idempotency key: always the same for one key.
+
+    A TID is 64 bits -- a zero bit, 53 bits of microseconds since 1970 and a 10-bit clock id -- written
+    in 13 base32-sortable characters. Both parts come from SHA-256 of the key; the time part lies in
+    2023-2024 so it sorts as a plausible past time (readers order posts by ``createdAt``, not by key)."""
+    number = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big")
+    micros = _TID_EPOCH_US + (number >> 10) % _TID_SPAN_US
+    value = (micros << 10) | (number & 0x3FF)
+    return "".join(_S32[(value >> (5 * (12 - i))) & 31] for i in range(13))
+
+
+def is_tid(value: str) -> bool:
+    return bool(re.fullmatch(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}", value))
+
+
+def _token_error(response: httpx.Response) -> bool:
+    """atproto answers an expired or bad access token with 400 + ExpiredToken / InvalidToken."""
+    if response.status_code != 400:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("error") in TOKEN_ERRORS
+
+
+def _error_name(exc: NetworkError) -> str:
+    found = re.search(r'"error"\s*:\s*"([A-Za-z]+)"', exc.message)
+    return found.group(1) if found else ""
+
+
+class BlueskyNetwork(Network):
+    spec = BLUESKY
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._session: dict[str, str] | None = None
+        self._dids: dict[str, str | None] = {}
+        self._blocked_until: dt.datetime | None = None
+        self._resuming = False
+
+    # --- settings --------------------------------------------------------------------------------
+
+    @property
+    def service(self) -> str:
+        value = self.profile.setting("service")
+        service = value.strip().rstrip("/") if isinstance(value, str) and value.strip() else DEFAULT_SERVICE
+        if not re.match(r"(?i)^https?://", service):
+            service = "https://" + service
+        return service
+
+    @property
+    def handle(self) -> str:
+        handle = self.profile.account.strip().lstrip("@")
+        if not handle:
+            raise ConfigError(
+                f"profile '{self.profile.id}' has no account: add 'account: yourname.bsky.social' (the Bluesky handle)",
+                path=self.profile.path, line=1,
+            )
+        return handle
+
+    @property
+    def langs(self) -> list[str]:
+        value = self.profile.setting("language")
+        values = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        return [str(v).strip() for v in values if isinstance(v, str) and v.strip()][:MAX_LANGS]
+
+    def _h(self):
+        return self.http(auth_error=_token_error)
+
+    # --- XRPC ------------------------------------------------------------------------------------
+
+    def _xrpc(self, method: str, nsid: str, *, auth: bool = True, safe: bool | None = None,
+              headers: Mapping[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        url = f"{self.service}/xrpc/{nsid}"
+        for attempt in range(2):
+            all_headers = dict(headers or {})
+            if auth:
+                all_headers["Authorization"] = f"Bearer {self._access()}"
+            self._respect_limits()
+            try:
+                response = self._h().request(method, url, safe=safe, headers=all_headers, **kwargs)
+            except AuthError as exc:
+                if auth and exc.status == 400 and attempt == 0:
+                    self._renew()
+                    continue
+                raise
+            self._note_limits(response)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _body(self, response: httpx.Response, *, unsafe: bool = False) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            cls = OutcomeUnknown if unsafe else TransientNetworkError
+            raise cls(
+                f"bluesky: {response.request.url.path}: the answer was not readable JSON",
+                network=self.name, status=response.status_code,
+            )
+        return body
+
+    # --- session ---------------------------------------------------------------------------------
+
+    def _access(self) -> str:
+        if self._session is None:
+            self._create_session()
+        assert self._session is not None
+        return self._session["accessJwt"]
+
+    @property
+    def did(self) -> str:
+        self._access()
+        assert self._session is not None
+        return self._session["did"]
+
+    def _remember(self, body: Mapping[str, Any]) -> None:
+        if not body.get("accessJwt") or not body.get("did"):
+            raise TransientNetworkError("bluesky: the session answer had no accessJwt/did", network=self.name)
+        http = self._h()
+        http.add_secret(str(body["accessJwt"]))
+        http.add_secret(str(body.get("refreshJwt") or ""))
+        self._session = {
+            "accessJwt": str(body["accessJwt"]),
+            "refreshJwt": str(body.get("refreshJwt") or ""),
+            "did": str(body["did"]),
+            "handle": str(body.get("handle") or self.handle),
+        }
+
+    def _create_session(self) -> None:
+        password = self.token()
+        response = self._xrpc(
+            "POST", "com.atproto.server.createSession", auth=False, safe=True,
+            json={"identifier": self.handle, "password": password},
+        )
+        self._remember(self._body(response))
+
+    def _renew(self) -> None:
+        """The access token expired: refreshSession with the refresh token, else a new session."""
+        refresh = (self._session or {}).get("refreshJwt")
+        self._session = None
+        if refresh:
+            try:
+                response = self._h().request(
+                    "POST", f"{self.service}/xrpc/com.atproto.server.refreshSession", safe=False,
+                    headers={"Authorization": f"Bearer {refresh}"},
+                )
+                self._remember(self._body(response))
+                return
+            except NetworkError:
+                self._session = None
+        self._create_session()
+
+    # --- rate limits -----------------------------------------------------------------------------
+
+    def _note_limits(self, response: httpx.Response) -> None:
+        remaining = response.headers.get("RateLimit-Remaining")
+        if remaining is None:
+            return
+        try:
+            left = int(float(remaining))
+        except ValueError:
+            return
+        if left > 0:
+            self._blocked_until = None
+            return
+        wait = parse_reset(response.headers.get("RateLimit-Reset"), self.now())
+        if wait is not None:
+            self._blocked_until = self.now() + dt.timedelta(seconds=wait)
+
+    def _respect_limits(self) -> None:
+        if self._blocked_until is None:
+            return
+        wait = (self._blocked_until - self.now()).total_seconds()
+        self._blocked_until = None
+        if wait <= 0:
+            return
+        if wait > self._h().max_wait:
+            raise RateLimited(
+                f"bluesky: the rate limit of profile '{self.profile.id}' is used up for {wait:.0f} s "
+                "(RateLimit-Remaining: 0)", retry_after=wait, network=self.name,
+            )
+        self.sleep(wait)
+
+    # --- identity --------------------------------------------------------------------------------
+
+    def resolve_handle(self, handle: str) -> str | None:
+        """The DID of a mentioned handle, or None when it does not resolve (the mention stays text)."""
+        if handle not in self._dids:
+            try:
+                response = self._xrpc("GET", "com.atproto.identity.resolveHandle", params={"handle": handle})
+                did = self._body(response).get("did")
+                self._dids[handle] = did if isinstance(did, str) and did.startswith("did:") else None
+            except PermanentNetworkError:
+                self._dids[handle] = None
+        return self._dids[handle]
+
+    # --- publishing ------------------------------------------------------------------------------
+
+    def publish(self, item: PublishRequest) -> PublishResult:
+        if item.type not in self.spec.types:
+            raise PermanentNetworkError(
+                f"Bluesky cannot publish a {item.type} post (it takes: {', '.join(sorted(self.spec.types))})",
+                network=self.name,
+            )
+        rkey = tid_for(item.idempotency_key)
+        # An earlier attempt may have made records whose answers were lost: then ask getRecord first.
+        self._resuming = item.attempt > 1 or bool(item.resume)
+        post = self._existing(item, "post", rkey)
+        if post is None:
+            text, embed_kind = self._text_and_embed_kind(item)
+            self._check_length(text)
+            for attempt in range(2):
+                embed = self._embed(item, embed_kind)
+                record = self._record(text, embed=embed, tags=item.tags)
+                try:
+                    post = self._create(rkey, record)
+                    break
+                except PermanentNetworkError as exc:
+                    if attempt == 0 and _error_name(exc) == "BlobNotFound":
+                        self._forget_blobs(item)  # collected by the PDS meanwhile: upload again
+                        continue
+                    raise
+            assert post is not None
+            self.progress(item, "post", {"uri": post["uri"], "cid": post["cid"]})
+        extra: dict[str, Any] = {"cid": post["cid"], "rkey": rkey}
+        extra.update(self._first_comment(item, post))
+        return PublishResult(remote_id=post["uri"], url=self.web_url(rkey), published_at=self.now(), extra=extra)
+
+    def web_url(self, rkey: str) -> str:
+        return f"https://bsky.app/profile/{self.handle}/post/{rkey}"
+
+    def _existing(self, item: PublishRequest, step: str, rkey: str) -> dict[str, str] | None:
+        """The record of an earlier attempt: from the ledger, or (after any earlier attempt) getRecord."""
+        done = self.resumed(item, step)
+        if done and done.get("uri") and done.get("cid"):
+            return {"uri": str(done["uri"]), "cid": str(done["cid"])}
+        if self._resuming:
+            found = self.get_record(rkey)
+            if found is not None:
+                self.progress(item, step, found)
+                return found
+        return None
+
+    def _text_and_embed_kind(self, item: PublishRequest) -> tuple[str, str | None]:
+        text = item.text
+        images = [m for m in item.media if m.kind == "image"]
+        videos = [m for m in item.media if m.kind == "video"]
+        link = item.link
+        if item.type == "live" and isinstance(item.live.get("url"), str) and item.live.get("url"):
+            link = link or item.live["url"]
+        if videos:
+            kind = "video"
+        elif images:
+            kind = "images"
+        elif link:
+            kind = "external"
+        else:
+            kind = None
+        if link and kind in ("video", "images") and link not in text:
+            # The embed slot holds the media: the link goes into the text (and gets a link facet), if it fits.
+            candidate = f"{text}\n\n{link}" if text else link
+            if richtext_length(candidate) <= MAX_GRAPHEMES:
+                text = candidate
+        return text, kind
+
+    def _check_length(self, text: str) -> None:
+        length = richtext_length(text)
+        if length > MAX_GRAPHEMES:
+            raise PermanentNetworkError(
+                f"the text is {length} characters (graphemes) long; Bluesky takes at most {MAX_GRAPHEMES}: shorten "
+                "the body or add an override for bluesky",
+                network=self.name,
+            )
+
+    def _record(self, text: str, *, embed: dict | None = None, reply: dict | None = None,
+                tags: list[str] | None = None) -> dict[str, Any]:
+        record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": _iso(self.now())}
+        found = richtext.build_facets(text, resolve=self.resolve_handle)
+        if found:
+            record["facets"] = found
+        if self.langs:
+            record["langs"] = self.langs
+        if reply:
+            record["reply"] = reply
+        if embed:
+            record["embed"] = embed
+        clean = []
+        for tag in tags or []:
+            tag = str(tag).strip().lstrip("#")
+            if tag and len(tag.encode()) <= richtext.TAG_MAX_BYTES and richtext_length(tag) <= richtext.TAG_MAX_GRAPHEMES:
+                clean.append(tag)
+        if clean:
+            record["tags"] = clean[:MAX_TAGS]
+        return record
+
+    def _create(self, rkey: str, record: Mapping[str, Any]) -> dict[str, str]:
+        """createRecord with our record key. A lost answer is settled at once with getRecord."""
+        payload = {"repo": self.did, "collection": POST, "rkey": rkey, "record": dict(record)}
+        try:
+            response = self._xrpc("POST", "com.atproto.repo.createRecord", safe=False, json=payload)
+            body = self._body(response, unsafe=True)
+        except OutcomeUnknown as exc:
+            found = self.get_record(rkey)
+            if found is not None:
+                return found
+            raise TransientNetworkError(
+                f"{exc.message}; getRecord shows record {rkey} does not exist, so nothing was posted",
+                network=self.name, status=exc.status,
+            ) from None
+        if not body.get("uri") or not body.get("cid"):
+            found = self.get_record(rkey)
+            if found is None:
+                raise TransientNetworkError("bluesky: createRecord answered without uri/cid and no record exists",
+                                            network=self.name)
+            return found
+        return {"uri": str(body["uri"]), "cid": str(body["cid"])}
+
+    def get_record(self, rkey: str) -> dict[str, str] | None:
+        """com.atproto.repo.getRecord on our repository: {uri, cid} if the post exists, None if certainly not."""
+        try:
+            response = self._xrpc("GET", "com.atproto.repo.getRecord",
+                                  params={"repo": self.did, "collection": POST, "rkey": rkey})
+        except PermanentNetworkError as exc:
+            if exc.status in (400, 404) and _error_name(exc) == "RecordNotFound":
+                return None
+            raise
+        body = self._body(response)
+        if not body.get("uri") or not body.get("cid"):
+            raise OutcomeUnknown(f"bluesky: getRecord for {rkey} answered without uri/cid", network=self.name)
+        return {"uri": str(body["uri"]), "cid": str(body["cid"])}
+
+    def _first_comment(self, item: PublishRequest, post: Mapping[str, str]) -> dict[str, Any]:
+        text = item.first_comment
+        if not text:
+            return {}
+        rkey = tid_for(item.idempotency_key + FIRST_COMMENT_SUFFIX)
+        try:
+            reply = self._existing(item, "first_comment", rkey)
+            if reply is None:
+                self._check_length(text)
+                ref = {"uri": post["uri"], "cid": post["cid"]}
+                reply = self._create(rkey, self._record(text, reply={"root": ref, "parent": ref}))
+                self.progress(item, "first_comment", reply)
+        except NetworkError as exc:
+            # The post is out: report the missing comment rather than fail (and re-post) the post.
+            return {"first_comment_error": self.redact(exc.message)[:300]}
+        return {"first_comment_uri": reply["uri"]}
+
+    # --- embeds ----------------------------------------------------------------------------------
+
+    def _embed(self, item: PublishRequest, kind: str | None) -> dict[str, Any] | None:
+        if kind == "images":
+            images = [m for m in item.media if m.kind == "image"][:MAX_IMAGES]
+            out = []
+            for media in images:
+                entry: dict[str, Any] = {"image": self._blob(item, f"blob:{media.index}", media), "alt": media.alt or ""}
+                ratio = _aspect_ratio(media)
+                if ratio:
+                    entry["aspectRatio"] = ratio
+                out.append(entry)
+            return {"$type": "app.bsky.embed.images", "images": out}
+        if kind == "video":
+            media = next(m for m in item.media if m.kind == "video")
+            embed: dict[str, Any] = {"$type": "app.bsky.embed.video", "video": self._blob(item, f"blob:{media.index}", media)}
+            if media.alt:
+                embed["alt"] = media.alt
+            captions = self._captions(item, media)
+            if captions:
+                embed["captions"] = captions
+            return embed
+        if kind == "external":
+            link = item.link or str(item.live.get("url"))
+            return {"$type": "app.bsky.embed.external", "external": self._card(item, link)}
+        return None
+
+    def _blob(self, item: PublishRequest, step: str, media: MediaFile | None = None, *,
+              data: bytes | None = None, mime: str | None = None) -> dict[str, Any]:
+        done = self.resumed(item, step)
+        if done and done.get("cid"):
+            return _blob_json(done)
+        if data is None:
+            assert media is not None
+            data = media.path.read_bytes()
+            mime = mime or _mime(media.path.name)
+            if media.kind == "image" and len(data) > IMAGE_MAX_BYTES:
+                raise PermanentNetworkError(
+                    f"{media.rel} is {len(data):,} bytes; Bluesky takes images up to {IMAGE_MAX_BYTES:,} bytes: "
+                    "make it smaller", network=self.name,
+                )
+        blob = self.upload_blob(data, mime or "application/octet-stream")
+        self.progress(item, step, {"cid": blob["ref"]["$link"], "mime": blob["mimeType"], "size": blob["size"]})
+        return blob
+
+    def upload_blob(self, data: bytes, mime: str) -> dict[str, Any]:
+        # An identical upload gives the same blob (content addressed): safe to send again.
+        response = self._xrpc("POST", "com.atproto.repo.uploadBlob", safe=True, content=data,
+                              headers={"Content-Type": mime})
+        blob = self._body(response).get("blob")
+        if not isinstance(blob, dict) or not isinstance(blob.get("ref"), dict) or not blob["ref"].get("$link"):
+            raise TransientNetworkError("bluesky: uploadBlob answered without a blob reference", network=self.name)
+        return {"$type": "blob", "ref": {"$link": blob["ref"]["$link"]},
+                "mimeType": blob.get("mimeType", mime), "size": blob.get("size", len(data))}
+
+    def _forget_blobs(self, item: PublishRequest) -> None:
+        for step in [s for s in item.resume if s.startswith(("blob:", "captions:", "thumb"))]:
+            del item.resume[step]
+
+    def _captions(self, item: PublishRequest, media: MediaFile) -> list[dict[str, Any]]:
+        if media.captions is None:
+            return []
+        data = caption_vtt(media.captions)
+        if len(data) > CAPTION_MAX_BYTES:
+            raise PermanentNetworkError(
+                f"{media.captions_rel or media.captions.name} is {len(data):,} bytes as WebVTT; Bluesky takes caption "
+                f"files up to {CAPTION_MAX_BYTES:,} bytes", network=self.name,
+            )
+        blob = self._blob(item, f"captions:{media.index}", data=data, mime="text/vtt")
+        return [{"lang": caption_lang(media.captions.name, self.langs), "file": blob}]
+
+    def _card(self, item: PublishRequest, link: str) -> dict[str, Any]:
+        """The link card: the page's og:title / og:description / og:image, read with the injected client.
+        A page that cannot be read still gets a card, with its address as the title."""
+        meta = fetch_card(self._h().client, link)
+        card: dict[str, Any] = {"uri": link, "title": meta.get("title") or link,
+                                "description": meta.get("description") or ""}
+        done = self.resumed(item, "thumb")
+        if done and done.get("cid"):
+            card["thumb"] = _blob_json(done)
+            return card
+        image_url = meta.get("image")
+        if image_url:
+            thumb = fetch_thumb(self._h().client, image_url)
+            if thumb is not None:
+                data, mime = thumb
+                card["thumb"] = self._blob(item, "thumb", data=data, mime=mime)
+        return card
+
+    # --- reconciliation --------------------------------------------------------------------------
+
+    def reconcile(self, claim: Claim) -> PublishResult | None:
+        """getRecord on the record key derived from the claim's key: the post exists or it certainly does not."""
+        rkey = tid_for(claim.idempotency_key)
+        done = claim.progress.get("post") or {}
+        found = {"uri": done["uri"], "cid": done["cid"]} if done.get("uri") and done.get("cid") else self.get_record(rkey)
+        if found is None:
+            return None
+        extra: dict[str, Any] = {"cid": found["cid"], "rkey": rkey, "reconciled": "getRecord"}
+        wants_comment = claim.request is not None and bool(claim.request.first_comment)
+        if wants_comment or claim.progress.get("first_comment"):
+            reply = self.get_record(tid_for(claim.idempotency_key + FIRST_COMMENT_SUFFIX))
+            if reply is not None:
+                extra["first_comment_uri"] = reply["uri"]
+            else:
+                extra["first_comment_error"] = "the first comment was not posted before the run stopped"
+        return PublishResult(remote_id=found["uri"], url=self.web_url(rkey), extra=extra)
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def richtext_length(text: str) -> int:
+    import regex
+
+    return len(regex.findall(r"\X", text))
+
+
+def _iso(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _mime(name: str) -> str:
+    guessed = mimetypes.guess_type(name)[0]
+    if name.lower().endswith(".webp"):
+        return "image/webp"
+    return guessed or "application/octet-stream"
+
+
+def _blob_json(done: Mapping[str, Any]) -> dict[str, Any]:
+    return {"$type": "blob", "ref": {"$link": str(done["cid"])}, "mimeType": str(done.get("mime") or ""),
+            "size": int(done.get("size") or 0)}
+
+
+def _aspect_ratio(media: MediaFile) -> dict[str, int] | None:
+    try:
+        from PIL import Image
+
+        with Image.open(media.path) as image:
+            width, height = image.size
+            orientation = image.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - the aspect ratio is optional
+        return None
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    return {"width": width, "height": height} if width > 0 and height > 0 else None
+
+
+def caption_vtt(path) -> bytes:
+    """The subtitle file as WebVTT bytes: .vtt as it is, .srt converted (webvtt-py)."""
+    if path.suffix.lower() == ".srt":
+        import webvtt
+
+        return webvtt.from_srt(str(path)).content.encode("utf-8")
+    return path.read_bytes()
+
+
+def caption_lang(name: str, langs: list[str]) -> str:
+    """The language of a caption track: from a file name like ``clip.fi.vtt``, else the profile's first
+    language, else ``und`` (undetermined)."""
+    parts = name.split(".")
+    if len(parts) >= 3 and re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?", parts[-2]):
+        return parts[-2]
+    return langs[0] if langs else "und"
+
+
+class _OpenGraph(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "meta":
+            key = (values.get("property") or values.get("name") or "").lower()
+            if key and "content" in values and key not in self.meta:
+                self.meta[key] = values["content"].strip()
+        elif tag == "title":
+            self._in_title = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def fetch_card(client: httpx.Client, url: str) -> dict[str, str]:
+    """og:title, og:description and og:image (absolute) of the page at ``url``; {} when it cannot be read."""
+    import httpx
+
+    try:
+        with client.stream("GET", url, timeout=CARD_TIMEOUT, follow_redirects=True,
+                           headers={"Accept": "text/html,application/xhtml+xml"}) as response:
+            if response.status_code != 200:
+                return {}
+            kind = response.headers.get("Content-Type", "")
+            if kind and "html" not in kind.lower():
+                return {}
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= PAGE_MAX_BYTES:
+                    break
+            base = str(response.url)
+            encoding = response.encoding or "utf-8"
+    except (httpx.HTTPError, ValueError):
+        return {}
+    try:
+        page = b"".join(chunks)[:PAGE_MAX_BYTES].decode(encoding, errors="replace")
+    except LookupError:
+        page = b"".join(chunks)[:PAGE_MAX_BYTES].decode("utf-8", errors="replace")
+    parser = _OpenGraph()
+    try:
+        parser.feed(page)
+    except Exception:  # noqa: BLE001 - broken HTML gives what was read so far
+        pass
+    meta = parser.meta
+    out = {
+        "title": meta.get("og:title") or meta.get("twitter:title") or " ".join(parser.title.split()),
+        "description": meta.get("og:description") or meta.get("twitter:description") or meta.get("description", ""),
+    }
+    image = meta.get("og:image") or meta.get("og:image:url") or meta.get("twitter:image")
+    if image:
+        out["image"] = urljoin(base, image)
+    return {k: v for k, v in out.items() if v}
+
+
+def fetch_thumb(client: httpx.Client, url: str) -> tuple[bytes, str] | None:
+    """The card image, at most 1 MB (larger ones are scaled down to a JPEG); None when unusable."""
+    import httpx
+
+    try:
+        response = client.get(url, timeout=CARD_TIMEOUT, follow_redirects=True)
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200 or len(response.content) > IMAGE_FETCH_MAX_BYTES:
+        return None
+    data = response.content
+    mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if not mime.startswith("image/"):
+        mime = _mime(url.split("?")[0])
+        if not mime.startswith("image/"):
+            return None
+    if len(data) <= THUMB_MAX_BYTES:
+        return data, mime
+    return _shrink(data)
+
+
+def _shrink(data: bytes) -> tuple[bytes, str] | None:
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            image = image.convert("RGB")
+            for side, quality in ((1200, 85), (1000, 80), (800, 75), (600, 70)):
+                copy = image.copy()
+                copy.thumbnail((side, side))
+                out = io.BytesIO()
+                copy.save(out, "JPEG", quality=quality)
+                if out.tell() <= THUMB_MAX_BYTES:
+                    return out.getvalue(), "image/jpeg"
+    except Exception:  # noqa: BLE001 - no thumb rather than no post
+        return None
+    return None
