@@ -1,0 +1,333 @@
+"""The sandbox network: embedded, no account, no internet.
+
+What is "published" is stored in a SQLite file: ``$SOCIALOPS_SANDBOX`` if set, else
+``<repository>/.socialops/sandbox.sqlite``. It behaves like a good real network:
+
+* every post type; the limits, types and text rules of the network the profile ``imitates`` apply
+  (an Instagram-imitating profile refuses a text-only post, as Instagram would);
+* an idempotency key per post (``posts.idempotency_key`` is UNIQUE): sending the same key again
+  returns the post already made, and :meth:`SandboxNetwork.reconcile` finds a claim by its key;
+* media is uploaded first (table ``media``; each upload is reported with ``progress("media:N")``) and
+  the post then refers to the uploaded ids, so a run that dies between the steps resumes with the
+  uploads it already made.
+
+Tables (``meta.schema_version`` tracks the layout; later features add tables, never change these):
+
+* ``posts(id, account, profile, network, type, text, link, first_comment, media, live,
+  idempotency_key UNIQUE, post_id, url, created_at)``: ``media`` and ``live`` are JSON.
+* ``media(id, account, path, kind, alt, captions, size, created_at)``
+* ``comments`` (first comments: ``id, post_id, account, text, created_at``)
+
+Faults for tests (the ``faults`` argument or ``$SOCIALOPS_SANDBOX_FAULTS``), comma-separated, each
+optionally limited to one post with ``@post-id``:
+
+* ``lose_answer``: store the post, then raise OutcomeUnknown (accepted, answer lost);
+* ``cannot_reconcile``: reconcile raises OutcomeUnknown (a network that cannot tell);
+* ``transient=N``: the first N publish calls of this instance fail with TransientNetworkError;
+* ``rate_limit=S``: publish raises RateLimited asking to wait S seconds;
+* ``permanent``: publish refuses for good (PermanentNetworkError);
+* ``auth``: publish fails with AuthError (as an expired token would);
+* ``delay=S``: wait S seconds before storing (and between media uploads): room for crash tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import (
+    AuthError,
+    OutcomeUnknown,
+    PermanentNetworkError,
+    RateLimited,
+    TransientNetworkError,
+)
+from .base import Claim, Network, PublishRequest, PublishResult
+from .specs import NETWORKS, SANDBOX
+
+DEFAULT_PATH = ".socialops/sandbox.sqlite"
+ENV_PATH = "SOCIALOPS_SANDBOX"
+ENV_FAULTS = "SOCIALOPS_SANDBOX_FAULTS"
+URL_BASE = "https://sandbox.socialops.invalid"
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS posts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    profile TEXT NOT NULL DEFAULT '',
+    network TEXT NOT NULL DEFAULT 'sandbox',
+    type TEXT NOT NULL DEFAULT 'text',
+    text TEXT NOT NULL DEFAULT '',
+    link TEXT,
+    first_comment TEXT,
+    media TEXT NOT NULL DEFAULT '[]',
+    live TEXT,
+    idempotency_key TEXT UNIQUE,
+    post_id TEXT,
+    url TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS posts_account ON posts (account, created_at);
+CREATE TABLE IF NOT EXISTS media (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    path TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    alt TEXT,
+    captions TEXT,
+    size INTEGER,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS comments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    post_id INTEGER NOT NULL REFERENCES posts (id),
+    account TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
+
+def database_path(root: Path | None, env: Mapping[str, str]) -> Path:
+    """Where the sandbox keeps its data: $SOCIALOPS_SANDBOX, else <root>/.socialops/sandbox.sqlite."""
+    given = env.get(ENV_PATH, "").strip()
+    if given:
+        return Path(given).expanduser()
+    return Path(root or Path.cwd()) / DEFAULT_PATH
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (and create or upgrade) the sandbox database. Several processes may use it at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.executescript(SCHEMA)
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    return conn
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    value: float | None = None
+    post_id: str | None = None
+
+
+def parse_faults(text: str) -> list[Fault]:
+    out = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        spec, _, post_id = part.partition("@")
+        name, _, value = spec.partition("=")
+        out.append(Fault(name.strip(), float(value) if value.strip() else None, post_id.strip() or None))
+    return out
+
+
+class SandboxNetwork(Network):
+    """The embedded network. Extra keyword arguments: ``faults`` (see the module text), ``path`` (the
+    database file, overriding the environment)."""
+
+    spec = SANDBOX
+
+    def __init__(self, profile, *, faults: str | None = None, path: Path | None = None, **kwargs: Any) -> None:
+        super().__init__(profile, **kwargs)
+        self.path = Path(path) if path else database_path(self.root, self.env)
+        self.faults = parse_faults(faults if faults is not None else self.env.get(ENV_FAULTS, ""))
+        self._conn: sqlite3.Connection | None = None
+        self._calls = 0
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = connect(self.path)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        super().close()
+
+    def _fault(self, name: str, post_id: str | None) -> Fault | None:
+        for fault in self.faults:
+            if fault.name == name and (fault.post_id is None or fault.post_id == post_id):
+                return fault
+        return None
+
+    @property
+    def rules(self):
+        """The spec whose rules apply: the imitated network's (the sandbox's own when none)."""
+        return NETWORKS.get(self.profile.rules_network) or SANDBOX
+
+    def _url(self, row_id: int) -> str:
+        return f"{URL_BASE}/{self.profile.id}/posts/{row_id}"
+
+    def _result(self, row: sqlite3.Row, how: str) -> PublishResult:
+        from ..ledger import parse_time
+
+        return PublishResult(
+            remote_id=str(row["id"]), url=row["url"], published_at=parse_time(row["created_at"]),
+            extra={"via": how},
+        )
+
+    # --- the interface ---------------------------------------------------------------------------
+
+    def publish(self, item: PublishRequest) -> PublishResult:
+        self._calls += 1
+        post_id = item.post_id
+        if self._fault("auth", post_id):
+            name = self.profile.token_env or "the token"
+            raise AuthError(f"sandbox: the token was refused (simulated); renew the secret {name}",
+                            secret=self.profile.token_env, network=self.name)
+        transient = self._fault("transient", post_id)
+        if transient and self._calls <= int(transient.value or 1):
+            raise TransientNetworkError("sandbox: the server is busy (simulated 503)", network=self.name, status=503)
+        limited = self._fault("rate_limit", post_id)
+        if limited:
+            raise RateLimited("sandbox: rate limited (simulated 429)", retry_after=limited.value,
+                              network=self.name, status=429)
+        if self._fault("permanent", post_id):
+            raise PermanentNetworkError("sandbox: the post was refused (simulated policy refusal)",
+                                        network=self.name, status=422)
+        self._check(item)
+
+        existing = self._by_key(item.idempotency_key)
+        if existing is not None:  # the same key again: the post already made, as Mastodon does
+            return self._result(existing, "idempotency-key")
+
+        delay = self._fault("delay", post_id)
+        media = []
+        for index, m in enumerate(item.media):
+            step = f"media:{index}"
+            done = self.resumed(item, step)
+            if done and self._media_exists(done.get("id")):
+                media_id = int(done["id"])
+            else:
+                if delay and delay.value:
+                    self.sleep(delay.value)
+                media_id = self._upload(m)
+                self.progress(item, step, {"id": str(media_id)})
+            media.append({"id": media_id, "path": m.rel, "kind": m.kind, "alt": m.alt, "captions": m.captions_rel})
+        if delay and delay.value:
+            self.sleep(delay.value)
+
+        created = self.now()
+        from ..ledger import format_time
+
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cur = conn.execute(
+                "INSERT INTO posts (account, profile, network, type, text, link, first_comment, media, live, "
+                "idempotency_key, post_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.profile.account, self.profile.id, self.rules.name, item.type, item.text, item.link,
+                    item.first_comment, json.dumps(media, ensure_ascii=False),
+                    json.dumps(dict(item.live), ensure_ascii=False, default=str) if item.live else None,
+                    item.idempotency_key, post_id, format_time(created),
+                ),
+            )
+            row_id = cur.lastrowid
+            conn.execute("UPDATE posts SET url = ? WHERE id = ?", (self._url(row_id), row_id))
+            if item.first_comment:
+                conn.execute(
+                    "INSERT INTO comments (post_id, account, text, created_at) VALUES (?, ?, ?, ?)",
+                    (row_id, self.profile.account, item.first_comment, format_time(created)),
+                )
+            conn.execute("COMMIT")
+        except sqlite3.IntegrityError:
+            conn.execute("ROLLBACK")
+            existing = self._by_key(item.idempotency_key)
+            if existing is None:
+                raise
+            return self._result(existing, "idempotency-key")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if self._fault("lose_answer", post_id):
+            raise OutcomeUnknown("sandbox: the post was sent but the answer was lost (simulated timeout)",
+                                 network=self.name)
+        row = self._by_key(item.idempotency_key)
+        assert row is not None
+        return self._result(row, "posted")
+
+    def reconcile(self, claim: Claim) -> PublishResult | None:
+        if self._fault("cannot_reconcile", claim.post_id):
+            raise OutcomeUnknown("sandbox: cannot tell whether the post went out (simulated: no idempotency)",
+                                 network=self.name)
+        row = self._by_key(claim.idempotency_key)
+        return self._result(row, "reconciled") if row is not None else None
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _check(self, item: PublishRequest) -> None:
+        rules = self.rules
+        if not rules.supports(item.type):
+            raise PermanentNetworkError(
+                f"{rules.label} (imitated by the sandbox) does not take {item.type} posts", network=self.name,
+                status=422,
+            )
+        if item.rendered.length > item.rendered.limit:
+            raise PermanentNetworkError(
+                f"the text is {item.rendered.length} characters; {rules.label} takes {item.rendered.limit}",
+                network=self.name, status=422,
+            )
+        if rules.needs_media and not item.media:
+            raise PermanentNetworkError(f"{rules.label} needs a picture or a video", network=self.name, status=422)
+        if len(item.media) > rules.max_media:
+            raise PermanentNetworkError(
+                f"{len(item.media)} media items; {rules.label} takes at most {rules.max_media}", network=self.name,
+                status=422,
+            )
+        for m in item.media:
+            if not m.path.is_file():
+                raise PermanentNetworkError(f"the media file {m.rel} is missing", network=self.name, status=422)
+
+    def _by_key(self, key: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM posts WHERE idempotency_key = ?", (key,)).fetchone()
+
+    def _media_exists(self, media_id: Any) -> bool:
+        try:
+            return self.conn.execute("SELECT 1 FROM media WHERE id = ?", (int(media_id),)).fetchone() is not None
+        except (TypeError, ValueError):
+            return False
+
+    def _upload(self, m) -> int:
+        from ..ledger import format_time
+
+        cur = self.conn.execute(
+            "INSERT INTO media (account, path, kind, alt, captions, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (self.profile.account, m.rel, m.kind, m.alt, m.captions_rel, m.path.stat().st_size,
+             format_time(self.now())),
+        )
+        return int(cur.lastrowid)
+
+
+def sandbox_posts(path: Path) -> list[dict[str, Any]]:
+    """Every post in a sandbox database, oldest first (for tests, the demo and reports)."""
+    if not Path(path).exists():
+        return []
+    conn = connect(Path(path))
+    try:
+        return [dict(row) for row in conn.execute("SELECT * FROM posts ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def env_path(env: Mapping[str, str] | None = None) -> str | None:
+    return (env if env is not None else os.environ).get(ENV_PATH)
