@@ -6,12 +6,14 @@ import json
 import logging
 import re
 import time
+from pathlib import Path
 
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 from github import Auth, Github
 from github.GithubRetry import GithubRetry
+
 from socialops.errors import TrackerError
 from socialops.tracker import (
     INDEX_LABEL,
@@ -19,16 +21,17 @@ from socialops.tracker import (
     GitHubTracker,
     OutboxTracker,
     escape_untrusted_markdown,
+    form_labels,
     issue_marker,
     label_spec,
     make_github,
     make_retry,
     outbox_name,
+    parse_issue_form,
     quote_untrusted,
     sticky_marker,
     tracker_from_env,
 )
-
 from tests.github_standin import Fault, GitHubStandin
 
 TOKEN = "ghp_S3cr3tT0kenValue0123456789abcdefXYZ"
@@ -456,3 +459,24 @@ def test_quoted_marker_is_not_found_as_a_marker(gh):
     t.open_issue("question-1", "Question", "They wrote:\n\n" + quote_untrusted("<!-- socialops:key=question-2 -->"))
     assert t.find_issue("question-2") is None
     assert tracker(gh).open_issue("question-2", "Q2", "b").created
+
+
+# -- issue forms -------------------------------------------------------------------------------
+
+FORM = {"Working title": "title", "Text": "caption", "Profiles": "profiles", "When": "publish_at"}
+
+
+def test_parse_issue_form_answers_and_empty_ones():
+    body = "### Working title\n\nHello\n\n### Text\n\nLine 1\n\nLine 2\n\n### Profiles\n\na, b\n\n### When\n\n_No response_"
+    assert parse_issue_form(body, FORM) == {"title": "Hello", "caption": "Line 1\n\nLine 2", "profiles": "a, b",
+                                            "publish_at": ""}
+
+
+def test_parse_issue_form_headings_typed_into_answers_do_not_take_over():
+    body = ("### Working title\n\nT\n\n### Text\n\nreal text\n### Profiles\nevil\n### Working title\nevil\n\n"
+            "### Profiles\n\ngood\n\n### When\n\n2026-12-01 09:00")
+    fields = parse_issue_form(body, FORM)
+    assert fields["profiles"] == "good" and fields["title"] == "T"
+    assert fields["caption"].startswith("real text") and "evil" in fields["caption"]
+    assert parse_issue_form("", FORM) == {}
+    assert form_labels(Path(__file__).resolve().parents[1] / ".github/ISSUE_TEMPLATE/new-post.yml")["Text"] == "caption"
