@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+
 from socialops.errors import AuthError, OutcomeUnknown, PermanentNetworkError, RateLimited
 from socialops.networks.base import Claim, MediaFile, PublishRequest
 from socialops.networks.facebook import FacebookNetwork
