@@ -324,3 +324,21 @@ def calendar(ctx, out, weeks, now_text):
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(data, nl=False)
+
+
+@main.command()
+@click.option("--now", "now_text", metavar="T", help="Start the simulated time at T (default: the clock).")
+@click.option("--days", type=click.IntRange(0, 60), default=7, show_default=True, help="Days of simulated time.")
+@click.option("--into", type=click.Path(file_okay=False), help="Make the scratch copy here (default: a temp folder).")
+@click.pass_context
+@handle_errors
+def demo(ctx, now_text, days, into):
+    """The whole loop on the sandbox network, in a scratch copy: validate, plan, publish, issues."""
+    from .demo import run_demo
+    from .plan import load_schedule
+
+    root = repo_root(ctx)
+    now = parse_now(now_text, load_schedule(root).tz)
+    if into and Path(into).exists() and any(Path(into).iterdir()):
+        raise UsageError(f"--into {into}: the folder is not empty")
+    run_demo(root, now=now, days=days, echo=click.echo, into=Path(into) if into else None)

@@ -1,0 +1,90 @@
+"""`socialops demo`: the whole loop on the sandbox network, in a scratch copy of the repository.
+
+The copy is a fresh git repository, so publishing commits its ledger there and nothing in the real
+repository changes. The demo validates, shows the plan, then lets simulated time run for a few days,
+publishing every few hours as the scheduled workflow would, and lists the issues that reached the
+local outbox (missed or failed posts, gaps in the plan).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .repo import git
+
+COPIED = ("content", "profiles", "schedule.yaml", "replies", "state", "metrics", "reports", "schemas",
+          ".gitattributes")
+RUN_EVERY = dt.timedelta(hours=3)
+
+
+def scratch_copy(root: Path, into: Path | None = None) -> Path:
+    """Copy the repository's content into a new git repository (the sandbox database lives inside it)."""
+    target = into or Path(tempfile.mkdtemp(prefix="socialops-demo-"))
+    for name in COPIED:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, symlinks=True)
+        elif source.is_file():
+            shutil.copy2(source, target / name)
+    (target / ".gitignore").write_text(".socialops/\n", encoding="utf-8")
+    git(target, "init", "-q", "-b", "main")
+    git(target, "add", "-A")
+    git(target, "-c", "user.name=socialops demo", "-c", "user.email=demo@socialops.invalid",
+        "commit", "-qm", "The example repository")
+    return target
+
+
+def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], None],
+             into: Path | None = None) -> Path:
+    """Run the loop and print each step with `echo`. Returns the scratch repository."""
+    from .plan import build_plan, check_findings, format_plan_text, sync_plan_issue
+    from .publish import format_table, publish_demo
+    from .tracker import tracker_from_env
+    from .validate import load_config, validate_repository
+
+    scratch = scratch_copy(root, into)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env["SOCIALOPS_SANDBOX"] = str(scratch / ".socialops" / "sandbox.sqlite")
+    echo(f"socialops demo in {scratch} (a scratch copy; your repository is not changed)\n")
+
+    echo("== 1. validate: posts, profiles and the plan")
+    report = validate_repository(scratch)
+    echo(f"checked {report.checked} files: {report.errors} errors, {report.warnings} warnings\n")
+
+    config = load_config(scratch)
+    tz = config.tz
+    from .index import load_index
+
+    echo(f"== 2. the plan, as of {now.astimezone(tz):%Y-%m-%d %H:%M %Z}")
+    plan = build_plan(load_index(scratch, tz), config.profiles, config.schedule, now=now, weeks=2)
+    echo(format_plan_text(plan))
+    if check_findings(plan):
+        sync_plan_issue(tracker_from_env(scratch, env), plan)
+
+    echo(f"== 3. publish: every {RUN_EVERY.seconds // 3600} hours for {days} days, as the scheduled workflow would")
+    moment = now
+    end = now + dt.timedelta(days=days)
+    while moment <= end:
+        result, _ = publish_demo(scratch, now=moment, env=env)
+        if result.pairs:
+            echo(f"-- run at {moment.astimezone(tz):%a %Y-%m-%d %H:%M}")
+            echo(format_table(result, tz))
+        moment += RUN_EVERY
+
+    echo("== 4. issues for people (the local outbox; on GitHub these are issues)")
+    outbox = scratch / ".socialops" / "outbox" / "issues"
+    issues = sorted(outbox.glob("*.json")) if outbox.is_dir() else []
+    for path in issues:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        labels = ", ".join(data.get("labels", []))
+        echo(f"- [{data.get('state', 'open')}] {data.get('title')} ({labels})")
+    if not issues:
+        echo("(none)")
+    echo(f"\nThe sandbox network's posts are in {env['SOCIALOPS_SANDBOX']}; the ledger in {scratch}/state/.")
+    return scratch
