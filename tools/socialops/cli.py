@@ -342,3 +342,21 @@ def demo(ctx, now_text, days, into):
     if into and Path(into).exists() and any(Path(into).iterdir()):
         raise UsageError(f"--into {into}: the folder is not empty")
     run_demo(root, now=now, days=days, echo=click.echo, into=Path(into) if into else None)
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Exit 1 when .github/CODEOWNERS is not up to date; write nothing.")
+@click.pass_context
+@handle_errors
+def codeowners(ctx, check):
+    """Write .github/CODEOWNERS from the profiles' owners (approvals by pull request review)."""
+    from .codeowners import CODEOWNERS_PATH, write_codeowners
+    from .validate import load_config
+
+    root = repo_root(ctx)
+    changed = write_codeowners(root, load_config(root).profiles.values(), check=check)
+    if check:
+        click.echo(f"{CODEOWNERS_PATH} is {'out of date: run socialops codeowners' if changed else 'up to date'}",
+                   err=True)
+        sys.exit(1 if changed else 0)
+    click.echo(f"{CODEOWNERS_PATH} {'written' if changed else 'unchanged'}", err=True)
