@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from socialops.codeowners import OWNER_RE, generate_codeowners, write_codeowners
 from socialops.errors import ConfigError
 from socialops.profiles import find_profiles, load_profile, parse_profile
