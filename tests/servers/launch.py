@@ -375,9 +375,13 @@ def run_bluesky(
                 stderr=err,
                 preexec_fn=_die_with_parent,
             )
-        stack.callback(stop_process, proc, timeout=30)
         reader = _LineReader(proc.stdout, log)
-        stack.callback(reader.join)
+
+        def _stop() -> None:
+            stop_process(proc, timeout=30)
+            reader.join()
+
+        stack.callback(_stop)
         try:
             ready = reader.wait_for(_ready_line, timeout)
         except TimeoutError:
