@@ -1,0 +1,13 @@
+"""`socialops --help` and `validate` start fast: the heavy libraries are imported only where needed."""
+
+import subprocess
+import sys
+
+HEAVY = ("httpx", "github", "PIL", "matplotlib", "icalendar", "webvtt", "frontmatter")
+
+
+def test_cli_and_validate_do_not_import_heavy_libraries():
+    code = ("import sys, socialops.cli, socialops.validate, socialops.networks, socialops.index; "
+            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
