@@ -163,14 +163,16 @@ def _strip_marker(body: str | None) -> str:
 
 # -- quoting untrusted text -------------------------------------------------------------------
 
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# zero-width and bidirectional controls (emoji joiners U+200D inside emoji sequences are kept)
+_INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+                        "|(?<![\U0001F000-\U0001FAFF\u2600-\u27BF])\u200d")
 ZWJ = "\u200d"
 
 
 def _clean(text: str, max_chars: int) -> str:
     text = str(text).replace("\r\n", "\n").replace("\r", "\n")
     # drop control characters (keep newline and tab) and bidirectional overrides
-    text = "".join(ch for ch in text if ch in "\n\t" or not unicodedata.category(ch).startswith("C"))
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     text = _INVISIBLE.sub("", text)
     if len(text) > max_chars:
         text = text[:max_chars].rstrip() + " … (truncated)"
