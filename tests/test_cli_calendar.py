@@ -68,5 +68,13 @@ def test_weeks_extends_the_queue(tmp_path):
     many = {f"content/q{i}.md": f"---\nid: q{i}\nprofiles: [cafe-masto]\ncreated: 2026-11-01 10:{i:02d}\n---\nHei\n"
             for i in range(10)}
     root = make_repo(tmp_path, many, schedule=SCHEDULE)
-    assert len(uids(invoke(root).stdout_bytes)) == 6  # 14 days: Mon 30.11. to Fri 11.12.
-    assert len(uids(invoke(root, "--weeks", "4").stdout_bytes)) == 10
+    assert len(uids(invoke(root, "--weeks", "2").stdout_bytes)) == 6  # 14 days: Mon 30.11. to Fri 11.12.
+    assert len(uids(invoke(root).stdout_bytes)) == 10  # 13 weeks by default
+
+
+def test_past_weeks_limits_history(tmp_path):
+    old = {"content/old.md": "---\nid: old\nprofiles: [cafe-masto]\npublish_at: 2026-09-01 09:00\n---\nHei\n",
+           "content/new.md": "---\nid: new\nprofiles: [cafe-masto]\npublish_at: 2026-11-20 09:00\n---\nHei\n"}
+    root = make_repo(tmp_path, old, schedule=SCHEDULE)
+    assert set(uids(invoke(root).stdout_bytes)) == {"old.cafe-masto@socialops", "new.cafe-masto@socialops"}
+    assert set(uids(invoke(root, "--past-weeks", "4").stdout_bytes)) == {"new.cafe-masto@socialops"}

@@ -302,19 +302,21 @@ def plan(ctx, weeks, check, fmt, now_text, no_issue):
 
 @main.command()
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the .ics file here (default: standard output).")
-@click.option("--weeks", type=click.IntRange(1, 104), default=None,
-              help="Show queued posts this many weeks ahead (default: the horizon, as publishing sees it).")
+@click.option("--weeks", type=click.IntRange(1, 520), default=13, show_default=True,
+              help="Posts (and the queue) this many weeks ahead.")
+@click.option("--past-weeks", type=click.IntRange(0, 520), default=13, show_default=True,
+              help="Published and timed posts this many weeks back.")
 @click.option("--now", "now_text", metavar="T", help="As if the time were T ('YYYY-MM-DD HH:MM', plan's timezone).")
 @click.pass_context
 @handle_errors
-def calendar(ctx, out, weeks, now_text):
+def calendar(ctx, out, weeks, past_weeks, now_text):
     """An iCalendar file of planned and published posts and live sessions, with stable UIDs."""
     from .calendar_ics import calendar_bytes, load_lives
 
     root, config, posts, now, published, urls = _plan_inputs(ctx, now_text)
-    until = now + dt.timedelta(weeks=weeks) if weeks else None
     data = calendar_bytes(posts, config.profiles, config.schedule, now=now, published=published, urls=urls,
-                          lives=load_lives(root, posts, config.tz), until=until)
+                          lives=load_lives(root, posts, config.tz), until=now + dt.timedelta(weeks=weeks),
+                          since=now - dt.timedelta(weeks=past_weeks))
     if out:
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)

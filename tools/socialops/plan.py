@@ -651,35 +651,43 @@ def queue_state(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *,
             found = tzs[pid] = profile_tz(profiles.get(pid), schedule)
         return found
 
+    # Fixed posts matter only near the slots considered: whole weeks around start..end, with a margin of
+    # two days for profiles in other timezones. Others get their Slot but are not matched to slots.
+    first_week = start.astimezone(plan_tz).date()
+    first_week -= dt.timedelta(days=first_week.weekday() + 2)
+    lo_ts = dt.datetime.combine(first_week, dt.time(), plan_tz).timestamp()
+    hi_ts = (end + dt.timedelta(days=10)).timestamp()
+
     result: dict[tuple[str, str], Slot] = {}
     occurrences: dict[str, list[Occurrence]] = {}
     queued: list[Any] = []
-    seen: set[str] = set()
+    timed_ts: dict[str, float | None] = {}
     for post in sorted(posts, key=lambda p: p.path):
-        if not post.id or post.error or post.id in seen:
+        if not post.id or post.error or post.id in timed_ts:
             continue  # unreadable, or a duplicate id (validate reports it): the first file wins
-        seen.add(post.id)
-        ready = post.status == "ready"
+        ts = post.publish_ts
+        timed_ts[post.id] = ts
+        if post.status != "ready":
+            continue
         waiting = []
+        near = ts is not None and lo_ts <= ts < hi_ts
         for pid in dict.fromkeys(post.profiles):
             key = (post.id, pid)
             if key in published:
                 continue
-            if not ready:
-                continue
-            if post.publish_ts is not None:
-                at = dt.datetime.fromtimestamp(post.publish_ts, tz_of(pid))
+            if ts is not None:
+                at = dt.datetime.fromtimestamp(ts, tz_of(pid))
                 result[key] = Slot(at, "timed")
-                occurrences.setdefault(pid, []).append(Occurrence(key, at, False))
+                if near:
+                    occurrences.setdefault(pid, []).append(Occurrence(key, at, False))
             else:
                 waiting.append(pid)
         if waiting:
             queued.append((post, tuple(waiting)))
-    timed_ids = {p.id: p.publish_ts for p in posts if p.id}
     for key, when in sorted(published.items(), key=lambda kv: (kv[1], kv[0])):
-        pid = key[1]
-        at = when.astimezone(tz_of(pid))
-        occurrences.setdefault(pid, []).append(Occurrence(key, at, True))
+        if lo_ts <= when.timestamp() < hi_ts:
+            pid = key[1]
+            occurrences.setdefault(pid, []).append(Occurrence(key, when.astimezone(tz_of(pid)), True))
 
     # Slots over whole weeks, so that every window (a day or an ISO week) is complete.
     slots: dict[str, list[CadenceSlot]] = {}
@@ -696,18 +704,16 @@ def queue_state(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *,
         slots[pid] = profile_slots
 
     # Published pairs keep the slot they filled (or their publish_at).
-    for pid, occs in occurrences.items():
-        for occ in occs:
-            if not occ.published:
-                continue
-            ts = timed_ids.get(occ.key[0])
-            if ts is not None:
-                at = dt.datetime.fromtimestamp(ts, tz_of(pid))
-                source = "timed"
-            else:
-                at, source = (occ.slot.at if occ.slot is not None else occ.at), "queue"
-            if occ.key[0] in seen:
-                result[occ.key] = Slot(at, source, published_at=published[occ.key])
+    filled = {occ.key: occ.slot.at for occs in occurrences.values() for occ in occs
+              if occ.published and occ.slot is not None}
+    for key, when in published.items():
+        if key[0] not in timed_ts:
+            continue  # the post is gone from content/: it still filled its slot above
+        ts = timed_ts[key[0]]
+        if ts is not None:
+            result[key] = Slot(dt.datetime.fromtimestamp(ts, tz_of(key[1])), "timed", published_at=when)
+        else:
+            result[key] = Slot(filled.get(key, when.astimezone(tz_of(key[1]))), "queue", published_at=when)
 
     # The queue: in order, each pair takes its profile's next free slot from now - late window to `end`.
     queued.sort(key=lambda item: queue_order_key(item[0], plan_tz))
@@ -869,12 +875,11 @@ def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, 
     # Timed posts on blackout days, from the late window on (drafts too: they will be a problem once ready).
     blackout_posts = []
     if state.blackouts:
+        start_ts = state.start.timestamp()
         for post in by_id.values():
-            if post.publish_ts is None:
+            if post.publish_ts is None or post.publish_ts < start_ts:
                 continue
             at = dt.datetime.fromtimestamp(post.publish_ts, tz)
-            if at < state.start:
-                continue
             reason = blackout_reason(at.date(), state.blackouts)
             if reason is not None:
                 blackout_posts.append({"post": post.id, "title": post.title, "path": post.path, "at": iso(at),
