@@ -166,7 +166,8 @@ def preview(ctx, paths, changed_since, fmt, now_text, head_sha):
     items = previews.build(root, selected, now=now)
     if fmt == "markdown":
         links = previews.Links(server=os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
-                               repository=os.environ.get("GITHUB_REPOSITORY"),
+                               repository=os.environ.get("SOCIALOPS_HEAD_REPOSITORY") or os.environ.get(
+                                   "GITHUB_REPOSITORY"),
                                sha=head_sha or os.environ.get("GITHUB_SHA"))
         click.echo(previews.format_markdown(items, now=now, tz=tz, links=links), nl=False)
     else:
