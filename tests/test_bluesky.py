@@ -559,13 +559,19 @@ def test_reconcile_uses_the_recorded_post_without_asking(pds, rec):
     assert pds.calls == []
 
 
-def test_reconcile_reports_a_missing_first_comment(pds, rec):
-    net = network(pds, Recorder())
-    net.publish(request("Ilman kommenttia", key="c-2"))
+def test_reconcile_finishes_a_first_comment_the_dead_run_never_made(pds, rec):
+    network(pds, Recorder()).publish(request("Ilman kommenttia", key="c-2"))  # died before the comment
     claim = Claim(post_id="p", profile_id="cafe-bsky", idempotency_key="c-2", claimed_at=NOW,
                   request=request("Ilman kommenttia", key="c-2", first_comment="jäi tekemättä"))
     found = network(pds, rec).reconcile(claim)
-    assert "first_comment_error" in found.extra
+    reply_key = tid_for("c-2:first_comment")
+    assert found.extra["first_comment_uri"].endswith(reply_key)
+    assert pds.records[reply_key]["value"]["reply"]["root"]["uri"] == found.remote_id
+    assert [s for s, _ in rec.steps] == ["first_comment"]
+    claim = Claim(post_id="p", profile_id="cafe-bsky", idempotency_key="c-2", claimed_at=NOW,
+                  request=request("Ilman kommenttia", key="c-2", first_comment="jäi tekemättä"))
+    again = network(pds, Recorder()).reconcile(claim)  # and a second reconcile makes nothing more
+    assert again.extra["first_comment_uri"] == found.extra["first_comment_uri"] and len(pds.records) == 2
 
 
 # --- sessions, auth ---------------------------------------------------------------------------------------------

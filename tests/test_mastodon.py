@@ -129,6 +129,10 @@ class FakeMastodon:
             if key:
                 self.keys[key] = status["id"]
             return httpx.Response(200, json=status)
+        if request.method == "GET" and path.startswith("/api/v1/statuses/") and path.endswith("/context"):
+            sid = path.split("/")[4]
+            return httpx.Response(200, json={"ancestors": [],
+                                             "descendants": [s for s in self.statuses if s["in_reply_to_id"] == sid]})
         if request.method == "GET" and path == "/api/v1/accounts/verify_credentials":
             return httpx.Response(200, json=self.account)
         if request.method == "GET" and path == f"/api/v1/accounts/{self.account['id']}/statuses":
@@ -516,3 +520,19 @@ def test_html_content_back_to_text():
                '<span class="invisible"></span></a></p><p>Rivi<br />toinen &amp; <a href="https://m.example/tags/kahvi" '
                'class="mention hashtag">#<span>kahvi</span></a></p>')
     assert html_to_text(content) == "Hyvää joulua! https://aurinko.example/joulu\n\nRivi\ntoinen & #kahvi"
+
+
+def test_reconcile_finishes_the_first_comment_of_a_dead_run(server, rec):
+    made = network(server, Recorder()).publish(request("Pää", key="k-7"))  # died before the comment
+    req = request("Pää", key="k-7", first_comment="#joulu")
+    found = network(server, rec).reconcile(claim("k-7", age=dt.timedelta(hours=3), req=req,
+                                                 progress={"status": {"id": made.remote_id, "url": made.url}}))
+    reply = server.statuses[-1]
+    assert reply["in_reply_to_id"] == made.remote_id and found.extra["first_comment_id"] == reply["id"]
+    assert server.status_posts()[-1].headers["Idempotency-Key"] == "k-7:first_comment"
+    assert rec.steps == [("first_comment", {"id": reply["id"]})]
+    # Reconciling again finds that reply among the status's replies instead of posting another.
+    req = request("Pää", key="k-7", first_comment="#joulu")
+    again = network(server, Recorder()).reconcile(claim("k-7", age=dt.timedelta(hours=3), req=req,
+                                                        progress={"status": {"id": made.remote_id}}))
+    assert again.extra["first_comment_id"] == reply["id"] and len(server.statuses) == 2

@@ -540,13 +540,15 @@ class BlueskyNetwork(Network):
         if found is None:
             return None
         extra: dict[str, Any] = {"cid": found["cid"], "rkey": rkey, "reconciled": "getRecord"}
-        wants_comment = claim.request is not None and bool(claim.request.first_comment)
-        if wants_comment or claim.progress.get("first_comment"):
-            reply = self.get_record(tid_for(claim.idempotency_key + FIRST_COMMENT_SUFFIX))
-            if reply is not None:
-                extra["first_comment_uri"] = reply["uri"]
-            else:
-                extra["first_comment_error"] = "the first comment was not posted before the run stopped"
+        request = claim.request
+        if request is not None and request.first_comment:
+            # The run may have stopped between the post and its first comment: finish the comment. Its record
+            # key is fixed too, so this cannot make a second one.
+            request.resume = {**claim.progress, **request.resume, "post": found}
+            self._resuming = True
+            extra.update(self._first_comment(request, found))
+        elif claim.progress.get("first_comment", {}).get("uri"):
+            extra["first_comment_uri"] = claim.progress["first_comment"]["uri"]
         return PublishResult(remote_id=found["uri"], url=self.web_url(rkey), extra=extra)
 
 

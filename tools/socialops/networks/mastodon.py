@@ -313,7 +313,10 @@ class MastodonNetwork(Network):
         done = claim.progress.get("status")
         if done and done.get("id"):
             first = claim.progress.get("first_comment") or {}
-            extra = {"first_comment_id": first["id"]} if first.get("id") else {}
+            if first.get("id"):
+                extra: dict[str, Any] = {"first_comment_id": first["id"]}
+            else:
+                extra = self._finish_first_comment(claim, str(done["id"]))
             return PublishResult(remote_id=str(done["id"]), url=done.get("url") or None, extra=extra)
         request = claim.request
         if request is not None and request.media:
@@ -324,6 +327,24 @@ class MastodonNetwork(Network):
         if request is not None and age < IDEMPOTENCY_SAFE_AGE:
             return self._reconcile_by_key(claim, request)
         return self._reconcile_by_listing(claim, request)
+
+    def _finish_first_comment(self, claim: Claim, status_id: str) -> dict[str, Any]:
+        """The post is out but the run may have stopped before its first comment: find the comment among the
+        status's replies, or post it now (with its own Idempotency-Key)."""
+        request = claim.request
+        if request is None or not request.first_comment:
+            return {}
+        me = self._json(self._call("GET", "/api/v1/accounts/verify_credentials"))
+        context = self._json(self._call("GET", f"/api/v1/statuses/{status_id}/context"))
+        wanted = _normalise(request.first_comment)
+        for reply in (context or {}).get("descendants", []) if isinstance(context, dict) else []:
+            if (str(reply.get("in_reply_to_id")) == status_id
+                    and str((reply.get("account") or {}).get("id")) == str(me.get("id"))
+                    and _normalise(html_to_text(reply.get("content") or "")) == wanted):
+                self.progress(request, "first_comment", {"id": str(reply["id"])})
+                return {"first_comment_id": str(reply["id"])}
+        request.resume = {**claim.progress, **request.resume}
+        return self._first_comment(request, status_id)
 
     def _reconcile_by_key(self, claim: Claim, request: PublishRequest) -> PublishResult:
         """Send the same status with the same Idempotency-Key: the original if it was made, else made now."""
@@ -356,7 +377,8 @@ class MastodonNetwork(Network):
                 if created is not None and created < since:
                     continue
                 if _normalise(html_to_text(status.get("content") or "")) == wanted:
-                    return self._result(status, {"reconciled": "matched text"})
+                    extra = {"reconciled": "matched text", **self._finish_first_comment(claim, str(status["id"]))}
+                    return self._result(status, extra)
             if not statuses or (oldest is not None and oldest < since):
                 return None  # everything since the claim was seen: it is not there
             next_max = _next_max_id(response.headers.get("Link"))
