@@ -19,6 +19,7 @@ from socialops.validate import validate_repository
 from tests.helpers import make_repo
 
 HKI = ZoneInfo("Europe/Helsinki")
+EVERY_DAY = "mon, tue, wed, thu, fri, sat, sun"
 UTC = dt.UTC
 
 
@@ -74,9 +75,6 @@ def test_finnish_weekdays_equal_english():
     assert len(slots_of(fi, "2026-11-30", "2026-12-06")) == 7
 
 
-def test_times_without_days_mean_every_day():
-    s = schedule_with('p:\n  - {times: ["12:00"]}')
-    assert len(slots_of(s, "2026-11-30", "2026-12-06")) == 7
 
 
 def test_per_week_spreads_days_and_cycles_hours():
@@ -85,9 +83,17 @@ def test_per_week_spreads_days_and_cycles_hours():
         "2026-11-30T09:00+02:00", "2026-12-02T12:00+02:00", "2026-12-04T17:00+02:00"]  # Mon 9, Wed 12, Fri 17
 
 
-def test_per_week_on_given_days():
-    s = schedule_with("p:\n  - {per_week: 2, days: [tue, wed, thu, fri], hours: [10]}")
-    assert slots_of(s, "2026-11-30", "2026-12-06") == ["2026-12-01T10:00+02:00", "2026-12-03T10:00+02:00"]
+def test_per_week_more_than_the_hours_offer():
+    found = cadence_problems(schedule_with("p:\n  - {per_week: 15, hours: [9, 17]}"))
+    assert [p.code for p in found] == ["cadence-invalid"] and "7 days × 2 hours" in found[0].message
+
+
+def test_per_week_two_and_four():
+    two = schedule_with("p:\n  - {per_week: 2, hours: [10]}")
+    assert slots_of(two, "2026-11-30", "2026-12-06") == ["2026-11-30T10:00+02:00", "2026-12-03T10:00+02:00"]
+    four = schedule_with("p:\n  - {per_week: 4, hours: [9, 13, 18]}")
+    assert slots_of(four, "2026-11-30", "2026-12-06") == [  # Mon 9, Tue 13, Thu 18, Sat 9
+        "2026-11-30T09:00+02:00", "2026-12-01T13:00+02:00", "2026-12-03T18:00+02:00", "2026-12-05T09:00+02:00"]
 
 
 def test_per_day_spreads_over_the_hours():
@@ -123,12 +129,15 @@ cadence:
     - {days: [mon, mo], times: ["09:00"]}
     - {days: [tue], times: ["25:00", 15:30]}
     - {per_week: 0, hours: [9]}
-    - {per_week: 9, days: [mon, tue], hours: [9, 12]}
+    - {per_day: 3, hours: [9, 12]}
     - {per_week: 2, per_day: 1, hours: [9]}
     - {day: [mon], times: ["09:00"]}
     - {per_day: 1, hours: [24, "x"]}
     - "mon 9:00"
     - {days: [mon]}
+    - {times: ["09:00"], per_day: 1}
+    - {per_day: 1, days: [mon], hours: [9]}
+    - {days: [monday], times: ["9:00"]}
   q: []
 blackout:
   - 2026-12-06
@@ -160,19 +169,23 @@ def test_cadence_problems_name_line_and_fix():
     assert "25:00" in found[(5, "cadence-time")].message
     assert 'YAML reads an unquoted 15:30 as 930: write it in quotes, "15:30"' in found[(5, "cadence-time")].message
     assert "1 to 168" in found[(6, "cadence-invalid")].message
-    assert "2 days × 2 hours" in found[(7, "cadence-invalid")].message
+    assert "'per_day: 3' needs more slots than the 2 hours offer" in found[(7, "cadence-invalid")].message
     assert "not both" in found[(8, "cadence-invalid")].message
     assert "Did you mean 'days'?" in found[(9, "unknown-key")].message
     assert "0 to 23" in found[(10, "cadence-time")].message
     assert "is not a slot" in found[(11, "cadence-invalid")].message
     assert "no times" in found[(12, "cadence-invalid")].message
-    assert found[(13, "cadence-invalid")].severity == "warning"  # q: [] -> no slots
-    assert (15, "blackout-invalid") not in found  # a date is fine
-    assert "YYYY-MM-DD" in found[(16, "blackout-invalid")].message
-    assert "swap 'from' and 'to'" in found[(17, "blackout-invalid")].message
-    assert "no 'to'" in found[(18, "blackout-invalid")].message
-    assert "Did you mean 'reason'?" in found[(19, "unknown-key")].message
-    assert "whole days" in found[(20, "blackout-invalid")].message
+    assert "takes 'hours'" in found[(13, "cadence-invalid")].message
+    assert "takes no 'days'" in found[(14, "cadence-invalid")].message
+    assert "Did you mean 'mon'?" in found[(15, "cadence-day")].message
+    assert 'write "09:00"' in found[(15, "cadence-time")].message
+    assert found[(16, "cadence-invalid")].severity == "warning"  # q: [] -> no slots
+    assert (18, "blackout-invalid") not in found  # a date is fine
+    assert "YYYY-MM-DD" in found[(19, "blackout-invalid")].message
+    assert "swap 'from' and 'to'" in found[(20, "blackout-invalid")].message
+    assert "no 'to'" in found[(21, "blackout-invalid")].message
+    assert "Did you mean 'reason'?" in found[(22, "unknown-key")].message
+    assert "whole days" in found[(23, "blackout-invalid")].message
 
 
 def test_good_example_schedule_has_no_problems():
@@ -185,12 +198,12 @@ def test_good_example_schedule_has_no_problems():
 
 
 def test_validate_reports_cadence_problems(tmp_path):
-    schedule = 'timezone: Europe/Helsinki\ncadence:\n  cafe-masto:\n    - {days: [maanantai, xyz], times: ["09:00"]}\n'
+    schedule = 'timezone: Europe/Helsinki\ncadence:\n  cafe-masto:\n    - {days: [ma, xyz], times: ["09:00"]}\n'
     root = make_repo(tmp_path, schedule=schedule)
     report = validate_repository(root, None, use_cache=False)
     codes = [(p.path, p.line, p.code) for p in report.problems]
     assert ("schedule.yaml", 4, "cadence-day") in codes
-    assert report.errors == 1  # maanantai is fine
+    assert report.errors == 1  # ma is fine
 
 
 def test_every_new_code_is_documented():
@@ -204,7 +217,7 @@ def test_every_new_code_is_documented():
 
 
 def test_spring_forward_keeps_wall_clock_time():
-    s = schedule_with('p:\n  - {times: ["09:00", "03:30"]}')
+    s = schedule_with(f'p:\n  - {{days: [{EVERY_DAY}], times: ["09:00", "03:30"]}}')
     got = slots_of(s, "2027-03-27", "2027-03-29")
     assert got == ["2027-03-27T03:30+02:00", "2027-03-27T09:00+02:00",
                    "2027-03-28T04:30+03:00",  # 03:30 does not exist that night: the slot moves on by the gap
@@ -214,7 +227,7 @@ def test_spring_forward_keeps_wall_clock_time():
 
 
 def test_autumn_back_keeps_wall_clock_time_and_one_slot_in_the_repeated_hour():
-    s = schedule_with('p:\n  - {times: ["09:00", "03:30"]}')
+    s = schedule_with(f'p:\n  - {{days: [{EVERY_DAY}], times: ["09:00", "03:30"]}}')
     got = slots_of(s, "2026-10-24", "2026-10-25")
     assert got == ["2026-10-24T03:30+03:00", "2026-10-24T09:00+03:00",
                    "2026-10-25T03:30+03:00",  # happens twice; the first (summer time) only
@@ -224,7 +237,7 @@ def test_autumn_back_keeps_wall_clock_time_and_one_slot_in_the_repeated_hour():
 
 
 def test_queue_across_spring_change():
-    s = schedule_with('p:\n  - {times: ["09:00"]}')
+    s = schedule_with(f'p:\n  - {{days: [{EVERY_DAY}], times: ["09:00"]}}')
     posts = [post(f"a{i}", created=f"2027-03-01 10:0{i}") for i in range(3)]
     result = resolve_times(posts, PROFILES, s, now=local("2027-03-27 08:00"))
     assert [times(result, (f"a{i}", "p")) for i in range(3)] == [
@@ -233,7 +246,7 @@ def test_queue_across_spring_change():
 
 
 def test_queue_across_autumn_change():
-    s = schedule_with('p:\n  - {times: ["09:00"]}')
+    s = schedule_with(f'p:\n  - {{days: [{EVERY_DAY}], times: ["09:00"]}}')
     posts = [post(f"a{i}", created=f"2026-10-01 10:0{i}") for i in range(2)]
     result = resolve_times(posts, PROFILES, s, now=local("2026-10-24 08:00"))
     assert [result[(f"a{i}", "p")].at.astimezone(UTC).hour for i in range(2)] == [6, 7]
@@ -241,7 +254,7 @@ def test_queue_across_autumn_change():
 
 def test_profile_timezone_is_used_for_its_slots():
     profiles = {"p": parse_profile("network: sandbox\ntimezone: America/New_York\n", "profiles/p.yaml")}
-    s = schedule_with('p:\n  - {times: ["09:00"]}')
+    s = schedule_with(f'p:\n  - {{days: [{EVERY_DAY}], times: ["09:00"]}}')
     result = resolve_times([post("a")], profiles, s, now=local("2026-12-01 10:00"))
     assert result[("a", "p")].at.isoformat(timespec="minutes") == "2026-12-01T09:00-05:00"
 
@@ -252,7 +265,7 @@ XMAS = "blackout:\n  - 2026-12-06\n  - {from: 2026-12-24, to: 2026-12-26, reason
 
 
 def test_blackout_days_and_ranges_have_no_slots():
-    s = schedule_with('p:\n  - {times: ["09:00"]}', XMAS)
+    s = schedule_with(f'p:\n  - {{days: [{EVERY_DAY}], times: ["09:00"]}}', XMAS)
     got = [t[:10] for t in slots_of(s, "2026-12-05", "2026-12-27")]
     assert "2026-12-06" not in got
     assert not {"2026-12-24", "2026-12-25", "2026-12-26"} & set(got)
@@ -260,14 +273,14 @@ def test_blackout_days_and_ranges_have_no_slots():
 
 
 def test_queue_jumps_over_a_blackout_range():
-    s = schedule_with('p:\n  - {times: ["09:00"]}', XMAS)
+    s = schedule_with(f'p:\n  - {{days: [{EVERY_DAY}], times: ["09:00"]}}', XMAS)
     posts = [post(f"a{i}", created=f"2026-12-01 10:0{i}") for i in range(3)]
     result = resolve_times(posts, PROFILES, s, now=local("2026-12-22 12:00"))
     assert [times(result, (f"a{i}", "p"))[:10] for i in range(3)] == ["2026-12-23", "2026-12-27", "2026-12-28"]
 
 
 def test_timed_post_on_blackout_day_is_reported():
-    s = schedule_with('p:\n  - {times: ["09:00"]}', XMAS)
+    s = schedule_with(f'p:\n  - {{days: [{EVERY_DAY}], times: ["09:00"]}}', XMAS)
     posts = [post("xmas", at="2026-12-25 10:00"), post("old", at="2026-12-06 10:00", status="draft")]
     report = build_plan(posts, PROFILES, s, now=local("2026-12-01 08:00"), weeks=4)
     assert [(b["post"], b["reason"], b["status"]) for b in report["blackout_posts"]] == [
@@ -371,7 +384,7 @@ def test_no_free_slot_in_horizon_gives_no_entry_and_until_extends():
 
 
 def test_profile_without_cadence_gets_no_queue_slot_but_timed_posts_keep_their_time():
-    s = schedule_with('p:\n  - {times: ["09:00"]}')
+    s = schedule_with(f'p:\n  - {{days: [{EVERY_DAY}], times: ["09:00"]}}')
     result = resolve_times([post("a", ("q",)), post("t", ("q",), at="2026-12-01 10:00")], PROFILES, s, now=NOW)
     assert ("a", "q") not in result and result[("t", "q")].source == "timed"
     report = build_plan([post("a", ("q",))], PROFILES, s, now=NOW, weeks=1)
@@ -380,7 +393,7 @@ def test_profile_without_cadence_gets_no_queue_slot_but_timed_posts_keep_their_t
 
 
 def test_duplicate_ids_first_file_wins():
-    s = schedule_with('p:\n  - {times: ["09:00"]}')
+    s = schedule_with(f'p:\n  - {{days: [{EVERY_DAY}], times: ["09:00"]}}')
     one = post("dup", at="2026-12-01 10:00", path="content/a.md")
     two = post("dup", at="2026-12-02 10:00", path="content/b.md")
     assert times(resolve_times([two, one], PROFILES, s, now=NOW), ("dup", "p")) == "2026-12-01T10:00+02:00"
@@ -498,7 +511,7 @@ def test_collisions_and_extras():
 
 
 def test_pillar_mix_against_targets_and_counts():
-    s = schedule_with('p:\n  - {times: ["09:00"]}', "pillars:\n  menu: {share: 50}\n  events: {share: 50}\n")
+    s = schedule_with(f'p:\n  - {{days: [{EVERY_DAY}], times: ["09:00"]}}', "pillars:\n  menu: {share: 50}\n  events: {share: 50}\n")
     posts = [post("a", pillar="menu", created="2026-11-01"), post("b", pillar="menu", created="2026-11-02"),
              post("c", pillar="events", at="2026-12-01 12:00"), post("d", created="2026-11-03"),
              post("e", status="draft", pillar="events")]
@@ -582,3 +595,26 @@ def test_plan_issue_titles_are_escaped(tmp_path):
     plan.sync_plan_issue(tracker, report)
     body = tracker.find_issue(plan.PLAN_ISSUE_KEY).body
     assert "@everyone" not in body and "<img" not in body
+
+
+@pytest.mark.parametrize(("entry", "ok"), [
+    ('{days: [ma, ke, pe], times: ["09:00"]}', True),
+    ("{per_week: 3, hours: [best, 12, 17]}", True),
+    ("{per_day: 2, hours: [8, 18]}", True),
+    ('{days: [monday], times: ["09:00"]}', False),
+    ('{days: [mon], times: ["9:00"]}', False),
+    ("{per_week: 3, days: [mon], hours: [9]}", False),
+    ("{per_day: 1, hours: [worst]}", False),
+])
+def test_schema_and_loader_agree_on_slots(entry, ok):
+    """Editors (the JSON Schema) and `socialops validate` accept and refuse the same slots."""
+    from pathlib import Path
+
+    import jsonschema
+    import yaml
+
+    text = f"timezone: Europe/Helsinki\ncadence:\n  p:\n    - {entry}\n"
+    schema = json.loads((Path(__file__).resolve().parents[1] / "schemas/schedule.schema.json").read_text())
+    schema_ok = not list(jsonschema.Draft202012Validator(schema).iter_errors(yaml.safe_load(text)))
+    loader_ok = not cadence_problems(parse_schedule(text))
+    assert (schema_ok, loader_ok) == (ok, ok)

@@ -115,10 +115,11 @@ def load_schedule(root: Path) -> Schedule:
 # --- cadence: the slots of each profile ------------------------------------------------------------------
 #
 # Every cadence entry compiles to a weekly pattern of (weekday, local time) pairs:
-#   {days: [mon, wed], times: ["09:00", "15:30"]}   each listed day at each listed time (days default: every day)
-#   {per_day: 2, hours: [8, 12, 18]}                  N times a day, spread over the hours (8 and 12 -> 8, 18...)
-#   {per_week: 3, hours: [9, 12, 17]}                 N times a week, spread over the days (default every day)
-#                                                     and cycling through the hours: Mon 9, Wed 12, Fri 17
+#   {days: [mon, wed], times: ["09:00", "15:30"]}   each listed day at each listed time
+#   {per_day: 2, hours: [8, 12, 18]}                  N times every day, spread over the hours: 8 and 18
+#   {per_week: 3, hours: [9, 12, 17]}                 N times a week, spread over the week from Monday and
+#                                                     cycling through the hours: Mon 9, Wed 12, Fri 17
+# Weekdays: mon..sun, or in Finnish ma, ti, ke, to, pe, la, su. Times "HH:MM" in quotes; hours 0-23.
 # `best` as an hour is the best hour a metrics report suggests; until one does, the first numbered hour of
 # the list (09:00 when there is none).
 # A slot's *window* is the part of time a post can fill it from: its day for fixed days and per_day slots,
@@ -126,10 +127,7 @@ def load_schedule(root: Path) -> Schedule:
 
 WEEKDAY_NAMES: dict[str, int] = {}
 for _i, _names in enumerate((
-    ("mon", "monday", "ma", "maanantai"), ("tue", "tuesday", "ti", "tiistai"),
-    ("wed", "wednesday", "ke", "keskiviikko"), ("thu", "thursday", "to", "torstai"),
-    ("fri", "friday", "pe", "perjantai"), ("sat", "saturday", "la", "lauantai"),
-    ("sun", "sunday", "su", "sunnuntai"),
+    ("mon", "ma"), ("tue", "ti"), ("wed", "ke"), ("thu", "to"), ("fri", "pe"), ("sat", "la"), ("sun", "su"),
 )):
     for _name in _names:
         WEEKDAY_NAMES[_name] = _i
@@ -138,7 +136,8 @@ CADENCE_KEYS = ("days", "times", "per_week", "per_day", "hours")
 BLACKOUT_KEYS = ("from", "to", "reason")
 BEST = "best"
 DEFAULT_BEST_HOUR = dt.time(9, 0)
-_TIME = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+_TIME = re.compile(r"^\s*([01]\d|2[0-3]):([0-5]\d)\s*$")
+_SHORT_TIME = re.compile(r"^\s*(\d):([0-5]\d)\s*$")
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ def _problem(sched: Schedule, keys: tuple, code: str, message: str, severity: st
 
 
 def parse_time(value: Any) -> dt.time:
-    """'09:00' or '9:00' as a time; ValueError with a message a person can act on."""
+    """'09:00' as a time; ValueError with a message a person can act on."""
     if isinstance(value, int) and not isinstance(value, bool):
         if 0 <= value < 24 * 60:
             raise ValueError(f"{value} is a number, not a time; YAML reads an unquoted "
@@ -184,6 +183,9 @@ def parse_time(value: Any) -> dt.time:
         match = _TIME.match(value)
         if match:
             return dt.time(int(match.group(1)), int(match.group(2)))
+        short = _SHORT_TIME.match(value)
+        if short:
+            raise ValueError(f"'{value}' needs two digits for the hour: write \"0{short.group(1)}:{short.group(2)}\"")
     raise ValueError(f"'{value}' is not a time; write it as \"HH:MM\" (24 h) in quotes, like \"09:00\" or \"17:30\"")
 
 
@@ -193,10 +195,9 @@ def _parse_hour(value: Any) -> dt.time | str:
     if isinstance(value, int) and not isinstance(value, bool):
         if 0 <= value <= 23:
             return dt.time(value, 0)
-        raise ValueError(f"{value} is not an hour; hours are 0 to 23 (or \"HH:MM\", or best)")
-    if isinstance(value, str) and _TIME.match(value):
-        return parse_time(value)
-    raise ValueError(f"'{value}' is not an hour; write a number 0 to 23 like 9, a time like \"09:30\", or best")
+        raise ValueError(f"{value} is not an hour; hours are whole numbers 0 to 23 (or the word best)")
+    raise ValueError(f"'{value}' is not an hour; write a whole number 0 to 23 like 9, or best (the hours a "
+                     "metrics report finds best); for minutes use {days: [...], times: [\"09:30\"]}")
 
 
 def _weekday(value: Any) -> int:
@@ -251,10 +252,16 @@ def compile_rule(profile: str, index: int, entry: Any, sched: Schedule,
                                  "a slot has either per_week or per_day, not both; split it into two slots"))
         return None, problems
     kind = counts[0] if counts else "days"
-    if kind == "days" and "times" not in entry:
+    if kind == "days" and ("times" not in entry or "days" not in entry):
+        missing = "times" if "times" not in entry else "days"
         problems.append(_problem(sched, keys, "cadence-invalid",
-                                 "the slot has no times; write {days: [mon, wed], times: [\"09:00\"]}, "
+                                 f"the slot has no {missing}; write {{days: [mon, wed], times: [\"09:00\"]}}, "
                                  "{per_day: 2, hours: [8, 18]} or {per_week: 3, hours: [9, 12, 17]}"))
+        return None, problems
+    if kind != "days" and "days" in entry:
+        problems.append(_problem(sched, (*keys, "days"), "cadence-invalid",
+                                 f"a {kind} slot spreads over the whole week and takes no 'days'; for fixed days "
+                                 "write {days: [mon, wed], times: [\"09:00\"]}"))
         return None, problems
     if kind != "days" and "times" in entry:
         problems.append(_problem(sched, (*keys, "times"), "cadence-invalid",
