@@ -9,13 +9,13 @@ import textwrap
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from socialops import plan
 from socialops.index import PostSummary
 from socialops.plan import Slot, build_plan, cadence_problems, parse_schedule, resolve_times
 from socialops.profiles import parse_profile
 from socialops.tracker import OutboxTracker
 from socialops.validate import validate_repository
-
 from tests.helpers import make_repo
 
 HKI = ZoneInfo("Europe/Helsinki")
