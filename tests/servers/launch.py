@@ -183,10 +183,19 @@ def run_postgres(*, timeout: float = 60) -> Iterator[str]:
         if init.returncode != 0:
             raise ServerError(f"initdb failed ({init.returncode}):\n{init.stdout}\n{init.stderr}")
         port = free_port()
+        # Stop PostgreSQL (SIGINT = fast shutdown) if the test process dies. A preexec_fn's
+        # PR_SET_PDEATHSIG does not survive the switch to the postgres user; setpriv sets it after.
+        prefix: list[str] = []
+        run_kw: dict[str, Any] = {"preexec_fn": _die_with_parent}
+        if as_root and shutil.which("setpriv"):
+            prefix = ["setpriv", "--reuid", "postgres", "--regid", "postgres", "--clear-groups",
+                      "--pdeathsig", "INT", "--"]
+        else:
+            run_kw.update(user_kw)
         with open(log, "wb") as log_file:
             proc = subprocess.Popen(
                 [
-                    postgres, "-D", str(data), "-p", str(port), "-k", str(base),
+                    *prefix, postgres, "-D", str(data), "-p", str(port), "-k", str(base),
                     "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
                     "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
                     "-c", "max_connections=200",
@@ -195,8 +204,7 @@ def run_postgres(*, timeout: float = 60) -> Iterator[str]:
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
-                **user_kw,
+                **run_kw,
             )
         try:
             wait_for_port(port, timeout=timeout, proc=proc, what="postgres")
