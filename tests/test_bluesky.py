@@ -574,6 +574,16 @@ def test_reconcile_finishes_a_first_comment_the_dead_run_never_made(pds, rec):
     assert again.extra["first_comment_uri"] == found.extra["first_comment_uri"] and len(pds.records) == 2
 
 
+def test_reconcile_uses_the_claims_key_not_the_requests(pds, rec):
+    network(pds, Recorder()).publish(request("Avain", key="claim-key", first_comment="kommentti"))
+    claim = Claim(post_id="p", profile_id="cafe-bsky", idempotency_key="claim-key", claimed_at=NOW,
+                  request=request("Avain", key="fresh-key", first_comment="kommentti"))
+    found = network(pds, rec).reconcile(claim)
+    assert found.remote_id.endswith(tid_for("claim-key"))
+    assert found.extra["first_comment_uri"].endswith(tid_for("claim-key:first_comment"))
+    assert len(pds.records) == 2
+
+
 # --- sessions, auth ---------------------------------------------------------------------------------------------
 
 

@@ -536,3 +536,11 @@ def test_reconcile_finishes_the_first_comment_of_a_dead_run(server, rec):
     again = network(server, Recorder()).reconcile(claim("k-7", age=dt.timedelta(hours=3), req=req,
                                                         progress={"status": {"id": made.remote_id}}))
     assert again.extra["first_comment_id"] == reply["id"] and len(server.statuses) == 2
+
+
+def test_reconcile_uses_the_claims_key_not_the_requests(server, rec):
+    """The publisher renders the post again before it knows which claim it asks about: the claim's key wins."""
+    made = network(server, Recorder()).publish(request("Avain", key="claim-key"))
+    found = network(server, rec).reconcile(claim("claim-key", req=request("Avain", key="fresh-key")))
+    assert found.remote_id == made.remote_id and len(server.statuses) == 1
+    assert server.status_posts()[-1].headers["Idempotency-Key"] == "claim-key"
