@@ -543,7 +543,7 @@ def test_text_and_markdown_formats_show_the_plan():
     assert "Mon 2026-11-30 09:00  a [menu] (queued): A" in text
     assert "Wed 2026-12-02 10:15  t (timed, fills the 09:00 slot): T" in text
     assert "Mon 2026-12-07 09:00  EMPTY" in text
-    assert "menu: 1 posts, 50 % / 100 %" in text
+    assert "menu: 1 post, 50 % / 100 %" in text
     md = plan.format_plan_markdown(report)
     assert "| Mon 2026-12-07 09:00 | **empty** |  |  |  |" in md
     assert "- `p` Mon 2026-12-07 09:00" in md

@@ -982,7 +982,8 @@ def format_plan_text(plan: dict[str, Any]) -> str:
         out.append("Pillar mix of the posts in these weeks (share / target):")
         for row in plan["pillars"]:
             target = f"{row['target']:g} %" if row["target"] is not None else "no target"
-            out.append(f"  {row['pillar']}: {row['posts']} posts, {row['share']:g} % / {target}")
+            out.append(f"  {row['pillar']}: {row['posts']} post{'' if row['posts'] == 1 else 's'}, "
+                       f"{row['share']:g} % / {target}")
     for b in plan["blackout_posts"]:
         why = f" ({b['reason']})" if b["reason"] else ""
         out.append(f"Blackout: {b['post']} ({b['path']}) is timed on {_when(b['at'])}, a blackout day{why}")
