@@ -146,8 +146,8 @@ def format_table(result: RunResult, tz=None) -> str:
     rows = [("POST", "PROFILE", "DUE", "STATUS", "DETAIL")]
     for p in result.pairs:
         detail = p.url or p.detail
-        if p.url and p.detail and p.status != R_PUBLISHED:
-            detail = f"{p.detail} {p.url}"
+        if p.url and p.detail:
+            detail = f"{p.url} ({p.detail})" if p.status == R_PUBLISHED else f"{p.detail} {p.url}"
         if p.issue:
             detail = f"{detail} (issue: {p.issue})" if detail else f"issue: {p.issue}"
         rows.append((p.post_id, p.profile, _local(p.at, tz) if p.at else "-", p.status, detail))
@@ -303,12 +303,15 @@ class Publisher:
         from . import repo
 
         self.git = repo.is_work_tree(self.root)
-        if self.git and not self.dry_run:
-            repo.wait_for_git_lock(self.root)
-            if self.push:
-                repo.sync(self.root)
         self.clone = clone_id(self.root)
         self.run_id = f"{self.clone}/{uuid.uuid4().hex[:8]}"
+        if self.git and not self.dry_run:
+            repo.settle(self.root)
+            # Events an interrupted run wrote but did not commit are committed first.
+            if repo.commit_paths(self.root, [PUBLICATIONS], "publish: events recorded by an interrupted run"):
+                self.result.commits += 1
+            if self.push:
+                repo.sync(self.root)
 
         from .validate import load_config
 

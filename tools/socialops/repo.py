@@ -55,9 +55,38 @@ def changed_since(root: Path, ref: str) -> list[str]:
 
 
 # --- committing and pushing the workflows' own files (ledgers, metrics) --------------------------------
+#
+# These run while a publisher may be killed at any moment. Git's output goes to files, not pipes, so a
+# git command outlives a killed parent and finishes (a pipe would kill it half-way with SIGPIPE); what a
+# git command killed some other way leaves behind (index.lock, a rebase in progress) is waited for, and
+# cleaned up when socialops started it.
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+REBASE_MARKER = "socialops-rebase"
+
+
+def git_detached(root: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Like `git`, but the output goes through temporary files, so the command completes even when this
+    process is killed while it runs."""
+    import tempfile
+
+    run_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    if env:
+        run_env.update(env)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            code = subprocess.run(["git", *args], cwd=root, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                  env=run_env).returncode
+        except FileNotFoundError:
+            raise GitError("git is not installed") from None
+        out.seek(0)
+        err.seek(0)
+        result = subprocess.CompletedProcess(["git", *args], code, out.read().decode(errors="replace"),
+                                             err.read().decode(errors="replace"))
+    if check and code != 0:
+        raise GitError(f"git {args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
+    return result
 
 
 def is_work_tree(root: Path) -> bool:
@@ -80,13 +109,16 @@ def identity_env(root: Path) -> dict[str, str]:
     return env
 
 
-def wait_for_git_lock(root: Path, timeout: float = 10.0, poll: float = 0.1) -> None:
+def _git_dir(root: Path) -> Path:
+    return Path(git(root, "rev-parse", "--absolute-git-dir").stdout.strip())
+
+
+def wait_for_git_lock(root: Path, timeout: float = 10.0, poll: float = 0.05) -> None:
     """Wait while another git command holds the index lock; a lock that outlives `timeout` is reported
     (it is left by a git command that was killed: remove .git/index.lock if no git command runs)."""
     import time
 
-    git_dir = Path(git(root, "rev-parse", "--absolute-git-dir").stdout.strip())
-    lock = git_dir / "index.lock"
+    lock = _git_dir(root) / "index.lock"
     deadline = time.monotonic() + timeout
     while lock.exists():
         if time.monotonic() > deadline:
@@ -97,15 +129,50 @@ def wait_for_git_lock(root: Path, timeout: float = 10.0, poll: float = 0.1) -> N
         time.sleep(poll)
 
 
+def settle(root: Path, timeout: float = 10.0, poll: float = 0.05) -> None:
+    """Before the publisher touches git: wait for git commands of a killed run to finish; a rebase that
+    socialops started and that was cut short is aborted (the local commits are kept, stashed changes
+    restored). A rebase a person started is left to them."""
+    import shutil
+    import time
+
+    wait_for_git_lock(root, timeout, poll)
+    git_dir = _git_dir(root)
+    busy = [git_dir / "rebase-merge", git_dir / "rebase-apply"]
+    deadline = time.monotonic() + timeout
+    while any(p.exists() for p in busy) and time.monotonic() < deadline:
+        time.sleep(poll)
+    marker = git_dir / REBASE_MARKER
+    left = [p for p in busy if p.exists()]
+    if left:
+        if not marker.exists():
+            raise GitError("a rebase is in progress in this repository: finish it (git rebase --continue) or "
+                           "abort it (git rebase --abort), then run again")
+        git_detached(root, "rebase", "--abort", check=False)
+        for folder in (p for p in busy if p.exists()):
+            # Cut short before git wrote its own state: only the autostash (if any) needs saving.
+            stash = folder / "autostash"
+            sha = stash.read_text().strip() if stash.exists() else ""
+            shutil.rmtree(folder, ignore_errors=True)
+            if sha and git_detached(root, "stash", "apply", "--quiet", sha, check=False).returncode != 0:
+                git_detached(root, "stash", "store", "-m", "socialops: changes of an interrupted rebase", sha,
+                             check=False)
+        wait_for_git_lock(root, timeout, poll)
+    marker.unlink(missing_ok=True)
+
+
 def commit_paths(root: Path, paths: list[str], message: str) -> bool:
     """Commit exactly `paths` (other staged or changed files are left alone). False when nothing changed."""
+    paths = [p for p in paths if (root / p).exists()]
+    if not paths:
+        return False
     wait_for_git_lock(root)
-    git(root, "add", "--", *paths)
-    staged = git(root, "diff", "--cached", "--quiet", "--", *paths, check=False)
+    git_detached(root, "add", "--", *paths)
+    staged = git_detached(root, "diff", "--cached", "--quiet", "--", *paths, check=False)
     if staged.returncode == 0:
         return False
-    git(root, "-c", "commit.gpgsign=false", "commit", "--no-verify", "--quiet", "-m", message, "--", *paths,
-        env=identity_env(root))
+    git_detached(root, "-c", "commit.gpgsign=false", "commit", "--no-verify", "--quiet", "-m", message, "--",
+                 *paths, env=identity_env(root))
     return True
 
 
@@ -126,22 +193,37 @@ def upstream(root: Path) -> tuple[str, str] | None:
 
 
 def sync(root: Path) -> bool:
-    """Fetch the upstream branch and rebase local commits onto it (state/*.csv merge by union).
-    False when there is no upstream to sync with."""
+    """Fetch the upstream branch and rebase local commits onto it (state/*.csv merge by union; other
+    uncommitted changes are set aside and put back). False when there is no upstream to sync with."""
     where = upstream(root)
     if where is None:
         return False
     remote, branch = where
-    wait_for_git_lock(root)
-    fetched = git(root, "fetch", "--quiet", remote, branch, check=False)
+    settle(root)
+    fetched = git_detached(root, "fetch", "--quiet", remote, branch, check=False)
     if fetched.returncode != 0:
         if "couldn't find remote ref" in fetched.stderr:
             return False  # an empty remote: nothing to rebase onto
         raise GitError(f"git fetch {remote} {branch} failed: {fetched.stderr.strip()}")
-    rebased = git(root, "-c", "commit.gpgsign=false", "rebase", "--autostash", "--quiet", "FETCH_HEAD",
-                  check=False, env=identity_env(root))
+    ahead = git(root, "rev-list", "--count", "FETCH_HEAD..HEAD").stdout.strip()
+    behind = git(root, "rev-list", "--count", "HEAD..FETCH_HEAD").stdout.strip()
+    if behind == "0":
+        return True  # nothing new upstream
+    if ahead == "0":
+        dirty = git(root, "status", "--porcelain", "--untracked-files=no").stdout.strip()
+        merged = git_detached(root, "merge", "--ff-only", "--quiet", *(["--autostash"] if dirty else []),
+                              "FETCH_HEAD", check=False)
+        if merged.returncode == 0:
+            return True
+    marker = _git_dir(root) / REBASE_MARKER
+    marker.write_text("socialops publish started this rebase\n")
+    dirty = git(root, "status", "--porcelain", "--untracked-files=no").stdout.strip()
+    rebased = git_detached(root, "-c", "commit.gpgsign=false", "rebase", "--quiet",
+                           *(["--autostash"] if dirty else []), "FETCH_HEAD", check=False, env=identity_env(root))
     if rebased.returncode != 0:
-        git(root, "rebase", "--abort", check=False)
+        git_detached(root, "rebase", "--abort", check=False)
+    marker.unlink(missing_ok=True)
+    if rebased.returncode != 0:
         raise GitError(
             f"could not rebase onto {remote}/{branch}: {rebased.stderr.strip() or rebased.stdout.strip()}; "
             "resolve it by hand (git pull --rebase) and run again"
@@ -162,7 +244,7 @@ def push_with_retry(root: Path, attempts: int = 5, sleep=None) -> bool:
     remote, branch = where
     last = ""
     for attempt in range(1, attempts + 1):
-        pushed = git(root, "push", "--quiet", remote, f"HEAD:refs/heads/{branch}", check=False)
+        pushed = git_detached(root, "push", "--quiet", remote, f"HEAD:refs/heads/{branch}", check=False)
         if pushed.returncode == 0:
             return True
         last = pushed.stderr.strip()
