@@ -576,7 +576,10 @@ def test_plan_issue_opens_updates_and_closes(tmp_path):
     fewer = build_plan([post("a", created="2026-11-01"), post("b", created="2026-11-02")], profiles, s, now=now,
                        weeks=1)
     assert plan.sync_plan_issue(tracker, fewer) == "updated"
-    assert "`p`: Mon 2026-12-07 09:00" in tracker.find_issue(plan.PLAN_ISSUE_KEY).comments[-1]
+    updated = tracker.find_issue(plan.PLAN_ISSUE_KEY)
+    assert "`p`: Mon 2026-12-07 09:00" in updated.body  # the body is the current list, edited in place
+    assert updated.title == "Content plan: 1 empty slot in the next 9 days"
+    assert updated.comments == []
     full = build_plan([post(c, created=f"2026-11-0{i + 1}") for i, c in enumerate("abc")], profiles, s, now=now,
                       weeks=1)
     assert plan.sync_plan_issue(tracker, full) == "closed"

@@ -480,3 +480,24 @@ def test_parse_issue_form_headings_typed_into_answers_do_not_take_over():
     assert fields["caption"].startswith("real text") and "evil" in fields["caption"]
     assert parse_issue_form("", FORM) == {}
     assert form_labels(Path(__file__).resolve().parents[1] / ".github/ISSUE_TEMPLATE/new-post.yml")["Text"] == "caption"
+
+
+def test_update_issue_replaces_title_and_body_keeping_the_marker_outbox(tmp_path):
+    from socialops.tracker import OutboxTracker
+
+    tracker = OutboxTracker(tmp_path)
+    tracker.open_issue("k1", "Old", "old body", ["plan-gap"])
+    updated = tracker.update_issue("k1", title="New", body="new body")
+    assert (updated.title, updated.body) == ("New", "new body")
+    assert tracker.find_issue("k1").body == "new body"
+    assert tracker.update_issue("missing", body="x") is None
+
+
+def test_update_issue_on_github_edits_in_place(gh):
+    t = tracker(gh)
+    t.open_issue("plan", "Content plan: 3 empty slots", "three", ["plan-gap"])
+    t.update_issue("plan", title="Content plan: 1 empty slot", body="one")
+    [issue] = marked(gh, "plan")
+    assert issue["title"] == "Content plan: 1 empty slot"
+    assert issue["body"].endswith("one") and "socialops:key=plan" in issue["body"]
+    assert tracker(gh).find_issue("plan").body == "one"

@@ -1105,15 +1105,14 @@ def sync_plan_issue(tracker: Any, plan: dict[str, Any]) -> str:
     if issue is None:
         tracker.open_issue(PLAN_ISSUE_KEY, title, body, PLAN_ISSUE_LABELS)
         return "opened"
-    # The body of the issue keeps the first list; later lists are comments (the tracker cannot edit bodies).
-    latest = issue.comments[-1] if issue.comments else issue.body
+    # One issue whose body is always the current list: edited in place, not a new comment every run.
     if issue.state != "open":
         tracker.open_issue(PLAN_ISSUE_KEY, title, body, PLAN_ISSUE_LABELS, reopen=True)
-        tracker.comment(PLAN_ISSUE_KEY, body)
+        tracker.update_issue(PLAN_ISSUE_KEY, title=title, body=body)
         return "reopened"
-    if _without_checked(latest) == _without_checked(body):
+    if _without_checked(issue.body) == _without_checked(body) and issue.title == title:
         return "unchanged"
-    tracker.comment(PLAN_ISSUE_KEY, body)
+    tracker.update_issue(PLAN_ISSUE_KEY, title=title, body=body)
     return "updated"
 
 

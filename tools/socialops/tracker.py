@@ -249,12 +249,22 @@ class Tracker(ABC):
         """The issue opened for ``key``, open or closed, or None."""
 
     @abstractmethod
+    def update_issue(self, key: str, *, title: str | None = None, body: str | None = None) -> TrackedIssue | None:
+        """Replace the title and/or body of the issue for ``key`` (the key's marker is kept); None when there
+        is no such issue. Editing is idempotent, so a lost answer is simply retried."""
+
+    @abstractmethod
     def comment(self, key_or_number: str | int, body: str) -> None:
         """Add a comment to the issue of a key (str) or to an issue or pull request number (int)."""
 
     @abstractmethod
     def close(self, key: str, comment: str | None = None) -> TrackedIssue | None:
         """Close the issue of ``key`` (commenting first if given). None when there is none."""
+
+    def edit_body(self, key: str, body: str) -> TrackedIssue | None:
+        """Replace the text of the issue of ``key`` (its hidden marker is kept). None when there is none.
+        Used for issues that always show the current state (the "Profile drift" issue)."""
+        raise NotImplementedError
 
     @abstractmethod
     def add_labels(self, key_or_number: str | int, labels: Sequence[str]) -> None:
@@ -353,6 +363,18 @@ class OutboxTracker(Tracker):
         self._write_json(path, data)
         return self._issue(data, created=True)
 
+    def update_issue(self, key, *, title=None, body=None):
+        path = self._path(key)
+        data = self._load(path)
+        if data is None:
+            return None
+        if title is not None:
+            data["title"] = title
+        if body is not None:
+            data["body"] = body
+        self._write_json(path, data)
+        return self._issue(data)
+
     def find_issue(self, key):
         data = self._load(self._path(key))
         return self._issue(data) if data is not None else None
@@ -369,6 +391,14 @@ class OutboxTracker(Tracker):
         if comment:
             data.setdefault("comments", []).append(comment)
         data["state"] = "closed"
+        self._write_json(self._path(key), data)
+        return self._issue(data)
+
+    def edit_body(self, key, body):
+        data = self._load(self._path(key))
+        if data is None:
+            return None
+        data["body"] = body
         self._write_json(self._path(key), data)
         return self._issue(data)
 
@@ -659,6 +689,19 @@ class GitHubTracker(Tracker):
         self._write(lambda: issue.create_comment(text), f"comment on issue #{issue.number}",
                     reconcile=lambda: self._last_comment_is(issue, text))
 
+    def update_issue(self, key, *, title=None, body=None):
+        issue = self._lookup(key)
+        if issue is None:
+            return None
+        changes = {}
+        if title is not None:
+            changes["title"] = title
+        if body is not None:
+            changes["body"] = _with_marker(issue_marker(key), body)
+        if changes:
+            self._read(lambda: issue.edit(**changes), f"update issue #{issue.number}")
+        return self._tracked(key, issue)
+
     def close(self, key, comment=None):
         issue = self._lookup(key)
         if issue is None:
@@ -667,6 +710,14 @@ class GitHubTracker(Tracker):
             self.comment(key, comment)
         if issue.state != "closed":
             self._read(lambda: issue.edit(state="closed", state_reason="completed"), f"close issue #{issue.number}")
+        return self._tracked(key, issue)
+
+    def edit_body(self, key, body):
+        issue = self._lookup(key)
+        if issue is None:
+            return None
+        text = _with_marker(issue_marker(key), body)
+        self._read(lambda: issue.edit(body=text), f"edit issue #{issue.number}")  # PATCH: safe to repeat
         return self._tracked(key, issue)
 
     def add_labels(self, key_or_number, labels):
