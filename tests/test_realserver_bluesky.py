@@ -302,3 +302,42 @@ def test_wrong_app_password(bluesky_pds, bluesky_account):
             make_request("x", key="rs-auth"))
     assert "BSKY_APP_PASSWORD" in str(caught.value) and "wrong-password-1" not in str(caught.value)
     assert list_posts(bluesky_pds, bluesky_account) == []
+
+
+class Counting(httpx.BaseTransport):
+    def __init__(self):
+        self.inner = httpx.HTTPTransport()
+        self.paths: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path.removeprefix("/xrpc/"))
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_resume_reuses_the_uploaded_blob(bluesky_pds, bluesky_account, tmp_path):
+    media = MediaFile(path=jpeg(tmp_path / "a.jpg"), rel="content/media/a.jpg", kind="image", alt="Pulla")
+    first = make_network(bluesky_pds, bluesky_account).upload_blob(media.path.read_bytes(), "image/jpeg")
+    counting = Counting()
+    item = make_request("Jatkuu", key="rs-resume", type="image", media=[media], attempt=2)
+    item.resume = {"blob:0": {"cid": first["ref"]["$link"], "mime": "image/jpeg", "size": first["size"]}}
+    make_network(bluesky_pds, bluesky_account, client=httpx.Client(transport=counting)).publish(item)
+    assert "com.atproto.repo.uploadBlob" not in counting.paths
+    value = get_record(bluesky_pds, bluesky_account, tid_for("rs-resume"))["value"]
+    assert value["embed"]["images"][0]["image"]["ref"]["$link"] == first["ref"]["$link"]
+
+
+def test_resume_with_a_blob_the_pds_does_not_have_uploads_again(bluesky_pds, bluesky_account, tmp_path):
+    media = MediaFile(path=jpeg(tmp_path / "a.jpg"), rel="content/media/a.jpg", kind="image", alt="Pulla")
+    counting = Counting()
+    item = make_request("Kadonnut blob", key="rs-gone", type="image", media=[media], attempt=2)
+    gone = "bafkreib7ekborwhvnqwq3ugs7c7vjcw5c7gpe2so64d2tvxmzpqasfcxaa"  # never uploaded here: BlobNotFound
+    item.resume = {"blob:0": {"cid": gone, "mime": "image/jpeg", "size": 104}}
+    make_network(bluesky_pds, bluesky_account, client=httpx.Client(transport=counting)).publish(item)
+    assert counting.paths.count("com.atproto.repo.uploadBlob") == 1
+    assert counting.paths.count("com.atproto.repo.createRecord") == 2
+    value = get_record(bluesky_pds, bluesky_account, tid_for("rs-gone"))["value"]
+    blob = value["embed"]["images"][0]["image"]["ref"]["$link"]
+    assert blob != gone and get_blob(bluesky_pds, bluesky_account, blob) == media.path.read_bytes()

@@ -222,3 +222,22 @@ def test_wrong_token(mastodon_server):
     with pytest.raises(AuthError) as caught:
         make_network(mastodon_server, token="not-the-token-1").publish(make_request("x"))
     assert "MASTODON_TOKEN" in str(caught.value) and "not-the-token-1" not in str(caught.value)
+
+
+def test_resume_reuses_uploaded_media(mastodon_server, tmp_path: Path):
+    path = tmp_path / "a.jpg"
+    Image.new("RGB", (64, 48), (10, 200, 10)).save(path, "JPEG")
+    media = MediaFile(path=path, rel="content/media/a.jpg", kind="image", alt="Vihreä", index=0)
+    steps = Steps()
+    fault(mastodon_server, "POST", "/api/v1/statuses", {"type": "malformed"})
+    with pytest.raises(OutcomeUnknown):  # the upload went through, then the status answer was garbage
+        make_network(mastodon_server, progress=steps).publish(make_request("Jatkuu", type="image", media=[media]))
+    assert steps.names() == ["media:0"]
+    item = make_request("Jatkuu", type="image", media=[media])
+    item.resume = {"media:0": steps.steps[0][1]}
+    item.attempt = 2
+    uploads_before = steps.names().count("media:0")
+    result = make_network(mastodon_server, progress=steps).publish(item)
+    assert steps.names().count("media:0") == uploads_before  # no new upload
+    status = api(mastodon_server, "GET", f"/api/v1/statuses/{result.remote_id}").json()
+    assert [a["id"] for a in status["media_attachments"]] == [steps.steps[0][1]["id"]]
