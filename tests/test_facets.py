@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from socialops.networks import facets as F
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bluesky"
