@@ -219,6 +219,25 @@ class Network:
         :class:`~socialops.errors.OutcomeUnknown` when the network cannot tell."""
         raise NotImplementedError
 
+    # --- metrics (issue 7; see socialops.networks.insights) -----------------------------------------
+
+    def metrics_prepare(self) -> None:
+        """Anything to do (synchronously, with this adapter's own client) before the metrics calls are made:
+        Bluesky opens its session here. Raises AuthError when the token is missing or refused."""
+
+    def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
+        """The requests that fetch this profile's metrics: figures of each publication
+        (:class:`~socialops.networks.insights.Publication`) and of the account, as
+        :class:`~socialops.networks.insights.MetricsCall` objects that ``socialops.metrics`` sends concurrently
+        within the network's rate limit. A network without metrics raises NotImplementedError."""
+        raise NotImplementedError(f"{self.spec.label} has no metrics in this version of socialops")
+
+    def metrics_error(self, response: httpx.Response) -> Exception | None:
+        """The error for a failed metrics answer, mapped as for any other call of this network (rate limits
+        with their wait, token errors naming the secret), or None when it is a success."""
+        error, _wait = self.http().classify(response, safe=True)
+        return error
+
     # --- helpers for adapters --------------------------------------------------------------------
 
     @property

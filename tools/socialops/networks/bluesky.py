@@ -532,6 +532,21 @@ class BlueskyNetwork(Network):
 
     # --- reconciliation --------------------------------------------------------------------------
 
+    # --- metrics (socialops.networks.insights) ---------------------------------------------------------------
+
+    def metrics_prepare(self) -> None:
+        """The session (createSession once) whose access token the concurrent metrics calls carry."""
+        self._access()
+
+    def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
+        from .insights import bluesky_calls
+
+        return bluesky_calls(publications, service=self.service, actor=self.did,
+                             headers={"Authorization": f"Bearer {self._access()}"})
+
+    def metrics_error(self, response: Any) -> Exception | None:
+        return self._h().classify(response, safe=True)[0]
+
     def reconcile(self, claim: Claim) -> PublishResult | None:
         """getRecord on the record key derived from the claim's key: the post exists or it certainly does not."""
         rkey = tid_for(claim.idempotency_key)

@@ -340,6 +340,18 @@ class FacebookNetwork(Network):
 
     # --- reconcile -------------------------------------------------------------------------------
 
+    # --- metrics (socialops.networks.insights: endpoints, metric names, tolerance of removed metrics) ---------
+
+    def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
+        from .insights import facebook_calls
+        from .meta import GRAPH_BASE
+
+        return facebook_calls(publications, base=GRAPH_BASE, page_id=self.page_id,
+                              headers={"Authorization": f"Bearer {self.token()}"}, now=now)
+
+    def metrics_error(self, response: Any) -> Exception | None:
+        return self.graph.http.classify(response, safe=True)[0]
+
     def reconcile(self, claim: Claim) -> PublishResult | None:
         progress = claim.progress
         post = progress.get("post")

@@ -275,6 +275,13 @@ class Http:
 
     # --- internals -------------------------------------------------------------------------------
 
+    def classify(self, response: httpx.Response, *, safe: bool = True) -> tuple[NetworkError | None, float | None]:
+        """The error (and the wait the server asked for) of an answer obtained elsewhere -- e.g. by the
+        concurrent metrics fetcher's AsyncClient -- mapped exactly as :meth:`request` maps its own answers;
+        (None, None) for a success."""
+        request = response.request
+        return self._classify(response, self._where(request.method, str(request.url)), safe)
+
     def _where(self, method: str, url: str) -> str:
         # The path only: query strings carry tokens on some networks (Meta's access_token=).
         bare = str(url).split("?", 1)[0]

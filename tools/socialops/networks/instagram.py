@@ -235,6 +235,18 @@ class InstagramNetwork(Network):
                 return PublishResult(remote_id=str(entry.get("id")), url=entry.get("permalink"), published_at=when)
         return None
 
+    # --- metrics (socialops.networks.insights: endpoints, metric names, tolerance of removed metrics) ---------
+
+    def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
+        from .insights import instagram_calls
+        from .meta import GRAPH_BASE
+
+        return instagram_calls(publications, base=GRAPH_BASE, user_id=self.ig_user_id,
+                               headers={"Authorization": f"Bearer {self.token()}"}, now=now)
+
+    def metrics_error(self, response: Any) -> Exception | None:
+        return self.graph.http.classify(response, safe=True)[0]
+
     def reconcile(self, claim: Claim) -> PublishResult | None:
         progress = claim.progress
         post = progress.get("post")

@@ -294,6 +294,16 @@ class LinkedInNetwork(Network):
 
     # --- reconcile -------------------------------------------------------------------------------
 
+    # --- metrics (socialops.networks.insights) ---------------------------------------------------------------
+
+    def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
+        from .insights import linkedin_calls
+
+        return linkedin_calls(publications, base=API_BASE, org_urn=self.author, headers=self.headers(), now=now)
+
+    def metrics_error(self, response: Any) -> Exception | None:
+        return self.api().classify(response, safe=True)[0]
+
     def reconcile(self, claim: Claim) -> PublishResult | None:
         post = claim.progress.get("post")
         if post:

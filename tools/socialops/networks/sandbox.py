@@ -266,6 +266,16 @@ class SandboxNetwork(Network):
         assert row is not None
         return self._result(row, "posted")
 
+    # --- metrics: simulated, deterministic over time (socialops.networks.sandbox_metrics) ---------------------
+
+    def metrics_calls(self, publications: list[Any], *, now: Any) -> list[Any]:
+        from .insights import ACCOUNT_ITEM, MetricsCall, post_item
+        from .sandbox_metrics import simulate
+
+        items = (*[post_item(p.remote_id) for p in publications], ACCOUNT_ITEM)
+        return [MetricsCall(name=f"sandbox {self.profile.id}", items=items,
+                            local=lambda: simulate(self.path, self.profile, publications, now=now))]
+
     def reconcile(self, claim: Claim) -> PublishResult | None:
         if self._fault("cannot_reconcile", claim.post_id):
             raise OutcomeUnknown("sandbox: cannot tell whether the post went out (simulated: no idempotency)",

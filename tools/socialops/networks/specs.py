@@ -122,3 +122,57 @@ SANDBOX = NetworkSpec(
 NETWORKS: dict[str, NetworkSpec] = {
     spec.name: spec for spec in (SANDBOX, MASTODON, BLUESKY, FACEBOOK, INSTAGRAM, LINKEDIN, THREADS)
 }
+
+
+# --- metrics (issue 7): what each network reports, and how fast it may be asked ------------------------------
+
+
+@dataclass(frozen=True)
+class MetricsCapability:
+    """The figures a network offers (columns of metrics/*.csv it can fill; the rest stay empty), the audience
+    dimensions it breaks followers down by, and the request budget the metrics fetcher keeps to: at most
+    ``requests`` per ``per_seconds`` (a sliding window) with at most ``concurrency`` requests in flight."""
+
+    post: frozenset[str]
+    profile: frozenset[str]
+    daily: frozenset[str] = frozenset()
+    demographics: tuple[str, ...] = ()
+    requests: int = 10
+    per_seconds: float = 1.0
+    concurrency: int = 8
+
+
+METRICS: dict[str, MetricsCapability] = {
+    # Page BUC budget is 4,800 x engaged users a day; stay far below it and let the usage headers slow us down.
+    "facebook": MetricsCapability(
+        post=frozenset({"views", "reach", "likes", "comments", "shares", "video_views", "link_clicks"}),
+        profile=frozenset({"followers"}), daily=frozenset({"gained", "lost"}), demographics=("country", "city"),
+        requests=10, per_seconds=1.0, concurrency=8),
+    "instagram": MetricsCapability(
+        post=frozenset({"views", "reach", "likes", "comments", "shares", "saves", "video_views"}),
+        profile=frozenset({"followers", "follows", "posts"}), daily=frozenset({"gained"}),
+        demographics=("age", "gender", "age_gender", "country", "city"), requests=10, per_seconds=1.0,
+        concurrency=8),
+    # LinkedIn publishes no numbers (daily per-app limits, bare 429): stay gentle.
+    "linkedin": MetricsCapability(
+        post=frozenset({"views", "reach", "likes", "comments", "shares", "link_clicks"}),
+        profile=frozenset({"followers"}), daily=frozenset({"gained"}),
+        demographics=("country", "region", "industry", "seniority", "function", "company_size"),
+        requests=5, per_seconds=1.0, concurrency=4),
+    # 300 requests per 5 minutes per account (and per IP).
+    "mastodon": MetricsCapability(
+        post=frozenset({"likes", "comments", "shares", "quotes"}), profile=frozenset({"followers", "follows", "posts"}),
+        requests=300, per_seconds=300.0, concurrency=8),
+    # Bluesky-hosted PDS: 3,000 requests per 5 minutes per IP.
+    "bluesky": MetricsCapability(
+        post=frozenset({"likes", "comments", "shares", "quotes", "saves"}),
+        profile=frozenset({"followers", "follows", "posts"}), requests=3000, per_seconds=300.0, concurrency=8),
+    # The sandbox reports what the network it imitates would (simulated); these are its own (everything).
+    "sandbox": MetricsCapability(
+        post=frozenset({"views", "reach", "likes", "comments", "shares", "quotes", "saves", "video_views",
+                        "link_clicks"}),
+        profile=frozenset({"followers", "follows", "posts"}), daily=frozenset({"gained", "lost"}),
+        demographics=("age", "gender", "age_gender", "country", "city"), requests=1000, per_seconds=1.0,
+        concurrency=1),
+}
+"""Metrics per network (see socialops.networks.insights for the endpoints). Threads has no adapter yet."""
