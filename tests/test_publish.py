@@ -436,3 +436,50 @@ def test_demo_step_publishes_the_due_examples(tmp_path):
     assert len(posts) == result.count(R_PUBLISHED)
     again, _ = publish_demo(root, now=local("2026-12-01 12:00"), env={})
     assert again.count(R_PUBLISHED) == 0
+
+
+def test_leaving_out_irrelevant_posts_does_not_change_what_is_due():
+    """publish hands resolve_times only the posts that can matter at `now` (see relevant_posts); the due
+    pairs must be exactly those the full computation gives."""
+    import random
+
+    from socialops.index import PostSummary
+    from socialops.plan import parse_schedule, resolve_times
+    from socialops.profiles import parse_profile
+    from socialops.publish import relevant_posts
+
+    schedule = parse_schedule(
+        "timezone: Europe/Helsinki\nlate_window: 24h\nhorizon_days: 14\ncadence:\n"
+        "  a: [{days: [mon, wed, fri], times: ['09:00', '15:00']}]\n"
+        "  b: [{per_week: 3, hours: [9, 12, 17]}]\n"
+        "  c: [{per_day: 2, hours: [8, 18]}]\n")
+    profiles = {pid: parse_profile(f"id: {pid}\nnetwork: sandbox\n", f"profiles/{pid}.yaml") for pid in "abc"}
+    rng = random.Random(3)
+    due_queued = due_timed = 0
+    for trial in range(25):
+        now = dt.datetime(2026, 12, 2, 10, 0, tzinfo=HEL) + dt.timedelta(hours=rng.randint(0, 24 * 20))
+        posts, published = [], {}
+        for n in range(300):
+            pid = f"p{n:03d}"
+            chosen = tuple(rng.sample("abc", k=rng.randint(1, 3)))
+            if rng.random() < 0.3:
+                ts = None
+            else:
+                ts = (now + dt.timedelta(hours=rng.uniform(-24 * 60, 24 * 40))).timestamp()
+            status = "draft" if rng.random() < 0.05 else "ready"
+            created = f"2026-11-{rng.randint(1, 28):02d}"
+            dup = f"p{rng.randint(0, 299):03d}" if rng.random() < 0.02 else pid
+            posts.append(PostSummary(f"content/x/{pid}.md", dup, status, chosen, ts, "text", None, created, pid))
+            for profile_id in chosen:
+                base = ts if ts is not None else (now - dt.timedelta(days=rng.randint(0, 50))).timestamp()
+                if base < now.timestamp() and rng.random() < 0.7:
+                    published[(dup, profile_id)] = dt.datetime.fromtimestamp(base + rng.uniform(0, 3000), dt.UTC)
+        full = resolve_times(posts, profiles, schedule, now=now, published=published)
+        fast = resolve_times(relevant_posts(posts, published, now=now, late_window=schedule.late_window),
+                             profiles, schedule, now=now, published=published, until=now)
+        due_full = {k: v.at for k, v in full.items() if v.at <= now and k not in published}
+        due_fast = {k: v.at for k, v in fast.items() if v.at <= now and k not in published}
+        assert due_fast == due_full, trial
+        due_queued += sum(1 for k in due_full if full[k].source == "queue")
+        due_timed += sum(1 for k in due_full if full[k].source == "timed")
+    assert due_queued >= 10 and due_timed >= 10  # the comparison is not empty

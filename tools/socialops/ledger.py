@@ -39,12 +39,15 @@ import datetime as dt
 import io
 import json
 import os
+import pickle
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 PUBLICATIONS = "state/publications.csv"
+CACHE_FILE = ".socialops/cache/ledger.pickle"
+CACHE_VERSION = 1
 FIELDS = ("time", "post_id", "profile", "event", "attempt", "key", "remote_id", "url", "detail", "data", "run")
 HEADER = ",".join(FIELDS)
 EVENTS = frozenset({"claimed", "progress", "published", "failed", "unconfirmed", "missed", "released", "retry"})
@@ -230,8 +233,34 @@ class Ledger:
     def events(self) -> list[Event]:
         return list(parse_lines(self.read_text()))
 
-    def state(self) -> dict[tuple[str, str], PairState]:
-        return fold(self.events())
+    def state(self, *, use_cache: bool = True) -> dict[tuple[str, str], PairState]:
+        """The folded state of every pair. Cached under .socialops/cache keyed by the file's size, mtime
+        and inode, so a run with nothing new does not parse a long history again."""
+        if not use_cache:
+            return fold(self.events())
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return {}
+        key = (CACHE_VERSION, self.rel, st.st_size, st.st_mtime_ns, st.st_ino)
+        cache = self.root / CACHE_FILE
+        try:
+            with open(cache, "rb") as fh:
+                cached_key, states = pickle.load(fh)
+            if cached_key == key:
+                return states
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            pass
+        states = fold(self.events())
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump((key, states), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+        return states
 
     def append(self, events: Iterable[Event], *, fsync: bool = True) -> None:
         """Append events as whole lines in one write (creating the file with its header)."""

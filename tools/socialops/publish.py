@@ -417,7 +417,9 @@ class Publisher:
 
         resolve = getattr(plan, "resolve_times", None)
         if resolve is not None:
-            return resolve(summaries, profiles, self.schedule, now=self.now, published=published_times(states))
+            published = published_times(states)
+            relevant = relevant_posts(summaries, published, now=self.now, late_window=self.schedule.late_window)
+            return resolve(relevant, profiles, self.schedule, now=self.now, published=published, until=self.now)
         # Before the plan could resolve queue slots: timed posts only.
         out = {}
         seen: set[str] = set()
@@ -820,6 +822,33 @@ class Publisher:
                     tracker.close(key, "Published on a later run.")
         except (TrackerError, SocialOpsError) as exc:
             self.result.warnings.append(f"could not open the issues: {exc}")
+
+
+def relevant_posts(summaries: list, published: Mapping[tuple[str, str], dt.datetime], *, now: dt.datetime,
+                   late_window: dt.timedelta) -> list:
+    """The posts whose presence can change which pairs are due at `now` (for resolve_times with
+    until=now): queued posts not fully published, posts timed near now (they take cadence slots around
+    it), and older posts with a pair not yet published. Far-future posts and old, fully published ones
+    cannot change the answer and are left out, which keeps a run over 100,000 posts fast. Duplicate ids
+    are settled first, as resolve_times does (the first file by path wins)."""
+    lo = (now - late_window - dt.timedelta(days=10)).timestamp()
+    hi = (now + dt.timedelta(days=11)).timestamp()
+    seen: set[str] = set()
+    out = []
+    for post in sorted(summaries, key=lambda p: p.path):
+        if not post.id or post.error or post.id in seen:
+            continue
+        seen.add(post.id)
+        ts = post.publish_ts
+        if ts is not None and ts > hi:
+            continue
+        if post.status != "ready":
+            continue  # drafts get no slot; duplicates were settled above
+        if ts is not None and ts >= lo:
+            out.append(post)
+        elif any((post.id, pid) not in published for pid in post.profiles):
+            out.append(post)
+    return out
 
 
 class _TimedSlot:
