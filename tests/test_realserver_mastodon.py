@@ -241,3 +241,41 @@ def test_resume_reuses_uploaded_media(mastodon_server, tmp_path: Path):
     assert steps.names().count("media:0") == uploads_before  # no new upload
     status = api(mastodon_server, "GET", f"/api/v1/statuses/{result.remote_id}").json()
     assert [a["id"] for a in status["media_attachments"]] == [steps.steps[0][1]["id"]]
+
+
+def test_publish_run_end_to_end(mastodon_server, tmp_path: Path):
+    """`socialops publish` (the library call) for a Mastodon profile: render, upload, post, first comment,
+    ledger; the second run posts nothing."""
+    import yaml
+
+    from socialops.ledger import PUBLISHED, Ledger
+    from socialops.publish import R_PUBLISHED, run_publish
+    from tests.publish_support import git_init, make_repo, write_image, write_post
+
+    marker = secrets.token_hex(4)
+    root = make_repo(tmp_path / "repo", profiles=())
+    profile = {"id": "cafe-masto", "network": "mastodon", "account": "brand", "instance": mastodon_server["url"],
+               "token_env": "MASTODON_TOKEN", "owners": ["@acme/social"], "language": "fi"}
+    (root / "profiles").mkdir(exist_ok=True)
+    (root / "profiles" / "cafe-masto.yaml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    image = write_image(root)
+    write_post(root, "linkki", profiles=["cafe-masto"], at="2026-12-01 08:00", link="https://aurinko.example/joulu",
+               first_comment="#joulu", body=f"**Joulu** tulee {marker}!\n")
+    write_post(root, "kuva", profiles=["cafe-masto"], at="2026-12-01 08:30", body=f"Pulla {marker}\n",
+               media=[{"path": image, "alt": "Pieni kuva"}])
+    git_init(root)
+    env = {"MASTODON_TOKEN": mastodon_server["accounts"]["brand"]["token"]}
+    now = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC)  # 09:00 in Helsinki
+    result = run_publish(root, now=now, env=env, push=False, sleep=lambda s: None)
+    assert {(p.post_id, p.status) for p in result.pairs} == {("linkki", R_PUBLISHED), ("kuva", R_PUBLISHED)}
+    posted = {html_to_text(s["content"]): s for s in statuses_with(mastodon_server, marker)}
+    assert set(posted) == {f"Joulu tulee {marker}!\n\nhttps://aurinko.example/joulu", f"Pulla {marker}"}
+    assert posted[f"Pulla {marker}"]["media_attachments"][0]["description"] == "Pieni kuva"
+    link_id = posted[f"Joulu tulee {marker}!\n\nhttps://aurinko.example/joulu"]["id"]
+    (reply,) = api(mastodon_server, "GET", f"/api/v1/statuses/{link_id}/context").json()["descendants"]
+    assert html_to_text(reply["content"]) == "#joulu"
+    states = Ledger(root).state()
+    assert {pair: st.status for pair, st in states.items()} == {("linkki", "cafe-masto"): PUBLISHED,
+                                                                ("kuva", "cafe-masto"): PUBLISHED}
+    again = run_publish(root, now=now + dt.timedelta(minutes=30), env=env, push=False, sleep=lambda s: None)
+    assert again.pairs == [] and len(statuses_with(mastodon_server, marker)) == 2
