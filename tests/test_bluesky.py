@@ -290,6 +290,18 @@ def test_four_images_keep_order_and_empty_alt_is_sent(pds, rec, tmp_path):
     assert [s for s, _ in rec.steps] == ["blob:0", "blob:1", "blob:2", "blob:3", "post"]
 
 
+def test_five_images_or_video_with_images_are_refused_before_upload(pds, rec, tmp_path):
+    five = [image(tmp_path, f"{i}.jpg", index=i) for i in range(5)]
+    with pytest.raises(PermanentNetworkError, match="at most 4 images"):
+        network(pds, rec).publish(request("Viisi", type="carousel", media=five))
+    clip = tmp_path / "c.mp4"
+    clip.write_bytes(b"\x00" * 10)
+    mixed = [five[0], MediaFile(path=clip, rel="content/media/c.mp4", kind="video", index=1)]
+    with pytest.raises(PermanentNetworkError, match="one video, or up to four images"):
+        network(pds, rec).publish(request("Sekaisin", type="video", media=mixed))
+    assert pds.calls == []
+
+
 def test_image_over_two_megabytes_is_refused_before_upload(pds, rec, tmp_path):
     path = tmp_path / "big.png"
     path.write_bytes(b"\x89PNG" + b"0" * 2_000_001)

@@ -227,6 +227,81 @@ def publish(ctx, now_text, dry_run, profiles, no_push, fmt):
     sys.exit(1 if result.failed else 0)
 
 
+# --- metrics and report (issue 7) ------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--now", "now_text", metavar="T", help="As if the time were T (naive = the plan's timezone).")
+@click.option("--profile", "profiles", multiple=True, metavar="ID", help="Only this profile (repeatable).")
+@click.option("--shard", metavar="I/N", help="Only every N-th profile (sorted by id) from the I-th: one job of a matrix.")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Write only the fetched rows to this folder (a shard's part) instead of updating metrics/.")
+@click.option("--merge", "merge_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Merge folders written by --out into metrics/ and fetch nothing (repeatable).")
+@click.option("--rate", "rates", multiple=True, metavar="NETWORK=N/S",
+              help="Request budget of a network, e.g. mastodon=20/s or linkedin=5/s,c=2 (repeatable).")
+@click.option("--since-days", type=click.IntRange(1, 3650), default=90, show_default=True,
+              help="Refresh the posts published in this many days.")
+@click.option("--no-resume", is_flag=True, help="Fetch everything, also what an earlier run today already fetched.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+@handle_errors
+def metrics(ctx, now_text, profiles, shard, out, merge_dirs, rates, since_days, no_resume, fmt):
+    """Fetch post figures, followers and audience into metrics/*.csv. Exit 1 when some could not be fetched."""
+    import json
+
+    from . import metrics as lib
+    from .plan import load_schedule
+
+    root = repo_root(ctx)
+    if merge_dirs:
+        if out or shard or profiles:
+            raise UsageError("--merge only merges; leave out --out, --shard and --profile")
+        changed = lib.merge_fragments(root, [Path(d) for d in merge_dirs])
+        names = ", ".join(p.relative_to(root).as_posix() for p in changed) or "nothing"
+        click.echo(f"merged {len(merge_dirs)} folder(s); changed: {names}", err=True)
+        return
+    tz = load_schedule(root).tz
+    now = parse_now(now_text, tz)
+    limits = dict(lib.parse_rate(r) for r in rates)
+    result = lib.fetch_metrics(root, now=now, profiles=list(profiles) or None,
+                               shard=lib.parse_shard(shard) if shard else None, out=Path(out) if out else None,
+                               limits=limits, since_days=since_days, resume=not no_resume,
+                               say=lambda text: click.echo(f"socialops: {text}", err=True))
+    click.echo(lib.format_result(result), err=True, nl=False)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    sys.exit(1 if result.failed else 0)
+
+
+@main.command()
+@click.option("--month", metavar="YYYY-MM", help="The month to report (default: this month, in the plan's timezone).")
+@click.option("--now", "now_text", metavar="T", help="As if the time were T (sets the default month).")
+@click.option("--print", "show", is_flag=True, help="Also print the report's Markdown.")
+@click.pass_context
+@handle_errors
+def report(ctx, month, now_text, show):
+    """Write reports/YYYY-MM.md with charts: growth, engagement, best hours, top posts, audience, suggestions."""
+    from . import report as lib
+    from .plan import load_schedule
+
+    root = repo_root(ctx)
+    tz = load_schedule(root).tz
+    year, number = lib.parse_month(month) if month else lib.default_month(parse_now(now_text, tz), tz)
+    result = lib.build_report(root, year, number)
+    click.echo(f"wrote {result.path.relative_to(root).as_posix()} and {len(result.images)} chart(s)"
+               f"{'' if result.changed else ' (unchanged)'}", err=True)
+    if show:
+        click.echo(result.markdown, nl=False)
+
+
+def _best_hours(root: Path, tz) -> dict:
+    """Suggested hours per profile from metrics/posts.csv, for cadence slots written as `best`."""
+    from .report import best_hours
+
+    return best_hours(root, tz)
+
+
 def _published_from_ledger(root: Path) -> tuple[dict, dict]:
     """(post id, profile) -> published time, and -> the live post's address, from state/publications.csv."""
     from .ledger import PUBLISHED, Ledger, published_times
@@ -278,7 +353,8 @@ def plan(ctx, weeks, check, fmt, now_text, no_issue):
         first = planlib.week_start(now, config.tz)
         last = (now + dt.timedelta(days=config.schedule.horizon_days)).astimezone(config.tz).date()
         weeks = max(1, math.ceil(((last - first).days + 1) / 7))
-    report = planlib.build_plan(posts, config.profiles, config.schedule, now=now, weeks=weeks, published=published)
+    report = planlib.build_plan(posts, config.profiles, config.schedule, now=now, weeks=weeks, published=published,
+                                best_hours=_best_hours(root, config.tz))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     elif fmt == "markdown":
