@@ -439,3 +439,93 @@ def codeowners(ctx, check):
                    err=True)
         sys.exit(1 if changed else 0)
     click.echo(f"{CODEOWNERS_PATH} {'written' if changed else 'unchanged'}", err=True)
+
+
+# --- profiles: check, diff, sync (profile basics against the live accounts) ---------------------------------
+
+
+@main.group()
+def profiles():
+    """Profile basics as code: check access, compare with the live accounts, apply what the API allows."""
+
+
+def _profile_runner(ctx, ids):
+    import os
+
+    from .networks.base import open_network
+    from .profilesync import select_profiles
+
+    root = repo_root(ctx)
+    chosen, broken = select_profiles(root, ids)
+    return root, chosen, broken, (lambda profile: open_network(profile, env=os.environ, root=root))
+
+
+def _tracker(root: Path, no_issue: bool):
+    if no_issue:
+        return None
+    from .tracker import tracker_from_env
+
+    return tracker_from_env(root)
+
+
+@profiles.command("check")
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--no-issue", is_flag=True, help="Do not open or close the 'Open this profile' issues.")
+@click.pass_context
+@handle_errors
+def profiles_check(ctx, ids, fmt, no_issue):
+    """The token works, the account is the one named, and the token may publish, read metrics, moderate."""
+    import json
+
+    from .profilecheck import check_profiles, format_results
+
+    root, chosen, _broken, opener = _profile_runner(ctx, ids)
+    results = check_profiles(chosen, opener, tracker=_tracker(root, no_issue), now=dt.datetime.now(dt.UTC))
+    if fmt == "json":
+        click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_results(results))
+    sys.exit(0 if all(r.passed for r in results) else 1)
+
+
+def _diff_or_sync(ctx, ids, fmt, mode, *, dry_run=False, issue=False):
+    import json
+
+    from .profilesync import Outcome, format_outcomes, outcomes_failed, run_profiles
+
+    root, chosen, broken, opener = _profile_runner(ctx, ids)
+    tracker = _tracker(root, not issue or dry_run)
+    ok = [p for p in chosen if p.id not in broken]
+    done = {o.profile_id: o for o in run_profiles(root, ok, mode=mode, open_network=opener, tracker=tracker,
+                                                   dry_run=dry_run)}
+    outcomes = [done.get(p.id) or Outcome(p.id, error=broken[p.id]) for p in chosen]
+    if fmt == "json":
+        click.echo(json.dumps([o.result.to_dict() if o.result else {"profile": o.profile_id, "error": o.error}
+                               for o in outcomes], ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_outcomes(outcomes, mode=mode))
+    sys.exit(1 if outcomes_failed(outcomes, mode=mode) else 0)
+
+
+@profiles.command("diff")
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--issue", is_flag=True, help="Keep a 'Profile drift' issue per profile with what differs.")
+@click.pass_context
+@handle_errors
+def profiles_diff(ctx, ids, fmt, issue):
+    """The basics in profiles/ against the live accounts, field by field (exit 1 when anything differs)."""
+    _diff_or_sync(ctx, ids, fmt, "diff", issue=issue)
+
+
+@profiles.command("sync")
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing, touch no issue.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--no-issue", is_flag=True, help="Do not keep the 'Profile drift' issues.")
+@click.pass_context
+@handle_errors
+def profiles_sync(ctx, ids, dry_run, fmt, no_issue):
+    """Write the basics the network's API can change; what it cannot becomes a 'Profile drift' issue."""
+    _diff_or_sync(ctx, ids, fmt, "sync", dry_run=dry_run, issue=not no_issue)

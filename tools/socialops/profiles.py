@@ -105,3 +105,11 @@ def load_profile(root: Path, rel: str) -> Profile:
     except ContentError as exc:
         raise ConfigError(exc.message, path=rel, line=exc.line) from None
     return parse_profile(text, rel)
+
+
+def moderators_of(profile: Profile) -> list[str]:
+    """GitHub logins (without @) who may moderate the profile: ``roles.moderators`` and ``roles.admins``.
+    Defined in :mod:`socialops.profilebasics` (the basics and roles of profiles issue)."""
+    from .profilebasics import moderators_of as _moderators_of
+
+    return _moderators_of(profile)

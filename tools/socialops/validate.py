@@ -110,14 +110,18 @@ def load_config(root: Path) -> Config:
         profiles[profile.id] = profile
         digest.update(rel.encode() + repr(sorted(profile.raw.items(), key=str)).encode())
     config = Config(root=root, schedule=schedule, profiles=profiles, fingerprint=digest.hexdigest())
-    config.problems = problems + schedule_problems(config) + [p for pr in profiles.values() for p in profile_problems(pr)]
+    config.problems = problems + schedule_problems(config) + [p for pr in profiles.values()
+                                                               for p in profile_problems(pr, root)]
     return config
 
 
-def profile_problems(profile: Profile) -> list[Problem]:
+def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem]:
     raw, path, out = profile.raw, profile.path, []
     if not raw:
         return out
+    from .profilebasics import basics_problems  # bio, website, contact, images, fields, services, roles
+
+    out += basics_problems(profile, root)
     out += _unknown_keys(raw, PROFILE_KEYS, path, profile.line, "a profile")
     stem = PurePosixPath(path).stem
     if "id" in raw and str(raw["id"]) != stem:

@@ -219,6 +219,29 @@ class Network:
         :class:`~socialops.errors.OutcomeUnknown` when the network cannot tell."""
         raise NotImplementedError
 
+    # --- profile basics (socialops.profilesync / profilecheck) ------------------------------------
+
+    def profile_support(self) -> dict[str, str | None]:
+        """basic -> "sync" | "check" | "manual" | None for this adapter (see ``profilebasics.SUPPORT``)."""
+        from ..profilebasics import support_for
+
+        return support_for(self.name)
+
+    def read_profile(self) -> Any:
+        """The live account's basics as a :class:`~socialops.profilebasics.LiveProfile` (values in the same
+        normalised forms as ``profilebasics.desired``; images as ``LiveImage`` with their bytes)."""
+        raise NotImplementedError
+
+    def update_profile(self, changes: Mapping[str, Any], live: Any) -> None:
+        """Write ``changes`` (basic -> wanted value, only basics whose support is "sync") to the live account.
+        ``live`` is the :class:`~socialops.profilebasics.LiveProfile` just read (for compare-and-swap)."""
+        raise NotImplementedError
+
+    def check_access(self) -> Any:
+        """A :class:`~socialops.profilebasics.AccessReport`: the token works, the account is the one named, and
+        what the token may do per capability (publishing, metrics, moderation, profile)."""
+        raise NotImplementedError
+
     # --- metrics (issue 7; see socialops.networks.insights) -----------------------------------------
 
     def metrics_prepare(self) -> None:

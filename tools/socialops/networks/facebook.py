@@ -391,3 +391,87 @@ class FacebookNetwork(Network):
             raise OutcomeUnknown("more Page posts than could be checked since the claim; look at the Page",
                                  network=self.name)
         return None
+
+    # --- profile basics (socialops.profilesync, socialops.profilecheck) ----------------------------------
+    # platform-api.md 1.5: POST /{page-id} with about, website, phone, emails (array, replaces all) and
+    # products [C]; needs pages_manage_metadata. The Page name, the profile picture, the cover and the address
+    # are read only here (their writes are [U]): differences go to the "Profile drift" issue.
+
+    PROFILE_READ_FIELDS = ("id,name,username,link,about,website,phone,emails,products,single_line_address,"
+                           "picture.type(large){url},cover{source}")
+    PROFILE_PERMISSIONS = {
+        "publishing": ("pages_manage_posts", "pages_read_engagement"),
+        "metrics": ("read_insights", "pages_read_engagement"),
+        "moderation": ("pages_manage_engagement", "pages_read_user_engagement"),
+        "profile": ("pages_manage_metadata",),
+    }
+
+    def read_profile(self):
+        from ..profilebasics import LiveProfile, fetch_image, normalise_phone, normalise_text
+
+        page = self.graph.get(self.page_id, fields=self.PROFILE_READ_FIELDS)
+        emails = page.get("emails") if isinstance(page.get("emails"), list) else []
+        picture = page.get("picture") if isinstance(page.get("picture"), dict) else {}
+        picture_data = picture.get("data") if isinstance(picture.get("data"), dict) else {}
+        cover = page.get("cover") if isinstance(page.get("cover"), dict) else {}
+        client = self.http().client
+        values: dict[str, Any] = {
+            "display_name": str(page.get("name") or "").strip(),
+            "bio": normalise_text(str(page.get("about") or "")),
+            "website": str(page.get("website") or "").strip(),
+            "contact.email": ", ".join(str(e) for e in emails),
+            "contact.phone": normalise_phone(str(page.get("phone") or "")),
+            "contact.address": " ".join(str(page.get("single_line_address") or "").split()),
+            "services": normalise_text(str(page.get("products") or "")),
+            "avatar": None if picture_data.get("is_silhouette") else fetch_image(client, picture_data.get("url")),
+            "cover": fetch_image(client, cover.get("source")),
+        }
+        return LiveProfile(account=str(page.get("name") or ""), account_id=str(page.get("id") or ""),
+                           url=page.get("link") or f"https://www.facebook.com/{self.page_id}", values=values,
+                           raw=page)
+
+    def update_profile(self, changes, live) -> None:
+        data: dict[str, Any] = {}
+        if "bio" in changes:
+            data["about"] = changes["bio"]
+        if "website" in changes:
+            data["website"] = changes["website"]
+        if "contact.phone" in changes:
+            data["phone"] = changes["contact.phone"]
+        if "contact.email" in changes:
+            data["emails"] = json.dumps([changes["contact.email"]])
+        if "services" in changes:
+            data["products"] = changes["services"]
+        if data:
+            # Setting the same fields again leaves the same Page: safe to repeat after a lost answer.
+            self.graph.post(self.page_id, data, create=False)
+
+    def check_access(self):
+        from ..profilebasics import AccessReport, account_name, scope_capabilities
+        from .meta import meta_fix, token_scopes
+
+        report = AccessReport()
+        page = self.graph.get(self.page_id, fields="id,name")
+        report.token_ok = True
+        name = str(page.get("name") or "")
+        report.account_seen = f"{name} (Page {page.get('id', self.page_id)})"
+        report.account_ok = account_name(name) == account_name(self.profile.account)
+        if not report.account_ok:
+            report.problems.append(f"Page {self.page_id} is called '{name}', but the profile names "
+                                   f"'{self.profile.account}': correct 'account:' or 'page_id:'")
+        scopes, data = token_scopes(self.graph, self.token() or "")
+        kind = str(data.get("type") or "")
+        if kind and kind != "PAGE":
+            report.problems.append(f"the secret {self.profile.token_env} holds a {kind.lower()} token: store a "
+                                   "Page access token (GET /me/accounts with a long-lived user token gives it)")
+        if data.get("profile_id") and str(data["profile_id"]) != self.page_id:
+            report.problems.append(f"the token is for Page {data['profile_id']}, not Page {self.page_id}")
+        if data.get("is_valid") is False:
+            report.token_ok = False
+            report.problems.append(f"Meta says the token in {self.profile.token_env} is no longer valid: renew it")
+        report.capabilities = scope_capabilities(
+            scopes, self.PROFILE_PERMISSIONS, lambda granted, scope: scope in granted,
+            fix=meta_fix("Page", self.profile.token_env),
+            unknown="Meta did not show the token's permissions (debug_token); check them in the Access Token "
+                    "Debugger (developers.facebook.com/tools/debug/accesstoken)")
+        return report

@@ -270,6 +270,55 @@ class InstagramNetwork(Network):
         return found
 
 
+    # --- profile basics (socialops.profilesync, socialops.profilecheck) ----------------------------------
+    # platform-api.md 2.5 [U]: no write endpoint; the IG user node shows username, name, biography, website and
+    # profile_picture_url, so those are checked and differences go to the "Profile drift" issue.
+
+    PROFILE_PERMISSIONS = {
+        "publishing": ("instagram_basic", "instagram_content_publish"),
+        "metrics": ("instagram_basic", "instagram_manage_insights"),
+        "moderation": ("instagram_basic", "instagram_manage_comments"),
+        "profile": ("instagram_basic",),
+    }
+
+    def read_profile(self):
+        from ..profilebasics import LiveProfile, fetch_image, normalise_text
+
+        user = self.graph.get(self.ig_user_id, fields="id,username,name,biography,website,profile_picture_url")
+        values: dict[str, Any] = {
+            "display_name": str(user.get("name") or "").strip(),
+            "bio": normalise_text(str(user.get("biography") or "")),
+            "website": str(user.get("website") or "").strip(),
+            "avatar": fetch_image(self.http().client, user.get("profile_picture_url")),
+        }
+        username = str(user.get("username") or "")
+        return LiveProfile(account=username, account_id=str(user.get("id") or ""),
+                           url=f"https://www.instagram.com/{username}/" if username else None, values=values, raw=user)
+
+    def check_access(self):
+        from ..profilebasics import AccessReport, account_name, scope_capabilities
+        from .meta import meta_fix, token_scopes
+
+        report = AccessReport()
+        user = self.graph.get(self.ig_user_id, fields="id,username")
+        report.token_ok = True
+        username = str(user.get("username") or "")
+        report.account_seen = f"@{username} ({user.get('id', self.ig_user_id)})"
+        report.account_ok = account_name(username) == account_name(self.profile.account)
+        if not report.account_ok:
+            report.problems.append(f"account {self.ig_user_id} is @{username}, but the profile names "
+                                   f"'{self.profile.account}': correct 'account:' or 'ig_user_id:'")
+        scopes, data = token_scopes(self.graph, self.token() or "")
+        if data.get("is_valid") is False:
+            report.token_ok = False
+            report.problems.append(f"Meta says the token in {self.profile.token_env} is no longer valid: renew it")
+        report.capabilities = scope_capabilities(
+            scopes, self.PROFILE_PERMISSIONS, lambda granted, scope: scope in granted,
+            fix=meta_fix("Instagram", self.profile.token_env),
+            unknown="Meta did not show the token's permissions (debug_token); check them in the Access Token "
+                    "Debugger (developers.facebook.com/tools/debug/accesstoken)")
+        return report
+
 class _AlreadyPublished(Exception):
     def __init__(self, container_id: str):
         super().__init__(container_id)

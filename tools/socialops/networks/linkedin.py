@@ -334,3 +334,68 @@ class LinkedInNetwork(Network):
             raise OutcomeUnknown("more page posts since the claim than could be checked; look at the page",
                                  network=self.name)
         return None
+
+    # --- profile basics (socialops.profilesync, socialops.profilecheck) ----------------------------------
+    # platform-api.md 4.5 [U]: no documented write API for page fields; GET /rest/organizations/{id} shows
+    # localizedName, localizedDescription and localizedWebsite [C], so those are checked. What the token may do
+    # follows the member's page role: GET /rest/organizationAcls?q=roleAssignee [C].
+
+    ROLE_CAPABILITIES = {
+        "ADMINISTRATOR": ("publishing", "metrics", "moderation", "profile"),
+        "CONTENT_ADMINISTRATOR": ("publishing", "moderation"),
+        "CONTENT_ADMIN": ("publishing", "moderation"),
+        "DIRECT_SPONSORED_CONTENT_POSTER": ("publishing",),
+        "ANALYST": ("metrics",),
+    }
+
+    def _organization_id(self) -> str:
+        return self.author.rsplit(":", 1)[-1]
+
+    def read_profile(self):
+        from ..profilebasics import LiveProfile, normalise_text
+
+        org = self.call_json("GET", f"organizations/{self._organization_id()}")
+        website = org.get("localizedWebsite") or ""
+        values: dict[str, Any] = {
+            "display_name": str(org.get("localizedName") or "").strip(),
+            "bio": normalise_text(str(org.get("localizedDescription") or "")),
+            "website": str(website).strip() if isinstance(website, str) else "",
+        }
+        vanity = str(org.get("vanityName") or "")
+        return LiveProfile(account=vanity, account_id=self.author, values=values, raw=org,
+                           url=f"https://www.linkedin.com/company/{vanity or self._organization_id()}/")
+
+    def check_access(self):
+        from ..errors import NetworkError
+        from ..profilebasics import MISSING, OK, UNKNOWN, AccessReport, Capability, account_name
+
+        report = AccessReport()
+        org = self.call_json("GET", f"organizations/{self._organization_id()}")
+        report.token_ok = True
+        vanity = str(org.get("vanityName") or "")
+        report.account_seen = f"{org.get('localizedName', '')} (linkedin.com/company/{vanity})"
+        report.account_ok = account_name(self.profile.account) in (account_name(vanity),
+                                                                   account_name(str(org.get("localizedName") or "")))
+        if not report.account_ok:
+            report.problems.append(f"organization {self._organization_id()} is '{vanity}', but the profile names "
+                                   f"'{self.profile.account}': correct 'account:' or 'organization_id:'")
+        roles: set[str] | None = None
+        try:
+            acls = self.call_json("GET", "organizationAcls?q=roleAssignee&state=APPROVED")
+            roles = {str(e.get("role")) for e in acls.get("elements", [])
+                     if isinstance(e, dict) and str(e.get("organization") or e.get("organizationTarget") or "")
+                     == self.author}
+        except NetworkError:
+            roles = None
+        fix = (f"a page ADMINISTRATOR adds the member who made the token as administrator (Page admin view > "
+               f"Settings > Manage admins), then a new token goes into the secret {self.profile.token_env}")
+        for name in ("publishing", "metrics", "moderation", "profile"):
+            if roles is None:
+                report.capabilities.append(Capability(name, UNKNOWN, "the member's page roles could not be read",
+                                                      "check the roles under Page admin view > Settings"))
+            elif any(name in self.ROLE_CAPABILITIES.get(role, ()) for role in roles):
+                report.capabilities.append(Capability(name, OK, f"page role {', '.join(sorted(roles))}"))
+            else:
+                seen = ", ".join(sorted(roles)) or "no role on this page"
+                report.capabilities.append(Capability(name, MISSING, seen, fix))
+        return report

@@ -482,12 +482,13 @@ class MastodonNetwork(Network):
         scopes: set[str] | None = None
         try:
             app = self._json(self._call("GET", "/api/v1/apps/verify_credentials"))
-            if isinstance(app, dict) and isinstance(app.get("scopes"), list):
+        except NetworkError:  # a token made without an application, or an old server
+            app = None
+        if isinstance(app, dict):
+            if isinstance(app.get("scopes"), list):
                 scopes = {str(s) for s in app["scopes"]}
-        except NetworkError:
-            scopes = None
-        if isinstance(app := locals().get("app"), dict) and app.get("name"):
-            report.notes.append(f"application: {app['name']}")
+            if app.get("name"):
+                report.notes.append(f"application: {app['name']}")
         report.capabilities = scope_capabilities(
             scopes, self.PROFILE_SCOPES, _mastodon_covers,
             fix=lambda cap, missing: (f"in {host} > Preferences > Development, give the application the scopes "

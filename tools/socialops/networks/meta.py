@@ -279,3 +279,30 @@ def caption_locale(filename: str, default: str = "en_US") -> str:
     lang = m.group(1).lower()
     country = (m.group(2) or _COUNTRY.get(lang, lang)).upper()
     return f"{lang}_{country}"
+
+
+# --- token permissions (socialops profiles check) -------------------------------------------------------------
+
+
+def token_scopes(graph: Graph, token: str) -> tuple[set[str] | None, dict[str, Any]]:
+    """The permissions granted to ``token``: ``GET /debug_token?input_token=<token>`` (the token debugging
+    itself) -> ``{"data": {"type", "app_id", "application", "profile_id", "is_valid", "scopes", ...}}`` [V
+    endpoint; that a Page token may debug itself: C]. (None, {}) when Meta does not answer it."""
+    try:
+        body = graph.get("debug_token", input_token=token)
+    except NetworkError:
+        return None, {}
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    scopes = data.get("scopes")
+    if not isinstance(scopes, list):
+        return None, data
+    return {str(s) for s in scopes}, data
+
+
+def meta_fix(label: str, secret: str | None) -> Any:
+    def fix(capability: str, missing: list[str]) -> str:
+        return (f"in the Meta app (developers.facebook.com > your app > Use cases / App Review) add "
+                f"{', '.join(missing)}, log in again to grant them, and store the new {label} token in the secret "
+                f"{secret or '(token_env)'}")
+
+    return fix

@@ -95,6 +95,18 @@ CREATE TABLE IF NOT EXISTS comments (
 """
 
 
+# The basics of each account (profiles check/diff/sync): data is JSON of the text basics, images are bytes.
+PROFILE_TABLE = """
+CREATE TABLE IF NOT EXISTS profiles (
+    account TEXT PRIMARY KEY,
+    profile TEXT NOT NULL DEFAULT '',
+    data TEXT NOT NULL DEFAULT '{}',
+    avatar BLOB,
+    cover BLOB,
+    updated_at TEXT NOT NULL
+)
+"""
+
 def database_path(root: Path | None, env: Mapping[str, str]) -> Path:
     """Where the sandbox keeps its data: $SOCIALOPS_SANDBOX, else <root>/.socialops/sandbox.sqlite."""
     given = env.get(ENV_PATH, "").strip()
@@ -327,6 +339,74 @@ class SandboxNetwork(Network):
         )
         return int(cur.lastrowid)
 
+
+    # --- profile basics (socialops.profilesync, socialops.profilecheck) ----------------------------------
+    # The sandbox keeps each account's basics in its own table (added by the profiles work; the tables above
+    # are unchanged), so check, diff and sync work in the demo. Every basic can be written.
+
+    def _profile_conn(self) -> sqlite3.Connection:
+        conn = self.conn
+        conn.execute(PROFILE_TABLE)
+        return conn
+
+    def read_profile(self):
+        from ..profilebasics import LiveImage, LiveProfile
+
+        row = self._profile_conn().execute("SELECT * FROM profiles WHERE account = ?",
+                                           (self.profile.account,)).fetchone()
+        data = json.loads(row["data"]) if row is not None else {}
+        values: dict[str, Any] = {key: data.get(key, "") for key in
+                                  ("display_name", "bio", "website", "contact.email", "contact.phone",
+                                   "contact.address", "services")}
+        values["fields"] = [tuple(pair) for pair in data.get("fields", [])]
+        for basic in ("avatar", "cover"):
+            blob = row[basic] if row is not None else None
+            values[basic] = LiveImage(f"{URL_BASE}/{self.profile.id}/{basic}", bytes(blob)) if blob else None
+        return LiveProfile(account=self.profile.account, account_id=self.profile.account,
+                           url=f"{URL_BASE}/{self.profile.id}", values=values,
+                           version=row["updated_at"] if row is not None else None)
+
+    def update_profile(self, changes, live) -> None:
+        from ..ledger import format_time
+
+        conn = self._profile_conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT * FROM profiles WHERE account = ?", (self.profile.account,)).fetchone()
+            data = json.loads(row["data"]) if row is not None else {}
+            images = {b: (row[b] if row is not None else None) for b in ("avatar", "cover")}
+            for basic, value in changes.items():
+                if basic in images:
+                    images[basic] = value.data if value is not None else None
+                elif basic == "fields":
+                    data["fields"] = [list(pair) for pair in value]
+                else:
+                    data[basic] = value
+            conn.execute(
+                "INSERT INTO profiles (account, profile, data, avatar, cover, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (account) DO UPDATE SET profile = excluded.profile, data = excluded.data, "
+                "avatar = excluded.avatar, cover = excluded.cover, updated_at = excluded.updated_at",
+                (self.profile.account, self.profile.id, json.dumps(data, ensure_ascii=False, sort_keys=True),
+                 images["avatar"], images["cover"], format_time(self.now())),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def check_access(self):
+        from ..profilebasics import OK, AccessReport, Capability
+
+        if self._fault("auth", None):
+            name = self.profile.token_env or "the token"
+            raise AuthError(f"sandbox: the token was refused (simulated); renew the secret {name}",
+                            secret=self.profile.token_env, network=self.name)
+        report = AccessReport(token_ok=True, account_ok=True, account_seen=f"{self.profile.account} (sandbox)")
+        report.notes.append(f"the sandbox imitates {self.rules.label}; its data is in {self.path}")
+        report.capabilities = [Capability(name, OK, "the sandbox allows everything")
+                               for name in ("publishing", "metrics", "moderation", "profile")]
+        return report
 
 def sandbox_posts(path: Path) -> list[dict[str, Any]]:
     """Every post in a sandbox database, oldest first (for tests, the demo and reports)."""
