@@ -67,7 +67,7 @@ if [ "$NODE_MAJOR" -lt 20 ]; then
 fi
 
 STAMP="$BSKY/node_modules/.socialops-installed"
-WANT_STAMP="$(sha256sum "$BSKY/package-lock.json" | cut -d' ' -f1) node-$(node --version)"
+WANT_STAMP="$(cat "$BSKY/package.json" "$BSKY/package-lock.json" | sha256sum | cut -d' ' -f1) node-$(node --version)"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_STAMP" ]; then
   log "tests/servers/bluesky/node_modules is up to date"
 else
