@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import AuthError, ConfigError
+from ..errors import AuthError, ConfigError, PermanentNetworkError
 from .specs import NETWORKS, NetworkSpec
 
 if TYPE_CHECKING:
@@ -167,6 +167,67 @@ class Claim:
     request: PublishRequest | None = None
 
 
+# --- comments and moderation ---------------------------------------------------------------------------------
+
+COMMENT_ACTIONS = ("reply", "hide", "unhide", "delete", "block")
+
+
+class UnsupportedAction(PermanentNetworkError):
+    """The network's API cannot do this moderation action (``action``); a person does it by hand."""
+
+    def __init__(self, message: str, *, action: str, **kw: Any):
+        super().__init__(message, **kw)
+        self.action = action
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment, or a reply to one, on a publication, as the network shows it.
+
+    ``post_remote_id`` is the publication's id on the network (the ledger's ``remote_id``). ``author_id`` is
+    what blocking needs (Facebook user id, Mastodon account id, Bluesky DID); ``author_handle`` the visible
+    handle, ``author_name`` the display name (both untrusted text). ``parent_id`` is the comment answered
+    (None for a comment on the post itself) and ``thread_id`` the top-level comment of its thread. ``own``:
+    written by the profile itself. ``ref``: short strings later actions need (Bluesky ``uri``/``cid``)."""
+
+    id: str
+    post_remote_id: str
+    text: str
+    author_id: str = ""
+    author_handle: str = ""
+    author_name: str = ""
+    created_at: dt.datetime | None = None
+    url: str | None = None
+    parent_id: str | None = None
+    thread_id: str = ""
+    hidden: bool = False
+    own: bool = False
+    ref: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def thread(self) -> str:
+        return self.thread_id or self.id
+
+    def record(self) -> dict[str, Any]:
+        """Everything but the text, as JSON-ready values (kept in state/comments.csv for later actions)."""
+        return {"id": self.id, "post": self.post_remote_id, "author_id": self.author_id,
+                "handle": self.author_handle, "name": self.author_name,
+                "created_at": self.created_at.astimezone(dt.UTC).isoformat() if self.created_at else "",
+                "url": self.url or "", "parent": self.parent_id or "", "thread": self.thread,
+                "ref": dict(self.ref)}
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any], text: str = "") -> Comment:
+        created = str(data.get("created_at") or "")
+        when = dt.datetime.fromisoformat(created) if created else None
+        ref = data.get("ref") if isinstance(data.get("ref"), dict) else {}
+        return cls(id=str(data.get("id", "")), post_remote_id=str(data.get("post", "")), text=text,
+                   author_id=str(data.get("author_id", "")), author_handle=str(data.get("handle", "")),
+                   author_name=str(data.get("name", "")), created_at=when, url=str(data.get("url") or "") or None,
+                   parent_id=str(data.get("parent") or "") or None, thread_id=str(data.get("thread", "")),
+                   ref={str(k): str(v) for k, v in ref.items()})
+
+
 class Network:
     """Base class of all network adapters. Subclasses set ``spec`` and implement ``publish`` and
     ``reconcile``.
@@ -260,6 +321,44 @@ class Network:
         with their wait, token errors naming the secret), or None when it is a success."""
         error, _wait = self.http().classify(response, safe=True)
         return error
+
+    # --- comments and moderation: adapters override what their network's API can do -------------------
+
+    @property
+    def moderation_spec(self) -> NetworkSpec:
+        """Whose moderation abilities apply (the sandbox answers with the network it imitates)."""
+        return self.spec
+
+    def can(self, action: str) -> bool:
+        """Can this network's API do ``action`` (reply, hide, unhide, delete, block) on others' comments?"""
+        spec = self.moderation_spec
+        return {"reply": True, "hide": spec.can_hide, "unhide": spec.can_hide,
+                "delete": spec.can_delete_comments, "block": spec.can_block}.get(action, False)
+
+    def unsupported(self, action: str) -> UnsupportedAction:
+        return UnsupportedAction(f"{self.moderation_spec.label}'s API cannot {action} a comment",
+                                 action=action, network=self.name)
+
+    def list_comments(self, remote_id: str, *, since: dt.datetime | None = None) -> list[Comment]:
+        """Comments and replies (replies to replies too, where the network has threads) on the publication
+        ``remote_id``, oldest first; ``since`` may let the adapter skip older ones."""
+        raise self.unsupported("list")
+
+    def reply_to_comment(self, comment: Comment, text: str, *, key: str) -> str:
+        """Answer ``comment`` publicly as the profile; returns the reply's id. ``key`` is stable for one
+        /reply command: networks with idempotency (Mastodon's key, Bluesky's record key) use it."""
+        raise self.unsupported("reply")
+
+    def hide_comment(self, comment: Comment, *, hidden: bool = True) -> None:
+        """Hide (``hidden=False``: show again) a comment. Doing it twice does no harm."""
+        raise self.unsupported("hide" if hidden else "unhide")
+
+    def delete_comment(self, comment: Comment) -> None:
+        raise self.unsupported("delete")
+
+    def block_author(self, comment: Comment) -> None:
+        """Block the comment's author from the profile. Doing it twice does no harm."""
+        raise self.unsupported("block")
 
     # --- helpers for adapters --------------------------------------------------------------------
 
