@@ -419,7 +419,10 @@ class Publisher:
         if resolve is not None:
             published = published_times(states)
             relevant = relevant_posts(summaries, published, now=self.now, late_window=self.schedule.late_window)
-            return resolve(relevant, profiles, self.schedule, now=self.now, published=published, until=self.now)
+            from .report import best_hours  # cadence slots written as `best` take the hours metrics suggest
+
+            return resolve(relevant, profiles, self.schedule, now=self.now, published=published, until=self.now,
+                           best_hours=best_hours(self.root, self.tz))
         # Before the plan could resolve queue slots: timed posts only.
         out = {}
         seen: set[str] = set()
