@@ -123,7 +123,7 @@ def suggest(posts: Iterable[PostRow], profile: str, tz: Any, *, until: dt.dateti
     hours, days = _ranked(by_hour), _ranked(by_day)
     if len(mine) < MIN_POSTS or len(hours) < MIN_SLOTS:
         result.reason = (f"too little data: {len(mine)} posts with figures in the last {SUGGESTION_DAYS} days, "
-                         f"{len(hours)} hours with {MIN_PER_SLOT} or more posts; a suggestion needs {MIN_POSTS} posts "
+                         f"{len(hours)} hour{'s' if len(hours) != 1 else ''} with {MIN_PER_SLOT} or more posts; a suggestion needs {MIN_POSTS} posts "
                          f"over at least {MIN_SLOTS} such hours")
         return result
     result.overall = statistics.fmean(p.rate or 0.0 for p in mine)
@@ -229,6 +229,7 @@ def build_report(root: Path, year: int, month: int, *, now: dt.datetime | None =
                       | {r["profile"] for r in audience.values()})
     networks = {p.profile: p.network for p in posts}
     networks.update({r["profile"]: r["network"] for r in followers.values()})
+    labels = _network_labels(root)
 
     images: list[Path] = []
     _WRITTEN.clear()
@@ -350,8 +351,8 @@ def build_report(root: Path, year: int, month: int, *, now: dt.datetime | None =
     for profile in profiles:
         day = latest.get(profile)
         if not day:
-            md += [f"- **{profile}**: no demographics ({networks.get(profile) or 'this network'} does not offer "
-                   "them, or none were measured yet)."]
+            md += [f"- **{profile}**: no demographics ({labels.get(profile, 'this network')} does not offer "
+                   "them, or none were measured yet).", ""]
             continue
         dims: dict[str, dict[str, float]] = {}
         for row in audience.values():
@@ -359,7 +360,7 @@ def build_report(root: Path, year: int, month: int, *, now: dt.datetime | None =
                 value = num(row.get("value"))
                 if value is not None:
                     dims.setdefault(row["dimension"], {})[row["bucket"]] = value
-        md += ["", f"### {profile} (followers on {day})", ""]
+        md += [f"### {profile} (followers on {day})", ""]
         for dimension in ("age", "gender", "age_gender", "country", "region", "city", "industry", "seniority",
                           "function", "company_size"):
             buckets = dims.get(dimension)
@@ -376,7 +377,7 @@ def build_report(root: Path, year: int, month: int, *, now: dt.datetime | None =
         if dims.get("age_gender") or dims.get("age") or dims.get("country"):
             path = folder / f"{name}-audience-{profile}.png"
             images.append(_chart_audience(path, profile, dims))
-            md += ["", f"![Audience of {profile}]({path.name})"]
+            md += ["", f"![Audience of {profile}]({path.name})", ""]
     md.append("")
 
     # -- suggestions --------------------------------------------------------------------------------------------
@@ -407,6 +408,23 @@ def build_report(root: Path, year: int, month: int, *, now: dt.datetime | None =
     if _write_if_changed(path, text):
         changed.append(path)
     return ReportResult(path=path, markdown=text, images=images, changed=changed)
+
+
+def _network_labels(root: Path) -> dict[str, str]:
+    """Profile id -> what its network is called (a sandbox profile: the network it imitates)."""
+    from .networks.specs import NETWORKS
+    from .profiles import find_profiles, load_profile
+
+    out = {}
+    for rel in find_profiles(root):
+        try:
+            profile = load_profile(root, rel)
+        except Exception:  # noqa: BLE001 - a broken profile file is validate's business, not the report's
+            continue
+        spec = NETWORKS.get(profile.rules_network)
+        label = spec.label if spec else profile.network
+        out[profile.id] = f"{label} (simulated by the sandbox)" if profile.network == "sandbox" else label
+    return out
 
 
 # --- charts ---------------------------------------------------------------------------------------------------------
