@@ -10,6 +10,7 @@ import datetime as dt
 import http.server
 import io
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -341,3 +342,42 @@ def test_resume_with_a_blob_the_pds_does_not_have_uploads_again(bluesky_pds, blu
     value = get_record(bluesky_pds, bluesky_account, tid_for("rs-gone"))["value"]
     blob = value["embed"]["images"][0]["image"]["ref"]["$link"]
     assert blob != gone and get_blob(bluesky_pds, bluesky_account, blob) == media.path.read_bytes()
+
+
+def _thread(appview: dict, uri: str, *, want_replies: int, timeout: float = 20.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        r = httpx.get(f"{appview['appview_url']}/xrpc/app.bsky.feed.getPostThread", params={"uri": uri, "depth": 2},
+                      timeout=30)
+        if r.status_code == 200 and len(r.json()["thread"].get("replies", [])) >= want_replies:
+            return r.json()["thread"]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the AppView did not show {uri}: {r.status_code} {r.text[:300]}")
+        time.sleep(0.2)
+
+
+def test_appview_shows_what_was_published(bluesky_appview, tmp_path, og_site):
+    """What a Bluesky app shows: the AppView indexes the posts and renders images, the card and the thread."""
+    account = bluesky_appview["accounts"]["brand"]
+    media = [MediaFile(path=jpeg(tmp_path / f"{i}.jpg", size=(400, 300)), rel=f"content/media/{i}.jpg",
+                       kind="image", alt=f"Alt {i}", index=i) for i in range(2)]
+    net = make_network(bluesky_appview, account)
+    key = f"av-{time.time_ns()}"
+    images = net.publish(make_request("Kuvat #kahvi", key=key + "-img", type="carousel", media=media,
+                                      first_comment="Ensimmäinen kommentti"))
+    card = net.publish(make_request("Kortti", key=key + "-card", type="link", link=f"{og_site}/joulu"))
+
+    thread = _thread(bluesky_appview, images.remote_id, want_replies=1)
+    view = thread["post"]
+    assert view["record"]["text"] == "Kuvat #kahvi"
+    assert view["embed"]["$type"] == "app.bsky.embed.images#view"
+    assert [i["alt"] for i in view["embed"]["images"]] == ["Alt 0", "Alt 1"]
+    assert view["embed"]["images"][0]["aspectRatio"] == {"width": 400, "height": 300}
+    (reply,) = thread["replies"]
+    assert reply["post"]["uri"] == images.extra["first_comment_uri"]
+    assert reply["post"]["record"]["text"] == "Ensimmäinen kommentti"
+
+    external = _thread(bluesky_appview, card.remote_id, want_replies=0)["post"]["embed"]
+    assert external["$type"] == "app.bsky.embed.external#view"
+    assert external["external"]["title"] == "Joulu Kahvila Auringossa"
+    assert external["external"]["thumb"].startswith("http")
