@@ -659,7 +659,8 @@ class AccessReport:
 
     @property
     def passed(self) -> bool:
-        return self.token_ok and self.account_ok and not any(c.status == MISSING for c in self.capabilities)
+        return (self.token_ok and self.account_ok and not self.problems
+                and not any(c.status == MISSING for c in self.capabilities))
 
 
 def scope_capabilities(granted: set[str] | None, needs: Mapping[str, tuple[str, ...]],
