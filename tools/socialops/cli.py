@@ -529,3 +529,96 @@ def profiles_diff(ctx, ids, fmt, issue):
 def profiles_sync(ctx, ids, dry_run, fmt, no_issue):
     """Write the basics the network's API can change; what it cannot becomes a 'Profile drift' issue."""
     _diff_or_sync(ctx, ids, fmt, "sync", dry_run=dry_run, issue=not no_issue)
+
+
+# --- comments and moderation ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--now", "now_text", metavar="T", help="As if the time were T (naive = the plan's timezone).")
+@click.option("--dry-run", is_flag=True, help="Fetch and classify only: hide nothing, open no issue, record nothing.")
+@click.option("--profile", "profiles", multiple=True, metavar="ID", help="Only this profile (repeatable).")
+@click.option("--days", type=click.IntRange(1, 365), default=None,
+              help="Look at publications of the last N days (default: the profile's moderation.window_days, or 30).")
+@click.option("--no-push", is_flag=True, help="Commit state/ but do not fetch, rebase or push.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+@handle_errors
+def comments(ctx, now_text, dry_run, profiles, days, no_push, fmt):
+    """Fetch new comments, classify them, hide per the profiles' rules and open issues for people."""
+    import json
+
+    from .comments import inert_for_log, run_comments
+    from .plan import load_schedule
+
+    root = repo_root(ctx)
+    now = parse_now(now_text, load_schedule(root).tz)
+    known = {p.stem for p in (root / "profiles").glob("*.y*ml")}
+    unknown = [p for p in profiles if p not in known]
+    if unknown:
+        raise UsageError(f"--profile: no profile file for {', '.join(unknown)} under profiles/")
+    result = run_comments(root, now=now, dry_run=dry_run, profiles=list(profiles) or None, days=days,
+                          push=not no_push)
+    # Only counts, categories and ids reach the log: never a comment's text or its author's name.
+    for found in result.new:
+        action = "would flag" if dry_run and found.decision.flagged else ("flagged" if found.issue else "seen")
+        hidden = f", {found.hidden.split(':')[0]}" if found.hidden else ""
+        click.echo(f"{found.profile.id} {inert_for_log(found.comment.id, 80)}: {found.decision.category} "
+                   f"({found.decision.confidence}) {action}{hidden}", err=True)
+    counts = ", ".join(f"{n} {cat}" for cat, n in sorted(result.counts().items())) or "none"
+    click.echo(f"comments: {result.checked_posts} posts checked, {len(result.new)} new comments ({counts}); "
+               f"{len(result.issues_opened)} issues opened, {len(result.issues_updated)} updated"
+               + (" (dry run: nothing hidden, opened or recorded)" if dry_run else ""), err=True)
+    for warning in result.warnings:
+        click.echo(f"socialops: warning: {inert_for_log(warning)}", err=True)
+    for error in result.errors:
+        click.echo(f"socialops: {inert_for_log(error)}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    sys.exit(1 if result.failed else 0)
+
+
+@main.command()
+@click.option("--event", "event_path", type=click.Path(dir_okay=False), envvar="GITHUB_EVENT_PATH",
+              help="The issue_comment event JSON (default: $GITHUB_EVENT_PATH, set by GitHub Actions).")
+@click.option("--issue", "issue_number", type=int, metavar="N",
+              help="Without an event file: the issue number in the local outbox.")
+@click.option("--as", "login", metavar="LOGIN", help="Without an event file: who writes the command.")
+@click.option("--command", "command_text", metavar="TEXT", help="Without an event file: the command, e.g. '/hide'.")
+@click.option("--now", "now_text", metavar="T", help="As if the time were T (naive = the plan's timezone).")
+@click.option("--no-push", is_flag=True, help="Commit state/ but do not fetch, rebase or push.")
+@click.pass_context
+@handle_errors
+def moderate(ctx, event_path, issue_number, login, command_text, now_text, no_push):
+    """Carry out a /command written in a comment's issue: /reply, /hide, /unhide, /delete, /block, /dismiss."""
+    import os
+
+    from .comments import inert_for_log, outbox_issue
+    from .moderation import github_permission, read_event, run_moderate
+    from .plan import load_schedule
+    from .tracker import tracker_from_env
+
+    root = repo_root(ctx)
+    now = parse_now(now_text, load_schedule(root).tz)
+    env = dict(os.environ)
+    key = None
+    if issue_number is not None or login or command_text:
+        if issue_number is None or not login or not command_text:
+            raise UsageError("without an event file give all three: --issue N --as LOGIN --command '/hide'")
+        data = outbox_issue(root, issue_number) if not env.get("GITHUB_TOKEN") else None
+        if data is None and not env.get("GITHUB_TOKEN"):
+            raise UsageError(f"--issue {issue_number}: no such issue in the local outbox (.socialops/outbox/issues)")
+        key = data.get("key") if data else None
+        event = {"comment": {"body": command_text, "user": {"login": login, "type": "User"}, "id": ""},
+                 "issue": {"number": issue_number, "body": (data or {}).get("body", "")}}
+    elif event_path:
+        event = read_event(event_path)
+    else:
+        raise UsageError("no event: run from the moderate workflow ($GITHUB_EVENT_PATH), or give --event FILE, or "
+                         "--issue N --as LOGIN --command TEXT")
+    result = run_moderate(root, event, now=now, env=env, tracker=tracker_from_env(root, env),
+                          permission=lambda user: github_permission(user, env), key=key, push=not no_push,
+                          run_id=env.get("GITHUB_RUN_ID", ""))
+    where = f"issue #{result.issue}" if result.issue is not None else "the event"
+    click.echo(f"moderate: {where}: {result.status}: {inert_for_log(result.message)}", err=True)
+    sys.exit(result.exit_code)

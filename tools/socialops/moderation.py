@@ -349,7 +349,8 @@ def profile_rules(raw: Mapping[str, Any]) -> ProfileRules:
         hide=tuple(hide),
         window_days=window if isinstance(window, int) and not isinstance(window, bool) and window > 0 else None,
         flag=flag,
-        moderators=tuple(_account_key(n) for n in _strings(roles.get("moderators"))),
+        moderators=tuple(dict.fromkeys(_account_key(n) for key in ("moderators", "admins")
+                                       for n in _strings(roles.get(key)))),
     )
 
 
@@ -655,3 +656,384 @@ def classify(text: str, *, rules: ProfileRules | None = None, author: str | None
     other = _Evidence()
     other.add("none", "no sign of a question, complaint, abuse or spam")
     return decide("other", "medium", other)
+
+
+# --- what to do by hand where a network's API cannot -----------------------------------------------------
+
+MANUAL: dict[tuple[str, str], str] = {
+    ("linkedin", "hide"): "LinkedIn's API cannot hide comments. As a page admin, open the post on LinkedIn, click "
+                          "··· on the comment and choose Delete (pages may remove comments on their own posts "
+                          "in the app), or turn comments off for the post; report abuse with ··· > Report.",
+    ("linkedin", "delete"): "LinkedIn's API deletes only the page's own comments. As a page admin, open the post on "
+                            "LinkedIn, click ··· on the comment and choose Delete.",
+    ("linkedin", "block"): "LinkedIn pages cannot block members. Report the comment (··· > Report) and remove it "
+                           "from the post in the app.",
+    ("instagram", "block"): "Instagram's API has no block. In the Instagram app open the commenter's profile, tap "
+                            "··· and choose Block (or Restrict, so their comments need your approval).",
+    ("mastodon", "hide"): "Mastodon cannot hide someone else's reply. Use /block (their posts disappear from the "
+                          "account's view), mute the conversation in the app, or report the reply to your "
+                          "instance's moderators (··· > Report).",
+    ("mastodon", "delete"): "Mastodon lets you delete only your own posts. Report the reply to the moderators of "
+                            "your instance (··· > Report) and /block the author.",
+    ("bluesky", "delete"): "Bluesky cannot delete someone else's reply: /hide puts it behind the thread's hidden "
+                           "replies (threadgate), /block blocks the author; report it in the app (··· > Report post).",
+    ("threads", "delete"): "Threads' API cannot delete others' replies. /hide it, or in the Threads app tap ··· on "
+                           "the reply and choose Delete.",
+    ("threads", "block"): "Threads' API has no block. In the Threads app open the profile, tap ··· and choose Block.",
+    ("facebook", "hide"): "Open the comment on Facebook, click ··· and choose Hide comment.",
+}
+
+
+def manual_steps(network: str, action: str) -> str:
+    """What a person does by hand when ``network``'s API cannot do ``action`` (hide, unhide, delete, block)."""
+    action = "hide" if action == "unhide" else action
+    return MANUAL.get((network, action)) or (
+        f"Open the comment in the {network} app or website and use its own menu (···) to {action} it, or report it.")
+
+
+# --- the /commands ----------------------------------------------------------------------------------------
+
+COMMANDS = ("reply", "hide", "unhide", "delete", "block", "dismiss")
+_COMMAND = re.compile(r"\A\s*/(?P<verb>[a-z]+)(?P<rest>[^\n]*)(?P<more>(?:\n.*)?)\Z", re.S)
+_SAVED = re.compile(r"\A@(?P<name>[A-Za-z0-9_-]{1,64})\Z")
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: str
+    text: str = ""  # /reply: the text, or "@name" for a saved reply
+    target: int | None = None  # the comment's number in a thread issue
+
+    @property
+    def saved_reply(self) -> str | None:
+        m = _SAVED.match(self.text.strip())
+        return m.group("name") if m else None
+
+
+def parse_command(body: str, *, comments_in_issue: int = 1) -> Command | None:
+    """The /command at the start of an issue comment, or None when the comment is no command of ours.
+
+    ``/reply text`` takes the rest of the comment (several lines allowed). In an issue with several comments
+    a number right after the verb picks one (``/hide 2``, ``/reply 2 Kiitos!``)."""
+    m = _COMMAND.match((body or "").replace("\r\n", "\n"))
+    if not m or m.group("verb") not in COMMANDS:
+        return None
+    verb = m.group("verb")
+    rest = (m.group("rest") + m.group("more")).strip()
+    target = None
+    if comments_in_issue > 1:
+        first, _, remainder = rest.partition(" ")
+        first = first.strip()
+        if first.isdigit() and 1 <= int(first) <= comments_in_issue:
+            target, rest = int(first), remainder.strip()
+    if verb != "reply":
+        rest = ""
+    return Command(verb, rest, target)
+
+
+def fill_reply(template: str, name: str) -> str:
+    """A saved reply with ``{name}`` replaced by the commenter's name (other braces are left alone)."""
+    clean = " ".join(str(name or "").split())[:60] or "and thank you"
+    return template.replace("{name}", clean).strip()
+
+
+# --- who may act ------------------------------------------------------------------------------------------
+
+WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
+
+
+def github_permission(login: str, env: Mapping[str, str], client: Any = None) -> str | None:
+    """The person's permission on the repository (admin, maintain, write, triage, read, none) from
+    ``GET /repos/{repo}/collaborators/{login}/permission``; None when it cannot be asked (no token)."""
+    import httpx
+
+    token = env.get("GITHUB_TOKEN", "")
+    repo = env.get("GITHUB_REPOSITORY", "")
+    if not token or not repo or not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?", login or ""):
+        return None
+    api = (env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
+    own = client is None
+    client = client or httpx.Client(timeout=15.0)
+    try:
+        response = client.get(f"{api}/repos/{repo}/collaborators/{login}/permission",
+                              headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
+                                       "X-GitHub-Api-Version": "2022-11-28"})
+    except httpx.HTTPError:
+        return None
+    finally:
+        if own:
+            client.close()
+    if response.status_code == 404:
+        return "none"  # not a collaborator
+    if response.status_code != 200:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    role = body.get("role_name") if isinstance(body, dict) else None
+    permission = body.get("permission") if isinstance(body, dict) else None
+    for value in (role, permission):
+        if isinstance(value, str) and value in WRITE_PERMISSIONS:
+            return value
+    return str(permission or role or "none")
+
+
+@dataclass(frozen=True)
+class Authorization:
+    allowed: bool
+    how: str  # "write access", "listed moderator", or why not
+
+
+def authorize(login: str, rules: ProfileRules, permission: Any) -> Authorization:
+    """May ``login`` act on this profile's comments? Listed moderators (roles.moderators, roles.admins) may;
+    so may people with write access to the repository (``permission(login)`` answers from GitHub)."""
+    key = _account_key(login)
+    if key and key in rules.moderators:
+        return Authorization(True, "listed moderator")
+    level = permission(login) if permission is not None else None
+    if level in WRITE_PERMISSIONS:
+        return Authorization(True, f"{level} access to the repository")
+    if level is None:
+        return Authorization(False, "not a listed moderator, and the repository permission could not be checked")
+    return Authorization(False, f"{level} access to the repository and not a listed moderator")
+
+
+def refusal(login: str, profile_id: str, profile_path: str) -> str:
+    return (f"Thank you for looking after this, @{login}. Only people with write access to this repository, or "
+            f"listed as moderators of `{profile_id}` (`roles.moderators` in `{profile_path}`), can act on "
+            "comments, so nothing was done. A maintainer will take it from here — or ask one to add you as a "
+            "moderator.")
+
+
+# --- running a command from an issue comment (socialops moderate, .github/workflows/moderate.yml) ---------
+
+HANDLED_BY_PEOPLE = frozenset({"reply", "hide", "unhide", "delete", "block", "dismiss"})
+AUTO_ACTOR = "socialops (hide rule)"
+DONE_WORDS = {"hide": "Hidden", "unhide": "Shown again (unhidden)", "delete": "Deleted", "block": "Blocked the author of"}
+
+
+@dataclass
+class ModerateResult:
+    status: str  # ignored | refused | usage | unsupported | failed | done
+    message: str  # for the log: never contains comment text
+    issue: int | None = None
+    committed: bool = False
+    pushed: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.status in ("refused", "failed") else 0
+
+
+def run_moderate(root: Any, event: Mapping[str, Any], *, now: Any, env: Mapping[str, str], tracker: Any,
+                 permission: Any = None, opener: Any = None, key: str | None = None, push: bool = True,
+                 run_id: str = "") -> ModerateResult:
+    """Carry out the /command of an ``issue_comment`` event (GitHub's payload: ``comment.body``,
+    ``comment.user.login``, ``comment.id``, ``issue.number``, ``issue.body``). ``key``: the issue's tracker key
+    when already known (the local outbox); otherwise it is read from the hidden marker of the issue body.
+    ``permission(login)``: the person's repository permission (see :func:`github_permission`)."""
+    from pathlib import Path
+
+    from . import repo
+    from .comments import moderation_log, seen_comments
+    from .tracker import marker_key
+
+    root = Path(root)
+    comment = event.get("comment") if isinstance(event.get("comment"), dict) else {}
+    issue = event.get("issue") if isinstance(event.get("issue"), dict) else {}
+    user = comment.get("user") if isinstance(comment.get("user"), dict) else {}
+    login = str(user.get("login") or "")
+    number = issue.get("number") if isinstance(issue.get("number"), int) else None
+    if issue.get("pull_request"):
+        return ModerateResult("ignored", "a pull request comment", number)
+    if not login or user.get("type") == "Bot" or login.endswith("[bot]"):
+        return ModerateResult("ignored", "a comment by a bot", number)
+    body = str(comment.get("body") or "")
+    if not body.lstrip().startswith("/"):
+        return ModerateResult("ignored", "not a command", number)
+    key = key or _unquote(marker_key(str(issue.get("body") or "")))
+    records = sorted((s for s in seen_comments(root).values() if key and s.issue == key),
+                     key=lambda s: (s.data.get("comment", {}).get("created_at", ""), s.comment_id))
+    if not records:
+        return ModerateResult("ignored", "the issue is not about a comment socialops flagged", number)
+    recorded = {s.issue_number for s in records if s.issue_number is not None}
+    if number is None or (recorded and number not in recorded):
+        return ModerateResult("ignored", "the issue number does not match the flagged comment's issue", number)
+    command = parse_command(body, comments_in_issue=len(records))
+    if command is None:
+        return ModerateResult("ignored", "not a socialops command", number)
+
+    from .profiles import find_profiles, load_profile
+
+    profile_id = records[0].profile
+    rel = next((r for r in find_profiles(root) if Path(r).stem == profile_id), None)
+    if rel is None:
+        tracker.comment(number, f"`profiles/{profile_id}.yaml` no longer exists, so nothing can be done here.")
+        return ModerateResult("failed", f"no profile file for {profile_id}", number)
+    profile = load_profile(root, rel)
+    rules = profile_rules(profile.raw)
+    event_id = str(comment.get("id") or "")
+    log = moderation_log(root)
+    done_before = [r for r in log.rows() if event_id and r["issue"] == key and
+                   json_get(r["data"], "event") == event_id and r["result"] != "failed"]
+    if done_before:
+        return ModerateResult("ignored", f"this command (comment {event_id}) was already carried out", number)
+    git = repo.is_work_tree(root)
+    if git and push:
+        repo.sync(root)
+
+    def record(target_ids: list[str], action: str, result: str, detail: str, network: str = "") -> None:
+        log.append([{"time": now, "profile": profile.id, "network": network or records[0].network,
+                     "comment_id": cid, "issue": key, "actor": login, "action": action, "result": result,
+                     "detail": detail, "data": {"event": event_id, "issue_number": number}, "run": run_id}
+                    for cid in target_ids])
+
+    def finish(result: ModerateResult) -> ModerateResult:
+        if git:
+            result.committed = repo.commit_paths(root, ["state/moderation.csv"],
+                                                 f"moderate: /{command.verb} on issue #{number} by {login}: "
+                                                 f"{result.status}")
+            if result.committed and push:
+                result.pushed = repo.push_with_retry(root)
+        return result
+
+    auth = authorize(login, rules, permission)
+    if not auth.allowed:
+        tracker.comment(number, refusal(login, profile.id, profile.path))
+        record([records[-1].comment_id], command.verb, "refused", auth.how)
+        return finish(ModerateResult("refused", f"{login}: {auth.how}", number))
+
+    target = records[command.target - 1] if command.target else records[-1]
+    if command.verb == "dismiss":
+        record([s.comment_id for s in records], "dismiss", "done", f"dismissed ({auth.how})")
+        tracker.close(key, f"Dismissed by @{login}: nothing to do on the network. Closing.")
+        return finish(ModerateResult("done", f"/dismiss by {login}", number))
+
+    from .errors import NetworkError, SocialOpsError
+    from .tracker import escape_untrusted_markdown, quote_untrusted
+
+    text = ""
+    if command.verb == "reply":
+        text, problem = _reply_text(root, command, target)
+        if problem:
+            tracker.comment(number, problem)
+            record([target.comment_id], "reply", "usage", "no usable reply text")
+            return finish(ModerateResult("usage", "no usable reply text", number))
+    try:
+        if opener is not None:
+            network = opener(profile)
+        else:
+            from .networks.base import open_network
+
+            network = open_network(profile, env=env, root=root, clock=lambda: now)
+    except SocialOpsError as exc:
+        tracker.comment(number, f"Nothing was done: {escape_untrusted_markdown(str(exc), max_chars=400)}")
+        record([target.comment_id], command.verb, "failed", str(exc))
+        return finish(ModerateResult("failed", "the network could not be opened", number))
+    label = network.moderation_spec.label
+    with network:
+        if command.verb != "reply" and not network.can(command.verb):
+            steps = manual_steps(network.moderation_spec.name, command.verb)
+            tracker.comment(number, f"{label}'s API cannot {command.verb} comments, so nothing was done on the "
+                                    f"network. By hand: {steps}\n\nWhen it is done, write `/dismiss` to close this "
+                                    "issue.")
+            record([target.comment_id], command.verb, "unsupported", f"{label} cannot {command.verb}", network.name)
+            return finish(ModerateResult("unsupported", f"{label} cannot {command.verb}", number))
+        c = target.comment()
+        try:
+            reply_id = ""
+            if command.verb == "reply":
+                reply_id = network.reply_to_comment(c, text, key=f"{key}:{event_id or login}:{c.id}")
+            elif command.verb in ("hide", "unhide"):
+                network.hide_comment(c, hidden=command.verb == "hide")
+            elif command.verb == "delete":
+                network.delete_comment(c)
+            elif command.verb == "block":
+                network.block_author(c)
+        except NetworkError as exc:
+            message = network.redact(str(exc))
+            tracker.comment(number, f"Could not {command.verb} the comment on {label}: "
+                                    f"{escape_untrusted_markdown(message, max_chars=400)}. Nothing changed; try again "
+                                    "later, or do it by hand: " + manual_steps(network.moderation_spec.name,
+                                                                               command.verb))
+            record([target.comment_id], command.verb, "failed", message, network.name)
+            return finish(ModerateResult("failed", f"/{command.verb} failed on {label}", number))
+    record([target.comment_id], command.verb, "done", f"{auth.how}" + (f"; reply {reply_id}" if reply_id else ""),
+           network.name)
+    who = escape_untrusted_markdown(target.data.get("comment", {}).get("name") or "the commenter", max_chars=60)
+    n = f" {records.index(target) + 1}" if len(records) > 1 else ""
+    if command.verb == "reply":
+        confirmation = (f"Replied on {label} to comment{n} by {who} as "
+                        f"{escape_untrusted_markdown(profile.display_name, max_chars=80)} (for @{login}):\n\n"
+                        + quote_untrusted(text))
+    else:
+        confirmation = f"{DONE_WORDS[command.verb]} comment{n} by {who} on {label} (for @{login})."
+    handled = _handled(log.rows(), key, {s.comment_id for s in records})
+    labels = {"hide": ["hidden"], "block": ["blocked"], "delete": ["deleted"], "reply": ["answered"]}.get(command.verb, [])
+    if labels:
+        tracker.add_labels(number, labels)
+    if handled:
+        tracker.close(key, confirmation + "\n\nEvery comment of this issue is handled: closing.")
+    else:
+        tracker.comment(number, confirmation)
+    return finish(ModerateResult("done", f"/{command.verb} by {login} on {label}", number))
+
+
+def _handled(rows: list[dict[str, str]], key: str, ids: set[str]) -> bool:
+    done = {r["comment_id"] for r in rows if r["issue"] == key and r["result"] == "done"
+            and r["actor"] != AUTO_ACTOR and r["action"] in HANDLED_BY_PEOPLE}
+    return ids <= done
+
+
+def _reply_text(root: Any, command: Command, target: Any) -> tuple[str, str]:
+    """(text, problem): the reply to send, or why there is none (shown in the issue)."""
+    from .tracker import escape_untrusted_markdown
+
+    folder = root / "replies"
+    available = sorted(p.stem for p in folder.glob("*.md") if p.stem.lower() != "readme") if folder.is_dir() else []
+    listing = ", ".join(f"`@{n}`" for n in available) or "none (add Markdown files to `replies/`)"
+    if not command.text.strip():
+        return "", f"`/reply` needs the answer after it, like `/reply Kiitos!`, or a saved reply: {listing}."
+    name = command.saved_reply
+    if name is None:
+        return command.text.strip(), ""
+    path = folder / f"{name}.md"
+    if name not in available or not path.is_file():
+        return "", (f"There is no saved reply `@{escape_untrusted_markdown(name, max_chars=64)}` in `replies/`. "
+                    f"Saved replies: {listing}.")
+    data = target.data.get("comment", {})
+    commenter = data.get("name") or data.get("handle") or ""
+    return fill_reply(path.read_text(encoding="utf-8"), commenter), ""
+
+
+def json_get(text: str, name: str) -> Any:
+    import json
+
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        return None
+    return data.get(name) if isinstance(data, dict) else None
+
+
+def _unquote(key: str | None) -> str | None:
+    from urllib.parse import unquote
+
+    return unquote(key) if key else None
+
+
+def read_event(path: Any) -> dict[str, Any]:
+    """The event payload GitHub writes to $GITHUB_EVENT_PATH."""
+    import json
+    from pathlib import Path
+
+    from .errors import UsageError
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read the event file {path}: {type(exc).__name__}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"the event file {path} is not a JSON object")
+    return data
