@@ -164,7 +164,8 @@ def test_reading_skips_repeated_headers_torn_lines_and_garbage(tmp_path):
         fh.write("<<<<<<< HEAD\n")
         fh.write("not-a-time,p1,a,published,1,k1,5,u,,,\n")
         fh.write("2026-12-01T07:00:01Z,p1,a,exploded,1,k1,,,,,\n")
-        fh.write("2026-12-01T07:00:02Z,p1,a,published,1,k1,5,https://x/5,posted,{not json,\n")
+        fh.write("2026-12-01T07:00:02Z,p1,a,published,one,k1,5,https://x/5,posted,,\n")  # attempt not a number
+        fh.write("2026-12-01T07:00:02Z,p1,a,published,1,k1,5,https://x/5,posted,not json,\n")
         fh.write("2026-12-01T07:00:03.000000Z,p1,a,publ")  # torn: the writer was killed
     events = ledger.events()
     assert [e.event for e in events] == ["claimed"]

@@ -47,7 +47,7 @@ from typing import Any
 
 PUBLICATIONS = "state/publications.csv"
 CACHE_FILE = ".socialops/cache/ledger.pickle"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 FIELDS = ("time", "post_id", "profile", "event", "attempt", "key", "remote_id", "url", "detail", "data", "run")
 HEADER = ",".join(FIELDS)
 EVENTS = frozenset({"claimed", "progress", "published", "failed", "unconfirmed", "missed", "released", "retry"})
@@ -131,89 +131,194 @@ class PairState:
         return (self.post_id, self.profile)
 
 
-def parse_lines(text: str) -> Iterator[Event]:
-    """Events in file order; header lines (also repeated ones from a union merge) and lines that do
-    not parse (a torn last line, a conflict marker) are skipped."""
-    for row in csv.reader(io.StringIO(text)):
-        if len(row) < 4 or row[0] == "time":
+_CANONICAL_LEN = len("2026-12-01T07:00:00.000000Z")
+Row = tuple  # (time, post_id, profile, event, attempt, key, remote_id, url, detail, data, run), time canonical
+
+
+def _canonical(text: str) -> str | None:
+    """The canonical UTC form of a ledger time (sortable as text), or None when it is not a time."""
+    if len(text) == _CANONICAL_LEN and text[-1] == "Z" and text[10] == "T" and text[19] == ".":
+        return text
+    try:
+        return format_time(parse_time(text))
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def _rows(text: str) -> Iterator[Row]:
+    """Rows in file order, times canonical. Header lines (also repeated ones from a union merge) and
+    lines that do not parse (a torn last line, a conflict marker) are skipped. Lines without quotes are
+    split directly; the csv module reads the others."""
+    for line in text.splitlines():
+        if not line or line[0] == "t":
             continue
-        event = row[3]
-        if event not in EVENTS:
-            continue
-        try:
-            moment = parse_time(row[0])
-            attempt = int(row[4]) if len(row) > 4 and row[4] else 0
-            data = json.loads(row[9]) if len(row) > 9 and row[9] else {}
-        except (ValueError, TypeError):
-            continue
-        if not isinstance(data, dict):
-            data = {}
-        get = row.__getitem__
+        if '"' in line:
+            try:
+                row = next(csv.reader([line]))
+            except (csv.Error, StopIteration):
+                continue
+        else:
+            row = line.split(",")
         n = len(row)
-        yield Event(
-            time=moment, post_id=row[1], profile=row[2], event=event, attempt=attempt,
-            key=get(5) if n > 5 else "", remote_id=get(6) if n > 6 else "", url=get(7) if n > 7 else "",
-            detail=get(8) if n > 8 else "", data=data, run=get(10) if n > 10 else "",
-        )
+        if n < 4 or row[3] not in EVENTS:
+            continue
+        when = _canonical(row[0])
+        if when is None:
+            continue
+        if n < 11:
+            row = row + [""] * (11 - n)
+        attempt = row[4]
+        if attempt and not attempt.isdigit():
+            continue
+        data = row[9]
+        if data and data[0] != "{":
+            continue
+        yield (when, row[1], row[2], row[3], int(attempt) if attempt else 0, row[5], row[6], row[7], row[8], data,
+               row[10])
+
+
+def _event(row: Row) -> Event:
+    return Event(time=parse_time(row[0]), post_id=row[1], profile=row[2], event=row[3], attempt=row[4], key=row[5],
+                 remote_id=row[6], url=row[7], detail=row[8], data=_data(row[9]), run=row[10])
+
+
+def parse_lines(text: str) -> Iterator[Event]:
+    """Events in file order (see _rows for what is skipped)."""
+    for row in _rows(text):
+        yield _event(row)
+
+
+def _row(ev: Event) -> Row:
+    data = json.dumps(ev.data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) if ev.data else ""
+    return (format_time(ev.time), ev.post_id, ev.profile, ev.event, ev.attempt or 0, ev.key, ev.remote_id, ev.url,
+            one_line(ev.detail), data, ev.run)
 
 
 def fold(events: Iterable[Event]) -> dict[tuple[str, str], PairState]:
     """Fold events into the state of each (post id, profile). Order-independent up to equal times:
-    events are sorted by time (stable), and duplicates change nothing."""
-    states: dict[tuple[str, str], PairState] = {}
-    for ev in sorted(events, key=lambda e: e.time):
-        if not ev.post_id or not ev.profile:
+    events are sorted by time (stably), and duplicates change nothing."""
+    return fold_rows([_row(ev) for ev in events])
+
+
+# Indexes into the compact per-pair state used while folding.
+_ST, _ATT, _OPEN, _RID, _URL, _PUB, _REASON, _PERM, _DIGEST, _OUT, _RETRY, _PROG, _CLOSED = range(13)
+
+
+def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
+    rows.sort(key=lambda r: r[0])
+    states: dict[tuple[str, str], list] = {}
+    outcomes = {"failed": FAILED, "unconfirmed": UNCONFIRMED, "missed": MISSED}
+    for row in rows:
+        when, post_id, profile, kind, attempt, key = row[0], row[1], row[2], row[3], row[4], row[5]
+        if not post_id or not profile:
             continue
-        st = states.get((ev.post_id, ev.profile))
+        pair = (post_id, profile)
+        st = states.get(pair)
         if st is None:
-            st = states[(ev.post_id, ev.profile)] = PairState(ev.post_id, ev.profile)
-        kind = ev.event
+            st = states[pair] = [PENDING, 0, None, "", "", None, "", False, "", None, None, None, None]
         if kind == "claimed":
-            st.attempts = max(st.attempts, ev.attempt or st.attempts + 1)
-            if ev.key and ev.key not in st.closed_keys and ev.key not in st.open_claims:
-                st.open_claims[ev.key] = ClaimInfo(ev.key, ev.time, ev.attempt, ev.run,
-                                                   st.progress.setdefault(ev.key, {}))
+            st[_ATT] = max(st[_ATT], attempt or st[_ATT] + 1)
+            if key and not (st[_CLOSED] and key in st[_CLOSED]):
+                if st[_OPEN] is None:
+                    st[_OPEN] = {}
+                if key not in st[_OPEN]:
+                    st[_OPEN][key] = (when, attempt, row[10])
         elif kind == "progress":
-            if ev.key:
-                st.progress.setdefault(ev.key, {})[ev.detail] = dict(ev.data)
-                claim = st.open_claims.get(ev.key)
-                if claim is not None:
-                    claim.progress = st.progress[ev.key]
+            if key:
+                if st[_PROG] is None:
+                    st[_PROG] = {}
+                st[_PROG].setdefault(key, {})[row[8]] = _data(row[9])
         elif kind == "published":
-            _close(st, ev.key)
-            if st.status != PUBLISHED:
-                st.status = PUBLISHED
-                st.remote_id, st.url, st.published_at = ev.remote_id, ev.url, ev.time
-                if ev.data.get("published_at"):
-                    try:
-                        st.published_at = parse_time(str(ev.data["published_at"]))
-                    except ValueError:
-                        pass
-        elif kind in ("failed", "unconfirmed", "missed"):
-            _close(st, ev.key)
-            st.outcome_at = ev.time
-            if st.status != PUBLISHED:
-                st.status = {"failed": FAILED, "unconfirmed": UNCONFIRMED, "missed": MISSED}[kind]
-                st.reason = ev.detail
-                st.permanent = bool(ev.data.get("permanent")) if kind == "failed" else False
-                st.digest = str(ev.data.get("digest", "")) if kind == "failed" else ""
+            _close_compact(st, key)
+            if st[_ST] != PUBLISHED:
+                st[_ST], st[_RID], st[_URL], st[_PUB] = PUBLISHED, row[6], row[7], when
+                stamp = _published_at(row[9])
+                if stamp:
+                    st[_PUB] = stamp
+        elif kind in outcomes:
+            _close_compact(st, key)
+            st[_OUT] = when
+            if st[_ST] != PUBLISHED:
+                st[_ST], st[_REASON] = outcomes[kind], row[8]
+                data = _data(row[9]) if kind == "failed" else {}
+                st[_PERM] = bool(data.get("permanent"))
+                st[_DIGEST] = str(data.get("digest", ""))
         elif kind == "released":
-            _close(st, ev.key)
+            _close_compact(st, key)
         elif kind == "retry":
-            st.retry_at = ev.time
-            if st.status != PUBLISHED:
-                st.status = PENDING
-                st.reason, st.permanent, st.digest = "", False, ""
+            st[_RETRY] = when
+            if st[_ST] != PUBLISHED:
+                st[_ST], st[_REASON], st[_PERM], st[_DIGEST] = PENDING, "", False, ""
     for st in states.values():
-        if st.status != PUBLISHED and st.open_claims:
-            st.status = CLAIMED
+        if st[_ST] != PUBLISHED and st[_OPEN]:
+            st[_ST] = CLAIMED
     return states
 
 
-def _close(st: PairState, key: str) -> None:
+def _data(text: str) -> dict:
+    """The data column as a dict ({} when empty or unreadable)."""
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _published_at(text: str) -> str | None:
+    """The network's own publication time from a published line's data, canonical, if it gave one."""
+    if not text or "published_at" not in text:
+        return None
+    return _canonical(str(_data(text).get("published_at", ""))) or None
+
+
+def _close_compact(st: list, key: str) -> None:
     if key:
-        st.closed_keys.add(key)
-        st.open_claims.pop(key, None)
+        if st[_CLOSED] is None:
+            st[_CLOSED] = set()
+        st[_CLOSED].add(key)
+        if st[_OPEN]:
+            st[_OPEN].pop(key, None)
+
+
+def _time(stamp: str | None) -> dt.datetime | None:
+    return parse_time(stamp) if stamp else None
+
+
+def _pair_state(pair: tuple[str, str], st: list) -> PairState:
+    progress = st[_PROG] or {}
+    open_claims = {}
+    for key, (when, attempt, run) in (st[_OPEN] or {}).items():
+        open_claims[key] = ClaimInfo(key, parse_time(when), attempt, run, progress.setdefault(key, {}))
+    return PairState(
+        post_id=pair[0], profile=pair[1], status=st[_ST], attempts=st[_ATT], open_claims=open_claims,
+        remote_id=st[_RID], url=st[_URL], published_at=_time(st[_PUB]), reason=st[_REASON], permanent=st[_PERM],
+        digest=st[_DIGEST], outcome_at=_time(st[_OUT]), retry_at=_time(st[_RETRY]), progress=progress,
+        closed_keys=set(st[_CLOSED] or ()),
+    )
+
+
+def fold_rows(rows: list[Row]) -> dict[tuple[str, str], PairState]:
+    return {pair: _pair_state(pair, st) for pair, st in _fold_compact(rows).items()}
+
+
+@dataclass
+class Summary:
+    """What a publish run needs from the ledger, cheap to keep in a cache: when each published pair went
+    out (UTC epoch seconds) and the full state of every other pair."""
+
+    published: dict[tuple[str, str], float]
+    others: dict[tuple[str, str], PairState]
+
+    def published_times(self) -> dict[tuple[str, str], dt.datetime]:
+        return {pair: dt.datetime.fromtimestamp(ts, dt.UTC) for pair, ts in self.published.items()}
+
+    def get(self, pair: tuple[str, str]) -> PairState | None:
+        return self.others.get(pair)
+
+    def is_published(self, pair: tuple[str, str]) -> bool:
+        return pair in self.published
 
 
 class Ledger:
@@ -231,36 +336,49 @@ class Ledger:
             return ""
 
     def events(self) -> list[Event]:
-        return list(parse_lines(self.read_text()))
+        return [_event(row) for row in _rows(self.read_text())]
 
-    def state(self, *, use_cache: bool = True) -> dict[tuple[str, str], PairState]:
-        """The folded state of every pair. Cached under .socialops/cache keyed by the file's size, mtime
-        and inode, so a run with nothing new does not parse a long history again."""
-        if not use_cache:
-            return fold(self.events())
+    def rows(self) -> list[Row]:
+        return list(_rows(self.read_text()))
+
+    def state(self) -> dict[tuple[str, str], PairState]:
+        """The folded state of every pair."""
+        return fold_rows(self.rows())
+
+    def summary(self, *, use_cache: bool = True) -> Summary:
+        """Published pairs and the state of the others. Cached under .socialops/cache keyed by the file's
+        size, mtime and inode, so a run with nothing new does not read a long history again."""
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
-            return {}
+            return Summary({}, {})
         key = (CACHE_VERSION, self.rel, st.st_size, st.st_mtime_ns, st.st_ino)
         cache = self.root / CACHE_FILE
-        try:
-            with open(cache, "rb") as fh:
-                cached_key, states = pickle.load(fh)
-            if cached_key == key:
-                return states
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            pass
-        states = fold(self.events())
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump((key, states), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cache)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
-        return states
+        if use_cache:
+            try:
+                with open(cache, "rb") as fh:
+                    cached_key, published, others = pickle.load(fh)
+                if cached_key == key:
+                    return Summary(published, others)
+            except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                pass
+        published: dict[tuple[str, str], float] = {}
+        others: dict[tuple[str, str], PairState] = {}
+        for pair, compact in _fold_compact(self.rows()).items():
+            if compact[_ST] == PUBLISHED:
+                published[pair] = parse_time(compact[_PUB]).timestamp()
+            else:
+                others[pair] = _pair_state(pair, compact)
+        if use_cache:
+            try:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+                with open(tmp, "wb") as fh:
+                    pickle.dump((key, published, others), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, cache)
+            except OSError:
+                pass  # a cache that cannot be written only costs time
+        return Summary(published, others)
 
     def append(self, events: Iterable[Event], *, fsync: bool = True) -> None:
         """Append events as whole lines in one write (creating the file with its header)."""

@@ -60,9 +60,10 @@ from .ledger import (
     Event,
     Ledger,
     PairState,
+    Summary,
     fold,
+    format_time,
     one_line,
-    published_times,
 )
 
 if TYPE_CHECKING:
@@ -318,8 +319,8 @@ class Publisher:
         config = self.config = load_config(self.root)
         self.schedule = config.schedule
         self.tz = self.schedule.tz
-        states = self.ledger.state()
-        candidates = self._select(states)
+        summary = self.ledger.summary()
+        candidates = self._select(summary)
         if not candidates:
             return self.result
 
@@ -375,12 +376,12 @@ class Publisher:
 
     # --- selection -----------------------------------------------------------------------------
 
-    def _select(self, states: dict[tuple[str, str], PairState]) -> list[Candidate]:
+    def _select(self, summary: Summary) -> list[Candidate]:
         from .index import load_index
 
         summaries = load_index(self.root, self.tz)
         profiles = self.config.profiles
-        slots = self._slots(summaries, profiles, states)
+        slots = self._slots(summaries, profiles, summary)
         by_id: dict[str, Any] = {}
         for s in summaries:
             if s.id is not None and s.error is None and s.id not in by_id:
@@ -393,9 +394,11 @@ class Publisher:
                 continue
             if slot.at > now:
                 continue
-            state = states.get((post_id, profile_id))
-            summary = by_id.get(post_id)
-            if summary is None:
+            if summary.is_published((post_id, profile_id)):
+                continue
+            state = summary.get((post_id, profile_id))
+            post = by_id.get(post_id)
+            if post is None:
                 continue
             if state is not None:
                 if state.status == PUBLISHED:
@@ -403,22 +406,24 @@ class Publisher:
                 if state.status in (UNCONFIRMED, MISSED):
                     continue
                 if state.status == CLAIMED and self._in_flight(state, wall):
-                    out_row = PairResult(post_id, profile_id, R_ELSEWHERE, slot.at, summary.path,
+                    out_row = PairResult(post_id, profile_id, R_ELSEWHERE, slot.at, post.path,
                                          detail="another run claimed it less than "
                                                 f"{_words(self.claim_lease)} ago")
                     self.result.pairs.append(out_row)
                     continue
-            out.append(Candidate(post_id, profile_id, summary.path, slot.at, state))
+            out.append(Candidate(post_id, profile_id, post.path, slot.at, state))
         out.sort(key=lambda c: (c.at, c.post_id, c.profile))
         return out
 
-    def _slots(self, summaries, profiles, states) -> dict[tuple[str, str], Any]:
+    def _slots(self, summaries, profiles, summary: Summary) -> dict[tuple[str, str], Any]:
         from . import plan
 
         resolve = getattr(plan, "resolve_times", None)
         if resolve is not None:
-            published = published_times(states)
-            relevant = relevant_posts(summaries, published, now=self.now, late_window=self.schedule.late_window)
+            relevant = relevant_posts(summaries, summary.published, now=self.now,
+                                      late_window=self.schedule.late_window)
+            published = relevant_published(summary.published, relevant, now=self.now,
+                                           late_window=self.schedule.late_window)
             from .report import best_hours  # cadence slots written as `best` take the hours metrics suggest
 
             return resolve(relevant, profiles, self.schedule, now=self.now, published=published, until=self.now,
@@ -583,19 +588,19 @@ class Publisher:
         """After pushing the claims: pairs another run claimed (or published) first are released."""
         if not (self.push and self.result.pushed):
             return claims
-        states = self.ledger.state()
+        summary = self.ledger.summary()
         keep = []
         released = []
         for c in claims:
-            st = states.get((c.post_id, c.profile))
+            done = summary.is_published((c.post_id, c.profile))
+            st = summary.get((c.post_id, c.profile))
             rivals = [k for k in (st.open_claims.values() if st else []) if k.key != c.key
                       and k.run.split("/", 1)[0] != self.clone]
-            if st is not None and (st.status == PUBLISHED or rivals):
+            if done or rivals:
                 released.append(self._event(c, "released", key=c.key,
                                             detail="another run claimed this pair first"))
                 c.result = PairResult(c.post_id, c.profile, R_ELSEWHERE, c.at, c.path,
-                                      detail="another run claimed it first" if st.status != PUBLISHED
-                                      else "another run published it")
+                                      detail="another run published it" if done else "another run claimed it first")
                 continue
             keep.append(c)
         if released:
@@ -709,14 +714,16 @@ class Publisher:
         return Event(time=self.clock(), post_id=c.post_id, profile=c.profile, event=kind, **fields)
 
     def _published(self, c: Candidate, key: str, found: PublishResult, *, how: str) -> None:
-        data: dict[str, Any] = {"via": how}
-        if found.published_at:
-            data["published_at"] = found.published_at.astimezone(dt.UTC).isoformat()
+        data: dict[str, Any] = {}
+        now = self.clock()
+        if found.published_at and abs((found.published_at - now).total_seconds()) > 2:
+            data["published_at"] = format_time(found.published_at)  # the network's time, when it differs
         for k, v in (found.extra or {}).items():
-            if isinstance(v, str | int | float | bool) and k not in data:
+            if isinstance(v, str | int | float | bool) and k not in data and k != "via":
                 data[k] = v
-        self.ledger.append([self._event(c, "published", key=key, remote_id=str(found.remote_id),
-                                        url=found.url or "", detail=how, data=data)])
+        self.ledger.append([Event(time=now, post_id=c.post_id, profile=c.profile, event="published", attempt=c.attempt,
+                                  key=key, remote_id=str(found.remote_id), url=found.url or "", detail=how, data=data,
+                                  run=self.run_id)])
         self.pending_outcomes += 1
         c.result = PairResult(c.post_id, c.profile, R_PUBLISHED, c.at, c.path, remote_id=str(found.remote_id),
                               url=found.url or "", detail=how if how != "posted" else "", attempt=c.attempt)
@@ -827,7 +834,18 @@ class Publisher:
             self.result.warnings.append(f"could not open the issues: {exc}")
 
 
-def relevant_posts(summaries: list, published: Mapping[tuple[str, str], dt.datetime], *, now: dt.datetime,
+def relevant_published(published: Mapping[tuple[str, str], float], relevant: list, *, now: dt.datetime,
+                       late_window: dt.timedelta) -> dict[tuple[str, str], dt.datetime]:
+    """The published pairs resolve_times needs: those of the relevant posts, and those that went out
+    near now (they hold cadence slots around it)."""
+    lo = (now - late_window - dt.timedelta(days=10)).timestamp()
+    hi = (now + dt.timedelta(days=11)).timestamp()
+    ids = {p.id for p in relevant}
+    return {pair: dt.datetime.fromtimestamp(ts, dt.UTC) for pair, ts in published.items()
+            if lo <= ts <= hi or pair[0] in ids}
+
+
+def relevant_posts(summaries: list, published: Mapping[tuple[str, str], Any], *, now: dt.datetime,
                    late_window: dt.timedelta) -> list:
     """The posts whose presence can change which pairs are due at `now` (for resolve_times with
     until=now): queued posts not fully published, posts timed near now (they take cadence slots around
