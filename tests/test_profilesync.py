@@ -662,3 +662,23 @@ def test_open_network_gives_the_sandbox_profile_methods(tmp_path):
     with open_network(profile, env={"SOCIALOPS_SANDBOX": str(tmp_path / "s.sqlite")}, root=tmp_path) as net:
         assert net.check_access().passed
         assert net.read_profile().values["avatar"] is None
+
+
+def test_the_readme_table_is_the_support_table():
+    from socialops.profilebasics import SUPPORT
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Profiles as code", 1)[1].split("\n## ", 1)[0]
+    rows = {"display name": "display_name", "bio": "bio", "website": "website", "e-mail": "contact.email",
+            "phone": "contact.phone", "address": "contact.address", "profile picture": "avatar", "cover": "cover",
+            "fields": "fields", "services": "services"}
+    columns = ["mastodon", "bluesky", "facebook", "instagram", "linkedin", "threads", "sandbox"]
+    seen = 0
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells and cells[0] in rows:
+            for network, cell in zip(columns, cells[1:], strict=True):
+                word = cell.split()[0]
+                assert SUPPORT[network][rows[cells[0]]] == (None if word == "—" else word), (cells[0], network)
+            seen += 1
+    assert seen == len(rows)
