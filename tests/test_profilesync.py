@@ -682,3 +682,31 @@ def test_the_readme_table_is_the_support_table():
                 assert SUPPORT[network][rows[cells[0]]] == (None if word == "—" else word), (cells[0], network)
             seen += 1
     assert seen == len(rows)
+
+
+def test_drift_issue_on_the_github_standin_is_edited_in_place(tmp_path):
+    """The same issue through PyGithub over HTTP: opened, its body replaced (marker kept), closed."""
+    from socialops.tracker import GitHubTracker, issue_marker, make_github, make_retry
+    from tests.github_standin import GitHubStandin
+
+    token = "ghp_profilesTestToken0123456789abcdef"
+    profile = make_repo(tmp_path, "cafe-fb", "id: cafe-fb\nnetwork: facebook\naccount: Kahvila Aurinko\npage_id: "
+                                             "\"104512345678901\"\ntoken_env: FB_TOKEN\ndisplay_name: Uusi nimi\n")
+    graph = FakeGraph()
+    with GitHubStandin(token=token) as server:
+        github = make_github(token, server.base_url, retry=make_retry(backoff_factor=0, max_wait=5),
+                             seconds_between_requests=0, seconds_between_writes=0)
+        tracker = GitHubTracker(github, server.full_name, secrets=[token], sleep=lambda s: None)
+        assert run_profiles(tmp_path, [profile], mode="sync", tracker=tracker,
+                            open_network=lambda p: facebook(p, graph))[0].issue == "opened"
+        (issue,) = [i for i in server.issues.values() if (i["body"] or "").startswith(issue_marker("profile-drift:cafe-fb"))]
+        assert "```text\nUusi nimi\n```" in issue["body"]
+        graph.page["name"] = "Joku muu"
+        assert run_profiles(tmp_path, [profile], mode="sync", tracker=tracker,
+                            open_network=lambda p: facebook(p, graph))[0].issue == "updated"
+        assert issue["body"].startswith(issue_marker("profile-drift:cafe-fb")) and "Joku muu" in issue["body"]
+        assert len(server.issues) == 1
+        graph.page["name"] = "Uusi nimi"
+        assert run_profiles(tmp_path, [profile], mode="sync", tracker=tracker,
+                            open_network=lambda p: facebook(p, graph))[0].issue == "closed"
+        assert issue["state"] == "closed"
