@@ -701,6 +701,136 @@ class BlueskyNetwork(Network):
         return PublishResult(remote_id=found["uri"], url=self.web_url(rkey), extra=extra)
 
 
+    # --- comments and moderation ---------------------------------------------------------------------
+    #
+    # Replies come from app.bsky.feed.getPostThread (an AppView method, proxied by the PDS). Hiding is the
+    # post's threadgate record (rkey = the post's rkey) listing the reply in hiddenReplies; blocking is an
+    # app.bsky.graph.block record (public) written with putRecord at a record key derived from the DID, so
+    # doing it twice changes nothing. Bluesky cannot delete someone else's reply.
+
+    THREADGATE = "app.bsky.feed.threadgate"
+    BLOCK = "app.bsky.graph.block"
+    MAX_HIDDEN_REPLIES = 300
+
+    @staticmethod
+    def _rkey(uri: str) -> str:
+        return uri.rstrip("/").rsplit("/", 1)[-1]
+
+    def _get_value(self, collection: str, rkey: str) -> dict[str, Any] | None:
+        """getRecord on our repository: {"uri", "cid", "value"}, or None when the record does not exist."""
+        try:
+            response = self._xrpc("GET", "com.atproto.repo.getRecord",
+                                  params={"repo": self.did, "collection": collection, "rkey": rkey})
+        except PermanentNetworkError as exc:
+            if exc.status in (400, 404) and _error_name(exc) == "RecordNotFound":
+                return None
+            raise
+        return self._body(response)
+
+    def _put(self, collection: str, rkey: str, record: Mapping[str, Any], swap: str | None = None) -> dict[str, Any]:
+        payload: dict[str, Any] = {"repo": self.did, "collection": collection, "rkey": rkey, "record": dict(record)}
+        if swap:
+            payload["swapRecord"] = swap
+        # putRecord at a known key is idempotent: the same record again changes nothing.
+        return self._body(self._xrpc("POST", "com.atproto.repo.putRecord", safe=True, json=payload))
+
+    def list_comments(self, remote_id, *, since=None):
+        from .base import Comment
+
+        response = self._xrpc("GET", "app.bsky.feed.getPostThread",
+                              params={"uri": remote_id, "depth": 100, "parentHeight": 0})
+        body = self._body(response)
+        thread = body.get("thread") if isinstance(body.get("thread"), dict) else {}
+        root = thread.get("post") if isinstance(thread.get("post"), dict) else {}
+        root_ref = {"uri": str(root.get("uri") or remote_id), "cid": str(root.get("cid") or "")}
+        hidden = set(self._hidden_replies(remote_id))
+        out: list[Comment] = []
+
+        def walk(node: Mapping[str, Any], parent: str | None, top: str | None) -> None:
+            for child in node.get("replies") or []:
+                if not isinstance(child, dict) or not isinstance(child.get("post"), dict):
+                    continue  # notFoundPost, blockedPost
+                post = child["post"]
+                uri = str(post.get("uri") or "")
+                record = post.get("record") if isinstance(post.get("record"), dict) else {}
+                author = post.get("author") if isinstance(post.get("author"), dict) else {}
+                if not uri:
+                    continue
+                when = _parse_time(record.get("createdAt")) or _parse_time(post.get("indexedAt"))
+                handle = str(author.get("handle") or "")
+                out.append(Comment(
+                    id=uri, post_remote_id=remote_id, text=str(record.get("text") or ""),
+                    author_id=str(author.get("did") or ""), author_handle=handle,
+                    author_name=str(author.get("displayName") or ""), created_at=when,
+                    url=f"https://bsky.app/profile/{handle or author.get('did')}/post/{self._rkey(uri)}",
+                    parent_id=parent, thread_id=top or uri, hidden=uri in hidden,
+                    own=str(author.get("did") or "") == self.did,
+                    ref={"uri": uri, "cid": str(post.get("cid") or ""), "root_uri": root_ref["uri"],
+                         "root_cid": root_ref["cid"]},
+                ))
+                walk(child, uri, top or uri)
+
+        walk(thread, None, None)
+        out.sort(key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.id))
+        return [c for c in out if since is None or c.created_at is None or c.created_at >= since]
+
+    def _hidden_replies(self, post_uri: str) -> list[str]:
+        gate = self._get_value(self.THREADGATE, self._rkey(post_uri))
+        value = gate.get("value") if gate and isinstance(gate.get("value"), dict) else {}
+        return [str(u) for u in value.get("hiddenReplies") or [] if isinstance(u, str)]
+
+    def reply_to_comment(self, comment, text, *, key):
+        self._check_length(text)
+        root = {"uri": comment.ref.get("root_uri") or comment.post_remote_id, "cid": comment.ref.get("root_cid", "")}
+        parent = {"uri": comment.ref.get("uri") or comment.id, "cid": comment.ref.get("cid", "")}
+        if not root["cid"] or not parent["cid"]:
+            raise PermanentNetworkError("bluesky: the comment's record references (cid) are missing; answer in the "
+                                        "app", network=self.name)
+        reply = self._create(tid_for(key), self._record(text, reply={"root": root, "parent": parent}))
+        return reply["uri"]
+
+    def hide_comment(self, comment, *, hidden=True):
+        post_uri = comment.ref.get("root_uri") or comment.post_remote_id
+        rkey = self._rkey(post_uri)
+        target = comment.ref.get("uri") or comment.id
+        gate = self._get_value(self.THREADGATE, rkey)
+        value = dict(gate["value"]) if gate and isinstance(gate.get("value"), dict) else {
+            "$type": self.THREADGATE, "post": post_uri, "createdAt": _iso(self.now())}
+        current = [str(u) for u in value.get("hiddenReplies") or [] if isinstance(u, str)]
+        if hidden and target not in current:
+            if len(current) >= self.MAX_HIDDEN_REPLIES:
+                raise PermanentNetworkError(f"bluesky: the thread already hides {len(current)} replies, the most a "
+                                            "threadgate holds; block the author instead", network=self.name)
+            current.append(target)
+        elif not hidden and target in current:
+            current.remove(target)
+        else:
+            return  # already as asked
+        value["hiddenReplies"] = current
+        self._put(self.THREADGATE, rkey, value, swap=str(gate.get("cid")) if gate and gate.get("cid") else None)
+
+    def block_author(self, comment):
+        did = comment.author_id
+        if not did.startswith("did:"):
+            raise PermanentNetworkError("bluesky: the comment's author has no DID to block", network=self.name)
+        rkey = tid_for(f"block:{did}")
+        if self._get_value(self.BLOCK, rkey) is not None:
+            return
+        self._put(self.BLOCK, rkey, {"$type": self.BLOCK, "subject": did, "createdAt": _iso(self.now())})
+
+    def is_blocking(self, did: str) -> bool:
+        return self._get_value(self.BLOCK, tid_for(f"block:{did}")) is not None
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
 # --- helpers -------------------------------------------------------------------------------------------
 
 
