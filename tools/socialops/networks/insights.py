@@ -193,11 +193,12 @@ def _parse_time(value: Any) -> dt.datetime | None:
 
 
 def _day_of_end_time(end_time: Any) -> str | None:
-    """The day a Meta ``period=day`` value describes: the day that ends at its ``end_time``."""
+    """The day a Meta ``period=day`` value describes: the day that ends at its ``end_time`` (Meta's days are
+    Pacific days: ``2026-11-30T08:00:00+0000`` closes 29 November), named by the date it starts on."""
     moment = _parse_time(end_time)
     if moment is None:
         return None
-    return (moment.astimezone(dt.UTC) - dt.timedelta(seconds=1)).date().isoformat()
+    return (moment.astimezone(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
 
 
 # --- Meta (Facebook and Instagram) -------------------------------------------------------------------------------

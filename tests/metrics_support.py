@@ -1,0 +1,272 @@
+"""Builders shared by the metrics and report tests: repositories with published pairs in the ledger, documented
+payloads served through httpx.MockTransport, and a real local HTTP server speaking Mastodon's status API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from socialops.ledger import Event, Ledger
+from tests.helpers import write
+
+FIX = Path(__file__).parent / "fixtures" / "metrics"
+UTC = dt.UTC
+
+SCHEDULE = """\
+timezone: Europe/Helsinki
+pillars:
+  menu: {share: 60, goal: "Food"}
+  events: {share: 40, goal: "Events"}
+cadence: {}
+"""
+
+REAL_PROFILES = {
+    "cafe-fb": "network: facebook\naccount: Cafe\ntoken_env: FB_TOKEN\npage_id: '104512345678901'\n",
+    "cafe-ig": "network: instagram\naccount: cafe\ntoken_env: IG_TOKEN\nig_user_id: '17841400000000000'\n",
+    "cafe-li": "network: linkedin\naccount: cafe\ntoken_env: LI_TOKEN\norganization_id: '98765432'\n",
+    "cafe-masto": "network: mastodon\naccount: '@aurinko@mastodon.example'\ntoken_env: MASTO_TOKEN\n"
+                  "instance: https://mastodon.example\n",
+    "cafe-bsky": "network: bluesky\naccount: kahvila.example\ntoken_env: BSKY_PASSWORD\nservice: https://pds.example\n",
+}
+TOKENS = {"FB_TOKEN": "fb-secret-token-123", "IG_TOKEN": "ig-secret-token-456", "LI_TOKEN": "li-secret-token-789",
+          "MASTO_TOKEN": "masto-secret-token", "BSKY_PASSWORD": "bsky-app-password"}
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIX / name).read_text(encoding="utf-8"))
+
+
+def make_repo(root: Path, profiles: dict[str, str], *, schedule: str = SCHEDULE) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "schedule.yaml").write_text(schedule, encoding="utf-8")
+    (root / "profiles").mkdir(exist_ok=True)
+    (root / "content").mkdir(exist_ok=True)
+    for pid, text in profiles.items():
+        (root / "profiles" / f"{pid}.yaml").write_text(f"id: {pid}\n{text}", encoding="utf-8")
+    return root
+
+
+def add_post(root: Path, post_id: str, profiles: list[str], *, type: str = "text", pillar: str = "menu",
+             at: str = "2026-12-01 09:00") -> None:
+    write(root / "content" / "2026" / "12" / f"{post_id}.md", f"""
+        ---
+        id: {post_id}
+        title: {post_id}
+        profiles: [{', '.join(profiles)}]
+        publish_at: {at}
+        type: {type}
+        pillar: {pillar}
+        ---
+        Body of {post_id}.
+        """)
+
+
+def publish(root: Path, post_id: str, profile: str, remote_id: str, *, when: dt.datetime,
+            url: str | None = None) -> None:
+    Ledger(root).append([Event(time=when, post_id=post_id, profile=profile, event="published", key=f"k-{post_id}",
+                               remote_id=remote_id, url=url or f"https://example.net/{remote_id}", detail="posted")])
+
+
+class Recorder:
+    """A MockTransport handler that answers with a function and remembers every request."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.answer(request)
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self)
+
+    def params(self, request: httpx.Request) -> dict[str, str]:
+        return {k: v[-1] for k, v in parse_qs(urlsplit(str(request.url)).query).items()}
+
+    def metrics_asked(self) -> set[str]:
+        out: set[str] = set()
+        for request in self.requests:
+            out.update((self.params(request).get("metric") or "").split(","))
+        return out - {""}
+
+
+def graph_answer(removed: frozenset[str] = frozenset(), *, fail: dict[str, int] | None = None):
+    """Answers Graph API metrics requests from the documented payloads. A request naming any metric in
+    ``removed`` is refused whole with code 100, as Meta refuses a list with one invalid metric."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        assert path.startswith("/v26.0/"), path  # the pinned Graph version
+        assert request.headers["Authorization"].startswith("Bearer ")
+        assert "access_token" not in str(request.url)
+        params = {k: v[-1] for k, v in parse_qs(urlsplit(str(request.url)).query).items()}
+        parts = path.split("/")[2:]
+        for key, status in (fail or {}).items():
+            if key in str(request.url):
+                return httpx.Response(status, json=fixture("facebook/error_token.json") if status == 400 else
+                                      {"error": {"message": "An unexpected error has occurred.", "code": 2,
+                                                 "type": "OAuthException", "is_transient": True}})
+        if parts[-1] == "insights":
+            metrics = params["metric"].split(",")
+            if set(metrics) & removed:
+                return httpx.Response(400, json=fixture("facebook/error_invalid_metric.json"))
+            owner = parts[0]
+            if owner == "104512345678901":
+                name = "facebook/page_daily.json" if "page_daily_follows_unique" in metrics else \
+                    "facebook/page_audience.json"
+            elif owner == "17841400000000000":
+                if metrics == ["follower_count"]:
+                    name = "instagram/follower_count.json"
+                else:
+                    name = f"instagram/demographics_{params['breakdown'].replace(',', '_')}.json"
+            elif owner.startswith("1789"):
+                name = "instagram/media_insights.json"
+            else:
+                name = "facebook/post_insights.json"
+            body = fixture(name)
+            body["data"] = [d for d in body["data"] if d["name"] in metrics]
+            return httpx.Response(200, json=body)
+        owner = parts[0]
+        if owner == "104512345678901":
+            return httpx.Response(200, json=fixture("facebook/page.json"))
+        if owner == "17841400000000000":
+            return httpx.Response(200, json=fixture("instagram/account.json"))
+        if owner.startswith("1789"):
+            return httpx.Response(200, json=fixture("instagram/media_fields.json"))
+        if owner.endswith("gone"):
+            return httpx.Response(404, json={"error": {"message": "Unsupported get request.", "code": 100,
+                                                       "type": "GraphMethodException"}})
+        return httpx.Response(200, json=fixture("facebook/post_fields.json"))
+
+    return answer
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+# --- a real HTTP server: Mastodon's status API, answering each request after a delay --------------------------------
+
+
+class MastodonStandIn(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the default backlog of 5 drops concurrent connects (the client retries after 1 s)
+
+    def __init__(self, delay: float = 0.0, failing: set[str] | None = None):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.delay = delay
+        self.failing = set(failing or ())
+        self.arrivals: list[float] = []
+        self.paths: list[str] = []
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def max_in_window(self, seconds: float = 1.0) -> int:
+        times = sorted(self.arrivals)
+        best, start = 0, 0
+        for end in range(len(times)):
+            while times[end] - times[start] >= seconds:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        server: MastodonStandIn = self.server  # type: ignore[assignment]
+        with server.lock:
+            server.arrivals.append(time.monotonic())
+            server.paths.append(self.path)
+        if server.delay:
+            time.sleep(server.delay)
+        if self.headers.get("Authorization") != "Bearer masto-secret-token":
+            return self._send(401, {"error": "The access token is invalid"})
+        if self.path == "/api/v1/accounts/verify_credentials":
+            return self._send(200, fixture("mastodon/account.json"))
+        if self.path.startswith("/api/v1/statuses/"):
+            status_id = self.path.rsplit("/", 1)[1]
+            if status_id in server.failing:
+                return self._send(503, {"error": "Service Unavailable"})
+            body = fixture("mastodon/status.json")
+            body["id"] = status_id
+            body["favourites_count"] = int(status_id[-3:]) % 97
+            return self._send(200, body)
+        return self._send(404, {"error": "Record not found"})
+
+    def _send(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@contextmanager
+def mastodon_stand_in(delay: float = 0.0, failing: set[str] | None = None) -> Iterator[MastodonStandIn]:
+    server = MastodonStandIn(delay, failing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def mastodon_repo(root: Path, server_url: str, n: int, *, start: dt.datetime) -> Path:
+    """A repository with one Mastodon profile on ``server_url`` and ``n`` published statuses."""
+    make_repo(root, {"cafe-masto": f"network: mastodon\naccount: '@aurinko@x'\ntoken_env: MASTO_TOKEN\n"
+                                   f"instance: {server_url}\n"})
+    Ledger(root).append([Event(time=start + dt.timedelta(minutes=i), post_id=f"post-{i:05d}", profile="cafe-masto",
+                               event="published", key=f"k{i}", remote_id=f"1135{i:08d}",
+                               url=f"{server_url}/@aurinko/1135{i:08d}", detail="posted") for i in range(n)])
+    return root
+
+
+# --- the sandbox: publish a post at a given time and record it in the ledger ------------------------------------
+
+
+def publish_to_sandbox(root: Path, profile: Any, env: dict[str, str], post_id: str, when: dt.datetime, *,
+                       type: str = "image", link: str | None = None) -> str:
+    """Publish through the real SandboxNetwork as if at ``when`` (an image for networks that need media) and
+    append the ``published`` event to the ledger; returns the remote id."""
+    from socialops.networks.base import MediaFile, PublishRequest
+    from socialops.networks.sandbox import SandboxNetwork
+    from socialops.render import Rendered
+    from tests.helpers import image
+
+    media = []
+    if type in ("image", "carousel", "story"):
+        path = image(root / "content" / "media" / "pic.jpg")
+        media = [MediaFile(path=path, rel="content/media/pic.jpg", kind="image", alt="A cup")]
+    rendered = Rendered(profile_id=profile.id, network=profile.rules_network, type=type, text=f"Post {post_id}",
+                        length=10, limit=500, link=link)
+    with SandboxNetwork(profile, env=env, root=root, clock=lambda: when) as net:
+        result = net.publish(PublishRequest(post_id=post_id, profile_id=profile.id, idempotency_key=f"k-{post_id}-"
+                                            f"{profile.id}", rendered=rendered, media=media, root=root))
+    publish(root, post_id, profile.id, result.remote_id, when=when, url=result.url)
+    return result.remote_id

@@ -1,0 +1,594 @@
+"""Metrics: each adapter's requests and parsing over documented payloads (removed metrics included), the
+concurrent fetch (limits, retries, partial failure, resume, tokens), shards and merging, and the CSV files
+(one schema, stable keys and order, a new day changing only what it should, yearly partitions)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from socialops import metrics as lib
+from socialops.errors import UsageError
+from socialops.networks import insights
+from socialops.networks.insights import Figures, Publication
+from tests.metrics_support import (
+    REAL_PROFILES,
+    TOKENS,
+    UTC,
+    Recorder,
+    add_post,
+    fixture,
+    graph_answer,
+    make_repo,
+    mastodon_repo,
+    mastodon_stand_in,
+    publish,
+    read_csv,
+)
+
+NOW = dt.datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
+PUBLISHED = dt.datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+FB_POST = "104512345678901_122100000000000001"
+IG_MEDIA = "17895695668004550"
+LI_SHARE = "urn:li:share:7200000000000000001"
+LI_UGC = "urn:li:ugcPost:7200000000000000002"
+BSKY_URI = "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3l6oveex3ii2l"
+REMOVED_META = {"impressions", "plays", "video_views", "engagement", "clips_replays_count",
+                "ig_reels_aggregated_all_plays_count", "post_impressions", "post_impressions_unique",
+                "post_impressions_paid_unique", "post_impressions_organic_unique", "page_impressions",
+                "page_impressions_unique", "page_fans", "page_fans_country", "page_fans_city", "page_fan_adds",
+                "page_engaged_users", "page_fans_gender_age", "page_video_views"}
+
+
+def repo_with(tmp_path: Path, *ids: str) -> Path:
+    root = make_repo(tmp_path / "repo", {pid: REAL_PROFILES[pid] for pid in ids})
+    return root
+
+
+def by_key(rows, *keys):
+    return {tuple(r[k] for k in keys): r for r in rows}
+
+
+# --- Facebook ------------------------------------------------------------------------------------------------------
+
+
+def test_facebook_post_and_page_figures_from_documented_payloads(tmp_path):
+    root = repo_with(tmp_path, "cafe-fb")
+    add_post(root, "joulutori", ["cafe-fb"], type="video", pillar="events")
+    publish(root, "joulutori", "cafe-fb", FB_POST, when=PUBLISHED)
+    rec = Recorder(graph_answer())
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=rec.transport())
+    assert not result.failed, result.runs[0].failures
+    post = read_csv(root / "metrics/posts.csv")[0]
+    assert (post["profile"], post["post_id"], post["network"], post["type"], post["pillar"]) == \
+        ("cafe-fb", "joulutori", "facebook", "video", "events")
+    assert post["published_at"] == "2026-12-01T07:00:00Z"
+    # reach = post_total_media_view_unique, views = post_media_view, likes = reactions (insights 75, fields 75),
+    # link clicks from post_clicks_by_type, shares and comments from the post's fields
+    assert (post["reach"], post["views"], post["likes"], post["comments"], post["shares"]) == \
+        ("1520", "2210", "75", "14", "9")
+    assert (post["link_clicks"], post["video_views"], post["saves"], post["quotes"]) == ("17", "640", "", "")
+    assert post["engagement"] == "98" and post["rate_base"] == "reach"
+    assert post["engagement_rate"] == str(round(98 / 1520, 4))
+    followers = by_key(read_csv(root / "metrics/followers.csv"), "date", "profile")
+    assert followers[("2026-12-02", "cafe-fb")]["followers"] == "4311"
+    assert (followers[("2026-11-29", "cafe-fb")]["gained"], followers[("2026-11-29", "cafe-fb")]["lost"]) == ("12", "2")
+    assert followers[("2026-11-30", "cafe-fb")]["gained"] == "7"
+    audience = {(r["dimension"], r["bucket"]): r["value"] for r in read_csv(root / "metrics/audience.csv")}
+    assert audience[("country", "FI")] == "3650" and audience[("city", "Espoo, Uusimaa, Finland")] == "540"
+    asked = rec.metrics_asked()
+    assert not asked & REMOVED_META, asked & REMOVED_META
+    assert "post_video_views" in asked  # asked for a video post only
+
+
+def test_facebook_removed_metric_costs_only_that_metric(tmp_path):
+    root = repo_with(tmp_path, "cafe-fb")
+    publish(root, "p1", "cafe-fb", FB_POST, when=PUBLISHED)
+    # Meta retires post_media_view and page_follows_city: every list naming them is refused with code 100
+    rec = Recorder(graph_answer(frozenset({"post_media_view", "page_follows_city"})))
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=rec.transport())
+    assert not result.failed
+    post = read_csv(root / "metrics/posts.csv")[0]
+    assert post["views"] == "" and post["reach"] == "1520" and post["likes"] == "75"
+    missing = result.runs[0].figures.missing
+    assert any("post_media_view not available" in m and "valid insights metric" in m for m in missing)
+    audience = {(r["dimension"], r["bucket"]) for r in read_csv(root / "metrics/audience.csv")}
+    assert ("country", "FI") in audience and not any(d == "city" for d, _ in audience)
+    # the list was split into one request per metric after the refusal
+    single = [r for r in rec.requests if rec.params(r).get("metric") == "post_total_media_view_unique"]
+    assert len(single) == 1
+
+
+def test_facebook_token_refusal_names_the_secret_and_stops_that_profile(tmp_path):
+    root = repo_with(tmp_path, "cafe-fb", "cafe-masto")
+    publish(root, "p1", "cafe-fb", FB_POST, when=PUBLISHED)
+    rec = Recorder(graph_answer(fail={"104512345678901": 400, FB_POST: 400}))
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=rec.transport(), profiles=["cafe-fb"])
+    assert result.failed
+    failures = result.runs[0].failures
+    assert len(failures) == 1 and "FB_TOKEN" in failures[0]
+    assert TOKENS["FB_TOKEN"] not in " ".join(failures)
+
+
+def test_missing_token_is_a_failure_of_that_profile_only(tmp_path):
+    root = repo_with(tmp_path, "cafe-fb", "cafe-ig")
+    publish(root, "p1", "cafe-fb", FB_POST, when=PUBLISHED)
+    publish(root, "p1", "cafe-ig", IG_MEDIA, when=PUBLISHED)
+    env = {k: v for k, v in TOKENS.items() if k != "FB_TOKEN"}
+    result = lib.fetch_metrics(root, now=NOW, env=env, transport=Recorder(graph_answer()).transport())
+    assert result.failed
+    runs = {r.id: r for r in result.runs}
+    assert "FB_TOKEN" in runs["cafe-fb"].failures[0] and not runs["cafe-ig"].failures
+    assert [r["profile"] for r in read_csv(root / "metrics/posts.csv")] == ["cafe-ig"]
+
+
+# --- Instagram -----------------------------------------------------------------------------------------------------
+
+
+def test_instagram_media_account_and_demographics(tmp_path):
+    root = repo_with(tmp_path, "cafe-ig")
+    add_post(root, "latte", ["cafe-ig"], type="reel", pillar="menu")
+    publish(root, "latte", "cafe-ig", IG_MEDIA, when=PUBLISHED)
+    rec = Recorder(graph_answer())
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=rec.transport())
+    assert not result.failed, result.runs[0].failures
+    post = read_csv(root / "metrics/posts.csv")[0]
+    assert (post["views"], post["reach"], post["likes"], post["comments"], post["shares"], post["saves"]) == \
+        ("3890", "2410", "302", "22", "15", "48")  # likes: like_count 302 beats the insight's 301 (larger kept)
+    assert post["video_views"] == "3890" and post["link_clicks"] == ""
+    followers = by_key(read_csv(root / "metrics/followers.csv"), "date", "profile")
+    today = followers[("2026-12-02", "cafe-ig")]
+    assert (today["followers"], today["follows"], today["posts"]) == ("5120", "310", "415")
+    assert followers[("2026-11-30", "cafe-ig")]["gained"] == "23"
+    audience = {(r["dimension"], r["bucket"]): r["value"] for r in read_csv(root / "metrics/audience.csv")}
+    assert audience[("age", "25-34")] == "1820" and audience[("gender", "U")] == "120"
+    assert audience[("age_gender", "F:25-34")] == "1100" and audience[("age_gender", "M:25-34")] == "690"
+    assert audience[("country", "SE")] == "320" and audience[("city", "Helsinki, Uusimaa")] == "2400"
+    asked = rec.metrics_asked()
+    assert not asked & REMOVED_META
+    breakdowns = {rec.params(r).get("breakdown") for r in rec.requests} - {None}
+    assert breakdowns == {"age", "gender", "age,gender", "country", "city"}
+
+
+def test_instagram_not_enough_viewers_and_removed_impressions_are_tolerated():
+    calls = insights.instagram_calls([Publication("s", "cafe-ig", "1789", type="story")], base="https://g/v26.0",
+                                     user_id="1784", headers={}, now=NOW)
+    story = calls[0]
+    assert story.params[0] == ("metric", "views,reach,replies,shares")
+    handled = story.on_error(400, fixture("instagram/error_not_enough_viewers.json"))
+    assert handled is not None and len(handled.calls) == 4  # split per metric first
+    single = handled.calls[0].on_error(400, fixture("instagram/error_not_enough_viewers.json"))
+    assert single.missing == ["instagram media 1789 insights [views]: views not available (not enough viewers yet)"]
+    removed = handled.calls[1].on_error(400, fixture("instagram/error_impressions_removed.json"))
+    assert "no longer supported" in removed.missing[0]
+    # a throttling or token error is not a metric refusal: the network's error mapping decides
+    assert story.on_error(400, {"error": {"code": 4, "message": "(#4) Application request limit reached"}}) is None
+    assert story.on_error(400, fixture("facebook/error_token.json")) is None
+
+
+# --- LinkedIn ------------------------------------------------------------------------------------------------------
+
+
+def test_linkedin_statistics_followers_and_demographics(tmp_path):
+    root = repo_with(tmp_path, "cafe-li")
+    publish(root, "a", "cafe-li", LI_SHARE, when=PUBLISHED)
+    publish(root, "b", "cafe-li", LI_UGC, when=PUBLISHED)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.headers["LinkedIn-Version"] == "202606"
+        assert request.headers["X-Restli-Protocol-Version"] == "2.0.0"
+        path, query = request.url.path, request.url.query.decode()
+        if path.endswith("/organizationalEntityShareStatistics"):
+            assert "shares=List(urn%3Ali%3Ashare%3A7200000000000000001)" in query
+            assert "ugcPosts=List(urn%3Ali%3AugcPost%3A7200000000000000002)" in query
+            return httpx.Response(200, json=fixture("linkedin/share_statistics.json"))
+        if path.startswith("/rest/networkSizes/urn%3Ali%3Aorganization%3A98765432") or \
+                path.startswith("/rest/networkSizes/urn:li:organization:98765432"):
+            return httpx.Response(200, json=fixture("linkedin/network_size.json"))
+        if path.endswith("/organizationalEntityFollowerStatistics"):
+            if "timeIntervals=(timeRange:(start:" in query:
+                return httpx.Response(200, json=fixture("linkedin/follower_gains.json"))
+            return httpx.Response(200, json=fixture("linkedin/follower_demographics.json"))
+        return httpx.Response(404, json={"status": 404, "message": "Not Found"})
+
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=httpx.MockTransport(answer))
+    assert not result.failed, result.runs[0].failures
+    posts = by_key(read_csv(root / "metrics/posts.csv"), "post_id")
+    a = posts[("a",)]
+    assert (a["views"], a["reach"], a["likes"], a["comments"], a["shares"], a["link_clicks"]) == \
+        ("1302", "812", "41", "6", "3", "64")
+    assert posts[("b",)]["reach"] == "455"
+    followers = by_key(read_csv(root / "metrics/followers.csv"), "date", "profile")
+    assert followers[("2026-12-02", "cafe-li")]["followers"] == "1870"
+    assert followers[("2026-11-30", "cafe-li")]["gained"] == "6"
+    audience = {(r["dimension"], r["bucket"]): r["value"] for r in read_csv(root / "metrics/audience.csv")}
+    assert audience[("country", "urn:li:geo:100456013")] == "1520"
+    assert audience[("company_size", "SIZE_11_TO_50")] == "520"
+    assert {d for d, _ in audience} == {"country", "region", "industry", "seniority", "function", "company_size"}
+
+
+# --- Mastodon and Bluesky ----------------------------------------------------------------------------------------
+
+
+def test_mastodon_counts_followers_and_a_deleted_status(tmp_path):
+    root = repo_with(tmp_path, "cafe-masto")
+    publish(root, "a", "cafe-masto", "113500000000000001", when=PUBLISHED)
+    publish(root, "b", "cafe-masto", "113500000000000002", when=PUBLISHED)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Authorization"] == "Bearer masto-secret-token"
+        if request.url.path == "/api/v1/statuses/113500000000000001":
+            return httpx.Response(200, json=fixture("mastodon/status.json"))
+        if request.url.path == "/api/v1/accounts/verify_credentials":
+            return httpx.Response(200, json=fixture("mastodon/account.json"))
+        return httpx.Response(404, json=fixture("mastodon/error_not_found.json"))
+
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=httpx.MockTransport(answer))
+    assert not result.failed
+    posts = by_key(read_csv(root / "metrics/posts.csv"), "post_id")
+    a = posts[("a",)]
+    assert (a["likes"], a["comments"], a["shares"], a["quotes"], a["status"]) == ("37", "4", "11", "2", "live")
+    assert (a["views"], a["reach"], a["saves"]) == ("", "", "")  # Mastodon has none of these
+    assert posts[("b",)]["status"] == "deleted"
+    today = by_key(read_csv(root / "metrics/followers.csv"), "date", "profile")[("2026-12-02", "cafe-masto")]
+    assert (today["followers"], today["follows"], today["posts"], today["gained"]) == ("812", "96", "233", "")
+    # engagement 54 over the followers on the day of publication (no reach on Mastodon)
+    assert a["engagement"] == "54" and a["rate_base"] == "followers"
+    assert a["engagement_rate"] == str(round(54 / 812, 4))
+    assert not (root / "metrics/audience.csv").exists()
+
+
+def test_bluesky_session_then_posts_and_profile(tmp_path):
+    root = repo_with(tmp_path, "cafe-bsky")
+    publish(root, "a", "cafe-bsky", BSKY_URI, when=PUBLISHED)
+    session = {"accessJwt": "jwt-access-abcdef", "refreshJwt": "jwt-refresh-abcdef",
+               "did": "did:plc:ewvi7nxzyoun6zhxrhs64oiz", "handle": "kahvila.example"}
+    sync = httpx.Client(transport=httpx.MockTransport(
+        lambda r: httpx.Response(200, json=session) if r.url.path.endswith("createSession") else
+        httpx.Response(404)))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Authorization"] == "Bearer jwt-access-abcdef"
+        if request.url.path == "/xrpc/app.bsky.feed.getPosts":
+            assert request.url.params.get_list("uris") == [BSKY_URI]
+            return httpx.Response(200, json=fixture("bluesky/get_posts.json"))
+        if request.url.path == "/xrpc/app.bsky.actor.getProfile":
+            assert request.url.params["actor"] == session["did"]
+            return httpx.Response(200, json=fixture("bluesky/get_profile.json"))
+        return httpx.Response(400, json={"error": "InvalidRequest", "message": "no"})
+
+    try:
+        result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=httpx.MockTransport(answer), sync_client=sync)
+    finally:
+        sync.close()
+    assert not result.failed, result.runs[0].failures
+    post = read_csv(root / "metrics/posts.csv")[0]
+    assert (post["likes"], post["comments"], post["shares"], post["quotes"], post["saves"]) == ("52", "3", "8", "1", "4")
+    today = by_key(read_csv(root / "metrics/followers.csv"), "date", "profile")[("2026-12-02", "cafe-bsky")]
+    assert (today["followers"], today["follows"], today["posts"]) == ("640", "120", "88")
+
+
+def test_bluesky_asks_25_posts_a_call():
+    pubs = [Publication(f"p{i}", "x", f"at://did:plc:x/app.bsky.feed.post/{i:03d}") for i in range(60)]
+    calls = insights.bluesky_calls(pubs, service="https://pds", actor="did:plc:x", headers={})
+    assert [len(c.params) for c in calls] == [25, 25, 10, 1]
+
+
+def test_figures_merge_is_the_same_in_any_order():
+    a = Figures()
+    a.post("1", "likes", 5)
+    a.audience["age"] = {"18-24": 3}
+    b = Figures()
+    b.post("1", "likes", 7)
+    b.post("1", "shares", {"organic": 2, "paid": 1})
+    one = Figures().merge(a).merge(b)
+    two = Figures().merge(b).merge(a)
+    assert one.posts == two.posts == {"1": {"likes": 7, "shares": 3}}
+    assert insights.as_number(True) is None and insights.as_number("12") == 12 and insights.as_number("x") is None
+
+
+# --- the fetch: concurrency, limits, failures, resume -----------------------------------------------------------
+
+
+def test_requests_are_concurrent_and_the_rate_limit_holds(tmp_path):
+    with mastodon_stand_in(delay=0.05) as server:
+        root = mastodon_repo(tmp_path / "repo", server.url, 40, start=PUBLISHED - dt.timedelta(days=3))
+        started = time.monotonic()
+        result = lib.fetch_metrics(root, now=NOW, env=TOKENS,
+                                   limits={"mastodon": lib.Limit(10_000, 1.0, concurrency=20)})
+        fast = time.monotonic() - started
+        assert not result.failed and result.requests == 41
+        assert fast < 41 * 0.05 / 2  # far quicker than one after another (2 s)
+        server.arrivals.clear()
+        shutil.rmtree(root / "metrics")
+        started = time.monotonic()
+        result = lib.fetch_metrics(root, now=NOW, env=TOKENS, limits={"mastodon": lib.Limit(10, 1.0, 20)})
+        slow = time.monotonic() - started
+    assert not result.failed
+    assert server.max_in_window(1.0) <= 10
+    assert slow >= 3.0  # 41 requests at 10 a second: at least four full windows
+    assert len(read_csv(root / "metrics/posts.csv")) == 40
+
+
+def test_partial_failure_keeps_what_was_fetched_and_a_rerun_fetches_only_the_rest(tmp_path):
+    with mastodon_stand_in(failing={"113500000003"}) as server:
+        root = mastodon_repo(tmp_path / "repo", server.url, 6, start=PUBLISHED)
+        first = lib.fetch_metrics(root, now=NOW, env=TOKENS, backoff=0.01)
+        assert first.failed
+        assert any("113500000003" in m and "503" in m for m in first.runs[0].failures)
+        rows = by_key(read_csv(root / "metrics/posts.csv"), "post_id")
+        assert sorted(rows) == [(f"post-{i:05d}",) for i in (0, 1, 2, 4, 5)]
+        assert (root / lib.JOURNAL).exists()
+        server.failing.clear()
+        server.paths.clear()
+        second = lib.fetch_metrics(root, now=NOW + dt.timedelta(hours=1), env=TOKENS)
+        assert not second.failed
+        assert server.paths == ["/api/v1/statuses/113500000003"]  # only what failed (the account was fetched)
+        assert len(read_csv(root / "metrics/posts.csv")) == 6
+        assert not (root / lib.JOURNAL).exists()  # nothing left to resume: the next run fetches everything
+        server.paths.clear()
+        lib.fetch_metrics(root, now=NOW + dt.timedelta(hours=2), env=TOKENS)
+        assert len(server.paths) == 7
+
+
+def test_retry_after_pauses_the_network_then_succeeds(tmp_path):
+    root = repo_with(tmp_path, "cafe-masto")
+    publish(root, "a", "cafe-masto", "113500000000000001", when=PUBLISHED)
+    seen: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(time.monotonic())
+        if len(seen) == 1:
+            return httpx.Response(429, headers={"Retry-After": "0.3"}, json={"error": "Too many requests"})
+        if request.url.path.endswith("verify_credentials"):
+            return httpx.Response(200, json=fixture("mastodon/account.json"))
+        return httpx.Response(200, json=fixture("mastodon/status.json"))
+
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=httpx.MockTransport(answer),
+                               limits={"mastodon": lib.Limit(100, 1.0, concurrency=1)})
+    assert not result.failed
+    assert seen[1] - seen[0] >= 0.3
+
+
+def test_a_long_rate_limit_wait_fails_the_rest_of_that_network_quickly(tmp_path):
+    root = repo_with(tmp_path, "cafe-masto")
+    for i in range(5):
+        publish(root, f"p{i}", "cafe-masto", f"11350000000000000{i}", when=PUBLISHED)
+    calls = []
+
+    def answer(request):
+        calls.append(request)
+        return httpx.Response(429, headers={"Retry-After": "3600"}, json={"error": "Too many requests"})
+
+    started = time.monotonic()
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=httpx.MockTransport(answer), max_wait=5,
+                               limits={"mastodon": lib.Limit(100, 1.0, concurrency=1)})
+    assert time.monotonic() - started < 3
+    assert result.failed and len(calls) == 1
+    assert any("3600" in m for m in result.runs[0].failures)
+
+
+def test_limiter_window_counts_starts():
+    async def run() -> list[float]:
+        limiter = lib.Limiter(lib.Limit(5, 0.5, concurrency=50))
+        async def one():
+            async with limiter:
+                await asyncio.sleep(0)
+        await asyncio.gather(*(one() for _ in range(12)))
+        return limiter.starts
+
+    starts = asyncio.run(run())
+    assert len(starts) == 12
+    for i in range(len(starts) - 5):
+        assert starts[i + 5] - starts[i] >= 0.5
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mastodon=20/s", ("mastodon", lib.Limit(20, 1.0, 8))),
+    ("bluesky=3000/300s", ("bluesky", lib.Limit(3000, 300.0, 8))),
+    ("linkedin=5/s,c=2", ("linkedin", lib.Limit(5, 1.0, 2))),
+    ("facebook=200/h", ("facebook", lib.Limit(200, 3600.0, 8))),
+])
+def test_parse_rate(text, expected):
+    assert lib.parse_rate(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "mastodon", "mastodon=0/s", "mastodon=5/0s", "=5/s"])
+def test_parse_rate_refuses(text):
+    with pytest.raises(UsageError):
+        lib.parse_rate(text)
+
+
+# --- shards --------------------------------------------------------------------------------------------------------
+
+
+def test_shards_split_profiles_and_merged_parts_equal_one_run(tmp_path):
+    from tests.helpers import PROFILES
+    from tests.helpers import make_repo as sandbox_repo
+
+    src = sandbox_repo(tmp_path / "src", profiles=PROFILES)
+    sandbox_db = tmp_path / "sandbox.sqlite"
+    env = {"SOCIALOPS_SANDBOX": str(sandbox_db)}
+    _sandbox_posts(src, env)
+    profiles = {pid: object() for pid in PROFILES}
+    shards = [[p for p in lib.select_profiles(profiles, None, (i, 3))] for i in (1, 2, 3)]
+    assert sorted(x for s in shards for x in map(id, s)) == sorted(map(id, profiles.values()))
+    assert all(len(s) in (1, 2) for s in shards)
+
+    whole = tmp_path / "whole"
+    shutil.copytree(src, whole)
+    lib.fetch_metrics(whole, now=NOW + dt.timedelta(days=2), env=env)
+    sharded = tmp_path / "sharded"
+    shutil.copytree(src, sharded)
+    parts = []
+    for i in (1, 2, 3):
+        part = tmp_path / f"part{i}"
+        result = lib.fetch_metrics(sharded, now=NOW + dt.timedelta(days=2), env=env, shard=(i, 3), out=part)
+        assert not result.changed and not (sharded / "metrics").exists()
+        parts.append(part)
+    lib.merge_fragments(sharded, parts)
+    for name in ("posts.csv", "followers.csv", "audience.csv"):
+        assert (sharded / "metrics" / name).read_text() == (whole / "metrics" / name).read_text()
+
+
+def _sandbox_posts(root: Path, env: dict[str, str]) -> None:
+    """Publish a few posts to the sandbox for every profile and record them in the ledger."""
+    from socialops.profiles import load_profile
+    from tests.metrics_support import publish_to_sandbox
+
+    for rel in sorted((root / "profiles").glob("*.yaml")):
+        profile = load_profile(root, rel.relative_to(root).as_posix())
+        for i, when in enumerate((PUBLISHED - dt.timedelta(days=2), PUBLISHED)):
+            publish_to_sandbox(root, profile, env, f"{profile.id}-{i}", when)
+
+
+@pytest.mark.parametrize("text", ["0/3", "4/3", "x", "1/0", "1-2"])
+def test_parse_shard_refuses(text):
+    with pytest.raises(UsageError):
+        lib.parse_shard(text)
+
+
+# --- the CSV files -------------------------------------------------------------------------------------------------
+
+
+def _sandbox_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    from tests.helpers import PROFILES
+    from tests.helpers import make_repo as sandbox_repo
+
+    root = sandbox_repo(tmp_path / "repo", profiles=PROFILES)
+    env = {"SOCIALOPS_SANDBOX": str(tmp_path / "sandbox.sqlite")}
+    _sandbox_posts(root, env)
+    return root, env
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted((root / "metrics").rglob("*.csv"))}
+
+
+def test_one_schema_for_every_network_sorted_by_key(tmp_path):
+    root, env = _sandbox_repo(tmp_path)
+    lib.fetch_metrics(root, now=NOW, env=env)
+    header = (root / "metrics/posts.csv").read_text().splitlines()[0]
+    assert header == ",".join(lib.POST_COLUMNS)
+    rows = read_csv(root / "metrics/posts.csv")
+    assert [(r["profile"], r["post_id"]) for r in rows] == sorted((r["profile"], r["post_id"]) for r in rows)
+    by_profile = {r["profile"]: r for r in rows}
+    # the sandbox reports what the imitated network offers: no reach on Mastodon or Bluesky, saves on Instagram
+    assert by_profile["cafe-masto"]["reach"] == "" and by_profile["cafe-bsky"]["reach"] == ""
+    assert by_profile["cafe-insta"]["reach"] != "" and by_profile["cafe-insta"]["saves"] != ""
+    assert by_profile["cafe-li"]["saves"] == ""
+    followers = read_csv(root / "metrics/followers.csv")
+    assert [(r["date"], r["profile"]) for r in followers] == sorted((r["date"], r["profile"]) for r in followers)
+    dims = {(r["profile"], r["dimension"]) for r in read_csv(root / "metrics/audience.csv")}
+    assert ("cafe-insta", "age_gender") in dims and ("cafe-fb", "city") in dims and ("cafe-li", "industry") in dims
+    assert not any(p in ("cafe-masto", "cafe-bsky") for p, _ in dims)
+
+
+def test_running_twice_on_the_same_data_changes_nothing(tmp_path):
+    root, env = _sandbox_repo(tmp_path)
+    first = lib.fetch_metrics(root, now=NOW, env=env)
+    assert first.changed
+    before = _snapshot(root)
+    mtimes = {p: p.stat().st_mtime_ns for p in (root / "metrics").rglob("*.csv")}
+    again = lib.fetch_metrics(root, now=NOW, env=env, resume=False)
+    assert again.changed == []
+    assert _snapshot(root) == before
+    assert {p: p.stat().st_mtime_ns for p in (root / "metrics").rglob("*.csv")} == mtimes
+
+
+def test_a_new_day_changes_only_the_rows_it_should(tmp_path):
+    root, env = _sandbox_repo(tmp_path)
+    lib.fetch_metrics(root, now=NOW, env=env)
+    old_posts = by_key(read_csv(root / "metrics/posts.csv"), "profile", "post_id")
+    old_followers = by_key(read_csv(root / "metrics/followers.csv"), "date", "profile")
+    old_audience = by_key(read_csv(root / "metrics/audience.csv"), "date", "profile", "dimension", "bucket")
+    # much later the posts have stopped growing
+    late = NOW + dt.timedelta(days=30)
+    lib.fetch_metrics(root, now=late, env=env)
+    lib.fetch_metrics(root, now=late + dt.timedelta(days=1), env=env)
+    mid_posts = read_csv(root / "metrics/posts.csv")
+    mid_followers = by_key(read_csv(root / "metrics/followers.csv"), "date", "profile")
+    lib.fetch_metrics(root, now=late + dt.timedelta(days=2), env=env)
+    new_posts = read_csv(root / "metrics/posts.csv")
+    # figures that did not change keep their row as it was, `updated` included
+    assert new_posts == mid_posts
+    new_followers = by_key(read_csv(root / "metrics/followers.csv"), "date", "profile")
+    new_day = (late + dt.timedelta(days=2)).date().isoformat()
+    added = set(new_followers) - set(mid_followers)
+    assert {d for d, _ in added} <= {new_day, (late + dt.timedelta(days=1)).date().isoformat()}
+    assert {p for d, p in added if d == new_day} == {"cafe-masto", "cafe-bsky", "cafe-insta", "cafe-fb", "cafe-li"}
+    for key, row in mid_followers.items():
+        if key[0] < (late - dt.timedelta(days=2)).date().isoformat():
+            assert new_followers[key] == row  # days long past are never touched
+        else:
+            assert new_followers[key]["followers"] == row["followers"]  # only gained/lost of recent days fill in
+    # the first day's rows are all still there, unchanged
+    for key, row in old_followers.items():
+        if key[0] < (NOW - dt.timedelta(days=3)).date().isoformat():
+            assert new_followers[key] == row
+    new_audience = by_key(read_csv(root / "metrics/audience.csv"), "date", "profile", "dimension", "bucket")
+    assert all(new_audience[k] == v for k, v in old_audience.items())
+    assert {k[0] for k in set(new_audience) - set(old_audience)} == {
+        (late + dt.timedelta(days=n)).date().isoformat() for n in (0, 1, 2)}
+    # posts that grew between the first run and a month later moved their `updated` day
+    changed = [r for r in new_posts if r["updated"] != old_posts[(r["profile"], r["post_id"])]["updated"]]
+    assert changed and all(r["updated"] == late.date().isoformat() for r in changed)
+
+
+def test_a_figure_not_reported_keeps_its_last_value(tmp_path):
+    root = repo_with(tmp_path, "cafe-fb")
+    publish(root, "p1", "cafe-fb", FB_POST, when=PUBLISHED)
+    lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=Recorder(graph_answer()).transport())
+    lib.fetch_metrics(root, now=NOW + dt.timedelta(days=1), env=TOKENS,
+                      transport=Recorder(graph_answer(frozenset({"post_media_view"}))).transport())
+    post = read_csv(root / "metrics/posts.csv")[0]
+    assert post["views"] == "2210" and post["updated"] == "2026-12-02"
+
+
+def test_large_tables_are_split_by_year_and_read_back(tmp_path):
+    table = lib.FOLLOWERS
+    rows = {}
+    for year in (2025, 2026):
+        for day in range(1, 29):
+            row = {"date": f"{year}-02-{day:02d}", "profile": "p", "network": "sandbox", "followers": str(day),
+                   "follows": "", "posts": "", "gained": "", "lost": ""}
+            rows[table.key_of(row)] = row
+    folder = tmp_path / "metrics"
+    changed = lib.write_table(folder, table, rows, partition_bytes=10_000)
+    assert [p.name for p in changed] == ["followers.csv"]
+    changed = lib.write_table(folder, table, rows, partition_bytes=500)
+    assert sorted(p.relative_to(folder).as_posix() for p in changed) == [
+        "followers.csv", "followers/2025.csv", "followers/2026.csv"]
+    assert not (folder / "followers.csv").exists()
+    assert lib.read_table(folder, table) == rows
+    # once split, it stays split (no flip-flopping), and unchanged parts are not rewritten
+    assert lib.write_table(folder, table, rows, partition_bytes=10_000_000) == []
+    rows[("2026-03-01", "p")] = dict(rows[("2026-02-01", "p")], date="2026-03-01")
+    assert [p.name for p in lib.write_table(folder, table, rows)] == ["2026.csv"]
+
+
+def test_publications_come_from_the_ledger_within_the_window(tmp_path):
+    root = repo_with(tmp_path, "cafe-masto")
+    add_post(root, "new", ["cafe-masto"], type="image", pillar="events")
+    publish(root, "new", "cafe-masto", "1", when=PUBLISHED)
+    publish(root, "old", "cafe-masto", "2", when=PUBLISHED - dt.timedelta(days=200))
+    publish(root, "future", "cafe-masto", "3", when=NOW + dt.timedelta(days=1))
+    from socialops.validate import load_config
+
+    config = load_config(root)
+    pubs = lib.publications(root, config.profiles.values(), config.tz, now=NOW)["cafe-masto"]
+    assert [(p.post_id, p.type, p.pillar) for p in pubs] == [("new", "image", "events")]
+    everything = lib.publications(root, config.profiles.values(), config.tz, now=NOW, since_days=None)
+    assert [p.post_id for p in everything["cafe-masto"]] == ["new", "old"]
+
+
+def test_unknown_profile_is_a_usage_error(tmp_path):
+    root = repo_with(tmp_path, "cafe-masto")
+    with pytest.raises(UsageError, match="nobody"):
+        lib.fetch_metrics(root, now=NOW, env=TOKENS, profiles=["nobody"])
