@@ -475,3 +475,78 @@ class FacebookNetwork(Network):
             unknown="Meta did not show the token's permissions (debug_token); check them in the Access Token "
                     "Debugger (developers.facebook.com/tools/debug/accesstoken)")
         return report
+
+
+    # --- comments and moderation (Graph API: /{post-id}/comments, is_hidden, DELETE, /{page-id}/blocked) -------
+
+    COMMENT_FIELDS = "id,from{id,name},message,created_time,parent{id},is_hidden,permalink_url"
+
+    def list_comments(self, remote_id, *, since=None):
+        """All comments and replies of a post (``filter=stream``: every level, oldest first), page by page."""
+        from .base import Comment
+
+        rows: list[dict[str, Any]] = []
+        body = self.graph.get(f"{remote_id}/comments", filter="stream", order="chronological",
+                              fields=self.COMMENT_FIELDS, limit=100)
+        for _ in range(50):
+            rows += [r for r in body.get("data") or [] if isinstance(r, dict) and r.get("id")]
+            following = (body.get("paging") or {}).get("next")
+            if not isinstance(following, str) or not following.startswith("https://graph.facebook.com/"):
+                break
+            body = self.graph.call("GET", following)
+        parents = {str(r["id"]): str((r.get("parent") or {}).get("id") or "") for r in rows}
+
+        def top(cid: str) -> str:
+            for _ in range(20):
+                up = parents.get(cid) or ""
+                if not up or up not in parents:
+                    return cid
+                cid = up
+            return cid
+
+        out = []
+        for r in rows:
+            cid = str(r["id"])
+            author = r.get("from") if isinstance(r.get("from"), dict) else {}
+            when = _graph_time(r.get("created_time"))
+            if since is not None and when is not None and when < since:
+                continue
+            out.append(Comment(
+                id=cid, post_remote_id=str(remote_id), text=str(r.get("message") or ""),
+                author_id=str(author.get("id") or ""), author_name=str(author.get("name") or ""),
+                created_at=when, url=str(r.get("permalink_url") or "") or None,
+                parent_id=parents.get(cid) or None, thread_id=top(cid), hidden=bool(r.get("is_hidden")),
+                own=str(author.get("id") or "") == self.page_id,
+            ))
+        return out
+
+    def reply_to_comment(self, comment, text, *, key):
+        body = self.graph.post(f"{comment.id}/comments", {"message": text}, create=True)
+        return need_id(body, "id", network=self.name, what="replying to a comment", created=True)
+
+    def hide_comment(self, comment, *, hidden=True):
+        self.graph.post(comment.id, {"is_hidden": "true" if hidden else "false"}, create=False)
+
+    def delete_comment(self, comment):
+        self.graph.call("DELETE", comment.id)
+
+    def block_author(self, comment):
+        if not comment.author_id:
+            raise PermanentNetworkError("Facebook did not say who wrote the comment (no 'from'): block the person "
+                                        "in the Page's settings (Settings > People and other Pages)", network=self.name)
+        # Blocking again is harmless: the person stays blocked.
+        self.graph.post(f"{self.page_id}/blocked", {"user": comment.author_id}, create=False)
+
+
+def _graph_time(value: Any) -> dt.datetime | None:
+    """Graph times look like 2026-12-01T08:31:00+0000."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        try:
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

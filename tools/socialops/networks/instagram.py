@@ -319,6 +319,68 @@ class InstagramNetwork(Network):
                     "Debugger (developers.facebook.com/tools/debug/accesstoken)")
         return report
 
+    # --- comments and moderation (/{media-id}/comments with replies, hide, DELETE; no block API) -----------
+
+    COMMENT_FIELDS = ("id,text,username,timestamp,hidden,from{id,username},"
+                      "replies{id,text,username,timestamp,hidden,from{id,username}}")
+
+    def list_comments(self, remote_id, *, since=None):
+        """Comments of a media and their replies (Instagram threads are one level deep), page by page."""
+        from .base import Comment
+
+        own = {self.profile.account.strip().lstrip("@").casefold()}
+        out = []
+
+        def make(r: dict[str, Any], parent: str | None) -> Comment | None:
+            if not r.get("id"):
+                return None
+            author = r.get("from") if isinstance(r.get("from"), dict) else {}
+            handle = str(r.get("username") or author.get("username") or "")
+            when = _parse_time(r.get("timestamp"))
+            if since is not None and when is not None and when < since:
+                return None
+            return Comment(
+                id=str(r["id"]), post_remote_id=str(remote_id), text=str(r.get("text") or ""),
+                author_id=str(author.get("id") or ""), author_handle=handle, author_name=handle,
+                created_at=when, url=None, parent_id=parent, thread_id=parent or str(r["id"]),
+                hidden=bool(r.get("hidden")),
+                own=handle.casefold() in own or str(author.get("id") or "") == self.ig_user_id,
+            )
+
+        body = self.graph.get(f"{remote_id}/comments", fields=self.COMMENT_FIELDS, limit=50)
+        for _ in range(50):
+            for r in body.get("data") or []:
+                if not isinstance(r, dict):
+                    continue
+                top = make(r, None)
+                if top is not None:
+                    out.append(top)
+                for reply in ((r.get("replies") or {}).get("data") or []):
+                    child = make(reply, str(r.get("id"))) if isinstance(reply, dict) else None
+                    if child is not None:
+                        out.append(child)
+            following = (body.get("paging") or {}).get("next")
+            if not isinstance(following, str) or not following.startswith("https://graph.facebook.com/"):
+                break
+            body = self.graph.call("GET", following)
+        out.sort(key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.id))
+        return out
+
+    def reply_to_comment(self, comment, text, *, key):
+        # Instagram takes replies to top-level comments only: a reply to a reply goes to its thread, naming them.
+        target = comment.parent_id or comment.id
+        if comment.parent_id and comment.author_handle and f"@{comment.author_handle}" not in text:
+            text = f"@{comment.author_handle} {text}"
+        body = self.graph.post(f"{target}/replies", {"message": text}, create=True)
+        return need_id(body, "id", network=self.name, what="replying to a comment", created=True)
+
+    def hide_comment(self, comment, *, hidden=True):
+        self.graph.post(comment.id, {"hide": "true" if hidden else "false"}, create=False)
+
+    def delete_comment(self, comment):
+        self.graph.call("DELETE", comment.id)
+
+
 class _AlreadyPublished(Exception):
     def __init__(self, container_id: str):
         super().__init__(container_id)

@@ -399,3 +399,57 @@ class LinkedInNetwork(Network):
                 seen = ", ".join(sorted(roles)) or "no role on this page"
                 report.capabilities.append(Capability(name, MISSING, seen, fix))
         return report
+
+
+    # --- comments and moderation (Comments API: list, replies, reply; LinkedIn has no hide/delete/block API) ---
+
+    def _comment_rows(self, urn: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        start = 0
+        for _ in range(20):
+            body = self.call_json("GET", f"socialActions/{encode_urn(urn)}/comments", params={"start": start,
+                                                                                            "count": 100})
+            page = [r for r in body.get("elements") or [] if isinstance(r, dict)]
+            rows += page
+            total = (body.get("paging") or {}).get("total")
+            start += len(page)
+            if not page or not isinstance(total, int) or start >= total:
+                break
+        return rows
+
+    def list_comments(self, remote_id, *, since=None):
+        """Comments of a post and the replies to each (LinkedIn threads are one level deep)."""
+        from .base import Comment
+
+        def make(r: dict[str, Any], parent: str | None) -> Comment | None:
+            urn = str(r.get("$URN") or r.get("commentUrn") or "")
+            if not urn:
+                return None
+            created = (r.get("created") or {}).get("time")
+            when = dt.datetime.fromtimestamp(created / 1000, dt.UTC) if isinstance(created, int | float) else None
+            if since is not None and when is not None and when < since:
+                return None
+            actor = str(r.get("actor") or "")
+            return Comment(id=urn, post_remote_id=str(remote_id), text=str((r.get("message") or {}).get("text") or ""),
+                           author_id=actor, author_handle=actor, author_name=actor, created_at=when, url=None,
+                           parent_id=parent, thread_id=parent or urn, own=actor == self.author,
+                           ref={"comment_id": str(r.get("id") or "")})
+
+        out = []
+        for r in self._comment_rows(str(remote_id)):
+            top = make(r, None)
+            if top is None:
+                continue
+            out.append(top)
+            summary = r.get("commentsSummary") or {}
+            if not summary or (summary.get("aggregatedTotalComments") or summary.get("totalFirstLevelComments")):
+                out += [c for c in (make(x, top.id) for x in self._comment_rows(top.id)) if c is not None]
+        out.sort(key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.id))
+        return out
+
+    def reply_to_comment(self, comment, text, *, key):
+        parent = comment.parent_id or comment.id  # replies nest one level
+        response = self.call("POST", f"socialActions/{encode_urn(parent)}/comments", safe=False,
+                             json={"actor": self.author, "object": str(comment.post_remote_id),
+                                   "parentComment": parent, "message": {"text": text}})
+        return response.headers.get("x-restli-id") or "created"

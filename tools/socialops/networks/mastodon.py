@@ -499,6 +499,70 @@ class MastodonNetwork(Network):
         )
         return report
 
+    # --- comments and moderation (/context, replies with Idempotency-Key, block; no hide or delete of others') ---
+
+    _own_id: str | None = None
+
+    def own_account_id(self) -> str:
+        if self._own_id is None:
+            body = self._json(self._call("GET", "/api/v1/accounts/verify_credentials"))
+            self._own_id = str((body or {}).get("id") or "")
+        return self._own_id
+
+    def list_comments(self, remote_id, *, since=None):
+        """Every reply under the status, replies to replies included (``descendants`` of its context)."""
+        from .base import Comment
+
+        body = self._json(self._call("GET", f"/api/v1/statuses/{remote_id}/context")) or {}
+        rows = [r for r in body.get("descendants") or [] if isinstance(r, dict) and r.get("id")]
+        parent_of = {str(r["id"]): str(r.get("in_reply_to_id") or "") for r in rows}
+        own = self.own_account_id()
+
+        def top(sid: str) -> str:
+            for _ in range(100):
+                up = parent_of.get(sid, "")
+                if not up or up == str(remote_id) or up not in parent_of:
+                    return sid
+                sid = up
+            return sid
+
+        out = []
+        for r in rows:
+            sid = str(r["id"])
+            account = r.get("account") if isinstance(r.get("account"), dict) else {}
+            when = _parse_time(r.get("created_at"))
+            if since is not None and when is not None and when < since:
+                continue
+            parent = parent_of.get(sid) or None
+            out.append(Comment(
+                id=sid, post_remote_id=str(remote_id), text=html_to_text(str(r.get("content") or "")),
+                author_id=str(account.get("id") or ""), author_handle=str(account.get("acct") or ""),
+                author_name=str(account.get("display_name") or account.get("username") or ""), created_at=when,
+                url=str(r.get("url") or r.get("uri") or "") or None,
+                parent_id=None if parent == str(remote_id) else parent, thread_id=top(sid),
+                own=str(account.get("id") or "") == own,
+            ))
+        out.sort(key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.id))
+        return out
+
+    def reply_to_comment(self, comment, text, *, key):
+        mention = f"@{comment.author_handle}"
+        if comment.author_handle and mention not in text:
+            text = f"{mention} {text}"  # Mastodon shows a reply to the person it mentions
+        params: dict[str, Any] = {"status": text, "in_reply_to_id": comment.id, "visibility": self.visibility}
+        if self.language:
+            params["language"] = self.language
+        # The Idempotency-Key makes the POST safe to repeat: the same key returns the first reply.
+        body = self._json(self._call("POST", "/api/v1/statuses", safe=True, idempotency_key=key, json=params),
+                          unsafe=True)
+        return str((body or {}).get("id") or "")
+
+    def block_author(self, comment):
+        if not comment.author_id:
+            raise PermanentNetworkError("mastodon: the reply has no account id to block", network=self.name)
+        self._call("POST", f"/api/v1/accounts/{comment.author_id}/block", safe=True)
+
+
 # --- helpers -----------------------------------------------------------------------------------------
 
 _BR = re.compile(r"(?i)<br\s*/?>")
