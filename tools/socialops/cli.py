@@ -613,6 +613,9 @@ def moderate(ctx, event_path, issue_number, login, command_text, now_text, no_pu
                  "issue": {"number": issue_number, "body": (data or {}).get("body", "")}}
     elif event_path:
         event = read_event(event_path)
+        number = (event.get("issue") or {}).get("number") if isinstance(event.get("issue"), dict) else None
+        if not env.get("GITHUB_TOKEN") and isinstance(number, int):
+            key = (outbox_issue(root, number) or {}).get("key")  # the local outbox keeps the key beside the body
     else:
         raise UsageError("no event: run from the moderate workflow ($GITHUB_EVENT_PATH), or give --event FILE, or "
                          "--issue N --as LOGIN --command TEXT")

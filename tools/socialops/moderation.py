@@ -569,7 +569,8 @@ def classify(text: str, *, rules: ProfileRules | None = None, author: str | None
     weak = _hits(lexicons, "weak_insult", tokens)
     distinct_weak = {p.source for p, _ in weak}
     for pattern, at in weak:
-        if _near(second, at, 4) or (len(distinct_weak) >= 2 and second):
+        aimed = any(0 < at - i <= 4 for i in second) or any(0 < i - at <= 1 for i in second)  # "you're so dumb"
+        if aimed or (len(distinct_weak) >= 2 and second):
             abuse.add("weak_insult", f"insult aimed at someone {_quote(pattern, tokens, at)}")
             if confidence == "low":
                 confidence = "medium"

@@ -1,0 +1,304 @@
+"""Classification rules and lexicons, profile moderation settings, /command parsing and authorization."""
+
+from __future__ import annotations
+
+import csv
+import http.server
+import json
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from socialops.moderation import (
+    CATEGORIES,
+    ProfileRules,
+    authorize,
+    builtin_lexicons,
+    classify,
+    fill_reply,
+    github_permission,
+    manual_steps,
+    normalise,
+    parse_command,
+    profile_rules,
+    refusal,
+    settings_problems,
+    tokenize,
+)
+
+CORPUS = Path(__file__).parent / "fixtures" / "comments"
+
+
+def cat(text: str, **kw) -> str:
+    return classify(text, **kw).category
+
+
+# --- lexicons and matching -----------------------------------------------------------------------------------
+
+
+def test_both_languages_ship_and_every_class_has_entries():
+    lexicons = {lex.language: lex for lex in builtin_lexicons()}
+    assert set(lexicons) == {"fi", "en"}
+    for lex in lexicons.values():
+        for name in ("insult", "threat", "directed", "negative_strong", "spam_strong", "second_person"):
+            assert lex.get(name), (lex.language, name)
+
+
+@pytest.mark.parametrize("text", [
+    "Olette idiootteja", "idiooteille ei myydä", "Täysidiootti kassalla", "ne idiootit taas",
+    "Ääliömäistä", "kusipäät", "ID1OOTIT", "v!tun ääliöt", "idiooooottiii",
+])
+def test_inflected_compound_and_disguised_finnish_insults_are_abusive(text):
+    decision = classify(text)
+    assert decision.category == "abusive", decision
+    assert decision.confidence == "high"
+    assert any(r.startswith("insult") for r in decision.reasons)
+
+
+@pytest.mark.parametrize("text", ["F*ck off", "fuuuuck you", "Haista vittu", "painukaa vittuun täältä"])
+def test_masked_and_stretched_swearing_aimed_at_someone(text):
+    assert cat(text) == "abusive"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Vitun hyvää kahvia!", "other"),  # swearing as praise
+    ("This is so fucking good", "other"),
+    ("Tappavan hyvää kakkua", "other"),
+    ("That cake is to die for", "other"),
+    ("Olin ihan idiootti kun unohdin lompakon", "other"),  # said of oneself
+    ("I'm such an idiot, forgot my wallet", "other"),
+    ("Sorry if this is a stupid question but do you have oat milk?", "question"),
+    ("Ei huono ollenkaan!", "other"),  # negated complaint
+    ("Not bad at all", "other"),
+    ("Odotan innolla joulumenua!", "other"),
+])
+def test_what_is_not_abuse_or_complaint(text, expected):
+    assert cat(text) == expected
+
+
+def test_threats_slurs_and_aimed_weak_insults():
+    assert classify("Tiedän missä asut").kinds == ("threat",)
+    assert classify("I hope your cafe burns down").category == "abusive"
+    assert classify("Retards, all of you.").kinds[0] == "slur"
+    aimed = classify("Sä oot niin tyhmä")
+    assert aimed.category == "abusive" and aimed.confidence == "medium"  # weak word: not auto-hidden by default
+    assert cat("Tyhmä kysymys, mutta onko pullissa munaa?") == "question"
+
+
+def test_spam_signals_that_need_no_language():
+    links = classify("👉👉 www.x-deals.example 👈👈")
+    assert links.category == "spam" and "link" in links.kinds
+    mentions = classify("@a @b @c @d @e tsekatkaa")
+    assert mentions.category == "spam" and "mentions" in mentions.kinds
+    assert cat("@liisa tänne mennään!") == "other"  # one friend tagged is fine
+    assert cat("Great place", repeats=3) == "spam"
+    assert "repeated" in classify("Great place", repeats=3).kinds
+    assert cat("Great place", repeats=2) == "other"
+    injection = classify("::add-mask::x ::error::boom")
+    assert injection.category == "spam" and "injection" in injection.kinds
+
+
+def test_capitals_strengthen_a_complaint_but_do_not_make_one():
+    shouting = classify("TÄMÄ ON JO KOLMAS KERTA KUN TILAUS ON VÄÄRIN!!!")
+    assert shouting.category == "negative" and "capitals" in shouting.kinds
+    assert cat("MAHTAVAA!!! PARAS KAHVILA!!!") == "other"
+
+
+def test_questions_in_both_languages():
+    for text in ("Onko teillä kauramaitoa", "Hei! Toimitatteko Espooseen?", "Paljonko lahjakortti maksaa?",
+                 "Do you have oat milk?", "Hey @kahvila can I bring my own cup?", "how long is the live"):
+        assert cat(text) == "question", text
+    assert cat("Pakko tulla maistamaan") == "other"  # -ko that is no question
+
+
+def test_every_decision_says_why():
+    for text in ("Olette idiootteja", "Onko auki?", "Kylmää ja pahaa kahvia, pettymys", "Dm me for collab", "Kiva!"):
+        decision = classify(text)
+        assert decision.reasons and all(isinstance(r, str) and r for r in decision.reasons)
+        assert decision.category in CATEGORIES
+    assert "'idiootteja' (*idioot*)" in classify("Olette idiootteja").reason
+
+
+def test_tokens_drop_links_mentions_and_html():
+    words = [t.text for t in tokenize(normalise("<b>Hei</b> @pekka katso https://x.example/a?b=c !"))]
+    assert words == ["hei", "katso"]
+
+
+# --- the corpus: the numbers the issue asks for ----------------------------------------------------------------
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _scores(path: Path) -> dict[str, tuple[float, float]]:
+    rows = _rows(path)
+    out = {}
+    for c in CATEGORIES:
+        tp = sum(1 for r in rows if r["label"] == c and cat(r["text"]) == c)
+        predicted = sum(1 for r in rows if cat(r["text"]) == c)
+        actual = sum(1 for r in rows if r["label"] == c)
+        out[c] = (tp / predicted if predicted else 0.0, tp / actual if actual else 0.0)
+    return out
+
+
+def test_corpus_is_big_enough_and_in_both_languages():
+    rows = _rows(CORPUS / "corpus.csv")
+    assert len(rows) >= 200
+    assert {r["language"] for r in rows} == {"fi", "en"}
+    assert {r["label"] for r in rows} == set(CATEGORIES)
+    assert len({r["id"] for r in rows}) == len(rows)
+
+
+@pytest.mark.parametrize("name", ["corpus.csv", "holdout.csv"])
+def test_abusive_precision_above_0_9_and_recall_for_flagging(name):
+    scores = _scores(CORPUS / name)
+    assert scores["abusive"][0] > 0.9, scores
+    for category in ("question", "negative", "abusive", "spam"):
+        assert scores[category][1] >= 0.8, (category, scores[category])
+
+
+def test_high_confidence_abuse_is_never_a_customer_on_the_corpora():
+    for name in ("corpus.csv", "holdout.csv"):
+        for row in _rows(CORPUS / name):
+            decision = classify(row["text"])
+            if decision.category == "abusive" and decision.confidence == "high":
+                assert row["label"] == "abusive", row
+
+
+# --- profile settings ----------------------------------------------------------------------------------------
+
+
+def test_profile_rules_extend_the_lexicons():
+    rules = profile_rules({
+        "moderation": {"watch_words": ["allergi*", "lawyer"], "abusive_words": ["tollo*"],
+                       "trusted": ["@aino.k", "did:plc:abc"], "hide": ["spam", {"category": "abusive",
+                                                                                "kinds": ["threat"]}],
+                       "window_days": 7},
+        "roles": {"moderators": ["@Maija"], "admins": ["@aino-virtanen"]},
+    })
+    assert rules.window_days == 7 and rules.moderators == ("maija", "aino-virtanen")
+    extra = classify("Te tollot", rules=rules)
+    assert extra.category == "abusive" and "extra" in extra.kinds
+    watch = classify("Lapsella on allergia, kiitos tiedosta", rules=rules)
+    assert watch.flagged and watch.watch and "watch word" in watch.reason
+    trusted = classify("Olette idiootteja", rules=rules, author="aino.k")
+    assert trusted.trusted and not trusted.flagged
+    threat = classify("Tiedän missä asut", rules=rules)
+    insult = classify("Olette idiootteja", rules=rules)
+    assert rules.hide_rule(threat, "Tiedän missä asut") is not None
+    assert rules.hide_rule(insult, "Olette idiootteja") is None  # only threats are hidden for this profile
+    assert rules.hide_rule(classify("Dm me for collab"), "Dm me for collab").category == "spam"
+    medium = classify("Sä oot niin tyhmä")
+    assert ProfileRules(hide=profile_rules({"moderation": {"hide": ["abusive"]}}).hide).hide_rule(
+        medium, "Sä oot niin tyhmä") is None  # high confidence only, unless a rule says otherwise
+
+
+def test_settings_problems_name_the_key():
+    assert settings_problems({"moderation": {"watch_words": ["ok"], "hide": ["abusive"]}}) == []
+    problems = dict(settings_problems({
+        "moderation": {"watch_words": "sana", "hide": ["question", {"category": "abusive", "kinds": ["x"],
+                                                                   "oops": 1}],
+                       "window_days": 0, "typo": 1},
+        "roles": {"moderators": ["maija", "@org/team"]},
+    }))
+    assert ("moderation", "watch_words") in problems
+    assert ("moderation", "hide", 0) in problems
+    assert ("moderation", "hide", 1, "kinds") in problems and ("moderation", "hide", 1, "oops") in problems
+    assert ("moderation", "window_days") in problems and ("moderation", "typo") in problems
+    assert ("roles", "moderators", 0) in problems and ("roles", "moderators", 1) in problems
+    assert settings_problems({"moderation": "hide everything"})[0][0] == ("moderation",)
+
+
+# --- commands ------------------------------------------------------------------------------------------------
+
+
+def test_parse_command():
+    assert parse_command("/hide").verb == "hide"
+    assert parse_command("  /dismiss please") == parse_command("/dismiss")
+    reply = parse_command("/reply Kiitos!\nTervetuloa uudelleen.")
+    assert reply.verb == "reply" and reply.text == "Kiitos!\nTervetuloa uudelleen."
+    assert parse_command("/reply @kiitos").saved_reply == "kiitos"
+    assert parse_command("/reply @../../etc/passwd").saved_reply is None
+    assert parse_command("/hide 2", comments_in_issue=3).target == 2
+    assert parse_command("/hide 2", comments_in_issue=1).target is None
+    assert parse_command("/reply 2 cups please", comments_in_issue=1).text == "2 cups please"
+    assert parse_command("/reply 2 Kiitos", comments_in_issue=2) .target == 2
+    for text in ("hide", "please /hide", "/hidee", "/HIDE", "", "/approve"):
+        assert parse_command(text) is None, text
+
+
+def test_fill_reply_puts_the_name_in_once():
+    assert fill_reply("Kiitos {name}!", "Aino K.") == "Kiitos Aino K.!"
+    assert fill_reply("Thanks {name} {other}", "x\n::error::y") == "Thanks x ::error::y {other}"
+
+
+def test_manual_steps_for_what_networks_cannot_do():
+    assert "Block" in manual_steps("instagram", "block")
+    assert "threadgate" in manual_steps("bluesky", "delete")
+    assert manual_steps("linkedin", "unhide") == manual_steps("linkedin", "hide")
+    assert "menu" in manual_steps("somewhere", "block")
+
+
+def test_authorization():
+    rules = profile_rules({"roles": {"moderators": ["@liisa"]}})
+    assert authorize("Liisa", rules, lambda u: "none").allowed
+    assert authorize("maija", rules, lambda u: "write").allowed
+    assert authorize("maija", rules, lambda u: "admin").how == "admin access to the repository"
+    for level in ("read", "triage", "none", None):
+        assert not authorize("maija", rules, lambda u, level=level: level).allowed
+    text = refusal("maija", "kahvila-facebook", "profiles/kahvila-facebook.yaml")
+    assert "nothing was done" in text and "roles.moderators" in text
+
+
+class _PermissionAPI(http.server.BaseHTTPRequestHandler):
+    levels = {"writer": ("write", "write"), "maint": ("write", "maintain"), "reader": ("read", "read")}
+    seen: list[tuple[str, str]] = []
+
+    def do_GET(self):  # noqa: N802
+        self.seen.append((self.path, self.headers.get("Authorization", "")))
+        login = self.path.split("/")[-2]
+        if self.headers.get("Authorization") != "Bearer tok":
+            self._send(401, {"message": "Bad credentials"})
+        elif login in self.levels:
+            permission, role = self.levels[login]
+            self._send(200, {"permission": permission, "role_name": role, "user": {"login": login}})
+        else:
+            self._send(404, {"message": "Not Found"})
+
+    def _send(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def permission_api():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PermissionAPI)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_github_permission_from_a_real_http_server(permission_api):
+    env = {"GITHUB_TOKEN": "tok", "GITHUB_REPOSITORY": "acme/social", "GITHUB_API_URL": permission_api}
+    with httpx.Client(timeout=5) as client:
+        assert github_permission("writer", env, client) == "write"
+        assert github_permission("maint", env, client) == "maintain"
+        assert github_permission("reader", env, client) == "read"
+        assert github_permission("stranger", env, client) == "none"
+        assert github_permission("writer", {**env, "GITHUB_TOKEN": "bad"}, client) is None
+        assert github_permission("../../x", env, client) is None  # not a login: never sent
+    assert github_permission("writer", {}) is None
+    assert _PermissionAPI.seen[0][0] == "/repos/acme/social/collaborators/writer/permission"
