@@ -201,10 +201,10 @@ def update_open_issue(tracker: Any, profile: Any, result: CheckResult, *, now: d
         return "opened"
     if existing.state != "open":
         tracker.open_issue(key, title, body, labels, reopen=True)
-        tracker.edit_body(key, body)
+        tracker.update_issue(key, body=body)
         return "reopened"
     if _without_time(existing.body) != _without_time(body):
-        tracker.edit_body(key, body)
+        tracker.update_issue(key, body=body)
         return "updated"
     return None
 

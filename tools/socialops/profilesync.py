@@ -361,10 +361,10 @@ def update_drift_issue(tracker: Any, diff: ProfileDiff, *, include_syncable: boo
         return "opened"
     if existing.state != "open":
         tracker.open_issue(key, title, body, labels, reopen=True)
-        tracker.edit_body(key, body)
+        tracker.update_issue(key, body=body)
         return "reopened"
     if existing.body.strip() != body.strip():
-        tracker.edit_body(key, body)
+        tracker.update_issue(key, body=body)
         return "updated"
     return None
 

@@ -251,7 +251,8 @@ class Tracker(ABC):
     @abstractmethod
     def update_issue(self, key: str, *, title: str | None = None, body: str | None = None) -> TrackedIssue | None:
         """Replace the title and/or body of the issue for ``key`` (the key's marker is kept); None when there
-        is no such issue. Editing is idempotent, so a lost answer is simply retried."""
+        is no such issue. For issues that always show the current state (the "Content plan" and "Profile
+        drift" issues). Editing is idempotent, so a lost answer is simply retried."""
 
     @abstractmethod
     def comment(self, key_or_number: str | int, body: str) -> None:
@@ -260,11 +261,6 @@ class Tracker(ABC):
     @abstractmethod
     def close(self, key: str, comment: str | None = None) -> TrackedIssue | None:
         """Close the issue of ``key`` (commenting first if given). None when there is none."""
-
-    def edit_body(self, key: str, body: str) -> TrackedIssue | None:
-        """Replace the text of the issue of ``key`` (its hidden marker is kept). None when there is none.
-        Used for issues that always show the current state (the "Profile drift" issue)."""
-        raise NotImplementedError
 
     @abstractmethod
     def add_labels(self, key_or_number: str | int, labels: Sequence[str]) -> None:
@@ -391,14 +387,6 @@ class OutboxTracker(Tracker):
         if comment:
             data.setdefault("comments", []).append(comment)
         data["state"] = "closed"
-        self._write_json(self._path(key), data)
-        return self._issue(data)
-
-    def edit_body(self, key, body):
-        data = self._load(self._path(key))
-        if data is None:
-            return None
-        data["body"] = body
         self._write_json(self._path(key), data)
         return self._issue(data)
 
@@ -710,14 +698,6 @@ class GitHubTracker(Tracker):
             self.comment(key, comment)
         if issue.state != "closed":
             self._read(lambda: issue.edit(state="closed", state_reason="completed"), f"close issue #{issue.number}")
-        return self._tracked(key, issue)
-
-    def edit_body(self, key, body):
-        issue = self._lookup(key)
-        if issue is None:
-            return None
-        text = _with_marker(issue_marker(key), body)
-        self._read(lambda: issue.edit(body=text), f"edit issue #{issue.number}")  # PATCH: safe to repeat
         return self._tracked(key, issue)
 
     def add_labels(self, key_or_number, labels):
