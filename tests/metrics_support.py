@@ -251,9 +251,10 @@ def mastodon_repo(root: Path, server_url: str, n: int, *, start: dt.datetime) ->
 
 
 def publish_to_sandbox(root: Path, profile: Any, env: dict[str, str], post_id: str, when: dt.datetime, *,
-                       type: str = "image", link: str | None = None) -> str:
-    """Publish through the real SandboxNetwork as if at ``when`` (an image for networks that need media) and
-    append the ``published`` event to the ledger; returns the remote id."""
+                       type: str = "image", link: str | None = None, pillar: str = "menu") -> str:
+    """Write the post file (its type and pillar), publish it through the real SandboxNetwork as if at ``when``
+    and append the ``published`` event to the ledger; returns the remote id."""
+    add_post(root, post_id, [profile.id], type=type, pillar=pillar, at=when.strftime("%Y-%m-%d %H:%M"))
     from socialops.networks.base import MediaFile, PublishRequest
     from socialops.networks.sandbox import SandboxNetwork
     from socialops.render import Rendered
@@ -263,6 +264,10 @@ def publish_to_sandbox(root: Path, profile: Any, env: dict[str, str], post_id: s
     if type in ("image", "carousel", "story"):
         path = image(root / "content" / "media" / "pic.jpg")
         media = [MediaFile(path=path, rel="content/media/pic.jpg", kind="image", alt="A cup")]
+    elif type in ("video", "reel"):
+        path = root / "content" / "media" / "clip.mp4"
+        path.write_bytes(b"\x00\x00\x00\x18ftypmp42")  # the sandbox checks the file is there, not its frames
+        media = [MediaFile(path=path, rel="content/media/clip.mp4", kind="video", alt="A pour")]
     rendered = Rendered(profile_id=profile.id, network=profile.rules_network, type=type, text=f"Post {post_id}",
                         length=10, limit=500, link=link)
     with SandboxNetwork(profile, env=env, root=root, clock=lambda: when) as net:
