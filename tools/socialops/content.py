@@ -57,7 +57,7 @@ class Media:
 
 
 @dataclass
-class Post:
+class Post(yamlfile.KeyLines):
     path: str  # relative to the repository root, with forward slashes
     raw: dict[str, Any]
     body: str
@@ -67,14 +67,6 @@ class Post:
     @property
     def lines(self) -> dict[tuple, int]:
         return self.doc.lines if self.doc is not None else {}
-
-    def line(self, *key: Any) -> int:
-        """The line of a frontmatter key (or of its nearest known parent), 1 when unknown."""
-        for end in range(len(key), 0, -1):
-            found = self.lines.get(tuple(key[:end]))
-            if found is not None:
-                return found
-        return 1
 
     # Normalised views. They never raise: wrong shapes become empty values, and validate reports them.
     @property

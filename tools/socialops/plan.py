@@ -23,17 +23,10 @@ _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$")
 
 
 @dataclass
-class Schedule:
+class Schedule(yamlfile.KeyLines):
     path: str
     raw: dict[str, Any]
     lines: dict[tuple, int] = field(default_factory=dict, repr=False)
-
-    def line(self, *key: Any) -> int:
-        for end in range(len(key), 0, -1):
-            found = self.lines.get(tuple(key[:end]))
-            if found is not None:
-                return found
-        return 1
 
     @property
     def timezone_name(self) -> str:

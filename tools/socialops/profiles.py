@@ -21,18 +21,11 @@ PROFILE_KEYS = (
 
 
 @dataclass
-class Profile:
+class Profile(yamlfile.KeyLines):
     id: str
     path: str
     raw: dict[str, Any]
     lines: dict[tuple, int] = field(default_factory=dict, repr=False)
-
-    def line(self, *key: Any) -> int:
-        for end in range(len(key), 0, -1):
-            found = self.lines.get(tuple(key[:end]))
-            if found is not None:
-                return found
-        return 1
 
     def _str(self, key: str) -> str | None:
         value = self.raw.get(key)

@@ -31,6 +31,24 @@ class YamlProblem(Exception):
         self.line = line
 
 
+def line_of(lines: dict[Path_, int], path: tuple) -> int:
+    """The line of the deepest known prefix of `path` (a missing key points at its parent); 1 when unknown."""
+    for end in range(len(path), 0, -1):
+        found = lines.get(tuple(path[:end]))
+        if found is not None:
+            return found
+    return 1
+
+
+class KeyLines:
+    """For objects read from a YAML file: `line(*keys)` from their `lines` mapping (key path -> line)."""
+
+    lines: dict[Path_, int]
+
+    def line(self, *key: Any) -> int:
+        return line_of(self.lines, key)
+
+
 class _DuplicateKey(Exception):
     def __init__(self, key: str, line: int):
         super().__init__(key)
@@ -72,13 +90,8 @@ class YamlDoc:
             self._node = None
         return self._lines
 
-    def line(self, *path: Any, default: int | None = None) -> int | None:
-        """The line of the deepest known prefix of `path` (a missing key points at its parent)."""
-        for end in range(len(path), 0, -1):
-            found = self.lines.get(tuple(path[:end]))
-            if found is not None:
-                return found
-        return default
+    def line(self, *path: Any) -> int:
+        return line_of(self.lines, path)
 
 
 def _check_size(node: yaml.Node) -> None:
