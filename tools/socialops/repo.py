@@ -162,11 +162,75 @@ def settle(root: Path, timeout: float = 10.0, poll: float = 0.05) -> None:
 
 
 def commit_paths(root: Path, paths: list[str], message: str) -> bool:
-    """Commit exactly `paths` (other staged or changed files are left alone). False when nothing changed."""
-    paths = [p for p in paths if (root / p).exists()]
+    """Commit exactly `paths` as they are on disk (other staged or changed files are left alone). False
+    when nothing changed.
+
+    Built from git's plumbing (hash-object, mktree, commit-tree, update-ref), so the cost does not grow
+    with the size of the repository: a ledger commit in a 100,000-post repository stays cheap. The index
+    entry of each path is brought in step afterwards."""
+    paths = [p for p in paths if (root / p).is_file()]
     if not paths:
         return False
     wait_for_git_lock(root)
+    head = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).stdout.strip()
+    branch = git(root, "symbolic-ref", "--quiet", "HEAD", check=False).stdout.strip()
+    if not head or not branch:
+        return _commit_porcelain(root, paths, message)
+    blobs = {p: git_detached(root, "hash-object", "-w", "--", p).stdout.strip() for p in paths}
+    tree = git(root, "rev-parse", f"{head}^{{tree}}").stdout.strip()
+    new_tree = tree
+    for path, blob in blobs.items():
+        new_tree = _tree_with(root, new_tree, path.split("/"), blob)
+    if new_tree != tree:
+        commit = git_detached(root, "-c", "commit.gpgsign=false", "commit-tree", new_tree, "-p", head, "-m",
+                              message, env=identity_env(root)).stdout.strip()
+        git_detached(root, "update-ref", "-m", f"commit: {message}", branch, commit, head)
+    _index_in_step(root, blobs)
+    return new_tree != tree
+
+
+def _tree_with(root: Path, tree: str | None, parts: list[str], blob: str) -> str:
+    """The id of `tree` with the file at `parts` set to `blob` (folders made as needed)."""
+    entries: dict[str, str] = {}
+    if tree:
+        listing = git(root, "ls-tree", "-z", tree).stdout
+        for item in listing.split("\0"):
+            if item:
+                meta, _, name = item.partition("\t")
+                entries[name] = meta
+    name = parts[0]
+    if len(parts) == 1:
+        entries[name] = f"100644 blob {blob}"
+    else:
+        current = entries.get(name, "")
+        sub = current.split()[2] if current.startswith("040000 tree ") else None
+        entries[name] = f"040000 tree {_tree_with(root, sub, parts[1:], blob)}"
+    text = "".join(f"{meta}\t{entry}\0" for entry, meta in entries.items())
+    made = subprocess.run(["git", "mktree", "-z"], cwd=root, input=text, capture_output=True, text=True,
+                          env={**os.environ, "LC_ALL": "C"})
+    if made.returncode != 0:
+        raise GitError(f"git mktree failed: {made.stderr.strip()}")
+    return made.stdout.strip()
+
+
+def _index_in_step(root: Path, blobs: dict[str, str]) -> None:
+    """Point the index entries of the committed files at what was committed (else `git status` shows
+    them as staged changes, and a rebase refuses to start)."""
+    listed = git(root, "ls-files", "-s", "-z", "--", *blobs).stdout
+    staged = {}
+    for item in listed.split("\0"):
+        if item:
+            meta, _, name = item.partition("\t")
+            staged[name] = meta.split()[1]
+    stale = [p for p, blob in blobs.items() if staged.get(p) != blob]
+    if stale:
+        args = []
+        for p in stale:
+            args += ["--cacheinfo", f"100644,{blobs[p]},{p}"]
+        git_detached(root, "update-index", "--add", *args)
+
+
+def _commit_porcelain(root: Path, paths: list[str], message: str) -> bool:
     git_detached(root, "add", "--", *paths)
     staged = git_detached(root, "diff", "--cached", "--quiet", "--", *paths, check=False)
     if staged.returncode == 0:
