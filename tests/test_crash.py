@@ -84,6 +84,8 @@ def test_killed_publishers_never_duplicate_and_never_lose_a_post(tmp_path):
         else:
             landed["finished before the kill"] += 1
         proc.wait()
+        if any(st.open_claims for st in Ledger(clone).state().values()):
+            landed["left a claim without outcome"] += 1
     claims_open = sum(len(st.open_claims) for st in Ledger(clone).state().values())
     # Now run to completion (the last post is due at BASE + 5 * (2 * rounds - 1) minutes).
     final = BASE + dt.timedelta(minutes=10 * rounds + 5)
@@ -105,7 +107,8 @@ def test_killed_publishers_never_duplicate_and_never_lose_a_post(tmp_path):
     assert all(states[pair].status == PUBLISHED for pair in pairs)
     # The remote holds the same ledger as the clone.
     assert git(bare, "show", f"main:{PUBLICATIONS}") == (clone / PUBLICATIONS).read_text()
-    assert landed["killed"] >= rounds // 2
+    assert landed["killed"] >= rounds // 4
+    assert landed["left a claim without outcome"] >= 1  # some kills landed between a claim and its outcome
 
 
 def test_lost_answer_in_a_real_process_is_reconciled_not_reposted(tmp_path):
