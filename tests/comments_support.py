@@ -1,0 +1,55 @@
+"""Shared set-up for the comments and moderate command tests: a scratch copy of the example repository with
+profiles of known content, where a few days of publishing happened on the sandbox network."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from socialops.demo import scratch_copy
+from socialops.publish import publish_demo
+from socialops.repo import commit_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+START = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)
+IMITATES = {"kahvila-facebook": "facebook", "kahvila-instagram": "instagram", "kahvila-linkedin": "linkedin",
+            "kahvila-mastodon": "mastodon", "kahvila-bluesky": "bluesky"}
+
+
+def write_profiles(root: Path, extra: str = "") -> None:
+    for pid, network in IMITATES.items():
+        (root / "profiles" / f"{pid}.yaml").write_text(
+            f"id: {pid}\nnetwork: sandbox\nimitates: {network}\naccount: {pid}.example\n"
+            f"display_name: Kahvila Aurinko\ntoken_env: SOCIALOPS_{pid.upper().replace('-', '_')}_TOKEN\n"
+            f"owners: ['@kahvila-aurinko/social']\n{extra}", encoding="utf-8")
+
+
+def published_repo(tmp_path: Path, *, days: int = 5, extra: str = "") -> tuple[Path, dict[str, str], dt.datetime]:
+    root = scratch_copy(ROOT, tmp_path / "repo")
+    write_profiles(root, extra)
+    commit_paths(root, ["profiles"], "test profiles")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env["SOCIALOPS_SANDBOX"] = str(root / ".socialops" / "sandbox.sqlite")
+    moment = START
+    while moment <= START + dt.timedelta(days=days):
+        publish_demo(root, now=moment, env=env)
+        moment += dt.timedelta(hours=3)
+    return root, env, START + dt.timedelta(days=days, hours=6)
+
+
+def outbox(root: Path) -> list[dict]:
+    folder = root / ".socialops" / "outbox" / "issues"
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("comments-*.json"))]
+
+
+def sample_texts() -> list[str]:
+    import yaml
+
+    data = yaml.safe_load((ROOT / "tools/socialops/data/sandbox_comments.yaml").read_text(encoding="utf-8"))
+    out = []
+    for thread in data["threads"]:
+        out.append(thread["text"])
+        out += [r["text"] for r in thread.get("replies") or []]
+    return out

@@ -1,0 +1,182 @@
+"""`socialops moderate`: /commands from an issue comment, through the adapter, recorded, confirmed, closed;
+refusals for people without rights; what networks cannot do; hostile command text stays out of the log."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from socialops.cli import main
+from socialops.comments import moderation_log, run_comments
+from socialops.tracker import OutboxTracker
+from tests.comments_support import outbox, published_repo
+
+MODS = "roles:\n  moderators: ['@liisa-mod']\nmoderation:\n  hide: []\n"
+
+
+@pytest.fixture(scope="module")
+def flagged(tmp_path_factory):
+    root, env, now = published_repo(tmp_path_factory.mktemp("moderate"), extra=MODS)
+    result = run_comments(root, now=now, env=env, tracker=OutboxTracker(root), push=False)
+    assert result.issues_opened
+    return root, env, now
+
+
+@pytest.fixture
+def repo(flagged, tmp_path, monkeypatch):
+    import shutil
+
+    base, env, now = flagged
+    root = tmp_path / "copy"
+    shutil.copytree(base, root, symlinks=True)
+    monkeypatch.setenv("SOCIALOPS_SANDBOX", str(root / ".socialops" / "sandbox.sqlite"))
+    for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_EVENT_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    return root, now
+
+
+def moderate(root, *args):
+    return CliRunner().invoke(main, ["--repo", str(root), "moderate", *args], catch_exceptions=False)
+
+
+def issue_for(root, profile: str, category: str) -> dict:
+    return next(i for i in outbox(root) if f"profile:{profile}" in i["labels"] and category in i["labels"]
+                and "in one thread" not in i["title"])
+
+
+def reread(root, issue) -> dict:
+    return next(i for i in outbox(root) if i["key"] == issue["key"])
+
+
+def sandbox_row(root, comment_id: str) -> sqlite3.Row:
+    conn = sqlite3.connect(root / ".socialops" / "sandbox.sqlite")
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute("SELECT * FROM audience_comments WHERE id = ?", (comment_id,)).fetchone()
+    finally:
+        conn.close()
+
+
+def comment_id_of(root, issue) -> str:
+    from socialops.comments import seen_comments
+
+    return next(s.comment_id for s in seen_comments(root).values() if s.issue == issue["key"])
+
+
+def test_someone_without_rights_gets_a_polite_refusal(repo):
+    root, now = repo
+    issue = issue_for(root, "kahvila-facebook", "abusive")
+    result = moderate(root, "--issue", str(issue["number"]), "--as", "stranger", "--command", "/delete",
+                      "--now", now.isoformat(), "--no-push")
+    assert result.exit_code == 1
+    after = reread(root, issue)
+    assert after["state"] == "open" and "nothing was done" in after["comments"][-1]
+    assert "@stranger" in after["comments"][-1] and "roles.moderators" in after["comments"][-1]
+    assert sandbox_row(root, comment_id_of(root, issue))["deleted"] == 0
+    row = moderation_log(root).rows()[-1]
+    assert (row["actor"], row["action"], row["result"]) == ("stranger", "delete", "refused")
+
+
+def test_a_moderator_hides_and_the_issue_is_closed_with_a_record(repo):
+    root, now = repo
+    issue = issue_for(root, "kahvila-facebook", "abusive")
+    result = moderate(root, "--issue", str(issue["number"]), "--as", "liisa-mod", "--command", "/hide",
+                      "--now", now.isoformat(), "--no-push")
+    assert result.exit_code == 0, result.stderr
+    assert sandbox_row(root, comment_id_of(root, issue))["hidden"] == 1
+    after = reread(root, issue)
+    assert after["state"] == "closed" and "hidden" in after["labels"]
+    assert "Hidden comment" in after["comments"][-1] and "@liisa-mod" in after["comments"][-1]
+    row = moderation_log(root).rows()[-1]
+    assert (row["actor"], row["action"], row["result"], row["profile"]) == ("liisa-mod", "hide", "done",
+                                                                             "kahvila-facebook")
+    assert row["time"].startswith(now.strftime("%Y-%m-%dT%H:%M"))
+    # the record is committed in the repository
+    from socialops.repo import git
+
+    assert "state/moderation.csv" in git(root, "show", "--name-only", "HEAD").stdout
+
+
+def test_saved_reply_with_the_commenters_name(repo):
+    root, now = repo
+    issue = issue_for(root, "kahvila-facebook", "question")
+    cid = comment_id_of(root, issue)
+    name = sandbox_row(root, cid)["author_name"]
+    result = moderate(root, "--issue", str(issue["number"]), "--as", "liisa-mod", "--command", "/reply @kiitos",
+                      "--now", now.isoformat(), "--no-push")
+    assert result.exit_code == 0, result.stderr
+    conn = sqlite3.connect(root / ".socialops" / "sandbox.sqlite")
+    replies = conn.execute("SELECT text FROM audience_comments WHERE parent_id = ? AND own = 1", (cid,)).fetchall()
+    conn.close()
+    template = (root / "replies" / "kiitos.md").read_text(encoding="utf-8").strip()
+    assert replies == [(template.replace("{name}", name),)]
+    after = reread(root, issue)
+    assert after["state"] == "closed" and "```text\n" + template.replace("{name}", name) in after["comments"][-1]
+    missing = issue_for(root, "kahvila-bluesky", "question")
+    bad = moderate(root, "--issue", str(missing["number"]), "--as", "liisa-mod", "--command", "/reply @nope",
+                   "--now", now.isoformat(), "--no-push")
+    assert bad.exit_code == 0 and "no saved reply" in reread(root, missing)["comments"][-1]
+    assert reread(root, missing)["state"] == "open"
+
+
+@pytest.mark.parametrize("profile,verb,word", [("kahvila-instagram", "/block", "Instagram"),
+                                               ("kahvila-linkedin", "/hide", "LinkedIn"),
+                                               ("kahvila-mastodon", "/delete", "Mastodon")])
+def test_what_the_network_cannot_do_is_said_with_what_to_do_by_hand(repo, profile, verb, word):
+    root, now = repo
+    candidates = [i for i in outbox(root) if f"profile:{profile}" in i["labels"]]
+    issue = candidates[0]
+    result = moderate(root, "--issue", str(issue["number"]), "--as", "liisa-mod", "--command", verb,
+                      "--now", now.isoformat(), "--no-push")
+    assert result.exit_code == 0
+    after = reread(root, issue)
+    assert after["state"] == "open"
+    assert f"{word}" in after["comments"][-1] and "By hand" in after["comments"][-1]
+    assert moderation_log(root).rows()[-1]["result"] == "unsupported"
+
+
+def test_dismiss_closes(repo):
+    root, now = repo
+    issue = issue_for(root, "kahvila-bluesky", "spam")
+    result = moderate(root, "--issue", str(issue["number"]), "--as", "liisa-mod", "--command", "/dismiss",
+                      "--now", now.isoformat(), "--no-push")
+    assert result.exit_code == 0 and reread(root, issue)["state"] == "closed"
+
+
+def test_event_file_with_hostile_text_stays_out_of_the_log(repo, tmp_path):
+    root, now = repo
+    issue = issue_for(root, "kahvila-facebook", "question")
+    hostile = "/reply Kiitos! ::error::pwned\n::add-mask::secret ${{ github.token }} $(rm -rf ~)"
+    event = {"action": "created", "issue": {"number": issue["number"], "body": issue["body"]},
+             "comment": {"id": 987654, "body": hostile, "user": {"login": "liisa-mod", "type": "User"}}}
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event), encoding="utf-8")
+    result = moderate(root, "--event", str(path), "--now", now.isoformat(), "--no-push")
+    assert result.exit_code == 0, result.stderr
+    assert "::" not in result.stdout + result.stderr and "rm -rf" not in result.stderr
+    cid = comment_id_of(root, issue)
+    conn = sqlite3.connect(root / ".socialops" / "sandbox.sqlite")
+    (text,) = conn.execute("SELECT text FROM audience_comments WHERE parent_id = ? AND own = 1", (cid,)).fetchone()
+    conn.close()
+    assert text == hostile[len("/reply "):]  # sent as written: it is the moderator's own text
+    confirmation = reread(root, issue)["comments"][-1]
+    assert "```text\nKiitos! ::error::pwned" in confirmation
+    # The same event again (a re-run of the workflow) does nothing twice.
+    again = moderate(root, "--event", str(path), "--now", now.isoformat(), "--no-push")
+    assert again.exit_code == 0 and "already carried out" in again.stderr
+    # Bots and plain comments are ignored.
+    for comment in ({"id": 1, "body": "/hide", "user": {"login": "github-actions[bot]", "type": "Bot"}},
+                    {"id": 2, "body": "thanks!", "user": {"login": "liisa-mod", "type": "User"}}):
+        path.write_text(json.dumps({**event, "comment": comment}), encoding="utf-8")
+        ignored = moderate(root, "--event", str(path), "--no-push")
+        assert ignored.exit_code == 0 and "ignored" in ignored.stderr
+
+
+def test_usage_errors(repo):
+    root, _ = repo
+    assert moderate(root, "--issue", "1").exit_code == 2
+    assert moderate(root).exit_code == 2
+    assert moderate(root, "--issue", "999", "--as", "x", "--command", "/hide").exit_code == 2
