@@ -302,3 +302,29 @@ def test_github_permission_from_a_real_http_server(permission_api):
         assert github_permission("../../x", env, client) is None  # not a login: never sent
     assert github_permission("writer", {}) is None
     assert _PermissionAPI.seen[0][0] == "/repos/acme/social/collaborators/writer/permission"
+
+
+def test_the_readme_example_is_valid_for_the_loader_and_the_schema():
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Comments and moderation", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    data = yaml.safe_load(block)
+    assert settings_problems(data) == []
+    schema = json.loads((root / "schemas" / "profile.schema.json").read_text(encoding="utf-8"))
+    doc = {"id": "x", "network": "sandbox", "imitates": "facebook", **data}
+    assert list(Draft202012Validator(schema).iter_errors(doc)) == []
+    bad = {**doc, "moderation": {"hide": ["question"]}}
+    assert list(Draft202012Validator(schema).iter_errors(bad))
+
+
+def test_validate_reports_moderation_problems_with_their_line(tmp_path):
+    from socialops.profiles import parse_profile
+    from socialops.validate import profile_problems
+
+    text = ("id: p\nnetwork: sandbox\nmoderation:\n  watch_words: [ok]\n  hide:\n    - abusive\n"
+            "    - {category: question}\n")
+    problems = [p for p in profile_problems(parse_profile(text, "profiles/p.yaml")) if p.code == "profile-moderation"]
+    assert len(problems) == 1 and problems[0].line == 7 and "'category' must be" in problems[0].message

@@ -255,7 +255,8 @@ def builtin_lexicons() -> tuple[Lexicon, ...]:
 # --- a profile's moderation settings ----------------------------------------------------------------------
 
 HIDE_CATEGORIES = ("abusive", "spam")
-HIDE_KINDS = ("insult", "slur", "threat", "directed", "weak_insult", "extra", "spam")
+HIDE_KINDS = ("insult", "slur", "threat", "directed", "weak_insult", "extra", "spam", "link", "mentions",
+              "repeated", "injection", "emoji")
 MODERATION_KEYS = ("watch_words", "abusive_words", "trusted", "hide", "window_days", "flag")
 HIDE_RULE_KEYS = ("category", "kinds", "words", "min_confidence")
 

@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "profile-setting": "a profile missing a setting its network needs, or with a wrong one",
     "profile-id": "a profile whose `id` differs from its file name",
     "profile-owner": "an owner that is not a GitHub user (@name) or team (@org/team)",
+    "profile-moderation": "a `moderation:` setting of a profile that cannot be used (watch words, hide rules, window)",
     "profile-basics": "a profile basic of the wrong shape, or one the network has no place for",
     "profile-text-too-long": "a display name, bio or profile field longer than the network allows",
     "profile-url": "a profile `website` that is not an http(s) address",

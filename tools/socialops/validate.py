@@ -178,6 +178,11 @@ def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem
                 if not isinstance(owner, str) or not _OWNER.match(owner):
                     out.append(Problem(path, profile.line("owners", i), ERROR, "profile-owner",
                                        f"'{owner}' is not a GitHub user (@name) or team (@org/team)"))
+    if "moderation" in raw:  # comment moderation settings (roles are checked with the profile basics)
+        from .moderation import settings_problems
+
+        for keys, message in settings_problems({"moderation": raw["moderation"]}):
+            out.append(Problem(path, profile.line(*keys), ERROR, "profile-moderation", message))
     return out
 
 
