@@ -99,6 +99,50 @@ def load_schedule_tz(root: Path):
     return load_schedule(root).tz
 
 
+def comments_step(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dict[str, str],
+                  echo: Callable[[str], None]) -> None:
+    """Step 3b: the comments workflow once a simulated day (the sandbox's audience comments on what was
+    published), then a moderator answering one question from its issue, and a refusal for a passer-by."""
+    from .comments import outbox_issue, run_comments, seen_comments
+    from .moderation import profile_rules, run_moderate
+    from .tracker import tracker_from_env
+
+    echo("== 3b. comments: fetched once a simulated day; questions, complaints, abuse and spam become issues")
+    tracker = tracker_from_env(scratch, env)
+    totals: dict[str, int] = {}
+    opened = hidden = 0
+    moment = now + dt.timedelta(hours=12)
+    while moment <= end + dt.timedelta(hours=12):
+        result = run_comments(scratch, now=moment, env=env, tracker=tracker, push=False)
+        for cat, n in result.counts().items():
+            totals[cat] = totals.get(cat, 0) + n
+        opened += len(result.issues_opened)
+        hidden += sum(1 for f in result.new if f.hidden == "hidden")
+        moment += dt.timedelta(days=1)
+    counts = ", ".join(f"{n} {cat}" for cat, n in sorted(totals.items())) or "none"
+    echo(f"{sum(totals.values())} comments ({counts}); {opened} issues opened; {hidden} hidden at once by "
+         "profile rules")
+    records = sorted(seen_comments(scratch).values(), key=lambda s: (s.time, s.issue))
+    question = next((s for s in records if s.category == "question" and s.issue_number), None)
+    if question is None:
+        return
+    issue = outbox_issue(scratch, question.issue_number) or {}
+    profile_raw = {}
+    profile_file = scratch / "profiles" / f"{question.profile}.yaml"
+    if profile_file.is_file():
+        import yaml
+
+        profile_raw = yaml.safe_load(profile_file.read_text(encoding="utf-8")) or {}
+    moderators = profile_rules(profile_raw).moderators
+    echo(f"-- issue #{question.issue_number}: {issue.get('title')}")
+    for login, command in (("passer-by", "/hide"), (moderators[0] if moderators else "maintainer", "/reply Kiitos kysymyksestä! Vastaus tulee tähän pian.")):
+        event = {"comment": {"id": f"demo-{login}", "body": command, "user": {"login": login, "type": "User"}},
+                 "issue": {"number": question.issue_number}}
+        done = run_moderate(scratch, event, now=end, env=env, tracker=tracker, key=question.issue, push=False)
+        echo(f"   @{login} writes `{command}`: {done.status} ({done.message})")
+    echo("")
+
+
 def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], None],
              into: Path | None = None) -> Path:
     """Run the loop and print each step with `echo`. Returns the scratch repository."""
@@ -136,6 +180,7 @@ def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], N
             echo(format_table(result, tz))
         moment += RUN_EVERY
 
+    comments_step(scratch, now=now, end=end, env=env, echo=echo)
     echo("== 4. issues for people (the local outbox; on GitHub these are issues)")
     outbox = scratch / ".socialops" / "outbox" / "issues"
     issues = sorted(outbox.glob("*.json")) if outbox.is_dir() else []
