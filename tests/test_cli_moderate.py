@@ -180,3 +180,32 @@ def test_usage_errors(repo):
     assert moderate(root, "--issue", "1").exit_code == 2
     assert moderate(root).exit_code == 2
     assert moderate(root, "--issue", "999", "--as", "x", "--command", "/hide").exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["moderate.yml", "comments.yml"])
+def test_workflows_keep_untrusted_text_out_of_scripts_and_ask_for_little(name):
+    import re
+
+    import yaml
+
+    from tests.comments_support import ROOT
+
+    text = (ROOT / ".github" / "workflows" / name).read_text(encoding="utf-8")
+    flow = yaml.safe_load(text)
+    triggers = flow[True]  # YAML 1.1 reads the key `on` as True
+    assert flow["permissions"] == {}
+    for job in flow["jobs"].values():
+        assert job["permissions"] == {"contents": "write", "issues": "write"}
+        for step in job["steps"]:
+            assert "${{" not in step.get("run", "")
+            if "uses" in step:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+            for value in (step.get("env") or {}).values():
+                assert "github.event" not in str(value)  # only secrets and the token go into the environment
+    if name == "moderate.yml":
+        assert triggers["issue_comment"] == {"types": ["created"]}
+        assert "github.event.comment.user.type != 'Bot'" in flow["jobs"]["moderate"]["if"]
+    else:
+        crons = [c["cron"] for c in triggers["schedule"]]
+        minutes = [int(m) for c in crons for m in c.split()[0].split(",")]
+        assert len(minutes) == 2 and abs(minutes[1] - minutes[0]) == 30 and 0 not in minutes and 30 not in minutes
