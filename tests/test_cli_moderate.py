@@ -42,9 +42,11 @@ def moderate(root, *args):
     return CliRunner().invoke(main, ["--repo", str(root), "moderate", *args], catch_exceptions=False)
 
 
-def issue_for(root, profile: str, category: str) -> dict:
-    return next(i for i in outbox(root) if f"profile:{profile}" in i["labels"] and category in i["labels"]
-                and "in one thread" not in i["title"])
+def issue_for(root, profile: str | None = None, category: str | None = None) -> dict:
+    """An issue about one comment (not a thread), of the profile and category when given. Which comments a
+    post gets depends on the example content, so the tests ask only for what they need."""
+    return next(i for i in outbox(root) if (profile is None or f"profile:{profile}" in i["labels"])
+                and (category is None or category in i["labels"]) and "in one thread" not in i["title"])
 
 
 def reread(root, issue) -> dict:
@@ -68,7 +70,7 @@ def comment_id_of(root, issue) -> str:
 
 def test_someone_without_rights_gets_a_polite_refusal(repo):
     root, now = repo
-    issue = issue_for(root, "kahvila-facebook", "abusive")
+    issue = issue_for(root, "kahvila-facebook")
     result = moderate(root, "--issue", str(issue["number"]), "--as", "stranger", "--command", "/delete",
                       "--now", now.isoformat(), "--no-push")
     assert result.exit_code == 1
@@ -82,7 +84,7 @@ def test_someone_without_rights_gets_a_polite_refusal(repo):
 
 def test_a_moderator_hides_and_the_issue_is_closed_with_a_record(repo):
     root, now = repo
-    issue = issue_for(root, "kahvila-facebook", "abusive")
+    issue = issue_for(root, "kahvila-facebook")
     result = moderate(root, "--issue", str(issue["number"]), "--as", "liisa-mod", "--command", "/hide",
                       "--now", now.isoformat(), "--no-push")
     assert result.exit_code == 0, result.stderr
@@ -102,7 +104,7 @@ def test_a_moderator_hides_and_the_issue_is_closed_with_a_record(repo):
 
 def test_saved_reply_with_the_commenters_name(repo):
     root, now = repo
-    issue = issue_for(root, "kahvila-facebook", "question")
+    issue = issue_for(root, "kahvila-facebook")
     cid = comment_id_of(root, issue)
     name = sandbox_row(root, cid)["author_name"]
     result = moderate(root, "--issue", str(issue["number"]), "--as", "liisa-mod", "--command", "/reply @kiitos",
@@ -115,7 +117,7 @@ def test_saved_reply_with_the_commenters_name(repo):
     assert replies == [(template.replace("{name}", name),)]
     after = reread(root, issue)
     assert after["state"] == "closed" and "```text\n" + template.replace("{name}", name) in after["comments"][-1]
-    missing = issue_for(root, "kahvila-bluesky", "question")
+    missing = next(i for i in outbox(root) if i["key"] != issue["key"])
     bad = moderate(root, "--issue", str(missing["number"]), "--as", "liisa-mod", "--command", "/reply @nope",
                    "--now", now.isoformat(), "--no-push")
     assert bad.exit_code == 0 and "no saved reply" in reread(root, missing)["comments"][-1]
@@ -140,7 +142,7 @@ def test_what_the_network_cannot_do_is_said_with_what_to_do_by_hand(repo, profil
 
 def test_dismiss_closes(repo):
     root, now = repo
-    issue = issue_for(root, "kahvila-bluesky", "spam")
+    issue = issue_for(root)
     result = moderate(root, "--issue", str(issue["number"]), "--as", "liisa-mod", "--command", "/dismiss",
                       "--now", now.isoformat(), "--no-push")
     assert result.exit_code == 0 and reread(root, issue)["state"] == "closed"
@@ -148,7 +150,7 @@ def test_dismiss_closes(repo):
 
 def test_event_file_with_hostile_text_stays_out_of_the_log(repo, tmp_path):
     root, now = repo
-    issue = issue_for(root, "kahvila-facebook", "question")
+    issue = issue_for(root, "kahvila-facebook")
     hostile = "/reply Kiitos! ::error::pwned\n::add-mask::secret ${{ github.token }} $(rm -rf ~)"
     event = {"action": "created", "issue": {"number": issue["number"], "body": issue["body"]},
              "comment": {"id": 987654, "body": hostile, "user": {"login": "liisa-mod", "type": "User"}}}
