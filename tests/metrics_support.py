@@ -188,14 +188,24 @@ class MastodonStandIn(http.server.ThreadingHTTPServer):
         return best
 
 
+_STATUS = fixture("mastodon/status.json")
+_ACCOUNT = fixture("mastodon/account.json")
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm the body then waits for the client's delayed
+    # ACK (40 ms on Linux). Real servers do not wait like that.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
         server: MastodonStandIn = self.server  # type: ignore[assignment]
+        if self.path == "/__arrivals":  # for a benchmark running the server in another process
+            with server.lock:
+                return self._send(200, {"arrivals": list(server.arrivals)})
         with server.lock:
             server.arrivals.append(time.monotonic())
             server.paths.append(self.path)
@@ -204,12 +214,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != "Bearer masto-secret-token":
             return self._send(401, {"error": "The access token is invalid"})
         if self.path == "/api/v1/accounts/verify_credentials":
-            return self._send(200, fixture("mastodon/account.json"))
+            return self._send(200, _ACCOUNT)
         if self.path.startswith("/api/v1/statuses/"):
             status_id = self.path.rsplit("/", 1)[1]
             if status_id in server.failing:
                 return self._send(503, {"error": "Service Unavailable"})
-            body = fixture("mastodon/status.json")
+            body = dict(_STATUS)
             body["id"] = status_id
             body["favourites_count"] = int(status_id[-3:]) % 97
             return self._send(200, body)
@@ -275,3 +285,58 @@ def publish_to_sandbox(root: Path, profile: Any, env: dict[str, str], post_id: s
                                             f"{profile.id}", rendered=rendered, media=media, root=root))
     publish(root, post_id, profile.id, result.remote_id, when=when, url=result.url)
     return result.remote_id
+
+
+def serve(delay: float) -> None:
+    """``python -m tests.metrics_support DELAY``: the same API in a process of its own, on asyncio (no thread per
+    connection), for the benchmark; prints its URL. ``GET /__arrivals`` lists when each request arrived."""
+    import asyncio
+
+    arrivals: list[float] = []
+
+    def answer(path: str, headers: dict[str, str]) -> tuple[int, Any]:
+        if path == "/__arrivals":
+            return 200, {"arrivals": arrivals}
+        if headers.get("authorization") != "Bearer masto-secret-token":
+            return 401, {"error": "The access token is invalid"}
+        if path == "/api/v1/accounts/verify_credentials":
+            return 200, _ACCOUNT
+        if path.startswith("/api/v1/statuses/"):
+            status_id = path.rsplit("/", 1)[1]
+            return 200, dict(_STATUS, id=status_id, favourites_count=int(status_id[-3:]) % 97)
+        return 404, {"error": "Record not found"}
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                _method, path, _version = lines[0].split(" ", 2)
+                headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+                if path != "/__arrivals":
+                    arrivals.append(time.monotonic())
+                    if delay:
+                        await asyncio.sleep(delay)
+                status, body = answer(path, headers)
+                data = json.dumps(body).encode()
+                writer.write(f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}"
+                             f"\r\n\r\n".encode() + data)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(connection, "127.0.0.1", 0, backlog=1024)
+        print(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve(float(sys.argv[1]) if len(sys.argv) > 1 else 0.0)

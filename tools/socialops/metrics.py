@@ -55,6 +55,8 @@ METRICS_DIR = "metrics"
 JOURNAL = ".socialops/metrics-journal.json"
 PARTITION_BYTES = 4_000_000
 DEFAULT_SINCE_DAYS = 90
+LANE = 8  # connections per AsyncClient
+MAX_LANES = 16
 ENGAGEMENT = ("likes", "comments", "shares", "quotes", "saves")
 
 POST_COLUMNS = ("profile", "post_id", "network", "type", "pillar", "published_at", "url", "remote_id", "status",
@@ -532,6 +534,8 @@ class Fetcher:
         self.rng = rng or random.Random()
         self.limiters: dict[str, Limiter] = {}
         self.blocked: dict[str, str] = {}  # network -> why its remaining calls are not sent
+        self.lanes: list[Any] = []
+        self.in_flight: list[int] = []
 
     def limiter(self, network: str) -> Limiter:
         if network not in self.limiters:
@@ -541,21 +545,30 @@ class Fetcher:
     async def run(self, jobs: list[tuple[ProfileRun, list[MetricsCall]]]) -> None:
         import httpx
 
+        # httpcore's pool slows down badly (work per request grows with its connections) beyond about 16
+        # connections, so the requests in flight are spread over several clients of LANE connections each.
+        networks = {run.profile.network for run, _ in jobs}
+        wanted = sum(limit_for(n, self.overrides).concurrency for n in networks)
+        count = max(1, min(MAX_LANES, -(-wanted // LANE)))
         kwargs: dict[str, Any] = {"timeout": httpx.Timeout(self.timeout, connect=10.0), "follow_redirects": True,
                                   "headers": {"User-Agent": "socialops metrics"},
-                                  "limits": httpx.Limits(max_connections=64, max_keepalive_connections=64)}
+                                  "limits": httpx.Limits(max_connections=LANE, max_keepalive_connections=LANE)}
         if self.transport is not None:
             kwargs["transport"] = self.transport
-        async with httpx.AsyncClient(**kwargs) as client:
-            tasks = [self._call(client, run, call) for run, calls in jobs for call in calls]
-            await asyncio.gather(*tasks)
+        self.lanes = [httpx.AsyncClient(**kwargs) for _ in range(count)]
+        self.in_flight = [0] * count
+        try:
+            await asyncio.gather(*(self._call(run, call) for run, calls in jobs for call in calls))
+        finally:
+            for client in self.lanes:
+                await client.aclose()
 
-    async def _call(self, client: httpx.AsyncClient, run: ProfileRun, call: MetricsCall) -> None:
+    async def _call(self, run: ProfileRun, call: MetricsCall) -> None:
         run.tried_items.update(call.items)
         run.calls += 1
         network = run.profile.network
         try:
-            figures = await self._send(client, run, call, network)
+            figures = await self._send(run, call, network)
         except (NetworkError, SocialOpsError) as exc:
             message = _redact(run, str(exc))
             if isinstance(exc, AuthError):
@@ -571,9 +584,9 @@ class Fetcher:
         if follow:
             for extra in follow:
                 extra.items = extra.items or call.items
-            await asyncio.gather(*(self._call(client, run, c) for c in follow))
+            await asyncio.gather(*(self._call(run, c) for c in follow))
 
-    async def _send(self, client: httpx.AsyncClient, run: ProfileRun, call: MetricsCall, network: str) -> Figures:
+    async def _send(self, run: ProfileRun, call: MetricsCall, network: str) -> Figures:
         import httpx
 
         if call.local is not None:
@@ -591,11 +604,15 @@ class Fetcher:
             wait: float | None = None
             async with limiter:
                 run.requests += 1
+                lane = min(range(len(self.lanes)), key=self.in_flight.__getitem__)
+                self.in_flight[lane] += 1
                 try:
-                    response = await client.request(call.method, call.url, params=call.params or None,
-                                                    headers=call.headers)
+                    response = await self.lanes[lane].request(call.method, call.url, params=call.params or None,
+                                                              headers=call.headers)
                 except httpx.TransportError as exc:
                     failure = TransientNetworkError(f"no answer ({type(exc).__name__})", network=network)
+                finally:
+                    self.in_flight[lane] -= 1
             if response is not None:
                 body = _json(response)
                 if response.status_code < 300:
