@@ -592,3 +592,11 @@ def test_unknown_profile_is_a_usage_error(tmp_path):
     root = repo_with(tmp_path, "cafe-masto")
     with pytest.raises(UsageError, match="nobody"):
         lib.fetch_metrics(root, now=NOW, env=TOKENS, profiles=["nobody"])
+
+
+def test_every_csv_column_is_documented_in_the_readme():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Metrics and reports", 1)[1].split("\n## ", 1)[0]
+    for columns in (lib.POST_COLUMNS, lib.FOLLOWER_COLUMNS, lib.AUDIENCE_COLUMNS):
+        for column in columns:
+            assert f"`{column}`" in section, column
