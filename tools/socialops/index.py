@@ -7,21 +7,22 @@ read in). A warm load of 100,000 posts is one pickle load plus one stat per file
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from .content import find_posts, load_post
 from .errors import ContentError
 
 CACHE_FILE = ".socialops/cache/index.pickle"
-_VERSION = 1
+_VERSION = 2
 
 
-@dataclass(frozen=True, slots=True)
-class PostSummary:
+class PostSummary(NamedTuple):
+    # A named tuple, not a dataclass: the warm cache of 100,000 summaries loads several times faster.
     path: str
     id: str | None
     status: str
@@ -36,12 +37,6 @@ class PostSummary:
     @property
     def queued(self) -> bool:
         return self.publish_ts is None and self.error is None
-
-    def __reduce__(self):
-        # Pickled as a plain call with its fields: loading 100,000 from the cache takes half the time of
-        # the dataclass default (a Python-level __setstate__ per object).
-        return (PostSummary, (self.path, self.id, self.status, self.profiles, self.publish_ts, self.type,
-                              self.pillar, self.created, self.title, self.error))
 
 
 def summarize(root: Path, rel: str, tz: ZoneInfo) -> PostSummary:
@@ -67,6 +62,18 @@ def summarize(root: Path, rel: str, tz: ZoneInfo) -> PostSummary:
 
 def load_index(root: Path, tz: ZoneInfo, *, use_cache: bool = True) -> list[PostSummary]:
     """Summaries of every post under content/, in path order."""
+    # Loading 100,000 cached summaries makes hundreds of thousands of objects at once; the cyclic garbage
+    # collector would walk the growing heap again and again meanwhile (there are no cycles here to collect).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_index(root, tz, use_cache)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_index(root: Path, tz: ZoneInfo, use_cache: bool) -> list[PostSummary]:
     cache_path = root / CACHE_FILE
     entries: dict = {}
     if use_cache:
@@ -80,10 +87,10 @@ def load_index(root: Path, tz: ZoneInfo, *, use_cache: bool = True) -> list[Post
     out: list[PostSummary] = []
     fresh: dict = {}
     changed = False
-    content = str(root)
+    base = str(root)
     for rel in find_posts(root):
         try:
-            st = os.stat(os.path.join(content, rel))
+            st = os.stat(f"{base}/{rel}")
             key = (st.st_size, st.st_mtime_ns)
         except OSError:
             continue
