@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import gc
 import hashlib
 import os
 import pickle
@@ -739,6 +740,17 @@ def _start_methods() -> list[str]:
 def validate_repository(root: Path, paths: list[str] | None = None, *, use_cache: bool = True) -> Report:
     """Check the repository. `paths` limits the per-file rules to those files (repository-relative);
     profiles, the plan and duplicate ids are always checked."""
+    # The cache holds an entry per post: no cyclic GC while it is loaded and walked (nothing here makes cycles).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate_repository(root, paths, use_cache)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -> Report:
     from .content import find_posts
 
     config = load_config(root)
