@@ -79,7 +79,7 @@ class MediaFile:
     """One media item of a post, resolved on disk.
 
     ``path`` is the absolute file path (exists: the publisher validated the post), ``rel`` the
-    repository-relative path (for public URLs: ``media_base_url`` + ``rel`` minus ``content/``),
+    repository-relative path (public URLs are ``media_base_url`` + ``rel``, see media_urls.py),
     ``kind`` "image" | "video" | "other", ``captions`` the absolute path of a subtitle file or None.
     """
 
