@@ -18,15 +18,18 @@ IMITATES = {"kahvila-facebook": "facebook", "kahvila-instagram": "instagram", "k
             "kahvila-mastodon": "mastodon", "kahvila-bluesky": "bluesky"}
 
 
-def write_profiles(root: Path, extra: str = "") -> None:
+def write_profiles(root: Path, extra: str | dict[str, str] = "") -> None:
+    """The five example profiles with known content; ``extra`` YAML for all of them, or per profile id."""
     for pid, network in IMITATES.items():
+        more = extra.get(pid, "") if isinstance(extra, dict) else extra
         (root / "profiles" / f"{pid}.yaml").write_text(
             f"id: {pid}\nnetwork: sandbox\nimitates: {network}\naccount: {pid}.example\n"
             f"display_name: Kahvila Aurinko\ntoken_env: SOCIALOPS_{pid.upper().replace('-', '_')}_TOKEN\n"
-            f"owners: ['@kahvila-aurinko/social']\n{extra}", encoding="utf-8")
+            f"owners: ['@kahvila-aurinko/social']\n{more}", encoding="utf-8")
 
 
-def published_repo(tmp_path: Path, *, days: int = 5, extra: str = "") -> tuple[Path, dict[str, str], dt.datetime]:
+def published_repo(tmp_path: Path, *, days: int = 5,
+                   extra: str | dict[str, str] = "") -> tuple[Path, dict[str, str], dt.datetime]:
     root = scratch_copy(ROOT, tmp_path / "repo")
     write_profiles(root, extra)
     commit_paths(root, ["profiles"], "test profiles")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -24,7 +23,6 @@ from socialops.comments import (
     safe_link,
     seen_comments,
 )
-from socialops.demo import scratch_copy
 from socialops.errors import PermanentNetworkError
 from socialops.ledger import Event, Ledger
 from socialops.networks.base import Comment, UnsupportedAction
@@ -34,10 +32,9 @@ from socialops.networks.instagram import InstagramNetwork
 from socialops.networks.linkedin import LinkedInNetwork
 from socialops.networks.mastodon import MastodonNetwork
 from socialops.profiles import parse_profile
-from socialops.publish import publish_demo
 from socialops.tracker import OutboxTracker
+from tests.comments_support import published_repo
 
-ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).parent / "fixtures" / "comments" / "networks"
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 
@@ -230,42 +227,16 @@ def test_bluesky_thread_walk_and_threadgate_update_keeps_other_hidden_replies():
 # --- whole runs on the sandbox network ---------------------------------------------------------------------
 
 
-def published_repo(tmp_path: Path, days: int = 4, *, edit=None) -> tuple[Path, dict[str, str], dt.datetime]:
-    """A scratch copy of the example repository where a few days of publishing happened on the sandbox."""
-    root = scratch_copy(ROOT, tmp_path / "repo")
-    if edit:
-        edit(root)
-        from socialops.repo import commit_paths
-
-        commit_paths(root, ["profiles"], "test settings")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    env["SOCIALOPS_SANDBOX"] = str(root / ".socialops" / "sandbox.sqlite")
-    start = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)
-    moment = start
-    while moment <= start + dt.timedelta(days=days):
-        publish_demo(root, now=moment, env=env)
-        moment += dt.timedelta(hours=3)
-    return root, env, start + dt.timedelta(days=days, hours=6)  # the last posts have had comments for a while
-
-
 def issues(root: Path) -> list[dict]:
     folder = root / ".socialops" / "outbox" / "issues"
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("comments-*.json"))]
 
 
-def add_moderation(root: Path, profile_id: str, block: str) -> None:
-    path = root / "profiles" / f"{profile_id}.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.rstrip("\n") + "\n" + block, encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    def edit(root):
-        add_moderation(root, "kahvila-facebook", "moderation:\n  hide: [abusive, spam]\n")
-        add_moderation(root, "kahvila-linkedin", "moderation:\n  hide: [abusive]\n")
-    base, env, now = published_repo(tmp_path_factory.mktemp("published"), edit=edit)
-    return base, env, now
+    return published_repo(tmp_path_factory.mktemp("published"), days=4,
+                          extra={"kahvila-facebook": "moderation:\n  hide: [abusive, spam]\n",
+                                 "kahvila-linkedin": "moderation:\n  hide: [abusive]\n"})
 
 
 def copy_published(published, tmp_path) -> tuple[Path, dict[str, str], dt.datetime]:
@@ -364,12 +335,8 @@ def test_one_issue_per_thread_and_reopened_when_the_thread_goes_on(tmp_path):
 
 
 def test_trusted_accounts_and_watch_words(tmp_path):
-    def edit(root):
-        for pid in ("kahvila-facebook", "kahvila-instagram", "kahvila-linkedin", "kahvila-mastodon",
-                    "kahvila-bluesky"):
-            add_moderation(root, pid, "moderation:\n  trusted: ['@angry_guy_85', kahvivihaaja]\n"
-                                      "  watch_words: [korvapuust*]\n  flag: [abusive, spam]\n")
-    root, env, now = published_repo(tmp_path, edit=edit)
+    root, env, now = published_repo(tmp_path, days=4, extra="moderation:\n  trusted: ['@angry_guy_85', kahvivihaaja]\n"
+                                                            "  watch_words: [korvapuust*]\n  flag: [abusive, spam]\n")
     result = run_comments(root, now=now, env=env, tracker=OutboxTracker(root), push=False)
     trusted = [f for f in result.new if f.comment.author_handle in ("angry_guy_85", "kahvivihaaja")]
     assert all(f.decision.trusted and not f.issue for f in trusted)

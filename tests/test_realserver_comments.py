@@ -25,6 +25,7 @@ from socialops.moderation import run_moderate
 from socialops.networks.bluesky import BlueskyNetwork, tid_for
 from socialops.profiles import load_profile
 from socialops.tracker import OutboxTracker
+from tests.servers.launch import new_bluesky_account
 
 pytestmark = pytest.mark.bluesky
 
@@ -86,7 +87,8 @@ def wait_for_replies(net: BlueskyNetwork, uri: str, want: int, timeout: float = 
 
 def test_abusive_reply_is_hidden_by_threadgate_flagged_and_its_author_blocked(bluesky_appview, tmp_path):
     server = bluesky_appview
-    brand, fan = server["accounts"]["brand"], server["accounts"]["fan"]
+    # Fresh accounts: the block made here must not touch the session's shared brand and fan accounts.
+    brand, fan = new_bluesky_account(server, "brand"), new_bluesky_account(server, "fan")
     profile_id = f"brand-{uuid.uuid4().hex[:6]}"
     root = make_repo(tmp_path, server, brand, profile_id)
     env = {"BSKY_APP_PASSWORD": brand["password"]}
@@ -197,7 +199,7 @@ def test_hide_and_block_on_the_pds_alone(bluesky_pds, tmp_path):
     from socialops.profiles import parse_profile
 
     server = bluesky_pds
-    brand, fan = server["accounts"]["brand"], server["accounts"]["fan"]
+    brand, fan = new_bluesky_account(server, "brand"), new_bluesky_account(server, "fan")
     post = create_post(server, brand, f"Post {uuid.uuid4().hex[:6]}")
     ref = {"uri": post["uri"], "cid": post["cid"]}
     reply = create_post(server, fan, "Fuck you", reply={"root": ref, "parent": ref})
