@@ -54,34 +54,6 @@ def metrics_and_report(scratch: Path, *, now: dt.datetime, end: dt.datetime, env
         result = fetch_metrics(scratch, now=now + dt.timedelta(days=day), env=env)
     if result is not None:
         echo(format_result(result))
-    local = end.astimezone(load_schedule_tz(scratch))
-    report = build_report(scratch, local.year, local.month)
-    echo(f"-- {report.path.relative_to(scratch).as_posix()} (charts beside it: "
-         f"{', '.join(p.name for p in report.images) or 'none'})\n")
-    echo(report.markdown)
-    return report.path
-
-
-def load_schedule_tz(root: Path):
-    from .plan import load_schedule
-
-    return load_schedule(root).tz
-
-
-def metrics_and_report(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dict[str, str],
-                       echo: Callable[[str], None]) -> Path:
-    """Step 5: the metrics workflow once a simulated day (the sandbox's figures are simulated, deterministic
-    over time), then the report of the month the demo ends in. Returns the report file."""
-    from .metrics import fetch_metrics, format_result
-    from .report import build_report
-
-    echo("== 5. metrics and report: a metrics run each simulated day, then the month's report")
-    days = max(0, (end - now).days)
-    result = None
-    for day in range(days + 1):
-        result = fetch_metrics(scratch, now=now + dt.timedelta(days=day), env=env)
-    if result is not None:
-        echo(format_result(result))
     tz = load_schedule_tz(scratch)
     months = sorted({(m.year, m.month) for m in (now.astimezone(tz), end.astimezone(tz))})
     reports = [build_report(scratch, year, month) for year, month in months]
