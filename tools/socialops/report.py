@@ -378,7 +378,8 @@ def build_report(root: Path, year: int, month: int, *, now: dt.datetime | None =
             path = folder / f"{name}-audience-{profile}.png"
             images.append(_chart_audience(path, profile, dims))
             md += ["", f"![Audience of {profile}]({path.name})", ""]
-    md.append("")
+    if md[-1] != "":
+        md.append("")
 
     # -- suggestions --------------------------------------------------------------------------------------------
     md += ["## Suggested cadence slots", ""]
