@@ -35,3 +35,7 @@ def test_threads_counts_emoji_as_bytes():
 @pytest.mark.parametrize("text, tags", [("#a #b c#d &#x; #ä", ["a", "b", "ä"])])
 def test_hashtags(text, tags):
     assert hashtags(text) == tags
+
+
+def test_plain_text_without_markup_only_tidies_blank_lines():
+    assert plain_text("Hei   \n\n\n\nmaailma #joulu 5 % alennus  \n") == "Hei\n\nmaailma #joulu 5 % alennus"

@@ -48,3 +48,31 @@ def test_syntax_error_has_line():
     with pytest.raises(yamlfile.YamlProblem) as info:
         yamlfile.load("a: 1\nb: [unclosed\nc: 2\n", line_offset=1)
     assert info.value.line is not None and info.value.line >= 3
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\nb: [x, 2.5, true, null, 2026-12-01, '2026-12-01 09:00']\nc: {d: e}\n",
+    "when: 2026-12-01 09:00:00+02:00\nbin: !!binary aGVp\n",
+    "base: &b {x: 1}\nother: *b\nlist: &l [1, 2]\nagain: *l\n",
+    "merged:\n  <<: {a: 1}\n  b: 2\n",
+    "'1': one\n2: two\n",
+])
+def test_same_values_as_the_safe_loader(text):
+    import yaml
+
+    assert yamlfile.load(text).data == yaml.load(text, Loader=yaml.CSafeLoader)
+
+
+def test_aliases_are_the_same_object():
+    data = yamlfile.load("a: &x [1]\nb: *x\n").data
+    assert data["a"] is data["b"]
+
+
+def test_unhashable_key_is_a_problem():
+    with pytest.raises(yamlfile.YamlProblem, match="unhashable"):
+        yamlfile.load("? [a, b]\n: c\n")
+
+
+def test_unknown_tag_refused_on_the_fast_path():
+    with pytest.raises(yamlfile.YamlProblem, match="not allowed"):
+        yamlfile.load("a: !!python/name:os.system x\n")

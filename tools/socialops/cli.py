@@ -82,7 +82,7 @@ def validate(ctx, paths, changed_since, fmt, strict, no_cache):
     """Check posts, profiles and schedule.yaml; every problem with file, line and what to do."""
     from . import problems as fmt_problems
     from .repo import changed_since as changed
-    from .validate import validate_repository
+    from .validatecache import cached_report
 
     root = repo_root(ctx)
     selected: list[str] | None = None
@@ -95,7 +95,11 @@ def validate(ctx, paths, changed_since, fmt, strict, no_cache):
             names = None  # the rules every post is checked against changed: check every post
         if names is not None:
             selected = [n for n in names if n in set(selected)] if selected is not None else names
-    report = validate_repository(root, selected, use_cache=not no_cache)
+    report = None if no_cache else cached_report(root, selected)  # nothing changed: no YAML is read at all
+    if report is None:
+        from .validate import validate_repository
+
+        report = validate_repository(root, selected, use_cache=not no_cache)
     if fmt == "json":
         click.echo(fmt_problems.format_json(report.checked, report.problems))
     elif fmt == "github":

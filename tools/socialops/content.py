@@ -11,13 +11,13 @@ import datetime as dt
 import functools
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import yamlfile
 from .errors import ContentError
+from .repo import find_posts  # noqa: F401  (where posts are found; kept importable from here)
 
 MAX_POST_BYTES = 1_000_000
 POST_TYPES = ("text", "image", "carousel", "video", "story", "reel", "live", "link")
@@ -63,6 +63,23 @@ class Post(yamlfile.KeyLines):
     body: str
     doc: yamlfile.YamlDoc | None = field(default=None, repr=False)
     body_line: int = 1
+    # Normalised once (validation asks for them many times): wrong shapes become empty values.
+    profiles: list[str] = field(init=False, repr=False)
+    media: list[Media] = field(init=False, repr=False)
+    overrides: dict[str, dict[str, Any]] = field(init=False, repr=False)
+    type: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        raw = self.raw
+        value = raw.get("profiles")
+        self.profiles = [value] if isinstance(value, str) else (
+            [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else [])
+        self.media = media_list(raw.get("media"))
+        value = raw.get("overrides")
+        self.overrides = {str(k): v for k, v in value.items() if isinstance(v, dict)} if isinstance(value, dict) \
+            else {}
+        value = raw.get("type")
+        self.type = value if isinstance(value, str) and value in POST_TYPES else infer_type(self.media, self.link)
 
     @property
     def lines(self) -> dict[tuple, int]:
@@ -79,14 +96,6 @@ class Post(yamlfile.KeyLines):
         value = self.raw.get("title")
         return str(value) if value is not None else (self.id or Path(self.path).stem)
 
-    @cached_property
-    def profiles(self) -> list[str]:
-        value = self.raw.get("profiles")
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, list):
-            return [str(v) for v in value if isinstance(v, str)]
-        return []
 
     @property
     def status(self) -> str:
@@ -113,28 +122,11 @@ class Post(yamlfile.KeyLines):
         value = self.raw.get("first_comment")
         return str(value) if isinstance(value, str | int) else None
 
-    @cached_property
-    def media(self) -> list[Media]:
-        return media_list(self.raw.get("media"))
-
     @property
     def live(self) -> dict[str, Any]:
         value = self.raw.get("live")
         return value if isinstance(value, dict) else {}
 
-    @cached_property
-    def type(self) -> str:
-        value = self.raw.get("type")
-        if isinstance(value, str) and value in POST_TYPES:
-            return value
-        return infer_type(self.media, self.link)
-
-    @cached_property
-    def overrides(self) -> dict[str, dict[str, Any]]:
-        value = self.raw.get("overrides")
-        if not isinstance(value, dict):
-            return {}
-        return {str(k): v for k, v in value.items() if isinstance(v, dict)}
 
     def override_for(self, profile_id: str, network: str) -> dict[str, Any]:
         """The override values for a profile: the network's, then the profile id's on top."""
@@ -303,26 +295,3 @@ def load_post(root: Path, rel: str) -> Post:
     if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
         raise ContentError("the file is a link to outside the repository; copy the post into content/", path=rel)
     return parse_post(read_text(path, rel), rel)
-
-
-def find_posts(root: Path) -> list[str]:
-    """Every post file under content/, as sorted repository-relative paths (symlinked folders not followed)."""
-    found: list[str] = []
-    stack = ["content"]
-    base = str(root)
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(f"{base}/{folder}"))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(f"{folder}/{name}")
-            elif name.endswith(".md") and name.lower() != "readme.md":
-                found.append(f"{folder}/{name}")
-    found.sort()
-    return found

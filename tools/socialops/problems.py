@@ -80,6 +80,22 @@ class Problem:
         return asdict(self)
 
 
+@dataclass
+class Report:
+    """What a validation run found: how many files it checked, and the problems in a stable order."""
+
+    checked: int
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity == WARNING)
+
+
 def sort_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.severity != ERROR, p.code, p.message))
 

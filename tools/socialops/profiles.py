@@ -27,24 +27,18 @@ class Profile(yamlfile.KeyLines):
     raw: dict[str, Any]
     lines: dict[tuple, int] = field(default_factory=dict, repr=False)
 
+    network: str = field(init=False)
+    rules_network: str = field(init=False)  # whose limits and text rules apply: the sandbox imitates a network
+    spec: NetworkSpec | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.network = self._str("network") or ""
+        self.rules_network = (self._str("imitates") or "sandbox") if self.network == "sandbox" else self.network
+        self.spec = NETWORKS.get(self.rules_network)
+
     def _str(self, key: str) -> str | None:
         value = self.raw.get(key)
         return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
-
-    @property
-    def network(self) -> str:
-        return self._str("network") or ""
-
-    @property
-    def rules_network(self) -> str:
-        """Whose limits and text rules apply: the sandbox imitates a real network."""
-        if self.network == "sandbox":
-            return self._str("imitates") or "sandbox"
-        return self.network
-
-    @property
-    def spec(self) -> NetworkSpec | None:
-        return NETWORKS.get(self.rules_network)
 
     @property
     def account(self) -> str:

@@ -39,10 +39,16 @@ _BLANKS = re.compile(r"\n{3,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
 
 
+# Anything that some rule below could change; text without it only needs its blank lines tidied.
+_MAYBE_MARKUP = re.compile(r"[*_`\[\]<>\\]|^[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|>|[-*_])", re.MULTILINE)
+
+
 @functools.lru_cache(maxsize=4096)
 def plain_text(markdown: str) -> str:
     """Markdown as the plain text a social network shows (bold and headings lose their marks,
     [text](url) becomes 'text url', lists get bullets, <!-- notes --> for reviewers disappear)."""
+    if not _MAYBE_MARKUP.search(markdown):
+        return _BLANKS.sub("\n\n", _TRAILING.sub("", markdown)).strip()
     # Escaped characters (\*) are set aside first so that no rule below treats them as marks.
     escaped: list[str] = []
 

@@ -23,6 +23,29 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
+def find_posts(root: Path) -> list[str]:
+    """Every post file under content/, as sorted repository-relative paths (symlinked folders not followed)."""
+    found: list[str] = []
+    stack = ["content"]
+    base = str(root)
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(f"{base}/{folder}"))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(f"{folder}/{name}")
+            elif name.endswith(".md") and name.lower() != "readme.md":
+                found.append(f"{folder}/{name}")
+    found.sort()
+    return found
+
+
 def git(root: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run git in `root`. Output is captured; errors become GitError with git's own words."""
     run_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}

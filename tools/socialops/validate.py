@@ -12,7 +12,6 @@ import functools
 import gc
 import hashlib
 import os
-import pickle
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import __version__
+from . import __version__, validatecache
 from .content import (
     CAPTION_SUFFIXES,
     LIVE_KEYS,
@@ -38,11 +37,12 @@ from .content import (
 from .errors import ConfigError, ContentError
 from .networks.specs import NETWORKS
 from .plan import SCHEDULE_FILE, SCHEDULE_KEYS, Schedule, load_schedule, parse_duration
-from .problems import ERROR, WARNING, Problem, sort_problems
+from .problems import ERROR, WARNING, Problem, Report, sort_problems
 from .profiles import PROFILE_KEYS, Profile, find_profiles, load_profile
 from .render import hashtags, render
+from .repo import find_posts
+from .validatecache import config_stamp, duplicate_problems, fresh, stat_key
 
-CACHE_FILE = ".socialops/cache/validate.pickle"
 _TOKEN_ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _OWNER = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?$")
 
@@ -60,20 +60,6 @@ class Config:
     @property
     def tz(self) -> ZoneInfo:
         return self.schedule.tz
-
-
-@dataclass
-class Report:
-    checked: int
-    problems: list[Problem]
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for p in self.problems if p.severity == ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for p in self.problems if p.severity == WARNING)
 
 
 def _unknown_keys(keys, allowed, path: str, line_of, what: str) -> list[Problem]:
@@ -94,6 +80,7 @@ def load_config(root: Path) -> Config:
     """Load schedule.yaml and every profile. Files that cannot be read become problems, not exceptions."""
     problems: list[Problem] = []
     digest = hashlib.sha256(__version__.encode())
+    digest.update(os.environ.get(validatecache.VISIBILITY_ENV, "").encode())
     try:
         schedule = load_schedule(root)
     except ConfigError as exc:
@@ -578,14 +565,6 @@ def media_paths(post: Post) -> set[str]:
     return found
 
 
-def stat_key(root: Path, rel: str) -> tuple | None:
-    try:
-        st = os.stat(f"{root}/{rel}")
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns)
-
-
 def inspect_media(root: Path, rel: str) -> dict[str, Any]:
     """Facts about one media file: exists, inside the repository, size, and for images the pixel size
     (Pillow reads the header only); subtitle files are parsed."""
@@ -640,39 +619,21 @@ def _inspect_captions(real: Path, suffix: str) -> dict[str, Any]:
 # --- the whole repository ------------------------------------------------------------------------------
 
 
-def _load_cache(root: Path, fingerprint: str) -> dict:
-    try:
-        with open(root / CACHE_FILE, "rb") as fh:
-            data = pickle.load(fh)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
-        return {"media": data.get("media", {})} if isinstance(data, dict) else {}
-    return data
-
-
-def _save_cache(root: Path, data: dict) -> None:
-    path = root / CACHE_FILE
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
-
-
-def _check_one(root: Path, rel: str, config: Config, media_cache: dict) -> tuple[str | None, list[Problem], dict]:
-    """(post id, problems, media dependencies {rel: stat key}) for one post file."""
+def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
+               stat_memo: dict | None = None) -> tuple[str | None, list[Problem], dict]:
+    """(post id, problems, media dependencies {rel: stat key}) for one post file. `stat_memo` keeps the
+    stat of each media file for the rest of a run (posts often share media)."""
     try:
         post = load_post(root, rel)
     except ContentError as exc:
         return None, [Problem(rel, exc.line or 1, ERROR, "unreadable", exc.message)], {}
     deps: dict[str, tuple | None] = {}
     stats: dict[str, Any] = {}
+    memo = {} if stat_memo is None else stat_memo
     for media_rel in media_paths(post):
-        key = stat_key(root, media_rel)
+        if media_rel not in memo:
+            memo[media_rel] = stat_key(root, media_rel)
+        key = memo[media_rel]
         deps[media_rel] = key
         cached = media_cache.get(media_rel)
         if key is not None and cached is not None and cached[0] == key:
@@ -688,36 +649,26 @@ def _check_one(root: Path, rel: str, config: Config, media_cache: dict) -> tuple
 PARALLEL_MIN = 1500  # below this many files to parse, starting worker processes costs more than it saves
 
 
-def _fresh(root: Path, entry, key, dep_stats: dict) -> bool:
-    if entry is None or key is None or entry[0] != key:
-        return False
-    for dep, dep_key in entry[3].items():
-        if dep not in dep_stats:  # media files are often shared by posts: stat each once
-            dep_stats[dep] = stat_key(root, dep)
-        if dep_stats[dep] != dep_key:
-            return False
-    return True
-
-
 _WORKER: dict = {}
 
 
 def _worker_check(rels: list[str]) -> tuple[dict, dict]:
-    root, config, media_cache = _WORKER["args"]
+    root, config, media_cache, stat_memo = _WORKER["args"]
     before = set(media_cache)
-    results = {rel: _check_one(root, rel, config, media_cache) for rel in rels}
+    results = {rel: _check_one(root, rel, config, media_cache, stat_memo) for rel in rels}
     return results, {k: v for k, v in media_cache.items() if k not in before}
 
 
 def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) -> dict:
     """Check posts, in worker processes when there are many (a cold run over a large repository)."""
     workers = min(os.cpu_count() or 1, 8)
+    stat_memo: dict = {}
     if len(rels) < PARALLEL_MIN or workers < 2 or "fork" not in _start_methods():
-        return {rel: _check_one(root, rel, config, media_cache) for rel in rels}
+        return {rel: _check_one(root, rel, config, media_cache, stat_memo) for rel in rels}
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _WORKER["args"] = (root, config, media_cache)  # inherited by the forked workers, never pickled
+    _WORKER["args"] = (root, config, media_cache, stat_memo)  # inherited by the forked workers, never pickled
     size = max(200, len(rels) // (workers * 4))
     chunks = [rels[i:i + size] for i in range(0, len(rels), size)]
     results: dict = {}
@@ -751,25 +702,25 @@ def validate_repository(root: Path, paths: list[str] | None = None, *, use_cache
 
 
 def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -> Report:
-    from .content import find_posts
-
+    stamp = config_stamp(root)
     config = load_config(root)
     problems = list(config.problems)
     all_posts = find_posts(root)
     wanted = set(all_posts) if paths is None else {p for p in paths if p in set(all_posts)}
-    cache = _load_cache(root, config.fingerprint) if use_cache else {}
-    entries: dict = cache.get("posts", {}) if cache.get("fingerprint") == config.fingerprint else {}
+    cache = validatecache.load(root) if use_cache else {}
+    same_config = cache.get("fingerprint") == config.fingerprint
+    entries: dict = cache.get("posts", {}) if same_config else {}
     media_cache: dict = cache.get("media", {})
     stat_keys = {rel: stat_key(root, rel) for rel in all_posts}
     dep_stats: dict = {}
-    stale = [rel for rel in all_posts if not _fresh(root, entries.get(rel), stat_keys[rel], dep_stats)]
+    stale = [rel for rel in all_posts if not fresh(root, entries.get(rel), stat_keys[rel], dep_stats)]
     checked_now = _check_many(root, stale, config, media_cache)
     new_entries: dict = {}
     ids: dict[str, list[str]] = {}
     for rel in all_posts:
         if rel in checked_now:
             post_id, post_probs, deps = checked_now[rel]
-            entry = (stat_keys[rel], post_id, post_probs, deps)
+            entry = (stat_keys[rel], post_id, post_probs, deps, None)
         else:
             entry = entries[rel]
         new_entries[rel] = entry
@@ -777,17 +728,24 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
             ids.setdefault(entry[1], []).append(rel)
         if rel in wanted:
             problems.extend(entry[2])
-    for post_id, where in ids.items():
-        if len(where) > 1:
-            for rel in where:
-                if rel in wanted:
-                    others = ", ".join(w for w in where if w != rel)
-                    problems.append(Problem(rel, _id_line(root, rel), ERROR, "duplicate-id",
-                                            f"the id '{post_id}' is also used by {others}; ids must be unique"))
-    if use_cache and (checked_now or len(new_entries) != len(entries) or cache.get("fingerprint") != config.fingerprint):
-        _save_cache(root, {"fingerprint": config.fingerprint, "posts": new_entries, "media": media_cache})
-    checked = len(wanted) + len(find_profiles(root)) + (1 if (root / SCHEDULE_FILE).exists() else 0)
-    return Report(checked=checked, problems=sort_problems(problems))
+    lines_found = False
+
+    def id_line(rel: str) -> int:
+        nonlocal lines_found
+        entry = new_entries[rel]
+        if entry[4] is None:
+            new_entries[rel] = (*entry[:4], _id_line(root, rel))
+            lines_found = True
+        return new_entries[rel][4]
+
+    problems += duplicate_problems(ids, wanted, id_line)
+    config_files = len(find_profiles(root)) + (1 if (root / SCHEDULE_FILE).exists() else 0)
+    if use_cache and (checked_now or lines_found or len(new_entries) != len(entries) or not same_config
+                      or cache.get("stamp") != stamp):
+        validatecache.save(root, {"fingerprint": config.fingerprint, "stamp": stamp, "posts": new_entries,
+                                  "media": media_cache, "config_problems": config.problems,
+                                  "config_files": config_files})
+    return Report(checked=len(wanted) + config_files, problems=sort_problems(problems))
 
 
 def _id_line(root: Path, rel: str) -> int:

@@ -1,0 +1,79 @@
+"""The warm path: the same report as a full run, from the cache alone, and never a stale one."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from socialops.validate import validate_repository
+from socialops.validatecache import cached_report
+from tests.helpers import image, make_repo, write
+
+GOOD = "---\nid: good\nprofiles: [cafe-masto]\nmedia: [{path: a.jpg, alt: x}]\npillar: menu\n---\nHei\n"
+BAD = "---\nid: bad\nprofiles: [nope]\n---\nHei\n"
+DUP = "---\nid: good\nprofiles: [cafe-masto]\n---\nHei\n"
+
+
+@pytest.fixture
+def repo(tmp_path):
+    root = make_repo(tmp_path, {"content/good.md": GOOD, "content/bad.md": BAD, "content/dup.md": DUP})
+    image(root / "content/a.jpg", (1080, 1080))
+    return root
+
+
+def bump(path):
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 1_000_000))
+
+
+def test_no_cache_no_answer(repo):
+    assert cached_report(repo) is None
+
+
+def test_warm_report_equals_the_full_one(repo):
+    full = validate_repository(repo)
+    assert {p.code for p in full.problems} >= {"unknown-profile", "duplicate-id"}
+    warm = cached_report(repo)
+    assert warm == full
+    assert cached_report(repo, ["content/bad.md"]) == validate_repository(repo, ["content/bad.md"])
+
+
+@pytest.mark.parametrize("change", ["post", "new post", "deleted post", "media", "profile", "schedule",
+                                    "profile image", "visibility"])
+def test_any_change_sends_it_to_the_full_run(repo, change, monkeypatch):
+    validate_repository(repo)
+    assert cached_report(repo) is not None
+    if change == "post":
+        write(repo / "content/good.md", GOOD.replace("menu", "menu "))
+        bump(repo / "content/good.md")
+    elif change == "new post":
+        write(repo / "content/new.md", BAD.replace("bad", "new"))
+    elif change == "deleted post":
+        (repo / "content/bad.md").unlink()
+    elif change == "media":
+        image(repo / "content/a.jpg", (100, 100))
+        bump(repo / "content/a.jpg")
+    elif change == "profile":
+        (repo / "profiles/cafe-masto.yaml").write_text("network: sandbox\nimitates: bluesky\n")
+        bump(repo / "profiles/cafe-masto.yaml")
+    elif change == "schedule":
+        bump(repo / "schedule.yaml")
+    elif change == "profile image":
+        image(repo / "profiles/media/avatar.png", (400, 400), "PNG")
+    elif change == "visibility":
+        monkeypatch.setenv("GITHUB_REPOSITORY_VISIBILITY", "private")
+    assert cached_report(repo) is None
+    assert cached_report(repo) is None  # still stale until a full run
+    validate_repository(repo)
+    assert cached_report(repo) == validate_repository(repo)
+
+
+def test_warm_cli_does_not_import_the_yaml_parser(repo):
+    validate_repository(repo)
+    code = ("import sys; from socialops.cli import main\n"
+            "try:\n    main(['--repo', sys.argv[1], 'validate', '--format', 'json'])\n"
+            "except SystemExit:\n    pass\n"
+            "print('YAML' if 'yaml' in sys.modules else 'NO-YAML', file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True)
+    assert proc.stderr.strip().endswith("NO-YAML")
+    assert '"duplicate-id"' in proc.stdout
