@@ -17,6 +17,7 @@ def test_demo_runs_the_loop_in_a_scratch_copy(tmp_path):
     out = result.stdout
     assert "== 1. validate" in out and "0 errors" in out
     assert "== 2. the plan" in out
+    assert "== 1b. profiles" in out and "kahvila-mastodon (Mastodon @aurinko@mastodon.example): 0 differences" in out
     assert "published" in out and "missed" in out
     assert "Missed its time: talvikausi-alkaa" in out
     with sqlite3.connect(scratch / ".socialops" / "sandbox.sqlite") as db:

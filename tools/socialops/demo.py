@@ -115,6 +115,22 @@ def comments_step(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dic
     echo("")
 
 
+def profiles_step(scratch: Path, *, env: dict[str, str], echo: Callable[[str], None]) -> None:
+    """Profile basics: what differs from the live accounts, sync, and diff again (nothing left to do)."""
+    from .networks.base import open_network
+    from .profilesync import format_outcomes, run_profiles, select_profiles
+
+    echo("== 1b. profiles: the basics in profiles/ against the (sandbox) accounts, then sync")
+    chosen, broken = select_profiles(scratch, [])
+    ok = [p for p in chosen if p.id not in broken]
+
+    def opener(profile):
+        return open_network(profile, env=env, root=scratch)
+
+    echo(format_outcomes(run_profiles(scratch, ok, mode="sync", open_network=opener), mode="sync"))
+    echo(format_outcomes(run_profiles(scratch, ok, mode="diff", open_network=opener), mode="diff"))
+
+
 def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], None],
              into: Path | None = None) -> Path:
     """Run the loop and print each step with `echo`. Returns the scratch repository."""
@@ -132,6 +148,7 @@ def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], N
     report = validate_repository(scratch)
     echo(f"checked {report.checked} files: {report.errors} errors, {report.warnings} warnings\n")
 
+    profiles_step(scratch, env=env, echo=echo)
     config = load_config(scratch)
     tz = config.tz
     from .index import load_index
