@@ -385,6 +385,75 @@ class Network:
         """The data recorded for ``step`` by an earlier attempt of the same claim, if any."""
         return item.resume.get(step)
 
+    # Networks that say in each answer how many calls are left: (remaining header, reset header).
+    limit_headers: ClassVar[tuple[str, str] | None] = None
+    _blocked_until: dt.datetime | None = None
+
+    def note_limits(self, response: Any) -> None:
+        """After an answer: with none left (remaining 0), hold the next call until the reset time."""
+        if self.limit_headers is None:
+            return
+        remaining_header, reset_header = self.limit_headers
+        remaining = response.headers.get(remaining_header)
+        if remaining is None:
+            return
+        try:
+            left = int(float(remaining))
+        except ValueError:
+            return
+        if left > 0:
+            self._blocked_until = None
+            return
+        from .http import parse_reset
+
+        wait = parse_reset(response.headers.get(reset_header), self.now())
+        if wait is not None:
+            self._blocked_until = self.now() + dt.timedelta(seconds=wait)
+
+    def respect_limits(self, max_wait: float) -> None:
+        """Before a call: wait out a used-up limit, or raise RateLimited when the wait is longer than
+        ``max_wait`` seconds (the run goes on with other work; a later run retries)."""
+        if self._blocked_until is None:
+            return
+        wait = (self._blocked_until - self.now()).total_seconds()
+        self._blocked_until = None
+        if wait <= 0:
+            return
+        if wait > max_wait:
+            from ..errors import RateLimited
+
+            raise RateLimited(
+                f"{self.name}: the rate limit of profile '{self.profile.id}' is used up for {wait:.0f} s "
+                f"({self.limit_headers[0]}: 0)", retry_after=wait, network=self.name,
+            )
+        self.sleep(wait)
+
+    def first_comment_step(self, item: PublishRequest, result: PublishResult,
+                           post_comment: Callable[[str], str]) -> PublishResult:
+        """Add the post's first comment once: ``post_comment(text)`` sends it and returns its id, which is
+        recorded (step "comment") so a resumed claim never comments twice. The post is already out, so a
+        failed comment is noted on the result (``first_comment_error``), never raised: raising would fail
+        the pair and publish the post again."""
+        from dataclasses import replace
+
+        from ..errors import NetworkError
+
+        text = item.first_comment
+        if not text:
+            return result
+        done = self.resumed(item, "comment")
+        if done:
+            comment_id = str(done["id"])
+        else:
+            try:
+                comment_id = post_comment(text)
+            except NetworkError as exc:
+                if isinstance(exc, AuthError):
+                    raise
+                return replace(result, extra={**result.extra, "first_comment_error": self.redact(str(exc))[:300]})
+            self.progress(item, "comment", {"id": comment_id})
+        return replace(result, extra={**result.extra, "first_comment_id": comment_id})
+
     @staticmethod
     def derived_id(key: str, length: int = 13) -> str:
         """A deterministic id from an idempotency key, for networks where the client chooses the id

@@ -57,12 +57,10 @@ from ..errors import (
     NetworkError,
     OutcomeUnknown,
     PermanentNetworkError,
-    RateLimited,
     TransientNetworkError,
 )
 from . import facets as richtext
 from .base import Claim, MediaFile, Network, PublishRequest, PublishResult
-from .http import parse_reset
 from .specs import BLUESKY
 
 if TYPE_CHECKING:
@@ -123,12 +121,12 @@ def _error_name(exc: NetworkError) -> str:
 
 class BlueskyNetwork(Network):
     spec = BLUESKY
+    limit_headers = ("RateLimit-Remaining", "RateLimit-Reset")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._session: dict[str, str] | None = None
         self._dids: dict[str, str | None] = {}
-        self._blocked_until: dt.datetime | None = None
         self._resuming = False
 
     # --- settings --------------------------------------------------------------------------------
@@ -169,7 +167,7 @@ class BlueskyNetwork(Network):
             all_headers = dict(headers or {})
             if auth:
                 all_headers["Authorization"] = f"Bearer {self._access()}"
-            self._respect_limits()
+            self.respect_limits(self._h().max_wait)
             try:
                 response = self._h().request(method, url, safe=safe, headers=all_headers, **kwargs)
             except AuthError as exc:
@@ -177,7 +175,7 @@ class BlueskyNetwork(Network):
                     self._renew()
                     continue
                 raise
-            self._note_limits(response)
+            self.note_limits(response)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -246,35 +244,6 @@ class BlueskyNetwork(Network):
         self._create_session()
 
     # --- rate limits -----------------------------------------------------------------------------
-
-    def _note_limits(self, response: httpx.Response) -> None:
-        remaining = response.headers.get("RateLimit-Remaining")
-        if remaining is None:
-            return
-        try:
-            left = int(float(remaining))
-        except ValueError:
-            return
-        if left > 0:
-            self._blocked_until = None
-            return
-        wait = parse_reset(response.headers.get("RateLimit-Reset"), self.now())
-        if wait is not None:
-            self._blocked_until = self.now() + dt.timedelta(seconds=wait)
-
-    def _respect_limits(self) -> None:
-        if self._blocked_until is None:
-            return
-        wait = (self._blocked_until - self.now()).total_seconds()
-        self._blocked_until = None
-        if wait <= 0:
-            return
-        if wait > self._h().max_wait:
-            raise RateLimited(
-                f"bluesky: the rate limit of profile '{self.profile.id}' is used up for {wait:.0f} s "
-                "(RateLimit-Remaining: 0)", retry_after=wait, network=self.name,
-            )
-        self.sleep(wait)
 
     # --- identity --------------------------------------------------------------------------------
 

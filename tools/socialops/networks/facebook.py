@@ -320,23 +320,11 @@ class FacebookNetwork(Network):
     # first comment --------------------------------------------------------------------------------
 
     def _first_comment(self, item: PublishRequest, result: PublishResult) -> PublishResult:
-        text = item.first_comment
-        if not text:
-            return result
-        done = self.resumed(item, "comment")
-        if done:
-            comment_id = str(done["id"])
-        else:
-            try:
-                body = self.graph.post(f"{result.remote_id}/comments", {"message": text}, create=True)
-                comment_id = need_id(body, "id", network=self.name, what="adding the first comment", created=True)
-            except (OutcomeUnknown, TransientNetworkError, PermanentNetworkError) as exc:
-                # The post is out: never fail (and so re-post) it because of its comment.
-                return PublishResult(remote_id=result.remote_id, url=result.url, published_at=result.published_at,
-                                     extra={**result.extra, "first_comment_error": self.redact(str(exc))[:300]})
-            self.progress(item, "comment", {"id": comment_id})
-        return PublishResult(remote_id=result.remote_id, url=result.url, published_at=result.published_at,
-                             extra={**result.extra, "first_comment_id": comment_id})
+        def post(text: str) -> str:
+            body = self.graph.post(f"{result.remote_id}/comments", {"message": text}, create=True)
+            return need_id(body, "id", network=self.name, what="adding the first comment", created=True)
+
+        return self.first_comment_step(item, result, post)
 
     # --- reconcile -------------------------------------------------------------------------------
 

@@ -266,31 +266,19 @@ class LinkedInNetwork(Network):
         return self._first_comment(item, result)
 
     def _first_comment(self, item: PublishRequest, result: PublishResult) -> PublishResult:
-        text = item.first_comment
-        if not text:
-            return result
-        done = self.resumed(item, "comment")
-        if done:
-            comment_id = str(done["id"])
-        else:
-            try:
-                response = self.call("POST", f"socialActions/{encode_urn(result.remote_id)}/comments", safe=False,
-                                     json={"actor": self.author, "object": result.remote_id,
-                                           "message": {"text": text}})
-                comment_id = response.headers.get("x-restli-id") or ""
-                if not comment_id and response.content:
-                    try:
-                        body = response.json()
-                    except ValueError:
-                        body = {}
-                    comment_id = str(body.get("$URN") or body.get("id") or "") if isinstance(body, dict) else ""
-                comment_id = comment_id or "created"
-            except (OutcomeUnknown, TransientNetworkError, PermanentNetworkError) as exc:
-                return PublishResult(remote_id=result.remote_id, url=result.url, published_at=result.published_at,
-                                     extra={**result.extra, "first_comment_error": self.redact(str(exc))[:300]})
-            self.progress(item, "comment", {"id": comment_id})
-        return PublishResult(remote_id=result.remote_id, url=result.url, published_at=result.published_at,
-                             extra={**result.extra, "first_comment_id": comment_id})
+        def post(text: str) -> str:
+            response = self.call("POST", f"socialActions/{encode_urn(result.remote_id)}/comments", safe=False,
+                                 json={"actor": self.author, "object": result.remote_id, "message": {"text": text}})
+            comment_id = response.headers.get("x-restli-id") or ""
+            if not comment_id and response.content:
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = {}
+                comment_id = str(body.get("$URN") or body.get("id") or "") if isinstance(body, dict) else ""
+            return comment_id or "created"
+
+        return self.first_comment_step(item, result, post)
 
     # --- reconcile -------------------------------------------------------------------------------
 

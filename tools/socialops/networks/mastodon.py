@@ -42,7 +42,6 @@ from ..errors import (
     TransientNetworkError,
 )
 from .base import Claim, MediaFile, Network, PublishRequest, PublishResult
-from .http import parse_reset
 from .specs import MASTODON
 
 if TYPE_CHECKING:
@@ -61,6 +60,7 @@ FIRST_COMMENT_SUFFIX = ":first_comment"
 
 class MastodonNetwork(Network):
     spec = MASTODON
+    limit_headers = ("X-RateLimit-Remaining", "X-RateLimit-Reset")
 
     # --- settings --------------------------------------------------------------------------------
 
@@ -103,10 +103,10 @@ class MastodonNetwork(Network):
 
     def _call(self, method: str, path: str, *, safe: bool | None = None, idempotency_key: str | None = None,
               **kwargs: Any) -> httpx.Response:
-        self._respect_limits()
+        self.respect_limits(self.http().max_wait)
         http = self.http()
         response = http.request(method, self.url(path), safe=safe, headers=self._headers(idempotency_key), **kwargs)
-        self._note_limits(response)
+        self.note_limits(response)
         return response
 
     def _json(self, response: httpx.Response, *, unsafe: bool = False) -> Any:
@@ -119,38 +119,6 @@ class MastodonNetwork(Network):
                 network=self.name, status=response.status_code,
             ) from None
 
-    _blocked_until: dt.datetime | None = None
-
-    def _note_limits(self, response: httpx.Response) -> None:
-        """X-RateLimit-Remaining 0 on a success: the next call would be refused until X-RateLimit-Reset."""
-        remaining = response.headers.get("X-RateLimit-Remaining")
-        if remaining is None:
-            return
-        try:
-            left = int(float(remaining))
-        except ValueError:
-            return
-        if left > 0:
-            self._blocked_until = None
-            return
-        wait = parse_reset(response.headers.get("X-RateLimit-Reset"), self.now())
-        if wait is not None:
-            self._blocked_until = self.now() + dt.timedelta(seconds=wait)
-
-    def _respect_limits(self) -> None:
-        if self._blocked_until is None:
-            return
-        wait = (self._blocked_until - self.now()).total_seconds()
-        self._blocked_until = None
-        if wait <= 0:
-            return
-        if wait > self.http().max_wait:
-            raise RateLimited(
-                f"mastodon: the rate limit of profile '{self.profile.id}' is used up for {wait:.0f} s "
-                "(X-RateLimit-Remaining: 0)",
-                retry_after=wait, network=self.name,
-            )
-        self.sleep(wait)
 
     # --- publishing ------------------------------------------------------------------------------
 
