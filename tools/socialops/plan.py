@@ -1082,31 +1082,19 @@ def plan_issue_body(plan: dict[str, Any], escape=lambda s: s) -> str:
 def sync_plan_issue(tracker: Any, plan: dict[str, Any]) -> str:
     """Open, update or close the one "Content plan" issue. Returns what was done: opened, reopened, updated,
     unchanged, closed or none."""
-    from .tracker import escape_untrusted_markdown
+    from .tracker import escape_untrusted_markdown, sync_status_issue
 
-    issue = tracker.find_issue(PLAN_ISSUE_KEY)
-    if not check_findings(plan):
-        if issue is not None and issue.state == "open":
-            tracker.close(PLAN_ISSUE_KEY, f"The plan is full again: no empty slots in the next "
-                                          f"{plan['horizon_days']} days (checked {plan['now'].replace('T', ' ')}).")
-            return "closed"
-        return "none"
-    body = plan_issue_body(plan, lambda s: escape_untrusted_markdown(s, max_chars=200))
+    needed = check_findings(plan)
     n = len(plan["gaps"])
     title = f"Content plan: {n} empty slot{'s' if n != 1 else ''} in the next {plan['horizon_days']} days" if n \
         else "Content plan: posts to move"
-    if issue is None:
-        tracker.open_issue(PLAN_ISSUE_KEY, title, body, PLAN_ISSUE_LABELS)
-        return "opened"
-    # One issue whose body is always the current list: edited in place, not a new comment every run.
-    if issue.state != "open":
-        tracker.open_issue(PLAN_ISSUE_KEY, title, body, PLAN_ISSUE_LABELS, reopen=True)
-        tracker.update_issue(PLAN_ISSUE_KEY, title=title, body=body)
-        return "reopened"
-    if _without_checked(issue.body) == _without_checked(body) and issue.title == title:
-        return "unchanged"
-    tracker.update_issue(PLAN_ISSUE_KEY, title=title, body=body)
-    return "updated"
+    body = plan_issue_body(plan, lambda s: escape_untrusted_markdown(s, max_chars=200)) if needed else ""
+    done = sync_status_issue(
+        tracker, PLAN_ISSUE_KEY, needed=needed, title=title, body=body, labels=PLAN_ISSUE_LABELS,
+        close_comment=f"The plan is full again: no empty slots in the next {plan['horizon_days']} days "
+                      f"(checked {plan['now'].replace('T', ' ')}).",
+        same=lambda old, new: _without_checked(old) == _without_checked(new))
+    return done or ("unchanged" if needed else "none")
 
 
 def _without_checked(body: str) -> str:

@@ -184,29 +184,17 @@ def checklist_body(profile: Any, result: CheckResult, *, now: dt.datetime) -> st
 
 def update_open_issue(tracker: Any, profile: Any, result: CheckResult, *, now: dt.datetime) -> str | None:
     """Open (or keep current) the "Open this profile" issue while check fails; close it when it passes."""
-    key = open_issue_key(profile.id)
-    existing = tracker.find_issue(key)
-    if result.passed:
-        if existing is not None and existing.state == "open":
-            seen = result.report.account_seen if result.report else profile.account
-            tracker.close(key, f"`socialops profiles check` passed: the token works, the account is {seen}, and "
-                               "publishing, metrics, moderation and profile sync have what they need.")
-            return "closed"
-        return None
-    body = checklist_body(profile, result, now=now)
-    title = f"Open this profile: {profile.id} ({result.label})"
-    labels = [OPEN_LABEL, f"profile:{profile.id}", f"network:{profile.network}"]
-    if existing is None:
-        tracker.open_issue(key, title, body, labels)
-        return "opened"
-    if existing.state != "open":
-        tracker.open_issue(key, title, body, labels, reopen=True)
-        tracker.update_issue(key, body=body)
-        return "reopened"
-    if _without_time(existing.body) != _without_time(body):
-        tracker.update_issue(key, body=body)
-        return "updated"
-    return None
+    from .tracker import sync_status_issue
+
+    seen = result.report.account_seen if result.report else profile.account
+    return sync_status_issue(
+        tracker, open_issue_key(profile.id), needed=not result.passed,
+        title=f"Open this profile: {profile.id} ({result.label})",
+        body="" if result.passed else checklist_body(profile, result, now=now),
+        labels=[OPEN_LABEL, f"profile:{profile.id}", f"network:{profile.network}"],
+        close_comment=f"`socialops profiles check` passed: the token works, the account is {seen}, and "
+                      "publishing, metrics, moderation and profile sync have what they need.",
+        same=lambda old, new: _without_time(old) == _without_time(new))
 
 
 def _without_time(body: str) -> str:

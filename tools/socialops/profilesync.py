@@ -346,27 +346,14 @@ def drift_issue_body(diff: ProfileDiff, *, include_syncable: bool = False) -> st
 
 def update_drift_issue(tracker: Any, diff: ProfileDiff, *, include_syncable: bool = False) -> str | None:
     """Open, update or close the profile's "Profile drift" issue. Returns what was done (or None)."""
-    key = drift_key(diff.profile_id)
-    existing = tracker.find_issue(key)
-    if not drift_items(diff, include_syncable=include_syncable):
-        if existing is not None and existing.state == "open":
-            tracker.close(key, f"The live {diff.label} profile matches `{diff.path}` now.")
-            return "closed"
-        return None
-    body = drift_issue_body(diff, include_syncable=include_syncable)
-    title = f"Profile drift: {diff.profile_id} ({diff.label})"
-    labels = [DRIFT_LABEL, f"profile:{diff.profile_id}", f"network:{diff.network}"]
-    if existing is None:
-        tracker.open_issue(key, title, body, labels)
-        return "opened"
-    if existing.state != "open":
-        tracker.open_issue(key, title, body, labels, reopen=True)
-        tracker.update_issue(key, body=body)
-        return "reopened"
-    if existing.body.strip() != body.strip():
-        tracker.update_issue(key, body=body)
-        return "updated"
-    return None
+    from .tracker import sync_status_issue
+
+    needed = bool(drift_items(diff, include_syncable=include_syncable))
+    return sync_status_issue(
+        tracker, drift_key(diff.profile_id), needed=needed, title=f"Profile drift: {diff.profile_id} ({diff.label})",
+        body=drift_issue_body(diff, include_syncable=include_syncable) if needed else "",
+        labels=[DRIFT_LABEL, f"profile:{diff.profile_id}", f"network:{diff.network}"],
+        close_comment=f"The live {diff.label} profile matches `{diff.path}` now.")
 
 
 # --- running over profiles ----------------------------------------------------------------------------------

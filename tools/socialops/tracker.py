@@ -773,6 +773,33 @@ def tracker_from_env(repo_root: Path, env: Mapping[str, str] | None = None, **gi
     return GitHubTracker(gh, repo, secrets=[token], bot_login=bot, **github_options)
 
 
+def sync_status_issue(tracker: Tracker, key: str, *, needed: bool, title: str, body: str,
+                      labels: Sequence[str], close_comment: str,
+                      same: Callable[[str, str], bool] | None = None) -> str | None:
+    """Keep one issue that shows a current state (gaps in the plan, a profile's drift, a profile still to
+    open): opened while ``needed``, edited in place as the state changes (not a new comment each run), and
+    closed with ``close_comment`` when no longer needed. ``same(old_body, new_body)`` says when an edit is
+    not worth making (default: equal text). Returns opened, reopened, updated, closed, or None."""
+    existing = tracker.find_issue(key)
+    if not needed:
+        if existing is not None and existing.state == "open":
+            tracker.close(key, close_comment)
+            return "closed"
+        return None
+    if existing is None:
+        tracker.open_issue(key, title, body, labels)
+        return "opened"
+    if existing.state != "open":
+        tracker.open_issue(key, title, body, labels, reopen=True)
+        tracker.update_issue(key, title=title, body=body)
+        return "reopened"
+    unchanged = same(existing.body, body) if same else existing.body.strip() == body.strip()
+    if unchanged and existing.title == title:
+        return None
+    tracker.update_issue(key, title=title, body=body)
+    return "updated"
+
+
 # -- issue forms: a proposed post (.github/ISSUE_TEMPLATE/new-post.yml) ----------------------
 
 NO_RESPONSE = "_No response_"
