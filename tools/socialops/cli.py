@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -58,6 +59,23 @@ def parse_now(value: str | None, tz) -> dt.datetime:
     except ValueError as exc:
         raise UsageError(f"--now: {exc}") from None
     return moment
+
+
+def root_and_now(ctx: click.Context, now_text: str | None) -> tuple[Path, Any, dt.datetime]:
+    """The repository, the plan's timezone, and --now read in it (the clock when not given)."""
+    from .plan import load_schedule
+
+    root = repo_root(ctx)
+    tz = load_schedule(root).tz
+    return root, tz, parse_now(now_text, tz)
+
+
+def check_profile_ids(root: Path, ids) -> None:
+    """--profile names must be profile files (a typo must not silently select nothing)."""
+    known = {p.stem for p in (root / "profiles").glob("*.y*ml")}
+    unknown = [p for p in ids if p not in known]
+    if unknown:
+        raise UsageError(f"--profile: no profile file for {', '.join(unknown)} under profiles/")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -157,12 +175,9 @@ def preview(ctx, paths, changed_since, fmt, now_text, head_sha):
     import os
 
     from . import preview as previews
-    from .plan import load_schedule
     from .repo import changed_since as changed
 
-    root = repo_root(ctx)
-    tz = load_schedule(root).tz
-    now = parse_now(now_text, tz)
+    root, tz, now = root_and_now(ctx, now_text)
     selected: list[str] | None = _expand_folders(root, [_relative(root, p) for p in paths]) if paths else None
     if changed_since:
         names = [n for n in changed(root, changed_since) if n.startswith("content/") and n.endswith(".md")]
@@ -191,12 +206,9 @@ def preview(ctx, paths, changed_since, fmt, now_text, head_sha):
 def new(ctx, title, profiles, post_type, when, now_text):
     """Write a new post file with a fresh, unique id."""
     from .newpost import create_post
-    from .plan import load_schedule
 
-    root = repo_root(ctx)
-    schedule = load_schedule(root)
-    now = parse_now(now_text, schedule.tz)
-    rel = create_post(root, title, list(profiles), post_type=post_type, when=when, now=now, tz=schedule.tz)
+    root, tz, now = root_and_now(ctx, now_text)
+    rel = create_post(root, title, list(profiles), post_type=post_type, when=when, now=now, tz=tz)
     click.echo(rel)
 
 
@@ -212,16 +224,10 @@ def publish(ctx, now_text, dry_run, profiles, no_push, fmt):
     """Publish the due posts exactly once, recording each outcome in state/publications.csv."""
     import json
 
-    from .plan import load_schedule
     from .publish import format_table, run_publish
 
-    root = repo_root(ctx)
-    tz = load_schedule(root).tz
-    now = parse_now(now_text, tz)
-    known = {p.stem for p in (root / "profiles").glob("*.y*ml")}
-    unknown = [p for p in profiles if p not in known]
-    if unknown:
-        raise UsageError(f"--profile: no profile file for {', '.join(unknown)} under profiles/")
+    root, tz, now = root_and_now(ctx, now_text)
+    check_profile_ids(root, profiles)
     result = run_publish(root, now=now, dry_run=dry_run, profiles=list(profiles) or None, push=not no_push)
     click.echo(format_table(result, tz), err=True, nl=False)
     for warning in result.warnings:
@@ -418,10 +424,8 @@ def calendar(ctx, out, weeks, past_weeks, now_text):
 def demo(ctx, now_text, days, into):
     """The whole loop on the sandbox network, in a scratch copy: validate, plan, publish, issues."""
     from .demo import run_demo
-    from .plan import load_schedule
 
-    root = repo_root(ctx)
-    now = parse_now(now_text, load_schedule(root).tz)
+    root, _, now = root_and_now(ctx, now_text)
     if into and Path(into).exists() and any(Path(into).iterdir()):
         raise UsageError(f"--into {into}: the folder is not empty")
     run_demo(root, now=now, days=days, echo=click.echo, into=Path(into) if into else None)
@@ -553,14 +557,9 @@ def comments(ctx, now_text, dry_run, profiles, days, no_push, fmt):
     import json
 
     from .comments import inert_for_log, run_comments
-    from .plan import load_schedule
 
-    root = repo_root(ctx)
-    now = parse_now(now_text, load_schedule(root).tz)
-    known = {p.stem for p in (root / "profiles").glob("*.y*ml")}
-    unknown = [p for p in profiles if p not in known]
-    if unknown:
-        raise UsageError(f"--profile: no profile file for {', '.join(unknown)} under profiles/")
+    root, _, now = root_and_now(ctx, now_text)
+    check_profile_ids(root, profiles)
     result = run_comments(root, now=now, dry_run=dry_run, profiles=list(profiles) or None, days=days,
                           push=not no_push)
     # Only counts, categories and ids reach the log: never a comment's text or its author's name.
@@ -599,11 +598,9 @@ def moderate(ctx, event_path, issue_number, login, command_text, now_text, no_pu
 
     from .comments import inert_for_log, outbox_issue
     from .moderation import github_permission, read_event, run_moderate
-    from .plan import load_schedule
     from .tracker import tracker_from_env
 
-    root = repo_root(ctx)
-    now = parse_now(now_text, load_schedule(root).tz)
+    root, _, now = root_and_now(ctx, now_text)
     env = dict(os.environ)
     key = None
     if issue_number is not None or login or command_text:
