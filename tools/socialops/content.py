@@ -223,16 +223,17 @@ def localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     return first
 
 
-def read_text(path: Path, rel: str, max_bytes: int = MAX_POST_BYTES) -> str:
+def read_text(path: Path | str, rel: str, max_bytes: int = MAX_POST_BYTES) -> str:
     """Read a hand-edited text file: bounded size, UTF-8, no binary content, BOM and CRLF tolerated."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ContentError(
-                f"the file is {size:,} bytes, more than the {max_bytes:,} allowed; keep media in separate files",
-                path=rel,
-            )
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise ContentError(
+                    f"the file is {size:,} bytes, more than the {max_bytes:,} allowed; keep media in separate files",
+                    path=rel,
+                )
+            data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise ContentError(f"the file cannot be read ({exc.strerror})", path=rel) from None
     if b"\x00" in data:
@@ -291,7 +292,7 @@ def parse_post(text: str, rel: str) -> Post:
 
 
 def load_post(root: Path, rel: str) -> Post:
-    path = root / rel
-    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+    path = f"{root}/{rel}"
+    if os.path.islink(path) and not Path(path).resolve().is_relative_to(Path(root).resolve()):
         raise ContentError("the file is a link to outside the repository; copy the post into content/", path=rel)
     return parse_post(read_text(path, rel), rel)

@@ -78,6 +78,8 @@ def plain_text(markdown: str) -> str:
 def count_length(text: str, counting: str) -> int:
     """The length of `text` as the network counts it against its limit."""
     if counting == "graphemes":
+        if text.isascii():  # every ASCII character is a grapheme of its own, but for CR LF
+            return len(text) - text.count("\r\n")
         import regex  # grapheme clusters (\X) as Unicode defines them
 
         return len(regex.findall(r"\X", text))
