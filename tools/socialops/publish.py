@@ -72,6 +72,9 @@ if TYPE_CHECKING:
     from .profiles import Profile
 
 LOCK_FILE = ".socialops/publish.lock"
+NEXT_DUE_FILE = ".socialops/cache/publish-next-due.json"
+# What decides which pairs are due: posts, profiles, the plan, the ledger, and the metrics (`best` hours).
+DUE_INPUTS = ("content", "profiles", "schedule.yaml", "state", "metrics")
 CLONE_ID_FILE = ".socialops/clone-id"
 DEFAULT_CLAIM_LEASE = dt.timedelta(minutes=30)
 
@@ -304,6 +307,8 @@ class Publisher:
         from . import repo
 
         self.git = repo.is_work_tree(self.root)
+        if self.git and not self.dry_run and self.only is None and nothing_due_yet(self.root, self.now):
+            return self.result
         self.clone = clone_id(self.root)
         self.run_id = f"{self.clone}/{uuid.uuid4().hex[:8]}"
         if self.git and not self.dry_run:
@@ -322,6 +327,8 @@ class Publisher:
         summary = self.ledger.summary()
         candidates = self._select(summary)
         if not candidates:
+            if self.git and not self.dry_run and self.only is None and not self.result.pairs:
+                self._remember_next_due(summary)
             return self.result
 
         # 1. Claims left open by an earlier run: reconcile before anything else.
@@ -379,7 +386,7 @@ class Publisher:
     def _select(self, summary: Summary) -> list[Candidate]:
         from .index import load_index
 
-        summaries = load_index(self.root, self.tz)
+        summaries = self._summaries = load_index(self.root, self.tz)
         profiles = self.config.profiles
         slots = self._slots(summaries, profiles, summary)
         by_id: dict[str, Any] = {}
@@ -439,6 +446,55 @@ class Publisher:
             for pid in s.profiles:
                 out[(str(s.id), pid)] = _TimedSlot(at)
         return out
+
+    def _remember_next_due(self, summary: Summary) -> None:
+        """After a run with nothing due: the earliest moment anything can become due, saved with the state
+        of the repository, so that runs before that moment with nothing changed stop at once."""
+        if any(st.open_claims for st in summary.others.values()):
+            return  # a claim left open by another run must be reconciled when its lease ends
+        key = due_inputs_key(self.root)
+        if key is None:
+            return
+        nxt = self._next_due(summary)
+        save_next_due(self.root, key, nxt)
+
+    def _next_due(self, summary: Summary) -> dt.datetime:
+        """A lower bound of when a pending pair falls due: the earliest future publish_at, and for queued posts
+        the earliest future cadence slot of their profiles (a slot may be taken: earlier is only slower, never
+        wrong). With nothing pending, a day from now."""
+        from . import plan
+        from .report import best_hours
+
+        now = self.now
+        horizon = now + dt.timedelta(days=1)
+        earliest = horizon
+        queued: set[str] = set()
+        for s in self._summaries:
+            if s.status != "ready" or s.error or s.id is None:
+                continue
+            for pid in s.profiles:
+                pair = (str(s.id), pid)
+                if summary.is_published(pair):
+                    continue
+                state = summary.get(pair)
+                if state is not None and state.status in (UNCONFIRMED, MISSED):
+                    continue
+                if s.publish_ts is None:
+                    queued.add(pid)
+                else:
+                    earliest = min(earliest, dt.datetime.fromtimestamp(s.publish_ts, dt.UTC))
+        if queued:
+            rules = plan.cadence_rules(self.schedule, best_hours(self.root, self.tz))
+            gaps = plan.blackouts(self.schedule)
+            for pid in queued:
+                tz = plan.profile_tz(self.config.profiles.get(pid), self.schedule)
+                today = now.astimezone(tz).date()
+                future = [slot.at for slot in plan.generate_slots(rules.get(pid, []), tz, today,
+                                                                  today + dt.timedelta(days=1), gaps, self.schedule.tz)
+                          if slot.at > now]
+                if future:
+                    earliest = min(earliest, future[0])
+        return earliest
 
     def _in_flight(self, state: PairState, wall: dt.datetime) -> bool:
         """May an open claim belong to a run that is still going (in another clone)?"""
@@ -888,6 +944,44 @@ def _words(delta: dt.timedelta) -> str:
     if minutes % 60 == 0:
         return f"{minutes // 60} h"
     return f"{minutes} min"
+
+
+def due_inputs_key(root: Path) -> list[str] | None:
+    """The git tree ids of everything that decides what is due, when none of it has uncommitted changes;
+    None otherwise (then only a full run can tell)."""
+    from . import __version__, repo
+
+    status = repo.git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", *DUE_INPUTS, check=False)
+    if status.returncode != 0 or status.stdout:
+        return None
+    tree = repo.git(root, "ls-tree", "HEAD", "--", *DUE_INPUTS, check=False)
+    if tree.returncode != 0:
+        return None
+    return [__version__, *sorted(tree.stdout.splitlines())]
+
+
+def save_next_due(root: Path, key: list[str], next_due: dt.datetime) -> None:
+    path = root / NEXT_DUE_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"key": key, "next_due": next_due.isoformat()}), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # only costs time
+
+
+def nothing_due_yet(root: Path, now: dt.datetime) -> bool:
+    """True when an earlier run found nothing due until a moment still ahead, and nothing that decides what is
+    due has changed since (same committed trees, nothing uncommitted): no need to read a single post."""
+    try:
+        saved = json.loads((root / NEXT_DUE_FILE).read_text(encoding="utf-8"))
+        next_due = dt.datetime.fromisoformat(saved["next_due"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if now >= next_due:
+        return False
+    return saved.get("key") == due_inputs_key(root)
 
 
 def run_publish(root: Path, *, now: dt.datetime, **options: Any) -> RunResult:
