@@ -233,7 +233,7 @@ def read_text(path: Path | str, rel: str, max_bytes: int = MAX_POST_BYTES) -> st
                     f"the file is {size:,} bytes, more than the {max_bytes:,} allowed; keep media in separate files",
                     path=rel,
                 )
-            data = fh.read(max_bytes + 1)
+            data = fh.read()
     except OSError as exc:
         raise ContentError(f"the file cannot be read ({exc.strerror})", path=rel) from None
     if b"\x00" in data:

@@ -668,6 +668,7 @@ def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) 
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    _warm_up()
     _WORKER["args"] = (root, config, media_cache, stat_memo)  # inherited by the forked workers, never pickled
     size = max(200, len(rels) // (workers * 4))
     chunks = [rels[i:i + size] for i in range(0, len(rels), size)]
@@ -680,6 +681,18 @@ def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) 
     finally:
         _WORKER.clear()
     return results
+
+
+def _warm_up() -> None:
+    """Import and compile once, before forking, what every worker needs (else each pays for it)."""
+    import regex
+    import webvtt  # noqa: F401
+    from PIL import Image  # noqa: F401
+
+    from .content import _frontmatter_boundary
+
+    regex.compile(r"\X")
+    _frontmatter_boundary()
 
 
 def _start_methods() -> list[str]:
