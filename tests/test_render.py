@@ -39,3 +39,14 @@ def test_hashtags(text, tags):
 
 def test_plain_text_without_markup_only_tidies_blank_lines():
     assert plain_text("Hei   \n\n\n\nmaailma #joulu 5 % alennus  \n") == "Hei\n\nmaailma #joulu 5 % alennus"
+
+
+@pytest.mark.parametrize("text, graphemes", [
+    ("Hyvää joulua", 12), ("a\r\nb", 3), ("e\u0301", 1), ("🎄🎄", 2), ("👍🏽", 1), ("🇫🇮", 1), ("", 0),
+])
+def test_grapheme_count_fast_and_slow_paths_agree_with_unicode(text, graphemes):
+    assert count_length(text, "graphemes") == graphemes
+
+
+def test_mastodon_count_without_links_or_mentions_is_the_length():
+    assert count_length("Hei maailma", "urls23") == 11

@@ -50,9 +50,10 @@ class Media:
     captions: str | None = None
     index: int = 0
     kind: str = field(init=False)  # image | video | other, from the file name
+    suffix: str = field(init=False, repr=False)  # ".jpg", lower case
 
     def __post_init__(self) -> None:
-        suffix = os.path.splitext(self.path)[1].lower()
+        self.suffix = suffix = os.path.splitext(self.path)[1].lower()
         self.kind = "image" if suffix in IMAGE_SUFFIXES else "video" if suffix in VIDEO_SUFFIXES else "other"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ class Schedule(yamlfile.KeyLines):
         value = self.raw.get("horizon_days")
         return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_HORIZON_DAYS
 
-    @property
+    @functools.cached_property
     def pillars(self) -> dict[str, dict[str, Any]]:
         value = self.raw.get("pillars")
         if not isinstance(value, dict):

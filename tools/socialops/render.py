@@ -78,12 +78,16 @@ def plain_text(markdown: str) -> str:
 def count_length(text: str, counting: str) -> int:
     """The length of `text` as the network counts it against its limit."""
     if counting == "graphemes":
-        if text.isascii():  # every ASCII character is a grapheme of its own, but for CR LF
+        if not text or max(text) < "\u0300":
+            # Below U+0300 nothing combines (no combining marks, emoji or joiners): each character is a
+            # grapheme of its own, but for CR LF.
             return len(text) - text.count("\r\n")
         import regex  # grapheme clusters (\X) as Unicode defines them
 
         return len(regex.findall(r"\X", text))
     if counting == "urls23":
+        if "://" not in text and "@" not in text:
+            return len(text)
         # Mastodon: every URL counts as 23 characters, a mention @user@domain as @user.
         text = URL_RE.sub("x" * MASTODON_URL_LENGTH, text)
         text = MASTODON_MENTION_RE.sub(lambda m: "@" + m.group(1), text)

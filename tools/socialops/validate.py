@@ -257,10 +257,6 @@ def resolve_media_path(post_path: str, media_path: str) -> str | None:
     return joined
 
 
-def _suffix(path: str) -> str:
-    return posixpath.splitext(path)[1].lower()
-
-
 def _check_type(post: Post, key: str, expected: tuple, words: str) -> Problem | None:
     if key in post.raw and post.raw[key] is not None and not isinstance(post.raw[key], expected):
         return Problem(post.path, post.line(key), ERROR, "wrong-type", f"'{key}' must be {words}")
@@ -396,7 +392,7 @@ def _check_time(post: Post, key, value, config: Config, out: list[Problem]) -> N
 
 
 def _media_kind_ok(media: Media, spec) -> bool:
-    suffix = _suffix(media.path)
+    suffix = media.suffix
     return suffix in spec.image_types or suffix in spec.video_types
 
 
@@ -467,7 +463,7 @@ def _check_for_profile(post: Post, profile: Profile, config: Config, out: list[P
             out.append(problem)
     for m in media:
         line = functools.partial(post.line, "media", m.index)
-        suffix = _suffix(m.path)
+        suffix = m.suffix
         if resolve_media_path(post.path, m.path) is None:
             continue  # reported once as media-outside-repo
         if m.kind in ("image", "video") and not _media_kind_ok(m, spec):
