@@ -326,8 +326,6 @@ class FacebookNetwork(Network):
 
         return self.first_comment_step(item, result, post)
 
-    # --- reconcile -------------------------------------------------------------------------------
-
     # --- metrics (socialops.networks.insights: endpoints, metric names, tolerance of removed metrics) ---------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
@@ -339,6 +337,8 @@ class FacebookNetwork(Network):
 
     def metrics_error(self, response: Any) -> Exception | None:
         return self.graph.http.classify(response, safe=True)[0]
+
+    # --- reconcile -------------------------------------------------------------------------------
 
     def reconcile(self, claim: Claim) -> PublishResult | None:
         progress = claim.progress

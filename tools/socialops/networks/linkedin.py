@@ -280,8 +280,6 @@ class LinkedInNetwork(Network):
 
         return self.first_comment_step(item, result, post)
 
-    # --- reconcile -------------------------------------------------------------------------------
-
     # --- metrics (socialops.networks.insights) ---------------------------------------------------------------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
@@ -291,6 +289,8 @@ class LinkedInNetwork(Network):
 
     def metrics_error(self, response: Any) -> Exception | None:
         return self.api().classify(response, safe=True)[0]
+
+    # --- reconcile -------------------------------------------------------------------------------
 
     def reconcile(self, claim: Claim) -> PublishResult | None:
         post = claim.progress.get("post")
