@@ -462,13 +462,14 @@ class SandboxNetwork(Network):
         return row
 
     def _audience(self, post: sqlite3.Row) -> list[dict[str, Any]]:
-        """The sample threads this post gets: 2 to 4 of them, chosen from the post's own id."""
+        """The sample threads this post gets: 2 to 4 of them, chosen from the profile and the post's id, so
+        the same repository gets the same comments every time (not from the random idempotency key)."""
         import hashlib
 
         threads = audience_sample()
         if not threads:
             return []
-        seed = hashlib.sha256(f"{self.profile.id}:{post['id']}:{post['idempotency_key']}".encode()).digest()
+        seed = hashlib.sha256(f"{self.profile.id}:{post['post_id'] or post['id']}".encode()).digest()
         count = 2 + seed[0] % 3
         start = int.from_bytes(seed[1:5], "big") % len(threads)
         step = 1 + (seed[5] % 3 if len(threads) > 3 else 0)
