@@ -55,15 +55,24 @@ class _DuplicateKey(Exception):
         self.key, self.line = key, line
 
 
+_MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _RESOLVED: dict[tuple, str] = {}  # (scalar text, implicit) -> tag: keys and common values repeat across files
 
 
 class _Loader(_BaseLoader):
     """The C safe loader, refusing duplicate keys while it constructs mappings."""
 
+    # The C parser calls these three for every node. No path resolvers are registered, so descending and
+    # ascending do nothing, and lists and maps always get the default tags: answer without the generic code.
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
     def resolve(self, kind, value, implicit):
         if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
+            return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
         key = (value, implicit)
         tag = _RESOLVED.get(key)
         if tag is None:
