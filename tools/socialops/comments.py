@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import LockError, NetworkError, SocialOpsError
-from .ledger import format_time, one_line, parse_time
+from .ledger import append_rows, format_time, one_line, parse_time
 
 if TYPE_CHECKING:
     from .moderation import Decision, ProfileRules
@@ -98,32 +98,8 @@ class CsvLog:
         return out
 
     def append(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        for row in rows:
-            writer.writerow([_cell(row.get(name, "")) for name in self.fields])
-        payload = buf.getvalue()
-        if not payload:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            size = os.fstat(fd).st_size
-            prefix = ""
-            if size == 0:
-                prefix = ",".join(self.fields) + "\n"
-            else:
-                with open(self.path, "rb") as fh:
-                    fh.seek(size - 1)
-                    if fh.read(1) != b"\n":
-                        prefix = "\n"
-            data = (prefix + payload).encode("utf-8")
-            written = 0
-            while written < len(data):
-                written += os.write(fd, data[written:])
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_rows(self.path, ",".join(self.fields),
+                    [[_cell(row.get(name, "")) for name in self.fields] for row in rows])
 
 
 def _cell(value: Any) -> str:

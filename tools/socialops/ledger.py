@@ -382,33 +382,40 @@ class Ledger:
 
     def append(self, events: Iterable[Event], *, fsync: bool = True) -> None:
         """Append events as whole lines in one write (creating the file with its header)."""
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        for ev in events:
-            writer.writerow(ev.row())
-        payload = buf.getvalue()
-        if not payload:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            size = os.fstat(fd).st_size
-            prefix = ""
-            if size == 0:
-                prefix = HEADER + "\n"
-            else:
-                with open(self.path, "rb") as fh:
-                    fh.seek(size - 1)
-                    if fh.read(1) != b"\n":
-                        prefix = "\n"  # a torn last line stays on its own line (and is skipped)
-            data = (prefix + payload).encode("utf-8")
-            written = 0
-            while written < len(data):
-                written += os.write(fd, data[written:])
-            if fsync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_rows(self.path, HEADER, [ev.row() for ev in events], fsync=fsync)
+
+
+def append_rows(path: Path, header: str, rows: Iterable[list[str]], *, fsync: bool = True) -> None:
+    """Append CSV rows to an append-only log under state/ in one write, the header first in a new file.
+
+    One O_APPEND write keeps concurrent writers' lines whole; a torn last line left by a crash is ended
+    first, so it stays on a line of its own (and readers skip it)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerows(rows)
+    payload = buf.getvalue()
+    if not payload:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        prefix = ""
+        if size == 0:
+            prefix = header + "\n"
+        else:
+            with open(path, "rb") as fh:
+                fh.seek(size - 1)
+                if fh.read(1) != b"\n":
+                    prefix = "\n"
+        data = (prefix + payload).encode("utf-8")
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        if fsync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def published_times(states: dict[tuple[str, str], PairState]) -> dict[tuple[str, str], dt.datetime]:
