@@ -214,3 +214,57 @@ def test_example_repository_is_valid():
     root = Path(__file__).resolve().parents[1]
     report = validate_repository(root, use_cache=False)
     assert [p for p in report.problems if p.severity == "error"] == []
+
+
+def test_many_posts_are_checked_in_forked_processes_with_the_same_result(tmp_path, monkeypatch):
+    from socialops import validate
+
+    posts = {f"content/2026/12/p{i:03}.md": post(GOOD.replace("id: good", f"id: p{i}")) for i in range(40)}
+    posts["content/2026/12/p007.md"] = post("id: p7\nprofiles: [cafe-mast]")  # unknown profile
+    posts["content/2026/12/p011.md"] = "no frontmatter\n"  # unreadable
+    posts["content/2026/12/p020.md"] = post(GOOD.replace("id: good", "id: p3"))  # duplicate id
+    root = make_repo(tmp_path, posts)
+    serial = validate_repository(root, use_cache=False)
+    forks, sent = [], []
+    real_fork_worker, real_collect = validate._fork_worker, validate._collect
+    monkeypatch.setattr(validate, "_fork_worker", lambda work: forks.append(1) or real_fork_worker(work))
+
+    def collect(*args):
+        result = real_collect(*args)
+        sent.append(len(result[0]))
+        return result
+
+    monkeypatch.setattr(validate, "_collect", collect)
+    monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(validate, "_CHUNK", 3)
+    monkeypatch.setattr(validate.threading, "active_count", lambda: 1)  # pytest's own threads do not matter
+    monkeypatch.setattr(validate.os, "cpu_count", lambda: 3)
+    parallel = validate_repository(root, use_cache=False)
+    assert len(forks) == 2 and len(sent) == 2 and sum(sent) > 0  # the children checked posts too
+    assert parallel == serial
+    assert {p.code for p in serial.problems} >= {"unknown-profile", "unreadable", "duplicate-id"}
+
+
+def test_posts_a_dead_worker_had_claimed_are_checked_by_the_parent(tmp_path, monkeypatch):
+    from socialops import validate
+
+    posts = {f"content/2026/12/p{i:03}.md": post(GOOD.replace("id: good", f"id: p{i}")) for i in range(30)}
+    posts["content/2026/12/p017.md"] = post("id: p17\nprofiles: [cafe-mast]")
+    root = make_repo(tmp_path, posts)
+    parent = os.getpid()
+    real_check_one = validate._check_one
+
+    def dies_in_a_child(*args, **kwargs):
+        if os.getpid() != parent:
+            os._exit(3)  # a worker killed halfway (out of memory, a signal)
+        return real_check_one(*args, **kwargs)
+
+    monkeypatch.setattr(validate, "_check_one", dies_in_a_child)
+    monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(validate, "_CHUNK", 2)
+    monkeypatch.setattr(validate.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(validate.os, "cpu_count", lambda: 2)
+    report = validate_repository(root)
+    assert [(p.path, p.code) for p in report.problems] == [("content/2026/12/p017.md", "unknown-profile")]
+    assert report.checked == 30 + len(PROFILES) + 1
+    assert validate.validate_repository(root).problems == report.problems  # the cache holds all 30

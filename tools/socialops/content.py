@@ -8,6 +8,7 @@ whose fields are normalised best-effort; `validate` reports what is wrong with t
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import os
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ class Post(yamlfile.KeyLines):
     body: str
     doc: yamlfile.YamlDoc | None = field(default=None, repr=False)
     body_line: int = 1
+    file_key: tuple | None = field(default=None, repr=False)  # (size, mtime) of the file as it was read
     # Normalised once (validation asks for them many times): wrong shapes become empty values.
     profiles: list[str] = field(init=False, repr=False)
     media: list[Media] = field(init=False, repr=False)
@@ -90,7 +92,7 @@ class Post(yamlfile.KeyLines):
     @property
     def id(self) -> str | None:
         value = self.raw.get("id")
-        return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+        return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
 
     @property
     def title(self) -> str:
@@ -111,7 +113,7 @@ class Post(yamlfile.KeyLines):
     @property
     def tags(self) -> list[str]:
         value = self.raw.get("tags")
-        return [str(v) for v in value if isinstance(v, str | int)] if isinstance(value, list) else []
+        return [str(v) for v in value if isinstance(v, (str, int))] if isinstance(value, list) else []
 
     @property
     def link(self) -> str | None:
@@ -121,7 +123,7 @@ class Post(yamlfile.KeyLines):
     @property
     def first_comment(self) -> str | None:
         value = self.raw.get("first_comment")
-        return str(value) if isinstance(value, str | int) else None
+        return str(value) if isinstance(value, (str, int)) else None
 
     @property
     def live(self) -> dict[str, Any]:
@@ -131,8 +133,10 @@ class Post(yamlfile.KeyLines):
 
     def override_for(self, profile_id: str, network: str) -> dict[str, Any]:
         """The override values for a profile: the network's, then the profile id's on top."""
-        merged: dict[str, Any] = {}
         overrides = self.overrides
+        if not overrides:
+            return {}
+        merged: dict[str, Any] = {}
         merged.update(overrides.get(network, {}))
         merged.update(overrides.get(profile_id, {}))
         return merged
@@ -160,7 +164,7 @@ def media_list(value: Any) -> list[Media]:
             items.append(
                 Media(
                     path=item["path"],
-                    alt=str(alt) if isinstance(alt, str | int) else None,
+                    alt=str(alt) if isinstance(alt, (str, int)) else None,
                     captions=captions if isinstance(captions, str) else None,
                     index=i,
                 )
@@ -224,19 +228,53 @@ def localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     return first
 
 
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows
+
+
+class _LinkRefused(Exception):
+    """read_text(..., follow_links=False) met a symbolic link."""
+
+
 def read_text(path: Path | str, rel: str, max_bytes: int = MAX_POST_BYTES) -> str:
     """Read a hand-edited text file: bounded size, UTF-8, no binary content, BOM and CRLF tolerated."""
+    return _read(path, rel, max_bytes, follow_links=True)[0]
+
+
+def _read(path: Path | str, rel: str, max_bytes: int, *, follow_links: bool) -> tuple[str, tuple]:
+    """read_text, and the file's (size, mtime) as it was read. With follow_links=False a symbolic link
+    raises _LinkRefused, at no extra cost for other files."""
+    # os.open and os.read, not open(): posts are read 10,000 at a time and the file objects cost as much
+    # as the reading.
+    if not follow_links and not _O_NOFOLLOW and os.path.islink(path):
+        raise _LinkRefused
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size > max_bytes:
-                raise ContentError(
-                    f"the file is {size:,} bytes, more than the {max_bytes:,} allowed; keep media in separate files",
-                    path=rel,
-                )
-            data = fh.read()
+        fd = os.open(path, os.O_RDONLY | (0 if follow_links else _O_NOFOLLOW))
+    except OSError as exc:
+        if not follow_links and exc.errno == errno.ELOOP:
+            raise _LinkRefused from None
+        raise ContentError(f"the file cannot be read ({exc.strerror})", path=rel) from None
+    try:
+        stat = os.fstat(fd)
+        size = stat.st_size
+        data = b""
+        if size <= max_bytes:
+            data = os.read(fd, size + 1)  # one byte more than fstat says, to see the end
+            if len(data) > size:  # it grew meanwhile: read on to its end, within the limit
+                parts, total = [data], len(data)
+                while total <= max_bytes and (part := os.read(fd, 65536)):
+                    parts.append(part)
+                    total += len(part)
+                data = b"".join(parts)
+            size = len(data)
     except OSError as exc:
         raise ContentError(f"the file cannot be read ({exc.strerror})", path=rel) from None
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise ContentError(
+            f"the file is {size:,} bytes, more than the {max_bytes:,} allowed; keep media in separate files",
+            path=rel,
+        )
     if b"\x00" in data:
         raise ContentError("this is a binary file, not a text file; posts are Markdown text", path=rel)
     try:
@@ -250,7 +288,18 @@ def read_text(path: Path | str, rel: str, max_bytes: int = MAX_POST_BYTES) -> st
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    return text, (stat.st_size, stat.st_mtime_ns)
+
+
+def _closing_boundary(boundary, text: str, start: int):
+    """boundary.search(text, start), faster: a fence starts a line with '---', so the regular expression
+    is only tried where one does (from `start`, the end of the opening fence, no line starts before)."""
+    while (found := text.find("\n---", start)) != -1:
+        match = boundary.match(text, found + 1)
+        if match:
+            return match
+        start = found + 1
+    return None
 
 
 def parse_post(text: str, rel: str) -> Post:
@@ -263,7 +312,7 @@ def parse_post(text: str, rel: str) -> Post:
         )
     boundary = _frontmatter_boundary()
     opening = boundary.search(text)
-    closing = boundary.search(text, opening.end()) if opening else None
+    closing = _closing_boundary(boundary, text, opening.end()) if opening else None
     if opening is None or closing is None:
         raise ContentError(
             "the frontmatter is not closed; add a line '---' after the post's settings", path=rel, line=1
@@ -294,6 +343,13 @@ def parse_post(text: str, rel: str) -> Post:
 
 def load_post(root: Path, rel: str) -> Post:
     path = f"{root}/{rel}"
-    if os.path.islink(path) and not Path(path).resolve().is_relative_to(Path(root).resolve()):
-        raise ContentError("the file is a link to outside the repository; copy the post into content/", path=rel)
-    return parse_post(read_text(path, rel), rel)
+    try:
+        text, file_key = _read(path, rel, MAX_POST_BYTES, follow_links=False)
+    except _LinkRefused:
+        if not Path(path).resolve().is_relative_to(Path(root).resolve()):
+            raise ContentError("the file is a link to outside the repository; copy the post into content/",
+                               path=rel) from None
+        text, file_key = _read(path, rel, MAX_POST_BYTES, follow_links=True)
+    post = parse_post(text, rel)
+    post.file_key = file_key
+    return post

@@ -34,7 +34,7 @@ class Schedule(yamlfile.KeyLines):
         value = self.raw.get("timezone")
         return value if isinstance(value, str) else DEFAULT_TIMEZONE
 
-    @property
+    @functools.cached_property
     def tz(self) -> ZoneInfo:
         try:
             return ZoneInfo(self.timezone_name)

@@ -48,7 +48,8 @@ def plain_text(markdown: str) -> str:
     """Markdown as the plain text a social network shows (bold and headings lose their marks,
     [text](url) becomes 'text url', lists get bullets, <!-- notes --> for reviewers disappear)."""
     if not _MAYBE_MARKUP.search(markdown):
-        return _BLANKS.sub("\n\n", _TRAILING.sub("", markdown)).strip()
+        text = _TRAILING.sub("", markdown) if " \n" in markdown or "\t\n" in markdown else markdown
+        return (_BLANKS.sub("\n\n", text) if "\n\n\n" in text else text).strip()
     # Escaped characters (\*) are set aside first so that no rule below treats them as marks.
     escaped: list[str] = []
 

@@ -7,6 +7,8 @@ nesting depth is bounded.
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 import yaml
@@ -55,31 +57,27 @@ class _DuplicateKey(Exception):
         self.key, self.line = key, line
 
 
-_MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
-_RESOLVED: dict[tuple, str] = {}  # (scalar text, implicit) -> tag: keys and common values repeat across files
+_RESOLVER = yaml.resolver.Resolver()
+_RESOLVE_CACHE_MAX_TEXT = 16_000  # after a longer document, forget its values (the cache holds them alive)
+
+
+@functools.lru_cache(maxsize=2048)
+def _resolve(kind, value, implicit):
+    """The tag of a node, as the safe loader resolves it. No path resolvers are registered, so the answer
+    depends only on these arguments: cached in C, because the C parser asks for every node and keys and
+    common values repeat across files."""
+    return yaml.resolver.Resolver.resolve(_RESOLVER, kind, value, implicit)
 
 
 class _Loader(_BaseLoader):
     """The C safe loader, refusing duplicate keys while it constructs mappings."""
 
-    # The C parser calls these three for every node. No path resolvers are registered, so descending and
-    # ascending do nothing, and lists and maps always get the default tags: answer without the generic code.
-    def descend_resolver(self, current_node, current_index):
-        pass
-
-    def ascend_resolver(self):
-        pass
-
-    def resolve(self, kind, value, implicit):
-        if kind is not yaml.ScalarNode:
-            return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
-        key = (value, implicit)
-        tag = _RESOLVED.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(_RESOLVED) < 50_000 and len(value) < 64:
-                _RESOLVED[key] = tag
-        return tag
+    # The C parser calls these three for every node, from C: answering from C too saves a Python call
+    # each. Descending and ascending do nothing without path resolvers (operator.is_ and tuple are only
+    # C functions that accept these arguments and do nothing).
+    resolve = staticmethod(_resolve)
+    descend_resolver = staticmethod(operator.is_)
+    ascend_resolver = staticmethod(tuple)
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, yaml.MappingNode):
@@ -124,10 +122,12 @@ def _construct_plain(loader: _Loader, node: yaml.Node, memo: dict) -> Any:
             if type(key_node) is not yaml.ScalarNode:
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark)
-            key = _construct_plain(loader, key_node, memo)
+            # Text keys and values are the common case: taken inline, without a call.
+            key = key_node.value if key_node.tag == _STR else _construct_plain(loader, key_node, memo)
             if key in value:
                 raise _DuplicateKey(key_node.value, key_node.start_mark.line + 1)
-            value[key] = _construct_plain(loader, value_node, memo)
+            value[key] = value_node.value if type(value_node) is yaml.ScalarNode and value_node.tag == _STR \
+                else _construct_plain(loader, value_node, memo)
         return value
     return loader.construct_object(node, deep=True)  # other tags: the safe constructor decides (or refuses)
 
@@ -203,6 +203,8 @@ def _record_lines(node: yaml.Node, path: tuple, lines: dict, seen: set) -> None:
 def load(text: str, *, line_offset: int = 0) -> YamlDoc:
     """Parse one YAML document. Raises YamlProblem with a line (plus `line_offset`) on any fault."""
     loader = _Loader(text)
+    if len(text) > _RESOLVE_CACHE_MAX_TEXT:
+        _resolve.cache_clear()
     try:
         try:
             node = loader.get_single_node()
