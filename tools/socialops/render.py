@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from .profiles import Profile
 
 URL_RE = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]", re.IGNORECASE)
-HASHTAG_RE = re.compile(r"(?<![\w#&])#(\w[\w-]*)", re.UNICODE)
+# '#' first, then the look back at the character before it: the regular expression engine can then jump
+# from '#' to '#' instead of trying every position (hashtags are counted for every post).
+HASHTAG_RE = re.compile(r"#(?<![\w#&]#)(\w[\w-]*)", re.UNICODE)
 MASTODON_MENTION_RE = re.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w", re.UNICODE)
 MASTODON_URL_LENGTH = 23
 
@@ -39,15 +41,23 @@ _BLANKS = re.compile(r"\n{3,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
 
 
-# Anything that some rule below could change; text without it only needs its blank lines tidied.
-_MAYBE_MARKUP = re.compile(r"[*_`\[\]<>\\]|^[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|>|[-*_])", re.MULTILINE)
+# Anything that some rule below could change; text without it only needs its blank lines tidied. The marks
+# are looked for with `in` (C string search) and the line starts after a newline, which the regular
+# expression engine can jump between: trying a pattern at every position costs more than all the rest.
+_MARKUP_CHARS = "*_`[]<>\\"
+_MARKUP_LINE = re.compile(r"\n[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|>|[-*_])")
+
+
+def _maybe_markup(text: str) -> bool:
+    return any(c in text for c in _MARKUP_CHARS) or _MARKUP_LINE.search("\n" + text) is not None
+
 
 
 @functools.lru_cache(maxsize=4096)
 def plain_text(markdown: str) -> str:
     """Markdown as the plain text a social network shows (bold and headings lose their marks,
     [text](url) becomes 'text url', lists get bullets, <!-- notes --> for reviewers disappear)."""
-    if not _MAYBE_MARKUP.search(markdown):
+    if not _maybe_markup(markdown):
         text = _TRAILING.sub("", markdown) if " \n" in markdown or "\t\n" in markdown else markdown
         return (_BLANKS.sub("\n\n", text) if "\n\n\n" in text else text).strip()
     # Escaped characters (\*) are set aside first so that no rule below treats them as marks.

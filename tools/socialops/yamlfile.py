@@ -113,7 +113,9 @@ def _construct_plain(loader: _Loader, node: yaml.Node, memo: dict) -> Any:
     if cls is yaml.SequenceNode and node.tag == _SEQ:
         value: Any = []
         memo[id(node)] = value
-        value.extend(_construct_plain(loader, item, memo) for item in node.value)
+        for item in node.value:  # text items inline, as in mappings below
+            value.append(item.value if type(item) is yaml.ScalarNode and item.tag == _STR
+                         else _construct_plain(loader, item, memo))
         return value
     if cls is yaml.MappingNode and node.tag == _MAP:
         value = {}
@@ -122,7 +124,7 @@ def _construct_plain(loader: _Loader, node: yaml.Node, memo: dict) -> Any:
             if type(key_node) is not yaml.ScalarNode:
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark)
-            # Text keys and values are the common case: taken inline, without a call.
+            # Text keys and values are the common case: taken without a call.
             key = key_node.value if key_node.tag == _STR else _construct_plain(loader, key_node, memo)
             if key in value:
                 raise _DuplicateKey(key_node.value, key_node.start_mark.line + 1)
