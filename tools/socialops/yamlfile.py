@@ -57,16 +57,23 @@ class _DuplicateKey(Exception):
         self.key, self.line = key, line
 
 
-_RESOLVER = yaml.resolver.Resolver()
-_RESOLVE_CACHE_MAX_TEXT = 16_000  # after a longer document, forget its values (the cache holds them alive)
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers  # first character -> [(tag, pattern)]
+_RESOLVE_CACHE_MAX, _RESOLVE_TEXT_MAX = 4096, 16_000  # entries; characters of a document
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.cache
 def _resolve(kind, value, implicit):
-    """The tag of a node, as the safe loader resolves it. No path resolvers are registered, so the answer
-    depends only on these arguments: cached in C, because the C parser asks for every node and keys and
-    common values repeat across files."""
-    return yaml.resolver.Resolver.resolve(_RESOLVER, kind, value, implicit)
+    """The tag of a node, as the safe loader's resolver gives it (the same lookup, without its path
+    resolvers, of which none are registered). Cached in C: the C parser asks for every node, from C, and
+    keys and common values repeat across files."""
+    if kind is yaml.ScalarNode:
+        if implicit[0]:  # plain, not quoted: it may be a number, a date, true/false, null...
+            for tag, pattern in _IMPLICIT.get(value[:1], ()):
+                if pattern.match(value):
+                    return tag
+        return _STR
+    return _MAP if kind is yaml.MappingNode else _SEQ
 
 
 class _Loader(_BaseLoader):
@@ -91,9 +98,6 @@ class _Loader(_BaseLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
-
-_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
-
 
 def _construct_plain(loader: _Loader, node: yaml.Node, memo: dict) -> Any:
     """The same values as the safe constructor, for documents of plain maps, lists and scalars, without its
@@ -205,8 +209,6 @@ def _record_lines(node: yaml.Node, path: tuple, lines: dict, seen: set) -> None:
 def load(text: str, *, line_offset: int = 0) -> YamlDoc:
     """Parse one YAML document. Raises YamlProblem with a line (plus `line_offset`) on any fault."""
     loader = _Loader(text)
-    if len(text) > _RESOLVE_CACHE_MAX_TEXT:
-        _resolve.cache_clear()
     try:
         try:
             node = loader.get_single_node()
@@ -249,3 +251,6 @@ def load(text: str, *, line_offset: int = 0) -> YamlDoc:
         return YamlDoc(data, node, line_offset)
     finally:
         loader.dispose()
+        # The cache keeps its values alive: bounded by entries, and no values from long documents.
+        if len(text) > _RESOLVE_TEXT_MAX or _resolve.cache_info().currsize > _RESOLVE_CACHE_MAX:
+            _resolve.cache_clear()
