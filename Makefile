@@ -1,5 +1,8 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-PYTHON ?= python3
+# .venv is made with the first Python 3.11+ (with venv) of: the distribution's own, python3 on PATH.
+# Debian's and Ubuntu's are linked statically and built with profile-guided optimisation: validation runs
+# about a quarter faster than on a default source build (pyenv's). `make PYTHON=...` chooses another.
+PYTHON ?= $(shell for p in /usr/bin/python3 python3; do "$$p" -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo "$$p"; exit; }; done; echo python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
