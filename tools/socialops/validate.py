@@ -744,9 +744,7 @@ def validate_repository(root: Path, paths: list[str] | None = None, *, use_cache
 def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -> Report:
     stamp = config_stamp(root)
     config = load_config(root)
-    problems = list(config.problems)
     all_posts = find_posts(root)
-    wanted = set(all_posts) if paths is None else {p for p in paths if p in set(all_posts)}
     cache = validatecache.load(root) if use_cache else {}
     same_config = cache.get("fingerprint") == config.fingerprint
     entries: dict = cache.get("posts", {}) if same_config else {}
@@ -757,16 +755,13 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
     checked_now = _check_many(root, stale, config, media_cache)
     new_entries: dict = {}
     ids: dict[str, list[str]] = {}
+    problems = list(config.problems)  # of every post: the snapshot keeps them all
     for rel in all_posts:
-        if rel in checked_now:
-            entry = (*checked_now[rel], None)
-        else:
-            entry = entries[rel]
+        entry = (*checked_now[rel], None) if rel in checked_now else entries[rel]
         new_entries[rel] = entry
         if entry[1] is not None:
             ids.setdefault(entry[1], []).append(rel)
-        if rel in wanted:
-            problems.extend(entry[2])
+        problems.extend(entry[2])
     lines_found = False
 
     def id_line(rel: str) -> int:
@@ -777,14 +772,19 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
             lines_found = True
         return new_entries[rel][4]
 
-    problems += duplicate_problems(ids, wanted, id_line)
+    problems = sort_problems(problems + duplicate_problems(ids, set(all_posts), id_line))
     config_files = len(find_profiles(root)) + (1 if (root / SCHEDULE_FILE).exists() else 0)
-    if use_cache and (checked_now or lines_found or len(new_entries) != len(entries) or not same_config
-                      or cache.get("stamp") != stamp):
-        validatecache.save(root, {"fingerprint": config.fingerprint, "stamp": stamp, "posts": new_entries,
-                                  "media": media_cache, "config_problems": config.problems,
-                                  "config_files": config_files})
-    return Report(checked=len(wanted) + config_files, problems=sort_problems(problems))
+    if use_cache:
+        if checked_now or lines_found or len(new_entries) != len(entries) or not same_config:
+            validatecache.save(root, {"fingerprint": config.fingerprint, "posts": new_entries, "media": media_cache})
+        media_keys = dict(sorted({dep: key for entry in new_entries.values() for dep, key in entry[3].items()}.items()))
+        state = validatecache.snapshot_state(stamp, {rel: entry[0] for rel, entry in new_entries.items()}, media_keys)
+        validatecache.save_snapshot(root, state, list(media_keys), problems, config_files)
+    if paths is None:
+        return Report(checked=len(all_posts) + config_files, problems=problems)
+    wanted = set(paths) & set(all_posts)
+    return Report(checked=len(wanted) + config_files,
+                  problems=[p for p in problems if p.path in wanted or p.path not in new_entries])
 
 
 def _id_line(root: Path, rel: str) -> int:

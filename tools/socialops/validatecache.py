@@ -1,10 +1,12 @@
 """The validation cache under .socialops/, and the warm path that answers from it alone.
 
 A post's problems depend on its file, its media files and the configuration (profiles, schedule.yaml,
-the repository's visibility), so each cached entry is kept with the size and mtime of all of those. When
-nothing changed, `cached_report` answers without importing the YAML parser or any rule: that is what
-makes a second `socialops validate` of a large repository fast. Anything stale, and it returns None and
-the full validation runs (and rewrites the cache). This module stays light: os, pickle and problems only.
+the repository's visibility), so each cached entry is kept with the size and mtime of all of those: a run
+after a change checks only the posts it touched. Each full run also leaves a snapshot: its whole report,
+and the size and mtime of every file it read, as one string. When nothing changed, `cached_report` finds
+the same string and answers with the snapshot's report, without importing the YAML parser or any rule:
+that is what makes a second `socialops validate` of a large repository fast. Anything different, and it
+returns None and the full validation runs. This module stays light: os, pickle and problems only.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ import gc
 import os
 import pickle
 from pathlib import Path
-from typing import Any
 
 from . import __version__
-from .problems import ERROR, Problem, Report, sort_problems
+from .problems import ERROR, Problem, Report
 from .repo import find_posts
 
 CACHE_FILE = ".socialops/cache/validate.pickle"
+SNAPSHOT_FILE = ".socialops/cache/validate-report.pickle"
 SCHEDULE_FILE = "schedule.yaml"
 VISIBILITY_ENV = "GITHUB_REPOSITORY_VISIBILITY"  # validation warns about private repositories' media URLs
 
@@ -47,17 +49,17 @@ def config_stamp(root: Path, env: dict | None = None) -> tuple:
     return (__version__, env.get(VISIBILITY_ENV, ""), tuple(files))
 
 
-def load(root: Path) -> dict:
+def load(root: Path, name: str = CACHE_FILE) -> dict:
     try:
-        with open(root / CACHE_FILE, "rb") as fh:
+        with open(root / name, "rb") as fh:
             data = pickle.load(fh)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
-def save(root: Path, data: dict) -> None:
-    path = root / CACHE_FILE
+def save(root: Path, data: dict, name: str = CACHE_FILE) -> None:
+    path = root / name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -66,6 +68,18 @@ def save(root: Path, data: dict) -> None:
         os.replace(tmp, path)
     except OSError:
         pass  # a cache that cannot be written only costs time
+
+
+def snapshot_state(stamp: tuple, post_keys: dict[str, tuple | None], media_keys: dict[str, tuple | None]) -> str:
+    """Everything a report depends on, as one string: the configuration's stamp, and each post's and
+    media file's size and mtime. Equal strings, equal reports."""
+    return "\n".join([repr(stamp), *(f"{rel}\t{key}" for rel, key in post_keys.items()), "media",
+                      *(f"{rel}\t{key}" for rel, key in media_keys.items())])
+
+
+def save_snapshot(root: Path, state: str, media: list[str], problems: list[Problem], config_files: int) -> None:
+    save(root, {"state": state, "media": media, "problems": problems, "config_files": config_files},
+         SNAPSHOT_FILE)
 
 
 def fresh(root: Path, entry: Entry | None, key: tuple | None, dep_stats: dict) -> bool:
@@ -105,28 +119,16 @@ def cached_report(root: Path, paths: list[str] | None = None, env: dict | None =
 
 
 def _cached_report(root: Path, paths: list[str] | None, env: dict | None) -> Report | None:
-    cache = load(root)
-    if not cache or cache.get("stamp") != config_stamp(root, env):
+    snapshot = load(root, SNAPSHOT_FILE)
+    if not snapshot:
         return None
-    entries: dict[str, Any] = cache.get("posts", {})
-    all_posts = find_posts(root)
-    if len(all_posts) != len(entries):
+    post_keys = {rel: stat_key(root, rel) for rel in find_posts(root)}
+    media_keys = {rel: stat_key(root, rel) for rel in snapshot["media"]}
+    if snapshot_state(config_stamp(root, env), post_keys, media_keys) != snapshot["state"]:
         return None
-    dep_stats: dict = {}
-    for rel in all_posts:
-        if not fresh(root, entries.get(rel), stat_key(root, rel), dep_stats):
-            return None
-    wanted = set(all_posts) if paths is None else set(paths) & set(all_posts)
-    problems = list(cache.get("config_problems", []))
-    ids: dict[str, list[str]] = {}
-    for rel in all_posts:
-        entry = entries[rel]
-        if entry[1] is not None:
-            ids.setdefault(entry[1], []).append(rel)
-        if rel in wanted:
-            problems.extend(entry[2])
-    duplicates = [rel for where in ids.values() if len(where) > 1 for rel in where if rel in wanted]
-    if any(entries[rel][4] is None for rel in duplicates):
-        return None  # the id's line is not known yet: the full run finds it
-    problems += duplicate_problems(ids, wanted, lambda rel: entries[rel][4])
-    return Report(checked=len(wanted) + cache.get("config_files", 0), problems=sort_problems(problems))
+    problems: list[Problem] = snapshot["problems"]  # sorted, for every post
+    if paths is None:
+        return Report(checked=len(post_keys) + snapshot["config_files"], problems=problems)
+    wanted = set(paths) & post_keys.keys()
+    return Report(checked=len(wanted) + snapshot["config_files"],
+                  problems=[p for p in problems if p.path in wanted or p.path not in post_keys])
