@@ -738,6 +738,9 @@ def validate_repository(root: Path, paths: list[str] | None = None, *, use_cache
         return _validate_repository(root, paths, use_cache)
     finally:
         if was_enabled:
+            # Everything made meanwhile is in the collector's youngest generation: its first pass (and the
+            # one at exit) would walk all of it. None of it is cyclic, so it is set aside (frozen) instead.
+            gc.freeze()
             gc.enable()
 
 
