@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 
 ERROR = "error"
@@ -105,6 +104,8 @@ def format_text(problems: list[Problem]) -> str:
 
 
 def format_json(checked: int, problems: list[Problem]) -> str:
+    import json  # here: the warm `validate` path loads this module, and most runs print text
+
     return json.dumps({"checked": checked, "problems": [p.to_dict() for p in problems]}, ensure_ascii=False, indent=2)
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, GitError, UsageError
+
+if TYPE_CHECKING:
+    import subprocess
 
 MARKERS = ("schedule.yaml", "profiles")
 
@@ -48,6 +51,7 @@ def find_posts(root: Path) -> list[str]:
 
 def git(root: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run git in `root`. Output is captured; errors become GitError with git's own words."""
+    import subprocess  # here, not at the top: the warm `validate` runs no git
     run_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     if env:
         run_env.update(env)
@@ -92,6 +96,7 @@ REBASE_MARKER = "socialops-rebase"
 def git_detached(root: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     """Like `git`, but the output goes through temporary files, so the command completes even when this
     process is killed while it runs."""
+    import subprocess  # here, not at the top: the warm `validate` runs no git
     import tempfile
 
     run_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
@@ -229,6 +234,8 @@ def _tree_with(root: Path, tree: str | None, parts: list[str], blob: str) -> str
         sub = current.split()[2] if current.startswith("040000 tree ") else None
         entries[name] = f"040000 tree {_tree_with(root, sub, parts[1:], blob)}"
     text = "".join(f"{meta}\t{entry}\0" for entry, meta in entries.items())
+    import subprocess
+
     made = subprocess.run(["git", "mktree", "-z"], cwd=root, input=text, capture_output=True, text=True,
                           env={**os.environ, "LC_ALL": "C"})
     if made.returncode != 0:

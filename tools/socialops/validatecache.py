@@ -121,7 +121,15 @@ def _cached_report(root: Path, paths: list[str] | None, env: dict | None) -> Rep
     snapshot = load(root, SNAPSHOT_FILE)
     if not snapshot:
         return None
-    post_keys = {rel: stat_key(root, rel) for rel in find_posts(root)}
+    post_keys = {}
+    base, stat = f"{root}/", os.stat
+    for rel in find_posts(root):  # stat_key, inline: 10,000 calls are a tenth of this path
+        try:
+            st = stat(base + rel)
+        except OSError:
+            post_keys[rel] = None
+        else:
+            post_keys[rel] = (st.st_size, st.st_mtime_ns)
     media_keys = {rel: stat_key(root, rel) for rel in snapshot["media"]}
     if snapshot_state(config_stamp(root, env), post_keys, media_keys) != snapshot["state"]:
         return None
