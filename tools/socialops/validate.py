@@ -16,6 +16,7 @@ import pickle
 import posixpath
 import re
 import signal
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -661,8 +662,10 @@ def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) 
     workers = min(os.cpu_count() or 1, 8)
     stat_memo: dict = {}
     # Forking a process that runs other threads can deadlock the child (a lock held by a thread that is
-    # not copied): the CLI runs none, a program embedding socialops might.
-    if len(rels) < PARALLEL_MIN or workers < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
+    # not copied): the CLI runs none, a program embedding socialops might. On macOS, system libraries are
+    # not safe to use in a forked child (why Python stopped forking there by default).
+    if (len(rels) < PARALLEL_MIN or workers < 2 or not hasattr(os, "fork") or sys.platform == "darwin"
+            or threading.active_count() > 1):
         return {rel: _check_one(root, rel, config, media_cache, stat_memo) for rel in rels}
     size = max(_CHUNK, -(-len(rels) // 8000))  # at most 8,000 chunks: their numbers fit in one pipe buffer
     chunks = [rels[i:i + size] for i in range(0, len(rels), size)]
