@@ -141,9 +141,10 @@ def render(post: Post, profile: Profile, spec: NetworkSpec) -> Rendered:
     link = override.get("link") if isinstance(override.get("link"), str) else post.link
     if link and spec.link_in_text and link not in text:
         text = f"{text}\n\n{link}" if text else link
-    first_comment = override.get("first_comment", post.first_comment)
+    first_comment = override["first_comment"] if "first_comment" in override else post.first_comment
     media = media_list(override["media"]) if "media" in override else post.media
-    tags = override.get("tags") if isinstance(override.get("tags"), list) else post.tags
+    tags = override.get("tags")
+    tags = [str(t) for t in tags] if isinstance(tags, list) else list(post.tags)
     return Rendered(
         profile_id=profile.id,
         network=spec.name,
@@ -154,5 +155,5 @@ def render(post: Post, profile: Profile, spec: NetworkSpec) -> Rendered:
         link=link,
         first_comment=str(first_comment) if first_comment is not None else None,
         media=media,
-        tags=[str(t) for t in tags],
+        tags=tags,
     )
