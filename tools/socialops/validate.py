@@ -667,7 +667,9 @@ def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) 
     if (len(rels) < PARALLEL_MIN or workers < 2 or not hasattr(os, "fork") or sys.platform == "darwin"
             or threading.active_count() > 1):
         return {rel: _check_one(root, rel, config, media_cache, stat_memo) for rel in rels}
-    size = max(_CHUNK, -(-len(rels) // 8000))  # at most 8,000 chunks: their numbers fit in one pipe buffer
+    # At most 1,000 chunks: their numbers (4,000 bytes) fit in one page, the least buffer a pipe has, so
+    # writing them all never waits for a reader.
+    size = max(_CHUNK, -(-len(rels) // 1000))
     chunks = [rels[i:i + size] for i in range(0, len(rels), size)]
     # The chunks' numbers wait in a pipe, 4 bytes each; a process claims a chunk by reading 4 bytes (a read
     # this small from a pipe is never split between readers). os.fork and pipes, not multiprocessing: its
