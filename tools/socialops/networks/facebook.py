@@ -30,9 +30,8 @@ import json
 from typing import Any, ClassVar
 
 from ..errors import AuthError, OutcomeUnknown, PermanentNetworkError, TransientNetworkError
-from .base import Claim, MediaFile, Network, PublishRequest, PublishResult
-from .media_urls import profile_media_url
-from .meta import RUPLOAD_BASE, Graph, caption_locale, need_id, text_matches
+from .base import Claim, MediaFile, PublishRequest, PublishResult
+from .meta import RUPLOAD_BASE, MetaNetwork, caption_locale, need_id, text_matches
 from .specs import FACEBOOK
 
 LIVE_MAX_AHEAD = dt.timedelta(days=7)
@@ -41,29 +40,14 @@ RECENT_POSTS_LIMIT = 25
 RECONCILE_SLACK = dt.timedelta(minutes=10)
 
 
-class FacebookNetwork(Network):
+class FacebookNetwork(MetaNetwork):
     spec: ClassVar = FACEBOOK
-    poll_interval: ClassVar[float] = 10.0
-    max_polls: ClassVar[int] = 30  # about 5 minutes of processing before the run moves on
-
-    def __init__(self, profile, **kwargs: Any) -> None:
-        super().__init__(profile, **kwargs)
-        self.graph = Graph(self)
 
     # --- settings --------------------------------------------------------------------------------
 
     @property
     def page_id(self) -> str:
-        value = self.profile.setting("page_id")
-        if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-            from ..errors import ConfigError
-
-            raise ConfigError(f"profile '{self.profile.id}' needs 'page_id' (the numeric id of the Facebook Page)",
-                              path=self.profile.path)
-        return str(value).strip()
-
-    def media_url(self, media: MediaFile) -> str:
-        return profile_media_url(self.profile, media.rel, self.env)
+        return self.account_id("page_id", "the numeric id of the Facebook Page")
 
     # --- publish ---------------------------------------------------------------------------------
 
@@ -335,9 +319,6 @@ class FacebookNetwork(Network):
         return facebook_calls(publications, base=GRAPH_BASE, page_id=self.page_id,
                               headers={"Authorization": f"Bearer {self.token()}"}, now=now)
 
-    def metrics_error(self, response: Any) -> Exception | None:
-        return self.graph.http.classify(response, safe=True)[0]
-
     # --- reconcile -------------------------------------------------------------------------------
 
     def reconcile(self, claim: Claim) -> PublishResult | None:
@@ -514,9 +495,6 @@ class FacebookNetwork(Network):
 
     def hide_comment(self, comment, *, hidden=True):
         self.graph.post(comment.id, {"is_hidden": "true" if hidden else "false"}, create=False)
-
-    def delete_comment(self, comment):
-        self.graph.call("DELETE", comment.id)
 
     def block_author(self, comment):
         if not comment.author_id:

@@ -23,9 +23,8 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from ..errors import OutcomeUnknown, PermanentNetworkError, RateLimited, TransientNetworkError
-from .base import Claim, MediaFile, Network, PublishRequest, PublishResult
-from .media_urls import profile_media_url
-from .meta import Graph, need_id, text_matches
+from .base import Claim, MediaFile, PublishRequest, PublishResult
+from .meta import MetaNetwork, need_id, text_matches
 from .specs import INSTAGRAM
 
 RECENT_MEDIA_LIMIT = 25
@@ -34,27 +33,12 @@ LIVE_NOTE = ("Instagram's API cannot start or schedule a live broadcast: the ann
              "start the broadcast in the Instagram app")
 
 
-class InstagramNetwork(Network):
+class InstagramNetwork(MetaNetwork):
     spec: ClassVar = INSTAGRAM
-    poll_interval: ClassVar[float] = 10.0
-    max_polls: ClassVar[int] = 30  # Meta suggests polling for up to about five minutes
-
-    def __init__(self, profile, **kwargs: Any) -> None:
-        super().__init__(profile, **kwargs)
-        self.graph = Graph(self)
 
     @property
     def ig_user_id(self) -> str:
-        value = self.profile.setting("ig_user_id")
-        if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-            from ..errors import ConfigError
-
-            raise ConfigError(f"profile '{self.profile.id}' needs 'ig_user_id' (the Instagram professional "
-                              "account's id)", path=self.profile.path)
-        return str(value).strip()
-
-    def media_url(self, media: MediaFile) -> str:
-        return profile_media_url(self.profile, media.rel, self.env)
+        return self.account_id("ig_user_id", "the Instagram professional account's id")
 
     # --- quota -----------------------------------------------------------------------------------
 
@@ -236,9 +220,6 @@ class InstagramNetwork(Network):
         return instagram_calls(publications, base=GRAPH_BASE, user_id=self.ig_user_id,
                                headers={"Authorization": f"Bearer {self.token()}"}, now=now)
 
-    def metrics_error(self, response: Any) -> Exception | None:
-        return self.graph.http.classify(response, safe=True)[0]
-
     def reconcile(self, claim: Claim) -> PublishResult | None:
         progress = claim.progress
         post = progress.get("post")
@@ -368,9 +349,6 @@ class InstagramNetwork(Network):
 
     def hide_comment(self, comment, *, hidden=True):
         self.graph.post(comment.id, {"hide": "true" if hidden else "false"}, create=False)
-
-    def delete_comment(self, comment):
-        self.graph.call("DELETE", comment.id)
 
 
 class _AlreadyPublished(Exception):

@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import (
     AuthError,
+    ConfigError,
     NetworkError,
     PermanentNetworkError,
     RateLimited,
     TransientNetworkError,
 )
+from .base import MediaFile, Network
+from .media_urls import profile_media_url
 
 # The one place the Graph API version is pinned. Meta retires a version about two years after release and then
 # silently answers from the nearest live one, so move this forward deliberately (and rerun the contract tests).
@@ -233,6 +236,34 @@ class Graph:
         """POST form parameters. `create=True` for a call that makes something public (never repeated after
         an answer is lost); False for harmless intermediate objects (unpublished photos, containers)."""
         return self.call("POST", path, safe=not create, data={k: v for k, v in data.items() if v is not None})
+
+
+class MetaNetwork(Network):
+    """What the Facebook and Instagram adapters share: the Graph client, the account id a profile names,
+    public media addresses, metrics errors, and deleting a comment."""
+
+    poll_interval: ClassVar[float] = 10.0
+    max_polls: ClassVar[int] = 30  # Meta suggests polling for up to about five minutes
+
+    def __init__(self, profile, **kwargs: Any) -> None:
+        super().__init__(profile, **kwargs)
+        self.graph = Graph(self)
+
+    def account_id(self, setting: str, what: str) -> str:
+        """The numeric id in the profile's setting `setting`; ConfigError naming `what` it is if missing."""
+        value = self.profile.setting(setting)
+        if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+            raise ConfigError(f"profile '{self.profile.id}' needs '{setting}' ({what})", path=self.profile.path)
+        return str(value).strip()
+
+    def media_url(self, media: MediaFile) -> str:
+        return profile_media_url(self.profile, media.rel, self.env)
+
+    def metrics_error(self, response: Any) -> Exception | None:
+        return self.graph.http.classify(response, safe=True)[0]
+
+    def delete_comment(self, comment):
+        self.graph.call("DELETE", comment.id)
 
 
 def need_id(body: Mapping[str, Any], key: str, *, network: str, what: str, created: bool) -> str:
