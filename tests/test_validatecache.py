@@ -77,3 +77,14 @@ def test_warm_cli_does_not_import_the_yaml_parser(repo):
     proc = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True)
     assert proc.stderr.strip().endswith("NO-YAML")
     assert '"duplicate-id"' in proc.stdout
+
+
+def test_a_snapshot_of_another_shape_is_ignored(repo):
+    from socialops import validatecache
+
+    full = validate_repository(repo)
+    validatecache.save(repo, {"state": 1, "problems": "x"}, validatecache.SNAPSHOT_FILE)
+    assert cached_report(repo) is None
+    (repo / validatecache.SNAPSHOT_FILE).write_bytes(b"not a pickle")
+    assert cached_report(repo) is None
+    assert validate_repository(repo) == full and cached_report(repo) == full

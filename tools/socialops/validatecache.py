@@ -119,8 +119,8 @@ def cached_report(root: Path, paths: list[str] | None = None, env: dict | None =
 
 def _cached_report(root: Path, paths: list[str] | None, env: dict | None) -> Report | None:
     snapshot = load(root, SNAPSHOT_FILE)
-    if not snapshot:
-        return None
+    if not isinstance(snapshot.get("media"), list) or not isinstance(snapshot.get("state"), str):
+        return None  # none yet, or not one this version wrote
     post_keys = {}
     base, stat = f"{root}/", os.stat
     for rel in find_posts(root):  # stat_key, inline: 10,000 calls are a tenth of this path
