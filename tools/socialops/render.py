@@ -52,7 +52,6 @@ def _maybe_markup(text: str) -> bool:
     return any(c in text for c in _MARKUP_CHARS) or _MARKUP_LINE.search("\n" + text) is not None
 
 
-
 @functools.lru_cache(maxsize=4096)
 def plain_text(markdown: str) -> str:
     """Markdown as the plain text a social network shows (bold and headings lose their marks,

@@ -80,8 +80,8 @@ class _Loader(_BaseLoader):
     """The C safe loader, refusing duplicate keys while it constructs mappings."""
 
     # The C parser calls these three for every node, from C: answering from C too saves a Python call
-    # each. Descending and ascending do nothing without path resolvers (operator.is_ and tuple are only
-    # C functions that accept these arguments and do nothing).
+    # each. Without path resolvers, descending and ascending do nothing: operator.is_ and tuple are C
+    # functions that take the same arguments and do nothing that matters.
     resolve = staticmethod(_resolve)
     descend_resolver = staticmethod(operator.is_)
     ascend_resolver = staticmethod(tuple)
