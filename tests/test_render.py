@@ -50,3 +50,20 @@ def test_grapheme_count_fast_and_slow_paths_agree_with_unicode(text, graphemes):
 
 def test_mastodon_count_without_links_or_mentions_is_the_length():
     assert count_length("Hei maailma", "urls23") == 11
+
+
+def test_fast_markup_and_hashtag_scans_agree_with_the_plain_patterns():
+    # The plain patterns say what is meant; render's are rewritten to run fast. Random short texts made of
+    # the characters that matter must get the same answers from both.
+    import random
+    import re
+
+    from socialops import render
+
+    markup = re.compile(r"[*_`\[\]<>\\]|^[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|>|[-*_])", re.MULTILINE)
+    hashtag = re.compile(r"(?<![\w#&])#(\w[\w-]*)")
+    pick = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(pick.choice("ab #&-_*`[]<>\\\n\t>1+ä") for _ in range(pick.randint(0, 12)))
+        assert render._maybe_markup(text) == (markup.search(text) is not None), repr(text)
+        assert render.hashtags(text) == hashtag.findall(text), repr(text)
