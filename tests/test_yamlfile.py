@@ -63,6 +63,26 @@ def test_same_values_as_the_safe_loader(text):
     assert yamlfile.load(text).data == yaml.load(text, Loader=yaml.CSafeLoader)
 
 
+@pytest.mark.parametrize("scalar", ["yes", "No", "off", "~", "", "null", "1", "-1.5", ".inf", "-.Inf", ".nan", "0x1F",
+                                    "0o17", "017", "1_000", "1e3", "+.5", "12:30", "190:20:30", "2026-01-01",
+                                    "2026-01-01 10:00:00", "2026-11-27 09:00", "=", "-", ".", "<<x", "post-1"])
+def test_scalars_get_the_safe_loaders_types(scalar):
+    # Tags are resolved by socialops' own cached lookup: the same type and value as the safe loader, plain
+    # and quoted, as a value and as a list item (== alone would take True for 1).
+    import yaml
+
+    for text in (f"k: {scalar}\n", f"k: [{scalar}]\n", f"k: '{scalar}'\n"):
+        try:
+            expected = repr(yaml.load(text, Loader=yaml.CSafeLoader))
+        except yaml.YAMLError:
+            expected = "refused"
+        try:
+            got = repr(yamlfile.load(text).data)
+        except yamlfile.YamlProblem:
+            got = "refused"
+        assert got == expected, text
+
+
 def test_aliases_are_the_same_object():
     data = yamlfile.load("a: &x [1]\nb: *x\n").data
     assert data["a"] is data["b"]
