@@ -626,13 +626,14 @@ def _inspect_captions(real: Path, suffix: str) -> dict[str, Any]:
 
 
 def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
-               stat_memo: dict | None = None) -> tuple[tuple | None, str | None, list[Problem], dict]:
-    """(the post file's stat key, post id, problems, media dependencies {rel: stat key}) for one post file.
+               stat_memo: dict | None = None) -> validatecache.Entry:
+    """The cache entry of one post file: (its stat key, post id, problems, media dependencies {rel: stat key},
+    None for the line of the id, which is looked up only for a duplicate).
     `stat_memo` keeps the stat of each media file for the rest of a run (posts often share media)."""
     try:
         post = load_post(root, rel)
     except ContentError as exc:
-        return stat_key(root, rel), None, [Problem(rel, exc.line or 1, ERROR, "unreadable", exc.message)], {}
+        return stat_key(root, rel), None, [Problem(rel, exc.line or 1, ERROR, "unreadable", exc.message)], {}, None
     deps: dict[str, tuple | None] = {}
     stats: dict[str, Any] = {}
     memo = {} if stat_memo is None else stat_memo
@@ -649,7 +650,7 @@ def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
             stats[media_rel] = info
             if key is not None:
                 media_cache[media_rel] = (key, info)
-    return post.file_key, post.id, post_problems(post, config, stats), deps
+    return post.file_key, post.id, post_problems(post, config, stats), deps, None
 
 
 PARALLEL_MIN = 1500  # below this many files to parse, a second process costs more than it saves
@@ -765,7 +766,7 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
     ids: dict[str, list[str]] = {}
     problems = list(config.problems)  # of every post: the snapshot keeps them all
     for rel in all_posts:
-        entry = (*checked_now[rel], None) if rel in checked_now else entries[rel]
+        entry = checked_now[rel] if rel in checked_now else entries[rel]
         new_entries[rel] = entry
         if entry[1] is not None:
             ids.setdefault(entry[1], []).append(rel)
