@@ -216,6 +216,9 @@ def test_example_repository_is_valid():
     assert [p for p in report.problems if p.severity == "error"] == []
 
 
+# pytest may run threads of its own (or of other tests' servers): the thread check is bypassed below, and
+# Python 3.12+ warns about forking a threaded process.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_many_posts_are_checked_in_forked_processes_with_the_same_result(tmp_path, monkeypatch):
     from socialops import validate
 
@@ -245,6 +248,7 @@ def test_many_posts_are_checked_in_forked_processes_with_the_same_result(tmp_pat
     assert {p.code for p in serial.problems} >= {"unknown-profile", "unreadable", "duplicate-id"}
 
 
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_posts_a_dead_worker_had_claimed_are_checked_by_the_parent(tmp_path, monkeypatch):
     from socialops import validate
 
