@@ -407,3 +407,14 @@ def test_comment_record_round_trip():
     back = Comment.from_record(json.loads(json.dumps(c.record())))
     assert back == Comment(**{**c.__dict__, "text": ""})
     assert "secret text" not in json.dumps(c.record())  # the seen-log never stores comment text
+
+
+def test_thread_root_follows_parents_up_to_the_top_level_comment():
+    from socialops.networks.base import thread_root
+
+    parent_of = {"c1": "post", "r1": "c1", "r2": "r1", "loop-a": "loop-b", "loop-b": "loop-a", "orphan": "gone"}
+    assert thread_root("r2", parent_of, "post") == "c1"  # a reply to a reply belongs to c1's thread
+    assert thread_root("c1", parent_of, "post") == "c1"
+    assert thread_root("orphan", parent_of, "post") == "orphan"  # its parent is not a comment we were given
+    assert thread_root("r2", {"r2": "r1", "r1": "c1", "c1": ""}) == "c1"  # no post id: Facebook's top level
+    assert thread_root("loop-a", parent_of, "post") in {"loop-a", "loop-b"}  # a cycle ends, it does not hang

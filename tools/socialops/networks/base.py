@@ -228,6 +228,17 @@ class Comment:
                    ref={str(k): str(v) for k, v in ref.items()})
 
 
+def thread_root(comment_id: str, parent_of: Mapping[str, str], post_id: str = "") -> str:
+    """The top-level comment of a comment's thread: its parents followed up while they are comments in
+    `parent_of` (comment id -> the id it answers), stopping below the post itself."""
+    for _ in range(100):  # a bound, should a network ever report a cycle
+        up = parent_of.get(comment_id, "")
+        if not up or up == post_id or up not in parent_of:
+            return comment_id
+        comment_id = up
+    return comment_id
+
+
 class Network:
     """Base class of all network adapters. Subclasses set ``spec`` and implement ``publish`` and
     ``reconcile``.

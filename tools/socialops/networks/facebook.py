@@ -452,7 +452,7 @@ class FacebookNetwork(MetaNetwork):
 
     def list_comments(self, remote_id, *, since=None):
         """All comments and replies of a post (``filter=stream``: every level, oldest first), page by page."""
-        from .base import Comment
+        from .base import Comment, thread_root
 
         rows: list[dict[str, Any]] = []
         body = self.graph.get(f"{remote_id}/comments", filter="stream", order="chronological",
@@ -465,14 +465,6 @@ class FacebookNetwork(MetaNetwork):
             body = self.graph.call("GET", following)
         parents = {str(r["id"]): str((r.get("parent") or {}).get("id") or "") for r in rows}
 
-        def top(cid: str) -> str:
-            for _ in range(20):
-                up = parents.get(cid) or ""
-                if not up or up not in parents:
-                    return cid
-                cid = up
-            return cid
-
         out = []
         for r in rows:
             cid = str(r["id"])
@@ -484,7 +476,7 @@ class FacebookNetwork(MetaNetwork):
                 id=cid, post_remote_id=str(remote_id), text=str(r.get("message") or ""),
                 author_id=str(author.get("id") or ""), author_name=str(author.get("name") or ""),
                 created_at=when, url=str(r.get("permalink_url") or "") or None,
-                parent_id=parents.get(cid) or None, thread_id=top(cid), hidden=bool(r.get("is_hidden")),
+                parent_id=parents.get(cid) or None, thread_id=thread_root(cid, parents), hidden=bool(r.get("is_hidden")),
                 own=str(author.get("id") or "") == self.page_id,
             ))
         return out

@@ -479,20 +479,12 @@ class MastodonNetwork(Network):
 
     def list_comments(self, remote_id, *, since=None):
         """Every reply under the status, replies to replies included (``descendants`` of its context)."""
-        from .base import Comment
+        from .base import Comment, thread_root
 
         body = self._json(self._call("GET", f"/api/v1/statuses/{remote_id}/context")) or {}
         rows = [r for r in body.get("descendants") or [] if isinstance(r, dict) and r.get("id")]
         parent_of = {str(r["id"]): str(r.get("in_reply_to_id") or "") for r in rows}
         own = self.own_account_id()
-
-        def top(sid: str) -> str:
-            for _ in range(100):
-                up = parent_of.get(sid, "")
-                if not up or up == str(remote_id) or up not in parent_of:
-                    return sid
-                sid = up
-            return sid
 
         out = []
         for r in rows:
@@ -507,7 +499,7 @@ class MastodonNetwork(Network):
                 author_id=str(account.get("id") or ""), author_handle=str(account.get("acct") or ""),
                 author_name=str(account.get("display_name") or account.get("username") or ""), created_at=when,
                 url=str(r.get("url") or r.get("uri") or "") or None,
-                parent_id=None if parent == str(remote_id) else parent, thread_id=top(sid),
+                parent_id=None if parent == str(remote_id) else parent, thread_id=thread_root(sid, parent_of, str(remote_id)),
                 own=str(account.get("id") or "") == own,
             ))
         out.sort(key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.id))
