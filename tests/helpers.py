@@ -61,3 +61,43 @@ def git_init(root: Path) -> None:
     run("config", "user.name", "Test")
     run("add", "-A")
     run("commit", "-qm", "initial")
+
+
+class RouteFake:
+    """A fake HTTP API for httpx.MockTransport, answering from queues per (method, route key) and keeping
+    every request. Subclasses say what a request's route key is (`key`). An answer is a JSON body (status
+    200), a tuple (status, body[, headers]) with body None for no content, an httpx.Response, a callable
+    taking the request, or an exception to raise. The last answer of a route repeats."""
+
+    def __init__(self):
+        self.routes: dict[tuple[str, str], list] = {}
+        self.requests: list = []
+
+    def on(self, method: str, key: str, *answers):
+        self.routes.setdefault((method, key), []).extend(answers)
+        return self
+
+    def key(self, request) -> str:
+        raise NotImplementedError
+
+    def handler(self, request):
+        import httpx
+
+        self.requests.append(request)
+        key = self.key(request)
+        queue = self.routes.get((request.method, key))
+        assert queue, f"unexpected {request.method} {key}"
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(answer, Exception):
+            raise answer
+        if isinstance(answer, httpx.Response):
+            return answer
+        if callable(answer):
+            return answer(request)
+        if isinstance(answer, tuple):
+            status, body, *headers = answer
+            headers = headers[0] if headers else None
+            if body is None:
+                return httpx.Response(status, headers=headers)
+            return httpx.Response(status, json=body, headers=headers)
+        return httpx.Response(200, json=answer)

@@ -17,6 +17,7 @@ from socialops.networks.facebook import FacebookNetwork
 from socialops.networks.meta import GRAPH_BASE, GRAPH_VERSION, caption_locale, graph_error, usage_wait
 from socialops.profiles import Profile
 from socialops.render import Rendered
+from tests.helpers import RouteFake
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 NOW = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC)
@@ -29,38 +30,17 @@ def fx(name: str):
     return json.loads((FIX / name).read_text())
 
 
-class Meta:
-    """A fake Graph API: routes (method, path) to queued answers and keeps every request."""
+class Meta(RouteFake):
+    """A fake Graph API: routes are paths after the version (rupload's are 'rupload:' + its path)."""
 
-    def __init__(self):
-        self.routes: dict[tuple[str, str], list] = {}
-        self.requests: list[httpx.Request] = []
-
-    def on(self, method: str, path: str, *answers):
-        self.routes.setdefault((method, path), []).extend(answers)
-        return self
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
+    def key(self, request: httpx.Request) -> str:
         path = request.url.path
         if request.url.host == "graph.facebook.com":
             assert path.startswith(f"/{GRAPH_VERSION}/"), path
-            path = path[len(GRAPH_VERSION) + 1:]
-        elif request.url.host == "rupload.facebook.com":
-            path = "rupload:" + path
-        queue = self.routes.get((request.method, path))
-        assert queue, f"unexpected {request.method} {path}"
-        answer = queue.pop(0) if len(queue) > 1 else queue[0]
-        if isinstance(answer, Exception):
-            raise answer
-        if callable(answer):
-            return answer(request)
-        if isinstance(answer, httpx.Response):
-            return answer
-        if isinstance(answer, tuple):
-            status, body, *headers = answer
-            return httpx.Response(status, json=body, headers=headers[0] if headers else None)
-        return httpx.Response(200, json=answer)
+            return path[len(GRAPH_VERSION) + 1:]
+        if request.url.host == "rupload.facebook.com":
+            return "rupload:" + path
+        return path
 
     def sent(self, method: str, path: str) -> list[httpx.Request]:
         return [r for r in self.requests if r.method == method and r.url.path.endswith(path)]

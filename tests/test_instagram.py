@@ -23,6 +23,7 @@ from socialops.networks.instagram import InstagramNetwork
 from socialops.networks.meta import GRAPH_VERSION
 from socialops.profiles import Profile
 from socialops.render import Rendered
+from tests.helpers import RouteFake
 
 FIX = Path(__file__).parent / "fixtures" / "instagram"
 NOW = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC)
@@ -37,31 +38,13 @@ def fx(name: str):
     return json.loads((FIX / name).read_text())
 
 
-class Meta:
-    def __init__(self):
-        self.routes: dict[tuple[str, str], list] = {}
-        self.requests: list[httpx.Request] = []
+class Meta(RouteFake):
+    """A fake Graph API: routes are paths after the version."""
 
-    def on(self, method: str, path: str, *answers):
-        self.routes.setdefault((method, path), []).extend(answers)
-        return self
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
+    def key(self, request: httpx.Request) -> str:
         assert request.url.host == "graph.facebook.com"
         assert request.url.path.startswith(f"/{GRAPH_VERSION}/")
-        path = request.url.path[len(GRAPH_VERSION) + 1:]
-        queue = self.routes.get((request.method, path))
-        assert queue, f"unexpected {request.method} {path}"
-        answer = queue.pop(0) if len(queue) > 1 else queue[0]
-        if isinstance(answer, Exception):
-            raise answer
-        if isinstance(answer, httpx.Response):
-            return answer
-        if isinstance(answer, tuple):
-            status, body, *headers = answer
-            return httpx.Response(status, json=body, headers=headers[0] if headers else None)
-        return httpx.Response(200, json=answer)
+        return request.url.path[len(GRAPH_VERSION) + 1:]
 
     def sent(self, method: str, path: str) -> list[httpx.Request]:
         return [r for r in self.requests if r.method == method and r.url.path.endswith(path)]

@@ -20,6 +20,7 @@ from socialops.networks.linkedin import (
 )
 from socialops.profiles import Profile
 from socialops.render import Rendered
+from tests.helpers import RouteFake
 
 FIX = Path(__file__).parent / "fixtures" / "linkedin"
 NOW = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC)
@@ -33,37 +34,15 @@ def fx(name: str):
     return json.loads((FIX / name).read_text())
 
 
-class LinkedIn:
-    def __init__(self):
-        self.routes: dict[tuple[str, str], list] = {}
-        self.requests: list[httpx.Request] = []
+class LinkedIn(RouteFake):
+    """A fake LinkedIn API: routes are raw paths (with ?action=…), and 'upload:' + the path for uploads."""
 
-    def on(self, method: str, path: str, *answers):
-        self.routes.setdefault((method, path), []).extend(answers)
-        return self
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if request.url.host == "api.linkedin.com":
-            key = request.url.raw_path.decode().split("?")[0]
-            action = request.url.params.get("action")
-            if action:
-                key += f"?action={action}"
-        else:
-            key = "upload:" + request.url.path
-        queue = self.routes.get((request.method, key))
-        assert queue, f"unexpected {request.method} {key}"
-        answer = queue.pop(0) if len(queue) > 1 else queue[0]
-        if isinstance(answer, Exception):
-            raise answer
-        if isinstance(answer, httpx.Response):
-            return answer
-        if isinstance(answer, tuple):
-            status, body, *headers = answer
-            if body is None:
-                return httpx.Response(status, headers=headers[0] if headers else None)
-            return httpx.Response(status, json=body, headers=headers[0] if headers else None)
-        return httpx.Response(200, json=answer)
+    def key(self, request: httpx.Request) -> str:
+        if request.url.host != "api.linkedin.com":
+            return "upload:" + request.url.path
+        key = request.url.raw_path.decode().split("?")[0]
+        action = request.url.params.get("action")
+        return f"{key}?action={action}" if action else key
 
     def sent(self, method: str, key: str) -> list[httpx.Request]:
         return [r for r in self.requests if r.method == method and key in r.url.raw_path.decode()]
