@@ -49,7 +49,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -165,6 +165,14 @@ class Claim:
     attempt: int = 1
     progress: dict[str, dict[str, Any]] = field(default_factory=dict)
     request: PublishRequest | None = None
+
+    def resumed_request(self) -> PublishRequest | None:
+        """The claim's post rendered again, carrying the *claim's* idempotency key, attempt and progress (the
+        publisher renders it before it knows which of the open claims it is asking about)."""
+        if self.request is None:
+            return None
+        return replace(self.request, idempotency_key=self.idempotency_key, attempt=max(self.attempt, 1),
+                       resume=dict(self.progress))
 
 
 # --- comments and moderation ---------------------------------------------------------------------------------

@@ -658,7 +658,7 @@ class BlueskyNetwork(Network):
         if found is None:
             return None
         extra: dict[str, Any] = {"cid": found["cid"], "rkey": rkey, "reconciled": "getRecord"}
-        request = claim_request(claim)
+        request = claim.resumed_request()
         if request is not None and request.first_comment:
             # The run may have stopped between the post and its first comment: finish the comment. Its record
             # key is fixed too, so this cannot make a second one.
@@ -961,17 +961,6 @@ def _shrink(data: bytes) -> tuple[bytes, str] | None:
     except Exception:  # noqa: BLE001 - no thumb rather than no post
         return None
     return None
-
-
-def claim_request(claim: Claim) -> PublishRequest | None:
-    """The claim's post rendered again, carrying the *claim's* idempotency key, attempt and progress (the
-    publisher renders it before it knows which of the open claims it is asking about)."""
-    import dataclasses
-
-    if claim.request is None:
-        return None
-    return dataclasses.replace(claim.request, idempotency_key=claim.idempotency_key, attempt=max(claim.attempt, 1),
-                               resume=dict(claim.progress))
 
 
 def _jwt_scope(token: str) -> str | None:

@@ -290,7 +290,7 @@ class MastodonNetwork(Network):
             else:
                 extra = self._finish_first_comment(claim, str(done["id"]))
             return PublishResult(remote_id=str(done["id"]), url=done.get("url") or None, extra=extra)
-        request = claim_request(claim)
+        request = claim.resumed_request()
         if request is not None and request.media:
             # Media come before the status: if any upload was never recorded, the status was never sent.
             if any(not (claim.progress.get(f"media:{m.index}") or {}).get("id") for m in request.media):
@@ -303,7 +303,7 @@ class MastodonNetwork(Network):
     def _finish_first_comment(self, claim: Claim, status_id: str) -> dict[str, Any]:
         """The post is out but the run may have stopped before its first comment: find the comment among the
         status's replies, or post it now (with its own Idempotency-Key)."""
-        request = claim_request(claim)
+        request = claim.resumed_request()
         if request is None or not request.first_comment:
             return {}
         me = self._json(self._call("GET", "/api/v1/accounts/verify_credentials"))
@@ -565,17 +565,6 @@ def _next_max_id(link: str | None) -> str | None:
             if found:
                 return found.group(1)
     return None
-
-
-def claim_request(claim: Claim) -> PublishRequest | None:
-    """The claim's post rendered again, carrying the *claim's* idempotency key, attempt and progress (the
-    publisher renders it before it knows which of the open claims it is asking about)."""
-    import dataclasses
-
-    if claim.request is None:
-        return None
-    return dataclasses.replace(claim.request, idempotency_key=claim.idempotency_key, attempt=max(claim.attempt, 1),
-                               resume=dict(claim.progress))
 
 
 def _default_image(url: Any) -> bool:
