@@ -101,3 +101,32 @@ class RouteFake:
                 return httpx.Response(status, headers=headers)
             return httpx.Response(status, json=body, headers=headers)
         return httpx.Response(200, json=answer)
+
+
+class Recorder:
+    """What an adapter reports while it works: its progress steps (pass `progress`, or the recorder itself)
+    and the sleeps it asks for (pass `sleep`)."""
+
+    def __init__(self):
+        self.steps: list[tuple[str, dict]] = []
+        self.sleeps: list[float] = []
+
+    def progress(self, item, step, data):
+        self.steps.append((step, dict(data)))
+
+    __call__ = progress
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+
+    def names(self) -> list[str]:
+        return [step for step, _ in self.steps]
+
+
+OPEN_CLIENTS: list = []
+
+
+def track_client(client):
+    """Hand an httpx client to be closed after the test (tests/conftest.py closes them)."""
+    OPEN_CLIENTS.append(client)
+    return client

@@ -24,6 +24,7 @@ from socialops.networks.base import Claim, MediaFile, PublishRequest
 from socialops.networks.bluesky import BlueskyNetwork, caption_lang, is_tid, tid_for
 from socialops.profiles import parse_profile
 from socialops.render import Rendered
+from tests.helpers import Recorder
 
 FIX = Path(__file__).parent / "fixtures" / "bluesky"
 SERVICE = "https://pds.example"
@@ -168,18 +169,6 @@ language: [fi, en]
 @pytest.fixture
 def pds():
     return FakePDS()
-
-
-class Recorder:
-    def __init__(self):
-        self.steps: list[tuple[str, dict]] = []
-        self.sleeps: list[float] = []
-
-    def progress(self, item, step, data):
-        self.steps.append((step, dict(data)))
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from socialops.networks.base import Claim, MediaFile, PublishRequest
 from socialops.networks.mastodon import MastodonNetwork, html_to_text
 from socialops.profiles import parse_profile
 from socialops.render import Rendered
+from tests.helpers import Recorder
 
 FIX = Path(__file__).parent / "fixtures" / "mastodon"
 BASE = "https://mastodon.example"
@@ -158,18 +159,6 @@ instance: {BASE}
 token_env: MASTODON_TOKEN
 language: fi
 """
-
-
-class Recorder:
-    def __init__(self):
-        self.steps: list[tuple[str, dict]] = []
-        self.sleeps: list[float] = []
-
-    def progress(self, item, step, data):
-        self.steps.append((step, dict(data)))
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
 
 
 @pytest.fixture

@@ -23,36 +23,11 @@ from socialops.networks.base import Claim, MediaFile, PublishRequest
 from socialops.networks.bluesky import BlueskyNetwork, tid_for
 from socialops.profiles import parse_profile
 from socialops.render import Rendered
+from tests.helpers import Recorder, track_client
 
 pytestmark = pytest.mark.bluesky
 
 FIX = Path(__file__).parent / "fixtures" / "bluesky"
-
-
-_CLIENTS: list[httpx.Client] = []
-
-
-def _track(client: httpx.Client) -> httpx.Client:
-    _CLIENTS.append(client)
-    return client
-
-
-@pytest.fixture(autouse=True)
-def close_clients():
-    yield
-    while _CLIENTS:
-        _CLIENTS.pop().close()
-
-
-class Steps:
-    def __init__(self):
-        self.steps: list[tuple[str, dict]] = []
-
-    def __call__(self, item, step, data):
-        self.steps.append((step, dict(data)))
-
-    def names(self) -> list[str]:
-        return [s for s, _ in self.steps]
 
 
 def make_network(pds, account, *, client: httpx.Client | None = None, progress=None,
@@ -63,7 +38,7 @@ def make_network(pds, account, *, client: httpx.Client | None = None, progress=N
         "profiles/cafe-bsky.yaml",
     )
     return BlueskyNetwork(profile, env={"BSKY_APP_PASSWORD": password or account["password"]},
-                          client=_track(client or httpx.Client(timeout=30)), progress=progress)
+                          client=track_client(client or httpx.Client(timeout=30)), progress=progress)
 
 
 def make_request(text: str, *, key: str, type: str = "text", media=(), link=None, first_comment=None,
@@ -100,7 +75,7 @@ def jpeg(path: Path, size=(800, 600), color=(200, 120, 40)) -> Path:
 
 
 def test_text_post_with_facets(bluesky_pds, bluesky_account):
-    steps = Steps()
+    steps = Recorder()
     net = make_network(bluesky_pds, bluesky_account, progress=steps)
     text = "Hyvää huomenta! ☕ #kahvi https://aurinko.example/menu"
     result = net.publish(make_request(text, key="rs-text"))
@@ -127,7 +102,7 @@ def test_mention_is_resolved_to_the_did_by_the_pds(bluesky_pds, bluesky_account)
 
 
 def test_images_with_alt_text(bluesky_pds, bluesky_account, tmp_path):
-    steps = Steps()
+    steps = Recorder()
     media = [MediaFile(path=jpeg(tmp_path / f"{i}.jpg", size=(600 + i * 100, 400), color=(i * 60, 100, 50)),
                        rel=f"content/media/{i}.jpg", kind="image", alt=f"Kuva numero {i}", index=i)
              for i in range(3)]
@@ -192,7 +167,7 @@ def og_site() -> Iterator[str]:
 
 def test_link_card_from_a_local_page(bluesky_pds, bluesky_account, og_site):
     link = f"{og_site}/joulu"
-    steps = Steps()
+    steps = Recorder()
     make_network(bluesky_pds, bluesky_account, progress=steps).publish(
         make_request("Joulu tulee!", key="rs-link", type="link", link=link))
     value = get_record(bluesky_pds, bluesky_account, tid_for("rs-link"))["value"]
@@ -250,7 +225,7 @@ class KilledRun(BaseException):
 
 
 def test_reconcile_a_killed_run(bluesky_pds, bluesky_account):
-    steps = Steps()
+    steps = Recorder()
     transport = DropAnswer(KilledRun())
     killed = make_network(bluesky_pds, bluesky_account, client=httpx.Client(transport=transport), progress=steps)
     item = make_request("Ajo kuoli kesken", key="rs-killed")
@@ -274,7 +249,7 @@ def test_reconcile_a_killed_run(bluesky_pds, bluesky_account):
 
 def test_lost_answer_is_settled_within_the_call(bluesky_pds, bluesky_account):
     transport = DropAnswer(httpx.ReadTimeout("answer lost"))
-    steps = Steps()
+    steps = Recorder()
     net = make_network(bluesky_pds, bluesky_account, client=httpx.Client(transport=transport), progress=steps)
     result = net.publish(make_request("Vastaus katosi", key="rs-lost"))
     assert transport.dropped == 1

@@ -20,34 +20,9 @@ from socialops.networks.base import Claim, MediaFile, PublishRequest
 from socialops.networks.mastodon import MastodonNetwork, html_to_text
 from socialops.profiles import parse_profile
 from socialops.render import Rendered
+from tests.helpers import Recorder, track_client
 
 pytestmark = pytest.mark.mastodon
-
-
-_CLIENTS: list[httpx.Client] = []
-
-
-def _track(client: httpx.Client) -> httpx.Client:
-    _CLIENTS.append(client)
-    return client
-
-
-@pytest.fixture(autouse=True)
-def close_clients():
-    yield
-    while _CLIENTS:
-        _CLIENTS.pop().close()
-
-
-class Steps:
-    def __init__(self):
-        self.steps: list[tuple[str, dict]] = []
-
-    def __call__(self, item, step, data):
-        self.steps.append((step, dict(data)))
-
-    def names(self) -> list[str]:
-        return [s for s, _ in self.steps]
 
 
 def make_network(server, *, token=None, client=None, progress=None, clock=None) -> MastodonNetwork:
@@ -57,7 +32,7 @@ def make_network(server, *, token=None, client=None, progress=None, clock=None) 
         "profiles/cafe-masto.yaml",
     )
     return MastodonNetwork(profile, env={"MASTODON_TOKEN": token or server["accounts"]["brand"]["token"]},
-                           client=_track(client or httpx.Client(timeout=30)), progress=progress, clock=clock,
+                           client=track_client(client or httpx.Client(timeout=30)), progress=progress, clock=clock,
                            sleep=lambda s: None)
 
 
@@ -99,7 +74,7 @@ def clear_faults(mastodon_server):
 
 def test_text_status(mastodon_server):
     marker = secrets.token_hex(4)
-    steps = Steps()
+    steps = Recorder()
     result = make_network(mastodon_server, progress=steps).publish(make_request(f"Hyvää huomenta {marker} ☕"))
     status = api(mastodon_server, "GET", f"/api/v1/statuses/{result.remote_id}").json()
     assert html_to_text(status["content"]) == f"Hyvää huomenta {marker} ☕"
@@ -114,7 +89,7 @@ def test_images_with_alt_text(mastodon_server, tmp_path: Path):
         path = tmp_path / f"{i}.jpg"
         Image.new("RGB", (64 + i, 48), (i * 100, 50, 50)).save(path, "JPEG")
         media.append(MediaFile(path=path, rel=f"content/media/{i}.jpg", kind="image", alt=f"Kuvaus {i}", index=i))
-    steps = Steps()
+    steps = Recorder()
     result = make_network(mastodon_server, progress=steps).publish(
         make_request("Kaksi kuvaa", type="carousel", media=media))
     status = api(mastodon_server, "GET", f"/api/v1/statuses/{result.remote_id}").json()
@@ -228,7 +203,7 @@ def test_resume_reuses_uploaded_media(mastodon_server, tmp_path: Path):
     path = tmp_path / "a.jpg"
     Image.new("RGB", (64, 48), (10, 200, 10)).save(path, "JPEG")
     media = MediaFile(path=path, rel="content/media/a.jpg", kind="image", alt="Vihreä", index=0)
-    steps = Steps()
+    steps = Recorder()
     fault(mastodon_server, "POST", "/api/v1/statuses", {"type": "malformed"})
     with pytest.raises(OutcomeUnknown):  # the upload went through, then the status answer was garbage
         make_network(mastodon_server, progress=steps).publish(make_request("Jatkuu", type="image", media=[media]))

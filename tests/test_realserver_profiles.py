@@ -19,21 +19,11 @@ from socialops.networks.mastodon import MastodonNetwork
 from socialops.profilecheck import check_profile
 from socialops.profiles import parse_profile
 from socialops.profilesync import SAME, sync_profile
-
-_CLIENTS: list[httpx.Client] = []
-
-
-@pytest.fixture(autouse=True)
-def close_clients():
-    yield
-    while _CLIENTS:
-        _CLIENTS.pop().close()
+from tests.helpers import track_client
 
 
 def client() -> httpx.Client:
-    made = httpx.Client(timeout=30)
-    _CLIENTS.append(made)
-    return made
+    return track_client(httpx.Client(timeout=30))
 
 
 def image(size, colour, fmt) -> bytes:
@@ -175,9 +165,7 @@ fields:
     sent: list[httpx.Request] = []
 
     def recording_client() -> httpx.Client:
-        made = httpx.Client(timeout=30, event_hooks={"request": [sent.append]})
-        _CLIENTS.append(made)
-        return made
+        return track_client(httpx.Client(timeout=30, event_hooks={"request": [sent.append]}))
 
     with MastodonNetwork(profile, env=env, client=recording_client()) as net:
         first = sync_profile(profile, root, net)
