@@ -132,6 +132,15 @@ def validate(ctx, paths, changed_since, fmt, strict, no_cache):
     sys.exit(1 if failed else 0)
 
 
+def _finish_run(result, fmt: str) -> None:
+    """End a run command: its result as JSON on stdout when asked for, exit code 1 when it failed."""
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    sys.exit(1 if result.failed else 0)
+
+
 def _summary(report) -> str:
     if not report.problems:
         return f"checked {report.checked} files: all good"
@@ -222,7 +231,6 @@ def new(ctx, title, profiles, post_type, when, now_text):
 @handle_errors
 def publish(ctx, now_text, dry_run, profiles, no_push, fmt):
     """Publish the due posts exactly once, recording each outcome in state/publications.csv."""
-    import json
 
     from .publish import format_table, run_publish
 
@@ -232,9 +240,7 @@ def publish(ctx, now_text, dry_run, profiles, no_push, fmt):
     click.echo(format_table(result, tz), err=True, nl=False)
     for warning in result.warnings:
         click.echo(f"socialops: warning: {warning}", err=True)
-    if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-    sys.exit(1 if result.failed else 0)
+    _finish_run(result, fmt)
 
 
 # --- metrics and report (issue 7) ------------------------------------------------------------------------
@@ -258,7 +264,6 @@ def publish(ctx, now_text, dry_run, profiles, no_push, fmt):
 @handle_errors
 def metrics(ctx, now_text, profiles, shard, out, merge_dirs, rates, since_days, no_resume, fmt):
     """Fetch post figures, followers and audience into metrics/*.csv. Exit 1 when some could not be fetched."""
-    import json
 
     from . import metrics as lib
     from .plan import load_schedule
@@ -279,9 +284,7 @@ def metrics(ctx, now_text, profiles, shard, out, merge_dirs, rates, since_days, 
                                limits=limits, since_days=since_days, resume=not no_resume,
                                say=lambda text: click.echo(f"socialops: {text}", err=True))
     click.echo(lib.format_result(result), err=True, nl=False)
-    if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-    sys.exit(1 if result.failed else 0)
+    _finish_run(result, fmt)
 
 
 @main.command()
@@ -554,7 +557,6 @@ def profiles_sync(ctx, ids, dry_run, fmt, no_issue):
 @handle_errors
 def comments(ctx, now_text, dry_run, profiles, days, no_push, fmt):
     """Fetch new comments, classify them, hide per the profiles' rules and open issues for people."""
-    import json
 
     from .comments import inert_for_log, run_comments
 
@@ -576,9 +578,7 @@ def comments(ctx, now_text, dry_run, profiles, days, no_push, fmt):
         click.echo(f"socialops: warning: {inert_for_log(warning)}", err=True)
     for error in result.errors:
         click.echo(f"socialops: {inert_for_log(error)}", err=True)
-    if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-    sys.exit(1 if result.failed else 0)
+    _finish_run(result, fmt)
 
 
 @main.command()
