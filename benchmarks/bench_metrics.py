@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from socialops import metrics as lib  # noqa: E402
-from tests.metrics_support import TOKENS, mastodon_repo, read_csv  # noqa: E402
+from tests.metrics_support import TOKENS, mastodon_repo, max_in_window, read_csv  # noqa: E402
 
 DELAY = 0.05
 NOW = dt.datetime(2026, 12, 2, 6, 0, tzinfo=dt.UTC)
@@ -46,15 +46,6 @@ def server_process(delay: float):
     finally:
         proc.terminate()
         proc.wait(10)
-
-
-def max_in_window(times: list[float], seconds: float = 1.0) -> int:
-    best, start = 0, 0
-    for end in range(len(times)):
-        while times[end] - times[start] >= seconds:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def run(posts: int, limit: lib.Limit, label: str) -> dict:

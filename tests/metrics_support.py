@@ -179,13 +179,7 @@ class MastodonStandIn(http.server.ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def max_in_window(self, seconds: float = 1.0) -> int:
-        times = sorted(self.arrivals)
-        best, start = 0, 0
-        for end in range(len(times)):
-            while times[end] - times[start] >= seconds:
-                start += 1
-            best = max(best, end - start + 1)
-        return best
+        return max_in_window(self.arrivals, seconds)
 
 
 _STATUS = fixture("mastodon/status.json")
@@ -340,3 +334,14 @@ if __name__ == "__main__":
     import sys
 
     serve(float(sys.argv[1]) if len(sys.argv) > 1 else 0.0)
+
+
+def max_in_window(times: list[float], seconds: float = 1.0) -> int:
+    """The most of `times` (seconds) that fall within any window of `seconds`."""
+    times = sorted(times)
+    best, start = 0, 0
+    for end in range(len(times)):
+        while times[end] - times[start] >= seconds:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
