@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from socialops import metrics as lib  # noqa: E402
+from socialops.metrics import fetch as lib  # noqa: E402
 from tests.metrics_support import TOKENS, mastodon_repo, max_in_window, read_csv  # noqa: E402
 
 DELAY = 0.05

@@ -55,10 +55,10 @@ def publish(root: Path, env: dict, *extra: str) -> tuple[float, dict]:
 
 def seed_history(root: Path) -> int:
     """Mark every pair due by NOW as published in the ledger (repeated until the queue is stable)."""
-    from socialops.index import load_index
-    from socialops.ledger import Event, Ledger, published_times
-    from socialops.plan import resolve_times
-    from socialops.validate import load_config
+    from socialops.plan.schedule import resolve_times
+    from socialops.repository.index import load_index
+    from socialops.state.ledger import Event, Ledger, published_times
+    from socialops.validate.engine import load_config
 
     config = load_config(root)
     now = NOW.replace(tzinfo=config.tz)
@@ -129,7 +129,7 @@ def main() -> None:
         print(f"publish, nothing due, warm cache: median {median:.3f} s, best {min(warm):.3f} s "
               f"over {args.runs} runs (target < 0.5 s)")
 
-        from socialops.publish import run_publish
+        from socialops.publish.run import run_publish
 
         t = time.perf_counter()
         lib = run_publish(root, now=NOW.replace(tzinfo=dt.timezone(dt.timedelta(hours=3))), env=env, push=False,

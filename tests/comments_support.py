@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 from socialops.demo import scratch_copy
-from socialops.publish import publish_demo
-from socialops.repo import commit_paths
+from socialops.publish.run import publish_demo
+from socialops.repository.git import commit_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 START = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from socialops.ledger import Event, Ledger
+from socialops.state.ledger import Event, Ledger
 from tests.helpers import write
 
 FIX = Path(__file__).parent / "fixtures" / "metrics"
@@ -259,9 +259,9 @@ def publish_to_sandbox(root: Path, profile: Any, env: dict[str, str], post_id: s
     """Write the post file (its type and pillar), publish it through the real SandboxNetwork as if at ``when``
     and append the ``published`` event to the ledger; returns the remote id."""
     add_post(root, post_id, [profile.id], type=type, pillar=pillar, at=when.strftime("%Y-%m-%d %H:%M"))
-    from socialops.networks.base import MediaFile, PublishRequest
-    from socialops.networks.sandbox import SandboxNetwork
-    from socialops.render import Rendered
+    from socialops.content.render import Rendered
+    from socialops.networks.contract import MediaFile, PublishRequest
+    from socialops.networks.sandbox.adapter import SandboxNetwork
     from tests.helpers import image
 
     media = []

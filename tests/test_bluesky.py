@@ -13,6 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from socialops.content.render import Rendered
 from socialops.errors import (
     AuthError,
     OutcomeUnknown,
@@ -20,10 +21,9 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.base import Claim, MediaFile, PublishRequest
-from socialops.networks.bluesky import BlueskyNetwork, caption_lang, is_tid, tid_for
-from socialops.profiles import parse_profile
-from socialops.render import Rendered
+from socialops.networks.bluesky.adapter import BlueskyNetwork, caption_lang, is_tid, tid_for
+from socialops.networks.contract import Claim, MediaFile, PublishRequest
+from socialops.repository.profiles import parse_profile
 from tests.helpers import Recorder
 
 FIX = Path(__file__).parent / "fixtures" / "bluesky"

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from socialops.cli import main
-from socialops.comments import moderation_log, run_comments
-from socialops.tracker import OutboxTracker
+from socialops.community.comments import moderation_log, run_comments
+from socialops.tracker.github import OutboxTracker
 from tests.comments_support import outbox, published_repo
 
 MODS = "roles:\n  moderators: ['@liisa-mod']\nmoderation:\n  hide: []\n"
@@ -63,7 +63,7 @@ def sandbox_row(root, comment_id: str) -> sqlite3.Row:
 
 
 def comment_id_of(root, issue) -> str:
-    from socialops.comments import seen_comments
+    from socialops.community.comments import seen_comments
 
     return next(s.comment_id for s in seen_comments(root).values() if s.issue == issue["key"])
 
@@ -97,7 +97,7 @@ def test_a_moderator_hides_and_the_issue_is_closed_with_a_record(repo):
                                                                              "kahvila-facebook")
     assert row["time"].startswith(now.strftime("%Y-%m-%dT%H:%M"))
     # the record is committed in the repository
-    from socialops.repo import git
+    from socialops.repository.git import git
 
     assert "state/moderation.csv" in git(root, "show", "--name-only", "HEAD").stdout
 

@@ -1,8 +1,8 @@
 from click.testing import CliRunner
 
 from socialops.cli import main
-from socialops.content import load_post
-from socialops.validate import validate_repository
+from socialops.repository.posts import load_post
+from socialops.validate.engine import validate_repository
 from tests.helpers import make_repo
 
 

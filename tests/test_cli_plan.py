@@ -10,8 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from socialops.cli import main
-from socialops.ledger import Event, Ledger
-from socialops.tracker import OutboxTracker
+from socialops.state.ledger import Event, Ledger
+from socialops.tracker.github import OutboxTracker
 from tests.helpers import make_repo
 
 SCHEDULE = """\

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from socialops.cli import main
-from socialops.ledger import PUBLICATIONS
-from socialops.networks.sandbox import sandbox_posts
+from socialops.networks.sandbox.adapter import sandbox_posts
+from socialops.state.ledger import PUBLICATIONS
 from tests.publish_support import git, git_init, make_repo, write_post
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 from click.testing import CliRunner
 
-from socialops import metrics as lib
 from socialops.cli import main
-from socialops.profiles import load_profile
+from socialops.metrics import fetch as lib
+from socialops.repository.profiles import load_profile
 from tests.helpers import PROFILES
 from tests.helpers import make_repo as sandbox_repo
 from tests.metrics_support import UTC, publish_to_sandbox

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from socialops.codeowners import OWNER_RE, generate_codeowners, write_codeowners
 from socialops.errors import ConfigError
-from socialops.profiles import find_profiles, load_profile, parse_profile
+from socialops.profiles.codeowners import OWNER_RE, generate_codeowners, write_codeowners
+from socialops.repository.profiles import find_profiles, load_profile, parse_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from socialops.comments import (
+from socialops.community.comments import (
     COMMENT_FIELDS,
     CsvLog,
     comments_log,
@@ -24,15 +24,15 @@ from socialops.comments import (
     seen_comments,
 )
 from socialops.errors import PermanentNetworkError
-from socialops.ledger import Event, Ledger
-from socialops.networks.base import Comment, UnsupportedAction
-from socialops.networks.bluesky import BlueskyNetwork
-from socialops.networks.facebook import FacebookNetwork
-from socialops.networks.instagram import InstagramNetwork
-from socialops.networks.linkedin import LinkedInNetwork
-from socialops.networks.mastodon import MastodonNetwork
-from socialops.profiles import parse_profile
-from socialops.tracker import OutboxTracker
+from socialops.networks.bluesky.adapter import BlueskyNetwork
+from socialops.networks.contract import Comment, UnsupportedAction
+from socialops.networks.facebook.adapter import FacebookNetwork
+from socialops.networks.instagram.adapter import InstagramNetwork
+from socialops.networks.linkedin.adapter import LinkedInNetwork
+from socialops.networks.mastodon.adapter import MastodonNetwork
+from socialops.repository.profiles import parse_profile
+from socialops.state.ledger import Event, Ledger
+from socialops.tracker.github import OutboxTracker
 from tests.comments_support import published_repo
 
 FIX = Path(__file__).parent / "fixtures" / "comments" / "networks"
@@ -410,7 +410,7 @@ def test_comment_record_round_trip():
 
 
 def test_thread_root_follows_parents_up_to_the_top_level_comment():
-    from socialops.networks.base import thread_root
+    from socialops.networks.contract import thread_root
 
     parent_of = {"c1": "post", "r1": "c1", "r2": "r1", "loop-a": "loop-b", "loop-b": "loop-a", "orphan": "gone"}
     assert thread_root("r2", parent_of, "post") == "c1"  # a reply to a reply belongs to c1's thread

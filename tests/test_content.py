@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialops.content import find_posts, load_post, parse_post, parse_when
 from socialops.errors import ContentError
+from socialops.repository.posts import find_posts, load_post, parse_post, parse_when
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 HELSINKI = ZoneInfo("Europe/Helsinki")

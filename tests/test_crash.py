@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialops.ledger import PUBLICATIONS, PUBLISHED, Ledger
-from socialops.networks.sandbox import sandbox_posts
+from socialops.networks.sandbox.adapter import sandbox_posts
+from socialops.state.ledger import PUBLICATIONS, PUBLISHED, Ledger
 from tests.publish_support import (
     bare_with_clones,
     git,

@@ -11,12 +11,12 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+from socialops.content.render import Rendered
 from socialops.errors import AuthError, OutcomeUnknown, PermanentNetworkError, RateLimited
-from socialops.networks.base import Claim, MediaFile, PublishRequest
-from socialops.networks.facebook import FacebookNetwork
+from socialops.networks.contract import Claim, MediaFile, PublishRequest
+from socialops.networks.facebook.adapter import FacebookNetwork
 from socialops.networks.meta import GRAPH_BASE, GRAPH_VERSION, caption_locale, graph_error, usage_wait
-from socialops.profiles import Profile
-from socialops.render import Rendered
+from socialops.repository.profiles import Profile
 from tests.helpers import RouteFake
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"

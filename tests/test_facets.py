@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from socialops.networks import facets as F
+from socialops.networks.bluesky import facets as F
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bluesky"
 

@@ -17,7 +17,7 @@ import pytest
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, oas30_format_checker
 
-from socialops.tracker import GitHubTracker, make_github, make_retry
+from socialops.tracker.github import GitHubTracker, make_github, make_retry
 from tests.github_standin import GitHubStandin, Recorded
 
 EXTRACT = json.loads((Path(__file__).parent / "fixtures/github-openapi/extract.json").read_text())

@@ -23,10 +23,10 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.base import Network
+from socialops.networks.contract import Network
 from socialops.networks.http import Http, parse_reset, parse_retry_after, redact
 from socialops.networks.specs import NETWORKS
-from socialops.profiles import parse_profile
+from socialops.repository.profiles import parse_profile
 
 TOKEN = "tok_3xAmPl3-S3cr3t/+="
 NOW = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+from socialops.content.render import Rendered
 from socialops.errors import (
     AuthError,
     OutcomeUnknown,
@@ -18,11 +19,10 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.base import Claim, MediaFile, PublishRequest
-from socialops.networks.instagram import InstagramNetwork
+from socialops.networks.contract import Claim, MediaFile, PublishRequest
+from socialops.networks.instagram.adapter import InstagramNetwork
 from socialops.networks.meta import GRAPH_VERSION
-from socialops.profiles import Profile
-from socialops.render import Rendered
+from socialops.repository.profiles import Profile
 from tests.helpers import RouteFake
 
 FIX = Path(__file__).parent / "fixtures" / "instagram"

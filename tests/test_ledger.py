@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from socialops.ledger import (
+from socialops.state.ledger import (
     CLAIMED,
     FAILED,
     HEADER,

@@ -10,16 +10,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from socialops.content.render import Rendered
 from socialops.errors import AuthError, OutcomeUnknown, PermanentNetworkError, RateLimited
-from socialops.networks.base import Claim, MediaFile, PublishRequest
-from socialops.networks.linkedin import (
+from socialops.networks.contract import Claim, MediaFile, PublishRequest
+from socialops.networks.linkedin.adapter import (
     LINKEDIN_VERSION,
     LinkedInNetwork,
     escape_commentary,
     unescape_commentary,
 )
-from socialops.profiles import Profile
-from socialops.render import Rendered
+from socialops.repository.profiles import Profile
 from tests.helpers import RouteFake
 
 FIX = Path(__file__).parent / "fixtures" / "linkedin"

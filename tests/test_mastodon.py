@@ -14,6 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from socialops.content.render import Rendered
 from socialops.errors import (
     AuthError,
     ConfigError,
@@ -22,10 +23,9 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.base import Claim, MediaFile, PublishRequest
-from socialops.networks.mastodon import MastodonNetwork, html_to_text
-from socialops.profiles import parse_profile
-from socialops.render import Rendered
+from socialops.networks.contract import Claim, MediaFile, PublishRequest
+from socialops.networks.mastodon.adapter import MastodonNetwork, html_to_text
+from socialops.repository.profiles import parse_profile
 from tests.helpers import Recorder
 
 FIX = Path(__file__).parent / "fixtures" / "mastodon"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from socialops.core.problems import CODES, WARNING
 from socialops.errors import ConfigError
 from socialops.networks.media_urls import PROBLEM_CODE, media_url_problem, profile_media_url, public_media_url
-from socialops.problems import CODES, WARNING
-from socialops.profiles import Profile
-from socialops.validate import validate_repository
+from socialops.repository.profiles import Profile
+from socialops.validate.engine import validate_repository
 from tests.helpers import make_repo
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from socialops import metrics as lib
 from socialops.errors import UsageError
+from socialops.metrics import fetch as lib
 from socialops.networks import insights
 from socialops.networks.insights import Figures, Publication
 from tests.metrics_support import (
@@ -439,7 +439,7 @@ def test_shards_split_profiles_and_merged_parts_equal_one_run(tmp_path):
 
 def _sandbox_posts(root: Path, env: dict[str, str]) -> None:
     """Publish a few posts to the sandbox for every profile and record them in the ledger."""
-    from socialops.profiles import load_profile
+    from socialops.repository.profiles import load_profile
     from tests.metrics_support import publish_to_sandbox
 
     for rel in sorted((root / "profiles").glob("*.yaml")):
@@ -579,7 +579,7 @@ def test_publications_come_from_the_ledger_within_the_window(tmp_path):
     publish(root, "new", "cafe-masto", "1", when=PUBLISHED)
     publish(root, "old", "cafe-masto", "2", when=PUBLISHED - dt.timedelta(days=200))
     publish(root, "future", "cafe-masto", "3", when=NOW + dt.timedelta(days=1))
-    from socialops.validate import load_config
+    from socialops.validate.engine import load_config
 
     config = load_config(root)
     pubs = lib.publications(root, config.profiles.values(), config.tz, now=NOW)["cafe-masto"]

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialops import plan
-from socialops.index import PostSummary
-from socialops.plan import Slot, build_plan, cadence_problems, parse_schedule, resolve_times
-from socialops.profiles import parse_profile
-from socialops.tracker import OutboxTracker
-from socialops.validate import validate_repository
+from socialops.plan import schedule as plan
+from socialops.plan.schedule import Slot, build_plan, cadence_problems, parse_schedule, resolve_times
+from socialops.repository.index import PostSummary
+from socialops.repository.profiles import parse_profile
+from socialops.tracker.github import OutboxTracker
+from socialops.validate.engine import validate_repository
 from tests.helpers import make_repo
 
 HKI = ZoneInfo("Europe/Helsinki")
@@ -191,7 +191,7 @@ def test_cadence_problems_name_line_and_fix():
 def test_good_example_schedule_has_no_problems():
     from pathlib import Path
 
-    from socialops.plan import load_schedule
+    from socialops.plan.schedule import load_schedule
 
     root = Path(__file__).resolve().parents[1]
     assert cadence_problems(load_schedule(root)) == []
@@ -207,7 +207,7 @@ def test_validate_reports_cadence_problems(tmp_path):
 
 
 def test_every_new_code_is_documented():
-    from socialops.problems import CODES
+    from socialops.core.problems import CODES
 
     found = {p.code for p in cadence_problems(parse_schedule(BAD))}
     assert found <= set(CODES)

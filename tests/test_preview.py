@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from socialops import preview
 from socialops.cli import main
+from socialops.content import preview
 from tests.helpers import image, make_repo
 
 GOLDEN = Path(__file__).parent / "fixtures" / "preview"
@@ -86,7 +86,7 @@ def test_preview_facts(repo):
 
 
 def test_published_pair_gets_a_note(repo):
-    from socialops.ledger import Event, Ledger
+    from socialops.state.ledger import Event, Ledger
 
     Ledger(repo).append([Event(time=NOW, post_id="text", profile="cafe-masto", event="published",
                                remote_id="123", url="https://example.social/@cafe/123")])

@@ -18,13 +18,13 @@ import httpx
 import pytest
 from PIL import Image
 
-from socialops.networks.base import open_network
-from socialops.networks.facebook import FacebookNetwork
-from socialops.networks.instagram import InstagramNetwork
-from socialops.networks.linkedin import LinkedInNetwork
-from socialops.networks.mastodon import MastodonNetwork
-from socialops.networks.sandbox import SandboxNetwork
-from socialops.profilebasics import (
+from socialops.networks.contract import open_network
+from socialops.networks.facebook.adapter import FacebookNetwork
+from socialops.networks.instagram.adapter import InstagramNetwork
+from socialops.networks.linkedin.adapter import LinkedInNetwork
+from socialops.networks.mastodon.adapter import MastodonNetwork
+from socialops.networks.sandbox.adapter import SandboxNetwork
+from socialops.profiles.basics import (
     MISSING,
     OK,
     UNKNOWN,
@@ -33,10 +33,8 @@ from socialops.profilebasics import (
     moderators_of,
     same_image,
 )
-from socialops.profilecheck import check_profile, checklist_body, update_open_issue
-from socialops.profiles import moderators_of as moderators_from_profiles
-from socialops.profiles import parse_profile
-from socialops.profilesync import (
+from socialops.profiles.check import check_profile, checklist_body, update_open_issue
+from socialops.profiles.sync import (
     DIFFERS,
     SAME,
     diff_profile,
@@ -44,7 +42,9 @@ from socialops.profilesync import (
     sync_profile,
     update_drift_issue,
 )
-from socialops.tracker import OutboxTracker
+from socialops.repository.profiles import moderators_of as moderators_from_profiles
+from socialops.repository.profiles import parse_profile
+from socialops.tracker.github import OutboxTracker
 
 NOW = __import__("datetime").datetime(2026, 12, 1, 9, 0, tzinfo=__import__("datetime").UTC)
 
@@ -179,7 +179,7 @@ def test_images_are_checked_against_each_network(tmp_path):
 
 
 def test_validate_reports_basics_problems(tmp_path):
-    from socialops.validate import load_config
+    from socialops.validate.engine import load_config
 
     make_repo(tmp_path, "cafe", "id: cafe\nnetwork: sandbox\nimitates: facebook\ncontact:\n  phone: \"040\"\n")
     problems = load_config(tmp_path).problems
@@ -576,7 +576,7 @@ def test_linkedin_check_reports_capabilities_from_the_page_role():
 
 
 def test_bluesky_check_refuses_the_main_password():
-    from socialops.networks.bluesky import BlueskyNetwork
+    from socialops.networks.bluesky.adapter import BlueskyNetwork
 
     def jwt(scope):
         claims = base64.urlsafe_b64encode(json.dumps({"scope": scope, "sub": "did:plc:abc"}).encode()).decode()
@@ -628,7 +628,7 @@ def test_open_this_profile_issue_until_check_passes(tmp_path):
 
 def test_checklists_exist_for_every_real_network():
     from socialops.networks.specs import NETWORKS
-    from socialops.profilecheck import CHECKLISTS, CheckResult
+    from socialops.profiles.check import CHECKLISTS, CheckResult
 
     assert set(CHECKLISTS) == set(NETWORKS) - {"sandbox"}
     for network, steps in CHECKLISTS.items():
@@ -640,9 +640,9 @@ def test_checklists_exist_for_every_real_network():
 
 def test_adapters_for_every_network_answer_the_profile_methods():
     """Every adapter that declares a basic as sync implements update_profile; check or sync needs read."""
-    from socialops.networks.base import Network
+    from socialops.networks.contract import Network
     from socialops.networks.specs import NETWORKS
-    from socialops.profilebasics import CHECK, SYNC, support_for
+    from socialops.profiles.basics import CHECK, SYNC, support_for
 
     for name, spec in NETWORKS.items():
         try:
@@ -665,7 +665,7 @@ def test_open_network_gives_the_sandbox_profile_methods(tmp_path):
 
 
 def test_the_readme_table_is_the_support_table():
-    from socialops.profilebasics import SUPPORT
+    from socialops.profiles.basics import SUPPORT
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Profiles as code", 1)[1].split("\n## ", 1)[0]
@@ -686,7 +686,7 @@ def test_the_readme_table_is_the_support_table():
 
 def test_drift_issue_on_the_github_standin_is_edited_in_place(tmp_path):
     """The same issue through PyGithub over HTTP: opened, its body replaced (marker kept), closed."""
-    from socialops.tracker import GitHubTracker, issue_marker, make_github, make_retry
+    from socialops.tracker.github import GitHubTracker, issue_marker, make_github, make_retry
     from tests.github_standin import GitHubStandin
 
     token = "ghp_profilesTestToken0123456789abcdef"

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from socialops.errors import GitError, LockError
-from socialops.ledger import CLAIMED, MISSED, PUBLICATIONS, PUBLISHED, UNCONFIRMED, Event, Ledger
-from socialops.networks.sandbox import SandboxNetwork, sandbox_posts
-from socialops.publish import (
+from socialops.networks.sandbox.adapter import SandboxNetwork, sandbox_posts
+from socialops.publish.run import (
     R_ELSEWHERE,
     R_FAILED,
     R_MISSED,
@@ -23,6 +22,7 @@ from socialops.publish import (
     publish_demo,
     run_publish,
 )
+from socialops.state.ledger import CLAIMED, MISSED, PUBLICATIONS, PUBLISHED, UNCONFIRMED, Event, Ledger
 from tests.publish_support import (
     IDENTITY,
     REPO,
@@ -227,8 +227,8 @@ def _crashed_claim(root, post, profile, key, when, progress=None):
 
 def test_claim_of_a_dead_run_found_on_the_network(repo, tmp_path):
     # The earlier run posted due-2 with key k-dead, then died before recording it.
-    from socialops.networks.base import open_network
-    from socialops.profiles import load_profile
+    from socialops.networks.contract import open_network
+    from socialops.repository.profiles import load_profile
     from tests.test_sandbox import request
 
     _crashed_claim(repo, "due-2", "sandbox-a", "k-dead", local("2026-12-01 08:00"))
@@ -251,7 +251,7 @@ def test_claim_of_a_dead_run_not_on_the_network_resumes_its_uploads(tmp_path):
                media=[{"path": image, "alt": "a pixel"}])
     git_init(root)
     # The dead run uploaded the image (media id 1) and recorded it, then died.
-    from socialops.networks.sandbox import connect
+    from socialops.networks.sandbox.adapter import connect
 
     conn = connect(sandbox(tmp_path))
     conn.execute("INSERT INTO media (account, path, kind, created_at) VALUES ('x', 'p', 'image', 'now')")
@@ -443,10 +443,10 @@ def test_leaving_out_irrelevant_posts_does_not_change_what_is_due():
     pairs must be exactly those the full computation gives."""
     import random
 
-    from socialops.index import PostSummary
-    from socialops.plan import parse_schedule, resolve_times
-    from socialops.profiles import parse_profile
-    from socialops.publish import relevant_posts
+    from socialops.plan.schedule import parse_schedule, resolve_times
+    from socialops.publish.run import relevant_posts
+    from socialops.repository.index import PostSummary
+    from socialops.repository.profiles import parse_profile
 
     schedule = parse_schedule(
         "timezone: Europe/Helsinki\nlate_window: 24h\nhorizon_days: 14\ncadence:\n"

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import socialops.index
-from socialops.publish import NEXT_DUE_FILE, R_PUBLISHED, run_publish
+import socialops.repository.index
+from socialops.publish.run import NEXT_DUE_FILE, R_PUBLISHED, run_publish
 from tests.publish_support import IDENTITY, git, git_init, make_repo, write_post
 
 HEL = ZoneInfo("Europe/Helsinki")
@@ -35,8 +35,8 @@ def run(root, now, tmp_path, **kw):
 @pytest.fixture
 def index_reads(monkeypatch):
     calls = []
-    real = socialops.index.load_index
-    monkeypatch.setattr(socialops.index, "load_index", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = socialops.repository.index.load_index
+    monkeypatch.setattr(socialops.repository.index, "load_index", lambda *a, **k: calls.append(1) or real(*a, **k))
     return calls
 
 

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from socialops.problems import CODES
+from socialops.core.problems import CODES
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

@@ -18,11 +18,11 @@ import httpx
 import pytest
 from PIL import Image
 
+from socialops.content.render import Rendered
 from socialops.errors import AuthError
-from socialops.networks.base import Claim, MediaFile, PublishRequest
-from socialops.networks.bluesky import BlueskyNetwork, tid_for
-from socialops.profiles import parse_profile
-from socialops.render import Rendered
+from socialops.networks.bluesky.adapter import BlueskyNetwork, tid_for
+from socialops.networks.contract import Claim, MediaFile, PublishRequest
+from socialops.repository.profiles import parse_profile
 from tests.helpers import Recorder, track_client
 
 pytestmark = pytest.mark.bluesky

@@ -19,12 +19,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from socialops.comments import comments_log, moderation_log, run_comments
-from socialops.ledger import Event, Ledger
-from socialops.moderation import run_moderate
-from socialops.networks.bluesky import BlueskyNetwork, tid_for
-from socialops.profiles import load_profile
-from socialops.tracker import OutboxTracker
+from socialops.community.comments import comments_log, moderation_log, run_comments
+from socialops.community.moderation import run_moderate
+from socialops.networks.bluesky.adapter import BlueskyNetwork, tid_for
+from socialops.repository.profiles import load_profile
+from socialops.state.ledger import Event, Ledger
+from socialops.tracker.github import OutboxTracker
 from tests.servers.launch import new_bluesky_account
 
 pytestmark = pytest.mark.bluesky
@@ -195,8 +195,8 @@ def test_abusive_reply_is_hidden_by_threadgate_flagged_and_its_author_blocked(bl
 
 def test_hide_and_block_on_the_pds_alone(bluesky_pds, tmp_path):
     """Without an AppView (only a PDS) hiding and blocking still work: both are records in our repository."""
-    from socialops.networks.base import Comment
-    from socialops.profiles import parse_profile
+    from socialops.networks.contract import Comment
+    from socialops.repository.profiles import parse_profile
 
     server = bluesky_pds
     brand, fan = new_bluesky_account(server, "brand"), new_bluesky_account(server, "fan")

@@ -15,11 +15,11 @@ import httpx
 import pytest
 from PIL import Image
 
+from socialops.content.render import Rendered
 from socialops.errors import AuthError, OutcomeUnknown, RateLimited
-from socialops.networks.base import Claim, MediaFile, PublishRequest
-from socialops.networks.mastodon import MastodonNetwork, html_to_text
-from socialops.profiles import parse_profile
-from socialops.render import Rendered
+from socialops.networks.contract import Claim, MediaFile, PublishRequest
+from socialops.networks.mastodon.adapter import MastodonNetwork, html_to_text
+from socialops.repository.profiles import parse_profile
 from tests.helpers import Recorder, track_client
 
 pytestmark = pytest.mark.mastodon
@@ -223,8 +223,8 @@ def test_publish_run_end_to_end(mastodon_server, tmp_path: Path):
     ledger; the second run posts nothing."""
     import yaml
 
-    from socialops.ledger import PUBLISHED, Ledger
-    from socialops.publish import R_PUBLISHED, run_publish
+    from socialops.publish.run import R_PUBLISHED, run_publish
+    from socialops.state.ledger import PUBLISHED, Ledger
     from tests.publish_support import git_init, make_repo, write_image, write_post
 
     marker = secrets.token_hex(4)

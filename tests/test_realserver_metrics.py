@@ -12,11 +12,11 @@ import time
 import httpx
 import pytest
 
-from socialops import metrics as lib
-from socialops.networks.base import PublishRequest
-from socialops.networks.bluesky import BlueskyNetwork
-from socialops.profiles import load_profile
-from socialops.render import Rendered
+from socialops.content.render import Rendered
+from socialops.metrics import fetch as lib
+from socialops.networks.bluesky.adapter import BlueskyNetwork
+from socialops.networks.contract import PublishRequest
+from socialops.repository.profiles import load_profile
 from tests.metrics_support import add_post, make_repo, publish, read_csv
 from tests.servers import launch
 

@@ -14,11 +14,11 @@ import httpx
 import pytest
 from PIL import Image
 
-from socialops.networks.bluesky import BlueskyNetwork
-from socialops.networks.mastodon import MastodonNetwork
-from socialops.profilecheck import check_profile
-from socialops.profiles import parse_profile
-from socialops.profilesync import SAME, sync_profile
+from socialops.networks.bluesky.adapter import BlueskyNetwork
+from socialops.networks.mastodon.adapter import MastodonNetwork
+from socialops.profiles.check import check_profile
+from socialops.profiles.sync import SAME, sync_profile
+from socialops.repository.profiles import parse_profile
 from tests.helpers import track_client
 
 

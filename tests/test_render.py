@@ -1,6 +1,6 @@
 import pytest
 
-from socialops.render import count_length, hashtags, plain_text
+from socialops.content.render import count_length, hashtags, plain_text
 
 
 def test_plain_text_reduces_markdown():
@@ -58,7 +58,7 @@ def test_fast_markup_and_hashtag_scans_agree_with_the_plain_patterns():
     import random
     import re
 
-    from socialops import render
+    from socialops.content import render
 
     markup = re.compile(r"[*_`\[\]<>\\]|^[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|>|[-*_])", re.MULTILINE)
     hashtag = re.compile(r"(?<![\w#&])#(\w[\w-]*)")

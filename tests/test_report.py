@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialops import metrics as lib
-from socialops import report
-from socialops.profiles import load_profile
+from socialops.metrics import fetch as lib
+from socialops.metrics import report
+from socialops.repository.profiles import load_profile
 from tests.helpers import PROFILES
 from tests.helpers import make_repo as sandbox_repo
 from tests.metrics_support import UTC, publish_to_sandbox, read_csv
@@ -119,7 +119,7 @@ def test_best_hours_match_the_report_and_feed_the_plan(sandbox_month):
     ranked = sorted(rates, key=lambda h: -sum(rates[h]) / len(rates[h]))
     assert hours["cafe-masto"] == ranked
 
-    from socialops.plan import cadence_rules, load_schedule
+    from socialops.plan.schedule import cadence_rules, load_schedule
 
     (root / "schedule.yaml").write_text(
         "timezone: Europe/Helsinki\ncadence:\n  cafe-masto:\n    - {days: [mon], times: [\"08:00\"]}\n"

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from socialops.content import Media
+from socialops.content.render import Rendered
 from socialops.errors import (
     AuthError,
     OutcomeUnknown,
@@ -16,11 +16,11 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.base import Claim, MediaFile, PublishRequest, open_network
-from socialops.networks.sandbox import DEFAULT_PATH, SandboxNetwork, database_path, sandbox_posts
+from socialops.networks.contract import Claim, MediaFile, PublishRequest, open_network
+from socialops.networks.sandbox.adapter import DEFAULT_PATH, SandboxNetwork, database_path, sandbox_posts
 from socialops.networks.specs import ALL_TYPES, NETWORKS
-from socialops.profiles import parse_profile
-from socialops.render import Rendered
+from socialops.repository.posts import Media
+from socialops.repository.profiles import parse_profile
 
 NOW = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC)
 

@@ -71,9 +71,9 @@ def test_schema_is_valid_draft_2020_12(name):
 @pytest.mark.parametrize(
     ("name", "module", "attr"),
     [
-        ("profile.schema.json", "socialops.profiles", "PROFILE_KEYS"),
-        ("schedule.schema.json", "socialops.plan", "SCHEDULE_KEYS"),
-        ("post.schema.json", "socialops.content", "POST_KEYS"),
+        ("profile.schema.json", "socialops.repository.profiles", "PROFILE_KEYS"),
+        ("schedule.schema.json", "socialops.plan.schedule", "SCHEDULE_KEYS"),
+        ("post.schema.json", "socialops.repository.posts", "POST_KEYS"),
     ],
 )
 def test_schema_keys_match_what_the_loader_accepts(name, module, attr):
@@ -85,7 +85,7 @@ def test_schema_keys_match_what_the_loader_accepts(name, module, attr):
 
 
 def test_post_schema_nested_keys_match_the_loader():
-    from socialops import content
+    from socialops.repository import posts as content
 
     schema = json.loads((SCHEMAS / "post.schema.json").read_text(encoding="utf-8"))
     assert set(schema["$defs"]["media"]["items"]["properties"]) == set(content.MEDIA_KEYS)

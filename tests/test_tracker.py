@@ -15,7 +15,7 @@ from github import Auth, Github
 from github.GithubRetry import GithubRetry
 
 from socialops.errors import TrackerError
-from socialops.tracker import (
+from socialops.tracker.github import (
     INDEX_LABEL,
     LABELS,
     GitHubTracker,
@@ -483,7 +483,7 @@ def test_parse_issue_form_headings_typed_into_answers_do_not_take_over():
 
 
 def test_update_issue_replaces_title_and_body_keeping_the_marker_outbox(tmp_path):
-    from socialops.tracker import OutboxTracker
+    from socialops.tracker.github import OutboxTracker
 
     tracker = OutboxTracker(tmp_path)
     tracker.open_issue("k1", "Old", "old body", ["plan-gap"])

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from socialops.problems import CODES
-from socialops.validate import resolve_media_path, validate_repository
+from socialops.core.problems import CODES
+from socialops.validate.engine import resolve_media_path, validate_repository
 from tests.helpers import PROFILES, image, make_repo, write
 
 
@@ -178,7 +178,7 @@ class TestCache:
         assert validate_repository(root).problems == []
         assert (root / ".socialops/cache/validate.pickle").exists()
         calls = []
-        import socialops.validate as v
+        import socialops.validate.engine as v
 
         real = v._check_one
         monkeypatch.setattr(v, "_check_one", lambda *a: calls.append(a[1]) or real(*a))
@@ -220,7 +220,7 @@ def test_example_repository_is_valid():
 # Python 3.12+ warns about forking a threaded process.
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_many_posts_are_checked_in_forked_processes_with_the_same_result(tmp_path, monkeypatch):
-    from socialops import validate
+    from socialops.validate import engine as validate
 
     posts = {f"content/2026/12/p{i:03}.md": post(GOOD.replace("id: good", f"id: p{i}")) for i in range(40)}
     posts["content/2026/12/p007.md"] = post("id: p7\nprofiles: [cafe-mast]")  # unknown profile
@@ -250,7 +250,7 @@ def test_many_posts_are_checked_in_forked_processes_with_the_same_result(tmp_pat
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_posts_a_dead_worker_had_claimed_are_checked_by_the_parent(tmp_path, monkeypatch):
-    from socialops import validate
+    from socialops.validate import engine as validate
 
     posts = {f"content/2026/12/p{i:03}.md": post(GOOD.replace("id: good", f"id: p{i}")) for i in range(30)}
     posts["content/2026/12/p017.md"] = post("id: p17\nprofiles: [cafe-mast]")

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from socialops.validate import validate_repository
-from socialops.validatecache import cached_report
+from socialops.validate.cache import cached_report
+from socialops.validate.engine import validate_repository
 from tests.helpers import image, make_repo, write
 
 GOOD = "---\nid: good\nprofiles: [cafe-masto]\nmedia: [{path: a.jpg, alt: x}]\npillar: menu\n---\nHei\n"
@@ -80,7 +80,7 @@ def test_warm_cli_does_not_import_the_yaml_parser(repo):
 
 
 def test_a_snapshot_of_another_shape_is_ignored(repo):
-    from socialops import validatecache
+    from socialops.validate import cache as validatecache
 
     full = validate_repository(repo)
     validatecache.save(repo, {"state": 1, "problems": "x"}, validatecache.SNAPSHOT_FILE)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from socialops.content import load_post
-from socialops.tracker import form_labels, sticky_marker
+from socialops.repository.posts import load_post
+from socialops.tracker.github import form_labels, sticky_marker
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))

@@ -1,6 +1,6 @@
 import pytest
 
-from socialops import yamlfile
+from socialops.core import yamlfile
 
 
 def test_lines_of_keys_and_items():

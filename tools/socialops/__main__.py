@@ -1,3 +1,3 @@
-from .cli import main
+from socialops.cli import main
 
 main()

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .repo import git
+from socialops.repository.git import git
 
 COPIED = ("content", "profiles", "schedule.yaml", "replies", "state", "metrics", "reports", "schemas",
           ".gitattributes")
@@ -44,8 +44,8 @@ def metrics_and_report(scratch: Path, *, now: dt.datetime, end: dt.datetime, env
                        echo: Callable[[str], None]) -> Path:
     """Step 5: the metrics workflow once a simulated day (the sandbox's figures are simulated, deterministic
     over time), then the report of the month the demo ends in. Returns the report file."""
-    from .metrics import fetch_metrics, format_result
-    from .report import build_report
+    from socialops.metrics.fetch import fetch_metrics, format_result
+    from socialops.metrics.report import build_report
 
     echo("== 5. metrics and report: a metrics run each simulated day, then the month's report")
     days = max(0, (end - now).days)
@@ -66,7 +66,7 @@ def metrics_and_report(scratch: Path, *, now: dt.datetime, end: dt.datetime, env
 
 
 def load_schedule_tz(root: Path):
-    from .plan import load_schedule
+    from socialops.plan.schedule import load_schedule
 
     return load_schedule(root).tz
 
@@ -75,9 +75,9 @@ def comments_step(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dic
                   echo: Callable[[str], None]) -> None:
     """Step 3b: the comments workflow once a simulated day (the sandbox's audience comments on what was
     published), then a moderator answering one question from its issue, and a refusal for a passer-by."""
-    from .comments import outbox_issue, run_comments, seen_comments
-    from .moderation import profile_rules, run_moderate
-    from .tracker import tracker_from_env
+    from socialops.community.comments import outbox_issue, run_comments, seen_comments
+    from socialops.community.moderation import profile_rules, run_moderate
+    from socialops.tracker.github import tracker_from_env
 
     echo("== 3b. comments: fetched once a simulated day; questions, complaints, abuse and spam become issues")
     tracker = tracker_from_env(scratch, env)
@@ -117,8 +117,8 @@ def comments_step(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dic
 
 def profiles_step(scratch: Path, *, env: dict[str, str], echo: Callable[[str], None]) -> None:
     """Profile basics: what differs from the live accounts, sync, and diff again (nothing left to do)."""
-    from .networks.base import open_network
-    from .profilesync import format_outcomes, run_profiles, select_profiles
+    from socialops.networks.contract import open_network
+    from socialops.profiles.sync import format_outcomes, run_profiles, select_profiles
 
     echo("== 1b. profiles: the basics in profiles/ against the (sandbox) accounts, then sync")
     chosen, broken = select_profiles(scratch, [])
@@ -134,10 +134,10 @@ def profiles_step(scratch: Path, *, env: dict[str, str], echo: Callable[[str], N
 def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], None],
              into: Path | None = None) -> Path:
     """Run the loop and print each step with `echo`. Returns the scratch repository."""
-    from .plan import build_plan, check_findings, format_plan_text, sync_plan_issue
-    from .publish import format_table, publish_demo
-    from .tracker import tracker_from_env
-    from .validate import load_config, validate_repository
+    from socialops.plan.schedule import build_plan, check_findings, format_plan_text, sync_plan_issue
+    from socialops.publish.run import format_table, publish_demo
+    from socialops.tracker.github import tracker_from_env
+    from socialops.validate.engine import load_config, validate_repository
 
     scratch = scratch_copy(root, into)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
@@ -151,7 +151,7 @@ def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], N
     profiles_step(scratch, env=env, echo=echo)
     config = load_config(scratch)
     tz = config.tz
-    from .index import load_index
+    from socialops.repository.index import load_index
 
     echo(f"== 2. the plan, as of {now.astimezone(tz):%Y-%m-%d %H:%M %Z}")
     plan = build_plan(load_index(scratch, tz), config.profiles, config.schedule, now=now, weeks=2)

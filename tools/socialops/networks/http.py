@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import (
+from socialops.errors import (
     AuthError,
     NetworkError,
     OutcomeUnknown,

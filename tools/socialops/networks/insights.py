@@ -1,7 +1,7 @@
 """Metrics from the networks: what each one is asked, at which endpoint, and how its answers become figures.
 
 An adapter does not fetch metrics itself. ``Network.metrics_calls(publications, now=...)`` returns a list of
-:class:`MetricsCall` (a GET with its parser); ``socialops.metrics`` sends them concurrently with
+:class:`MetricsCall` (a GET with its parser); ``socialops.metrics.fetch`` sends them concurrently with
 ``httpx.AsyncClient`` within the network's rate limit (:data:`socialops.networks.specs.METRICS`) and merges the
 parsed :class:`Figures`. Parsing is pure, so the contract tests feed documented payloads straight to it.
 

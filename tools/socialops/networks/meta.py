@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ..errors import (
+from socialops.errors import (
     AuthError,
     ConfigError,
     NetworkError,
@@ -26,8 +26,8 @@ from ..errors import (
     RateLimited,
     TransientNetworkError,
 )
-from .base import MediaFile, Network
-from .media_urls import profile_media_url
+from socialops.networks.contract import MediaFile, Network
+from socialops.networks.media_urls import profile_media_url
 
 # The one place the Graph API version is pinned. Meta retires a version about two years after release and then
 # silently answers from the nearest live one, so move this forward deliberately (and rerun the contract tests).
@@ -192,7 +192,7 @@ class Graph:
         if isinstance(exc, RateLimited):
             return exc, exc.retry_after
         if exc.transient and not safe:
-            from ..errors import OutcomeUnknown
+            from socialops.errors import OutcomeUnknown
 
             return OutcomeUnknown(f"{exc.message}; the request was sent, so it may or may not have been carried "
                                   "out", network=self.network.name, status=response.status_code), None
@@ -222,7 +222,7 @@ class Graph:
         if body is None:
             return {}
         if not isinstance(body, dict):
-            from ..errors import OutcomeUnknown
+            from socialops.errors import OutcomeUnknown
 
             cls = OutcomeUnknown if safe is False else TransientNetworkError
             raise cls(f"{self.network.name}: {method} {url.split('?')[0]}: the answer was not a JSON object",
@@ -268,7 +268,7 @@ class MetaNetwork(Network):
 
 def need_id(body: Mapping[str, Any], key: str, *, network: str, what: str, created: bool) -> str:
     """`body[key]` as a string; when missing, the object may exist without us knowing its id."""
-    from ..errors import OutcomeUnknown
+    from socialops.errors import OutcomeUnknown
 
     value = body.get(key)
     if isinstance(value, str | int) and not isinstance(value, bool) and str(value):

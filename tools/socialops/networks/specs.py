@@ -53,7 +53,7 @@ class NetworkSpec:
 
     def load_adapter(self) -> type:
         module, _, cls = self.adapter.partition(":")
-        return getattr(importlib.import_module(f"socialops.networks.{module}"), cls)
+        return getattr(importlib.import_module(f"socialops.networks.{module}.adapter"), cls)
 
 
 _META_IMAGES = frozenset({".jpg", ".jpeg", ".png"})

@@ -1,0 +1,263 @@
+"""What each profile will receive, and when: the review of a pull request, without a terminal.
+
+Everything a post's author wrote is untrusted here (a pull request may come from a fork): in Markdown
+it is shown in code blocks or escaped, and in text every line of a post is indented, so nothing in a
+post can become a workflow command, an @-mention, HTML or a link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from socialops.content.render import Rendered, render
+from socialops.core.problems import ERROR, Problem
+from socialops.plan.schedule import Slot, resolve_times
+from socialops.repository.index import load_index
+from socialops.repository.posts import ContentError, load_post
+from socialops.state.ledger import PUBLISHED, Ledger, PairState, published_times
+from socialops.tracker.github import escape_untrusted_markdown, quote_untrusted
+from socialops.validate.engine import load_config, resolve_media_path, validate_repository
+
+COUNTING_WORDS = {
+    "graphemes": "characters as Bluesky counts them (graphemes)",
+    "urls23": "characters, each link counted as 23",
+    "utf8_emoji": "characters, each emoji counted by its bytes",
+    "chars": "characters",
+}
+
+
+@dataclass
+class ProfilePreview:
+    profile_id: str
+    label: str  # the network's name, e.g. "Instagram", with "(sandbox)" when simulated
+    supported: bool
+    rendered: Rendered | None
+    counting: str = "chars"
+    slot: Slot | None = None
+    state: PairState | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PostPreview:
+    path: str
+    post_id: str | None
+    title: str
+    type: str
+    status: str
+    pillar: str | None
+    profiles: list[ProfilePreview] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unreadable: str | None = None
+    live: dict = field(default_factory=dict)
+
+
+@dataclass
+class Links:
+    """Where the files of the pull request's head commit can be seen (none on a laptop)."""
+
+    server: str = "https://github.com"
+    repository: str | None = None
+    sha: str | None = None
+
+    def file_url(self, rel: str) -> str | None:
+        if not (self.repository and self.sha):
+            return None
+        return f"{self.server}/{self.repository}/blob/{self.sha}/{quote(rel)}"
+
+
+def build(root: Path, paths: list[str] | None, *, now: dt.datetime) -> list[PostPreview]:
+    """Previews of the posts at `paths` (repository-relative); all posts with something still to publish
+    when `paths` is None."""
+    config = load_config(root)
+    tz = config.tz
+    summaries = load_index(root, tz)
+    states = Ledger(root).state()
+    times = resolve_times(summaries, config.profiles, config.schedule, now=now, published=published_times(states))
+    if paths is None:
+        pending = {s.path for s in summaries
+                   if any(states.get((s.id, p)) is None or states[(s.id, p)].status != PUBLISHED for p in s.profiles)}
+        paths = sorted(pending)
+    else:
+        known = {s.path for s in summaries}
+        paths = [p for p in paths if p in known]
+    report = validate_repository(root, paths)
+    problems_by_path: dict[str, list[Problem]] = {}
+    for problem in report.problems:
+        problems_by_path.setdefault(problem.path, []).append(problem)
+    out = []
+    for rel in paths:
+        try:
+            post = load_post(root, rel)
+        except ContentError as exc:
+            out.append(PostPreview(rel, None, Path(rel).stem, "?", "?", None, unreadable=exc.message,
+                                   problems=problems_by_path.get(rel, [])))
+            continue
+        preview = PostPreview(rel, post.id, post.title, post.type, post.status, post.pillar,
+                              problems=problems_by_path.get(rel, []), live=post.live)
+        for pid in post.profiles:
+            profile = config.profiles.get(pid)
+            spec = profile.spec if profile else None
+            if profile is None or spec is None:
+                preview.profiles.append(ProfilePreview(pid, "unknown profile", False, None))
+                continue
+            label = spec.label + (" (sandbox)" if profile.network == "sandbox" else "")
+            supported = spec.supports(post.type)
+            item = ProfilePreview(pid, label, supported, render(post, profile, spec) if supported else None,
+                                  counting=spec.counting, slot=times.get((post.id, pid)),
+                                  state=states.get((post.id, pid)))
+            if post.type == "live" and not spec.live_api and spec.notes.get("live"):
+                item.notes.append(spec.notes["live"] + ".")
+            if post.link and spec.notes.get("link"):
+                item.notes.append(spec.notes["link"].capitalize() + ".")
+            preview.profiles.append(item)
+        out.append(preview)
+    return out
+
+
+def _when(slot: Slot | None, now: dt.datetime, tz) -> str:
+    if slot is None:
+        return "no time: no free slot in the plan's horizon (add publish_at or a cadence for this profile)"
+    local = slot.at.astimezone(tz)
+    utc = slot.at.astimezone(dt.UTC)
+    delta = slot.at - now
+    days = delta.total_seconds() / 86400
+    if abs(days) < 1:
+        hours = round(delta.total_seconds() / 3600)
+        rel = "within the hour" if hours == 0 else (f"in {hours} h" if hours > 0 else f"{-hours} h ago")
+    else:
+        rel = f"in {round(days)} days" if days > 0 else f"{round(-days)} days ago"
+    source = "the next free queue slot" if slot.source == "queue" else "publish_at"
+    return f"{local:%a %Y-%m-%d %H:%M} {local.tzname()} ({utc:%H:%M} UTC), {rel} — {source}"
+
+
+def _published_note(state: PairState | None) -> str | None:
+    if state is None or state.status != PUBLISHED:
+        return None
+    when = f" on {state.published_at:%Y-%m-%d %H:%M} UTC" if state.published_at else ""
+    where = f" ({state.url})" if state.url else ""
+    return f"Already published{when}{where}. Edits to this file will not reach the network."
+
+
+def _code(value: str, max_chars: int = 300) -> str:
+    """A one-line code span: shown literally, so no Markdown, HTML or @-mention in it works."""
+    text = " ".join(str(value).split())[:max_chars]
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _live_line(post_live: dict, tz) -> str | None:
+    from socialops.repository.posts import parse_when
+
+    try:
+        start = parse_when(post_live.get("starts_at"), tz)
+    except ValueError:
+        return None
+    if start is None:
+        return None
+    local = start.astimezone(tz)
+    minutes = post_live.get("duration_minutes")
+    length = f", {minutes} min" if isinstance(minutes, int) else ""
+    return f"- **Live:** starts {local:%a %Y-%m-%d %H:%M} {local.tzname()}{length}"
+
+
+def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links: Links | None = None) -> str:
+    links = links or Links()
+    esc = escape_untrusted_markdown
+    parts = ["## socialops preview", ""]
+    if not previews:
+        parts.append("No posts to preview.")
+    errors = sum(1 for p in previews for q in p.problems if q.severity == ERROR)
+    if errors:
+        parts += [f"**{errors} problem(s) must be fixed before merging** — see the checks' annotations.", ""]
+    for p in previews:
+        parts.append(f"### {esc(p.title, max_chars=200)}")
+        meta = [_code(p.path), f"type **{p.type}**", f"status **{p.status}**"]
+        if p.pillar:
+            meta.append(f"pillar {esc(p.pillar, max_chars=100)}")
+        parts += [" · ".join(meta), ""]
+        if p.unreadable:
+            parts += [f"❌ The file cannot be read: {esc(p.unreadable)}", ""]
+        for q in p.problems:
+            icon = "❌" if q.severity == ERROR else "⚠️"
+            parts.append(f"- {icon} line {q.line}: {esc(q.message, max_chars=600)} ({_code(q.code)})")
+        if p.problems:
+            parts.append("")
+        for item in p.profiles:
+            parts.append(f"#### {esc(item.profile_id, max_chars=100)} — {item.label}")
+            if not item.supported:
+                what = "this profile does not exist" if item.label == "unknown profile" else \
+                    f"{item.label} cannot publish a {p.type} post"
+                parts += [f"❌ Not published here: {what}.", ""]
+                continue
+            r = item.rendered
+            assert r is not None
+            published = _published_note(item.state)
+            lines = [f"- **When:** {_when(item.slot, now, tz)}"]
+            ok = "✅" if not r.too_long else "❌ too long"
+            lines.append(f"- **Length:** {r.length} / {r.limit} {COUNTING_WORDS.get(item.counting, 'characters')} {ok}")
+            if p.type == "live" and (live := _live_line(p.live, tz)):
+                lines.append(live)
+            if r.link:
+                lines.append(f"- **Link:** {_code(r.link)}")
+            for m in r.media:
+                rel = resolve_media_path(p.path, m.path)
+                url = links.file_url(rel) if rel else None
+                name = esc(m.path, max_chars=200)
+                shown = f"[{name}]({url})" if url else _code(m.path)
+                alt = f"alt: “{esc(m.alt, max_chars=300)}”" if m.alt else "⚠️ no alt text"
+                captions = f", subtitles {_code(m.captions)}" if m.captions else ""
+                lines.append(f"- **{m.kind.capitalize()}:** {shown} — {alt}{captions}")
+            for note in item.notes:
+                lines.append(f"- ℹ️ {note}")
+            if published:
+                lines.append(f"- ℹ️ {esc(published, max_chars=400)}")
+            parts += lines + ["", quote_untrusted(r.text or "(no text)")]
+            if r.first_comment:
+                parts += ["", "First comment:", "", quote_untrusted(r.first_comment)]
+            parts.append("")
+    parts.append(f"<sub>Times in the plan's timezone ({tz.key}) and UTC, as of {now:%Y-%m-%d %H:%M} UTC.</sub>")
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _indent(text: str) -> str:
+    # Every line starts with "  │ ", so no line of a post can be read as a workflow command.
+    return "\n".join("  │ " + line for line in text.splitlines()) if text else "  │ (no text)"
+
+
+def format_text(previews: list[PostPreview], *, now: dt.datetime, tz) -> str:
+    parts = []
+    for p in previews:
+        parts.append(f"== {p.path}: {' '.join(p.title.split())[:200]} [{p.type}, {p.status}]")
+        if p.unreadable:
+            parts.append(f"  cannot be read: {p.unreadable}")
+        for q in p.problems:
+            parts.append(f"  {q.severity} line {q.line} [{q.code}] {' '.join(q.message.split())}")
+        for item in p.profiles:
+            parts.append(f"-- {item.profile_id} ({item.label})")
+            if not item.supported:
+                parts.append(f"  not published here: {item.label} cannot take a {p.type} post")
+                continue
+            r = item.rendered
+            assert r is not None
+            parts.append(f"  when: {_when(item.slot, now, tz)}")
+            flag = "" if not r.too_long else "  TOO LONG"
+            parts.append(f"  length: {r.length}/{r.limit} {COUNTING_WORDS.get(item.counting, 'characters')}{flag}")
+            for m in r.media:
+                parts.append(f"  {m.kind}: {m.path} alt: {' '.join((m.alt or '(none)').split())}")
+            for note in item.notes:
+                parts.append(f"  note: {note}")
+            published = _published_note(item.state)
+            if published:
+                parts.append(f"  note: {published}")
+            parts.append(_indent(r.text))
+            if r.first_comment:
+                parts.append("  first comment:")
+                parts.append(_indent(r.first_comment))
+        parts.append("")
+    return "\n".join(parts).rstrip() + "\n" if parts else "No posts to preview.\n"

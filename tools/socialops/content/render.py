@@ -1,0 +1,158 @@
+"""The text each network receives: overrides applied, Markdown reduced to plain text, lengths counted
+the way each network counts them."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from socialops.repository.posts import Media, media_list
+
+if TYPE_CHECKING:
+    from socialops.networks.specs import NetworkSpec
+    from socialops.repository.posts import Post
+    from socialops.repository.profiles import Profile
+
+URL_RE = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]", re.IGNORECASE)
+# '#' first, then the look back at the character before it: the regular expression engine can then jump
+# from '#' to '#' instead of trying every position (hashtags are counted for every post).
+HASHTAG_RE = re.compile(r"#(?<![\w#&]#)(\w[\w-]*)", re.UNICODE)
+MASTODON_MENTION_RE = re.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w", re.UNICODE)
+MASTODON_URL_LENGTH = 23
+
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_FENCE = re.compile(r"^```[^\n]*\n(.*?)^```\s*$", re.DOTALL | re.MULTILINE)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+_HEADING = re.compile(r"^#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
+_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_EM_STAR = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_EM_UNDERSCORE = re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
+_CODE = re.compile(r"`([^`\n]+)`")
+_BULLET = re.compile(r"^[ \t]*[-*+][ \t]+", re.MULTILINE)
+_QUOTE = re.compile(r"^>[ \t]?", re.MULTILINE)
+_RULE = re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$", re.MULTILINE)
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])")
+_BLANKS = re.compile(r"\n{3,}")
+_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+
+
+# Anything that some rule below could change; text without it only needs its blank lines tidied. The marks
+# are looked for with `in` (C string search) and the line starts after a newline, which the regular
+# expression engine can jump between: trying a pattern at every position costs more than all the rest.
+_MARKUP_CHARS = "*_`[]<>\\"
+_MARKUP_LINE = re.compile(r"\n[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|>|[-*_])")
+
+
+def _maybe_markup(text: str) -> bool:
+    return any(c in text for c in _MARKUP_CHARS) or _MARKUP_LINE.search("\n" + text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def plain_text(markdown: str) -> str:
+    """Markdown as the plain text a social network shows (bold and headings lose their marks,
+    [text](url) becomes 'text url', lists get bullets, <!-- notes --> for reviewers disappear)."""
+    if not _maybe_markup(markdown):
+        text = _TRAILING.sub("", markdown) if " \n" in markdown or "\t\n" in markdown else markdown
+        return (_BLANKS.sub("\n\n", text) if "\n\n\n" in text else text).strip()
+    # Escaped characters (\*) are set aside first so that no rule below treats them as marks.
+    escaped: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        escaped.append(match.group(1))
+        return f"\uE000{len(escaped) - 1}\uE001"
+
+    text = _ESCAPE.sub(keep, _COMMENT.sub("", markdown))
+    text = _FENCE.sub(lambda m: m.group(1), text)
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} {m.group(2)}", text)
+    text = _AUTOLINK.sub(r"\1", text)
+    text = _RULE.sub("", text)
+    text = _HEADING.sub(r"\1", text)
+    text = _BOLD.sub(r"\2", text)
+    text = _EM_STAR.sub(r"\1", text)
+    text = _EM_UNDERSCORE.sub(r"\1", text)
+    text = _CODE.sub(r"\1", text)
+    text = _BULLET.sub("• ", text)
+    text = _QUOTE.sub("", text)
+    text = re.sub("\uE000(\\d+)\uE001", lambda m: escaped[int(m.group(1))], text)
+    text = _TRAILING.sub("", text)
+    text = _BLANKS.sub("\n\n", text)
+    return text.strip()
+
+
+def count_length(text: str, counting: str) -> int:
+    """The length of `text` as the network counts it against its limit."""
+    if counting == "graphemes":
+        if not text or max(text) < "\u0300":
+            # Below U+0300 nothing combines (no combining marks, emoji or joiners): each character is a
+            # grapheme of its own, but for CR LF.
+            return len(text) - text.count("\r\n")
+        import regex  # grapheme clusters (\X) as Unicode defines them
+
+        return len(regex.findall(r"\X", text))
+    if counting == "urls23":
+        if "://" not in text and "@" not in text:
+            return len(text)
+        # Mastodon: every URL counts as 23 characters, a mention @user@domain as @user.
+        text = URL_RE.sub("x" * MASTODON_URL_LENGTH, text)
+        text = MASTODON_MENTION_RE.sub(lambda m: "@" + m.group(1), text)
+        return len(text)
+    if counting == "utf8_emoji":
+        # Threads: emoji count as their UTF-8 byte length, everything else as one.
+        return sum(len(ch.encode()) if unicodedata.category(ch) == "So" else 1 for ch in text)
+    return len(text)
+
+
+def hashtags(text: str) -> list[str]:
+    return HASHTAG_RE.findall(text)
+
+
+@dataclass
+class Rendered:
+    """What one profile receives for one post."""
+
+    profile_id: str
+    network: str  # the rules network (what the sandbox imitates)
+    type: str
+    text: str
+    length: int
+    limit: int
+    link: str | None = None
+    first_comment: str | None = None
+    media: list[Media] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def too_long(self) -> bool:
+        return self.length > self.limit
+
+
+def render(post: Post, profile: Profile, spec: NetworkSpec) -> Rendered:
+    """Apply the post's overrides for this profile and reduce the text for its network."""
+    override = post.override_for(profile.id, spec.name)
+    body = override.get("body")
+    text = plain_text(body if isinstance(body, str) else post.body)
+    link = override.get("link") if isinstance(override.get("link"), str) else post.link
+    if link and spec.link_in_text and link not in text:
+        text = f"{text}\n\n{link}" if text else link
+    first_comment = override["first_comment"] if "first_comment" in override else post.first_comment
+    media = media_list(override["media"]) if "media" in override else post.media
+    tags = override.get("tags")
+    tags = [str(t) for t in tags] if isinstance(tags, list) else list(post.tags)
+    return Rendered(
+        profile_id=profile.id,
+        network=spec.name,
+        type=post.type,
+        text=text,
+        length=count_length(text, spec.counting),
+        limit=spec.text_limit,
+        link=link,
+        first_comment=str(first_comment) if first_comment is not None else None,
+        media=media,
+        tags=tags,
+    )

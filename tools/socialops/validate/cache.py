@@ -1,0 +1,141 @@
+"""The validation cache under .socialops/, and the warm path that answers from it alone.
+
+A post's problems depend on its file, its media files and the configuration (profiles, schedule.yaml,
+the repository's visibility), so each cached entry is kept with the size and mtime of all of those: a run
+after a change checks only the posts it touched. Each full run also leaves a snapshot: its whole report,
+and the size and mtime of every file it read, as one string. When nothing changed, `cached_report` finds
+the same string and answers with the snapshot's report, without importing the YAML parser or any rule:
+that is what makes a second `socialops validate` of a large repository fast. Anything different, and it
+returns None and the full validation runs. This module stays light: os, pickle and problems only.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+from pathlib import Path
+
+from socialops import __version__
+from socialops.core.problems import ERROR, Problem, Report
+from socialops.repository.git import find_posts
+
+CACHE_FILE = ".socialops/cache/validate.pickle"
+SNAPSHOT_FILE = ".socialops/cache/validate-report.pickle"
+SCHEDULE_FILE = "schedule.yaml"
+VISIBILITY_ENV = "GITHUB_REPOSITORY_VISIBILITY"  # validation warns about private repositories' media URLs
+
+# An entry per post: (stat key, post id, problems, {media file: stat key}, line of the id or None)
+Entry = tuple
+
+
+def stat_key(root: Path, rel: str) -> tuple | None:
+    try:
+        st = os.stat(f"{root}/{rel}")
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def config_stamp(root: Path, env: dict | None = None) -> tuple:
+    """Everything besides the posts that the rules read, by size and mtime: schedule.yaml and every file
+    under profiles/ (profile images included), the repository's visibility, and this version of socialops."""
+    env = os.environ if env is None else env
+    files = [(SCHEDULE_FILE, stat_key(root, SCHEDULE_FILE))]
+    for folder, dirs, names in os.walk(root / "profiles"):
+        dirs.sort()
+        rel_folder = Path(folder).relative_to(root).as_posix()
+        files += [(f"{rel_folder}/{name}", stat_key(root, f"{rel_folder}/{name}")) for name in sorted(names)]
+    return (__version__, env.get(VISIBILITY_ENV, ""), tuple(files))
+
+
+def load(root: Path, name: str = CACHE_FILE) -> dict:
+    try:
+        with open(root / name, "rb") as fh:
+            data = pickle.load(fh)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save(root: Path, data: dict, name: str = CACHE_FILE) -> None:
+    path = root / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def snapshot_state(stamp: tuple, post_keys: dict[str, tuple | None], media_keys: dict[str, tuple | None]) -> str:
+    """Everything a report depends on, as one string: the configuration's stamp, and each post's and
+    media file's size and mtime. Equal strings, equal reports."""
+    return repr((stamp, post_keys, media_keys))  # repr, not a loop: this is on the warm path
+
+
+def save_snapshot(root: Path, state: str, media: list[str], problems: list[Problem], config_files: int) -> None:
+    save(root, {"state": state, "media": media, "problems": problems, "config_files": config_files},
+         SNAPSHOT_FILE)
+
+
+def fresh(root: Path, entry: Entry | None, key: tuple | None, dep_stats: dict) -> bool:
+    """True when a post's entry still holds: the file and each media file it uses are unchanged."""
+    if entry is None or key is None or entry[0] != key:
+        return False
+    for dep, dep_key in entry[3].items():
+        if dep not in dep_stats:  # media files are often shared by posts: stat each once
+            dep_stats[dep] = stat_key(root, dep)
+        if dep_stats[dep] != dep_key:
+            return False
+    return True
+
+
+def duplicate_problems(ids: dict[str, list[str]], wanted: set[str], id_line) -> list[Problem]:
+    """The repository-wide rule: each id belongs to one post. `id_line(rel)` gives the line of its id."""
+    out = []
+    for post_id, where in ids.items():
+        if len(where) > 1:
+            for rel in where:
+                if rel in wanted:
+                    others = ", ".join(w for w in where if w != rel)
+                    out.append(Problem(rel, id_line(rel), ERROR, "duplicate-id",
+                                       f"the id '{post_id}' is also used by {others}; ids must be unique"))
+    return out
+
+
+def cached_report(root: Path, paths: list[str] | None = None, env: dict | None = None) -> Report | None:
+    """The report from the cache alone, or None when anything it depends on changed."""
+    was_enabled = gc.isenabled()
+    gc.disable()  # many small objects at once, no cycles: the collector would only walk them
+    try:
+        return _cached_report(root, paths, env)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _cached_report(root: Path, paths: list[str] | None, env: dict | None) -> Report | None:
+    snapshot = load(root, SNAPSHOT_FILE)
+    if not isinstance(snapshot.get("media"), list) or not isinstance(snapshot.get("state"), str):
+        return None  # none yet, or not one this version wrote
+    post_keys = {}
+    base, stat = f"{root}/", os.stat
+    for rel in find_posts(root):  # stat_key, inline: 10,000 calls are a tenth of this path
+        try:
+            st = stat(base + rel)
+        except OSError:
+            post_keys[rel] = None
+        else:
+            post_keys[rel] = (st.st_size, st.st_mtime_ns)
+    media_keys = {rel: stat_key(root, rel) for rel in snapshot["media"]}
+    if snapshot_state(config_stamp(root, env), post_keys, media_keys) != snapshot["state"]:
+        return None
+    problems: list[Problem] = snapshot["problems"]  # sorted, for every post
+    if paths is None:
+        return Report(checked=len(post_keys) + snapshot["config_files"], problems=problems)
+    wanted = set(paths) & post_keys.keys()
+    return Report(checked=len(wanted) + snapshot["config_files"],
+                  problems=[p for p in problems if p.path in wanted or p.path not in post_keys])
