@@ -16,13 +16,12 @@ from socialops.community.comments import (
     COMMENT_FIELDS,
     CsvLog,
     comments_log,
-    inert_for_log,
     issue_key,
     moderation_log,
     run_comments,
-    safe_link,
     seen_comments,
 )
+from socialops.core.safetext import inert_for_log, safe_link
 from socialops.errors import PermanentNetworkError
 from socialops.networks.bluesky.adapter import BlueskyNetwork
 from socialops.networks.contract import Comment, UnsupportedAction

@@ -14,13 +14,13 @@ from cmarkgfm.cmark import Options
 from github import Auth, Github
 from github.GithubRetry import GithubRetry
 
+from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
 from socialops.errors import TrackerError
 from socialops.tracker.github import (
     INDEX_LABEL,
     LABELS,
     GitHubTracker,
     OutboxTracker,
-    escape_untrusted_markdown,
     form_labels,
     issue_marker,
     label_spec,
@@ -28,7 +28,6 @@ from socialops.tracker.github import (
     make_retry,
     outbox_name,
     parse_issue_form,
-    quote_untrusted,
     sticky_marker,
     tracker_from_env,
 )

@@ -46,8 +46,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from socialops.core.safetext import inert_for_log, one_line, safe_link
 from socialops.errors import LockError, NetworkError, SocialOpsError
-from socialops.state.ledger import append_rows, format_time, one_line, parse_time
+from socialops.state.ledger import append_rows, format_time, parse_time
 
 if TYPE_CHECKING:
     from socialops.community.moderation import Decision, ProfileRules
@@ -175,31 +176,6 @@ def issue_key(profile_id: str, thread: str) -> str:
 
 
 # --- safe text for issues and logs -------------------------------------------------------------------------
-
-_SAFE_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~%!$&'*+,;=:@/?#-]*)?$")
-
-
-def safe_link(url: str | None, label: str = "") -> str:
-    """A link from the network (comment or post address) when it is a plain http(s) URL, else inert text."""
-    from socialops.tracker.github import escape_untrusted_markdown
-
-    if not url:
-        return "(no link)"
-    if _SAFE_URL.match(url) and not any(ch in url for ch in "()[]<>`\"\\ "):
-        return f"[{label}]({url})" if label else f"<{url}>"
-    return escape_untrusted_markdown(url, max_chars=300)
-
-
-def inert_for_log(text: str, max_chars: int = 200) -> str:
-    """Text that may reach a workflow log: one line, no workflow commands (``::name::``), no control
-    characters. Comment text never goes to logs at all; this is for messages that might quote it."""
-    text = " ".join(str(text).split())
-    text = "".join(ch for ch in text if ch.isprintable())
-    text = text.replace("::", ": :")
-    if text.startswith(("#", "-")):
-        text = " " + text
-    return text[:max_chars]
-
 
 # --- a run ---------------------------------------------------------------------------------------------------
 
@@ -483,7 +459,7 @@ class _Run:
         }
 
     def write_issue(self, key: str, items: list[Found]) -> int | None:
-        from socialops.tracker.github import escape_untrusted_markdown
+        from socialops.core.safetext import escape_untrusted_markdown
 
         tracker = self.tracker
         items = sorted(items, key=lambda f: (f.comment.created_at or self.now, f.comment.id))
@@ -554,7 +530,7 @@ def _when(moment: dt.datetime | None, tz) -> str:
 
 
 def render_comments(items: list[Found], *, start: int, tz) -> str:
-    from socialops.tracker.github import escape_untrusted_markdown, quote_untrusted
+    from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
 
     parts = []
     for n, found in enumerate(items, start):
@@ -585,7 +561,7 @@ def render_comments(items: list[Found], *, start: int, tz) -> str:
 
 def render_issue(items: list[Found], *, start: int, tz, replies: list[str], network: Network) -> str:
     from socialops.community.moderation import CUSTOMER_SERVICE, manual_steps
-    from socialops.tracker.github import escape_untrusted_markdown
+    from socialops.core.safetext import escape_untrusted_markdown
 
     profile = items[0].profile
     cats = [f.decision.category for f in items]

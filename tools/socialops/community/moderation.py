@@ -912,8 +912,8 @@ def run_moderate(root: Any, event: Mapping[str, Any], *, now: Any, env: Mapping[
         tracker.close(key, f"Dismissed by @{login}: nothing to do on the network. Closing.")
         return finish(ModerateResult("done", f"/dismiss by {login}", number))
 
+    from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
     from socialops.errors import NetworkError, SocialOpsError
-    from socialops.tracker.github import escape_untrusted_markdown, quote_untrusted
 
     text = ""
     if command.verb == "reply":
@@ -990,7 +990,7 @@ def _handled(rows: list[dict[str, str]], key: str, ids: set[str]) -> bool:
 
 def _reply_text(root: Any, command: Command, target: Any) -> tuple[str, str]:
     """(text, problem): the reply to send, or why there is none (shown in the issue)."""
-    from socialops.tracker.github import escape_untrusted_markdown
+    from socialops.core.safetext import escape_untrusted_markdown
 
     folder = root / "replies"
     available = sorted(p.stem for p in folder.glob("*.md") if p.stem.lower() != "readme") if folder.is_dir() else []

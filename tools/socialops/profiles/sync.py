@@ -291,7 +291,7 @@ def _wanted_block(item: FieldDiff) -> str:
 
 
 def _live_block(item: FieldDiff) -> str:
-    from socialops.tracker.github import quote_untrusted
+    from socialops.core.safetext import quote_untrusted
 
     value = item.live
     if isinstance(value, LiveImage) or value is None or item.basic in IMAGES:

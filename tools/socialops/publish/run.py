@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from socialops.core.safetext import one_line
 from socialops.errors import (
     AuthError,
     LockError,
@@ -63,7 +64,6 @@ from socialops.state.ledger import (
     Summary,
     fold,
     format_time,
-    one_line,
 )
 
 if TYPE_CHECKING:
@@ -850,7 +850,7 @@ class Publisher:
         return f"{words}: {c.post_id} on {c.profile}"
 
     def _issue_body(self, kind: str, c: Candidate, detail: str) -> str:
-        from socialops.tracker.github import escape_untrusted_markdown
+        from socialops.core.safetext import escape_untrusted_markdown
 
         lines = [f"**Post:** `{c.path}` (id `{c.post_id}`)", f"**Profile:** `{c.profile}`",
                  f"**Due:** {_local(c.at, self.tz)}", "", escape_untrusted_markdown(detail, max_chars=2000), ""]

@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from socialops.core.safetext import one_line
+
 PUBLICATIONS = "state/publications.csv"
 CACHE_FILE = ".socialops/cache/ledger.pickle"
 CACHE_VERSION = 2
@@ -91,10 +93,6 @@ class Event:
         data = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) if self.data else ""
         return [format_time(self.time), self.post_id, self.profile, self.event, str(self.attempt or ""),
                 self.key, self.remote_id, self.url, one_line(self.detail), data, self.run]
-
-
-def one_line(text: str) -> str:
-    return " ".join(str(text).split())[:500]
 
 
 @dataclass

@@ -1,0 +1,84 @@
+"""Untrusted text (comments, names, error bodies) made inert for GitHub Markdown, logs and CSV lines."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# zero-width and bidirectional controls (emoji joiners U+200D inside emoji sequences are kept)
+_INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+                        "|(?<![\U0001F000-\U0001FAFF\u2600-\u27BF])\u200d")
+ZWJ = "\u200d"
+
+
+def _clean(text: str, max_chars: int) -> str:
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    # drop control characters (keep newline and tab) and bidirectional overrides
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = _INVISIBLE.sub("", text)
+    if len(text) > max_chars:
+        text = text[:max_chars].rstrip() + " … (truncated)"
+    return text
+
+
+def quote_untrusted(text: str, *, max_chars: int = 4000) -> str:
+    """Untrusted text as a fenced code block: shown verbatim and inert on GitHub.
+
+    Inside a code block GitHub renders no HTML, images, links, autolinks, @-mentions (no
+    notification) or #references. The fence is longer than any run of backticks in the text,
+    so the text cannot close it.
+    """
+    text = _clean(text, max_chars)
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def escape_untrusted_markdown(text: str, *, max_chars: int = 500) -> str:
+    """Untrusted text made inert for inline use in Markdown (a title, a table cell, one line).
+
+    - HTML: ``&``, ``<``, ``>`` become entities (no tags, no comments, no images).
+    - Markdown: punctuation is backslash-escaped (no emphasis, links, images, headings, tables).
+    - @-mentions and e-mail autolinks: a zero-width joiner after ``@`` (no notification).
+    - Autolinks: ``://`` and ``www.`` get a zero-width joiner, so nothing is clickable.
+    - ``#123`` references: a zero-width joiner after ``#``.
+    - Newlines become spaces; control and bidirectional-override characters are removed.
+    """
+    text = _clean(text, max_chars).replace("\n", " ").replace("\t", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = text.replace("@", "@" + ZWJ)
+    text = re.sub(r":(?=//)", ":" + ZWJ, text)
+    text = re.sub(r"(?i)\bwww\\?\.", lambda m: m.group(0)[:3] + ZWJ + m.group(0)[3:], text)
+    text = text.replace("\\#", "\\#" + ZWJ)
+    return text
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())[:500]
+
+
+_SAFE_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~%!$&'*+,;=:@/?#-]*)?$")
+
+
+def safe_link(url: str | None, label: str = "") -> str:
+    """A link from the network (comment or post address) when it is a plain http(s) URL, else inert text."""
+    if not url:
+        return "(no link)"
+    if _SAFE_URL.match(url) and not any(ch in url for ch in "()[]<>`\"\\ "):
+        return f"[{label}]({url})" if label else f"<{url}>"
+    return escape_untrusted_markdown(url, max_chars=300)
+
+
+def inert_for_log(text: str, max_chars: int = 200) -> str:
+    """Text that may reach a workflow log: one line, no workflow commands (``::name::``), no control
+    characters. Comment text never goes to logs at all; this is for messages that might quote it."""
+    text = " ".join(str(text).split())
+    text = "".join(ch for ch in text if ch.isprintable())
+    text = text.replace("::", ": :")
+    if text.startswith(("#", "-")):
+        text = " " + text
+    return text[:max_chars]
