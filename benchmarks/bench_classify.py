@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from socialops.community.moderation import CATEGORIES, classify  # noqa: E402
+from socialops.community.categories import CATEGORIES  # noqa: E402
+from socialops.community.classify import classify  # noqa: E402
 
 DEFAULT = ROOT / "tests" / "fixtures" / "comments" / "corpus.csv"
 

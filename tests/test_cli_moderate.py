@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from socialops.cli import main
-from socialops.community.comments import moderation_log, run_comments
+from socialops.community.fetch import run_comments
+from socialops.state.comments import moderation_log
 from socialops.tracker.github import OutboxTracker
 from tests.comments_support import outbox, published_repo
 
@@ -63,7 +64,7 @@ def sandbox_row(root, comment_id: str) -> sqlite3.Row:
 
 
 def comment_id_of(root, issue) -> str:
-    from socialops.community.comments import seen_comments
+    from socialops.state.comments import seen_comments
 
     return next(s.comment_id for s in seen_comments(root).values() if s.issue == issue["key"])
 
@@ -211,3 +212,34 @@ def test_workflows_keep_untrusted_text_out_of_scripts_and_ask_for_little(name):
         crons = [c["cron"] for c in triggers["schedule"]]
         minutes = [int(m) for c in crons for m in c.split()[0].split(",")]
         assert len(minutes) == 2 and abs(minutes[1] - minutes[0]) == 30 and 0 not in minutes and 30 not in minutes
+
+
+def test_a_roles_entry_that_validation_rejects_grants_nothing(repo):
+    """`roles: {moderators: [liisa, "@aino"]}`: one parser for validation and authorisation, so `liisa`
+    (no @) is reported with its line and may not act, while `@aino` may."""
+    from socialops.repository.profiles import load_profile
+    from socialops.validate.engine import profile_problems
+
+    root, now = repo
+    path = root / "profiles" / "kahvila-facebook.yaml"
+    roles = 'roles: {moderators: [liisa, "@aino"]}'
+    text = path.read_text(encoding="utf-8").replace("roles:\n  moderators: ['@liisa-mod']\n", roles + "\n")
+    path.write_text(text, encoding="utf-8")
+    profile = load_profile(root, "profiles/kahvila-facebook.yaml")
+    problems = [p for p in profile_problems(profile, root) if p.code == "profile-role"]
+    assert [(p.line, p.message.split(";")[0]) for p in problems] == [
+        (text.splitlines().index(roles) + 1, "'liisa' is not a GitHub user")]
+    assert profile.roles.moderators == ("aino",)
+    issue = issue_for(root, "kahvila-facebook")
+    refused = moderate(root, "--issue", str(issue["number"]), "--as", "liisa", "--command", "/hide",
+                       "--now", now.isoformat(), "--no-push")
+    assert refused.exit_code == 1
+    assert sandbox_row(root, comment_id_of(root, issue))["hidden"] == 0
+    row = moderation_log(root).rows()[-1]
+    assert (row["actor"], row["action"], row["result"]) == ("liisa", "hide", "refused")
+    accepted = moderate(root, "--issue", str(issue["number"]), "--as", "aino", "--command", "/hide",
+                        "--now", now.isoformat(), "--no-push")
+    assert accepted.exit_code == 0, accepted.stderr
+    assert sandbox_row(root, comment_id_of(root, issue))["hidden"] == 1
+    row = moderation_log(root).rows()[-1]
+    assert (row["actor"], row["action"], row["result"], row["detail"]) == ("aino", "hide", "done", "listed moderator")

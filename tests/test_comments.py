@@ -12,15 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from socialops.community.comments import (
-    COMMENT_FIELDS,
-    CsvLog,
-    comments_log,
-    issue_key,
-    moderation_log,
-    run_comments,
-    seen_comments,
-)
+from socialops.community.fetch import run_comments
+from socialops.community.issues import issue_key
 from socialops.core.safetext import inert_for_log, safe_link
 from socialops.errors import PermanentNetworkError
 from socialops.networks.bluesky.adapter import BlueskyNetwork
@@ -30,6 +23,7 @@ from socialops.networks.instagram.adapter import InstagramNetwork
 from socialops.networks.linkedin.adapter import LinkedInNetwork
 from socialops.networks.mastodon.adapter import MastodonNetwork
 from socialops.repository.profiles import parse_profile
+from socialops.state.comments import COMMENT_FIELDS, CsvLog, comments_log, moderation_log, seen_comments
 from socialops.state.ledger import Event, Ledger
 from socialops.tracker.github import OutboxTracker
 from tests.comments_support import published_repo

@@ -11,22 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from socialops.community.moderation import (
-    CATEGORIES,
-    ProfileRules,
-    authorize,
-    builtin_lexicons,
-    classify,
-    fill_reply,
-    github_permission,
-    manual_steps,
-    normalise,
-    parse_command,
-    profile_rules,
-    refusal,
-    settings_problems,
-    tokenize,
-)
+from socialops.community.access import authorize, github_permission, refusal
+from socialops.community.categories import CATEGORIES
+from socialops.community.classify import classify
+from socialops.community.commands import fill_reply, parse_command
+from socialops.community.lexicons import builtin_lexicons, normalise, tokenize
+from socialops.community.manual import manual_steps
+from socialops.community.settings import ProfileRules, profile_rules, settings_problems
 
 CORPUS = Path(__file__).parent / "fixtures" / "comments"
 
@@ -250,6 +241,10 @@ def test_authorization():
     assert authorize("maija", rules, lambda u: "admin").how == "admin access to the repository"
     for level in ("read", "triage", "none", None):
         assert not authorize("maija", rules, lambda u, level=level: level).allowed
+    rejected = profile_rules({"roles": {"moderators": ["liisa", "@aino"]}})  # the one roles parser
+    assert rejected.moderators == ("aino",)
+    assert not authorize("liisa", rejected, lambda u: None).allowed and authorize("Aino", rejected, None).allowed
+    assert dict(settings_problems({"roles": {"moderators": ["liisa", "@aino"]}})).keys() == {("roles", "moderators", 0)}
     text = refusal("maija", "kahvila-facebook", "profiles/kahvila-facebook.yaml")
     assert "nothing was done" in text and "roles.moderators" in text
 

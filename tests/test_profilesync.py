@@ -30,7 +30,6 @@ from socialops.profiles.basics import (
     UNKNOWN,
     basics_problems,
     desired,
-    moderators_of,
     same_image,
 )
 from socialops.profiles.check import check_profile, checklist_body, update_open_issue
@@ -42,7 +41,6 @@ from socialops.profiles.sync import (
     sync_profile,
     update_drift_issue,
 )
-from socialops.repository.profiles import moderators_of as moderators_from_profiles
 from socialops.repository.profiles import parse_profile
 from socialops.tracker.github import OutboxTracker
 
@@ -192,12 +190,11 @@ def test_validate_reports_basics_problems(tmp_path):
 def test_moderators_are_the_moderators_and_admins():
     profile = parse_profile('id: a\nnetwork: sandbox\nroles:\n  admins: ["@Aino"]\n  moderators: ["@liisa", "@aino"]\n'
                             '  editors: ["@mikko"]\n  analysts: ["@olli"]\n', "profiles/a.yaml")
-    assert moderators_of(profile) == ["liisa", "aino"]  # logins are case-insensitive: one entry
-    assert moderators_from_profiles(profile) == ["liisa", "aino"]
+    assert list(profile.roles.moderators) == ["liisa", "aino"]  # logins are case-insensitive: one entry
     admin_only = parse_profile('id: a\nnetwork: sandbox\nroles:\n  admins: ["@Aino"]\n', "profiles/a.yaml")
-    assert moderators_of(admin_only) == ["Aino"]
-    assert moderators_of(parse_profile("id: a\nnetwork: sandbox\n", "profiles/a.yaml")) == []
-    assert moderators_of(parse_profile("id: a\nnetwork: sandbox\nroles: [x]\n", "profiles/a.yaml")) == []
+    assert list(admin_only.roles.moderators) == ["Aino"]
+    assert list(parse_profile("id: a\nnetwork: sandbox\n", "profiles/a.yaml").roles.moderators) == []
+    assert list(parse_profile("id: a\nnetwork: sandbox\nroles: [x]\n", "profiles/a.yaml").roles.moderators) == []
 
 
 # --------------------------------------------------------------------------- image comparison

@@ -19,10 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from socialops.community.comments import comments_log, moderation_log, run_comments
-from socialops.community.moderation import run_moderate
+from socialops.community.commands import run_moderate
+from socialops.community.fetch import run_comments
 from socialops.networks.bluesky.adapter import BlueskyNetwork, tid_for
 from socialops.repository.profiles import load_profile
+from socialops.state.comments import comments_log, moderation_log
 from socialops.state.ledger import Event, Ledger
 from socialops.tracker.github import OutboxTracker
 from tests.servers.launch import new_bluesky_account

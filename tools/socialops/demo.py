@@ -75,8 +75,11 @@ def comments_step(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dic
                   echo: Callable[[str], None]) -> None:
     """Step 3b: the comments workflow once a simulated day (the sandbox's audience comments on what was
     published), then a moderator answering one question from its issue, and a refusal for a passer-by."""
-    from socialops.community.comments import outbox_issue, run_comments, seen_comments
-    from socialops.community.moderation import profile_rules, run_moderate
+    from socialops.community.commands import run_moderate
+    from socialops.community.fetch import run_comments
+    from socialops.community.issues import outbox_issue
+    from socialops.community.settings import profile_rules
+    from socialops.state.comments import seen_comments
     from socialops.tracker.github import tracker_from_env
 
     echo("== 3b. comments: fetched once a simulated day; questions, complaints, abuse and spam become issues")

@@ -558,7 +558,7 @@ def profiles_sync(ctx, ids, dry_run, fmt, no_issue):
 def comments(ctx, now_text, dry_run, profiles, days, no_push, fmt):
     """Fetch new comments, classify them, hide per the profiles' rules and open issues for people."""
 
-    from socialops.community.comments import run_comments
+    from socialops.community.fetch import run_comments
     from socialops.core.safetext import inert_for_log
 
     root, _, now = root_and_now(ctx, now_text)
@@ -597,8 +597,9 @@ def moderate(ctx, event_path, issue_number, login, command_text, now_text, no_pu
     """Carry out a /command written in a comment's issue: /reply, /hide, /unhide, /delete, /block, /dismiss."""
     import os
 
-    from socialops.community.comments import outbox_issue
-    from socialops.community.moderation import github_permission, read_event, run_moderate
+    from socialops.community.access import github_permission
+    from socialops.community.commands import read_event, run_moderate
+    from socialops.community.issues import outbox_issue
     from socialops.core.safetext import inert_for_log
     from socialops.tracker.github import tracker_from_env
 

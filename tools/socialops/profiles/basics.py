@@ -19,7 +19,7 @@ The basics of a profile file (all optional)::
     roles:                                   # GitHub users with rights in the workflows
       admins: ["@aino-virtanen"]
       editors: ["@mikko-editor"]
-      moderators: ["@liisa-moderaattori"]    # may /hide, /delete, /block (moderators_of)
+      moderators: ["@liisa-moderaattori"]    # may /hide, /delete, /block (Roles.moderators)
       analysts: ["@olli-analyst"]
 
 Which basics each network's API can change (``sync``), can only read so that a difference becomes a
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from socialops.core.problems import ERROR, WARNING, Problem
+from socialops.repository.profiles import parse_roles
 
 if TYPE_CHECKING:
     from socialops.repository.profiles import Profile
@@ -53,7 +54,6 @@ BASICS = ("display_name", "bio", "website", "contact.email", "contact.phone", "c
 IMAGES = ("avatar", "cover")
 CONTACT_KEYS = ("email", "phone", "address")
 ADDRESS_KEYS = ("street", "postal_code", "city", "region", "country")
-ROLES = ("admins", "editors", "moderators", "analysts")
 CAPABILITIES = ("publishing", "metrics", "moderation", "profile")
 
 LABELS = {
@@ -153,7 +153,6 @@ EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 PHONE_RE = re.compile(r"^\+[1-9][0-9]{6,14}$")  # E.164: + country code, at most 15 digits in all
 PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
-USER_RE = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")
 
 
 # --- the repository side -------------------------------------------------------------------------------
@@ -300,43 +299,6 @@ def _inside(root: Path, path: Path) -> bool:
     except (ValueError, OSError):
         return False
     return True
-
-
-# --- roles ------------------------------------------------------------------------------------------------
-
-
-def roles_of(profile: Any) -> dict[str, list[str]]:
-    """role -> GitHub logins (without the @), for admins, editors, moderators and analysts."""
-    raw = getattr(profile, "raw", None) or {}
-    roles = raw.get("roles") if isinstance(raw, Mapping) else None
-    out: dict[str, list[str]] = {role: [] for role in ROLES}
-    if not isinstance(roles, Mapping):
-        return out
-    for role in ROLES:
-        members = roles.get(role)
-        if isinstance(members, str):
-            members = [members]
-        if isinstance(members, list):
-            for member in members:
-                if isinstance(member, str) and USER_RE.match(member.strip()):
-                    login = member.strip()[1:]
-                    if login not in out[role]:
-                        out[role].append(login)
-    return out
-
-
-def moderators_of(profile: Any) -> list[str]:
-    """GitHub logins (without the @) who may moderate this profile's comments: its ``roles.moderators``
-    and its ``roles.admins`` (admins hold every right), in file order, without duplicates.
-
-    The moderation commands compare these with the login of the person who commented (case-insensitively,
-    as GitHub logins are); people with write access to the repository may act regardless."""
-    roles = roles_of(profile)
-    out: list[str] = []
-    for login in roles["moderators"] + roles["admins"]:
-        if login.lower() not in (x.lower() for x in out):
-            out.append(login)
-    return out
 
 
 # --- validation -------------------------------------------------------------------------------------------
@@ -552,22 +514,8 @@ def _check_fields(add: Callable, fields: Any, network: str, support: Mapping[str
 
 
 def _check_roles(add: Callable, roles: Any) -> None:
-    if not isinstance(roles, Mapping):
-        add(("roles",), ERROR, "wrong-type", "'roles' must be keys admins, editors, moderators, analysts, each a "
-                                             "list of GitHub users like \"@maija\"")
-        return
-    for role, members in roles.items():
-        if role not in ROLES:
-            add(("roles", role), ERROR, "profile-role", f"'{role}' is not a role; use {', '.join(ROLES)}")
-            continue
-        if not isinstance(members, list):
-            add(("roles", role), ERROR, "wrong-type", f"'{role}' must be a list of GitHub users like [\"@maija\"]")
-            continue
-        for i, member in enumerate(members):
-            if not isinstance(member, str) or not USER_RE.match(member.strip()):
-                what = "a team" if isinstance(member, str) and "/" in member else "not a GitHub user"
-                add(("roles", role, i), ERROR, "profile-role",
-                    f"'{member}' is {what}; roles list GitHub users as \"@name\" (teams go in 'owners')")
+    for problem in parse_roles(roles).problems:
+        add(problem.keys, ERROR, problem.code, problem.message)
 
 
 # --- comparing images -------------------------------------------------------------------------------------

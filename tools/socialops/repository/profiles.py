@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,10 @@ class Profile(yamlfile.KeyLines):
         value = self.raw.get("owners")
         return [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
+    @property
+    def roles(self) -> Roles:
+        return parse_roles(self.raw.get("roles"))
+
     def setting(self, key: str) -> Any:
         return self.raw.get(key)
 
@@ -94,9 +100,67 @@ def load_profile(root: Path, rel: str) -> Profile:
     return parse_profile(text, rel)
 
 
-def moderators_of(profile: Profile) -> list[str]:
-    """GitHub logins (without @) who may moderate the profile: ``roles.moderators`` and ``roles.admins``.
-    Defined in :mod:`socialops.profiles.basics` (the basics and roles of profiles issue)."""
-    from socialops.profiles.basics import moderators_of as _moderators_of
+# --- roles: the one parser, for validation and for the authorisation of /commands alike ----------------------
 
-    return _moderators_of(profile)
+ROLES = ("admins", "editors", "moderators", "analysts")
+GITHUB_USER = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class RoleProblem:
+    keys: tuple  # the key path in the profile file, e.g. ("roles", "moderators", 0)
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Roles:
+    """``roles:`` of a profile: role -> GitHub logins (without the @) in file order, case-insensitively
+    unique, and what is wrong. An entry that is a problem grants nothing."""
+
+    members: dict[str, tuple[str, ...]]
+    problems: tuple[RoleProblem, ...] = ()
+
+    @property
+    def moderators(self) -> tuple[str, ...]:
+        """Who may moderate the profile's comments: its moderators and its admins (admins hold every right)."""
+        return _unique(self.members["moderators"] + self.members["admins"])
+
+
+def parse_roles(value: Any) -> Roles:
+    """The ``roles:`` value of a profile file (None when the file has none)."""
+    members: dict[str, tuple[str, ...]] = {role: () for role in ROLES}
+    problems: list[RoleProblem] = []
+    if value is None:
+        return Roles(members)
+    if not isinstance(value, Mapping):
+        return Roles(members, (RoleProblem(("roles",), "wrong-type", "'roles' must be keys admins, editors, "
+                                           "moderators, analysts, each a list of GitHub users like \"@maija\""),))
+    for role, entries in value.items():
+        if role not in ROLES:
+            problems.append(RoleProblem(("roles", role), "profile-role",
+                                        f"'{role}' is not a role; use {', '.join(ROLES)}"))
+            continue
+        if not isinstance(entries, list):
+            problems.append(RoleProblem(("roles", role), "wrong-type",
+                                        f"'{role}' must be a list of GitHub users like [\"@maija\"]"))
+            continue
+        logins = []
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, str) or not GITHUB_USER.match(entry.strip()):
+                what = "a team" if isinstance(entry, str) and "/" in entry else "not a GitHub user"
+                problems.append(RoleProblem(("roles", role, i), "profile-role",
+                                            f"'{entry}' is {what}; roles list GitHub users as \"@name\" "
+                                            "(teams go in 'owners')"))
+            else:
+                logins.append(entry.strip()[1:])
+        members[role] = _unique(logins)
+    return Roles(members, tuple(problems))
+
+
+def _unique(logins: Iterable[str]) -> tuple[str, ...]:
+    """First spelling wins: GitHub logins are case-insensitive."""
+    out: dict[str, str] = {}
+    for login in logins:
+        out.setdefault(login.casefold(), login)
+    return tuple(out.values())

@@ -174,7 +174,7 @@ def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem
                     out.append(Problem(path, profile.line("owners", i), ERROR, "profile-owner",
                                        f"'{owner}' is not a GitHub user (@name) or team (@org/team)"))
     if "moderation" in raw:  # comment moderation settings (roles are checked with the profile basics)
-        from socialops.community.moderation import settings_problems
+        from socialops.community.settings import settings_problems
 
         for keys, message in settings_problems({"moderation": raw["moderation"]}):
             out.append(Problem(path, profile.line(*keys), ERROR, "profile-moderation", message))

@@ -9,7 +9,7 @@ A run (:func:`run_comments`, the ``socialops comments`` command, ``.github/workf
    or ``--days``) from the publication ledger, and asks each profile's network for their comments and
    replies (replies to replies too, where the network has threads);
 3. skips comments already in the seen-log ``state/comments.csv`` and the profile's own, and classifies the
-   rest (:func:`socialops.community.moderation.classify`, with the profile's watch words, extra abusive words and
+   rest (:func:`socialops.community.classify.classify`, with the profile's watch words, extra abusive words and
    trusted accounts);
 4. hides at once an abusive (or spam) comment that matches one of the profile's hide rules, where the
    network can hide (the action is recorded in ``state/moderation.csv``);
@@ -25,177 +25,51 @@ on two branches merge), the lock keeps two local runs apart, and issue keys
 opening it and writing the seen line. A comment's text is never printed (workflow logs): only counts,
 categories and ids.
 
-``state/comments.csv`` columns: ``time, profile, network, post_id, comment_id, event, category,
-confidence, issue, reason, data, run``; ``event`` is ``seen``; ``data`` is JSON: the comment's record
-without its text (author id, handle, name, time, links, thread, network references), the digest of its
-normalised text (repeated-text detection), ``hidden`` (what auto-moderation did) and ``issue_number``.
+The logs are described in :mod:`socialops.state.comments`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
-import json
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from socialops.core.safetext import inert_for_log, one_line, safe_link
-from socialops.errors import LockError, NetworkError, SocialOpsError
-from socialops.state.ledger import append_rows, format_time, parse_time
+from filelock import FileLock, Timeout
 
-if TYPE_CHECKING:
-    from socialops.community.moderation import Decision, ProfileRules
-    from socialops.networks.contract import Comment, Network
-    from socialops.repository.profiles import Profile
-    from socialops.tracker.github import Tracker
+from socialops.community.classify import classify
+from socialops.community.issues import (
+    Found,
+    issue_key,
+    issue_labels,
+    issue_title,
+    render_comments,
+    render_issue,
+    saved_replies,
+)
+from socialops.community.lexicons import normalise
+from socialops.community.settings import ProfileRules, profile_rules
+from socialops.core.safetext import escape_untrusted_markdown, inert_for_log
+from socialops.errors import ConfigError, LockError, NetworkError, SocialOpsError
+from socialops.networks.contract import Network, open_network
+from socialops.plan.schedule import load_schedule
+from socialops.repository import git as repo
+from socialops.repository.index import load_index
+from socialops.repository.profiles import Profile, find_profiles, load_profile
+from socialops.state.comments import COMMENTS_LOG, MODERATION_LOG, comments_log, moderation_log, seen_comments
+from socialops.state.ledger import PUBLISHED, Ledger
+from socialops.tracker.github import Tracker, tracker_from_env
 
-COMMENTS_LOG = "state/comments.csv"
-MODERATION_LOG = "state/moderation.csv"
 LOCK_FILE = ".socialops/comments.lock"
 DEFAULT_WINDOW_DAYS = 30
-COMMENT_FIELDS = ("time", "profile", "network", "post_id", "comment_id", "event", "category", "confidence",
-                  "issue", "reason", "data", "run")
-ACTION_FIELDS = ("time", "profile", "network", "comment_id", "issue", "actor", "action", "result", "detail",
-                 "data", "run")
-SEVERITY = ("abusive", "spam", "negative", "question", "other")
-CATEGORY_TITLE = {"abusive": "Abusive comment", "spam": "Spam comment", "negative": "Negative feedback",
-                  "question": "Question", "other": "Comment with a watch word"}
-
-
-# --- append-only CSV logs -----------------------------------------------------------------------------------
-
-
-class CsvLog:
-    """An append-only CSV log under state/ (one event a line, whole lines in one fsynced write)."""
-
-    def __init__(self, root: Path, rel: str, fields: tuple[str, ...]):
-        self.root = Path(root)
-        self.rel = rel
-        self.path = self.root / rel
-        self.fields = fields
-
-    def rows(self) -> list[dict[str, str]]:
-        """Every complete row; header lines (repeated by a union merge) and torn lines are skipped."""
-        try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return []
-        out = []
-        for row in csv.reader(io.StringIO(text)):
-            if len(row) != len(self.fields) or row[0] == self.fields[0]:
-                continue
-            try:
-                parse_time(row[0])
-            except ValueError:
-                continue
-            out.append(dict(zip(self.fields, row, strict=True)))
-        return out
-
-    def append(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        append_rows(self.path, ",".join(self.fields),
-                    [[_cell(row.get(name, "")) for name in self.fields] for row in rows])
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return format_time(value)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True) if value else ""
-    return one_line(str(value)) if value is not None else ""
-
-
-def comments_log(root: Path) -> CsvLog:
-    return CsvLog(root, COMMENTS_LOG, COMMENT_FIELDS)
-
-
-def moderation_log(root: Path) -> CsvLog:
-    return CsvLog(root, MODERATION_LOG, ACTION_FIELDS)
-
-
-@dataclass
-class SeenComment:
-    """A comment as the seen-log remembers it (no text)."""
-
-    profile: str
-    network: str
-    post_id: str
-    comment_id: str
-    category: str
-    confidence: str
-    issue: str
-    reason: str
-    data: dict[str, Any]
-    time: dt.datetime
-
-    def comment(self) -> Comment:
-        from socialops.networks.contract import Comment
-
-        return Comment.from_record(self.data.get("comment") or {})
-
-    @property
-    def issue_number(self) -> int | None:
-        value = self.data.get("issue_number")
-        return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None
-
-
-def seen_comments(root: Path) -> dict[tuple[str, str], SeenComment]:
-    """(profile, comment id) -> what the seen-log says, first record wins."""
-    out: dict[tuple[str, str], SeenComment] = {}
-    for row in comments_log(root).rows():
-        if row["event"] != "seen":
-            continue
-        key = (row["profile"], row["comment_id"])
-        if key in out:
-            continue
-        try:
-            data = json.loads(row["data"]) if row["data"] else {}
-        except ValueError:
-            data = {}
-        out[key] = SeenComment(row["profile"], row["network"], row["post_id"], row["comment_id"], row["category"],
-                               row["confidence"], row["issue"], row["reason"], data if isinstance(data, dict) else {},
-                               parse_time(row["time"]))
-    return out
 
 
 def text_digest(text: str) -> str:
-    from socialops.community.moderation import normalise
-
     return hashlib.sha256(" ".join(normalise(text).split()).encode("utf-8")).hexdigest()[:16]
-
-
-def issue_key(profile_id: str, thread: str) -> str:
-    """The tracker key of a thread's issue: stable, short, safe as a file name."""
-    return f"comments-{profile_id}-{hashlib.sha256(thread.encode('utf-8')).hexdigest()[:16]}"
-
-
-# --- safe text for issues and logs -------------------------------------------------------------------------
-
-# --- a run ---------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Found:
-    """One new comment of this run, classified."""
-
-    profile: Profile
-    network: str
-    post_id: str
-    post_title: str
-    post_path: str
-    post_url: str
-    comment: Comment
-    decision: Decision
-    hidden: str = ""  # what auto-moderation did: "" | "hidden" | "cannot" | "failed: ..."
-    hide_rule: str = ""
-    issue: str = ""
-    issue_number: int | None = None
 
 
 @dataclass
@@ -230,6 +104,27 @@ class CommentsResult:
         }
 
 
+def _readable_profiles(root: Path) -> dict[str, Profile]:
+    """The profiles that can be read (loading does not validate: the run needs only ids, networks and
+    moderation settings; an unreadable file is reported when a publication needs it)."""
+    out: dict[str, Profile] = {}
+    for rel in find_profiles(root):
+        try:
+            profile = load_profile(root, rel)
+        except ConfigError:
+            continue
+        out[profile.id] = profile
+    return out
+
+
+def _timezone(root: Path) -> Any:
+    """The plan's timezone (the issue shows local times); UTC when schedule.yaml cannot be read."""
+    try:
+        return load_schedule(root).tz
+    except ConfigError:
+        return dt.UTC
+
+
 Opener = Callable[["Profile"], "Network"]
 
 
@@ -239,8 +134,6 @@ def run_comments(root: Path, *, now: dt.datetime, env: Mapping[str, str] | None 
                  run_id: str = "", lock_timeout: float = 30.0) -> CommentsResult:
     """One comments run. ``opener(profile)`` makes the adapter (default: ``open_network`` with ``env``, the
     repository root and a clock fixed at ``now``). ``tracker`` defaults to ``tracker_from_env``."""
-    from filelock import FileLock, Timeout
-
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     env = dict(os.environ) if env is None else dict(env)
@@ -282,21 +175,15 @@ class _Run:
     @property
     def tracker(self) -> Tracker:
         if self._tracker is None:
-            from socialops.tracker.github import tracker_from_env
-
             self._tracker = tracker_from_env(self.root, self.env)
         return self._tracker
 
     def open(self, profile: Profile) -> Network:
         if self.opener is not None:
             return self.opener(profile)
-        from socialops.networks.contract import open_network
-
         return open_network(profile, env=self.env, root=self.root, clock=lambda: self.now)
 
     def run(self) -> CommentsResult:
-        from socialops.repository import git as repo
-
         git = repo.is_work_tree(self.root)
         if git and self.push and not self.dry_run:
             repo.sync(self.root)
@@ -318,8 +205,6 @@ class _Run:
 
     def publications(self) -> dict[str, list[tuple[str, str, str, dt.datetime]]]:
         """profile id -> [(post id, remote id, url, published at)] within each profile's window."""
-        from socialops.state.ledger import PUBLISHED, Ledger
-
         out: dict[str, list[tuple[str, str, str, dt.datetime]]] = {}
         for (post_id, profile_id), st in sorted(Ledger(self.root).state().items()):
             if st.status != PUBLISHED or not st.remote_id or st.published_at is None:
@@ -330,12 +215,9 @@ class _Run:
         return out
 
     def collect(self) -> None:
-        from socialops.community.moderation import classify, profile_rules
-        from socialops.validate.engine import load_config
-
-        config = load_config(self.root)
-        self.tz = config.tz
-        titles = self._titles(config.tz)
+        self.tz = _timezone(self.root)
+        profiles = _readable_profiles(self.root)
+        titles = self._titles(self.tz)
         seen = seen_comments(self.root)
         handled: set[tuple[str, str]] = set(seen)
         digests: dict[str, Counter[str]] = {}
@@ -344,7 +226,7 @@ class _Run:
             if d:
                 digests.setdefault(rec.profile, Counter())[str(d)] += 1
         for profile_id, pubs in self.publications().items():
-            profile = config.profiles.get(profile_id)
+            profile = profiles.get(profile_id)
             if profile is None or not profile.raw:
                 self.result.warnings.append(f"{profile_id}: published posts but no readable profiles/{profile_id}.yaml")
                 continue
@@ -390,8 +272,6 @@ class _Run:
                                                  decision))
 
     def _titles(self, tz) -> dict[str, tuple[str, str]]:
-        from socialops.repository.index import load_index
-
         try:
             return {p.id: (p.title or p.id, p.path) for p in load_index(self.root, tz) if p.id}
         except SocialOpsError:
@@ -400,8 +280,6 @@ class _Run:
     # --- acting and flagging ---
 
     def flag(self) -> None:
-        from socialops.community.moderation import profile_rules
-
         log = comments_log(self.root)
         groups: dict[tuple[str, str], list[Found]] = {}
         for found in self.result.new:
@@ -459,8 +337,6 @@ class _Run:
         }
 
     def write_issue(self, key: str, items: list[Found]) -> int | None:
-        from socialops.core.safetext import escape_untrusted_markdown
-
         tracker = self.tracker
         items = sorted(items, key=lambda f: (f.comment.created_at or self.now, f.comment.id))
         known = [s for s in seen_comments(self.root).values() if s.issue == key]
@@ -487,140 +363,3 @@ class _Run:
         return issue.number
 
 
-# --- issue text ------------------------------------------------------------------------------------------
-
-
-def issue_labels(items: list[Found]) -> list[str]:
-    from socialops.community.moderation import CUSTOMER_SERVICE
-
-    labels: list[str] = []
-    for found in items:
-        cat = found.decision.category
-        labels += [cat] if cat != "other" else ["watch-word"]
-        labels.append("customer-service" if cat in CUSTOMER_SERVICE else "moderation" if cat != "other" else "")
-        labels += [f"profile:{found.profile.id}", f"network:{found.network}"]
-        if found.hidden == "hidden":
-            labels.append("hidden")
-    return [lab for lab in dict.fromkeys(labels) if lab]
-
-
-def issue_title(items: list[Found]) -> str:
-    cats = [f.decision.category for f in items]
-    top = min(cats, key=SEVERITY.index)
-    what = CATEGORY_TITLE[top]
-    profile = items[0].profile
-    thread = f" ({len(items)} in one thread)" if len(items) > 1 else ""
-    title = " ".join(items[0].post_title.split())[:60]
-    return f"{what} on {profile.id}{thread}: {title}"[:250]
-
-
-def saved_replies(root: Path) -> list[str]:
-    folder = Path(root) / "replies"
-    if not folder.is_dir():
-        return []
-    return sorted(p.stem for p in folder.glob("*.md") if p.stem.lower() != "readme"
-                  and re.fullmatch(r"[A-Za-z0-9_-]+", p.stem))
-
-
-def _when(moment: dt.datetime | None, tz) -> str:
-    if moment is None:
-        return "unknown"
-    local = moment.astimezone(tz)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({moment.astimezone(dt.UTC):%H:%M} UTC)"
-
-
-def render_comments(items: list[Found], *, start: int, tz) -> str:
-    from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
-
-    parts = []
-    for n, found in enumerate(items, start):
-        c, d = found.comment, found.decision
-        name = escape_untrusted_markdown(c.author_name or c.author_handle or "unknown", max_chars=80)
-        handle = escape_untrusted_markdown(c.author_handle, max_chars=80) if c.author_handle else ""
-        lines = [f"#### Comment {n} · {d.category} ({d.confidence} confidence)", "",
-                 f"- **Author:** {name}" + (f" ({handle})" if handle and c.author_handle != c.author_name else ""),
-                 f"- **Written:** {_when(c.created_at, tz)}",
-                 f"- **Comment:** {safe_link(c.url, 'open on the network')}" + (" · a reply in a thread"
-                                                                                  if c.parent_id else ""),
-                 f"- **Post:** {escape_untrusted_markdown(found.post_title, max_chars=120)} "
-                 f"({safe_link(found.post_url, 'published post')}"
-                 + (f", `{found.post_path}`" if found.post_path and "`" not in found.post_path else "") + ")",
-                 f"- **Why flagged:** {escape_untrusted_markdown(d.reason, max_chars=600)}"]
-        if found.hidden == "hidden":
-            lines.append(f"- **Hidden at once** by the profile's hide rule ({escape_untrusted_markdown(found.hide_rule)}):"
-                         " write `/unhide` to show it again.")
-        elif found.hidden == "cannot":
-            lines.append(f"- **Not hidden:** it matches the hide rule ({escape_untrusted_markdown(found.hide_rule)}),"
-                         " but this network cannot hide comments through its API (see below).")
-        elif found.hidden.startswith("failed"):
-            lines.append(f"- **Hiding failed:** {escape_untrusted_markdown(found.hidden, max_chars=200)}; try `/hide`.")
-        lines += ["", quote_untrusted(c.text), ""]
-        parts.append("\n".join(lines))
-    return "\n".join(parts)
-
-
-def render_issue(items: list[Found], *, start: int, tz, replies: list[str], network: Network) -> str:
-    from socialops.community.moderation import CUSTOMER_SERVICE, manual_steps
-    from socialops.core.safetext import escape_untrusted_markdown
-
-    profile = items[0].profile
-    cats = [f.decision.category for f in items]
-    top = min(cats, key=SEVERITY.index)
-    kind = "customer service" if top in CUSTOMER_SERVICE else "moderation" if top != "other" else "a watch word"
-    label = network.moderation_spec.label
-    head = (f"**{CATEGORY_TITLE[top]}** on **{escape_untrusted_markdown(profile.display_name, max_chars=100)}** "
-            f"(`{profile.id}`, {label}) — {kind}.")
-    if len(items) > 1:
-        head += f" {len(items)} flagged comments from one thread."
-    saved = ", ".join(f"`@{r}`" for r in replies) or "none yet (add Markdown files to `replies/`)"
-    many = len(items) > 1
-    target = " 2" if many else ""
-    rows = [
-        ("/reply Your answer", "answers the comment publicly as the profile"),
-        ("/reply @name", f"sends a saved reply from `replies/name.md` (`{{name}}` becomes the commenter's name); "
-                         f"saved replies: {saved}"),
-        ("/hide", "hides the comment"), ("/unhide", "shows a hidden comment again"),
-        ("/delete", "deletes the comment"), ("/block", "blocks the comment's author"),
-        ("/dismiss", "nothing to do: closes this issue"),
-    ]
-    table = ["| command | does |", "|---|---|"]
-    for cmd, does in rows:
-        verb = cmd.split()[0][1:]
-        note = "" if verb in ("reply", "dismiss") or network.can(verb) else f" — **not possible on {label}**"
-        number = "" if verb == "dismiss" else target
-        table.append(f"| `{cmd.split()[0]}{number}{cmd[len(cmd.split()[0]):]}` | {does}{note} |")
-    cannot = [a for a in ("hide", "delete", "block") if not network.can(a)]
-    manual = ""
-    if cannot:
-        manual = "\n\n" + "\n".join(f"- **{a} by hand:** {manual_steps(network.moderation_spec.name, a)}" for a in cannot)
-    who = (f"Only people with write access to this repository, or listed under `roles.moderators` in "
-           f"`{profile.path}`, may use the commands; the answer comes as a comment here, and the issue is closed "
-           "when the comment is handled.")
-    thread_note = ("\n\nThis issue collects a thread: put the comment's number after the command "
-                   "(`/hide 2`, `/reply 2 Kiitos!`); without a number the command acts on the latest comment."
-                   if many else "")
-    return "\n".join([
-        head, "",
-        render_comments(items, start=start, tz=tz),
-        "### Commands", "",
-        "Answer in a comment of this issue, starting with one of:", "",
-        *table,
-    ]) + manual + thread_note + "\n\n" + who + "\n"
-
-
-# --- the local outbox ------------------------------------------------------------------------------------
-
-
-def outbox_issue(root: Path, number: int) -> dict[str, Any] | None:
-    """The outbox issue with this number (the local stand-in for GitHub issues), or None."""
-    folder = Path(root) / ".socialops" / "outbox" / "issues"
-    if not folder.is_dir():
-        return None
-    for path in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if data.get("number") == number:
-            return data
-    return None

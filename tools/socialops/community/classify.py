@@ -1,0 +1,270 @@
+"""Classification: which category a comment falls in (:mod:`socialops.community.categories`), how sure,
+and why.
+
+Rules over the lexicons (:mod:`socialops.community.lexicons`), plus signals that need no language: links,
+mentions en masse, repeated text, capitals, workflow-command text. A profile extends the lexicons in its
+YAML (:mod:`socialops.community.settings`: watch words, extra abusive words, trusted accounts). Every
+:class:`Decision` says why (``reasons``), and how sure it is (``confidence``): auto-hiding acts only on
+``high`` confidence by default, because hiding a customer's comment by mistake costs more than leaving
+an insult for a person to hide a few minutes later (precision over recall); flagging for a person uses
+everything (recall).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from socialops.community.categories import Decision
+from socialops.community.lexicons import (
+    MENTION,
+    URL,
+    Lexicon,
+    Pattern,
+    PatternIndex,
+    Token,
+    builtin_lexicons,
+    normalise,
+    tokenize,
+)
+from socialops.community.settings import ProfileRules
+
+_WORKFLOW = re.compile(r"::[a-z-]+(?:\s[^:]*)?::|\$\{\{|\$\(|`[^`]*`")
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+_QUESTION_SUFFIX = re.compile(r"^[^\W\d_]{2,}(?:ko|kö|kohan|köhän|kos|kös)$")
+_SAD = re.compile("[\U0001F612\U0001F644\U0001F620\U0001F621\U0001F624\U0001F92C\U0001F44E\U0001F61E\U0001F615]")
+WH_WORDS = frozenset({"what", "when", "where", "which", "who", "why", "how"})
+QUESTION_WORDS_FI = frozenset({"mihin", "milloin", "missä", "mistä", "paljonko", "montako", "kauanko", "kuinka",
+                               "miten"})
+
+
+@dataclass
+class _Evidence:
+    kinds: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    score: float = 0.0
+
+    def add(self, kind: str, reason: str) -> None:
+        if kind not in self.kinds:
+            self.kinds.append(kind)
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A comment as the rules look at it."""
+
+    raw: str
+    norm: str
+    tokens: list[Token]
+    second: list[int]  # where the text speaks to someone ("you", "sä")
+    first: list[int]  # where it speaks of the writer ("I", "olin")
+
+
+def _quote(pattern: Pattern, tokens: Sequence[Token], at: int) -> str:
+    size = sum(1 for mode, _ in pattern.parts if mode != "gap")
+    words = " ".join(t.text for t in tokens[at:at + max(1, size)])
+    return f"'{words}' ({pattern.source})" if words != pattern.source else f"'{words}'"
+
+
+def _hits(lexicons: Iterable[Lexicon], name: str, tokens: Sequence[Token],
+          extra: Iterable[Pattern] = ()) -> list[tuple[Pattern, int]]:
+    found: list[tuple[Pattern, int]] = []
+    for lex in lexicons:
+        index = lex.index.get(name)
+        found += index.find(tokens) if index is not None else []
+    extra = tuple(extra)
+    if extra:
+        found += PatternIndex(extra).find(tokens)
+    out = []
+    seen: set[int] = set()
+    for pattern, at in sorted(found, key=lambda h: (h[1], -len(h[0].parts))):
+        if at in seen:  # one hit per word, however many patterns match it (the longest phrase wins)
+            continue
+        seen.add(at)
+        out.append((pattern, at))
+    return out
+
+
+def _near(indexes: Iterable[int], at: int, window: int) -> bool:
+    return any(abs(i - at) <= window for i in indexes)
+
+
+
+def classify(text: str, *, rules: ProfileRules | None = None, author: str | None = None,
+             repeats: int = 1, lexicons: Sequence[Lexicon] | None = None) -> Decision:
+    """Classify one comment.
+
+    ``rules``: the profile's additions (watch words, extra abusive words, trusted accounts). ``author``:
+    the commenter's handle (trusted accounts are never flagged). ``repeats``: how many times the same text
+    (normalised) was seen on this profile, this one included; 3 or more is a spam signal.
+    """
+    rules = rules or ProfileRules()
+    lexicons = tuple(lexicons) if lexicons is not None else builtin_lexicons()
+    raw = str(text or "")
+    norm = normalise(raw)
+    tokens = tokenize(norm)
+    t = _Text(raw, norm, tokens, [at for _, at in _hits(lexicons, "second_person", tokens)],
+              [at for _, at in _hits(lexicons, "first_person", tokens)])
+    watch = tuple(dict.fromkeys(_quote(p, tokens, at) for p, at in _hits((), "", tokens, rules.watch_words)))
+    trusted = rules.is_trusted(author)
+    spam = _spam(t, lexicons, repeats)
+    abuse, confidence = _abuse(t, lexicons, rules)
+    negative, positives = _complaints(t, lexicons)
+    question = _question(t, lexicons)
+    scores = {"spam": spam.score, "negative": negative.score, "question": question.score,
+              "abusive": {"low": 0.0, "medium": 1.0, "high": 2.0}[confidence] if abuse.kinds else 0.0}
+
+    def decide(category: str, conf: str, ev: _Evidence) -> Decision:
+        reasons = list(ev.reasons)
+        if watch:
+            reasons.append("watch word " + ", ".join(watch))
+        if trusted:
+            reasons.append("trusted account (never flagged)")
+        return Decision(category=category, confidence=conf, reasons=tuple(reasons), kinds=tuple(ev.kinds),
+                        watch=watch, trusted=trusted, scores=scores)
+
+    if spam.score >= 2 and not (abuse.kinds and confidence == "high" and spam.score < 3):
+        return decide("spam", "high" if spam.score >= 3 else "medium", spam)
+    if abuse.kinds:
+        return decide("abusive", confidence, abuse)
+    if negative.score >= 2:
+        return decide("negative", "high" if negative.score >= 3 else "medium", negative)
+    if question.score >= 2:
+        return decide("question", "high" if question.score >= 3 else "medium", question)
+    if negative.score >= 1 and (question.score >= 1 or not positives):
+        return decide("negative", "low", negative)
+    other = _Evidence()
+    other.add("none", "no sign of a question, complaint, abuse or spam")
+    return decide("other", "medium", other)
+
+
+def _spam(t: _Text, lexicons: Sequence[Lexicon], repeats: int) -> _Evidence:
+    spam = _Evidence()
+    words = [tok for tok in t.tokens if any(ch.isalpha() for ch in tok.text)]
+    links = URL.findall(t.norm)
+    mentions = MENTION.findall(t.raw)
+    emoji = len(_EMOJI.findall(t.raw))
+    for pattern, at in _hits(lexicons, "spam_strong", t.tokens):
+        spam.add("spam", f"spam phrase {_quote(pattern, t.tokens, at)}")
+        spam.score += 2
+    for pattern, at in _hits(lexicons, "spam", t.tokens):
+        spam.add("spam", f"advertising word {_quote(pattern, t.tokens, at)}")
+        spam.score += 1
+    if links:
+        spam.score += 1
+        spam.add("link", f"{len(links)} link{'s' if len(links) > 1 else ''}")
+        if len(words) <= 3:
+            spam.score += 1
+            spam.add("link", "little else than a link")
+        if emoji >= 4:
+            spam.score += 1
+            spam.add("emoji", f"{emoji} emoji around a link")
+    if len(mentions) >= 5 or (len(mentions) >= 3 and links):
+        spam.score += 2
+        spam.add("mentions", f"{len(mentions)} accounts mentioned")
+    if repeats >= 3:
+        spam.score += 2
+        spam.add("repeated", f"the same text {repeats} times on this profile")
+    if _WORKFLOW.search(t.raw):
+        spam.score += 2
+        spam.add("injection", "command or template syntax in the text (an injection attempt)")
+    return spam
+
+
+def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[_Evidence, str]:
+    """The evidence of abuse, and its confidence."""
+    abuse = _Evidence()
+    confidence = "low"
+    tokens, second, first = t.tokens, t.second, t.first
+
+    def of_oneself(at: int) -> bool:  # "olin ihan idiootti", "I'm such an idiot"
+        return not _near(second, at, 3) and any(0 < at - i <= 3 for i in first)
+
+    for kind, label in (("threat", "threat"), ("slur", "slur"), ("directed", "abusive phrase")):
+        for pattern, at in _hits(lexicons, kind, tokens):
+            abuse.add(kind, f"{label} {_quote(pattern, tokens, at)}")
+            confidence = "high"
+    for pattern, at in _hits(lexicons, "insult", tokens, extra=()):
+        if of_oneself(at):
+            continue
+        abuse.add("insult", f"insult {_quote(pattern, tokens, at)}")
+        confidence = "high"
+    for pattern, at in _hits((), "", tokens, rules.abusive_words):
+        if of_oneself(at):
+            continue
+        abuse.add("extra", f"abusive word of this profile {_quote(pattern, tokens, at)}")
+        confidence = "high"
+    weak = _hits(lexicons, "weak_insult", tokens)
+    distinct_weak = {p.source for p, _ in weak}
+    for pattern, at in weak:
+        aimed = any(0 < at - i <= 4 for i in second) or any(0 < i - at <= 1 for i in second)  # "you're so dumb"
+        if aimed or (len(distinct_weak) >= 2 and second):
+            abuse.add("weak_insult", f"insult aimed at someone {_quote(pattern, tokens, at)}")
+            if confidence == "low":
+                confidence = "medium"
+    for pattern, at in _hits(lexicons, "profanity", tokens):
+        if _near(second, at, 1) and not of_oneself(at):
+            abuse.add("directed", f"swearing aimed at someone {_quote(pattern, tokens, at)}")
+            if confidence == "low":
+                confidence = "medium"
+    return abuse, confidence
+
+
+def _complaints(t: _Text, lexicons: Sequence[Lexicon]) -> tuple[_Evidence, int]:
+    """The evidence of a complaint, and how many words of praise (not negated) the text has."""
+    negative = _Evidence()
+    tokens = t.tokens
+    letters = [ch for ch in t.raw if ch.isalpha()]
+    caps = len(letters) >= 10 and sum(ch.isupper() for ch in letters) / len(letters) >= 0.8
+    negators = [at for _, at in _hits(lexicons, "negation", tokens)]
+    for name, weight in (("negative_strong", 2.0), ("negative", 1.0), ("negative_hint", 0.5)):
+        for pattern, at in _hits(lexicons, name, tokens):
+            single = len(pattern.parts) == 1
+            if single and any(0 < at - i <= 2 for i in negators):
+                continue  # "ei huono", "not bad"
+            negative.add("complaint", f"{'complaint' if weight > 1 else 'dissatisfaction'} word "
+                                      f"{_quote(pattern, tokens, at)}")
+            negative.score += weight
+    positives = 0
+    for pattern, at in _hits(lexicons, "positive", tokens):
+        if len(pattern.parts) == 1 and any(0 < at - i <= 2 for i in negators):
+            negative.add("complaint", f"praise negated {_quote(pattern, tokens, at)}")  # "ei kiva", "not happy"
+            negative.score += 1
+        else:
+            positives += 1
+    if caps and negative.score >= 1:
+        negative.score += 1
+        negative.add("capitals", "written in capitals")
+    if _SAD.search(t.raw):
+        negative.score += 1
+        negative.add("emoji", "an annoyed or sad emoji")
+    return negative, positives
+
+
+def _question(t: _Text, lexicons: Sequence[Lexicon]) -> _Evidence:
+    question = _Evidence()
+    tokens, raw = t.tokens, t.raw
+    if "?" in raw:
+        question.score += 1
+        question.add("question-mark", "a question mark")
+    skip = {at for _, at in _hits(lexicons, "not_question", tokens)}
+    starts = {at for p, at in _hits(lexicons, "question_start", tokens) if tokens[at].clause_start}
+    if starts:
+        question.score += 1
+        at = min(starts)
+        question.add("question-word", f"starts with the question word '{tokens[at].text}'")
+        if t.second and any(0 < s - at <= 4 for s in t.second):
+            question.score += 1
+        elif at == 0 and tokens[0].text in WH_WORDS | QUESTION_WORDS_FI and "!" not in raw:
+            question.score += 1
+    for tok in tokens:
+        if tok.index in skip or not _QUESTION_SUFFIX.match(tok.text) or re.search(r"(kk|pp|tt)(o|ö)$", tok.text):
+            continue
+        if tok.clause_start or "?" in raw:
+            question.score += 2 if tok.clause_start else 1
+            question.add("question-word", f"the question form '{tok.text}'")
+            break
+    return question
