@@ -133,7 +133,7 @@ def run_moderate(root: Path, event: Mapping[str, Any], *, now: dt.datetime, env:
     git = repo.is_work_tree(root)
     if git and push:
         repo.sync(root)
-    run = _Moderation(root, request, profile, log=log, now=now, tracker=tracker, run_id=run_id)
+    run = _Moderation(root, request, profile, log, now, tracker, run_id)
     result = run.carry_out(authorize(request.login, profile_rules(profile.raw), permission),
                            opener or (lambda p: open_network(p, env=env, root=root, clock=lambda: now)))
     if git:
@@ -173,20 +173,23 @@ def _read_request(root: Path, event: Mapping[str, Any], key: str | None) -> _Req
     return _Request(login, number, key, str(comment.get("id") or ""), records, command)
 
 
+@dataclass
 class _Moderation:
     """Carrying out one authorised-or-not request; every outcome is recorded and answered in the issue."""
 
-    def __init__(self, root: Path, request: _Request, profile: Profile, *, log: CsvLog, now: dt.datetime,
-                 tracker: Tracker, run_id: str):
-        self.root = root
-        self.request = request
-        self.profile = profile
-        self.log = log
-        self.now = now
-        self.tracker = tracker
-        self.run_id = run_id
-        command = request.command
-        self.target = request.records[command.target - 1] if command.target else request.records[-1]
+    root: Path
+    request: _Request
+    profile: Profile
+    log: CsvLog
+    now: dt.datetime
+    tracker: Tracker
+    run_id: str
+
+    @property
+    def target(self) -> SeenComment:
+        """The comment the command acts on: the numbered one, or the latest."""
+        command, records = self.request.command, self.request.records
+        return records[command.target - 1] if command.target else records[-1]
 
     def record(self, target_ids: list[str], action: str, result: str, detail: str, network: str = "") -> None:
         r = self.request

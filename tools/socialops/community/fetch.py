@@ -21,7 +21,7 @@ A run (:func:`run_comments`, the ``socialops comments`` command, ``.github/workf
 
 Each comment is handled once: the seen-log is the memory across runs (``merge=union``, so concurrent runs
 on two branches merge), the lock keeps two local runs apart, and issue keys
-(``comments:<profile>:<thread hash>``) make opening an issue idempotent even when a run dies between
+(``comments-<profile>-<thread hash>``) make opening an issue idempotent even when a run dies between
 opening it and writing the seen line. A comment's text is never printed (workflow logs): only counts,
 categories and ids.
 
