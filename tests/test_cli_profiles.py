@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from socialops.cli import main
-from socialops.tracker.github import OutboxTracker
+from socialops.tracker.outbox import OutboxTracker
 
 ROOT = Path(__file__).resolve().parents[1]
 

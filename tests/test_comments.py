@@ -31,7 +31,7 @@ from socialops.networks.linkedin.adapter import LinkedInNetwork
 from socialops.networks.mastodon.adapter import MastodonNetwork
 from socialops.repository.profiles import parse_profile
 from socialops.state.ledger import Event, Ledger
-from socialops.tracker.github import OutboxTracker
+from socialops.tracker.outbox import OutboxTracker
 from tests.comments_support import published_repo
 
 FIX = Path(__file__).parent / "fixtures" / "comments" / "networks"

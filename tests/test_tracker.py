@@ -16,21 +16,11 @@ from github.GithubRetry import GithubRetry
 
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
 from socialops.errors import TrackerError
-from socialops.tracker.github import (
-    INDEX_LABEL,
-    LABELS,
-    GitHubTracker,
-    OutboxTracker,
-    form_labels,
-    issue_marker,
-    label_spec,
-    make_github,
-    make_retry,
-    outbox_name,
-    parse_issue_form,
-    sticky_marker,
-    tracker_from_env,
-)
+from socialops.tracker import tracker_from_env
+from socialops.tracker.forms import form_labels, parse_issue_form
+from socialops.tracker.github import GitHubTracker, make_github, make_retry
+from socialops.tracker.markers import INDEX_LABEL, LABELS, issue_marker, label_spec, sticky_marker
+from socialops.tracker.outbox import OutboxTracker, outbox_name
 from tests.github_standin import Fault, GitHubStandin
 
 TOKEN = "ghp_S3cr3tT0kenValue0123456789abcdefXYZ"
@@ -482,7 +472,6 @@ def test_parse_issue_form_headings_typed_into_answers_do_not_take_over():
 
 
 def test_update_issue_replaces_title_and_body_keeping_the_marker_outbox(tmp_path):
-    from socialops.tracker.github import OutboxTracker
 
     tracker = OutboxTracker(tmp_path)
     tracker.open_issue("k1", "Old", "old body", ["plan-gap"])

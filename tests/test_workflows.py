@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from socialops.repository.posts import load_post
-from socialops.tracker.github import form_labels, sticky_marker
+from socialops.tracker.forms import form_labels
+from socialops.tracker.markers import sticky_marker
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from socialops.community.moderation import Decision, ProfileRules
     from socialops.networks.contract import Comment, Network
     from socialops.repository.profiles import Profile
-    from socialops.tracker.github import Tracker
+    from socialops.tracker.interface import Tracker
 
 COMMENTS_LOG = "state/comments.csv"
 MODERATION_LOG = "state/moderation.csv"
@@ -282,7 +282,7 @@ class _Run:
     @property
     def tracker(self) -> Tracker:
         if self._tracker is None:
-            from socialops.tracker.github import tracker_from_env
+            from socialops.tracker import tracker_from_env
 
             self._tracker = tracker_from_env(self.root, self.env)
         return self._tracker

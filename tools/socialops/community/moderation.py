@@ -839,7 +839,7 @@ def run_moderate(root: Any, event: Mapping[str, Any], *, now: Any, env: Mapping[
 
     from socialops.community.comments import moderation_log, seen_comments
     from socialops.repository import git as repo
-    from socialops.tracker.github import marker_key
+    from socialops.tracker.markers import marker_key
 
     root = Path(root)
     comment = event.get("comment") if isinstance(event.get("comment"), dict) else {}
