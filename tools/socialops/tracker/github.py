@@ -388,13 +388,14 @@ class GitHubTracker(Tracker):
     def pull_request_is_current(self, pr_number, head_sha):
         from github import GithubException
 
+        path = f"/repos/{self.repo_name}/pulls/{int(pr_number)}"
         try:
-            pull = self._repo.get_pull(int(pr_number))
+            _, pull = self._gh.requester.requestJsonAndCheck("GET", path)
         except GithubException as exc:
             if exc.status == 404:
                 return False
             raise self._fail(exc, f"look up pull request #{pr_number}") from None
-        return pull.state == "open" and pull.head.sha == head_sha
+        return pull.get("state") == "open" and (pull.get("head") or {}).get("sha") == head_sha
 
     def permission(self, login):
         from github import GithubException

@@ -12,6 +12,7 @@ from socialops.errors import TrackerError
 from socialops.tracker.interface import TrackedIssue, Tracker
 from socialops.tracker.markers import INDEX_LABEL, check_key, check_labels, sticky_marker, with_marker
 
+
 def outbox_name(key: str) -> str:
     """A file name for a key: the key itself when it is a safe name, else a slug plus a hash."""
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}", key) and not key.endswith("."):
