@@ -489,3 +489,42 @@ def test_update_issue_on_github_edits_in_place(gh):
     assert issue["title"] == "Content plan: 1 empty slot"
     assert issue["body"].endswith("one") and "socialops:key=plan" in issue["body"]
     assert tracker(gh).find_issue("plan").body == "one"
+
+
+# -- repository permission and pull request heads ---------------------------------------------
+
+
+def test_permission_from_github(gh):
+    gh.permissions.update({"writer": ("write", "write"), "maint": ("write", "maintain"),
+                           "reader": ("read", "read"), "custom": ("write", "content-lead"),
+                           "triager": ("read", "triage")})
+    t = tracker(gh)
+    assert t.permission("writer") == "write"
+    assert t.permission("maint") == "maintain"
+    assert t.permission("reader") == "read"
+    assert t.permission("custom") == "write"  # a custom role: the permission behind it counts
+    assert t.permission("triager") == "read"
+    assert t.permission("stranger") == "none"  # 404: not a collaborator
+    before = len(gh.log)
+    assert t.permission("../../x") is None and t.permission("") is None  # not a login: never sent
+    assert len(gh.log) == before
+    assert gh.requests("GET", "repos/get-collaborator-permission-level")[0].path == \
+        "/repos/acme/social/collaborators/writer/permission"
+    gh.fail("GET", r"/repos/acme/social/collaborators/writer/permission", 401)
+    assert tracker(gh).permission("writer") is None  # GitHub did not answer: cannot tell
+
+
+def test_permission_in_the_outbox_cannot_be_asked(tmp_path):
+    assert OutboxTracker(tmp_path).permission("writer") is None
+
+
+def test_pull_request_is_current(gh):
+    t = tracker(gh)
+    pr = gh.add_pull_request(head_sha="c" * 40)
+    assert t.pull_request_is_current(pr["number"], "c" * 40)
+    assert not t.pull_request_is_current(pr["number"], "d" * 40)
+    pr["state"] = "closed"
+    assert not t.pull_request_is_current(pr["number"], "c" * 40)
+    assert not t.pull_request_is_current(gh.add_issue("an issue")["number"], "c" * 40)
+    assert not t.pull_request_is_current(999, "c" * 40)
+    assert OutboxTracker(Path("/nonexistent")).pull_request_is_current(1, "c" * 40)
