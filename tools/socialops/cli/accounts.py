@@ -3,6 +3,7 @@ and codeowners."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -31,6 +32,16 @@ def profiles():
     """Profile basics as code: check access, compare with the live accounts, apply what the API allows."""
 
 
+def _profiles_command(name: str):
+    """A profiles subcommand over profile ids ([ID]...: all profiles when none) with --format text|json."""
+
+    def decorate(func):
+        func = format_option("text", "json")(func)
+        return profiles.command(name)(click.argument("ids", nargs=-1, metavar="[ID]...")(func))
+
+    return decorate
+
+
 def _profile_runner(ws: Workspace, ids):
     """The chosen profiles, the broken ones (file errors), and how to open each one's network."""
     from socialops.networks.contract import open_network
@@ -40,29 +51,25 @@ def _profile_runner(ws: Workspace, ids):
     return chosen, broken, (lambda profile: open_network(profile, env=ws.env, root=ws.root))
 
 
-@profiles.command("check")
-@click.argument("ids", nargs=-1, metavar="[ID]...")
-@format_option("text", "json")
+@_profiles_command("check")
 @click.option("--no-issue", is_flag=True, help="Do not open or close the 'Open this profile' issues.")
 @pass_workspace
 def profiles_check(ws: Workspace, ids, fmt, no_issue):
     """The token works, the account is the one named, and the token may publish, read metrics, moderate."""
-    import json
-
     from socialops.profiles.check import check_profiles, format_results
 
     chosen, _broken, opener = _profile_runner(ws, ids)
     results = check_profiles(chosen, opener, tracker=None if no_issue else ws.tracker, now=ws.now)
-    if fmt == "json":
-        click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
-    else:
-        click.echo(format_results(results))
+    _show(fmt, lambda: [r.to_dict() for r in results], lambda: format_results(results))
     sys.exit(0 if all(r.passed for r in results) else 1)
 
 
-def _diff_or_sync(ws: Workspace, ids, fmt, mode, *, dry_run=False, issue=False):
-    import json
+def _show(fmt: str, as_json, as_text) -> None:
+    """Print a profiles command's results as JSON (a list) or as text."""
+    click.echo(json.dumps(as_json(), ensure_ascii=False, indent=2) if fmt == "json" else as_text())
 
+
+def _diff_or_sync(ws: Workspace, ids, fmt, mode, *, dry_run=False, issue=False):
     from socialops.profiles.sync import Outcome, format_outcomes, outcomes_failed, run_profiles
 
     chosen, broken, opener = _profile_runner(ws, ids)
@@ -71,17 +78,12 @@ def _diff_or_sync(ws: Workspace, ids, fmt, mode, *, dry_run=False, issue=False):
     done = {o.profile_id: o for o in run_profiles(ws.root, ok, mode=mode, open_network=opener, tracker=tracker,
                                                    dry_run=dry_run)}
     outcomes = [done.get(p.id) or Outcome(p.id, error=broken[p.id]) for p in chosen]
-    if fmt == "json":
-        click.echo(json.dumps([o.result.to_dict() if o.result else {"profile": o.profile_id, "error": o.error}
-                               for o in outcomes], ensure_ascii=False, indent=2))
-    else:
-        click.echo(format_outcomes(outcomes, mode=mode))
+    _show(fmt, lambda: [o.result.to_dict() if o.result else {"profile": o.profile_id, "error": o.error}
+                        for o in outcomes], lambda: format_outcomes(outcomes, mode=mode))
     sys.exit(1 if outcomes_failed(outcomes, mode=mode) else 0)
 
 
-@profiles.command("diff")
-@click.argument("ids", nargs=-1, metavar="[ID]...")
-@format_option("text", "json")
+@_profiles_command("diff")
 @click.option("--issue", is_flag=True, help="Keep a 'Profile drift' issue per profile with what differs.")
 @pass_workspace
 def profiles_diff(ws: Workspace, ids, fmt, issue):
@@ -89,10 +91,8 @@ def profiles_diff(ws: Workspace, ids, fmt, issue):
     _diff_or_sync(ws, ids, fmt, "diff", issue=issue)
 
 
-@profiles.command("sync")
-@click.argument("ids", nargs=-1, metavar="[ID]...")
+@_profiles_command("sync")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing, touch no issue.")
-@format_option("text", "json")
 @click.option("--no-issue", is_flag=True, help="Do not keep the 'Profile drift' issues.")
 @pass_workspace
 def profiles_sync(ws: Workspace, ids, dry_run, fmt, no_issue):
