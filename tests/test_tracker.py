@@ -15,8 +15,9 @@ from github import Auth, Github
 from github.GithubRetry import GithubRetry
 
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
-from socialops.errors import TrackerError
+from socialops.errors import TrackerError, UsageError
 from socialops.tracker import tracker_from_env
+from socialops.tracker.events import event_issue_key, typed_command_event
 from socialops.tracker.forms import form_labels, parse_issue_form
 from socialops.tracker.github import GitHubTracker, make_github, make_retry
 from socialops.tracker.markers import INDEX_LABEL, LABELS, issue_marker, label_spec, sticky_marker
@@ -528,3 +529,20 @@ def test_pull_request_is_current(gh):
     assert not t.pull_request_is_current(gh.add_issue("an issue")["number"], "c" * 40)
     assert not t.pull_request_is_current(999, "c" * 40)
     assert OutboxTracker(Path("/nonexistent")).pull_request_is_current(1, "c" * 40)
+
+
+def test_typed_command_event_from_the_outbox_and_for_github(tmp_path, gh):
+    outbox = OutboxTracker(tmp_path)
+    opened = outbox.open_issue("comment:abc", "Question", "the quoted comment")
+    event, key = typed_command_event(outbox, opened.number, "liisa", "/hide")
+    assert key == "comment:abc" and event["issue"] == {"number": opened.number, "body": "the quoted comment"}
+    assert event["comment"]["user"] == {"login": "liisa", "type": "User"} and event["comment"]["body"] == "/hide"
+    assert event_issue_key(outbox, event) == "comment:abc"
+    assert event_issue_key(outbox, {"issue": {"number": 99}}) is None
+    assert event_issue_key(outbox, {"issue": "not an object"}) is None
+    with pytest.raises(UsageError, match="no such issue in the local outbox"):
+        typed_command_event(outbox, 99, "liisa", "/hide")
+    # on GitHub the key comes from the issue's marker, read by moderation: the event carries only the number
+    event, key = typed_command_event(tracker(gh), 5, "liisa", "/hide")
+    assert key is None and event["issue"] == {"number": 5, "body": ""}
+    assert event_issue_key(tracker(gh), event) is None
