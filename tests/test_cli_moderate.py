@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from socialops.cli import main
 from socialops.community.fetch import run_comments
 from socialops.state.comments import moderation_log
-from socialops.tracker.github import OutboxTracker
+from socialops.tracker.outbox import OutboxTracker
 from tests.comments_support import outbox, published_repo
 
 MODS = "roles:\n  moderators: ['@liisa-mod']\nmoderation:\n  hide: []\n"

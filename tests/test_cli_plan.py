@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from socialops.cli import main
 from socialops.state.ledger import Event, Ledger
-from socialops.tracker.github import OutboxTracker
+from socialops.tracker.outbox import OutboxTracker
 from tests.helpers import make_repo
 
 SCHEDULE = """\

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from socialops.cli import main
-from socialops.tracker.github import OutboxTracker
+from socialops.tracker.outbox import OutboxTracker
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,7 +90,7 @@ def test_check_without_issues(repo):
 
 def test_unknown_profile_is_a_usage_error(repo):
     result = run(repo, "diff", "nope")
-    assert result.exit_code == 2 and "no profile nope" in result.output
+    assert result.exit_code == 2 and "no profile file for nope" in result.output
 
 
 def test_a_profile_with_errors_is_not_synced(repo):

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import csv
-import http.server
 import json
-import threading
 from pathlib import Path
 
-import httpx
 import pytest
 
-from socialops.community.access import authorize, github_permission, refusal
+from socialops.community.access import authorize, refusal
 from socialops.community.categories import CATEGORIES
 from socialops.community.classify import classify
 from socialops.community.commands import fill_reply, parse_command
@@ -247,56 +244,6 @@ def test_authorization():
     assert dict(settings_problems({"roles": {"moderators": ["liisa", "@aino"]}})).keys() == {("roles", "moderators", 0)}
     text = refusal("maija", "kahvila-facebook", "profiles/kahvila-facebook.yaml")
     assert "nothing was done" in text and "roles.moderators" in text
-
-
-class _PermissionAPI(http.server.BaseHTTPRequestHandler):
-    levels = {"writer": ("write", "write"), "maint": ("write", "maintain"), "reader": ("read", "read")}
-    seen: list[tuple[str, str]] = []
-
-    def do_GET(self):  # noqa: N802
-        self.seen.append((self.path, self.headers.get("Authorization", "")))
-        login = self.path.split("/")[-2]
-        if self.headers.get("Authorization") != "Bearer tok":
-            self._send(401, {"message": "Bad credentials"})
-        elif login in self.levels:
-            permission, role = self.levels[login]
-            self._send(200, {"permission": permission, "role_name": role, "user": {"login": login}})
-        else:
-            self._send(404, {"message": "Not Found"})
-
-    def _send(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def permission_api():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PermissionAPI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def test_github_permission_from_a_real_http_server(permission_api):
-    env = {"GITHUB_TOKEN": "tok", "GITHUB_REPOSITORY": "acme/social", "GITHUB_API_URL": permission_api}
-    with httpx.Client(timeout=5) as client:
-        assert github_permission("writer", env, client) == "write"
-        assert github_permission("maint", env, client) == "maintain"
-        assert github_permission("reader", env, client) == "read"
-        assert github_permission("stranger", env, client) == "none"
-        assert github_permission("writer", {**env, "GITHUB_TOKEN": "bad"}, client) is None
-        assert github_permission("../../x", env, client) is None  # not a login: never sent
-    assert github_permission("writer", {}) is None
-    assert _PermissionAPI.seen[0][0] == "/repos/acme/social/collaborators/writer/permission"
 
 
 def test_the_readme_example_is_valid_for_the_loader_and_the_schema():

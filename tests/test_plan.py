@@ -14,7 +14,7 @@ from socialops.plan import schedule as plan
 from socialops.plan.schedule import Slot, build_plan, cadence_problems, parse_schedule, resolve_times
 from socialops.repository.index import PostSummary
 from socialops.repository.profiles import parse_profile
-from socialops.tracker.github import OutboxTracker
+from socialops.tracker.outbox import OutboxTracker
 from socialops.validate.engine import validate_repository
 from tests.helpers import make_repo
 

@@ -42,7 +42,7 @@ from socialops.profiles.sync import (
     update_drift_issue,
 )
 from socialops.repository.profiles import parse_profile
-from socialops.tracker.github import OutboxTracker
+from socialops.tracker.outbox import OutboxTracker
 
 NOW = __import__("datetime").datetime(2026, 12, 1, 9, 0, tzinfo=__import__("datetime").UTC)
 
@@ -683,7 +683,8 @@ def test_the_readme_table_is_the_support_table():
 
 def test_drift_issue_on_the_github_standin_is_edited_in_place(tmp_path):
     """The same issue through PyGithub over HTTP: opened, its body replaced (marker kept), closed."""
-    from socialops.tracker.github import GitHubTracker, issue_marker, make_github, make_retry
+    from socialops.tracker.github import GitHubTracker, make_github, make_retry
+    from socialops.tracker.markers import issue_marker
     from tests.github_standin import GitHubStandin
 
     token = "ghp_profilesTestToken0123456789abcdef"

@@ -25,7 +25,7 @@ from socialops.networks.bluesky.adapter import BlueskyNetwork, tid_for
 from socialops.repository.profiles import load_profile
 from socialops.state.comments import comments_log, moderation_log
 from socialops.state.ledger import Event, Ledger
-from socialops.tracker.github import OutboxTracker
+from socialops.tracker.outbox import OutboxTracker
 from tests.servers.launch import new_bluesky_account
 
 pytestmark = pytest.mark.bluesky

@@ -15,22 +15,13 @@ from github import Auth, Github
 from github.GithubRetry import GithubRetry
 
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
-from socialops.errors import TrackerError
-from socialops.tracker.github import (
-    INDEX_LABEL,
-    LABELS,
-    GitHubTracker,
-    OutboxTracker,
-    form_labels,
-    issue_marker,
-    label_spec,
-    make_github,
-    make_retry,
-    outbox_name,
-    parse_issue_form,
-    sticky_marker,
-    tracker_from_env,
-)
+from socialops.errors import TrackerError, UsageError
+from socialops.tracker import tracker_from_env
+from socialops.tracker.events import event_issue_key, typed_command_event
+from socialops.tracker.forms import form_labels, parse_issue_form
+from socialops.tracker.github import GitHubTracker, make_github, make_retry
+from socialops.tracker.markers import INDEX_LABEL, LABELS, issue_marker, label_spec, sticky_marker
+from socialops.tracker.outbox import OutboxTracker, outbox_name
 from tests.github_standin import Fault, GitHubStandin
 
 TOKEN = "ghp_S3cr3tT0kenValue0123456789abcdefXYZ"
@@ -482,7 +473,6 @@ def test_parse_issue_form_headings_typed_into_answers_do_not_take_over():
 
 
 def test_update_issue_replaces_title_and_body_keeping_the_marker_outbox(tmp_path):
-    from socialops.tracker.github import OutboxTracker
 
     tracker = OutboxTracker(tmp_path)
     tracker.open_issue("k1", "Old", "old body", ["plan-gap"])
@@ -500,3 +490,59 @@ def test_update_issue_on_github_edits_in_place(gh):
     assert issue["title"] == "Content plan: 1 empty slot"
     assert issue["body"].endswith("one") and "socialops:key=plan" in issue["body"]
     assert tracker(gh).find_issue("plan").body == "one"
+
+
+# -- repository permission and pull request heads ---------------------------------------------
+
+
+def test_permission_from_github(gh):
+    gh.permissions.update({"writer": ("write", "write"), "maint": ("write", "maintain"),
+                           "reader": ("read", "read"), "custom": ("write", "content-lead"),
+                           "triager": ("read", "triage")})
+    t = tracker(gh)
+    assert t.permission("writer") == "write"
+    assert t.permission("maint") == "maintain"
+    assert t.permission("reader") == "read"
+    assert t.permission("custom") == "write"  # a custom role: the permission behind it counts
+    assert t.permission("triager") == "read"
+    assert t.permission("stranger") == "none"  # 404: not a collaborator
+    before = len(gh.log)
+    assert t.permission("../../x") is None and t.permission("") is None  # not a login: never sent
+    assert len(gh.log) == before
+    assert gh.requests("GET", "repos/get-collaborator-permission-level")[0].path == \
+        "/repos/acme/social/collaborators/writer/permission"
+    gh.fail("GET", r"/repos/acme/social/collaborators/writer/permission", 401)
+    assert tracker(gh).permission("writer") is None  # GitHub did not answer: cannot tell
+
+
+def test_permission_in_the_outbox_cannot_be_asked(tmp_path):
+    assert OutboxTracker(tmp_path).permission("writer") is None
+
+
+def test_pull_request_is_current(gh):
+    t = tracker(gh)
+    pr = gh.add_pull_request(head_sha="c" * 40)
+    assert t.pull_request_is_current(pr["number"], "c" * 40)
+    assert not t.pull_request_is_current(pr["number"], "d" * 40)
+    pr["state"] = "closed"
+    assert not t.pull_request_is_current(pr["number"], "c" * 40)
+    assert not t.pull_request_is_current(gh.add_issue("an issue")["number"], "c" * 40)
+    assert not t.pull_request_is_current(999, "c" * 40)
+    assert OutboxTracker(Path("/nonexistent")).pull_request_is_current(1, "c" * 40)
+
+
+def test_typed_command_event_from_the_outbox_and_for_github(tmp_path, gh):
+    outbox = OutboxTracker(tmp_path)
+    opened = outbox.open_issue("comment:abc", "Question", "the quoted comment")
+    event, key = typed_command_event(outbox, opened.number, "liisa", "/hide")
+    assert key == "comment:abc" and event["issue"] == {"number": opened.number, "body": "the quoted comment"}
+    assert event["comment"]["user"] == {"login": "liisa", "type": "User"} and event["comment"]["body"] == "/hide"
+    assert event_issue_key(outbox, event) == "comment:abc"
+    assert event_issue_key(outbox, {"issue": {"number": 99}}) is None
+    assert event_issue_key(outbox, {"issue": "not an object"}) is None
+    with pytest.raises(UsageError, match="no such issue in the local outbox"):
+        typed_command_event(outbox, 99, "liisa", "/hide")
+    # on GitHub the key comes from the issue's marker, read by moderation: the event carries only the number
+    event, key = typed_command_event(tracker(gh), 5, "liisa", "/hide")
+    assert key is None and event["issue"] == {"number": 5, "body": ""}
+    assert event_issue_key(tracker(gh), event) is None

@@ -14,6 +14,8 @@ layout), each tagged with GitHub's operationId:
     POST  /repos/{o}/{r}/issues/{n}/comments           issues/create-comment
     GET   /repos/{o}/{r}/issues/comments/{id}          issues/get-comment
     PATCH /repos/{o}/{r}/issues/comments/{id}          issues/update-comment
+    GET   /repos/{o}/{r}/pulls/{n}                     pulls/get  (number, state, head.sha only)
+    GET   /repos/{o}/{r}/collaborators/{u}/permission  repos/get-collaborator-permission-level
     GET   /repos/{o}/{r}/labels                        issues/list-labels-for-repo (paginated)
     GET   /repos/{o}/{r}/labels/{name}                 issues/get-label
     POST  /repos/{o}/{r}/labels                        issues/create-label
@@ -147,6 +149,7 @@ class GitHubStandin:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._users: dict[str, dict] = {}
+        self.permissions: dict[str, tuple[str, str]] = {}  # login -> (permission, role_name); others: 404
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -222,9 +225,11 @@ class GitHubStandin:
                 self._update_issue(issue, {"state": "closed"}, login)
             return issue
 
-    def add_pull_request(self, title: str = "A pull request", *, login: str = "contributor") -> dict:
+    def add_pull_request(self, title: str = "A pull request", *, login: str = "contributor",
+                         head_sha: str = "0" * 40) -> dict:
         with self.lock:
             issue = self._create_issue({"title": title, "body": ""}, login)
+            issue["_head_sha"] = head_sha
             n = issue["number"]
             html = f"https://github.com/{self.full_name}/pull/{n}"
             issue["pull_request"] = {
@@ -362,6 +367,9 @@ class GitHubStandin:
          "_post_comment"),
         ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/(?P<n>\d+)/labels", "issues/add-labels",
          "_post_issue_labels"),
+        ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)", "pulls/get", "_get_pull"),
+        ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/collaborators/(?P<login>[^/]+)/permission",
+         "repos/get-collaborator-permission-level", "_get_permission"),
         ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/labels", "issues/list-labels-for-repo", "_list_labels"),
         ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/labels/(?P<name>[^/]+)", "issues/get-label", "_get_label"),
         ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/labels", "issues/create-label", "_post_label"),
@@ -605,3 +613,17 @@ class GitHubStandin:
                 have.add(name.lower())
         issue["updated_at"] = _now()
         return 200, list(issue["labels"]), {}
+
+    def _get_pull(self, body: Any, query: dict, n: str) -> tuple:
+        issue = self._issue_or_404(n)
+        if "pull_request" not in issue:
+            raise _Reply(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
+        return 200, {"number": issue["number"], "state": issue["state"], "title": issue["title"],
+                     "head": {"sha": issue["_head_sha"], "ref": f"branch-{issue['number']}"}}, {}
+
+    def _get_permission(self, body: Any, query: dict, login: str) -> tuple:
+        login = unquote(login)
+        if login not in self.permissions:
+            raise _Reply(404, {"message": f"{login} is not a user", "documentation_url": DOCS, "status": "404"})
+        permission, role = self.permissions[login]
+        return 200, {"permission": permission, "role_name": role, "user": self._user(login)}, {}

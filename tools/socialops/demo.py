@@ -16,7 +16,29 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
+from socialops.community.commands import run_moderate
+from socialops.community.fetch import run_comments
+from socialops.community.issues import outbox_issue
+from socialops.community.settings import profile_rules
+from socialops.metrics.fetch import fetch_metrics, format_result
+from socialops.metrics.report import build_report
+from socialops.networks.contract import open_network
+from socialops.plan.schedule import (
+    build_plan,
+    check_findings,
+    format_plan_text,
+    load_schedule,
+    sync_plan_issue,
+)
+from socialops.profiles.sync import format_outcomes, run_profiles, select_profiles
+from socialops.publish.run import format_table, publish_demo
 from socialops.repository.git import git
+from socialops.repository.index import load_index
+from socialops.state.comments import seen_comments
+from socialops.tracker import tracker_from_env
+from socialops.validate.engine import load_config, validate_repository
 
 COPIED = ("content", "profiles", "schedule.yaml", "replies", "state", "metrics", "reports", "schemas",
           ".gitattributes")
@@ -44,9 +66,6 @@ def metrics_and_report(scratch: Path, *, now: dt.datetime, end: dt.datetime, env
                        echo: Callable[[str], None]) -> Path:
     """Step 5: the metrics workflow once a simulated day (the sandbox's figures are simulated, deterministic
     over time), then the report of the month the demo ends in. Returns the report file."""
-    from socialops.metrics.fetch import fetch_metrics, format_result
-    from socialops.metrics.report import build_report
-
     echo("== 5. metrics and report: a metrics run each simulated day, then the month's report")
     days = max(0, (end - now).days)
     result = None
@@ -54,7 +73,7 @@ def metrics_and_report(scratch: Path, *, now: dt.datetime, end: dt.datetime, env
         result = fetch_metrics(scratch, now=now + dt.timedelta(days=day), env=env)
     if result is not None:
         echo(format_result(result))
-    tz = load_schedule_tz(scratch)
+    tz = load_schedule(scratch).tz
     months = sorted({(m.year, m.month) for m in (now.astimezone(tz), end.astimezone(tz))})
     reports = [build_report(scratch, year, month) for year, month in months]
     # Show the month with the most publications (the later one on a tie); every month's report is written.
@@ -65,23 +84,10 @@ def metrics_and_report(scratch: Path, *, now: dt.datetime, end: dt.datetime, env
     return report.path
 
 
-def load_schedule_tz(root: Path):
-    from socialops.plan.schedule import load_schedule
-
-    return load_schedule(root).tz
-
-
 def comments_step(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dict[str, str],
                   echo: Callable[[str], None]) -> None:
     """Step 3b: the comments workflow once a simulated day (the sandbox's audience comments on what was
     published), then a moderator answering one question from its issue, and a refusal for a passer-by."""
-    from socialops.community.commands import run_moderate
-    from socialops.community.fetch import run_comments
-    from socialops.community.issues import outbox_issue
-    from socialops.community.settings import profile_rules
-    from socialops.state.comments import seen_comments
-    from socialops.tracker.github import tracker_from_env
-
     echo("== 3b. comments: fetched once a simulated day; questions, complaints, abuse and spam become issues")
     tracker = tracker_from_env(scratch, env)
     totals: dict[str, int] = {}
@@ -105,8 +111,6 @@ def comments_step(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dic
     profile_raw = {}
     profile_file = scratch / "profiles" / f"{question.profile}.yaml"
     if profile_file.is_file():
-        import yaml
-
         profile_raw = yaml.safe_load(profile_file.read_text(encoding="utf-8")) or {}
     moderators = profile_rules(profile_raw).moderators
     echo(f"-- issue #{question.issue_number}: {issue.get('title')}")
@@ -120,9 +124,6 @@ def comments_step(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dic
 
 def profiles_step(scratch: Path, *, env: dict[str, str], echo: Callable[[str], None]) -> None:
     """Profile basics: what differs from the live accounts, sync, and diff again (nothing left to do)."""
-    from socialops.networks.contract import open_network
-    from socialops.profiles.sync import format_outcomes, run_profiles, select_profiles
-
     echo("== 1b. profiles: the basics in profiles/ against the (sandbox) accounts, then sync")
     chosen, broken = select_profiles(scratch, [])
     ok = [p for p in chosen if p.id not in broken]
@@ -137,11 +138,6 @@ def profiles_step(scratch: Path, *, env: dict[str, str], echo: Callable[[str], N
 def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], None],
              into: Path | None = None) -> Path:
     """Run the loop and print each step with `echo`. Returns the scratch repository."""
-    from socialops.plan.schedule import build_plan, check_findings, format_plan_text, sync_plan_issue
-    from socialops.publish.run import format_table, publish_demo
-    from socialops.tracker.github import tracker_from_env
-    from socialops.validate.engine import load_config, validate_repository
-
     scratch = scratch_copy(root, into)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env["SOCIALOPS_SANDBOX"] = str(scratch / ".socialops" / "sandbox.sqlite")
@@ -154,7 +150,6 @@ def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], N
     profiles_step(scratch, env=env, echo=echo)
     config = load_config(scratch)
     tz = config.tz
-    from socialops.repository.index import load_index
 
     echo(f"== 2. the plan, as of {now.astimezone(tz):%Y-%m-%d %H:%M %Z}")
     plan = build_plan(load_index(scratch, tz), config.profiles, config.schedule, now=now, weeks=2)

@@ -26,7 +26,8 @@ from socialops.networks.contract import Comment, Network, open_network
 from socialops.repository import git as repo
 from socialops.repository.profiles import Profile, find_profiles, load_profile
 from socialops.state.comments import CsvLog, SeenComment, moderation_log, seen_comments
-from socialops.tracker.github import Tracker, marker_key
+from socialops.tracker.interface import Tracker
+from socialops.tracker.markers import marker_key
 
 COMMANDS = ("reply", "hide", "unhide", "delete", "block", "dismiss")
 _COMMAND = re.compile(r"\A\s*/(?P<verb>[a-z]+)(?P<rest>[^\n]*)(?P<more>(?:\n.*)?)\Z", re.S)
@@ -113,7 +114,7 @@ def run_moderate(root: Path, event: Mapping[str, Any], *, now: dt.datetime, env:
     ``comment.user.login``, ``comment.id``, ``issue.number``, ``issue.body``). ``key``: the issue's tracker key
     when already known (the local outbox); otherwise it is read from the hidden marker of the issue body.
     ``permission(login)``: the person's repository permission (see
-    :func:`socialops.community.access.github_permission`)."""
+    :meth:`socialops.tracker.interface.Tracker.permission`)."""
     root = Path(root)
     request = _read_request(root, event, key)
     if isinstance(request, ModerateResult):

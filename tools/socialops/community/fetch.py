@@ -62,7 +62,8 @@ from socialops.repository.index import load_index
 from socialops.repository.profiles import Profile, find_profiles, load_profile
 from socialops.state.comments import COMMENTS_LOG, MODERATION_LOG, comments_log, moderation_log, seen_comments
 from socialops.state.ledger import PUBLISHED, Ledger
-from socialops.tracker.github import Tracker, tracker_from_env
+from socialops.tracker import tracker_from_env
+from socialops.tracker.interface import Tracker
 
 LOCK_FILE = ".socialops/comments.lock"
 DEFAULT_WINDOW_DAYS = 30

@@ -1084,7 +1084,7 @@ def sync_plan_issue(tracker: Any, plan: dict[str, Any]) -> str:
     """Open, update or close the one "Content plan" issue. Returns what was done: opened, reopened, updated,
     unchanged, closed or none."""
     from socialops.core.safetext import escape_untrusted_markdown
-    from socialops.tracker.github import sync_status_issue
+    from socialops.tracker.interface import sync_status_issue
 
     needed = check_findings(plan)
     n = len(plan["gaps"])

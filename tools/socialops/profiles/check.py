@@ -184,7 +184,7 @@ def checklist_body(profile: Any, result: CheckResult, *, now: dt.datetime) -> st
 
 def update_open_issue(tracker: Any, profile: Any, result: CheckResult, *, now: dt.datetime) -> str | None:
     """Open (or keep current) the "Open this profile" issue while check fails; close it when it passes."""
-    from socialops.tracker.github import sync_status_issue
+    from socialops.tracker.interface import sync_status_issue
 
     seen = result.report.account_seen if result.report else profile.account
     return sync_status_issue(

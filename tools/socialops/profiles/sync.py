@@ -346,7 +346,7 @@ def drift_issue_body(diff: ProfileDiff, *, include_syncable: bool = False) -> st
 
 def update_drift_issue(tracker: Any, diff: ProfileDiff, *, include_syncable: bool = False) -> str | None:
     """Open, update or close the profile's "Profile drift" issue. Returns what was done (or None)."""
-    from socialops.tracker.github import sync_status_issue
+    from socialops.tracker.interface import sync_status_issue
 
     needed = bool(drift_items(diff, include_syncable=include_syncable))
     return sync_status_issue(

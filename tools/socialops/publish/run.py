@@ -879,7 +879,7 @@ class Publisher:
         try:
             tracker = self._tracker
             if tracker is None:
-                from socialops.tracker.github import tracker_from_env
+                from socialops.tracker import tracker_from_env
 
                 tracker = tracker_from_env(self.root, self.env)
             for row, key, title, body, labels in self.issues:

@@ -1,0 +1,155 @@
+"""`socialops pr-comment` and `socialops issue-post`: what review-comment.yml and new-post.yml run."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from socialops.cli import main
+from socialops.repository.posts import load_post
+from socialops.tracker.markers import sticky_marker
+from tests.github_standin import GitHubStandin
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "ghs_review_comment_token_0123456789"
+HEAD = "a" * 40
+RUN_URL = "https://github.com/acme/social/actions/runs/1"
+
+
+@pytest.fixture
+def bot_gh():
+    """Like the Actions GITHUB_TOKEN: GET /user is refused, the actor is github-actions[bot]."""
+    with GitHubStandin(token=TOKEN, integration=True) as server:
+        yield server
+
+
+def _example_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / ".github").mkdir(parents=True)
+    shutil.copytree(ROOT / "profiles", repo / "profiles")
+    shutil.copytree(ROOT / ".github/ISSUE_TEMPLATE", repo / ".github/ISSUE_TEMPLATE")
+    shutil.copy(ROOT / "schedule.yaml", repo / "schedule.yaml")
+    return repo
+
+
+def artifact(tmp_path: Path, number: str, preview: str) -> Path:
+    folder = tmp_path / "preview"
+    folder.mkdir(exist_ok=True)
+    (folder / "pr-number.txt").write_text(number + "\n")
+    (folder / "preview.md").write_text(preview)
+    return folder
+
+
+def pr_comment(repo: Path, folder: Path, env: dict, *args: str):
+    return CliRunner().invoke(main, ["--repo", str(repo), "pr-comment", str(folder), "--head-sha", HEAD,
+                                     "--run-url", RUN_URL, *args], env=env)
+
+
+def github_env(server: GitHubStandin) -> dict:
+    return {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": server.full_name, "GITHUB_API_URL": server.base_url,
+            "SOCIALOPS_BOT_LOGIN": None}
+
+
+def test_pr_comment_defuses_the_artifact(tmp_path, bot_gh):
+    """The sticky comment made from a hostile artifact: one marker, no mention that notifies, size-capped."""
+    repo = _example_repo(tmp_path)
+    pr = bot_gh.add_pull_request(head_sha=HEAD)
+    hostile = f"{sticky_marker('preview')}\nHi @everyone and @acme/staff!\n" + "x" * 70_000
+    folder = artifact(tmp_path, str(pr["number"]), hostile)
+    result = pr_comment(repo, folder, github_env(bot_gh), "--conclusion", "failure")
+    assert result.exit_code == 0, result.output
+    [comment] = bot_gh.comments.values()
+    body = comment["body"]
+    assert body.startswith(sticky_marker("preview") + "\n")
+    assert body.count(sticky_marker("preview")) == 1
+    assert "@\u200deveryone" in body and re.search("@(?!\u200d)", body) is None
+    assert len(body) < 61_000 and "preview truncated" in body
+    assert "review failed" in body and "aaaaaaaaaaaa" in body
+    assert TOKEN not in result.output
+
+
+def test_pr_comment_is_updated_in_place(tmp_path, bot_gh):
+    repo = _example_repo(tmp_path)
+    pr = bot_gh.add_pull_request(head_sha=HEAD)
+    # someone else's comment starting with the marker is not ours
+    bot_gh.add_comment(pr["number"], f"{sticky_marker('preview')}\nfake", login="mallory")
+    env = github_env(bot_gh)
+    assert pr_comment(repo, artifact(tmp_path, str(pr["number"]), "v1"), env).exit_code == 0
+    second = pr_comment(repo, artifact(tmp_path, str(pr["number"]), "v2"), env)
+    assert second.exit_code == 0 and "updated" in second.stderr
+    again = pr_comment(repo, artifact(tmp_path, str(pr["number"]), "v2"), env)
+    assert "unchanged" in again.stderr
+    ours = [c for c in bot_gh.comments.values() if c["user"]["login"] == "github-actions[bot]"]
+    assert len(ours) == 1 and ours[0]["body"].split("\n")[1] == "v2" and "review passed" in ours[0]["body"]
+
+
+def test_pr_comment_skips_a_stale_preview(tmp_path, bot_gh):
+    repo = _example_repo(tmp_path)
+    moved = bot_gh.add_pull_request(head_sha="b" * 40)
+    result = pr_comment(repo, artifact(tmp_path, str(moved["number"]), "old"), github_env(bot_gh))
+    assert result.exit_code == 0 and "stale" in result.stderr
+    closed = bot_gh.add_pull_request(head_sha=HEAD)
+    closed["state"] = "closed"
+    assert "stale" in pr_comment(repo, artifact(tmp_path, str(closed["number"]), "old"), github_env(bot_gh)).stderr
+    issue = bot_gh.add_issue("not a pull request")
+    assert "stale" in pr_comment(repo, artifact(tmp_path, str(issue["number"]), "old"), github_env(bot_gh)).stderr
+    assert bot_gh.comments == {}
+
+
+@pytest.mark.parametrize("number", ["12; rm -rf /", "", "-1", "1234567890", "../1"])
+def test_pr_comment_refuses_a_number_that_is_not_one(tmp_path, bot_gh, number):
+    repo = _example_repo(tmp_path)
+    bot_gh.add_pull_request(head_sha=HEAD)
+    result = pr_comment(repo, artifact(tmp_path, number, "text"), github_env(bot_gh))
+    assert result.exit_code == 2 and "not a number" in result.stderr
+    assert bot_gh.log == [] and bot_gh.comments == {}
+
+
+def test_pr_comment_without_a_token_goes_to_the_outbox(tmp_path):
+    repo = _example_repo(tmp_path)
+    result = pr_comment(repo, artifact(tmp_path, "7", "Hello @team"), {"GITHUB_TOKEN": None})
+    assert result.exit_code == 0 and "created" in result.stderr
+    [path] = (repo / ".socialops/outbox/pull-comments").iterdir()
+    text = path.read_text()
+    assert path.name.startswith("7-") and text.startswith(sticky_marker("preview")) and "@\u200dteam" in text
+
+
+def issue_post(repo: Path, event: Path):
+    return CliRunner().invoke(main, ["--repo", str(repo), "issue-post"], env={"GITHUB_EVENT_PATH": str(event)})
+
+
+def test_issue_post_turns_an_issue_into_a_post(tmp_path):
+    repo = _example_repo(tmp_path)
+    body = (
+        "### Working title\n\nJoulutori avautuu\n\n"
+        "### Text\n\nJoulutori avautuu lauantaina klo 10! @everyone tervetuloa.\n\n### Profiles\nnot a field\n\n"
+        "### Profiles\n\nkahvila-instagram, kahvila-facebook, nosuch\n\n"
+        "### Type\n\nlink\n\n### When\n\n2026-12-05 09:00\n\n"
+        "### Link\n\nhttps://kahvila.example/joulu\n\n### Pictures or video\n\n_No response_"
+    )
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"issue": {"number": 7, "body": body}}))
+    done = issue_post(repo, event)
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.stdout)
+    assert result["unknown"] == ["nosuch"] and result["title"] == "Joulutori avautuu"
+    post = load_post(repo, result["path"])
+    assert post.profiles == ["kahvila-instagram", "kahvila-facebook"]
+    assert post.body.strip() == "Joulutori avautuu lauantaina klo 10! @everyone tervetuloa.\n\n### Profiles\nnot a field"
+    assert post.status == "draft" and post.link == "https://kahvila.example/joulu"
+    assert post.raw["publish_at"] == "2026-12-05 09:00"
+    assert result["path"].startswith("content/2026/12/")
+
+
+def test_issue_post_refuses_unknown_profiles(tmp_path):
+    repo = _example_repo(tmp_path)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"issue": {"body": "### Working title\n\nx\n\n### Text\n\ny\n\n### Profiles\n\nnope"}}))
+    done = issue_post(repo, event)
+    assert done.exit_code != 0 and "kahvila-instagram" in done.stderr
+    assert not (repo / "content").exists()

@@ -1,0 +1,92 @@
+"""Commands about posts: validate, new, preview."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from socialops.cli.options import format_option, now_option, profile_option
+from socialops.cli.workspace import Workspace, pass_workspace
+
+POST_TYPES = ["text", "image", "carousel", "video", "story", "reel", "live", "link"]  # click needs them at import
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--changed-since", "changed_since", metavar="REF", help="Check only files changed since this git ref.")
+@format_option("text", "json", "github")
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@click.option("--no-cache", is_flag=True, help="Check everything again, ignoring .socialops/cache.")
+@pass_workspace
+def validate(ws: Workspace, paths, changed_since, fmt, strict, no_cache):
+    """Check posts, profiles and schedule.yaml; every problem with file, line and what to do."""
+    from socialops.core import problems as fmt_problems
+    from socialops.validate.cache import cached_report
+
+    root = ws.root
+    selected = None
+    if paths or changed_since:  # only then: the warm path with nothing changed reads no YAML at all
+        from socialops.validate.changed import files_to_check
+
+        selected = files_to_check(root, [ws.relative(p) for p in paths] or None, changed_since)
+    report = None if no_cache else cached_report(root, selected)  # nothing changed: no YAML is read at all
+    if report is None:
+        from socialops.validate.engine import validate_repository
+
+        report = validate_repository(root, selected, use_cache=not no_cache)
+    if fmt == "json":
+        click.echo(fmt_problems.format_json(report.checked, report.problems))
+    else:
+        if report.problems:
+            click.echo((fmt_problems.format_github if fmt == "github" else fmt_problems.format_text)(report.problems))
+        click.echo(_summary(report), err=True)
+    sys.exit(1 if report.errors or (strict and report.warnings) else 0)
+
+
+def _summary(report) -> str:
+    if not report.problems:
+        return f"checked {report.checked} files: all good"
+    return f"checked {report.checked} files: {report.errors} errors, {report.warnings} warnings"
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--changed-since", "changed_since", metavar="REF", help="Preview only posts changed since this git ref.")
+@format_option("text", "markdown")
+@now_option()
+@click.option("--head-sha", envvar="SOCIALOPS_HEAD_SHA", metavar="SHA",
+              help="Link media to this commit on GitHub (the pull request's head; default $GITHUB_SHA).")
+@pass_workspace
+def preview(ws: Workspace, paths, changed_since, fmt, head_sha):
+    """What each profile will receive and when: text, length, media, time. Exit 1 if a post is invalid."""
+    from socialops.content import preview as previews
+    from socialops.validate.changed import posts_to_preview
+
+    selected = posts_to_preview(ws.root, [ws.relative(p) for p in paths] or None, changed_since)
+    items = previews.build(ws.root, selected, now=ws.now)
+    if fmt == "markdown":
+        env = ws.env
+        links = previews.Links(server=env.get("GITHUB_SERVER_URL", "https://github.com"),
+                               repository=env.get("SOCIALOPS_HEAD_REPOSITORY") or env.get("GITHUB_REPOSITORY"),
+                               sha=head_sha or env.get("GITHUB_SHA"))
+        click.echo(previews.format_markdown(items, now=ws.now, tz=ws.tz, links=links), nl=False)
+    else:
+        click.echo(previews.format_text(items, now=ws.now, tz=ws.tz), nl=False)
+    sys.exit(1 if any(q.severity == "error" for p in items for q in p.problems) else 0)
+
+
+@click.command()
+@click.argument("title")
+@profile_option(required=True, help="Profile id (repeatable).")
+@click.option("--type", "post_type", type=click.Choice(POST_TYPES), help="Post type (default: inferred).")
+@click.option("--at", "when", metavar="WHEN", help="Publish time, 'YYYY-MM-DD HH:MM' in the plan's timezone.")
+@now_option(help="Pretend the time is this (tests).", hidden=True)
+@pass_workspace
+def new(ws: Workspace, title, profiles, post_type, when):
+    """Write a new post file with a fresh, unique id."""
+    from socialops.content.new import create_post
+
+    rel = create_post(ws.root, title, ws.profile_ids(profiles), post_type=post_type, when=when, now=ws.now,
+                      tz=ws.tz)
+    click.echo(rel)

@@ -1,0 +1,87 @@
+"""Commands about the content plan: plan, calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from socialops.cli.options import format_option, now_option
+from socialops.cli.workspace import Workspace, pass_workspace
+
+PLAN_NOW_HELP = "Plan as if the time were T ('YYYY-MM-DD HH:MM', plan's timezone)."
+
+
+@click.command()
+@click.option("--weeks", type=click.IntRange(1, 104), default=None,
+              help="Weeks to show from this week's Monday (default: enough to cover the horizon).")
+@click.option("--check", is_flag=True,
+              help="Exit 1 when the horizon has empty slots (or collisions or posts on blackout days), and open, "
+                   "update or close the 'Content plan' issue.")
+@format_option("text", "markdown", "json")
+@now_option(help=PLAN_NOW_HELP)
+@click.option("--no-issue", is_flag=True, help="With --check: do not touch the 'Content plan' issue.")
+@pass_workspace
+def plan(ws: Workspace, weeks, check, fmt, no_issue):
+    """The calendar of slots per profile and week: filled, empty, the pillar mix, blackouts and collisions."""
+    import json
+
+    from socialops.metrics.report import best_hours
+    from socialops.plan import schedule as planlib
+    from socialops.plan.published import load_plan_config, published_from_ledger, weeks_to_cover_horizon
+    from socialops.repository.index import load_index
+
+    config = load_plan_config(ws.root)
+    posts = load_index(ws.root, config.tz)
+    published, _ = published_from_ledger(ws.root)
+    report = planlib.build_plan(posts, config.profiles, config.schedule, now=ws.now,
+                                weeks=weeks or weeks_to_cover_horizon(ws.now, config), published=published,
+                                best_hours=best_hours(ws.root, config.tz))
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        click.echo(planlib.format_plan_markdown(report), nl=False)
+    else:
+        click.echo(planlib.format_plan_text(report), nl=False)
+    if not check:
+        return
+    n = len(report["gaps"])
+    click.echo(f"plan --check: {n} empty slot{'s' if n != 1 else ''} in the next {report['horizon_days']} days, "
+               f"{len(report['collisions'])} collisions, {len(report['blackout_posts'])} posts on blackout days",
+               err=True)
+    if not no_issue:
+        done = planlib.sync_plan_issue(ws.tracker, report)
+        if done != "none":
+            click.echo(f"plan --check: the 'Content plan' issue: {done}", err=True)
+    sys.exit(1 if planlib.check_findings(report) else 0)
+
+
+@click.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the .ics file here (default: standard output).")
+@click.option("--weeks", type=click.IntRange(1, 520), default=13, show_default=True,
+              help="Posts (and the queue) this many weeks ahead.")
+@click.option("--past-weeks", type=click.IntRange(0, 520), default=13, show_default=True,
+              help="Published and timed posts this many weeks back.")
+@now_option(help=PLAN_NOW_HELP)
+@pass_workspace
+def calendar(ws: Workspace, out, weeks, past_weeks):
+    """An iCalendar file of planned and published posts and live sessions, with stable UIDs."""
+    from socialops.core.files import atomic_write_bytes
+    from socialops.plan.calendar import calendar_bytes, load_lives
+    from socialops.plan.published import load_plan_config, published_from_ledger
+    from socialops.repository.index import load_index
+
+    config = load_plan_config(ws.root)
+    now = ws.now
+    posts = load_index(ws.root, config.tz)
+    published, urls = published_from_ledger(ws.root)
+    data = calendar_bytes(posts, config.profiles, config.schedule, now=now, published=published, urls=urls,
+                          lives=load_lives(ws.root, posts, config.tz), until=now + dt.timedelta(weeks=weeks),
+                          since=now - dt.timedelta(weeks=past_weeks))
+    if out:
+        atomic_write_bytes(Path(out), data)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(data, nl=False)

@@ -1,0 +1,56 @@
+"""Commands the GitHub workflows run around pull requests and issue forms: pr-comment, issue-post."""
+
+from __future__ import annotations
+
+import click
+
+from socialops.cli.options import now_option
+from socialops.cli.workspace import Workspace, pass_workspace
+
+FORM = ".github/ISSUE_TEMPLATE/new-post.yml"
+
+
+@click.command("pr-comment")
+@click.argument("artifact", type=click.Path(file_okay=False, exists=True))
+@click.option("--head-sha", required=True, metavar="SHA", help="The commit the review ran on.")
+@click.option("--run-url", required=True, metavar="URL", help="The review run, linked in the comment's footer.")
+@click.option("--conclusion", default="success", show_default=True, help="The review run's conclusion.")
+@pass_workspace
+def pr_comment(ws: Workspace, artifact, head_sha, run_url, conclusion):
+    """Post the preview of a review run (its artifact folder: pr-number.txt, preview.md) as the one sticky
+    comment on its pull request. Nothing is posted when the pull request has moved on (exit 0)."""
+    from pathlib import Path
+
+    from socialops.tracker.pulls import post_preview, preview_comment, read_pr_number
+
+    folder = Path(artifact)
+    number = read_pr_number(folder / "pr-number.txt")
+    body = preview_comment(folder / "preview.md", head_sha=head_sha, run_url=run_url,
+                           passed=conclusion == "success")
+    done = post_preview(ws.tracker, number, head_sha, body)
+    if done == "stale":
+        click.echo(f"pr-comment: pull request #{number} is closed or has newer commits; this preview is stale "
+                   "and is not posted", err=True)
+    else:
+        click.echo(f"pr-comment: pull request #{number}: preview comment {done}", err=True)
+
+
+@click.command("issue-post")
+@click.option("--event", "event_path", type=click.Path(dir_okay=False), envvar="GITHUB_EVENT_PATH", required=True,
+              help="The issues event JSON (default: $GITHUB_EVENT_PATH, set by GitHub Actions).")
+@now_option(hidden=True)
+@pass_workspace
+def issue_post(ws: Workspace, event_path):
+    """Write a draft post file from an issue made with the 'Propose a post' form; print {path, title,
+    unknown} as JSON (unknown: profiles left out because no such profile exists)."""
+    import json
+
+    from socialops.community.commands import read_event
+    from socialops.tracker.forms import form_labels, parse_issue_form, write_proposed_post
+
+    issue = read_event(event_path).get("issue")
+    body = issue.get("body") if isinstance(issue, dict) else None
+    fields = parse_issue_form(body if isinstance(body, str) else "", form_labels(ws.root / FORM))
+    post = write_proposed_post(ws.root, fields, now=ws.now.astimezone(ws.tz), tz=ws.tz)
+    click.echo(json.dumps({"path": post.path, "title": post.title, "unknown": post.unknown_profiles},
+                          ensure_ascii=False))

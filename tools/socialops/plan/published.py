@@ -1,0 +1,39 @@
+"""What the plan and the calendar read besides the posts: a configuration whose schedule.yaml is usable,
+and the publications recorded in the ledger (state/publications.csv)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+from socialops.errors import ConfigError
+from socialops.plan.schedule import SCHEDULE_FILE, week_start
+from socialops.state.ledger import PUBLISHED, Ledger, published_times
+from socialops.validate.engine import load_config
+
+
+def published_from_ledger(root: Path) -> tuple[dict, dict]:
+    """(post id, profile) -> published time, and -> the live post's address, from state/publications.csv."""
+    states = Ledger(root).state()
+    urls = {pair: st.url for pair, st in states.items() if st.status == PUBLISHED and st.url}
+    return published_times(states), urls
+
+
+def load_plan_config(root: Path) -> Any:
+    """The configuration, refusing a schedule.yaml with errors (the plan would be made of guesses)."""
+    config = load_config(root)
+    broken = [p for p in config.problems if p.path == SCHEDULE_FILE and p.severity == "error"]
+    if broken:
+        first = broken[0]
+        more = f" (and {len(broken) - 1} more; run 'socialops validate')" if len(broken) > 1 else ""
+        raise ConfigError(f"{first.message}{more}", path=first.path, line=first.line)
+    return config
+
+
+def weeks_to_cover_horizon(now: dt.datetime, config: Any) -> int:
+    """Weeks from this week's Monday far enough to show the whole planning horizon."""
+    first = week_start(now, config.tz)
+    last = (now + dt.timedelta(days=config.schedule.horizon_days)).astimezone(config.tz).date()
+    return max(1, math.ceil(((last - first).days + 1) / 7))
