@@ -30,7 +30,7 @@ from socialops.networks.instagram.adapter import InstagramNetwork
 from socialops.networks.linkedin.adapter import LinkedInNetwork
 from socialops.networks.mastodon.adapter import MastodonNetwork
 from socialops.repository.profiles import parse_profile
-from socialops.state.ledger import Event, Ledger
+from socialops.state.publications import Event, Ledger
 from socialops.tracker.github import OutboxTracker
 from tests.comments_support import published_repo
 

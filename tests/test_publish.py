@@ -22,7 +22,7 @@ from socialops.publish.run import (
     publish_demo,
     run_publish,
 )
-from socialops.state.ledger import CLAIMED, MISSED, PUBLICATIONS, PUBLISHED, UNCONFIRMED, Event, Ledger
+from socialops.state.publications import CLAIMED, MISSED, PUBLICATIONS, PUBLISHED, UNCONFIRMED, Event, Ledger
 from tests.publish_support import (
     IDENTITY,
     REPO,

@@ -23,7 +23,7 @@ from socialops.community.comments import comments_log, moderation_log, run_comme
 from socialops.community.moderation import run_moderate
 from socialops.networks.bluesky.adapter import BlueskyNetwork, tid_for
 from socialops.repository.profiles import load_profile
-from socialops.state.ledger import Event, Ledger
+from socialops.state.publications import Event, Ledger
 from socialops.tracker.github import OutboxTracker
 from tests.servers.launch import new_bluesky_account
 

@@ -224,7 +224,7 @@ def test_publish_run_end_to_end(mastodon_server, tmp_path: Path):
     import yaml
 
     from socialops.publish.run import R_PUBLISHED, run_publish
-    from socialops.state.ledger import PUBLISHED, Ledger
+    from socialops.state.publications import PUBLISHED, Ledger
     from tests.publish_support import git_init, make_repo, write_image, write_post
 
     marker = secrets.token_hex(4)

@@ -317,7 +317,7 @@ def _best_hours(root: Path, tz) -> dict:
 
 def _published_from_ledger(root: Path) -> tuple[dict, dict]:
     """(post id, profile) -> published time, and -> the live post's address, from state/publications.csv."""
-    from socialops.state.ledger import PUBLISHED, Ledger, published_times
+    from socialops.state.publications import PUBLISHED, Ledger, published_times
 
     states = Ledger(root).state()
     urls = {pair: st.url for pair, st in states.items() if st.status == PUBLISHED and st.url}

@@ -50,7 +50,7 @@ from socialops.errors import (
     TrackerError,
     TransientNetworkError,
 )
-from socialops.state.ledger import (
+from socialops.state.publications import (
     CLAIMED,
     FAILED,
     MISSED,
