@@ -11,7 +11,8 @@ import pytest
 
 from socialops.errors import GitError, LockError
 from socialops.networks.sandbox.adapter import SandboxNetwork, sandbox_posts
-from socialops.publish.run import (
+from socialops.publish.demo import publish_demo
+from socialops.publish.results import (
     R_ELSEWHERE,
     R_FAILED,
     R_MISSED,
@@ -19,9 +20,8 @@ from socialops.publish.run import (
     R_UNCONFIRMED,
     R_WOULD,
     format_table,
-    publish_demo,
-    run_publish,
 )
+from socialops.publish.run import run_publish
 from socialops.state.publications import CLAIMED, MISSED, PUBLICATIONS, PUBLISHED, UNCONFIRMED, Event, Ledger
 from tests.publish_support import (
     IDENTITY,
@@ -284,7 +284,8 @@ def test_transient_errors_are_retried_with_backoff(repo, tmp_path):
 
 
 def test_transient_errors_that_last_fail_the_run_and_retry_next_time(repo, tmp_path):
-    result = run(repo, local("2026-12-01 09:05"), tmp_path, faults="transient=99", retries=1)
+    result = run(repo, local("2026-12-01 09:05"), tmp_path, faults="transient=99",
+                 network_options={"sandbox": {"retries": 1}})
     assert set(statuses(result).values()) == {R_FAILED} and result.failed
     assert "next run" in result.pairs[0].detail
     assert len(outbox(repo)) == 3
@@ -297,7 +298,7 @@ def test_transient_errors_that_last_fail_the_run_and_retry_next_time(repo, tmp_p
 def test_long_rate_limit_is_not_waited_out(repo, tmp_path):
     sleeps = []
     result = run(repo, local("2026-12-01 09:05"), tmp_path, faults="rate_limit=900", sleeps=sleeps,
-                 max_wait=60)
+                 network_options={"sandbox": {"max_wait": 60}})
     assert set(statuses(result).values()) == {R_FAILED} and sleeps == []
     assert "429" in result.pairs[0].detail
 
@@ -444,7 +445,7 @@ def test_leaving_out_irrelevant_posts_does_not_change_what_is_due():
     import random
 
     from socialops.plan.schedule import parse_schedule, resolve_times
-    from socialops.publish.run import relevant_posts
+    from socialops.publish.select import relevant_posts
     from socialops.repository.index import PostSummary
     from socialops.repository.profiles import parse_profile
 

@@ -135,7 +135,8 @@ def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], N
              into: Path | None = None) -> Path:
     """Run the loop and print each step with `echo`. Returns the scratch repository."""
     from socialops.plan.schedule import build_plan, check_findings, format_plan_text, sync_plan_issue
-    from socialops.publish.run import format_table, publish_demo
+    from socialops.publish.demo import publish_demo
+    from socialops.publish.results import format_table
     from socialops.tracker.github import tracker_from_env
     from socialops.validate.engine import load_config, validate_repository
 

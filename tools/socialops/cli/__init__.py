@@ -232,7 +232,8 @@ def new(ctx, title, profiles, post_type, when, now_text):
 def publish(ctx, now_text, dry_run, profiles, no_push, fmt):
     """Publish the due posts exactly once, recording each outcome in state/publications.csv."""
 
-    from socialops.publish.run import format_table, run_publish
+    from socialops.publish.results import format_table
+    from socialops.publish.run import run_publish
 
     root, tz, now = root_and_now(ctx, now_text)
     check_profile_ids(root, profiles)

@@ -23,7 +23,8 @@ optionally limited to one post with ``@post-id``:
 
 * ``lose_answer``: store the post, then raise OutcomeUnknown (accepted, answer lost);
 * ``cannot_reconcile``: reconcile raises OutcomeUnknown (a network that cannot tell);
-* ``transient=N``: the first N publish calls of this instance fail with TransientNetworkError;
+* ``transient=N``: the first N publish calls of this instance fail with TransientNetworkError (retried
+  as the HTTP layer retries a 503: ``retries`` times, options ``retries`` and ``max_wait``);
 * ``rate_limit=S``: publish raises RateLimited asking to wait S seconds;
 * ``permanent``: publish refuses for good (PermanentNetworkError);
 * ``auth``: publish fails with AuthError (as an expired token would);
@@ -48,6 +49,7 @@ from socialops.errors import (
     TransientNetworkError,
 )
 from socialops.networks.contract import Claim, Network, PublishRequest, PublishResult
+from socialops.networks.http import retry_transient
 from socialops.networks.specs import NETWORKS, SANDBOX
 
 DEFAULT_PATH = ".socialops/sandbox.sqlite"
@@ -153,8 +155,11 @@ class SandboxNetwork(Network):
 
     spec = SANDBOX
 
-    def __init__(self, profile, *, faults: str | None = None, path: Path | None = None, **kwargs: Any) -> None:
+    def __init__(self, profile, *, faults: str | None = None, path: Path | None = None, retries: int = 3,
+                 max_wait: float = 120.0, **kwargs: Any) -> None:
         super().__init__(profile, **kwargs)
+        self.retries = retries
+        self.max_wait = max_wait
         self.path = Path(path) if path else database_path(self.root, self.env)
         self.faults = parse_faults(faults if faults is not None else self.env.get(ENV_FAULTS, ""))
         self._conn: sqlite3.Connection | None = None
@@ -199,22 +204,9 @@ class SandboxNetwork(Network):
     # --- the interface ---------------------------------------------------------------------------
 
     def publish(self, item: PublishRequest) -> PublishResult:
-        self._calls += 1
         post_id = item.post_id
-        if self._fault("auth", post_id):
-            name = self.profile.token_env or "the token"
-            raise AuthError(f"sandbox: the token was refused (simulated); renew the secret {name}",
-                            secret=self.profile.token_env, network=self.name)
-        transient = self._fault("transient", post_id)
-        if transient and self._calls <= int(transient.value or 1):
-            raise TransientNetworkError("sandbox: the server is busy (simulated 503)", network=self.name, status=503)
-        limited = self._fault("rate_limit", post_id)
-        if limited:
-            raise RateLimited("sandbox: rate limited (simulated 429)", retry_after=limited.value,
-                              network=self.name, status=429)
-        if self._fault("permanent", post_id):
-            raise PermanentNetworkError("sandbox: the post was refused (simulated policy refusal)",
-                                        network=self.name, status=422)
+        retry_transient(lambda: self._answer(post_id), retries=self.retries, max_wait=self.max_wait,
+                        sleep=self.sleep)
         self._check(item)
 
         existing = self._by_key(item.idempotency_key)
@@ -277,6 +269,24 @@ class SandboxNetwork(Network):
         row = self._by_key(item.idempotency_key)
         assert row is not None
         return self._result(row, "posted")
+
+    def _answer(self, post_id: str) -> None:
+        """The simulated faults of one publish call, as a server's answer would carry them."""
+        self._calls += 1
+        if self._fault("auth", post_id):
+            name = self.profile.token_env or "the token"
+            raise AuthError(f"sandbox: the token was refused (simulated); renew the secret {name}",
+                            secret=self.profile.token_env, network=self.name)
+        transient = self._fault("transient", post_id)
+        if transient and self._calls <= int(transient.value or 1):
+            raise TransientNetworkError("sandbox: the server is busy (simulated 503)", network=self.name, status=503)
+        limited = self._fault("rate_limit", post_id)
+        if limited:
+            raise RateLimited("sandbox: rate limited (simulated 429)", retry_after=limited.value,
+                              network=self.name, status=429)
+        if self._fault("permanent", post_id):
+            raise PermanentNetworkError("sandbox: the post was refused (simulated policy refusal)",
+                                        network=self.name, status=422)
 
     # --- metrics: simulated, deterministic over time (socialops.networks.sandbox.metrics) ---------------------
 
@@ -509,8 +519,8 @@ class SandboxNetwork(Network):
                 "author_handle, author_name, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def _comment(self, row: sqlite3.Row, post: sqlite3.Row):
-        from socialops.networks.contract import Comment
         from socialops.core.times import parse_utc_strict
+        from socialops.networks.contract import Comment
 
         return Comment(
             id=row["id"], post_remote_id=str(post["id"]), text=row["text"], author_id=row["author_id"],
