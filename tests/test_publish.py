@@ -484,3 +484,37 @@ def test_leaving_out_irrelevant_posts_does_not_change_what_is_due():
         due_queued += sum(1 for k in due_full if full[k].source == "queue")
         due_timed += sum(1 for k in due_full if full[k].source == "timed")
     assert due_queued >= 10 and due_timed >= 10  # the comparison is not empty
+
+
+def test_a_step_that_keeps_failing_is_tried_only_as_often_as_the_http_layer_retries(tmp_path):
+    """One retry policy: the HTTP layer retries a safe step (here a media upload answered 503) 3 times; the
+    publisher records the failure instead of retrying again (before, 4 x 4 = 16 uploads)."""
+    import httpx
+    import yaml
+
+    from socialops.networks.http import Http
+
+    root = make_repo(tmp_path / "repo", profiles=())
+    (root / "profiles").mkdir(exist_ok=True)
+    (root / "profiles" / "cafe-masto.yaml").write_text(yaml.safe_dump({
+        "id": "cafe-masto", "network": "mastodon", "account": "@cafe@mastodon.example",
+        "instance": "https://mastodon.example", "token_env": "MASTODON_TOKEN", "owners": ["@acme/social"]}))
+    image = write_image(root)
+    write_post(root, "pic", profiles=["cafe-masto"], at="2026-12-01 09:00", media=[{"path": image, "alt": "a pixel"}])
+    git_init(root)
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(f"{request.method} {request.url.path}")
+        return httpx.Response(503, json={"error": "busy"})
+
+    sleeps: list[float] = []
+    result = run_publish(root, now=local("2026-12-01 09:05"), env={"MASTODON_TOKEN": "tok-123456"},
+                         sleep=sleeps.append, push=False,
+                         clients=lambda profile: httpx.Client(transport=httpx.MockTransport(answer)))
+    assert statuses(result) == {("pic", "cafe-masto"): R_FAILED}
+    assert "next run" in result.pairs[0].detail
+    uploads = [s for s in sent if s == "POST /api/v2/media"]
+    assert len(uploads) == 1 + Http(network="mastodon").retries == 4
+    assert len(sleeps) == 3
+    assert Ledger(root).state()[("pic", "cafe-masto")].status == "failed"

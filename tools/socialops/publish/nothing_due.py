@@ -1,20 +1,17 @@
 """The shortcut of a run with nothing to do: a run that found nothing due remembers the earliest moment
-anything can fall due, keyed by the git trees of everything that decides it; a later run before that
-moment, with nothing changed, stops without reading a single post."""
+anything can fall due (``select.remember_next_due``), keyed by the git trees of everything that decides
+it; a later run before that moment, with nothing changed, stops without reading a single post. This
+module stays light: it runs before anything else is loaded."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 from socialops import __version__
 from socialops.core.files import atomic_write_text
-from socialops.metrics.report import best_hours
-from socialops.plan import schedule as plan
 from socialops.repository import git as repo
-from socialops.state.publications import MISSED, UNCONFIRMED, Summary
 
 NEXT_DUE_FILE = ".socialops/cache/publish-next-due.json"
 # What decides which pairs are due: posts, profiles, the plan, the ledger, and the metrics (`best` hours).
@@ -51,49 +48,3 @@ def nothing_due_yet(root: Path, now: dt.datetime) -> bool:
     if now >= next_due:
         return False
     return saved.get("key") == due_inputs_key(root)
-
-
-def remember_next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now: dt.datetime) -> None:
-    """After a run with nothing due: the earliest moment anything can become due, saved with the state
-    of the repository, so that runs before that moment with nothing changed stop at once."""
-    if any(st.open_claims for st in summary.others.values()):
-        return  # a claim left open by another run must be reconciled when its lease ends
-    key = due_inputs_key(root)
-    if key is None:
-        return
-    save_next_due(root, key, next_due(root, summaries, summary, config, now=now))
-
-
-def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now: dt.datetime) -> dt.datetime:
-    """A lower bound of when a pending pair falls due: the earliest future publish_at, and for queued posts
-    the earliest future cadence slot of their profiles (a slot may be taken: earlier is only slower, never
-    wrong). With nothing pending, a day from now."""
-    schedule = config.schedule
-    earliest = now + dt.timedelta(days=1)
-    queued: set[str] = set()
-    for s in summaries:
-        if s.status != "ready" or s.error or s.id is None:
-            continue
-        for pid in s.profiles:
-            pair = (str(s.id), pid)
-            if summary.is_published(pair):
-                continue
-            state = summary.get(pair)
-            if state is not None and state.status in (UNCONFIRMED, MISSED):
-                continue
-            if s.publish_ts is None:
-                queued.add(pid)
-            else:
-                earliest = min(earliest, dt.datetime.fromtimestamp(s.publish_ts, dt.UTC))
-    if queued:
-        rules = plan.cadence_rules(schedule, best_hours(root, schedule.tz))
-        gaps = plan.blackouts(schedule)
-        for pid in queued:
-            tz = plan.profile_tz(config.profiles.get(pid), schedule)
-            today = now.astimezone(tz).date()
-            future = [slot.at for slot in plan.generate_slots(rules.get(pid, []), tz, today,
-                                                              today + dt.timedelta(days=1), gaps, schedule.tz)
-                      if slot.at > now]
-            if future:
-                earliest = min(earliest, future[0])
-    return earliest

@@ -15,7 +15,6 @@ R_ELSEWHERE = "in progress elsewhere"
 R_DEFERRED = "deferred"
 R_WOULD = "would publish"
 R_WOULD_RECONCILE = "would reconcile"
-R_WOULD_MISS = "would mark missed"
 R_WOULD_FAIL = "would fail"
 FAILING = frozenset({R_FAILED, R_DEFERRED, R_UNCONFIRMED})
 

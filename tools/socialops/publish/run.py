@@ -33,26 +33,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
 from socialops.errors import LockError
-from socialops.publish.issues import open_issues
-from socialops.publish.nothing_due import nothing_due_yet, remember_next_due
-from socialops.publish.publisher import Publisher, clone_id
-from socialops.publish.reconcile import reconcile_open_claims
-from socialops.publish.record import Recorder
-from socialops.publish.results import R_WOULD, PairResult, RunResult
-from socialops.publish.select import Candidate, due_slots, select_due
+from socialops.publish.nothing_due import nothing_due_yet
+from socialops.publish.results import RunResult
 from socialops.repository import git as repo
-from socialops.repository import index
-from socialops.repository.profiles import Profile
-from socialops.state.publications import PUBLICATIONS
-from socialops.validate.engine import load_config
+
+if TYPE_CHECKING:
+    from socialops.repository.profiles import Profile
 
 LOCK_FILE = ".socialops/publish.lock"
 DEFAULT_CLAIM_LEASE = dt.timedelta(minutes=30)
@@ -86,10 +79,8 @@ def run_publish(
 
         def clock() -> dt.datetime:
             return now.astimezone(dt.UTC) + dt.timedelta(seconds=time.monotonic() - start)
-    run = PublishRun(Path(root), now=now, env=dict(os.environ if env is None else env), dry_run=dry_run,
-                     only=set(profiles) if profiles else None, push=push, clock=clock, sleep=sleep or time.sleep,
-                     tracker=tracker, claim_lease=claim_lease)
-    lock_path = run.root / LOCK_FILE
+    root = Path(root)
+    lock_path = root / LOCK_FILE
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path))
     try:
@@ -99,91 +90,16 @@ def run_publish(
             f"another publish run holds {LOCK_FILE} (waited {lock_timeout:.0f} s); let it finish and run again"
         ) from None
     try:
-        return run.run(clients=clients, network_options=network_options)
+        git = repo.is_work_tree(root)
+        if git and not dry_run and not profiles and nothing_due_yet(root, now):
+            return RunResult(now=now, dry_run=dry_run)
+        # Loaded only when something may be due: the run of nearly every cron tick (nothing due) stays
+        # fast without them (benchmarks/bench_publish.py: under 0.5 s).
+        from socialops.publish.steps import PublishRun
+
+        run = PublishRun(root, now=now, env=dict(os.environ if env is None else env), dry_run=dry_run,
+                         only=set(profiles) if profiles else None, push=push, clock=clock,
+                         sleep=sleep or time.sleep, tracker=tracker, claim_lease=claim_lease)
+        return run.run(git=git, clients=clients, network_options=network_options)
     finally:
         lock.release()
-
-
-class PublishRun:
-    """The steps of one run under the lock (see the module text)."""
-
-    def __init__(self, root: Path, *, now: dt.datetime, env: dict[str, str], dry_run: bool, only: set[str] | None,
-                 push: bool, clock: Callable[[], dt.datetime], sleep: Callable[[float], None], tracker: Any,
-                 claim_lease: dt.timedelta) -> None:
-        self.root = root
-        self.now = now
-        self.env = env
-        self.dry_run = dry_run
-        self.only = only
-        self.push = push
-        self.clock = clock
-        self.sleep = sleep
-        self.tracker = tracker
-        self.claim_lease = claim_lease
-        self.result = RunResult(now=now, dry_run=dry_run)
-
-    def run(self, *, clients: Any, network_options: Any) -> RunResult:
-        git = repo.is_work_tree(self.root)
-        full = not self.dry_run and self.only is None  # a run whose "nothing due" may be remembered
-        if git and full and nothing_due_yet(self.root, self.now):
-            return self.result
-        clone = clone_id(self.root)
-        if git and not self.dry_run:
-            self._settle()
-        config = load_config(self.root)
-        rec = Recorder(self.root, self.result, run_id=f"{clone}/{uuid.uuid4().hex[:8]}", clock=self.clock,
-                       env=self.env, dry_run=self.dry_run, git=git, push=self.push, sleep=self.sleep,
-                       tz=config.schedule.tz)
-        summary = rec.ledger.summary()
-        summaries = index.load_index(self.root, config.schedule.tz)
-        slots = due_slots(self.root, summaries, config.profiles, config.schedule, summary, now=self.now)
-        candidates, elsewhere = select_due(summaries, slots, summary, now=self.now, wall=self.clock(),
-                                           only=self.only, clone=clone, claim_lease=self.claim_lease)
-        self.result.pairs.extend(elsewhere)
-        if not candidates:
-            if git and full and not self.result.pairs:
-                remember_next_due(self.root, summaries, summary, config, now=self.now)
-            return self.result
-        publisher = Publisher(rec, config, env=self.env, clone=clone, clients=clients,
-                              network_options=network_options)
-        try:
-            self._publish(candidates, publisher, rec)
-        finally:
-            publisher.close()
-        return self.result
-
-    def _settle(self) -> None:
-        """Up to date with upstream, and the events an interrupted run wrote but did not commit committed."""
-        repo.settle(self.root)
-        if repo.commit_paths(self.root, [PUBLICATIONS], "publish: events recorded by an interrupted run"):
-            self.result.commits += 1
-        if self.push:
-            repo.sync(self.root)
-
-    def _publish(self, candidates: list[Candidate], publisher: Publisher, rec: Recorder) -> None:
-        # 1. Claims left open by an earlier run: reconcile before anything else.
-        stale = [c for c in candidates if c.state is not None and c.state.open_claims]
-        for c in stale:
-            reconcile_open_claims(c, rec, publisher.config.profiles.get(c.profile), publisher.network)
-        to_claim = [c for c in stale if c.result is None] + [c for c in candidates if c not in stale]
-        # 2. Load and validate the posts, the late window, then the claims.
-        claims = publisher.not_missed(publisher.prepare(to_claim))
-        if self.dry_run:
-            for c in claims:
-                c.result = PairResult(c.post_id, c.profile, R_WOULD, c.at, c.path,
-                                      detail="resumes an earlier claim" if c.key else "")
-            self._finish_rows(candidates)
-            return
-        # 3. Publish.
-        for c in publisher.claim(claims):
-            publisher.publish(c)
-        self._finish_rows(candidates)
-        rec.commit(f"publish: {self.result.summary()}", push=True, final=True)
-        open_issues(self.root, self.env, self.tracker, rec.issues, rec.resolved, self.result)
-
-    def _finish_rows(self, candidates: list[Candidate]) -> None:
-        for c in candidates:
-            if c.result is not None:
-                self.result.pairs.append(c.result)
-        self.result.pairs.sort(key=lambda p: (p.at or self.now, p.post_id, p.profile))
-

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from socialops.metrics.report import best_hours
-from socialops.plan.schedule import resolve_times
+from socialops.plan import schedule as plan
+from socialops.publish.nothing_due import due_inputs_key, save_next_due
 from socialops.publish.results import R_ELSEWHERE, PairResult, duration_words
 from socialops.state.publications import CLAIMED, FAILED, MISSED, PUBLISHED, UNCONFIRMED, PairState, Summary
 
@@ -46,8 +47,8 @@ def due_slots(root: Path, summaries: list, profiles: Mapping[str, Any], schedule
     relevant = relevant_posts(summaries, summary.published, now=now, late_window=schedule.late_window)
     published = relevant_published(summary.published, relevant, now=now, late_window=schedule.late_window)
     # Cadence slots written as `best` take the hours the metrics suggest.
-    return resolve_times(relevant, profiles, schedule, now=now, published=published, until=now,
-                         best_hours=best_hours(root, schedule.tz))
+    return plan.resolve_times(relevant, profiles, schedule, now=now, published=published, until=now,
+                              best_hours=best_hours(root, schedule.tz))
 
 
 def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: Summary, *, now: dt.datetime,
@@ -145,3 +146,49 @@ def relevant_posts(summaries: list, published: Mapping[tuple[str, str], Any], *,
         elif any((post.id, pid) not in published for pid in post.profiles):
             out.append(post)
     return out
+
+
+def remember_next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now: dt.datetime) -> None:
+    """After a run with nothing due: the earliest moment anything can become due, saved with the state
+    of the repository, so that runs before that moment with nothing changed stop at once."""
+    if any(st.open_claims for st in summary.others.values()):
+        return  # a claim left open by another run must be reconciled when its lease ends
+    key = due_inputs_key(root)
+    if key is None:
+        return
+    save_next_due(root, key, next_due(root, summaries, summary, config, now=now))
+
+
+def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now: dt.datetime) -> dt.datetime:
+    """A lower bound of when a pending pair falls due: the earliest future publish_at, and for queued posts
+    the earliest future cadence slot of their profiles (a slot may be taken: earlier is only slower, never
+    wrong). With nothing pending, a day from now."""
+    schedule = config.schedule
+    earliest = now + dt.timedelta(days=1)
+    queued: set[str] = set()
+    for s in summaries:
+        if s.status != "ready" or s.error or s.id is None:
+            continue
+        for pid in s.profiles:
+            pair = (str(s.id), pid)
+            if summary.is_published(pair):
+                continue
+            state = summary.get(pair)
+            if state is not None and state.status in (UNCONFIRMED, MISSED):
+                continue
+            if s.publish_ts is None:
+                queued.add(pid)
+            else:
+                earliest = min(earliest, dt.datetime.fromtimestamp(s.publish_ts, dt.UTC))
+    if queued:
+        rules = plan.cadence_rules(schedule, best_hours(root, schedule.tz))
+        gaps = plan.blackouts(schedule)
+        for pid in queued:
+            tz = plan.profile_tz(config.profiles.get(pid), schedule)
+            today = now.astimezone(tz).date()
+            future = [slot.at for slot in plan.generate_slots(rules.get(pid, []), tz, today,
+                                                              today + dt.timedelta(days=1), gaps, schedule.tz)
+                      if slot.at > now]
+            if future:
+                earliest = min(earliest, future[0])
+    return earliest

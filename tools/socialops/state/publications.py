@@ -283,9 +283,6 @@ class Summary:
     published: dict[tuple[str, str], float]
     others: dict[tuple[str, str], PairState]
 
-    def published_times(self) -> dict[tuple[str, str], dt.datetime]:
-        return {pair: dt.datetime.fromtimestamp(ts, dt.UTC) for pair, ts in self.published.items()}
-
     def get(self, pair: tuple[str, str]) -> PairState | None:
         return self.others.get(pair)
 
