@@ -12,16 +12,12 @@ moment leaves at most a torn last line, which the next append moves onto a line 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-
-from socialops.core.safetext import one_line
-from socialops.core.times import format_utc, parse_utc_strict
 
 
 def append_rows(path: Path, header: str, rows: Iterable[list[str]], *, fsync: bool = True) -> None:
@@ -65,16 +61,6 @@ def read_text(path: Path) -> str:
         return ""
 
 
-def cell(value: Any) -> str:
-    """A value as a log cell: times in the ledgers' UTC form, dicts and lists as compact JSON, text on one
-    line."""
-    if isinstance(value, dt.datetime):
-        return format_utc(value)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True) if value else ""
-    return one_line(str(value)) if value is not None else ""
-
-
 def json_cell(text: str) -> dict[str, Any]:
     """A JSON cell as a dict ({} when empty or unreadable)."""
     if not text:
@@ -84,31 +70,3 @@ def json_cell(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-class CsvLog:
-    """An append-only log whose rows are read and written as dicts of its ``fields`` (the first field is
-    the time of the line)."""
-
-    def __init__(self, root: Path, rel: str, fields: tuple[str, ...]):
-        self.root = Path(root)
-        self.rel = rel
-        self.path = self.root / rel
-        self.fields = fields
-
-    def rows(self) -> list[dict[str, str]]:
-        """Every complete row; header lines (repeated by a union merge) and torn lines are skipped."""
-        out = []
-        for row in csv.reader(io.StringIO(read_text(self.path))):
-            if len(row) != len(self.fields) or row[0] == self.fields[0]:
-                continue
-            try:
-                parse_utc_strict(row[0])
-            except ValueError:
-                continue
-            out.append(dict(zip(self.fields, row, strict=True)))
-        return out
-
-    def append(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        append_rows(self.path, ",".join(self.fields),
-                    [[cell(row.get(name, "")) for name in self.fields] for row in rows])
