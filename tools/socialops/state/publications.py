@@ -75,9 +75,10 @@ class Event:
     run: str = ""
 
     def row(self) -> list[str]:
-        data = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) if self.data else ""
-        return [format_utc(self.time), self.post_id, self.profile, self.event, str(self.attempt or ""),
-                self.key, self.remote_id, self.url, one_line(self.detail), data, self.run]
+        """The event as a line of the file (an attempt of 0 is left empty)."""
+        cells = list(_row(self))
+        cells[4] = str(cells[4] or "")
+        return cells
 
 
 @dataclass
