@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from socialops.demo import scratch_copy
-from socialops.publish.run import publish_demo
+from socialops.publish.demo import publish_demo
 from socialops.repository.git import commit_paths
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from socialops.state.ledger import Event, Ledger
+from socialops.state.publications import Event, Ledger
 from tests.helpers import write
 
 FIX = Path(__file__).parent / "fixtures" / "metrics"

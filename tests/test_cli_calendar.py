@@ -8,7 +8,7 @@ import icalendar
 from click.testing import CliRunner
 
 from socialops.cli import main
-from socialops.state.ledger import Event, Ledger
+from socialops.state.publications import Event, Ledger
 from tests.helpers import make_repo
 
 SCHEDULE = """\

@@ -65,7 +65,7 @@ def test_a_failing_network_exits_1(repo, monkeypatch):
     root, now = repo
     (root / "profiles" / "broken.yaml").write_text(
         "id: broken\nnetwork: mastodon\ninstance: http://127.0.0.1:9\ntoken_env: BROKEN_TOKEN\n", encoding="utf-8")
-    from socialops.state.ledger import Event, Ledger
+    from socialops.state.publications import Event, Ledger
 
     Ledger(root).append([Event(time=now, post_id="joulumenu", profile="broken", event="published", remote_id="1")])
     monkeypatch.setenv("BROKEN_TOKEN", "tok-value-123")

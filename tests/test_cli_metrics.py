@@ -62,7 +62,7 @@ def test_partial_failure_exits_1_and_keeps_the_rest(tmp_path):
     profiles = dict(PROFILES, **{"down-masto": f"network: mastodon\naccount: '@x@y'\ntoken_env: DOWN_TOKEN\n"
                                                f"instance: http://127.0.0.1:{port}\n"})
     root, env = repo(tmp_path, profiles)
-    from socialops.state.ledger import Event, Ledger
+    from socialops.state.publications import Event, Ledger
 
     Ledger(root).append([Event(time=WHEN, post_id="m1", profile="down-masto", event="published", key="k",
                                remote_id="1135", url="http://x/1135", detail="posted")])

@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from socialops.cli import main
-from socialops.state.ledger import Event, Ledger
+from socialops.state.publications import Event, Ledger
 from socialops.tracker.outbox import OutboxTracker
 from tests.helpers import make_repo
 

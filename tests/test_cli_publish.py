@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from socialops.cli import main
 from socialops.networks.sandbox.adapter import sandbox_posts
-from socialops.state.ledger import PUBLICATIONS
+from socialops.state.publications import PUBLICATIONS
 from tests.publish_support import git, git_init, make_repo, write_post
 
 

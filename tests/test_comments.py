@@ -24,7 +24,7 @@ from socialops.networks.linkedin.adapter import LinkedInNetwork
 from socialops.networks.mastodon.adapter import MastodonNetwork
 from socialops.repository.profiles import parse_profile
 from socialops.state.comments import COMMENT_FIELDS, CsvLog, comments_log, moderation_log, seen_comments
-from socialops.state.ledger import Event, Ledger
+from socialops.state.publications import Event, Ledger
 from socialops.tracker.outbox import OutboxTracker
 from tests.comments_support import published_repo
 

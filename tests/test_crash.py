@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from socialops.networks.sandbox.adapter import sandbox_posts
-from socialops.state.ledger import PUBLICATIONS, PUBLISHED, Ledger
+from socialops.state.publications import PUBLICATIONS, PUBLISHED, Ledger
 from tests.publish_support import (
     bare_with_clones,
     git,

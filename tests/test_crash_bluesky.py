@@ -23,7 +23,7 @@ import httpx
 import pytest
 import yaml
 
-from socialops.state.ledger import PUBLISHED, Ledger
+from socialops.state.publications import PUBLISHED, Ledger
 from tests.publish_support import (
     IDENTITY,
     git_init,

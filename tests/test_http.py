@@ -305,3 +305,29 @@ def test_derived_id_is_stable_and_short():
     a = Network.derived_id("0f3c9a7e-claim")
     assert a == Network.derived_id("0f3c9a7e-claim") != Network.derived_id("other")
     assert len(a) == 13 and a.isalnum() and a.islower()
+
+
+def test_retry_transient_is_the_one_retry_loop():
+    from socialops.networks.http import backoff_delay, retry_transient
+
+    calls: list[int] = []
+    waits: list[float] = []
+
+    def busy():
+        calls.append(1)
+        raise TransientNetworkError("busy")
+
+    with pytest.raises(TransientNetworkError):
+        retry_transient(busy, retries=2, sleep=waits.append, rng=random.Random(1))
+    assert len(calls) == 3 and len(waits) == 2
+
+    def lost():
+        calls.append(1)
+        raise OutcomeUnknown("sent, answer lost")
+
+    calls.clear()
+    with pytest.raises(OutcomeUnknown):
+        retry_transient(lost, retries=5, sleep=waits.append)
+    assert len(calls) == 1  # may have been carried out: never sent again here
+    assert all(4.0 <= backoff_delay(4, base=1.0, rng=random.Random(seed)) <= 8.0 for seed in range(20))
+    assert backoff_delay(30, base=1.0, cap=30.0) <= 30.0

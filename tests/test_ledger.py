@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from socialops.state.ledger import (
+from socialops.core.times import format_utc, parse_utc_strict
+from socialops.state.publications import (
     CLAIMED,
     FAILED,
     HEADER,
@@ -19,9 +20,7 @@ from socialops.state.ledger import (
     Event,
     Ledger,
     fold,
-    format_time,
     parse_lines,
-    parse_time,
     published_times,
 )
 from tests.publish_support import IDENTITY, git, git_init, make_repo
@@ -176,13 +175,13 @@ def test_reading_skips_repeated_headers_torn_lines_and_garbage(tmp_path):
 
 
 def test_times_naive_and_aware():
-    assert parse_time("2026-12-01T07:00:00Z") == T0
-    assert parse_time("2026-12-01T09:00:00+02:00") == T0
-    assert parse_time("2026-12-01 07:00:00") == T0  # written by hand without zone: UTC
-    assert format_time(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))) == \
+    assert parse_utc_strict("2026-12-01T07:00:00Z") == T0
+    assert parse_utc_strict("2026-12-01T09:00:00+02:00") == T0
+    assert parse_utc_strict("2026-12-01 07:00:00") == T0  # written by hand without zone: UTC
+    assert format_utc(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))) == \
         "2026-12-01T07:00:00.000000Z"
     with pytest.raises(ValueError):
-        format_time(dt.datetime(2026, 12, 1, 9, 0))
+        format_utc(dt.datetime(2026, 12, 1, 9, 0))
 
 
 def test_hand_written_retry_line_is_read():

@@ -86,7 +86,7 @@ def test_preview_facts(repo):
 
 
 def test_published_pair_gets_a_note(repo):
-    from socialops.state.ledger import Event, Ledger
+    from socialops.state.publications import Event, Ledger
 
     Ledger(repo).append([Event(time=NOW, post_id="text", profile="cafe-masto", event="published",
                                remote_id="123", url="https://example.social/@cafe/123")])

@@ -11,7 +11,8 @@ import pytest
 
 from socialops.errors import GitError, LockError
 from socialops.networks.sandbox.adapter import SandboxNetwork, sandbox_posts
-from socialops.publish.run import (
+from socialops.publish.demo import publish_demo
+from socialops.publish.results import (
     R_ELSEWHERE,
     R_FAILED,
     R_MISSED,
@@ -19,10 +20,9 @@ from socialops.publish.run import (
     R_UNCONFIRMED,
     R_WOULD,
     format_table,
-    publish_demo,
-    run_publish,
 )
-from socialops.state.ledger import CLAIMED, MISSED, PUBLICATIONS, PUBLISHED, UNCONFIRMED, Event, Ledger
+from socialops.publish.run import run_publish
+from socialops.state.publications import CLAIMED, MISSED, PUBLICATIONS, PUBLISHED, UNCONFIRMED, Event, Ledger
 from tests.publish_support import (
     IDENTITY,
     REPO,
@@ -284,7 +284,8 @@ def test_transient_errors_are_retried_with_backoff(repo, tmp_path):
 
 
 def test_transient_errors_that_last_fail_the_run_and_retry_next_time(repo, tmp_path):
-    result = run(repo, local("2026-12-01 09:05"), tmp_path, faults="transient=99", retries=1)
+    result = run(repo, local("2026-12-01 09:05"), tmp_path, faults="transient=99",
+                 network_options={"sandbox": {"retries": 1}})
     assert set(statuses(result).values()) == {R_FAILED} and result.failed
     assert "next run" in result.pairs[0].detail
     assert len(outbox(repo)) == 3
@@ -297,7 +298,7 @@ def test_transient_errors_that_last_fail_the_run_and_retry_next_time(repo, tmp_p
 def test_long_rate_limit_is_not_waited_out(repo, tmp_path):
     sleeps = []
     result = run(repo, local("2026-12-01 09:05"), tmp_path, faults="rate_limit=900", sleeps=sleeps,
-                 max_wait=60)
+                 network_options={"sandbox": {"max_wait": 60}})
     assert set(statuses(result).values()) == {R_FAILED} and sleeps == []
     assert "429" in result.pairs[0].detail
 
@@ -444,7 +445,7 @@ def test_leaving_out_irrelevant_posts_does_not_change_what_is_due():
     import random
 
     from socialops.plan.schedule import parse_schedule, resolve_times
-    from socialops.publish.run import relevant_posts
+    from socialops.publish.select import relevant_posts
     from socialops.repository.index import PostSummary
     from socialops.repository.profiles import parse_profile
 
@@ -483,3 +484,37 @@ def test_leaving_out_irrelevant_posts_does_not_change_what_is_due():
         due_queued += sum(1 for k in due_full if full[k].source == "queue")
         due_timed += sum(1 for k in due_full if full[k].source == "timed")
     assert due_queued >= 10 and due_timed >= 10  # the comparison is not empty
+
+
+def test_a_step_that_keeps_failing_is_tried_only_as_often_as_the_http_layer_retries(tmp_path):
+    """One retry policy: the HTTP layer retries a safe step (here a media upload answered 503) 3 times; the
+    publisher records the failure instead of retrying again (before, 4 x 4 = 16 uploads)."""
+    import httpx
+    import yaml
+
+    from socialops.networks.http import Http
+
+    root = make_repo(tmp_path / "repo", profiles=())
+    (root / "profiles").mkdir(exist_ok=True)
+    (root / "profiles" / "cafe-masto.yaml").write_text(yaml.safe_dump({
+        "id": "cafe-masto", "network": "mastodon", "account": "@cafe@mastodon.example",
+        "instance": "https://mastodon.example", "token_env": "MASTODON_TOKEN", "owners": ["@acme/social"]}))
+    image = write_image(root)
+    write_post(root, "pic", profiles=["cafe-masto"], at="2026-12-01 09:00", media=[{"path": image, "alt": "a pixel"}])
+    git_init(root)
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(f"{request.method} {request.url.path}")
+        return httpx.Response(503, json={"error": "busy"})
+
+    sleeps: list[float] = []
+    result = run_publish(root, now=local("2026-12-01 09:05"), env={"MASTODON_TOKEN": "tok-123456"},
+                         sleep=sleeps.append, push=False,
+                         clients=lambda profile: httpx.Client(transport=httpx.MockTransport(answer)))
+    assert statuses(result) == {("pic", "cafe-masto"): R_FAILED}
+    assert "next run" in result.pairs[0].detail
+    uploads = [s for s in sent if s == "POST /api/v2/media"]
+    assert len(uploads) == 1 + Http(network="mastodon").retries == 4
+    assert len(sleeps) == 3
+    assert Ledger(root).state()[("pic", "cafe-masto")].status == "failed"

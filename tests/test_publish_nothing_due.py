@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import socialops.repository.index
-from socialops.publish.run import NEXT_DUE_FILE, R_PUBLISHED, run_publish
+from socialops.publish.nothing_due import NEXT_DUE_FILE
+from socialops.publish.results import R_PUBLISHED
+from socialops.publish.run import run_publish
 from tests.publish_support import IDENTITY, git, git_init, make_repo, write_post
 
 HEL = ZoneInfo("Europe/Helsinki")

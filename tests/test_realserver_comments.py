@@ -24,7 +24,7 @@ from socialops.community.fetch import run_comments
 from socialops.networks.bluesky.adapter import BlueskyNetwork, tid_for
 from socialops.repository.profiles import load_profile
 from socialops.state.comments import comments_log, moderation_log
-from socialops.state.ledger import Event, Ledger
+from socialops.state.publications import Event, Ledger
 from socialops.tracker.outbox import OutboxTracker
 from tests.servers.launch import new_bluesky_account
 

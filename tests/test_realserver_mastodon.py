@@ -223,8 +223,9 @@ def test_publish_run_end_to_end(mastodon_server, tmp_path: Path):
     ledger; the second run posts nothing."""
     import yaml
 
-    from socialops.publish.run import R_PUBLISHED, run_publish
-    from socialops.state.ledger import PUBLISHED, Ledger
+    from socialops.publish.results import R_PUBLISHED
+    from socialops.publish.run import run_publish
+    from socialops.state.publications import PUBLISHED, Ledger
     from tests.publish_support import git_init, make_repo, write_image, write_post
 
     marker = secrets.token_hex(4)

@@ -173,12 +173,12 @@ def test_lost_answer_is_stored_and_found_again(tmp_path):
 
 
 def test_faults(tmp_path):
-    with network(tmp_path, faults="transient=2") as net:
+    with network(tmp_path, faults="transient=2", retries=0) as net:  # retries=0: each call fails once
         for _ in range(2):
             with pytest.raises(TransientNetworkError):
                 net.publish(request(tmp_path))
         net.publish(request(tmp_path))
-    with network(tmp_path, faults="rate_limit=30") as net, pytest.raises(RateLimited) as info:
+    with network(tmp_path, faults="rate_limit=30", retries=0) as net, pytest.raises(RateLimited) as info:
         net.publish(request(tmp_path, key="k2"))
     assert info.value.retry_after == 30
     with network(tmp_path, faults="auth") as net, pytest.raises(AuthError) as auth:
@@ -192,6 +192,20 @@ def test_faults(tmp_path):
             net.publish(request(tmp_path, key="k4", post_id="p9"))
         net.publish(request(tmp_path, key="k5", post_id="p8"))
     assert [r["idempotency_key"] for r in rows(tmp_path)] == ["key-1", "k5"]
+
+
+def test_transient_faults_are_retried_as_the_http_layer_retries(tmp_path):
+    sleeps: list[float] = []
+    with network(tmp_path, faults="transient=2", sleep=sleeps.append) as net:
+        net.publish(request(tmp_path))  # two simulated 503s, retried with backoff, then stored
+    assert len(sleeps) == 2 and len(rows(tmp_path)) == 1
+    with network(tmp_path, faults="transient=9", retries=1, sleep=sleeps.append) as net:
+        with pytest.raises(TransientNetworkError):
+            net.publish(request(tmp_path, key="k2"))
+    assert net._calls == 2
+    with network(tmp_path, faults="rate_limit=300", sleep=sleeps.append) as net, pytest.raises(RateLimited):
+        net.publish(request(tmp_path, key="k3"))  # longer than max_wait: not waited out
+    assert len(sleeps) == 3
 
 
 def test_database_location(tmp_path, monkeypatch):

@@ -33,7 +33,8 @@ from socialops.plan.schedule import (
     sync_plan_issue,
 )
 from socialops.profiles.sync import format_outcomes, run_profiles, select_profiles
-from socialops.publish.run import format_table, publish_demo
+from socialops.publish.demo import publish_demo
+from socialops.publish.results import format_table
 from socialops.repository.git import git
 from socialops.repository.index import load_index
 from socialops.state.comments import seen_comments

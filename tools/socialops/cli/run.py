@@ -30,7 +30,8 @@ def _finish_run(result, fmt: str) -> None:
 @pass_workspace
 def publish(ws: Workspace, dry_run, profiles, no_push, fmt):
     """Publish the due posts exactly once, recording each outcome in state/publications.csv."""
-    from socialops.publish.run import format_table, run_publish
+    from socialops.publish.results import format_table
+    from socialops.publish.run import run_publish
 
     now = ws.now
     result = run_publish(ws.root, now=now, dry_run=dry_run, profiles=ws.profile_ids(profiles) or None,

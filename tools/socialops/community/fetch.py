@@ -61,7 +61,7 @@ from socialops.repository import git as repo
 from socialops.repository.index import load_index
 from socialops.repository.profiles import Profile, find_profiles, load_profile
 from socialops.state.comments import COMMENTS_LOG, MODERATION_LOG, comments_log, moderation_log, seen_comments
-from socialops.state.ledger import PUBLISHED, Ledger
+from socialops.state.publications import PUBLISHED, Ledger
 from socialops.tracker import tracker_from_env
 from socialops.tracker.interface import Tracker
 

@@ -19,7 +19,7 @@ from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
 from socialops.plan.schedule import Slot, resolve_times
 from socialops.repository.index import load_index
 from socialops.repository.posts import ContentError, load_post
-from socialops.state.ledger import PUBLISHED, Ledger, PairState, published_times
+from socialops.state.publications import PUBLISHED, Ledger, PairState, published_times
 from socialops.validate.engine import load_config, resolve_media_path, validate_repository
 
 COUNTING_WORDS = {

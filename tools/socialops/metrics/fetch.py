@@ -484,7 +484,7 @@ def publications(root: Path, profiles: Iterable[Profile], tz: Any, *, now: dt.da
                  since_days: int | None = DEFAULT_SINCE_DAYS) -> dict[str, list[Publication]]:
     """Published pairs per profile id from the ledger, with the post's type and pillar from the content."""
     from socialops.repository.index import load_index
-    from socialops.state.ledger import PUBLISHED, Ledger
+    from socialops.state.publications import PUBLISHED, Ledger
 
     wanted = {p.id for p in profiles}
     summaries = {}

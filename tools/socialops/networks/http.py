@@ -3,7 +3,9 @@
 What it does for every call made through :meth:`Http.request`:
 
 * **Timeouts**: the client it creates itself has ``DEFAULT_TIMEOUT``; callers may pass ``timeout=``.
-* **Retries** with exponential backoff and jitter on transient failures (5xx, 408, 429, timeouts,
+* **Retries** -- the one retry policy of socialops: nothing above this layer retries again (the publisher
+  records a failure and the next run tries again) -- with exponential backoff and jitter
+  (:func:`backoff_delay`) on transient failures (5xx, 408, 429, timeouts,
   connection errors) -- but only for *safe* requests: GET/HEAD/OPTIONS/PUT/DELETE, or any request the
   adapter marks ``safe=True`` (e.g. a Mastodon POST carrying an Idempotency-Key, or a media upload
   whose duplicate is harmless). An *unsafe* request (a POST that creates content) is retried only
@@ -31,7 +33,7 @@ import logging
 import random
 import re
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from socialops.errors import (
     AuthError,
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     import httpx
 
 log = logging.getLogger("socialops.http")
+T = TypeVar("T")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 DEFAULT_TIMEOUT_SECONDS = 30.0
@@ -120,6 +123,45 @@ def parse_reset(value: str | None, now: dt.datetime) -> float | None:
     if number > 1_000_000_000:
         return max(0.0, number - now.timestamp())
     return max(0.0, number)
+
+
+def backoff_delay(attempt: int, *, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None) -> float:
+    """The pause after failed try number ``attempt`` (1, 2, ...): ``base`` doubled per try up to ``cap``, with
+    jitter (between half and all of the step) so that clients that failed together do not retry together."""
+    step = min(cap, base * (2 ** (attempt - 1)))
+    return step * (0.5 + (rng or random).random() / 2)
+
+
+def retry_delay(attempt: int, asked: float | None, *, max_wait: float, base: float = 0.5, cap: float = 30.0,
+                rng: random.Random | None = None) -> float | None:
+    """How long to wait before trying again: what the server asked for (``Retry-After``), or the backoff;
+    None when the server asked for more than ``max_wait`` seconds (then the caller gives up)."""
+    if asked is not None:
+        return asked if asked <= max_wait else None
+    return backoff_delay(attempt, base=base, cap=cap, rng=rng)
+
+
+def retry_transient(call: Callable[[], T], *, retries: int = 3, max_wait: float = 120.0,
+                    sleep: Callable[[float], None], rng: random.Random | None = None, base: float = 0.5,
+                    cap: float = 30.0, on_retry: Callable[[NetworkError, float], None] | None = None) -> T:
+    """``call()``, tried again after a transient failure (never after OutcomeUnknown: the call may have
+    been carried out) at most ``retries`` more times, waiting :func:`retry_delay` between tries. Used by
+    :meth:`Http.request`, and by networks whose calls do not go through HTTP (the sandbox)."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return call()
+        except NetworkError as failure:
+            if not failure.transient or isinstance(failure, OutcomeUnknown) or attempt > retries:
+                raise
+            delay = retry_delay(attempt, getattr(failure, "retry_after", None), max_wait=max_wait, base=base,
+                                cap=cap, rng=rng)
+            if delay is None:  # the server asked for a longer pause than we are willing to take
+                raise
+            if on_retry is not None:
+                on_retry(failure, delay)
+            sleep(delay)
 
 
 class Http:
@@ -211,8 +253,6 @@ class Http:
         server acted on it? Default: True for GET/HEAD/OPTIONS/PUT/DELETE, False otherwise.
         Other keyword arguments go to ``httpx.Client.request`` (json, data, files, params, headers, ...).
         """
-        import httpx
-
         method = method.upper()
         if safe is None:
             safe = method in SAFE_METHODS
@@ -221,42 +261,51 @@ class Http:
         if self.headers:
             kwargs["headers"] = {**self.headers, **(kwargs.get("headers") or {})}
         where = self._where(method, url)
-        attempt = 0
-        while True:
-            attempt += 1
-            failure: NetworkError | None = None
-            wait: float | None = None
-            try:
-                log.debug("%s (attempt %d)", where, attempt)
-                response = self.client.request(method, url, **kwargs)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                # The request never reached the server: always safe to send again.
-                failure = TransientNetworkError(
-                    f"{where}: could not connect ({type(exc).__name__})", network=self.network
-                )
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                if safe:
-                    failure = TransientNetworkError(
-                        f"{where}: no answer ({type(exc).__name__})", network=self.network
-                    )
-                else:
-                    failure = OutcomeUnknown(
-                        f"{where}: the request was sent but no answer came ({type(exc).__name__}); "
-                        "it may or may not have been carried out",
-                        network=self.network,
-                    )
+        tries = 0
+
+        def send_once() -> httpx.Response:
+            nonlocal tries
+            tries += 1
+            log.debug("%s (attempt %d)", where, tries)
+            return self._send(method, url, where, safe, kwargs)
+
+        return retry_transient(send_once, retries=self.retries, max_wait=self.max_wait, sleep=self._pause,
+                               rng=self._rng, base=self.backoff, cap=self.max_backoff,
+                               on_retry=lambda failure, delay: log.debug(
+                                   "%s: %s; retrying in %.1f s", where, self.redact(str(failure)), delay))
+
+    def _send(self, method: str, url: str, where: str, safe: bool, kwargs: dict[str, Any]) -> httpx.Response:
+        """One try: the response of a success; otherwise raises the error, carrying the wait the server asked
+        for as ``retry_after``. Never chains the httpx error (its text may hold a URL with a token)."""
+        import httpx
+
+        failure: NetworkError | None = None
+        try:
+            response = self.client.request(method, url, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # The request never reached the server: always safe to send again.
+            failure = TransientNetworkError(f"{where}: could not connect ({type(exc).__name__})", network=self.network)
+        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            if safe:
+                failure = TransientNetworkError(f"{where}: no answer ({type(exc).__name__})", network=self.network)
             else:
-                failure, wait = self._classify(response, where, safe)
-                if failure is None:
-                    return response
-            if not failure.transient or isinstance(failure, OutcomeUnknown) or attempt > self.retries:
-                raise failure
-            delay = self._delay(attempt, wait)
-            if delay is None:  # the server asked for a longer pause than we are willing to take
-                raise failure
-            log.debug("%s: %s; retrying in %.1f s", where, self.redact(str(failure)), delay)
-            self.waits.append(delay)
-            self._sleep(delay)
+                failure = OutcomeUnknown(
+                    f"{where}: the request was sent but no answer came ({type(exc).__name__}); "
+                    "it may or may not have been carried out",
+                    network=self.network,
+                )
+        if failure is not None:
+            raise failure  # outside the except block: nothing chained
+        failure, wait = self._classify(response, where, safe)
+        if failure is None:
+            return response
+        if wait is not None:
+            failure.retry_after = wait  # a 503's Retry-After travels like a RateLimited's
+        raise failure
+
+    def _pause(self, delay: float) -> None:
+        self.waits.append(delay)
+        self._sleep(delay)
 
     def json(self, method: str, url: str, *, safe: bool | None = None, **kwargs: Any) -> Any:
         """``request`` and the JSON body. An unreadable body after an unsafe request raises
@@ -356,9 +405,3 @@ class Http:
             PermanentNetworkError(f"{where}: refused ({status}){said}", network=self.network, status=status),
             None,
         )
-
-    def _delay(self, attempt: int, asked: float | None) -> float | None:
-        if asked is not None:
-            return asked if asked <= self.max_wait else None
-        base = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
-        return base * (0.5 + self._rng.random() / 2)  # jitter: between half and all of the step

@@ -10,7 +10,7 @@ from typing import Any
 
 from socialops.errors import ConfigError
 from socialops.plan.schedule import SCHEDULE_FILE, week_start
-from socialops.state.ledger import PUBLISHED, Ledger, published_times
+from socialops.state.publications import PUBLISHED, Ledger, published_times
 from socialops.validate.engine import load_config
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from socialops.core.safetext import one_line
 from socialops.core.times import format_utc, parse_utc_strict
-from socialops.state.ledger import append_rows
+from socialops.state.log import append_rows
 
 COMMENTS_LOG = "state/comments.csv"
 MODERATION_LOG = "state/moderation.csv"

@@ -23,7 +23,8 @@ optionally limited to one post with ``@post-id``:
 
 * ``lose_answer``: store the post, then raise OutcomeUnknown (accepted, answer lost);
 * ``cannot_reconcile``: reconcile raises OutcomeUnknown (a network that cannot tell);
-* ``transient=N``: the first N publish calls of this instance fail with TransientNetworkError;
+* ``transient=N``: the first N publish calls of this instance fail with TransientNetworkError (retried
+  as the HTTP layer retries a 503: ``retries`` times, options ``retries`` and ``max_wait``);
 * ``rate_limit=S``: publish raises RateLimited asking to wait S seconds;
 * ``permanent``: publish refuses for good (PermanentNetworkError);
 * ``auth``: publish fails with AuthError (as an expired token would);
@@ -48,6 +49,7 @@ from socialops.errors import (
     TransientNetworkError,
 )
 from socialops.networks.contract import Claim, Network, PublishRequest, PublishResult
+from socialops.networks.http import retry_transient
 from socialops.networks.specs import NETWORKS, SANDBOX
 
 DEFAULT_PATH = ".socialops/sandbox.sqlite"
@@ -153,8 +155,11 @@ class SandboxNetwork(Network):
 
     spec = SANDBOX
 
-    def __init__(self, profile, *, faults: str | None = None, path: Path | None = None, **kwargs: Any) -> None:
+    def __init__(self, profile, *, faults: str | None = None, path: Path | None = None, retries: int = 3,
+                 max_wait: float = 120.0, **kwargs: Any) -> None:
         super().__init__(profile, **kwargs)
+        self.retries = retries
+        self.max_wait = max_wait
         self.path = Path(path) if path else database_path(self.root, self.env)
         self.faults = parse_faults(faults if faults is not None else self.env.get(ENV_FAULTS, ""))
         self._conn: sqlite3.Connection | None = None
@@ -189,32 +194,19 @@ class SandboxNetwork(Network):
         return f"{URL_BASE}/{self.profile.id}/posts/{row_id}"
 
     def _result(self, row: sqlite3.Row, how: str) -> PublishResult:
-        from socialops.state.ledger import parse_time
+        from socialops.core.times import parse_utc_strict
 
         return PublishResult(
-            remote_id=str(row["id"]), url=row["url"], published_at=parse_time(row["created_at"]),
+            remote_id=str(row["id"]), url=row["url"], published_at=parse_utc_strict(row["created_at"]),
             extra={"via": how},
         )
 
     # --- the interface ---------------------------------------------------------------------------
 
     def publish(self, item: PublishRequest) -> PublishResult:
-        self._calls += 1
         post_id = item.post_id
-        if self._fault("auth", post_id):
-            name = self.profile.token_env or "the token"
-            raise AuthError(f"sandbox: the token was refused (simulated); renew the secret {name}",
-                            secret=self.profile.token_env, network=self.name)
-        transient = self._fault("transient", post_id)
-        if transient and self._calls <= int(transient.value or 1):
-            raise TransientNetworkError("sandbox: the server is busy (simulated 503)", network=self.name, status=503)
-        limited = self._fault("rate_limit", post_id)
-        if limited:
-            raise RateLimited("sandbox: rate limited (simulated 429)", retry_after=limited.value,
-                              network=self.name, status=429)
-        if self._fault("permanent", post_id):
-            raise PermanentNetworkError("sandbox: the post was refused (simulated policy refusal)",
-                                        network=self.name, status=422)
+        retry_transient(lambda: self._answer(post_id), retries=self.retries, max_wait=self.max_wait,
+                        sleep=self.sleep)
         self._check(item)
 
         existing = self._by_key(item.idempotency_key)
@@ -238,7 +230,7 @@ class SandboxNetwork(Network):
             self.sleep(delay.value)
 
         created = self.now()
-        from socialops.state.ledger import format_time
+        from socialops.core.times import format_utc
 
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
@@ -250,7 +242,7 @@ class SandboxNetwork(Network):
                     self.profile.account, self.profile.id, self.rules.name, item.type, item.text, item.link,
                     item.first_comment, json.dumps(media, ensure_ascii=False),
                     json.dumps(dict(item.live), ensure_ascii=False, default=str) if item.live else None,
-                    item.idempotency_key, post_id, format_time(created),
+                    item.idempotency_key, post_id, format_utc(created),
                 ),
             )
             row_id = cur.lastrowid
@@ -258,7 +250,7 @@ class SandboxNetwork(Network):
             if item.first_comment:
                 conn.execute(
                     "INSERT INTO comments (post_id, account, text, created_at) VALUES (?, ?, ?, ?)",
-                    (row_id, self.profile.account, item.first_comment, format_time(created)),
+                    (row_id, self.profile.account, item.first_comment, format_utc(created)),
                 )
             conn.execute("COMMIT")
         except sqlite3.IntegrityError:
@@ -277,6 +269,24 @@ class SandboxNetwork(Network):
         row = self._by_key(item.idempotency_key)
         assert row is not None
         return self._result(row, "posted")
+
+    def _answer(self, post_id: str) -> None:
+        """The simulated faults of one publish call, as a server's answer would carry them."""
+        self._calls += 1
+        if self._fault("auth", post_id):
+            name = self.profile.token_env or "the token"
+            raise AuthError(f"sandbox: the token was refused (simulated); renew the secret {name}",
+                            secret=self.profile.token_env, network=self.name)
+        transient = self._fault("transient", post_id)
+        if transient and self._calls <= int(transient.value or 1):
+            raise TransientNetworkError("sandbox: the server is busy (simulated 503)", network=self.name, status=503)
+        limited = self._fault("rate_limit", post_id)
+        if limited:
+            raise RateLimited("sandbox: rate limited (simulated 429)", retry_after=limited.value,
+                              network=self.name, status=429)
+        if self._fault("permanent", post_id):
+            raise PermanentNetworkError("sandbox: the post was refused (simulated policy refusal)",
+                                        network=self.name, status=422)
 
     # --- metrics: simulated, deterministic over time (socialops.networks.sandbox.metrics) ---------------------
 
@@ -330,12 +340,12 @@ class SandboxNetwork(Network):
             return False
 
     def _upload(self, m) -> int:
-        from socialops.state.ledger import format_time
+        from socialops.core.times import format_utc
 
         cur = self.conn.execute(
             "INSERT INTO media (account, path, kind, alt, captions, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (self.profile.account, m.rel, m.kind, m.alt, m.captions_rel, m.path.stat().st_size,
-             format_time(self.now())),
+             format_utc(self.now())),
         )
         return int(cur.lastrowid)
 
@@ -367,7 +377,7 @@ class SandboxNetwork(Network):
                            version=row["updated_at"] if row is not None else None)
 
     def update_profile(self, changes, live) -> None:
-        from socialops.state.ledger import format_time
+        from socialops.core.times import format_utc
 
         conn = self._profile_conn()
         conn.execute("BEGIN IMMEDIATE")
@@ -387,7 +397,7 @@ class SandboxNetwork(Network):
                 "ON CONFLICT (account) DO UPDATE SET profile = excluded.profile, data = excluded.data, "
                 "avatar = excluded.avatar, cover = excluded.cover, updated_at = excluded.updated_at",
                 (self.profile.account, self.profile.id, json.dumps(data, ensure_ascii=False, sort_keys=True),
-                 images["avatar"], images["cover"], format_time(self.now())),
+                 images["avatar"], images["cover"], format_utc(self.now())),
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -483,10 +493,10 @@ class SandboxNetwork(Network):
     def _materialise(self, post: sqlite3.Row) -> None:
         import datetime as dt
 
-        from socialops.state.ledger import format_time, parse_time
+        from socialops.core.times import format_utc, parse_utc_strict
 
         conn = self._comments_conn()
-        published = parse_time(post["created_at"])
+        published = parse_utc_strict(post["created_at"])
         now = self.now()
         blocked = {r["author_id"] for r in conn.execute(
             "SELECT author_id FROM audience_blocks WHERE account = ?", (self.profile.account,))}
@@ -502,20 +512,20 @@ class SandboxNetwork(Network):
                     continue
                 rows.append((cid, post["id"], self.profile.account, parent, top, str(author.get("id", "")),
                              str(author.get("handle", "")), str(author.get("name", "")), str(item.get("text", "")),
-                             format_time(at)))
+                             format_utc(at)))
         if rows:
             conn.executemany(
                 "INSERT OR IGNORE INTO audience_comments (id, post_row, account, parent_id, thread_id, author_id, "
                 "author_handle, author_name, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def _comment(self, row: sqlite3.Row, post: sqlite3.Row):
+        from socialops.core.times import parse_utc_strict
         from socialops.networks.contract import Comment
-        from socialops.state.ledger import parse_time
 
         return Comment(
             id=row["id"], post_remote_id=str(post["id"]), text=row["text"], author_id=row["author_id"],
             author_handle=row["author_handle"], author_name=row["author_name"],
-            created_at=parse_time(row["created_at"]), url=f"{post['url']}#comment-{row['id']}",
+            created_at=parse_utc_strict(row["created_at"]), url=f"{post['url']}#comment-{row['id']}",
             parent_id=row["parent_id"], thread_id=row["thread_id"], hidden=bool(row["hidden"]), own=bool(row["own"]),
         )
 
@@ -536,7 +546,7 @@ class SandboxNetwork(Network):
         return row
 
     def reply_to_comment(self, comment, text, *, key):
-        from socialops.state.ledger import format_time
+        from socialops.core.times import format_utc
 
         if self._fault("auth", None):
             raise AuthError("sandbox: the token was refused (simulated)", secret=self.profile.token_env,
@@ -551,7 +561,7 @@ class SandboxNetwork(Network):
             "INSERT OR IGNORE INTO audience_comments (id, post_row, account, parent_id, thread_id, author_id, "
             "author_handle, author_name, text, created_at, own, reply_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
             (reply_id, row["post_row"], self.profile.account, row["id"], row["thread_id"], self.profile.id,
-             self.profile.account, self.profile.display_name, text, format_time(self.now()), key))
+             self.profile.account, self.profile.display_name, text, format_utc(self.now()), key))
         return reply_id
 
     def hide_comment(self, comment, *, hidden=True):
@@ -568,7 +578,7 @@ class SandboxNetwork(Network):
         self._comments_conn().execute("UPDATE audience_comments SET deleted = 1 WHERE id = ?", (comment.id,))
 
     def block_author(self, comment):
-        from socialops.state.ledger import format_time
+        from socialops.core.times import format_utc
 
         if not self.can("block"):
             raise self.unsupported("block")
@@ -576,7 +586,7 @@ class SandboxNetwork(Network):
             raise PermanentNetworkError("sandbox: the comment has no author id to block", network=self.name)
         self._comments_conn().execute(
             "INSERT OR IGNORE INTO audience_blocks (account, author_id, created_at) VALUES (?, ?, ?)",
-            (self.profile.account, comment.author_id, format_time(self.now())))
+            (self.profile.account, comment.author_id, format_utc(self.now())))
 
     def is_blocked(self, author_id: str) -> bool:
         row = self._comments_conn().execute("SELECT 1 FROM audience_blocks WHERE account = ? AND author_id = ?",

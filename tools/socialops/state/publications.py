@@ -23,33 +23,30 @@
   - ``retry``: written by a person (any time, the pair, ``event`` = retry): publish the pair again
     although it failed, was unconfirmed or missed; the late window then counts from this line.
 
-The file is marked ``merge=union`` in ``.gitattributes``: when two branches append, git keeps the lines
-of both, possibly interleaved and with the header twice. Folding therefore skips header lines and
-malformed or torn lines, orders events by time (stably), and treats every event idempotently, so any
-union of two valid logs folds to the same state.
-
-Appends are single ``write`` calls on an ``O_APPEND`` descriptor, fsynced, so a process killed at any
-moment leaves at most a torn last line, which the next append moves onto a line of its own.
+The file is written by :mod:`socialops.state.log` (whole lines, ``merge=union``). Folding skips header
+lines and malformed or torn lines, orders events by time (stably), and treats every event idempotently,
+so any union of two valid logs folds to the same state.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import os
-import pickle
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from socialops.core import cache
 from socialops.core.safetext import one_line
+from socialops.core.times import format_utc, parse_utc_strict
+from socialops.state.log import append_rows, json_cell, read_text
 
 PUBLICATIONS = "state/publications.csv"
 CACHE_FILE = ".socialops/cache/ledger.pickle"
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: kept by core.cache as (key, value)
 FIELDS = ("time", "post_id", "profile", "event", "attempt", "key", "remote_id", "url", "detail", "data", "run")
 HEADER = ",".join(FIELDS)
 EVENTS = frozenset({"claimed", "progress", "published", "failed", "unconfirmed", "missed", "released", "retry"})
@@ -61,18 +58,6 @@ PUBLISHED = "published"
 FAILED = "failed"
 UNCONFIRMED = "unconfirmed"
 MISSED = "missed"
-
-
-def format_time(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("ledger times must be timezone-aware")
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_time(text: str) -> dt.datetime:
-    """A ledger time; naive text (written by hand) is read as UTC."""
-    moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -90,9 +75,10 @@ class Event:
     run: str = ""
 
     def row(self) -> list[str]:
-        data = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) if self.data else ""
-        return [format_time(self.time), self.post_id, self.profile, self.event, str(self.attempt or ""),
-                self.key, self.remote_id, self.url, one_line(self.detail), data, self.run]
+        """The event as a line of the file (an attempt of 0 is left empty)."""
+        cells = list(_row(self))
+        cells[4] = str(cells[4] or "")
+        return cells
 
 
 @dataclass
@@ -138,7 +124,7 @@ def _canonical(text: str) -> str | None:
     if len(text) == _CANONICAL_LEN and text[-1] == "Z" and text[10] == "T" and text[19] == ".":
         return text
     try:
-        return format_time(parse_time(text))
+        return format_utc(parse_utc_strict(text))
     except (ValueError, TypeError, OverflowError):
         return None
 
@@ -176,8 +162,8 @@ def _rows(text: str) -> Iterator[Row]:
 
 
 def _event(row: Row) -> Event:
-    return Event(time=parse_time(row[0]), post_id=row[1], profile=row[2], event=row[3], attempt=row[4], key=row[5],
-                 remote_id=row[6], url=row[7], detail=row[8], data=_data(row[9]), run=row[10])
+    return Event(time=parse_utc_strict(row[0]), post_id=row[1], profile=row[2], event=row[3], attempt=row[4], key=row[5],
+                 remote_id=row[6], url=row[7], detail=row[8], data=json_cell(row[9]), run=row[10])
 
 
 def parse_lines(text: str) -> Iterator[Event]:
@@ -188,7 +174,7 @@ def parse_lines(text: str) -> Iterator[Event]:
 
 def _row(ev: Event) -> Row:
     data = json.dumps(ev.data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) if ev.data else ""
-    return (format_time(ev.time), ev.post_id, ev.profile, ev.event, ev.attempt or 0, ev.key, ev.remote_id, ev.url,
+    return (format_utc(ev.time), ev.post_id, ev.profile, ev.event, ev.attempt or 0, ev.key, ev.remote_id, ev.url,
             one_line(ev.detail), data, ev.run)
 
 
@@ -225,7 +211,7 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
             if key:
                 if st[_PROG] is None:
                     st[_PROG] = {}
-                st[_PROG].setdefault(key, {})[row[8]] = _data(row[9])
+                st[_PROG].setdefault(key, {})[row[8]] = json_cell(row[9])
         elif kind == "published":
             _close_compact(st, key)
             if st[_ST] != PUBLISHED:
@@ -238,7 +224,7 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
             st[_OUT] = when
             if st[_ST] != PUBLISHED:
                 st[_ST], st[_REASON] = outcomes[kind], row[8]
-                data = _data(row[9]) if kind == "failed" else {}
+                data = json_cell(row[9]) if kind == "failed" else {}
                 st[_PERM] = bool(data.get("permanent"))
                 st[_DIGEST] = str(data.get("digest", ""))
         elif kind == "released":
@@ -253,22 +239,11 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
     return states
 
 
-def _data(text: str) -> dict:
-    """The data column as a dict ({} when empty or unreadable)."""
-    if not text:
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _published_at(text: str) -> str | None:
     """The network's own publication time from a published line's data, canonical, if it gave one."""
     if not text or "published_at" not in text:
         return None
-    return _canonical(str(_data(text).get("published_at", ""))) or None
+    return _canonical(str(json_cell(text).get("published_at", ""))) or None
 
 
 def _close_compact(st: list, key: str) -> None:
@@ -281,14 +256,14 @@ def _close_compact(st: list, key: str) -> None:
 
 
 def _time(stamp: str | None) -> dt.datetime | None:
-    return parse_time(stamp) if stamp else None
+    return parse_utc_strict(stamp) if stamp else None
 
 
 def _pair_state(pair: tuple[str, str], st: list) -> PairState:
     progress = st[_PROG] or {}
     open_claims = {}
     for key, (when, attempt, run) in (st[_OPEN] or {}).items():
-        open_claims[key] = ClaimInfo(key, parse_time(when), attempt, run, progress.setdefault(key, {}))
+        open_claims[key] = ClaimInfo(key, parse_utc_strict(when), attempt, run, progress.setdefault(key, {}))
     return PairState(
         post_id=pair[0], profile=pair[1], status=st[_ST], attempts=st[_ATT], open_claims=open_claims,
         remote_id=st[_RID], url=st[_URL], published_at=_time(st[_PUB]), reason=st[_REASON], permanent=st[_PERM],
@@ -309,9 +284,6 @@ class Summary:
     published: dict[tuple[str, str], float]
     others: dict[tuple[str, str], PairState]
 
-    def published_times(self) -> dict[tuple[str, str], dt.datetime]:
-        return {pair: dt.datetime.fromtimestamp(ts, dt.UTC) for pair, ts in self.published.items()}
-
     def get(self, pair: tuple[str, str]) -> PairState | None:
         return self.others.get(pair)
 
@@ -328,10 +300,7 @@ class Ledger:
         self.path = self.root / rel
 
     def read_text(self) -> str:
-        try:
-            return self.path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return ""
+        return read_text(self.path)
 
     def events(self) -> list[Event]:
         return [_event(row) for row in _rows(self.read_text())]
@@ -351,69 +320,25 @@ class Ledger:
         except FileNotFoundError:
             return Summary({}, {})
         key = (CACHE_VERSION, self.rel, st.st_size, st.st_mtime_ns, st.st_ino)
-        cache = self.root / CACHE_FILE
+        cache_path = self.root / CACHE_FILE
         if use_cache:
-            try:
-                with open(cache, "rb") as fh:
-                    cached_key, published, others = pickle.load(fh)
-                if cached_key == key:
-                    return Summary(published, others)
-            except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-                pass
+            cached = cache.load(cache_path, key)
+            if cached is not None:
+                return Summary(*cached)
         published: dict[tuple[str, str], float] = {}
         others: dict[tuple[str, str], PairState] = {}
         for pair, compact in _fold_compact(self.rows()).items():
             if compact[_ST] == PUBLISHED:
-                published[pair] = parse_time(compact[_PUB]).timestamp()
+                published[pair] = parse_utc_strict(compact[_PUB]).timestamp()
             else:
                 others[pair] = _pair_state(pair, compact)
         if use_cache:
-            try:
-                cache.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-                with open(tmp, "wb") as fh:
-                    pickle.dump((key, published, others), fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, cache)
-            except OSError:
-                pass  # a cache that cannot be written only costs time
+            cache.save(cache_path, key, (published, others))
         return Summary(published, others)
 
     def append(self, events: Iterable[Event], *, fsync: bool = True) -> None:
         """Append events as whole lines in one write (creating the file with its header)."""
         append_rows(self.path, HEADER, [ev.row() for ev in events], fsync=fsync)
-
-
-def append_rows(path: Path, header: str, rows: Iterable[list[str]], *, fsync: bool = True) -> None:
-    """Append CSV rows to an append-only log under state/ in one write, the header first in a new file.
-
-    One O_APPEND write keeps concurrent writers' lines whole; a torn last line left by a crash is ended
-    first, so it stays on a line of its own (and readers skip it)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerows(rows)
-    payload = buf.getvalue()
-    if not payload:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        size = os.fstat(fd).st_size
-        prefix = ""
-        if size == 0:
-            prefix = header + "\n"
-        else:
-            with open(path, "rb") as fh:
-                fh.seek(size - 1)
-                if fh.read(1) != b"\n":
-                    prefix = "\n"
-        data = (prefix + payload).encode("utf-8")
-        written = 0
-        while written < len(data):
-            written += os.write(fd, data[written:])
-        if fsync:
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def published_times(states: dict[tuple[str, str], PairState]) -> dict[tuple[str, str], dt.datetime]:

@@ -1,0 +1,194 @@
+"""Which (post, profile) pairs are due now, and which are too late to post (missed).
+
+A pair is due when its post is ready, its time (``publish_at``, or the queue slot ``plan.resolve_times``
+gives) has come, and the ledger does not show it published, unconfirmed or missed. An open claim from
+another clone younger than the claim lease may belong to a run still going there: that pair is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from socialops.metrics.report import best_hours
+from socialops.plan import schedule as plan
+from socialops.publish.nothing_due import due_inputs_key, save_next_due
+from socialops.publish.results import R_ELSEWHERE, PairResult, duration_words
+from socialops.state.publications import CLAIMED, FAILED, MISSED, PUBLISHED, UNCONFIRMED, PairState, Summary
+
+if TYPE_CHECKING:
+    from socialops.networks.contract import PublishRequest
+    from socialops.repository.posts import Post
+
+
+@dataclass
+class Candidate:
+    """A due pair on its way through the run: claimed, published, recorded."""
+
+    post_id: str
+    profile: str
+    path: str
+    at: dt.datetime
+    state: PairState | None
+    post: Post | None = None
+    request: PublishRequest | None = None
+    key: str = ""
+    attempt: int = 0
+    resume: dict[str, dict[str, Any]] = field(default_factory=dict)
+    result: PairResult | None = None
+
+
+def due_slots(root: Path, summaries: list, profiles: Mapping[str, Any], schedule: Any, summary: Summary, *,
+              now: dt.datetime) -> dict[tuple[str, str], Any]:
+    """(post id, profile) -> its slot (``.at``) for every pair whose time has come by ``now``."""
+    relevant = relevant_posts(summaries, summary.published, now=now, late_window=schedule.late_window)
+    published = relevant_published(summary.published, relevant, now=now, late_window=schedule.late_window)
+    # Cadence slots written as `best` take the hours the metrics suggest.
+    return plan.resolve_times(relevant, profiles, schedule, now=now, published=published, until=now,
+                              best_hours=best_hours(root, schedule.tz))
+
+
+def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: Summary, *, now: dt.datetime,
+               wall: dt.datetime, only: set[str] | None, clone: str,
+               claim_lease: dt.timedelta) -> tuple[list[Candidate], list[PairResult]]:
+    """The due pairs in time order, and the rows of pairs another run is publishing right now. ``wall``:
+    the run's clock (claims are aged by it); ``clone``: this clone's id (its own open claims are dead)."""
+    by_id: dict[str, Any] = {}
+    for s in summaries:
+        if s.id is not None and s.error is None and s.id not in by_id:
+            by_id[str(s.id)] = s
+    out: list[Candidate] = []
+    elsewhere: list[PairResult] = []
+    for (post_id, profile_id), slot in slots.items():
+        if (only is not None and profile_id not in only) or slot.at > now:
+            continue
+        if summary.is_published((post_id, profile_id)):
+            continue
+        state = summary.get((post_id, profile_id))
+        post = by_id.get(post_id)
+        if post is None:
+            continue
+        if state is not None:
+            if state.status in (PUBLISHED, UNCONFIRMED, MISSED):
+                continue
+            if state.status == CLAIMED and in_flight(state, wall, clone=clone, claim_lease=claim_lease):
+                elsewhere.append(PairResult(post_id, profile_id, R_ELSEWHERE, slot.at, post.path,
+                                            detail="another run claimed it less than "
+                                                   f"{duration_words(claim_lease)} ago"))
+                continue
+        out.append(Candidate(post_id, profile_id, post.path, slot.at, state))
+    out.sort(key=lambda c: (c.at, c.post_id, c.profile))
+    return out, elsewhere
+
+
+def in_flight(state: PairState, wall: dt.datetime, *, clone: str, claim_lease: dt.timedelta) -> bool:
+    """May an open claim belong to a run that is still going (in another clone)?"""
+    for claim in state.open_claims.values():
+        if claim_clone(claim.run) != clone and wall - claim.time < claim_lease:
+            return True
+    return False
+
+
+def claim_clone(run: str) -> str:
+    """The clone a claim was made in (runs are named ``<clone id>/<run id>``)."""
+    return run.split("/", 1)[0]
+
+
+def is_late(c: Candidate, *, now: dt.datetime, late_window: dt.timedelta) -> bool:
+    """More than the late window past its time (or past a person's retry, or a permanent failure that was
+    then fixed): the pair is marked missed, not posted."""
+    base = c.at
+    st = c.state
+    if st is not None:
+        if st.retry_at and st.retry_at > base:
+            base = st.retry_at
+        if st.status == FAILED and st.permanent and st.outcome_at and st.outcome_at > base:
+            base = st.outcome_at  # fixed after a permanent failure: the window counts from the failure
+    return now - base > late_window
+
+
+def relevant_published(published: Mapping[tuple[str, str], float], relevant: list, *, now: dt.datetime,
+                       late_window: dt.timedelta) -> dict[tuple[str, str], dt.datetime]:
+    """The published pairs resolve_times needs: those of the relevant posts, and those that went out
+    near now (they hold cadence slots around it)."""
+    lo = (now - late_window - dt.timedelta(days=10)).timestamp()
+    hi = (now + dt.timedelta(days=11)).timestamp()
+    ids = {p.id for p in relevant}
+    return {pair: dt.datetime.fromtimestamp(ts, dt.UTC) for pair, ts in published.items()
+            if lo <= ts <= hi or pair[0] in ids}
+
+
+def relevant_posts(summaries: list, published: Mapping[tuple[str, str], Any], *, now: dt.datetime,
+                   late_window: dt.timedelta) -> list:
+    """The posts whose presence can change which pairs are due at `now` (for resolve_times with
+    until=now): queued posts not fully published, posts timed near now (they take cadence slots around
+    it), and older posts with a pair not yet published. Far-future posts and old, fully published ones
+    cannot change the answer and are left out, which keeps a run over 100,000 posts fast. Duplicate ids
+    are settled first, as resolve_times does (the first file by path wins)."""
+    lo = (now - late_window - dt.timedelta(days=10)).timestamp()
+    hi = (now + dt.timedelta(days=11)).timestamp()
+    seen: set[str] = set()
+    out = []
+    for post in sorted(summaries, key=lambda p: p.path):
+        if not post.id or post.error or post.id in seen:
+            continue
+        seen.add(post.id)
+        ts = post.publish_ts
+        if ts is not None and ts > hi:
+            continue
+        if post.status != "ready":
+            continue  # drafts get no slot; duplicates were settled above
+        if ts is not None and ts >= lo:
+            out.append(post)
+        elif any((post.id, pid) not in published for pid in post.profiles):
+            out.append(post)
+    return out
+
+
+def remember_next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now: dt.datetime) -> None:
+    """After a run with nothing due: the earliest moment anything can become due, saved with the state
+    of the repository, so that runs before that moment with nothing changed stop at once."""
+    if any(st.open_claims for st in summary.others.values()):
+        return  # a claim left open by another run must be reconciled when its lease ends
+    key = due_inputs_key(root)
+    if key is None:
+        return
+    save_next_due(root, key, next_due(root, summaries, summary, config, now=now))
+
+
+def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now: dt.datetime) -> dt.datetime:
+    """A lower bound of when a pending pair falls due: the earliest future publish_at, and for queued posts
+    the earliest future cadence slot of their profiles (a slot may be taken: earlier is only slower, never
+    wrong). With nothing pending, a day from now."""
+    schedule = config.schedule
+    earliest = now + dt.timedelta(days=1)
+    queued: set[str] = set()
+    for s in summaries:
+        if s.status != "ready" or s.error or s.id is None:
+            continue
+        for pid in s.profiles:
+            pair = (str(s.id), pid)
+            if summary.is_published(pair):
+                continue
+            state = summary.get(pair)
+            if state is not None and state.status in (UNCONFIRMED, MISSED):
+                continue
+            if s.publish_ts is None:
+                queued.add(pid)
+            else:
+                earliest = min(earliest, dt.datetime.fromtimestamp(s.publish_ts, dt.UTC))
+    if queued:
+        rules = plan.cadence_rules(schedule, best_hours(root, schedule.tz))
+        gaps = plan.blackouts(schedule)
+        for pid in queued:
+            tz = plan.profile_tz(config.profiles.get(pid), schedule)
+            today = now.astimezone(tz).date()
+            future = [slot.at for slot in plan.generate_slots(rules.get(pid, []), tz, today,
+                                                              today + dt.timedelta(days=1), gaps, schedule.tz)
+                      if slot.at > now]
+            if future:
+                earliest = min(earliest, future[0])
+    return earliest

@@ -1,0 +1,103 @@
+"""The steps of one publish run under the lock: select, reconcile, claim, publish, record, report (see
+:mod:`socialops.publish.run`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from socialops.publish.issues import open_issues
+from socialops.publish.publisher import Publisher, clone_id
+from socialops.publish.reconcile import reconcile_open_claims
+from socialops.publish.record import Recorder
+from socialops.publish.results import R_WOULD, PairResult, RunResult
+from socialops.publish.select import Candidate, due_slots, remember_next_due, select_due
+from socialops.repository import git as repo
+from socialops.repository import index
+from socialops.state.publications import PUBLICATIONS
+from socialops.validate.engine import load_config
+
+
+class PublishRun:
+    """The steps of one run under the lock (see the module text)."""
+
+    def __init__(self, root: Path, *, now: dt.datetime, env: dict[str, str], dry_run: bool, only: set[str] | None,
+                 push: bool, clock: Callable[[], dt.datetime], sleep: Callable[[float], None], tracker: Any,
+                 claim_lease: dt.timedelta) -> None:
+        self.root = root
+        self.now = now
+        self.env = env
+        self.dry_run = dry_run
+        self.only = only
+        self.push = push
+        self.clock = clock
+        self.sleep = sleep
+        self.tracker = tracker
+        self.claim_lease = claim_lease
+        self.result = RunResult(now=now, dry_run=dry_run)
+
+    def run(self, *, git: bool, clients: Any, network_options: Any) -> RunResult:
+        full = not self.dry_run and self.only is None  # a run whose "nothing due" may be remembered
+        clone = clone_id(self.root)
+        if git and not self.dry_run:
+            self._settle()
+        config = load_config(self.root)
+        rec = Recorder(self.root, self.result, run_id=f"{clone}/{uuid.uuid4().hex[:8]}", clock=self.clock,
+                       env=self.env, dry_run=self.dry_run, git=git, push=self.push, sleep=self.sleep,
+                       tz=config.schedule.tz)
+        summary = rec.ledger.summary()
+        summaries = index.load_index(self.root, config.schedule.tz)
+        slots = due_slots(self.root, summaries, config.profiles, config.schedule, summary, now=self.now)
+        candidates, elsewhere = select_due(summaries, slots, summary, now=self.now, wall=self.clock(),
+                                           only=self.only, clone=clone, claim_lease=self.claim_lease)
+        self.result.pairs.extend(elsewhere)
+        if not candidates:
+            if git and full and not self.result.pairs:
+                remember_next_due(self.root, summaries, summary, config, now=self.now)
+            return self.result
+        publisher = Publisher(rec, config, env=self.env, clone=clone, clients=clients,
+                              network_options=network_options)
+        try:
+            self._publish(candidates, publisher, rec)
+        finally:
+            publisher.close()
+        return self.result
+
+    def _settle(self) -> None:
+        """Up to date with upstream, and the events an interrupted run wrote but did not commit committed."""
+        repo.settle(self.root)
+        if repo.commit_paths(self.root, [PUBLICATIONS], "publish: events recorded by an interrupted run"):
+            self.result.commits += 1
+        if self.push:
+            repo.sync(self.root)
+
+    def _publish(self, candidates: list[Candidate], publisher: Publisher, rec: Recorder) -> None:
+        # 1. Claims left open by an earlier run: reconcile before anything else.
+        stale = [c for c in candidates if c.state is not None and c.state.open_claims]
+        for c in stale:
+            reconcile_open_claims(c, rec, publisher.config.profiles.get(c.profile), publisher.network)
+        to_claim = [c for c in stale if c.result is None] + [c for c in candidates if c not in stale]
+        # 2. Load and validate the posts, the late window, then the claims.
+        claims = publisher.not_missed(publisher.prepare(to_claim))
+        if self.dry_run:
+            for c in claims:
+                c.result = PairResult(c.post_id, c.profile, R_WOULD, c.at, c.path,
+                                      detail="resumes an earlier claim" if c.key else "")
+            self._finish_rows(candidates)
+            return
+        # 3. Publish.
+        for c in publisher.claim(claims):
+            publisher.publish(c)
+        self._finish_rows(candidates)
+        rec.commit(f"publish: {self.result.summary()}", push=True, final=True)
+        open_issues(self.root, self.env, self.tracker, rec.issues, rec.resolved, self.result)
+
+    def _finish_rows(self, candidates: list[Candidate]) -> None:
+        for c in candidates:
+            if c.result is not None:
+                self.result.pairs.append(c.result)
+        self.result.pairs.sort(key=lambda p: (p.at or self.now, p.post_id, p.profile))
+
