@@ -136,8 +136,9 @@ def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], N
     """Run the loop and print each step with `echo`. Returns the scratch repository."""
     from socialops.plan.schedule import build_plan, check_findings, format_plan_text, sync_plan_issue
     from socialops.publish.run import format_table, publish_demo
+    from socialops.repository.config import load_config
     from socialops.tracker.github import tracker_from_env
-    from socialops.validate.engine import load_config, validate_repository
+    from socialops.validate.engine import validate_repository
 
     scratch = scratch_copy(root, into)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}

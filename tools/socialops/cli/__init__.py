@@ -157,7 +157,7 @@ def _relative(root: Path, given: str) -> str:
 
 
 def _expand_folders(root: Path, paths: list[str]) -> list[str]:
-    from socialops.repository.posts import find_posts
+    from socialops.repository.git import find_posts
 
     posts = find_posts(root)
     out: list[str] = []
@@ -327,12 +327,13 @@ def _published_from_ledger(root: Path) -> tuple[dict, dict]:
 def _plan_inputs(ctx, now_text: str | None):
     """Root, configuration (refusing a broken schedule.yaml), post index, now, and the ledger's publications."""
     from socialops.plan.schedule import SCHEDULE_FILE
+    from socialops.repository.config import load_config
     from socialops.repository.index import load_index
-    from socialops.validate.engine import load_config
+    from socialops.validate.schedule import schedule_problems
 
     root = repo_root(ctx)
     config = load_config(root)
-    broken = [p for p in config.problems if p.path == SCHEDULE_FILE and p.severity == "error"]
+    broken = [p for p in schedule_problems(config) if p.path == SCHEDULE_FILE and p.severity == "error"]
     if broken:
         first = broken[0]
         more = f" (and {len(broken) - 1} more; run 'socialops validate')" if len(broken) > 1 else ""
@@ -441,7 +442,7 @@ def demo(ctx, now_text, days, into):
 def codeowners(ctx, check):
     """Write .github/CODEOWNERS from the profiles' owners (approvals by pull request review)."""
     from socialops.profiles.codeowners import CODEOWNERS_PATH, write_codeowners
-    from socialops.validate.engine import load_config
+    from socialops.repository.config import load_config
 
     root = repo_root(ctx)
     changed = write_codeowners(root, load_config(root).profiles.values(), check=check)

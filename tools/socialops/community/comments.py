@@ -331,7 +331,7 @@ class _Run:
 
     def collect(self) -> None:
         from socialops.community.moderation import classify, profile_rules
-        from socialops.validate.engine import load_config
+        from socialops.repository.config import load_config
 
         config = load_config(self.root)
         self.tz = config.tz

@@ -319,7 +319,7 @@ class Publisher:
             if self.push:
                 repo.sync(self.root)
 
-        from socialops.validate.engine import load_config
+        from socialops.repository.config import load_config
 
         config = self.config = load_config(self.root)
         self.schedule = config.schedule
@@ -523,8 +523,9 @@ class Publisher:
         """Load each post once, validate it, render it per profile. Returns the candidates that can go."""
         from socialops.core.problems import ERROR
         from socialops.errors import ContentError
+        from socialops.repository.media import inspect_media, media_paths
         from socialops.repository.posts import load_post
-        from socialops.validate.engine import inspect_media, media_paths, post_problems
+        from socialops.validate.posts import post_problems
 
         loaded: dict[str, tuple[Post | None, list[str]]] = {}
         ok: list[Candidate] = []
@@ -571,7 +572,7 @@ class Publisher:
         from socialops.content.render import render
         from socialops.networks.contract import MediaFile, PublishRequest
         from socialops.networks.specs import NETWORKS
-        from socialops.validate.engine import resolve_media_path
+        from socialops.repository.media import resolve_media_path
 
         spec = profile.spec or NETWORKS["sandbox"]
         rendered = render(post, profile, spec)

@@ -27,7 +27,9 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def find_posts(root: Path) -> list[str]:
-    """Every post file under content/, as sorted repository-relative paths (symlinked folders not followed)."""
+    """Every post file under content/, as sorted repository-relative paths (symlinked folders not followed).
+
+    Here, not in repository.posts: validate's warm path lists the posts without loading the YAML parser."""
     found: list[str] = []
     stack = ["content"]
     base = str(root)
