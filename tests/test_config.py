@@ -73,3 +73,17 @@ def test_publish_comments_and_metrics_runs_do_not_import_pillow(tmp_path):
     proc = subprocess.run([sys.executable, "-c", _IMPORTED, "--repo", str(root), "validate", "--no-cache"],
                           capture_output=True, text=True, env=env, timeout=120)
     assert "PIL" in proc.stdout
+
+
+@pytest.mark.parametrize("command", ["publish", "comments", "metrics"])
+def test_a_run_stops_with_exit_2_naming_a_file_that_cannot_be_read(tmp_path, monkeypatch, command):
+    from click.testing import CliRunner
+
+    from socialops.cli import main
+
+    root = make_repo(tmp_path / "repo", profiles=("sandbox-a",))
+    (root / "profiles" / "sandbox-a.yaml").write_text("network: sandbox\naccount: [unclosed\n", encoding="utf-8")
+    monkeypatch.setenv("SOCIALOPS_SANDBOX", str(tmp_path / "box.sqlite"))
+    result = CliRunner().invoke(main, ["--repo", str(root), command, "--now", "2026-12-01 09:30"])
+    assert result.exit_code == 2, result.output
+    assert "profiles/sandbox-a.yaml" in result.stderr
