@@ -6,7 +6,9 @@ import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
 
+from socialops.cli import main
 from socialops.errors import ConfigError
 from socialops.repository.config import load_config
 from socialops.validate.engine import config_problems, validate_repository
@@ -77,10 +79,6 @@ def test_publish_comments_and_metrics_runs_do_not_import_pillow(tmp_path):
 
 @pytest.mark.parametrize("command", ["publish", "comments", "metrics"])
 def test_a_run_stops_with_exit_2_naming_a_file_that_cannot_be_read(tmp_path, monkeypatch, command):
-    from click.testing import CliRunner
-
-    from socialops.cli import main
-
     root = make_repo(tmp_path / "repo", profiles=("sandbox-a",))
     (root / "profiles" / "sandbox-a.yaml").write_text("network: sandbox\naccount: [unclosed\n", encoding="utf-8")
     monkeypatch.setenv("SOCIALOPS_SANDBOX", str(tmp_path / "box.sqlite"))
