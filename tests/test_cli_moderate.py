@@ -218,7 +218,7 @@ def test_a_roles_entry_that_validation_rejects_grants_nothing(repo):
     """`roles: {moderators: [liisa, "@aino"]}`: one parser for validation and authorisation, so `liisa`
     (no @) is reported with its line and may not act, while `@aino` may."""
     from socialops.repository.profiles import load_profile
-    from socialops.validate.engine import profile_problems
+    from socialops.validate.profiles import profile_problems
 
     root, now = repo
     path = root / "profiles" / "kahvila-facebook.yaml"

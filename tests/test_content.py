@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from socialops.errors import ContentError
-from socialops.repository.posts import find_posts, load_post, parse_post, parse_when
+from socialops.repository.git import find_posts
+from socialops.repository.posts import load_post, parse_post, parse_when
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 HELSINKI = ZoneInfo("Europe/Helsinki")

@@ -579,7 +579,7 @@ def test_publications_come_from_the_ledger_within_the_window(tmp_path):
     publish(root, "new", "cafe-masto", "1", when=PUBLISHED)
     publish(root, "old", "cafe-masto", "2", when=PUBLISHED - dt.timedelta(days=200))
     publish(root, "future", "cafe-masto", "3", when=NOW + dt.timedelta(days=1))
-    from socialops.validate.engine import load_config
+    from socialops.repository.config import load_config
 
     config = load_config(root)
     pubs = lib.publications(root, config.profiles.values(), config.tz, now=NOW)["cafe-masto"]

@@ -264,7 +264,7 @@ def test_the_readme_example_is_valid_for_the_loader_and_the_schema():
 
 def test_validate_reports_moderation_problems_with_their_line(tmp_path):
     from socialops.repository.profiles import parse_profile
-    from socialops.validate.engine import profile_problems
+    from socialops.validate.profiles import profile_problems
 
     text = ("id: p\nnetwork: sandbox\nmoderation:\n  watch_words: [ok]\n  hide:\n    - abusive\n"
             "    - {category: question}\n")

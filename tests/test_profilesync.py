@@ -177,10 +177,11 @@ def test_images_are_checked_against_each_network(tmp_path):
 
 
 def test_validate_reports_basics_problems(tmp_path):
-    from socialops.validate.engine import load_config
+    from socialops.repository.config import load_config
+    from socialops.validate.engine import config_problems
 
     make_repo(tmp_path, "cafe", "id: cafe\nnetwork: sandbox\nimitates: facebook\ncontact:\n  phone: \"040\"\n")
-    problems = load_config(tmp_path).problems
+    problems = config_problems(load_config(tmp_path))
     assert [(p.code, p.line) for p in problems] == [("profile-phone", 5)]
 
 

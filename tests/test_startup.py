@@ -7,7 +7,8 @@ HEAVY = ("httpx", "github", "PIL", "matplotlib", "icalendar", "webvtt", "frontma
 
 
 def test_cli_and_validate_do_not_import_heavy_libraries():
-    code = ("import sys, socialops.cli, socialops.validate.engine, socialops.networks, socialops.repository.index; "
+    code = ("import sys, socialops.cli, socialops.validate.engine, socialops.networks, socialops.repository.index, "
+            "socialops.repository.config, socialops.repository.media; "
             f"print([m for m in {HEAVY!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from socialops.core.problems import CODES
-from socialops.validate.engine import resolve_media_path, validate_repository
+from socialops.repository.media import resolve_media_path
+from socialops.validate.engine import validate_repository
 from tests.helpers import PROFILES, image, make_repo, write
 
 

@@ -35,11 +35,12 @@ from socialops.plan.schedule import (
 from socialops.profiles.sync import format_outcomes, run_profiles, select_profiles
 from socialops.publish.demo import publish_demo
 from socialops.publish.results import format_table
+from socialops.repository.config import load_config
 from socialops.repository.git import git
 from socialops.repository.index import load_index
 from socialops.state.comments import seen_comments
 from socialops.tracker import tracker_from_env
-from socialops.validate.engine import load_config, validate_repository
+from socialops.validate.engine import validate_repository
 
 COPIED = ("content", "profiles", "schedule.yaml", "replies", "state", "metrics", "reports", "schemas",
           ".gitattributes")

@@ -61,7 +61,7 @@ class Workspace:
     @cached_property
     def config(self) -> Any:
         """The configuration: profiles, plan, settings."""
-        from socialops.validate.engine import load_config
+        from socialops.repository.config import load_config
 
         return load_config(self.root)
 

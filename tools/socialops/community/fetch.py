@@ -54,12 +54,12 @@ from socialops.community.issues import (
 from socialops.community.lexicons import normalise
 from socialops.community.settings import ProfileRules, profile_rules
 from socialops.core.safetext import escape_untrusted_markdown, inert_for_log
-from socialops.errors import ConfigError, LockError, NetworkError, SocialOpsError
+from socialops.errors import LockError, NetworkError, SocialOpsError
 from socialops.networks.contract import Network, open_network
-from socialops.plan.schedule import load_schedule
 from socialops.repository import git as repo
+from socialops.repository.config import load_config
 from socialops.repository.index import load_index
-from socialops.repository.profiles import Profile, find_profiles, load_profile
+from socialops.repository.profiles import Profile
 from socialops.state.comments import COMMENTS_LOG, MODERATION_LOG, comments_log, moderation_log, seen_comments
 from socialops.state.publications import PUBLISHED, Ledger
 from socialops.tracker import tracker_from_env
@@ -103,27 +103,6 @@ class CommentsResult:
             "issues_opened": self.issues_opened, "issues_updated": self.issues_updated,
             "errors": self.errors, "warnings": self.warnings, "committed": self.committed, "pushed": self.pushed,
         }
-
-
-def _readable_profiles(root: Path) -> dict[str, Profile]:
-    """The profiles that can be read (loading does not validate: the run needs only ids, networks and
-    moderation settings; an unreadable file is reported when a publication needs it)."""
-    out: dict[str, Profile] = {}
-    for rel in find_profiles(root):
-        try:
-            profile = load_profile(root, rel)
-        except ConfigError:
-            continue
-        out[profile.id] = profile
-    return out
-
-
-def _timezone(root: Path) -> Any:
-    """The plan's timezone (the issue shows local times); UTC when schedule.yaml cannot be read."""
-    try:
-        return load_schedule(root).tz
-    except ConfigError:
-        return dt.UTC
 
 
 Opener = Callable[["Profile"], "Network"]
@@ -216,8 +195,9 @@ class _Run:
         return out
 
     def collect(self) -> None:
-        self.tz = _timezone(self.root)
-        profiles = _readable_profiles(self.root)
+        config = load_config(self.root)
+        self.tz = config.tz
+        profiles = config.profiles
         titles = self._titles(self.tz)
         seen = seen_comments(self.root)
         handled: set[tuple[str, str]] = set(seen)

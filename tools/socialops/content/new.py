@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from socialops.errors import ContentError, UsageError
-from socialops.repository.posts import find_posts, load_post, parse_when
+from socialops.repository.git import find_posts
+from socialops.repository.posts import load_post, parse_when
 
 
 def slugify(title: str) -> str:

@@ -16,11 +16,14 @@ from urllib.parse import quote
 from socialops.content.render import Rendered, render
 from socialops.core.problems import ERROR, Problem
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
+from socialops.errors import ContentError
 from socialops.plan.schedule import Slot, resolve_times
+from socialops.repository.config import load_config
 from socialops.repository.index import load_index
-from socialops.repository.posts import ContentError, load_post
+from socialops.repository.media import resolve_media_path
+from socialops.repository.posts import load_post, parse_when
 from socialops.state.publications import PUBLISHED, Ledger, PairState, published_times
-from socialops.validate.engine import load_config, resolve_media_path, validate_repository
+from socialops.validate.engine import validate_repository
 
 COUNTING_WORDS = {
     "graphemes": "characters as Bluesky counts them (graphemes)",
@@ -73,7 +76,7 @@ class Links:
 def build(root: Path, paths: list[str] | None, *, now: dt.datetime) -> list[PostPreview]:
     """Previews of the posts at `paths` (repository-relative); all posts with something still to publish
     when `paths` is None."""
-    config = load_config(root)
+    config = load_config(root, unreadable=[])  # files that cannot be read: validate_repository reports them
     tz = config.tz
     summaries = load_index(root, tz)
     states = Ledger(root).state()
@@ -152,8 +155,6 @@ def _code(value: str, max_chars: int = 300) -> str:
 
 
 def _live_line(post_live: dict, tz) -> str | None:
-    from socialops.repository.posts import parse_when
-
     try:
         start = parse_when(post_live.get("starts_at"), tz)
     except ValueError:

@@ -740,7 +740,7 @@ def fetch_metrics(
     requests (tests); ``sync_client``: an ``httpx.Client`` for the adapters' own set-up calls (Bluesky's
     session)."""
     from socialops.networks.contract import open_network
-    from socialops.validate.engine import load_config
+    from socialops.repository.config import load_config
 
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")

@@ -10,8 +10,9 @@ from typing import Any
 
 from socialops.errors import ConfigError
 from socialops.plan.schedule import SCHEDULE_FILE, week_start
+from socialops.repository.config import load_config
 from socialops.state.publications import PUBLISHED, Ledger, published_times
-from socialops.validate.engine import load_config
+from socialops.validate.schedule import schedule_problems
 
 
 def published_from_ledger(root: Path) -> tuple[dict, dict]:
@@ -24,7 +25,7 @@ def published_from_ledger(root: Path) -> tuple[dict, dict]:
 def load_plan_config(root: Path) -> Any:
     """The configuration, refusing a schedule.yaml with errors (the plan would be made of guesses)."""
     config = load_config(root)
-    broken = [p for p in config.problems if p.path == SCHEDULE_FILE and p.severity == "error"]
+    broken = [p for p in schedule_problems(config) if p.path == SCHEDULE_FILE and p.severity == "error"]
     if broken:
         first = broken[0]
         more = f" (and {len(broken) - 1} more; run 'socialops validate')" if len(broken) > 1 else ""

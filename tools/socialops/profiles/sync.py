@@ -402,9 +402,11 @@ def select_profiles(root: Path, ids: Iterable[str]) -> tuple[list[Any], dict[str
     first of them (those are reported, not synced). Unknown ids are a UsageError."""
     from socialops.core.problems import ERROR
     from socialops.errors import UsageError
-    from socialops.validate.engine import load_config
+    from socialops.repository.config import load_config
+    from socialops.validate.profiles import profile_problems
 
-    config = load_config(root)
+    unreadable: list = []  # a profile file that cannot be read is reported below, the others go on
+    config = load_config(root, unreadable)
     wanted = list(dict.fromkeys(ids))
     unknown = [i for i in wanted if i not in config.profiles]
     if unknown:
@@ -412,7 +414,7 @@ def select_profiles(root: Path, ids: Iterable[str]) -> tuple[list[Any], dict[str
     chosen = [config.profiles[i] for i in (wanted or sorted(config.profiles))]
     broken: dict[str, str] = {}
     for profile in chosen:
-        for problem in config.problems:
+        for problem in unreadable + profile_problems(profile, root):
             if problem.path == profile.path and problem.severity == ERROR:
                 broken[profile.id] = (f"{problem.path}:{problem.line}: {problem.message} (run `socialops validate` "
                                       "and fix the file first)")

@@ -13,9 +13,10 @@ from socialops.core.problems import ERROR
 from socialops.errors import ContentError
 from socialops.networks.contract import MediaFile, PublishRequest
 from socialops.networks.specs import NETWORKS
+from socialops.repository.media import inspect_media, media_paths, resolve_media_path
 from socialops.repository.posts import Post, load_post
 from socialops.repository.profiles import Profile
-from socialops.validate.engine import inspect_media, media_paths, post_problems, resolve_media_path
+from socialops.validate.posts import post_problems
 
 
 def checked_post(root: Path, rel: str, config: Any) -> tuple[Post | None, list[str]]:

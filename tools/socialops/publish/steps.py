@@ -17,8 +17,8 @@ from socialops.publish.results import R_WOULD, PairResult, RunResult
 from socialops.publish.select import Candidate, due_slots, remember_next_due, select_due
 from socialops.repository import git as repo
 from socialops.repository import index
+from socialops.repository.config import load_config
 from socialops.state.publications import PUBLICATIONS
-from socialops.validate.engine import load_config
 
 
 class PublishRun:

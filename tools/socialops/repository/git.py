@@ -1,8 +1,14 @@
-"""The repository on disk: finding it, and which files changed since a git ref."""
+"""The repository on disk: finding it and its posts, which files changed since a git ref, and committing
+and pushing the workflows' own files.
+
+subprocess, tempfile, shutil and random load inside the functions that run git: validate's warm path
+imports this module (for find_posts) and runs no git.
+"""
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +33,9 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def find_posts(root: Path) -> list[str]:
-    """Every post file under content/, as sorted repository-relative paths (symlinked folders not followed)."""
+    """Every post file under content/, as sorted repository-relative paths (symlinked folders not followed).
+
+    Here, not in repository.posts: validate's warm path lists the posts without loading the YAML parser."""
     found: list[str] = []
     stack = ["content"]
     base = str(root)
@@ -51,7 +59,8 @@ def find_posts(root: Path) -> list[str]:
 
 def git(root: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run git in `root`. Output is captured; errors become GitError with git's own words."""
-    import subprocess  # here, not at the top: the warm `validate` runs no git
+    import subprocess
+
     run_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     if env:
         run_env.update(env)
@@ -96,7 +105,7 @@ REBASE_MARKER = "socialops-rebase"
 def git_detached(root: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     """Like `git`, but the output goes through temporary files, so the command completes even when this
     process is killed while it runs."""
-    import subprocess  # here, not at the top: the warm `validate` runs no git
+    import subprocess
     import tempfile
 
     run_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
@@ -144,8 +153,6 @@ def _git_dir(root: Path) -> Path:
 def wait_for_git_lock(root: Path, timeout: float = 10.0, poll: float = 0.05) -> None:
     """Wait while another git command holds the index lock; a lock that outlives `timeout` is reported
     (it is left by a git command that was killed: remove .git/index.lock if no git command runs)."""
-    import time
-
     lock = _git_dir(root) / "index.lock"
     deadline = time.monotonic() + timeout
     while lock.exists():
@@ -162,7 +169,6 @@ def settle(root: Path, timeout: float = 10.0, poll: float = 0.05) -> None:
     socialops started and that was cut short is aborted (the local commits are kept, stashed changes
     restored). A rebase a person started is left to them."""
     import shutil
-    import time
 
     wait_for_git_lock(root, timeout, poll)
     git_dir = _git_dir(root)
@@ -219,6 +225,8 @@ def commit_paths(root: Path, paths: list[str], message: str) -> bool:
 
 def _tree_with(root: Path, tree: str | None, parts: list[str], blob: str) -> str:
     """The id of `tree` with the file at `parts` set to `blob` (folders made as needed)."""
+    import subprocess
+
     entries: dict[str, str] = {}
     if tree:
         listing = git(root, "ls-tree", "-z", tree).stdout
@@ -234,8 +242,6 @@ def _tree_with(root: Path, tree: str | None, parts: list[str], blob: str) -> str
         sub = current.split()[2] if current.startswith("040000 tree ") else None
         entries[name] = f"040000 tree {_tree_with(root, sub, parts[1:], blob)}"
     text = "".join(f"{meta}\t{entry}\0" for entry, meta in entries.items())
-    import subprocess
-
     made = subprocess.run(["git", "mktree", "-z"], cwd=root, input=text, capture_output=True, text=True,
                           env={**os.environ, "LC_ALL": "C"})
     if made.returncode != 0:
@@ -329,7 +335,6 @@ def push_with_retry(root: Path, attempts: int = 5, sleep=None) -> bool:
     """Push the current branch; when the remote moved, fetch, rebase and try again.
     False when there is no remote to push to."""
     import random
-    import time
 
     sleep = sleep or time.sleep
     where = upstream(root)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from socialops.core import cache
 from socialops.errors import ContentError
-from socialops.repository.posts import find_posts, load_post
+from socialops.repository.git import find_posts
+from socialops.repository.posts import load_post, parse_when
 
 CACHE_FILE = ".socialops/cache/index.pickle"
 _VERSION = 2
@@ -47,8 +48,6 @@ def summarize(root: Path, rel: str, tz: ZoneInfo) -> PostSummary:
     error = None
     ts = None
     try:
-        from socialops.repository.posts import parse_when
-
         moment = parse_when(post.raw.get("publish_at"), tz)
         ts = moment.timestamp() if moment else None
     except ValueError as exc:
@@ -74,16 +73,8 @@ def load_index(root: Path, tz: ZoneInfo, *, use_cache: bool = True) -> list[Post
 
 
 def _load_index(root: Path, tz: ZoneInfo, use_cache: bool) -> list[PostSummary]:
-    cache_path = root / CACHE_FILE
-    entries: dict = {}
-    if use_cache:
-        try:
-            with open(cache_path, "rb") as fh:
-                data = pickle.load(fh)
-            if data.get("version") == _VERSION and data.get("tz") == tz.key:
-                entries = data["entries"]
-        except (OSError, pickle.PickleError, EOFError, AttributeError, KeyError, TypeError, ValueError, ImportError):
-            entries = {}
+    cache_path, cache_key = root / CACHE_FILE, (_VERSION, tz.key)
+    entries: dict = (cache.load(cache_path, cache_key) or {}) if use_cache else {}
     out: list[PostSummary] = []
     fresh: dict = {}
     changed = False
@@ -101,12 +92,5 @@ def _load_index(root: Path, tz: ZoneInfo, use_cache: bool) -> list[PostSummary]:
         fresh[rel] = entry
         out.append(entry[1])
     if use_cache and (changed or len(fresh) != len(entries)):
-        try:
-            cache_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_path.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump({"version": _VERSION, "tz": tz.key, "entries": fresh}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cache_path)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        cache.save(cache_path, cache_key, fresh)
     return out

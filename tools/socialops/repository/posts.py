@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from socialops.core import yamlfile
 from socialops.errors import ContentError
-from socialops.repository.git import find_posts  # noqa: F401  (where posts are found; kept importable from here)
 
 MAX_POST_BYTES = 1_000_000
 POST_TYPES = ("text", "image", "carousel", "video", "story", "reel", "live", "link")

@@ -6,23 +6,27 @@ after a change checks only the posts it touched. Each full run also leaves a sna
 and the size and mtime of every file it read, as one string. When nothing changed, `cached_report` finds
 the same string and answers with the snapshot's report, without importing the YAML parser or any rule:
 that is what makes a second `socialops validate` of a large repository fast. Anything different, and it
-returns None and the full validation runs. This module stays light: os, pickle and problems only.
+returns None and the full validation runs. This module stays light: os, core.files and problems only.
+
+The files are pickles written by core.files, not core.cache's (key, value) pairs: the post entries are
+checked one by one against each file's stamp, the media facts outlive a change of the configuration, and
+the snapshot's key (the stamps of the media it lists) can only be made after reading the snapshot.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import pickle
 from pathlib import Path
 
 from socialops import __version__
+from socialops.core.files import load_pickle, save_pickle
 from socialops.core.problems import ERROR, Problem, Report
 from socialops.repository.git import find_posts
 
 CACHE_FILE = ".socialops/cache/validate.pickle"
 SNAPSHOT_FILE = ".socialops/cache/validate-report.pickle"
-SCHEDULE_FILE = "schedule.yaml"
+SCHEDULE_FILE = "schedule.yaml"  # as plan.schedule names it: importing the plan would slow the warm path
 VISIBILITY_ENV = "GITHUB_REPOSITORY_VISIBILITY"  # validation warns about private repositories' media URLs
 
 # An entry per post: (stat key, post id, problems, {media file: stat key}, line of the id or None)
@@ -50,24 +54,12 @@ def config_stamp(root: Path, env: dict | None = None) -> tuple:
 
 
 def load(root: Path, name: str = CACHE_FILE) -> dict:
-    try:
-        with open(root / name, "rb") as fh:
-            data = pickle.load(fh)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
-        return {}
+    data = load_pickle(root / name)
     return data if isinstance(data, dict) else {}
 
 
 def save(root: Path, data: dict, name: str = CACHE_FILE) -> None:
-    path = root / name
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    save_pickle(root / name, data)  # a cache that cannot be written only costs time
 
 
 def snapshot_state(stamp: tuple, post_keys: dict[str, tuple | None], media_keys: dict[str, tuple | None]) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from socialops.repository.git import changed_since
-from socialops.repository.posts import find_posts
+from socialops.repository.git import changed_since, find_posts
 
 
 def expand_folders(root: Path, paths: list[str]) -> list[str]:

@@ -1,0 +1,55 @@
+"""The configuration every command works with: schedule.yaml (the plan) and the profiles.
+
+Loading only loads: no rule runs here (`socialops.validate` checks the configuration, and the commands that
+need a clean one call it), so publish, comments and metrics pay for no rule and no image library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from socialops.core.problems import ERROR, Problem
+from socialops.errors import ConfigError
+from socialops.plan.schedule import SCHEDULE_FILE, Schedule, load_schedule
+from socialops.repository.profiles import Profile, find_profiles, load_profile
+
+
+@dataclass
+class Config:
+    """Profiles and plan: what every post is published and checked against."""
+
+    root: Path
+    schedule: Schedule
+    profiles: dict[str, Profile]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.schedule.tz
+
+
+def load_config(root: Path, unreadable: list[Problem] | None = None) -> Config:
+    """Load schedule.yaml and every profile under profiles/.
+
+    A file that cannot be read at all (not YAML, not keys and values, too large) raises ConfigError with its
+    path and line. When `unreadable` is given, such a file is recorded there as a problem instead and stands in
+    as empty, so that validation can report every problem at once."""
+    try:
+        schedule = load_schedule(root)
+    except ConfigError as exc:
+        if unreadable is None:
+            raise
+        unreadable.append(Problem(exc.path or SCHEDULE_FILE, exc.line or 1, ERROR, "unreadable", exc.message))
+        schedule = Schedule(path=SCHEDULE_FILE, raw={})
+    profiles: dict[str, Profile] = {}
+    for rel in find_profiles(root):
+        try:
+            profile = load_profile(root, rel)
+        except ConfigError as exc:
+            if unreadable is None:
+                raise
+            unreadable.append(Problem(rel, exc.line or 1, ERROR, "unreadable", exc.message))
+            profile = Profile(id=Path(rel).stem, path=rel, raw={})
+        profiles[profile.id] = profile
+    return Config(root=root, schedule=schedule, profiles=profiles)

@@ -1,0 +1,244 @@
+"""The rules of a post on its own: its keys, times, profiles, and what each of its profiles' networks takes.
+
+These run for every post of a cold run over a large repository: a valid post passes each check with one
+comparison or so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+from socialops.content.render import hashtags, render
+from socialops.core.problems import ERROR, WARNING, Problem
+from socialops.networks.specs import NETWORKS
+from socialops.repository.config import Config
+from socialops.repository.posts import (
+    LIVE_KEYS,
+    MEDIA_KEYS,
+    OVERRIDE_KEYS,
+    POST_KEYS,
+    POST_TYPES,
+    STATUSES,
+    Post,
+    parse_when,
+)
+from socialops.repository.profiles import Profile
+from socialops.validate.common import type_line, unknown_keys, unknown_profile_message
+from socialops.validate.media import check_media_files, check_media_for_profile
+
+_POST_KEY_TYPES = {
+    "id": ((str, int), "text, like 'joulukalenteri-1'"),
+    "title": ((str, int, float), "text"),
+    "profiles": ((list, str), "a list of profile ids, like [kahvila-instagram, kahvila-facebook]"),
+    "type": ((str,), f"one of: {', '.join(POST_TYPES)}"),
+    "media": ((list, str), "a list of files, like '- {path: kuva.jpg, alt: \"...\"}'"),
+    "link": ((str,), "an address starting with https://"),
+    "first_comment": ((str, int), "text"),
+    "pillar": ((str,), "the name of a pillar in schedule.yaml"),
+    "tags": ((list,), "a list, like [joulu, leivonta]"),
+    "status": ((str,), "draft or ready"),
+    "overrides": ((dict,), "profile ids or networks, each with keys like 'body'"),
+    "live": ((dict,), "keys starts_at, duration_minutes and url"),
+}
+_POST_KEY_SET, _MEDIA_KEY_SET = frozenset(POST_KEYS), frozenset(MEDIA_KEYS)
+_LINK = re.compile(r"^https?://[^\s/]+\.[^\s]*$")
+
+
+def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None = None) -> list[Problem]:
+    """Everything wrong with one post on its own (not the repository-wide rules). `media_stats` holds what
+    `repository.media.inspect_media` found about each media file the post uses."""
+    out: list[Problem] = []
+    _check_keys(post, out)
+    _check_time(post, "publish_at", post.raw.get("publish_at"), config, out)
+    _check_link_and_tags(post, out)
+    targets = _check_profiles(post, config, out)
+    _check_pillar(post, config, out)
+    _check_media_items(post, out)
+    _check_live(post, config, out)
+    _check_overrides(post, targets, out)
+    check_media_files(post, post.media, ("media",), out, media_stats)
+    for profile in targets:
+        _check_for_profile(post, profile, out, media_stats)
+    return out
+
+
+def _check_keys(post: Post, out: list[Problem]) -> None:
+    """Known keys of the right types; the id, status and type."""
+    raw, path = post.raw, post.path
+    if not _POST_KEY_SET.issuperset(raw):
+        out += unknown_keys(raw, POST_KEYS, path, post.line, "a post")
+    for key, value in raw.items():
+        expected = _POST_KEY_TYPES.get(key)
+        if expected and value is not None and not isinstance(value, expected[0]):
+            out.append(Problem(path, post.line(key), ERROR, "wrong-type", f"'{key}' must be {expected[1]}"))
+    if isinstance(raw.get("id"), bool) or not post.id or not str(post.id).strip():
+        out.append(Problem(path, post.line("id") if "id" in raw else 1, ERROR, "missing-id",
+                           "the post has no 'id'; add a line like 'id: "
+                           f"{PurePosixPath(path).stem}' (a unique name that never changes)"))
+    status = raw.get("status")
+    if isinstance(status, str) and status not in STATUSES:
+        out.append(Problem(path, post.line("status"), ERROR, "bad-status",
+                           f"status '{status}' is not draft or ready"))
+    ptype = raw.get("type")
+    if isinstance(ptype, str) and ptype not in POST_TYPES:
+        close = difflib.get_close_matches(ptype, POST_TYPES, n=1)
+        hint = f"Did you mean '{close[0]}'? " if close else ""
+        out.append(Problem(path, post.line("type"), ERROR, "bad-type",
+                           f"type '{ptype}' is not known. {hint}Use one of: {', '.join(POST_TYPES)}"))
+
+
+def _check_link_and_tags(post: Post, out: list[Problem]) -> None:
+    raw, path = post.raw, post.path
+    link = raw.get("link")
+    if isinstance(link, str) and not _LINK.match(link):
+        out.append(Problem(path, post.line("link"), ERROR, "link-invalid",
+                           f"the link '{link}' is not a web address; write it as https://…"))
+    tags = raw.get("tags")
+    if isinstance(tags, list):
+        for i, tag in enumerate(tags):
+            if not isinstance(tag, (str, int)) or isinstance(tag, bool):
+                out.append(Problem(path, post.line("tags", i), ERROR, "wrong-type", "each tag must be a word"))
+
+
+def _check_profiles(post: Post, config: Config, out: list[Problem]) -> list[Profile]:
+    """The post's profiles, each a known one; returns their profiles."""
+    raw, path = post.raw, post.path
+    profiles = raw.get("profiles")
+    if isinstance(profiles, list):
+        for i, pid in enumerate(profiles):
+            if not isinstance(pid, str):
+                out.append(Problem(path, post.line("profiles", i), ERROR, "wrong-type",
+                                   "each profile must be a profile id, like kahvila-instagram"))
+    targets = []
+    for i, pid in enumerate(post.profiles):
+        if pid in config.profiles:
+            targets.append(config.profiles[pid])
+        else:
+            line = post.line("profiles", i) if isinstance(profiles, list) else post.line("profiles")
+            out.append(Problem(path, line, ERROR, "unknown-profile", unknown_profile_message(pid, config)))
+    if not post.profiles and not any(p.code == "wrong-type" and p.message.startswith("'profiles'") for p in out):
+        out.append(Problem(path, post.line("profiles") if "profiles" in raw else 1, ERROR, "no-profiles",
+                           "the post names no profiles; add e.g. 'profiles: [kahvila-instagram]'"))
+    return targets
+
+
+def _check_pillar(post: Post, config: Config, out: list[Problem]) -> None:
+    pillar, pillars = post.raw.get("pillar"), config.schedule.pillars
+    if isinstance(pillar, str) and pillars and pillar not in pillars:
+        close = difflib.get_close_matches(pillar, list(pillars), n=1)
+        hint = f"Did you mean '{close[0]}'? " if close else ""
+        out.append(Problem(post.path, post.line("pillar"), ERROR, "unknown-pillar",
+                           f"the pillar '{pillar}' is not in schedule.yaml. {hint}Pillars: {', '.join(pillars)}"))
+
+
+def _check_media_items(post: Post, out: list[Problem]) -> None:
+    """The shape of each item of 'media' (the files themselves are checked by validate.media)."""
+    media_raw, path = post.raw.get("media"), post.path
+    if not isinstance(media_raw, list):
+        return
+    for i, item in enumerate(media_raw):
+        if isinstance(item, dict):
+            if not _MEDIA_KEY_SET.issuperset(item):
+                out += unknown_keys(item, MEDIA_KEYS, path, lambda k, i=i: post.line("media", i, k), "a media item")
+            if not isinstance(item.get("path"), str):
+                out.append(Problem(path, post.line("media", i), ERROR, "wrong-type",
+                                   "each media item needs 'path: file name'"))
+        elif not isinstance(item, str):
+            out.append(Problem(path, post.line("media", i), ERROR, "wrong-type",
+                               "each media item must be a file name or '{path: ..., alt: ...}'"))
+
+
+def _check_live(post: Post, config: Config, out: list[Problem]) -> None:
+    """A live post's start and address; a link post's link."""
+    raw, path = post.raw, post.path
+    if post.type == "live":
+        live = raw.get("live")
+        if not isinstance(live, dict) or "starts_at" not in live:
+            out.append(Problem(path, post.line("live") if "live" in raw else post.line("type"), ERROR, "live-invalid",
+                               "a live post needs 'live: {starts_at: YYYY-MM-DD HH:MM, duration_minutes: 60}'"))
+        else:
+            out += unknown_keys(live, LIVE_KEYS, path, lambda k: post.line("live", k), "'live'")
+            _check_time(post, ("live", "starts_at"), live.get("starts_at"), config, out)
+            url = live.get("url")
+            if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+                out.append(Problem(path, post.line("live", "url"), ERROR, "link-invalid",
+                                   "'live.url' must be a web address starting with https://"))
+    if post.type == "link" and not post.link:
+        out.append(Problem(path, post.line("type"), ERROR, "type-media-mismatch",
+                           "a link post needs 'link: https://…'"))
+
+
+def _check_overrides(post: Post, targets: list[Profile], out: list[Problem]) -> None:
+    overrides, path = post.raw.get("overrides"), post.path
+    if not isinstance(overrides, dict):
+        return
+    target_names = {p.id for p in targets} | {p.rules_network for p in targets} | {p.network for p in targets}
+    for name, values in overrides.items():
+        if not isinstance(values, dict):
+            out.append(Problem(path, post.line("overrides", name), ERROR, "wrong-type",
+                               f"the override for '{name}' must be keys like 'body: ...'"))
+            continue
+        out += unknown_keys(values, OVERRIDE_KEYS, path, lambda k, n=name: post.line("overrides", n, k),
+                            "an override")
+        if targets and name not in target_names:
+            out.append(Problem(path, post.line("overrides", name), WARNING, "override-unknown",
+                               f"the override '{name}' matches none of the post's profiles or their networks; "
+                               f"use one of: {', '.join(sorted(target_names))}"))
+
+
+def _check_time(post: Post, key, value, config: Config, out: list[Problem]) -> None:
+    keys = key if isinstance(key, tuple) else (key,)
+    try:
+        parse_when(value, config.tz)
+    except ValueError as exc:
+        text = str(exc)
+        code = "time-in-dst-gap" if "does not exist" in text else "time-ambiguous" if "twice" in text else "bad-time"
+        out.append(Problem(post.path, post.line(*keys), ERROR, code, f"'{'.'.join(keys)}': {text}"))
+
+
+def _body_line(post: Post, profile: Profile) -> int:
+    """The line of the text a profile gets: its body override, or the post's body."""
+    for name in (profile.id, profile.spec.name, profile.network):
+        if "body" in post.overrides.get(name, {}):
+            return post.line("overrides", name, "body")
+    return post.body_line
+
+
+def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_stats) -> None:
+    """What the profile's network takes: the post's type, its text as rendered for the profile, its media."""
+    # Every check below costs one comparison when it passes: this runs for each profile of every post.
+    spec = profile.spec
+    if spec is None:
+        return
+    path, ptype = post.path, post.type
+    if spec.needs_media and not post.media and ptype in ("text", "link"):
+        out.append(Problem(path, post.line("profiles"), ERROR, "needs-media",
+                           f"{spec.label} needs an image or a video; add 'media:' or remove {profile.id}"))
+        return
+    if not spec.supports(ptype):
+        able = sorted(n for n, s in NETWORKS.items() if s.supports(ptype) and n != "sandbox")
+        out.append(Problem(path, type_line(post), ERROR, "type-unsupported",
+                           f"{spec.label} cannot publish a {ptype} post, so {profile.id} cannot take it; remove the "
+                           f"profile or change the type ({ptype} works on: {', '.join(able)})"))
+        return
+    rendered = render(post, profile, spec)
+    if spec.needs_media and not rendered.media:
+        out.append(Problem(path, post.line("profiles"), ERROR, "needs-media",
+                           f"{spec.label} needs an image or a video; add 'media:' or remove {profile.id}"))
+    if rendered.too_long:
+        how = {"graphemes": "characters (as Bluesky counts them)", "urls23": "characters (each link counts as 23)",
+               "utf8_emoji": "characters (each emoji counts as several)"}.get(spec.counting, "characters")
+        out.append(Problem(path, _body_line(post, profile), ERROR, "text-too-long",
+                           f"the text for {profile.id} ({spec.label}) is {rendered.length} {how}; {spec.label} "
+                           f"allows {spec.text_limit}. Shorten it by {rendered.length - spec.text_limit}, or add a "
+                           f"shorter 'overrides: {{{spec.name}: {{body: ...}}}}'"))
+    if spec.max_hashtags is not None and "#" in rendered.text:
+        count = len(hashtags(rendered.text))
+        if count > spec.max_hashtags:
+            out.append(Problem(path, _body_line(post, profile), ERROR, "too-many-hashtags",
+                               f"the text for {profile.id} ({spec.label}) has {count} hashtags; {spec.label} allows "
+                               f"{spec.max_hashtags}"))
+    check_media_for_profile(post, rendered.media, spec, out, media_stats)

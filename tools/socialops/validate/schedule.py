@@ -1,0 +1,62 @@
+"""The rules of schedule.yaml: its keys, timezone, windows and pillars here; slots and blackouts by the plan."""
+
+from __future__ import annotations
+
+from socialops.core.problems import ERROR, WARNING, Problem
+from socialops.plan.schedule import SCHEDULE_FILE, SCHEDULE_KEYS, cadence_problems, parse_duration
+from socialops.repository.config import Config
+from socialops.validate.common import unknown_keys, unknown_profile_message, valid_timezone
+
+
+def schedule_problems(config: Config) -> list[Problem]:
+    sched, path, out = config.schedule, SCHEDULE_FILE, []
+    raw = sched.raw
+    if not raw:
+        return out
+    out += unknown_keys(raw, SCHEDULE_KEYS, path, sched.line, "schedule.yaml")
+    if "timezone" in raw and not valid_timezone(raw["timezone"]):
+        out.append(Problem(path, sched.line("timezone"), ERROR, "schedule-timezone",
+                           f"'{raw['timezone']}' is not a timezone; use a name like Europe/Helsinki"))
+    if "late_window" in raw:
+        try:
+            parse_duration(raw["late_window"])
+        except ValueError as exc:
+            out.append(Problem(path, sched.line("late_window"), ERROR, "schedule-invalid", str(exc)))
+    horizon = raw.get("horizon_days")
+    if horizon is not None and (not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1):
+        out.append(Problem(path, sched.line("horizon_days"), ERROR, "schedule-invalid",
+                           "'horizon_days' must be a whole number of days, like 14"))
+    out += _pillar_problems(config)
+    cadence = raw.get("cadence")
+    if cadence is not None and not isinstance(cadence, dict):
+        out.append(Problem(path, sched.line("cadence"), ERROR, "wrong-type",
+                           "'cadence' must list profile ids, each with its slots"))
+    elif isinstance(cadence, dict):
+        for pid in cadence:
+            if pid not in config.profiles:
+                out.append(Problem(path, sched.line("cadence", pid), ERROR, "unknown-profile",
+                                   unknown_profile_message(str(pid), config)))
+    out += cadence_problems(sched)  # slot syntax, blackouts: owned by the plan
+    return out
+
+
+def _pillar_problems(config: Config) -> list[Problem]:
+    sched, path, out = config.schedule, SCHEDULE_FILE, []
+    pillars = sched.raw.get("pillars")
+    if pillars is None:
+        return out
+    if not isinstance(pillars, dict):
+        return [Problem(path, sched.line("pillars"), ERROR, "wrong-type",
+                        "'pillars' must be names with a share, like 'menu: {share: 40}'")]
+    total = 0.0
+    for name, spec in pillars.items():
+        share = spec.get("share") if isinstance(spec, dict) else None
+        if not isinstance(share, int | float) or isinstance(share, bool) or share < 0:
+            out.append(Problem(path, sched.line("pillars", name), ERROR, "schedule-invalid",
+                               f"the pillar '{name}' needs a share in percent, like 'share: 30'"))
+        else:
+            total += share
+    if pillars and abs(total - 100) > 0.5:
+        out.append(Problem(path, sched.line("pillars"), WARNING, "schedule-pillars",
+                           f"the pillar shares add up to {total:g}, not 100"))
+    return out
