@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from socialops.errors import UsageError
+from socialops.metrics import budget, tables
 from socialops.metrics import fetch as lib
 from socialops.networks import insights
 from socialops.networks.insights import Figures, Publication
@@ -301,14 +302,14 @@ def test_requests_are_concurrent_and_the_rate_limit_holds(tmp_path):
         root = mastodon_repo(tmp_path / "repo", server.url, 40, start=PUBLISHED - dt.timedelta(days=3))
         started = time.monotonic()
         result = lib.fetch_metrics(root, now=NOW, env=TOKENS,
-                                   limits={"mastodon": lib.Limit(10_000, 1.0, concurrency=20)})
+                                   limits={"mastodon": budget.Limit(10_000, 1.0, concurrency=20)})
         fast = time.monotonic() - started
         assert not result.failed and result.requests == 41
         assert fast < 41 * 0.05 / 2  # far quicker than one after another (2 s)
         server.arrivals.clear()
         shutil.rmtree(root / "metrics")
         started = time.monotonic()
-        result = lib.fetch_metrics(root, now=NOW, env=TOKENS, limits={"mastodon": lib.Limit(10, 1.0, 20)})
+        result = lib.fetch_metrics(root, now=NOW, env=TOKENS, limits={"mastodon": budget.Limit(10, 1.0, 20)})
         slow = time.monotonic() - started
     assert not result.failed
     assert server.max_in_window(1.0) <= 10
@@ -324,14 +325,14 @@ def test_partial_failure_keeps_what_was_fetched_and_a_rerun_fetches_only_the_res
         assert any("113500000003" in m and "503" in m for m in first.runs[0].failures)
         rows = by_key(read_csv(root / "metrics/posts.csv"), "post_id")
         assert sorted(rows) == [(f"post-{i:05d}",) for i in (0, 1, 2, 4, 5)]
-        assert (root / lib.JOURNAL).exists()
+        assert (root / budget.JOURNAL).exists()
         server.failing.clear()
         server.paths.clear()
         second = lib.fetch_metrics(root, now=NOW + dt.timedelta(hours=1), env=TOKENS)
         assert not second.failed
         assert server.paths == ["/api/v1/statuses/113500000003"]  # only what failed (the account was fetched)
         assert len(read_csv(root / "metrics/posts.csv")) == 6
-        assert not (root / lib.JOURNAL).exists()  # nothing left to resume: the next run fetches everything
+        assert not (root / budget.JOURNAL).exists()  # nothing left to resume: the next run fetches everything
         server.paths.clear()
         lib.fetch_metrics(root, now=NOW + dt.timedelta(hours=2), env=TOKENS)
         assert len(server.paths) == 7
@@ -351,7 +352,7 @@ def test_retry_after_pauses_the_network_then_succeeds(tmp_path):
         return httpx.Response(200, json=fixture("mastodon/status.json"))
 
     result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=httpx.MockTransport(answer),
-                               limits={"mastodon": lib.Limit(100, 1.0, concurrency=1)})
+                               limits={"mastodon": budget.Limit(100, 1.0, concurrency=1)})
     assert not result.failed
     assert seen[1] - seen[0] >= 0.3
 
@@ -368,7 +369,7 @@ def test_a_long_rate_limit_wait_fails_the_rest_of_that_network_quickly(tmp_path)
 
     started = time.monotonic()
     result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=httpx.MockTransport(answer), max_wait=5,
-                               limits={"mastodon": lib.Limit(100, 1.0, concurrency=1)})
+                               limits={"mastodon": budget.Limit(100, 1.0, concurrency=1)})
     assert time.monotonic() - started < 3
     assert result.failed and len(calls) == 1
     assert any("3600" in m for m in result.runs[0].failures)
@@ -376,7 +377,7 @@ def test_a_long_rate_limit_wait_fails_the_rest_of_that_network_quickly(tmp_path)
 
 def test_limiter_window_counts_starts():
     async def run() -> list[float]:
-        limiter = lib.Limiter(lib.Limit(5, 0.5, concurrency=50))
+        limiter = budget.Limiter(budget.Limit(5, 0.5, concurrency=50))
         async def one():
             async with limiter:
                 await asyncio.sleep(0)
@@ -390,19 +391,19 @@ def test_limiter_window_counts_starts():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("mastodon=20/s", ("mastodon", lib.Limit(20, 1.0, 8))),
-    ("bluesky=3000/300s", ("bluesky", lib.Limit(3000, 300.0, 8))),
-    ("linkedin=5/s,c=2", ("linkedin", lib.Limit(5, 1.0, 2))),
-    ("facebook=200/h", ("facebook", lib.Limit(200, 3600.0, 8))),
+    ("mastodon=20/s", ("mastodon", budget.Limit(20, 1.0, 8))),
+    ("bluesky=3000/300s", ("bluesky", budget.Limit(3000, 300.0, 8))),
+    ("linkedin=5/s,c=2", ("linkedin", budget.Limit(5, 1.0, 2))),
+    ("facebook=200/h", ("facebook", budget.Limit(200, 3600.0, 8))),
 ])
 def test_parse_rate(text, expected):
-    assert lib.parse_rate(text) == expected
+    assert budget.parse_rate(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "mastodon", "mastodon=0/s", "mastodon=5/0s", "=5/s"])
 def test_parse_rate_refuses(text):
     with pytest.raises(UsageError):
-        lib.parse_rate(text)
+        budget.parse_rate(text)
 
 
 # --- shards --------------------------------------------------------------------------------------------------------
@@ -432,7 +433,7 @@ def test_shards_split_profiles_and_merged_parts_equal_one_run(tmp_path):
         result = lib.fetch_metrics(sharded, now=NOW + dt.timedelta(days=2), env=env, shard=(i, 3), out=part)
         assert not result.changed and not (sharded / "metrics").exists()
         parts.append(part)
-    lib.merge_fragments(sharded, parts)
+    tables.merge_fragments(sharded, parts)
     for name in ("posts.csv", "followers.csv", "audience.csv"):
         assert (sharded / "metrics" / name).read_text() == (whole / "metrics" / name).read_text()
 
@@ -475,7 +476,7 @@ def test_one_schema_for_every_network_sorted_by_key(tmp_path):
     root, env = _sandbox_repo(tmp_path)
     lib.fetch_metrics(root, now=NOW, env=env)
     header = (root / "metrics/posts.csv").read_text().splitlines()[0]
-    assert header == ",".join(lib.POST_COLUMNS)
+    assert header == ",".join(tables.POST_COLUMNS)
     rows = read_csv(root / "metrics/posts.csv")
     assert [(r["profile"], r["post_id"]) for r in rows] == sorted((r["profile"], r["post_id"]) for r in rows)
     by_profile = {r["profile"]: r for r in rows}
@@ -552,7 +553,7 @@ def test_a_figure_not_reported_keeps_its_last_value(tmp_path):
 
 
 def test_large_tables_are_split_by_year_and_read_back(tmp_path):
-    table = lib.FOLLOWERS
+    table = tables.FOLLOWERS
     rows = {}
     for year in (2025, 2026):
         for day in range(1, 29):
@@ -560,17 +561,17 @@ def test_large_tables_are_split_by_year_and_read_back(tmp_path):
                    "follows": "", "posts": "", "gained": "", "lost": ""}
             rows[table.key_of(row)] = row
     folder = tmp_path / "metrics"
-    changed = lib.write_table(folder, table, rows, partition_bytes=10_000)
+    changed = tables.write_table(folder, table, rows, partition_bytes=10_000)
     assert [p.name for p in changed] == ["followers.csv"]
-    changed = lib.write_table(folder, table, rows, partition_bytes=500)
+    changed = tables.write_table(folder, table, rows, partition_bytes=500)
     assert sorted(p.relative_to(folder).as_posix() for p in changed) == [
         "followers.csv", "followers/2025.csv", "followers/2026.csv"]
     assert not (folder / "followers.csv").exists()
-    assert lib.read_table(folder, table) == rows
+    assert tables.read_table(folder, table) == rows
     # once split, it stays split (no flip-flopping), and unchanged parts are not rewritten
-    assert lib.write_table(folder, table, rows, partition_bytes=10_000_000) == []
+    assert tables.write_table(folder, table, rows, partition_bytes=10_000_000) == []
     rows[("2026-03-01", "p")] = dict(rows[("2026-02-01", "p")], date="2026-03-01")
-    assert [p.name for p in lib.write_table(folder, table, rows)] == ["2026.csv"]
+    assert [p.name for p in tables.write_table(folder, table, rows)] == ["2026.csv"]
 
 
 def test_publications_come_from_the_ledger_within_the_window(tmp_path):
@@ -597,6 +598,6 @@ def test_unknown_profile_is_a_usage_error(tmp_path):
 def test_every_csv_column_is_documented_in_the_readme():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Metrics and reports", 1)[1].split("\n## ", 1)[0]
-    for columns in (lib.POST_COLUMNS, lib.FOLLOWER_COLUMNS, lib.AUDIENCE_COLUMNS):
+    for columns in (tables.POST_COLUMNS, tables.FOLLOWER_COLUMNS, tables.AUDIENCE_COLUMNS):
         for column in columns:
             assert f"`{column}`" in section, column

@@ -10,8 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialops.plan import schedule as plan
-from socialops.plan.schedule import Slot, build_plan, cadence_problems, parse_schedule, resolve_times
+from socialops.plan import cadence, queue, view
+from socialops.plan.cadence import cadence_problems
+from socialops.plan.issue import PLAN_ISSUE_KEY, sync_plan_issue
+from socialops.plan.queue import Slot, resolve_times
+from socialops.plan.schedule import parse_schedule
+from socialops.plan.view import build_plan
 from socialops.repository.index import PostSummary
 from socialops.repository.profiles import parse_profile
 from socialops.tracker.github import OutboxTracker
@@ -53,9 +57,9 @@ def times(result, key) -> str:
 
 
 def slots_of(schedule, start: str, end: str, profile="p", tz=HKI):
-    rules = plan.cadence_rules(schedule)[profile]
-    found = plan.generate_slots(rules, tz, dt.date.fromisoformat(start), dt.date.fromisoformat(end),
-                                plan.blackouts(schedule), schedule.tz)
+    rules = cadence.cadence_rules(schedule)[profile]
+    found = cadence.generate_slots(rules, tz, dt.date.fromisoformat(start), dt.date.fromisoformat(end),
+                                cadence.blackouts(schedule), schedule.tz)
     return [s.at.isoformat(timespec="minutes") for s in found]
 
 
@@ -111,7 +115,7 @@ def test_best_uses_first_preferred_hour_until_a_report_suggests():
     assert slots_of(s, "2026-11-30", "2026-11-30") == ["2026-11-30T13:00+02:00"]
     only_best = schedule_with("p:\n  - {per_day: 1, hours: [best]}")
     assert slots_of(only_best, "2026-11-30", "2026-11-30") == ["2026-11-30T09:00+02:00"]
-    rules = plan.cadence_rules(s, {"p": [19]})["p"]
+    rules = cadence.cadence_rules(s, {"p": [19]})["p"]
     assert rules[0].pattern[0][1] == dt.time(19, 0) and rules[0].uses_best
     assert cadence_problems(s) == []
     report = build_plan([], PROFILES, s, now=local("2026-11-30 07:00"), weeks=1)
@@ -285,7 +289,7 @@ def test_timed_post_on_blackout_day_is_reported():
     report = build_plan(posts, PROFILES, s, now=local("2026-12-01 08:00"), weeks=4)
     assert [(b["post"], b["reason"], b["status"]) for b in report["blackout_posts"]] == [
         ("old", None, "draft"), ("xmas", "Joulu", "ready")]
-    assert plan.check_findings(report)
+    assert view.check_findings(report)
     # timed posts keep their time even on a blackout day (the person chose it): the plan flags it instead
     assert times(resolve_times(posts, PROFILES, s, now=local("2026-12-01 08:00")), ("xmas", "p")) == \
         "2026-12-25T10:00+02:00"
@@ -401,10 +405,10 @@ def test_duplicate_ids_first_file_wins():
 
 def test_created_in_other_forms_orders_too():
     tz = HKI
-    assert plan.created_time("2026-11-20 10:00", tz) < plan.created_time("2026-11-20 10:00:30", tz)
-    assert plan.created_time("2026-11-20", tz) == local("2026-11-20 00:00")
-    assert plan.created_time("2026-11-20T08:00:00+00:00", tz) == local("2026-11-20 10:00")
-    assert plan.created_time("rubbish", tz) is None
+    assert queue.created_time("2026-11-20 10:00", tz) < queue.created_time("2026-11-20 10:00:30", tz)
+    assert queue.created_time("2026-11-20", tz) == local("2026-11-20 00:00")
+    assert queue.created_time("2026-11-20T08:00:00+00:00", tz) == local("2026-11-20 10:00")
+    assert queue.created_time("rubbish", tz) is None
 
 
 def test_naive_now_is_refused():
@@ -482,14 +486,14 @@ def test_gaps_are_the_empty_slots_within_the_horizon():
     states = [(e["at"][:16], e["state"], e.get("source")) for e in weeks[0]["entries"]]
     assert states == [("2026-11-30T09:00", "filled", "queue"), ("2026-12-02T09:00", "filled", "timed"),
                       ("2026-12-04T09:00", "empty", None)]
-    assert plan.check_findings(report)
+    assert view.check_findings(report)
 
 
 def test_no_gaps_when_every_slot_is_filled():
     s = schedule_with('p:\n  - {days: [mon], times: ["09:00"]}', horizon=7)
     report = build_plan([post("a", created="2026-11-01"), post("b", created="2026-11-02")], {"p": PROFILES["p"]}, s,
                         now=local("2026-11-29 10:00"), weeks=2)
-    assert report["gaps"] == [] and not plan.check_findings(report)
+    assert report["gaps"] == [] and not view.check_findings(report)
 
 
 def test_passed_empty_slot_is_not_a_gap():
@@ -507,7 +511,7 @@ def test_collisions_and_extras():
     assert report["collisions"] == [{"profile": "p", "at": "2026-11-30T09:00+02:00", "posts": ["x", "y"]}]
     entries = report["profiles"][0]["weeks"][0]["entries"]
     assert [(e["post"], e["state"]) for e in entries] == [("x", "filled"), ("y", "extra"), ("z", "extra")]
-    assert plan.check_findings(report)
+    assert view.check_findings(report)
 
 
 def test_pillar_mix_against_targets_and_counts():
@@ -539,12 +543,12 @@ def test_text_and_markdown_formats_show_the_plan():
     s = schedule_with('p:\n  - {days: [mon, wed], times: ["09:00"]}', "pillars:\n  menu: {share: 100}\n")
     posts = [post("a", created="2026-11-01", pillar="menu"), post("t", at="2026-12-02 10:15")]
     report = build_plan(posts, {"p": PROFILES["p"]}, s, now=local("2026-11-29 12:00"), weeks=3)
-    text = plan.format_plan_text(report)
+    text = view.format_plan_text(report)
     assert "Mon 2026-11-30 09:00  a [menu] (queued): A" in text
     assert "Wed 2026-12-02 10:15  t (timed, fills the 09:00 slot): T" in text
     assert "Mon 2026-12-07 09:00  EMPTY" in text
     assert "menu: 1 post, 50 % / 100 %" in text
-    md = plan.format_plan_markdown(report)
+    md = view.format_plan_markdown(report)
     assert "| Mon 2026-12-07 09:00 | **empty** |  |  |  |" in md
     assert "- `p` Mon 2026-12-07 09:00" in md
     json.dumps(report)  # the JSON output is plain data
@@ -553,7 +557,7 @@ def test_text_and_markdown_formats_show_the_plan():
 def test_markdown_escapes_table_breakers():
     s = schedule_with('p:\n  - {days: [mon], times: ["09:00"]}')
     p = PostSummary("content/x.md", "x", "ready", ("p",), None, "text", None, None, "A | B\nC")
-    md = plan.format_plan_markdown(build_plan([p], {"p": PROFILES["p"]}, s, now=local("2026-11-30 08:00"), weeks=1))
+    md = view.format_plan_markdown(build_plan([p], {"p": PROFILES["p"]}, s, now=local("2026-11-30 08:00"), weeks=1))
     assert "A \\| B C" in md
 
 
@@ -566,27 +570,27 @@ def test_plan_issue_opens_updates_and_closes(tmp_path):
     profiles = {"p": PROFILES["p"]}
     now = local("2026-11-29 12:00")
     gappy = build_plan([post("a", created="2026-11-01")], profiles, s, now=now, weeks=1)
-    assert plan.sync_plan_issue(tracker, gappy) == "opened"
-    issue = tracker.find_issue(plan.PLAN_ISSUE_KEY)
+    assert sync_plan_issue(tracker, gappy) == "opened"
+    issue = tracker.find_issue(PLAN_ISSUE_KEY)
     assert issue.state == "open" and "plan-gap" in issue.labels
     assert issue.title == "Content plan: 2 empty slots in the next 9 days"
     assert "`p`: Wed 2026-12-02 09:00, Mon 2026-12-07 09:00" in issue.body
     later = build_plan([post("a", created="2026-11-01")], profiles, s, now=now + dt.timedelta(minutes=5), weeks=1)
-    assert plan.sync_plan_issue(tracker, later) == "unchanged"
+    assert sync_plan_issue(tracker, later) == "unchanged"
     fewer = build_plan([post("a", created="2026-11-01"), post("b", created="2026-11-02")], profiles, s, now=now,
                        weeks=1)
-    assert plan.sync_plan_issue(tracker, fewer) == "updated"
-    updated = tracker.find_issue(plan.PLAN_ISSUE_KEY)
+    assert sync_plan_issue(tracker, fewer) == "updated"
+    updated = tracker.find_issue(PLAN_ISSUE_KEY)
     assert "`p`: Mon 2026-12-07 09:00" in updated.body  # the body is the current list, edited in place
     assert updated.title == "Content plan: 1 empty slot in the next 9 days"
     assert updated.comments == []
     full = build_plan([post(c, created=f"2026-11-0{i + 1}") for i, c in enumerate("abc")], profiles, s, now=now,
                       weeks=1)
-    assert plan.sync_plan_issue(tracker, full) == "closed"
-    assert tracker.find_issue(plan.PLAN_ISSUE_KEY).state == "closed"
-    assert plan.sync_plan_issue(tracker, full) == "none"
-    assert plan.sync_plan_issue(tracker, gappy) == "reopened"
-    assert tracker.find_issue(plan.PLAN_ISSUE_KEY).state == "open"
+    assert sync_plan_issue(tracker, full) == "closed"
+    assert tracker.find_issue(PLAN_ISSUE_KEY).state == "closed"
+    assert sync_plan_issue(tracker, full) == "none"
+    assert sync_plan_issue(tracker, gappy) == "reopened"
+    assert tracker.find_issue(PLAN_ISSUE_KEY).state == "open"
 
 
 def test_plan_issue_titles_are_escaped(tmp_path):
@@ -595,8 +599,8 @@ def test_plan_issue_titles_are_escaped(tmp_path):
                     "@everyone <img src=x>")
     report = build_plan([p], {"p": PROFILES["p"]}, s, now=local("2026-12-20 12:00"), weeks=1)
     tracker = OutboxTracker(tmp_path)
-    plan.sync_plan_issue(tracker, report)
-    body = tracker.find_issue(plan.PLAN_ISSUE_KEY).body
+    sync_plan_issue(tracker, report)
+    body = tracker.find_issue(PLAN_ISSUE_KEY).body
     assert "@everyone" not in body and "<img" not in body
 
 

@@ -134,7 +134,8 @@ def profiles_step(scratch: Path, *, env: dict[str, str], echo: Callable[[str], N
 def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], None],
              into: Path | None = None) -> Path:
     """Run the loop and print each step with `echo`. Returns the scratch repository."""
-    from socialops.plan.schedule import build_plan, check_findings, format_plan_text, sync_plan_issue
+    from socialops.plan.issue import sync_plan_issue
+    from socialops.plan.view import build_plan, check_findings, format_plan_text
     from socialops.publish.run import format_table, publish_demo
     from socialops.tracker.github import tracker_from_env
     from socialops.validate.engine import load_config, validate_repository

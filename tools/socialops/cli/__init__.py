@@ -266,19 +266,21 @@ def metrics(ctx, now_text, profiles, shard, out, merge_dirs, rates, since_days, 
     """Fetch post figures, followers and audience into metrics/*.csv. Exit 1 when some could not be fetched."""
 
     from socialops.metrics import fetch as lib
+    from socialops.metrics.budget import parse_rate
+    from socialops.metrics.tables import merge_fragments
     from socialops.plan.schedule import load_schedule
 
     root = repo_root(ctx)
     if merge_dirs:
         if out or shard or profiles:
             raise UsageError("--merge only merges; leave out --out, --shard and --profile")
-        changed = lib.merge_fragments(root, [Path(d) for d in merge_dirs])
+        changed = merge_fragments(root, [Path(d) for d in merge_dirs])
         names = ", ".join(p.relative_to(root).as_posix() for p in changed) or "nothing"
         click.echo(f"merged {len(merge_dirs)} folder(s); changed: {names}", err=True)
         return
     tz = load_schedule(root).tz
     now = parse_now(now_text, tz)
-    limits = dict(lib.parse_rate(r) for r in rates)
+    limits = dict(parse_rate(r) for r in rates)
     result = lib.fetch_metrics(root, now=now, profiles=list(profiles) or None,
                                shard=lib.parse_shard(shard) if shard else None, out=Path(out) if out else None,
                                limits=limits, since_days=since_days, resume=not no_resume,
@@ -308,11 +310,11 @@ def report(ctx, month, now_text, show):
         click.echo(result.markdown, nl=False)
 
 
-def _best_hours(root: Path, tz) -> dict:
+def _best_hours(root: Path, tz, now: dt.datetime) -> dict:
     """Suggested hours per profile from metrics/posts.csv, for cadence slots written as `best`."""
-    from socialops.metrics.report import best_hours
+    from socialops.metrics.best_times import load_best_hours
 
-    return best_hours(root, tz)
+    return load_best_hours(root, tz, now=now)
 
 
 def _published_from_ledger(root: Path) -> tuple[dict, dict]:
@@ -359,7 +361,7 @@ def plan(ctx, weeks, check, fmt, now_text, no_issue):
     import json
     import math
 
-    from socialops.plan import schedule as planlib
+    from socialops.plan import view as planlib
 
     root, config, posts, now, published, _ = _plan_inputs(ctx, now_text)
     if weeks is None:
@@ -367,7 +369,7 @@ def plan(ctx, weeks, check, fmt, now_text, no_issue):
         last = (now + dt.timedelta(days=config.schedule.horizon_days)).astimezone(config.tz).date()
         weeks = max(1, math.ceil(((last - first).days + 1) / 7))
     report = planlib.build_plan(posts, config.profiles, config.schedule, now=now, weeks=weeks, published=published,
-                                best_hours=_best_hours(root, config.tz))
+                                best_hours=_best_hours(root, config.tz, now))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     elif fmt == "markdown":
@@ -382,9 +384,10 @@ def plan(ctx, weeks, check, fmt, now_text, no_issue):
                f"{len(report['collisions'])} collisions, {len(report['blackout_posts'])} posts on blackout days",
                err=True)
     if not no_issue:
+        from socialops.plan.issue import sync_plan_issue
         from socialops.tracker.github import tracker_from_env
 
-        done = planlib.sync_plan_issue(tracker_from_env(root), report)
+        done = sync_plan_issue(tracker_from_env(root), report)
         if done != "none":
             click.echo(f"plan --check: the 'Content plan' issue: {done}", err=True)
     sys.exit(1 if failed else 0)

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from socialops.content.render import Rendered, render
 from socialops.core.problems import ERROR, Problem
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
-from socialops.plan.schedule import Slot, resolve_times
+from socialops.plan.queue import Slot, resolve_times
 from socialops.repository.index import load_index
 from socialops.repository.posts import ContentError, load_post
 from socialops.state.ledger import PUBLISHED, Ledger, PairState, published_times

@@ -423,31 +423,15 @@ class Publisher:
         return out
 
     def _slots(self, summaries, profiles, summary: Summary) -> dict[tuple[str, str], Any]:
-        from socialops.plan import schedule as plan
+        from socialops.metrics.best_times import load_best_hours
+        from socialops.plan.queue import resolve_times
 
-        resolve = getattr(plan, "resolve_times", None)
-        if resolve is not None:
-            relevant = relevant_posts(summaries, summary.published, now=self.now,
-                                      late_window=self.schedule.late_window)
-            published = relevant_published(summary.published, relevant, now=self.now,
-                                           late_window=self.schedule.late_window)
-            from socialops.metrics.report import (
-                best_hours,  # cadence slots written as `best` take the hours metrics suggest
-            )
-
-            return resolve(relevant, profiles, self.schedule, now=self.now, published=published, until=self.now,
-                           best_hours=best_hours(self.root, self.tz))
-        # Before the plan could resolve queue slots: timed posts only.
-        out = {}
-        seen: set[str] = set()
-        for s in summaries:
-            if s.status != "ready" or s.error or s.id is None or s.publish_ts is None or s.id in seen:
-                continue
-            seen.add(s.id)
-            at = dt.datetime.fromtimestamp(s.publish_ts, dt.UTC)
-            for pid in s.profiles:
-                out[(str(s.id), pid)] = _TimedSlot(at)
-        return out
+        relevant = relevant_posts(summaries, summary.published, now=self.now, late_window=self.schedule.late_window)
+        published = relevant_published(summary.published, relevant, now=self.now,
+                                       late_window=self.schedule.late_window)
+        # cadence slots written as `best` take the hours the metrics suggest
+        return resolve_times(relevant, profiles, self.schedule, now=self.now, published=published, until=self.now,
+                             best_hours=load_best_hours(self.root, self.tz, now=self.now))
 
     def _remember_next_due(self, summary: Summary) -> None:
         """After a run with nothing due: the earliest moment anything can become due, saved with the state
@@ -464,8 +448,8 @@ class Publisher:
         """A lower bound of when a pending pair falls due: the earliest future publish_at, and for queued posts
         the earliest future cadence slot of their profiles (a slot may be taken: earlier is only slower, never
         wrong). With nothing pending, a day from now."""
-        from socialops.metrics.report import best_hours
-        from socialops.plan import schedule as plan
+        from socialops.metrics.best_times import load_best_hours
+        from socialops.plan import cadence as plan
 
         now = self.now
         horizon = now + dt.timedelta(days=1)
@@ -486,7 +470,7 @@ class Publisher:
                 else:
                     earliest = min(earliest, dt.datetime.fromtimestamp(s.publish_ts, dt.UTC))
         if queued:
-            rules = plan.cadence_rules(self.schedule, best_hours(self.root, self.tz))
+            rules = plan.cadence_rules(self.schedule, load_best_hours(self.root, self.tz, now=now))
             gaps = plan.blackouts(self.schedule)
             for pid in queued:
                 tz = plan.profile_tz(self.config.profiles.get(pid), self.schedule)
@@ -928,14 +912,6 @@ def relevant_posts(summaries: list, published: Mapping[tuple[str, str], Any], *,
         elif any((post.id, pid) not in published for pid in post.profiles):
             out.append(post)
     return out
-
-
-class _TimedSlot:
-    __slots__ = ("at", "source")
-
-    def __init__(self, at: dt.datetime):
-        self.at = at
-        self.source = "timed"
 
 
 def _words(delta: dt.timedelta) -> str:

@@ -28,6 +28,7 @@ from socialops.content.render import hashtags, render
 from socialops.core.problems import ERROR, WARNING, Problem, Report, sort_problems
 from socialops.errors import ConfigError, ContentError
 from socialops.networks.specs import NETWORKS
+from socialops.plan.cadence import cadence_problems
 from socialops.plan.schedule import SCHEDULE_FILE, SCHEDULE_KEYS, Schedule, load_schedule, parse_duration
 from socialops.repository.git import find_posts
 from socialops.repository.posts import (
@@ -235,10 +236,7 @@ def schedule_problems(config: Config) -> list[Problem]:
             if pid not in config.profiles:
                 out.append(Problem(path, sched.line("cadence", pid), ERROR, "unknown-profile",
                                    _unknown_profile_message(str(pid), config)))
-    from socialops.plan import schedule as plan
-
-    if hasattr(plan, "cadence_problems"):  # slot syntax, blackouts: owned by the plan
-        out += plan.cadence_problems(sched)
+    out += cadence_problems(sched)  # slot syntax, blackouts: owned by the plan
     return out
 
 
