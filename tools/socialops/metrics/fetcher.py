@@ -20,11 +20,10 @@ from socialops.errors import (
 from socialops.metrics.budget import Limit, Limiter, limit_for
 from socialops.networks.http import redact
 from socialops.networks.insights import Figures, MetricsCall, Publication
+from socialops.repository.profiles import Profile
 
 if TYPE_CHECKING:
     import httpx
-
-    from socialops.repository.profiles import Profile
 
 LANE = 8  # connections per AsyncClient
 MAX_LANES = 16
