@@ -5,21 +5,20 @@
 1. finds the published (post, profile) pairs in the ledger (``state/publications.csv``) of the last
    ``since_days`` days, for the profiles selected (``--profile``, ``--shard I/N``);
 2. asks each profile's adapter for its requests (``Network.metrics_calls``; endpoints and parsing in
-   ``socialops.networks.insights``) and sends them with one ``httpx.AsyncClient``: concurrently, but per
+   ``socialops.networks.insights``) and sends them concurrently (``socialops.metrics.fetcher``), but per
    network never more than ``requests`` per ``per_seconds`` (a sliding window) nor more than ``concurrency``
-   at once (``specs.METRICS``, or ``limits=`` / ``--rate``; ``socialops.metrics.budget``; the sending is
-   ``socialops.metrics.fetcher``). Transient failures are retried with backoff,
-   Retry-After and the networks' rate-limit signals are honoured (the whole network pauses), a refused
-   token stops that profile only;
+   at once (``specs.METRICS``, or ``limits=`` / ``--rate``: ``socialops.metrics.budget``). Transient failures
+   are retried with backoff, Retry-After and the networks' rate-limit signals are honoured (the whole network
+   pauses), a refused token stops that profile only;
 3. turns the answers into rows and upserts them into ``metrics/posts.csv``, ``metrics/followers.csv`` and
-   ``metrics/audience.csv`` (``socialops.metrics.tables``) -- also when some requests failed: what was fetched is kept, the rows of what
-   failed keep their earlier values, and the run reports the failures (exit 1). A journal
-   (``.socialops/metrics-journal.json``) remembers what was fetched today, so running again the same day
-   fetches only what failed (``resume=False`` fetches everything).
+   ``metrics/audience.csv`` (``socialops.metrics.tables``) -- also when some requests failed: what was
+   fetched is kept, the rows of what failed keep their earlier values, and the run reports the failures
+   (exit 1). A journal (``.socialops/metrics-journal.json``) remembers what was fetched today, so running
+   again the same day fetches only what failed (``resume=False`` fetches everything).
 
 Sharding: ``--shard I/N`` takes every N-th profile (sorted by id), ``out=`` writes only the rows fetched (a
-*fragment*, same columns) to a folder instead of updating ``metrics/``, and ``merge_fragments`` upserts the
-fragments of all shards -- what the workflow's final job does before it commits.
+*fragment*, same columns) to a folder instead of updating ``metrics/``, and ``tables.merge_fragments`` upserts
+the fragments of all shards -- what the workflow's final job does before it commits.
 """
 
 from __future__ import annotations

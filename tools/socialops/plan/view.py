@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from socialops.plan.cadence import DAY_ABBR, blackout_reason
-from socialops.plan.queue import CadenceSlot, Occurrence, QueueState, queue_state
+from socialops.plan.cadence import DAY_ABBR, CadenceSlot, blackout_reason
+from socialops.plan.queue import Occurrence, QueueState, queue_state
 from socialops.plan.schedule import Schedule
 
 FILLED, EMPTY, PASSED, EXTRA = "filled", "empty", "passed", "extra"
