@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 
 from socialops.metrics import tables
 from socialops.metrics.best_times import MIN_POSTS, WINDOW_DAYS, best_hours, best_times, load_best_hours
+from socialops.publish.run import R_PUBLISHED, run_publish
 from tests.helpers import PROFILES
 from tests.helpers import make_repo as sandbox_repo
+from tests.publish_support import git_init, write_post
+from tests.publish_support import make_repo as publish_repo
 
 UTC = dt.UTC
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -85,11 +88,29 @@ def test_pure_same_rows_same_answer_whatever_their_order():
     assert best_hours(rows[::-1], HELSINKI, now=NOW) == best_hours(rows, HELSINKI, now=NOW)
 
 
+def into_posts_csv(root, rows: list[dict[str, str]]) -> None:
+    tables.upsert(root, tables.Fragment(posts=[
+        {"profile": r["profile"], "post_id": r["post_id"], "published_at": r["published_at"], "status": "live",
+         "likes": str(round(float(r["engagement_rate"]) * 100)), "reach": "100", "updated": "2026-12-20"}
+        for r in rows]))
+
+
 def test_load_best_hours_reads_posts_csv(tmp_path):
     root = sandbox_repo(tmp_path / "repo", profiles=PROFILES)
     assert load_best_hours(root, UTC, now=NOW) == {}
-    tables.upsert(root, tables.Fragment(posts=[
-        {"profile": "cafe-masto", "post_id": r["post_id"], "published_at": r["published_at"], "status": "live",
-         "likes": str(round(float(r["engagement_rate"]) * 100)), "reach": "100", "updated": "2026-12-20"}
-        for r in three_hours("cafe-masto")]))
+    into_posts_csv(root, three_hours("cafe-masto"))
     assert load_best_hours(root, UTC, now=NOW) == {"cafe-masto": [11, 16, 7]}
+
+
+def test_publish_takes_the_best_hour_of_posts_csv(tmp_path):
+    """A queued post on a `best` slot goes out at the hour the metrics suggest (11 UTC, 13:00 in Helsinki), not
+    at the fallback (the first numbered hour, 12:00)."""
+    root = publish_repo(tmp_path / "repo", schedule={"cadence": {"sandbox-a": [{"per_week": 1, "hours": ["best", 12]}]}})
+    write_post(root, "queued", profiles=["sandbox-a"], at=None, created="2026-12-20")
+    into_posts_csv(root, [dict(r, profile="sandbox-a") for r in three_hours()])
+    git_init(root)
+    env = {"SOCIALOPS_SANDBOX": str(tmp_path / "sandbox.sqlite")}
+    monday = dt.datetime(2026, 12, 28, tzinfo=HELSINKI)  # per_week: 1 is Monday's slot
+    assert run_publish(root, now=monday.replace(hour=12, minute=59), env=env, sleep=lambda s: None).pairs == []
+    done = run_publish(root, now=monday.replace(hour=13), env=env, sleep=lambda s: None)
+    assert {(p.post_id, p.profile): p.status for p in done.pairs} == {("queued", "sandbox-a"): R_PUBLISHED}
