@@ -18,6 +18,7 @@ The report only renders: the best times are computed by ``best_times``, the char
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -126,16 +127,16 @@ class _Month:
     def last_day(self) -> dt.date:
         return (self.end - dt.timedelta(days=1)).date()
 
-    @property
+    @functools.cached_property
     def in_month(self) -> list[PostRow]:
         return [p for p in self.posts if self.start <= p.published < self.end]
 
-    @property
+    @functools.cached_property
     def profiles(self) -> list[str]:
         return sorted({p.profile for p in self.posts} | {r["profile"] for r in self.followers.values()}
                       | {r["profile"] for r in self.audience.values()})
 
-    @property
+    @functools.cached_property
     def networks(self) -> dict[str, str]:
         out = {p.profile: p.network for p in self.posts}
         out.update({r["profile"]: r["network"] for r in self.followers.values()})
