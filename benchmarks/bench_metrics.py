@@ -27,6 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from socialops.metrics import budget  # noqa: E402
 from socialops.metrics import fetch as lib  # noqa: E402
 from tests.metrics_support import TOKENS, mastodon_repo, max_in_window, read_csv  # noqa: E402
 
@@ -48,7 +49,7 @@ def server_process(delay: float):
         proc.wait(10)
 
 
-def run(posts: int, limit: lib.Limit, label: str) -> dict:
+def run(posts: int, limit: budget.Limit, label: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp, server_process(DELAY) as url:
         root = mastodon_repo(Path(tmp) / "repo", url, posts, start=NOW - dt.timedelta(days=30))
         started = time.perf_counter()
@@ -78,11 +79,11 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args()
     ok = True
-    fast = run(args.posts, lib.Limit(100_000, 1.0, args.concurrency), "no rate limit")
+    fast = run(args.posts, budget.Limit(100_000, 1.0, args.concurrency), "no rate limit")
     if fast["failed"] or fast["rows"] != args.posts or fast["seconds"] >= 5.0:
         print(f"FAIL: {args.posts} publications must be fetched in under 5 s without failures")
         ok = False
-    limited = run(args.limited, lib.Limit(20, 1.0, args.concurrency), "20 requests/s configured")
+    limited = run(args.limited, budget.Limit(20, 1.0, args.concurrency), "20 requests/s configured")
     if limited["failed"] or limited["rows"] != args.limited or limited["max_in_1s"] > 20:
         print("FAIL: the 20 requests per second limit must hold at the server")
         ok = False

@@ -38,7 +38,8 @@ def wall(cmd: list[str]) -> float:
 def in_process(root: Path) -> tuple[float, float, int, int]:
     """(load, build_plan) seconds inside one process, the number of resolved pairs and of empty slots."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-    from socialops.plan.schedule import build_plan, resolve_times
+    from socialops.plan.queue import resolve_times
+    from socialops.plan.view import build_plan
     from socialops.repository.config import load_config
     from socialops.repository.index import load_index
 

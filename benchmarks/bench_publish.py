@@ -55,7 +55,7 @@ def publish(root: Path, env: dict, *extra: str) -> tuple[float, dict]:
 
 def seed_history(root: Path) -> int:
     """Mark every pair due by NOW as published in the ledger (repeated until the queue is stable)."""
-    from socialops.plan.schedule import resolve_times
+    from socialops.plan.queue import resolve_times
     from socialops.repository.config import load_config
     from socialops.repository.index import load_index
     from socialops.state.publications import Event, Ledger, published_times

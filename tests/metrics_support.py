@@ -42,8 +42,32 @@ TOKENS = {"FB_TOKEN": "fb-secret-token-123", "IG_TOKEN": "ig-secret-token-456", 
           "MASTO_TOKEN": "masto-secret-token", "BSKY_PASSWORD": "bsky-app-password"}
 
 
+NOW = dt.datetime(2026, 12, 2, 6, 0, tzinfo=UTC)  # the metrics tests' clock
+PUBLISHED = dt.datetime(2026, 12, 1, 7, 0, tzinfo=UTC)  # when their posts went out
+FB_POST = "104512345678901_122100000000000001"
+
+
 def fixture(name: str) -> Any:
     return json.loads((FIX / name).read_text(encoding="utf-8"))
+
+
+def repo_with(tmp_path: Path, *ids: str) -> Path:
+    """A repository with the real-network profiles ``ids``."""
+    return make_repo(tmp_path / "repo", {pid: REAL_PROFILES[pid] for pid in ids})
+
+
+def by_key(rows, *keys):
+    return {tuple(r[k] for k in keys): r for r in rows}
+
+
+def sandbox_posts(root: Path, env: dict[str, str]) -> None:
+    """Publish a few posts to the sandbox for every profile and record them in the ledger."""
+    from socialops.repository.profiles import load_profile
+
+    for rel in sorted((root / "profiles").glob("*.yaml")):
+        profile = load_profile(root, rel.relative_to(root).as_posix())
+        for i, when in enumerate((PUBLISHED - dt.timedelta(days=2), PUBLISHED)):
+            publish_to_sandbox(root, profile, env, f"{profile.id}-{i}", when)
 
 
 def make_repo(root: Path, profiles: dict[str, str], *, schedule: str = SCHEDULE) -> Path:

@@ -162,3 +162,29 @@ def test_example_repository_plan(tmp_path):
     data = json.loads(result.stdout)
     assert data["unplaced"] == [] and data["collisions"] == []
     assert data["counts"]["queued"] >= 1 and data["queue_order"]
+
+
+def test_best_slots_take_the_hours_of_metrics_posts_csv_up_to_now(tmp_path):
+    """A `best` slot takes the hour whose posts engaged best in metrics/posts.csv (in the plan's timezone), as
+    seen at --now: posts after --now do not count."""
+    from socialops.metrics import tables
+
+    root = make_repo(tmp_path, {"content/a.md": queued("a", "2026-11-01 10:00")},
+                     schedule=SCHEDULE.replace('{days: [mon, wed, fri], times: ["09:00"]}',
+                                               "{per_day: 1, hours: [best, 12]}"))
+    rates = {7: 10, 11: 30, 16: 20}  # likes per 100 reached, by the UTC hour of the post
+    posts = [{"profile": "cafe-masto", "post_id": f"p{day}-{hour}", "published_at": f"2026-11-{day:02d}T{hour:02d}:00:00Z",
+              "status": "live", "likes": str(likes), "reach": "100", "updated": "2026-11-28"}
+             for day in (2, 9, 16) for hour, likes in rates.items()]
+    # after --now: would make 07 UTC the best hour, but the plan at 29.11. does not see it yet
+    posts += [{"profile": "cafe-masto", "post_id": f"late{i}", "published_at": f"2026-12-1{i}T07:00:00Z",
+               "status": "live", "likes": "99", "reach": "100", "updated": "2026-12-20"} for i in range(5)]
+    tables.upsert(root, tables.Fragment(posts=posts))
+    result = run(root, "--format", "json")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    masto = next(p for p in plan["profiles"] if p["id"] == "cafe-masto")
+    entries = [e for week in masto["weeks"] for e in week["entries"]]
+    assert {e["at"][11:] for e in entries} == {"13:00+02:00"}  # every slot at 11 UTC, 13:00 in Helsinki
+    assert next(e for e in entries if e.get("post") == "a")["at"] == "2026-11-29T13:00+02:00"
+    assert all(e.get("best") for e in entries) and not plan["notes"]

@@ -1,6 +1,6 @@
 """Metrics: each adapter's requests and parsing over documented payloads (removed metrics included), the
-concurrent fetch (limits, retries, partial failure, resume, tokens), shards and merging, and the CSV files
-(one schema, stable keys and order, a new day changing only what it should, yearly partitions)."""
+concurrent fetch (limits, retries, partial failure, resume, tokens), shards and merging. The CSV files:
+test_metrics_tables.py."""
 
 from __future__ import annotations
 
@@ -8,33 +8,33 @@ import asyncio
 import datetime as dt
 import shutil
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from socialops.errors import UsageError
+from socialops.metrics import budget, tables
 from socialops.metrics import fetch as lib
 from socialops.networks import insights
 from socialops.networks.insights import Figures, Publication
 from tests.metrics_support import (
-    REAL_PROFILES,
+    FB_POST,
+    NOW,
+    PUBLISHED,
     TOKENS,
-    UTC,
     Recorder,
     add_post,
+    by_key,
     fixture,
     graph_answer,
-    make_repo,
     mastodon_repo,
     mastodon_stand_in,
     publish,
     read_csv,
+    repo_with,
+    sandbox_posts,
 )
 
-NOW = dt.datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
-PUBLISHED = dt.datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
-FB_POST = "104512345678901_122100000000000001"
 IG_MEDIA = "17895695668004550"
 LI_SHARE = "urn:li:share:7200000000000000001"
 LI_UGC = "urn:li:ugcPost:7200000000000000002"
@@ -44,15 +44,6 @@ REMOVED_META = {"impressions", "plays", "video_views", "engagement", "clips_repl
                 "post_impressions_paid_unique", "post_impressions_organic_unique", "page_impressions",
                 "page_impressions_unique", "page_fans", "page_fans_country", "page_fans_city", "page_fan_adds",
                 "page_engaged_users", "page_fans_gender_age", "page_video_views"}
-
-
-def repo_with(tmp_path: Path, *ids: str) -> Path:
-    root = make_repo(tmp_path / "repo", {pid: REAL_PROFILES[pid] for pid in ids})
-    return root
-
-
-def by_key(rows, *keys):
-    return {tuple(r[k] for k in keys): r for r in rows}
 
 
 # --- Facebook ------------------------------------------------------------------------------------------------------
@@ -301,14 +292,14 @@ def test_requests_are_concurrent_and_the_rate_limit_holds(tmp_path):
         root = mastodon_repo(tmp_path / "repo", server.url, 40, start=PUBLISHED - dt.timedelta(days=3))
         started = time.monotonic()
         result = lib.fetch_metrics(root, now=NOW, env=TOKENS,
-                                   limits={"mastodon": lib.Limit(10_000, 1.0, concurrency=20)})
+                                   limits={"mastodon": budget.Limit(10_000, 1.0, concurrency=20)})
         fast = time.monotonic() - started
         assert not result.failed and result.requests == 41
         assert fast < 41 * 0.05 / 2  # far quicker than one after another (2 s)
         server.arrivals.clear()
         shutil.rmtree(root / "metrics")
         started = time.monotonic()
-        result = lib.fetch_metrics(root, now=NOW, env=TOKENS, limits={"mastodon": lib.Limit(10, 1.0, 20)})
+        result = lib.fetch_metrics(root, now=NOW, env=TOKENS, limits={"mastodon": budget.Limit(10, 1.0, 20)})
         slow = time.monotonic() - started
     assert not result.failed
     assert server.max_in_window(1.0) <= 10
@@ -324,14 +315,14 @@ def test_partial_failure_keeps_what_was_fetched_and_a_rerun_fetches_only_the_res
         assert any("113500000003" in m and "503" in m for m in first.runs[0].failures)
         rows = by_key(read_csv(root / "metrics/posts.csv"), "post_id")
         assert sorted(rows) == [(f"post-{i:05d}",) for i in (0, 1, 2, 4, 5)]
-        assert (root / lib.JOURNAL).exists()
+        assert (root / budget.JOURNAL).exists()
         server.failing.clear()
         server.paths.clear()
         second = lib.fetch_metrics(root, now=NOW + dt.timedelta(hours=1), env=TOKENS)
         assert not second.failed
         assert server.paths == ["/api/v1/statuses/113500000003"]  # only what failed (the account was fetched)
         assert len(read_csv(root / "metrics/posts.csv")) == 6
-        assert not (root / lib.JOURNAL).exists()  # nothing left to resume: the next run fetches everything
+        assert not (root / budget.JOURNAL).exists()  # nothing left to resume: the next run fetches everything
         server.paths.clear()
         lib.fetch_metrics(root, now=NOW + dt.timedelta(hours=2), env=TOKENS)
         assert len(server.paths) == 7
@@ -351,7 +342,7 @@ def test_retry_after_pauses_the_network_then_succeeds(tmp_path):
         return httpx.Response(200, json=fixture("mastodon/status.json"))
 
     result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=httpx.MockTransport(answer),
-                               limits={"mastodon": lib.Limit(100, 1.0, concurrency=1)})
+                               limits={"mastodon": budget.Limit(100, 1.0, concurrency=1)})
     assert not result.failed
     assert seen[1] - seen[0] >= 0.3
 
@@ -368,7 +359,7 @@ def test_a_long_rate_limit_wait_fails_the_rest_of_that_network_quickly(tmp_path)
 
     started = time.monotonic()
     result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=httpx.MockTransport(answer), max_wait=5,
-                               limits={"mastodon": lib.Limit(100, 1.0, concurrency=1)})
+                               limits={"mastodon": budget.Limit(100, 1.0, concurrency=1)})
     assert time.monotonic() - started < 3
     assert result.failed and len(calls) == 1
     assert any("3600" in m for m in result.runs[0].failures)
@@ -376,7 +367,7 @@ def test_a_long_rate_limit_wait_fails_the_rest_of_that_network_quickly(tmp_path)
 
 def test_limiter_window_counts_starts():
     async def run() -> list[float]:
-        limiter = lib.Limiter(lib.Limit(5, 0.5, concurrency=50))
+        limiter = budget.Limiter(budget.Limit(5, 0.5, concurrency=50))
         async def one():
             async with limiter:
                 await asyncio.sleep(0)
@@ -390,19 +381,19 @@ def test_limiter_window_counts_starts():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("mastodon=20/s", ("mastodon", lib.Limit(20, 1.0, 8))),
-    ("bluesky=3000/300s", ("bluesky", lib.Limit(3000, 300.0, 8))),
-    ("linkedin=5/s,c=2", ("linkedin", lib.Limit(5, 1.0, 2))),
-    ("facebook=200/h", ("facebook", lib.Limit(200, 3600.0, 8))),
+    ("mastodon=20/s", ("mastodon", budget.Limit(20, 1.0, 8))),
+    ("bluesky=3000/300s", ("bluesky", budget.Limit(3000, 300.0, 8))),
+    ("linkedin=5/s,c=2", ("linkedin", budget.Limit(5, 1.0, 2))),
+    ("facebook=200/h", ("facebook", budget.Limit(200, 3600.0, 8))),
 ])
 def test_parse_rate(text, expected):
-    assert lib.parse_rate(text) == expected
+    assert budget.parse_rate(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "mastodon", "mastodon=0/s", "mastodon=5/0s", "=5/s"])
 def test_parse_rate_refuses(text):
     with pytest.raises(UsageError):
-        lib.parse_rate(text)
+        budget.parse_rate(text)
 
 
 # --- shards --------------------------------------------------------------------------------------------------------
@@ -415,7 +406,7 @@ def test_shards_split_profiles_and_merged_parts_equal_one_run(tmp_path):
     src = sandbox_repo(tmp_path / "src", profiles=PROFILES)
     sandbox_db = tmp_path / "sandbox.sqlite"
     env = {"SOCIALOPS_SANDBOX": str(sandbox_db)}
-    _sandbox_posts(src, env)
+    sandbox_posts(src, env)
     profiles = {pid: object() for pid in PROFILES}
     shards = [[p for p in lib.select_profiles(profiles, None, (i, 3))] for i in (1, 2, 3)]
     assert sorted(x for s in shards for x in map(id, s)) == sorted(map(id, profiles.values()))
@@ -432,145 +423,15 @@ def test_shards_split_profiles_and_merged_parts_equal_one_run(tmp_path):
         result = lib.fetch_metrics(sharded, now=NOW + dt.timedelta(days=2), env=env, shard=(i, 3), out=part)
         assert not result.changed and not (sharded / "metrics").exists()
         parts.append(part)
-    lib.merge_fragments(sharded, parts)
+    tables.merge_fragments(sharded, parts)
     for name in ("posts.csv", "followers.csv", "audience.csv"):
         assert (sharded / "metrics" / name).read_text() == (whole / "metrics" / name).read_text()
-
-
-def _sandbox_posts(root: Path, env: dict[str, str]) -> None:
-    """Publish a few posts to the sandbox for every profile and record them in the ledger."""
-    from socialops.repository.profiles import load_profile
-    from tests.metrics_support import publish_to_sandbox
-
-    for rel in sorted((root / "profiles").glob("*.yaml")):
-        profile = load_profile(root, rel.relative_to(root).as_posix())
-        for i, when in enumerate((PUBLISHED - dt.timedelta(days=2), PUBLISHED)):
-            publish_to_sandbox(root, profile, env, f"{profile.id}-{i}", when)
 
 
 @pytest.mark.parametrize("text", ["0/3", "4/3", "x", "1/0", "1-2"])
 def test_parse_shard_refuses(text):
     with pytest.raises(UsageError):
         lib.parse_shard(text)
-
-
-# --- the CSV files -------------------------------------------------------------------------------------------------
-
-
-def _sandbox_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    from tests.helpers import PROFILES
-    from tests.helpers import make_repo as sandbox_repo
-
-    root = sandbox_repo(tmp_path / "repo", profiles=PROFILES)
-    env = {"SOCIALOPS_SANDBOX": str(tmp_path / "sandbox.sqlite")}
-    _sandbox_posts(root, env)
-    return root, env
-
-
-def _snapshot(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted((root / "metrics").rglob("*.csv"))}
-
-
-def test_one_schema_for_every_network_sorted_by_key(tmp_path):
-    root, env = _sandbox_repo(tmp_path)
-    lib.fetch_metrics(root, now=NOW, env=env)
-    header = (root / "metrics/posts.csv").read_text().splitlines()[0]
-    assert header == ",".join(lib.POST_COLUMNS)
-    rows = read_csv(root / "metrics/posts.csv")
-    assert [(r["profile"], r["post_id"]) for r in rows] == sorted((r["profile"], r["post_id"]) for r in rows)
-    by_profile = {r["profile"]: r for r in rows}
-    # the sandbox reports what the imitated network offers: no reach on Mastodon or Bluesky, saves on Instagram
-    assert by_profile["cafe-masto"]["reach"] == "" and by_profile["cafe-bsky"]["reach"] == ""
-    assert by_profile["cafe-insta"]["reach"] != "" and by_profile["cafe-insta"]["saves"] != ""
-    assert by_profile["cafe-li"]["saves"] == ""
-    followers = read_csv(root / "metrics/followers.csv")
-    assert [(r["date"], r["profile"]) for r in followers] == sorted((r["date"], r["profile"]) for r in followers)
-    dims = {(r["profile"], r["dimension"]) for r in read_csv(root / "metrics/audience.csv")}
-    assert ("cafe-insta", "age_gender") in dims and ("cafe-fb", "city") in dims and ("cafe-li", "industry") in dims
-    assert not any(p in ("cafe-masto", "cafe-bsky") for p, _ in dims)
-
-
-def test_running_twice_on_the_same_data_changes_nothing(tmp_path):
-    root, env = _sandbox_repo(tmp_path)
-    first = lib.fetch_metrics(root, now=NOW, env=env)
-    assert first.changed
-    before = _snapshot(root)
-    mtimes = {p: p.stat().st_mtime_ns for p in (root / "metrics").rglob("*.csv")}
-    again = lib.fetch_metrics(root, now=NOW, env=env, resume=False)
-    assert again.changed == []
-    assert _snapshot(root) == before
-    assert {p: p.stat().st_mtime_ns for p in (root / "metrics").rglob("*.csv")} == mtimes
-
-
-def test_a_new_day_changes_only_the_rows_it_should(tmp_path):
-    root, env = _sandbox_repo(tmp_path)
-    lib.fetch_metrics(root, now=NOW, env=env)
-    old_posts = by_key(read_csv(root / "metrics/posts.csv"), "profile", "post_id")
-    old_followers = by_key(read_csv(root / "metrics/followers.csv"), "date", "profile")
-    old_audience = by_key(read_csv(root / "metrics/audience.csv"), "date", "profile", "dimension", "bucket")
-    # much later the posts have stopped growing
-    late = NOW + dt.timedelta(days=30)
-    lib.fetch_metrics(root, now=late, env=env)
-    lib.fetch_metrics(root, now=late + dt.timedelta(days=1), env=env)
-    mid_posts = read_csv(root / "metrics/posts.csv")
-    mid_followers = by_key(read_csv(root / "metrics/followers.csv"), "date", "profile")
-    lib.fetch_metrics(root, now=late + dt.timedelta(days=2), env=env)
-    new_posts = read_csv(root / "metrics/posts.csv")
-    # figures that did not change keep their row as it was, `updated` included
-    assert new_posts == mid_posts
-    new_followers = by_key(read_csv(root / "metrics/followers.csv"), "date", "profile")
-    new_day = (late + dt.timedelta(days=2)).date().isoformat()
-    added = set(new_followers) - set(mid_followers)
-    assert {d for d, _ in added} <= {new_day, (late + dt.timedelta(days=1)).date().isoformat()}
-    assert {p for d, p in added if d == new_day} == {"cafe-masto", "cafe-bsky", "cafe-insta", "cafe-fb", "cafe-li"}
-    for key, row in mid_followers.items():
-        if key[0] < (late - dt.timedelta(days=2)).date().isoformat():
-            assert new_followers[key] == row  # days long past are never touched
-        else:
-            assert new_followers[key]["followers"] == row["followers"]  # only gained/lost of recent days fill in
-    # the first day's rows are all still there, unchanged
-    for key, row in old_followers.items():
-        if key[0] < (NOW - dt.timedelta(days=3)).date().isoformat():
-            assert new_followers[key] == row
-    new_audience = by_key(read_csv(root / "metrics/audience.csv"), "date", "profile", "dimension", "bucket")
-    assert all(new_audience[k] == v for k, v in old_audience.items())
-    assert {k[0] for k in set(new_audience) - set(old_audience)} == {
-        (late + dt.timedelta(days=n)).date().isoformat() for n in (0, 1, 2)}
-    # posts that grew between the first run and a month later moved their `updated` day
-    changed = [r for r in new_posts if r["updated"] != old_posts[(r["profile"], r["post_id"])]["updated"]]
-    assert changed and all(r["updated"] == late.date().isoformat() for r in changed)
-
-
-def test_a_figure_not_reported_keeps_its_last_value(tmp_path):
-    root = repo_with(tmp_path, "cafe-fb")
-    publish(root, "p1", "cafe-fb", FB_POST, when=PUBLISHED)
-    lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=Recorder(graph_answer()).transport())
-    lib.fetch_metrics(root, now=NOW + dt.timedelta(days=1), env=TOKENS,
-                      transport=Recorder(graph_answer(frozenset({"post_media_view"}))).transport())
-    post = read_csv(root / "metrics/posts.csv")[0]
-    assert post["views"] == "2210" and post["updated"] == "2026-12-02"
-
-
-def test_large_tables_are_split_by_year_and_read_back(tmp_path):
-    table = lib.FOLLOWERS
-    rows = {}
-    for year in (2025, 2026):
-        for day in range(1, 29):
-            row = {"date": f"{year}-02-{day:02d}", "profile": "p", "network": "sandbox", "followers": str(day),
-                   "follows": "", "posts": "", "gained": "", "lost": ""}
-            rows[table.key_of(row)] = row
-    folder = tmp_path / "metrics"
-    changed = lib.write_table(folder, table, rows, partition_bytes=10_000)
-    assert [p.name for p in changed] == ["followers.csv"]
-    changed = lib.write_table(folder, table, rows, partition_bytes=500)
-    assert sorted(p.relative_to(folder).as_posix() for p in changed) == [
-        "followers.csv", "followers/2025.csv", "followers/2026.csv"]
-    assert not (folder / "followers.csv").exists()
-    assert lib.read_table(folder, table) == rows
-    # once split, it stays split (no flip-flopping), and unchanged parts are not rewritten
-    assert lib.write_table(folder, table, rows, partition_bytes=10_000_000) == []
-    rows[("2026-03-01", "p")] = dict(rows[("2026-02-01", "p")], date="2026-03-01")
-    assert [p.name for p in lib.write_table(folder, table, rows)] == ["2026.csv"]
 
 
 def test_publications_come_from_the_ledger_within_the_window(tmp_path):
@@ -592,11 +453,3 @@ def test_unknown_profile_is_a_usage_error(tmp_path):
     root = repo_with(tmp_path, "cafe-masto")
     with pytest.raises(UsageError, match="nobody"):
         lib.fetch_metrics(root, now=NOW, env=TOKENS, profiles=["nobody"])
-
-
-def test_every_csv_column_is_documented_in_the_readme():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Metrics and reports", 1)[1].split("\n## ", 1)[0]
-    for columns in (lib.POST_COLUMNS, lib.FOLLOWER_COLUMNS, lib.AUDIENCE_COLUMNS):
-        for column in columns:
-            assert f"`{column}`" in section, column

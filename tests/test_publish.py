@@ -444,7 +444,8 @@ def test_leaving_out_irrelevant_posts_does_not_change_what_is_due():
     pairs must be exactly those the full computation gives."""
     import random
 
-    from socialops.plan.schedule import parse_schedule, resolve_times
+    from socialops.plan.queue import resolve_times
+    from socialops.plan.schedule import parse_schedule
     from socialops.publish.select import relevant_posts
     from socialops.repository.index import PostSummary
     from socialops.repository.profiles import parse_profile

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from socialops.content.render import Rendered
+from socialops.metrics import budget
 from socialops.metrics import fetch as lib
 from socialops.networks.bluesky.adapter import BlueskyNetwork
 from socialops.networks.contract import PublishRequest
@@ -117,7 +118,7 @@ def test_without_an_appview_the_fetch_fails_in_part_and_writes_nothing_false(blu
     assert "bluesky getPosts" in failures and "bluesky getProfile" in failures
     assert bluesky_account["password"] not in failures
     assert not (root / "metrics" / "posts.csv").exists()
-    assert (root / lib.JOURNAL).exists()  # the next run today tries again
+    assert (root / budget.JOURNAL).exists()  # the next run today tries again
 
 
 def lib_tz():

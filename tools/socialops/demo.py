@@ -25,13 +25,9 @@ from socialops.community.settings import profile_rules
 from socialops.metrics.fetch import fetch_metrics, format_result
 from socialops.metrics.report import build_report
 from socialops.networks.contract import open_network
-from socialops.plan.schedule import (
-    build_plan,
-    check_findings,
-    format_plan_text,
-    load_schedule,
-    sync_plan_issue,
-)
+from socialops.plan.issue import sync_plan_issue
+from socialops.plan.schedule import load_schedule
+from socialops.plan.view import build_plan, check_findings, format_plan_text
 from socialops.profiles.sync import format_outcomes, run_profiles, select_profiles
 from socialops.publish.demo import publish_demo
 from socialops.publish.results import format_table

@@ -28,8 +28,9 @@ def plan(ws: Workspace, weeks, check, fmt, no_issue):
     """The calendar of slots per profile and week: filled, empty, the pillar mix, blackouts and collisions."""
     import json
 
-    from socialops.metrics.report import best_hours
-    from socialops.plan import schedule as planlib
+    from socialops.metrics.best_times import load_best_hours
+    from socialops.plan import view as planlib
+    from socialops.plan.issue import sync_plan_issue
     from socialops.plan.published import load_plan_config, published_from_ledger, weeks_to_cover_horizon
     from socialops.repository.index import load_index
 
@@ -38,7 +39,7 @@ def plan(ws: Workspace, weeks, check, fmt, no_issue):
     published, _ = published_from_ledger(ws.root)
     report = planlib.build_plan(posts, config.profiles, config.schedule, now=ws.now,
                                 weeks=weeks or weeks_to_cover_horizon(ws.now, config), published=published,
-                                best_hours=best_hours(ws.root, config.tz))
+                                best_hours=load_best_hours(ws.root, config.tz, now=ws.now))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     elif fmt == "markdown":
@@ -52,7 +53,7 @@ def plan(ws: Workspace, weeks, check, fmt, no_issue):
                f"{len(report['collisions'])} collisions, {len(report['blackout_posts'])} posts on blackout days",
                err=True)
     if not no_issue:
-        done = planlib.sync_plan_issue(ws.tracker, report)
+        done = sync_plan_issue(ws.tracker, report)
         if done != "none":
             click.echo(f"plan --check: the 'Content plan' issue: {done}", err=True)
     sys.exit(1 if planlib.check_findings(report) else 0)

@@ -60,17 +60,19 @@ def publish(ws: Workspace, dry_run, profiles, no_push, fmt):
 def metrics(ws: Workspace, profiles, shard, out, merge_dirs, rates, since_days, no_resume, fmt):
     """Fetch post figures, followers and audience into metrics/*.csv. Exit 1 when some could not be fetched."""
     from socialops.metrics import fetch as lib
+    from socialops.metrics.budget import parse_rate
+    from socialops.metrics.tables import merge_fragments
 
     root = ws.root
     if merge_dirs:
         if out or shard or profiles:
             raise UsageError("--merge only merges; leave out --out, --shard and --profile")
-        changed = lib.merge_fragments(root, [Path(d) for d in merge_dirs])
+        changed = merge_fragments(root, [Path(d) for d in merge_dirs])
         names = ", ".join(p.relative_to(root).as_posix() for p in changed) or "nothing"
         click.echo(f"merged {len(merge_dirs)} folder(s); changed: {names}", err=True)
         return
     now = ws.now
-    limits = dict(lib.parse_rate(r) for r in rates)
+    limits = dict(parse_rate(r) for r in rates)
     result = lib.fetch_metrics(root, now=now, profiles=ws.profile_ids(profiles) or None,
                                shard=lib.parse_shard(shard) if shard else None, out=Path(out) if out else None,
                                limits=limits, since_days=since_days, resume=not no_resume,

@@ -17,7 +17,7 @@ from socialops.content.render import Rendered, render
 from socialops.core.problems import ERROR, Problem
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
 from socialops.errors import ContentError
-from socialops.plan.schedule import Slot, resolve_times
+from socialops.plan.queue import Slot, resolve_times
 from socialops.repository.config import load_config
 from socialops.repository.index import load_index
 from socialops.repository.media import resolve_media_path

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from socialops.plan.schedule import Schedule, queue_state
+from socialops.errors import ContentError
+from socialops.plan.queue import Slot, queue_state
+from socialops.plan.schedule import Schedule
+from socialops.repository.posts import load_post, parse_when
 
 UID_DOMAIN = "socialops"
 POST_MINUTES = 15  # a post is shown as a short event
@@ -46,9 +49,6 @@ def live_uid(post_id: str) -> str:
 
 def load_lives(root: Path, posts: list, tz) -> dict[str, LiveSession]:
     """The live sessions of the repository's live posts (only those files are read in full)."""
-    from socialops.errors import ContentError
-    from socialops.repository.posts import load_post, parse_when
-
     out: dict[str, LiveSession] = {}
     for summary in sorted(posts, key=lambda p: p.path):
         if summary.type != "live" or not summary.id or summary.id in out:
@@ -78,14 +78,13 @@ def build_calendar(posts: list, profiles: Mapping[str, Any], schedule: Schedule,
     """An icalendar.Calendar of timed posts (drafts as tentative), queued posts with their slots, published
     pairs (linking to the live post when the ledger has its address) and live sessions, from `since` (default:
     no limit) to `until` (default: the horizon, as publish sees it; queued posts are placed up to it too)."""
-    from icalendar import Calendar, Event, vText
+    from icalendar import Calendar, vText
 
     published = published or {}
     urls = urls or {}
-    lives = lives or {}
     state = queue_state(posts, profiles, schedule, now=now, published=published, until=until)
-    stamp = now.astimezone(dt.UTC).replace(microsecond=0)
-    last = until if until is not None else now + dt.timedelta(days=schedule.horizon_days)
+    feed = _Feed(stamp=now.astimezone(dt.UTC).replace(microsecond=0), since=since,
+                 last=until if until is not None else now + dt.timedelta(days=schedule.horizon_days))
 
     cal = Calendar()
     cal.add("prodid", "-//socialops//content plan//EN")
@@ -100,15 +99,65 @@ def build_calendar(posts: list, profiles: Mapping[str, Any], schedule: Schedule,
         if post.id and not post.error and post.id not in by_id:
             by_id[post.id] = post
 
-    events: dict[str, Any] = {}
+    def network(pid: str) -> str:
+        profile = profiles.get(pid)
+        return f" ({profile.network})" if profile is not None and getattr(profile, "network", "") else ""
 
-    def add(uid: str, summary: str, start: dt.datetime, minutes: int, status: str, description: list[str],
+    for (post_id, pid), slot in state.result.items():
+        _add_pair(feed, post_id, pid, slot, by_id.get(post_id), f"Profile: {pid}{network(pid)}", urls, schedule.tz)
+
+    # Published pairs of posts that are no longer in content/ stay in the calendar.
+    for (post_id, pid), when in published.items():
+        if (post_id, pid) not in state.result:
+            url = urls.get((post_id, pid)) or None
+            feed.add(post_uid(post_id, pid), f"Published: {post_id} ({pid})", when, POST_MINUTES, "CONFIRMED",
+                     [f"Published {when.astimezone(schedule.tz):%Y-%m-%d %H:%M}" + (f": {url}" if url else ""),
+                      f"Profile: {pid}{network(pid)}"], url)
+
+    # Timed drafts: shown as tentative so the team sees what is coming.
+    for post in by_id.values():
+        if post.status == "ready" or post.publish_ts is None:
+            continue
+        at = dt.datetime.fromtimestamp(post.publish_ts, dt.UTC)
+        for pid in dict.fromkeys(post.profiles):
+            uid = post_uid(post.id, pid)
+            if uid not in feed.events:
+                feed.add(uid, f"Draft: {post.title} ({pid})", at, POST_MINUTES, "TENTATIVE",
+                         ["Draft: not published until its status is ready", f"Profile: {pid}{network(pid)}",
+                          f"Type: {post.type}", f"Pillar: {post.pillar or '-'}", f"File: {post.path}"],
+                         None, [post.pillar] if post.pillar else None)
+
+    for live in (lives or {}).values():
+        where = ", ".join(live.profiles) or "-"
+        summary = live.title if live.title.lower().startswith("live") else f"Live: {live.title}"
+        feed.add(live_uid(live.post_id), summary, live.starts_at, live.minutes,
+                 "CONFIRMED" if live.status == "ready" else "TENTATIVE",
+                 [f"Live session on {where}, {live.minutes} minutes"] + ([f"Watch: {live.url}"] if live.url else []),
+                 live.url)
+
+    for uid in sorted(feed.events):
+        cal.add_component(feed.events[uid])
+    return cal
+
+
+@dataclass
+class _Feed:
+    """The events of the calendar by UID, kept to the range asked for."""
+
+    stamp: dt.datetime
+    last: dt.datetime
+    since: dt.datetime | None
+    events: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, uid: str, summary: str, start: dt.datetime, minutes: int, status: str, description: list[str],
             url: str | None = None, categories: list[str] | None = None) -> None:
-        if start > last or (since is not None and start < since):
+        if start > self.last or (self.since is not None and start < self.since):
             return  # icalendar takes about half a millisecond an event: keep the feed to the range asked for
+        from icalendar import Event
+
         event = Event()
         event.add("uid", uid)
-        event.add("dtstamp", stamp)
+        event.add("dtstamp", self.stamp)
         event.add("dtstart", start.astimezone(dt.UTC).replace(microsecond=0))
         event.add("duration", dt.timedelta(minutes=minutes))
         event.add("summary", summary)
@@ -119,64 +168,28 @@ def build_calendar(posts: list, profiles: Mapping[str, Any], schedule: Schedule,
             event.add("url", url)
         if categories:
             event.add("categories", categories)
-        events[uid] = event
+        self.events[uid] = event
 
-    def network(pid: str) -> str:
-        profile = profiles.get(pid)
-        return f" ({profile.network})" if profile is not None and getattr(profile, "network", "") else ""
 
-    for (post_id, pid), slot in state.result.items():
-        post = by_id.get(post_id)
-        title = post.title if post else post_id
-        lines = [f"Profile: {pid}{network(pid)}"]
-        if post is not None:
-            lines += [f"Type: {post.type}", f"Pillar: {post.pillar or '-'}", f"File: {post.path}"]
-        url = None
-        if slot.published_at is not None:
-            url = urls.get((post_id, pid)) or None
-            lines.insert(0, f"Published {slot.published_at.astimezone(schedule.tz):%Y-%m-%d %H:%M}"
-                            + (f": {url}" if url else ""))
-            summary, status, start = f"Published: {title} ({pid})", "CONFIRMED", slot.published_at
-        elif slot.source == "queue":
-            lines.insert(0, "Queued: takes this slot unless posts before it in the queue change")
-            summary, status, start = f"Queued: {title} ({pid})", "TENTATIVE", slot.at
-        else:
-            summary, status, start = f"{title} ({pid})", "CONFIRMED", slot.at
-        add(post_uid(post_id, pid), summary, start, POST_MINUTES, status, lines, url,
-            [post.pillar] if post is not None and post.pillar else None)
-
-    # Published pairs of posts that are no longer in content/ stay in the calendar.
-    for (post_id, pid), when in published.items():
-        if (post_id, pid) not in state.result:
-            url = urls.get((post_id, pid)) or None
-            add(post_uid(post_id, pid), f"Published: {post_id} ({pid})", when, POST_MINUTES, "CONFIRMED",
-                [f"Published {when.astimezone(schedule.tz):%Y-%m-%d %H:%M}" + (f": {url}" if url else ""),
-                 f"Profile: {pid}{network(pid)}"], url)
-
-    # Timed drafts: shown as tentative so the team sees what is coming.
-    for post in by_id.values():
-        if post.status == "ready" or post.publish_ts is None:
-            continue
-        at = dt.datetime.fromtimestamp(post.publish_ts, dt.UTC)
-        for pid in dict.fromkeys(post.profiles):
-            uid = post_uid(post.id, pid)
-            if uid not in events:
-                add(uid, f"Draft: {post.title} ({pid})", at, POST_MINUTES, "TENTATIVE",
-                    ["Draft: not published until its status is ready", f"Profile: {pid}{network(pid)}",
-                     f"Type: {post.type}", f"Pillar: {post.pillar or '-'}", f"File: {post.path}"],
-                    None, [post.pillar] if post.pillar else None)
-
-    for live in lives.values():
-        where = ", ".join(live.profiles) or "-"
-        summary = live.title if live.title.lower().startswith("live") else f"Live: {live.title}"
-        add(live_uid(live.post_id), summary, live.starts_at, live.minutes,
-            "CONFIRMED" if live.status == "ready" else "TENTATIVE",
-            [f"Live session on {where}, {live.minutes} minutes"] + ([f"Watch: {live.url}"] if live.url else []),
-            live.url)
-
-    for uid in sorted(events):
-        cal.add_component(events[uid])
-    return cal
+def _add_pair(feed: _Feed, post_id: str, pid: str, slot: Slot, post: Any, profile_line: str,
+              urls: Mapping[tuple[str, str], str], tz: Any) -> None:
+    """The event of one (post, profile) pair with its time: published, queued or timed."""
+    title = post.title if post else post_id
+    lines = [profile_line]
+    if post is not None:
+        lines += [f"Type: {post.type}", f"Pillar: {post.pillar or '-'}", f"File: {post.path}"]
+    url = None
+    if slot.published_at is not None:
+        url = urls.get((post_id, pid)) or None
+        lines.insert(0, f"Published {slot.published_at.astimezone(tz):%Y-%m-%d %H:%M}" + (f": {url}" if url else ""))
+        summary, status, start = f"Published: {title} ({pid})", "CONFIRMED", slot.published_at
+    elif slot.source == "queue":
+        lines.insert(0, "Queued: takes this slot unless posts before it in the queue change")
+        summary, status, start = f"Queued: {title} ({pid})", "TENTATIVE", slot.at
+    else:
+        summary, status, start = f"{title} ({pid})", "CONFIRMED", slot.at
+    feed.add(post_uid(post_id, pid), summary, start, POST_MINUTES, status, lines, url,
+             [post.pillar] if post is not None and post.pillar else None)
 
 
 def calendar_bytes(*args, **kwargs) -> bytes:

@@ -1,6 +1,6 @@
 """Which (post, profile) pairs are due now, and which are too late to post (missed).
 
-A pair is due when its post is ready, its time (``publish_at``, or the queue slot ``plan.resolve_times``
+A pair is due when its post is ready, its time (``publish_at``, or the queue slot ``plan.queue.resolve_times``
 gives) has come, and the ledger does not show it published, unconfirmed or missed. An open claim from
 another clone younger than the claim lease may belong to a run still going there: that pair is left alone.
 """
@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from socialops.metrics.report import best_hours
-from socialops.plan import schedule as plan
+from socialops.metrics.best_times import load_best_hours
+from socialops.plan import cadence
+from socialops.plan.queue import resolve_times
 from socialops.publish.nothing_due import due_inputs_key, save_next_due
 from socialops.publish.results import R_ELSEWHERE, PairResult, duration_words
 from socialops.state.publications import CLAIMED, FAILED, MISSED, PUBLISHED, UNCONFIRMED, PairState, Summary
@@ -47,8 +48,8 @@ def due_slots(root: Path, summaries: list, profiles: Mapping[str, Any], schedule
     relevant = relevant_posts(summaries, summary.published, now=now, late_window=schedule.late_window)
     published = relevant_published(summary.published, relevant, now=now, late_window=schedule.late_window)
     # Cadence slots written as `best` take the hours the metrics suggest.
-    return plan.resolve_times(relevant, profiles, schedule, now=now, published=published, until=now,
-                              best_hours=best_hours(root, schedule.tz))
+    return resolve_times(relevant, profiles, schedule, now=now, published=published, until=now,
+                         best_hours=load_best_hours(root, schedule.tz, now=now))
 
 
 def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: Summary, *, now: dt.datetime,
@@ -181,12 +182,12 @@ def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now:
             else:
                 earliest = min(earliest, dt.datetime.fromtimestamp(s.publish_ts, dt.UTC))
     if queued:
-        rules = plan.cadence_rules(schedule, best_hours(root, schedule.tz))
-        gaps = plan.blackouts(schedule)
+        rules = cadence.cadence_rules(schedule, load_best_hours(root, schedule.tz, now=now))
+        gaps = cadence.blackouts(schedule)
         for pid in queued:
-            tz = plan.profile_tz(config.profiles.get(pid), schedule)
+            tz = cadence.profile_tz(config.profiles.get(pid), schedule)
             today = now.astimezone(tz).date()
-            future = [slot.at for slot in plan.generate_slots(rules.get(pid, []), tz, today,
+            future = [slot.at for slot in cadence.generate_slots(rules.get(pid, []), tz, today,
                                                               today + dt.timedelta(days=1), gaps, schedule.tz)
                       if slot.at > now]
             if future:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from socialops.core.problems import ERROR, WARNING, Problem
-from socialops.plan.schedule import SCHEDULE_FILE, SCHEDULE_KEYS, cadence_problems, parse_duration
+from socialops.plan.cadence import cadence_problems
+from socialops.plan.schedule import SCHEDULE_FILE, SCHEDULE_KEYS, parse_duration
 from socialops.repository.config import Config
 from socialops.validate.common import unknown_keys, unknown_profile_message, valid_timezone
 
