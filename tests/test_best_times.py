@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from socialops.metrics import tables
 from socialops.metrics.best_times import MIN_POSTS, WINDOW_DAYS, best_hours, best_times, load_best_hours
-from socialops.publish.run import R_PUBLISHED, run_publish
+from socialops.publish.results import R_PUBLISHED
+from socialops.publish.run import run_publish
 from tests.helpers import PROFILES
 from tests.helpers import make_repo as sandbox_repo
 from tests.publish_support import git_init, write_post
