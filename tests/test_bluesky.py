@@ -22,7 +22,7 @@ from socialops.errors import (
     TransientNetworkError,
 )
 from socialops.networks.bluesky.adapter import BlueskyNetwork, caption_lang, is_tid, tid_for
-from socialops.networks.contract import Claim, MediaFile, PublishRequest
+from socialops.networks.types import Claim, MediaFile, PublishRequest
 from socialops.repository.profiles import parse_profile
 from tests.helpers import Recorder
 

@@ -195,7 +195,7 @@ def test_abusive_reply_is_hidden_by_threadgate_flagged_and_its_author_blocked(bl
 
 def test_hide_and_block_on_the_pds_alone(bluesky_pds, tmp_path):
     """Without an AppView (only a PDS) hiding and blocking still work: both are records in our repository."""
-    from socialops.networks.contract import Comment
+    from socialops.networks.types import Comment
     from socialops.repository.profiles import parse_profile
 
     server = bluesky_pds

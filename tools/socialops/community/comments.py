@@ -52,7 +52,8 @@ from socialops.state.ledger import append_rows, format_time, parse_time
 
 if TYPE_CHECKING:
     from socialops.community.moderation import Decision, ProfileRules
-    from socialops.networks.contract import Comment, Network
+    from socialops.networks.contract import Network
+    from socialops.networks.types import Comment
     from socialops.repository.profiles import Profile
     from socialops.tracker.github import Tracker
 
@@ -135,7 +136,7 @@ class SeenComment:
     time: dt.datetime
 
     def comment(self) -> Comment:
-        from socialops.networks.contract import Comment
+        from socialops.networks.types import Comment
 
         return Comment.from_record(self.data.get("comment") or {})
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from socialops.repository.posts import Media, media_list
 
 if TYPE_CHECKING:
-    from socialops.networks.specs import NetworkSpec
+    from socialops.networks.spec import NetworkSpec
     from socialops.repository.posts import Post
     from socialops.repository.profiles import Profile
 

@@ -5,9 +5,9 @@
 1. finds the published (post, profile) pairs in the ledger (``state/publications.csv``) of the last
    ``since_days`` days, for the profiles selected (``--profile``, ``--shard I/N``);
 2. asks each profile's adapter for its requests (``Network.metrics_calls``; endpoints and parsing in
-   ``socialops.networks.insights``) and sends them with one ``httpx.AsyncClient``: concurrently, but per
+   each network's ``metrics.py``) and sends them with one ``httpx.AsyncClient``: concurrently, but per
    network never more than ``requests`` per ``per_seconds`` (a sliding window) nor more than ``concurrency``
-   at once (``specs.METRICS``, or ``limits=`` / ``--rate``). Transient failures are retried with backoff,
+   at once (the spec's ``metrics``, or ``limits=`` / ``--rate``). Transient failures are retried with backoff,
    Retry-After and the networks' rate-limit signals are honoured (the whole network pauses), a refused
    token stops that profile only;
 3. turns the answers into rows and upserts them into ``metrics/posts.csv``, ``metrics/followers.csv`` and
@@ -51,7 +51,7 @@ from socialops.errors import (
     TransientNetworkError,
     UsageError,
 )
-from socialops.networks.insights import POST_FIGURES, Figures, MetricsCall, Publication, post_item
+from socialops.networks.types import POST_FIGURES, Figures, MetricsCall, Publication, post_item
 
 if TYPE_CHECKING:
     import httpx
@@ -390,11 +390,12 @@ class Limiter:
 
 
 def limit_for(network: str, overrides: Mapping[str, Limit] | None = None) -> Limit:
-    from socialops.networks.specs import METRICS
+    from socialops.networks import NETWORKS
 
     if overrides and network in overrides:
         return overrides[network]
-    caps = METRICS.get(network) or METRICS["sandbox"]
+    spec = NETWORKS.get(network)
+    caps = spec.metrics if spec and spec.metrics else NETWORKS["sandbox"].metrics
     return Limit(caps.requests, caps.per_seconds, caps.concurrency)
 
 

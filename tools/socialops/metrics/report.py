@@ -413,7 +413,7 @@ def build_report(root: Path, year: int, month: int, *, now: dt.datetime | None =
 
 def _network_labels(root: Path) -> dict[str, str]:
     """Profile id -> what its network is called (a sandbox profile: the network it imitates)."""
-    from socialops.networks.specs import NETWORKS
+    from socialops.networks import NETWORKS
     from socialops.repository.profiles import find_profiles, load_profile
 
     out = {}

@@ -67,7 +67,8 @@ from socialops.state.ledger import (
 )
 
 if TYPE_CHECKING:
-    from socialops.networks.contract import Network, PublishRequest, PublishResult
+    from socialops.networks.contract import Network
+    from socialops.networks.types import PublishRequest, PublishResult
     from socialops.repository.posts import Post
     from socialops.repository.profiles import Profile
 
@@ -569,8 +570,8 @@ class Publisher:
 
     def _request(self, c: Candidate, post: Post, profile: Profile) -> PublishRequest:
         from socialops.content.render import render
-        from socialops.networks.contract import MediaFile, PublishRequest
-        from socialops.networks.specs import NETWORKS
+        from socialops.networks import NETWORKS
+        from socialops.networks.types import MediaFile, PublishRequest
         from socialops.validate.engine import resolve_media_path
 
         spec = profile.spec or NETWORKS["sandbox"]
@@ -589,7 +590,7 @@ class Publisher:
     # --- reconciliation ------------------------------------------------------------------------
 
     def _reconcile(self, c: Candidate) -> None:
-        from socialops.networks.contract import Claim
+        from socialops.networks.types import Claim
 
         st = c.state
         assert st is not None
@@ -742,7 +743,7 @@ class Publisher:
 
     def _after_unknown(self, c: Candidate, profile: Profile, exc: OutcomeUnknown) -> bool:
         """The answer was lost: ask the network. True when the pair is settled (published/unconfirmed)."""
-        from socialops.networks.contract import Claim
+        from socialops.networks.types import Claim
 
         claim = Claim(post_id=c.post_id, profile_id=c.profile, idempotency_key=c.key, claimed_at=self.clock(),
                       attempt=c.attempt, progress=dict(c.request.resume), request=c.request)

@@ -27,7 +27,7 @@ from socialops import __version__
 from socialops.content.render import hashtags, render
 from socialops.core.problems import ERROR, WARNING, Problem, Report, sort_problems
 from socialops.errors import ConfigError, ContentError
-from socialops.networks.specs import NETWORKS
+from socialops.networks import NETWORKS
 from socialops.plan.schedule import SCHEDULE_FILE, SCHEDULE_KEYS, Schedule, load_schedule, parse_duration
 from socialops.repository.git import find_posts
 from socialops.repository.posts import (
@@ -112,7 +112,7 @@ def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem
     raw, path, out = profile.raw, profile.path, []
     if not raw:
         return out
-    from socialops.profiles.basics import (
+    from socialops.profiles.validation import (
         basics_problems,  # bio, website, contact, images, fields, services, roles
     )
 

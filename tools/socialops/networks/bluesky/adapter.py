@@ -41,15 +41,19 @@ announcement).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import io
+import json
 import mimetypes
 import re
 from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
+
+import regex
 
 from socialops.errors import (
     AuthError,
@@ -60,8 +64,22 @@ from socialops.errors import (
     TransientNetworkError,
 )
 from socialops.networks.bluesky import facets as richtext
-from socialops.networks.contract import Claim, MediaFile, Network, PublishRequest, PublishResult
-from socialops.networks.specs import BLUESKY
+from socialops.networks.bluesky.metrics import bluesky_calls
+from socialops.networks.bluesky.spec import SPEC
+from socialops.networks.contract import Comments, Metrics, ProfileBasics, Publishing
+from socialops.networks.profile import account_name, normalise_text
+from socialops.networks.types import (
+    OK,
+    AccessReport,
+    Capability,
+    Claim,
+    Comment,
+    LiveImage,
+    LiveProfile,
+    MediaFile,
+    PublishRequest,
+    PublishResult,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -119,8 +137,8 @@ def _error_name(exc: NetworkError) -> str:
     return found.group(1) if found else ""
 
 
-class BlueskyNetwork(Network):
-    spec = BLUESKY
+class BlueskyNetwork(Publishing, Comments, Metrics, ProfileBasics):
+    spec = SPEC
     limit_headers = ("RateLimit-Remaining", "RateLimit-Reset")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -532,8 +550,6 @@ class BlueskyNetwork(Network):
         return (dict(value) if isinstance(value, dict) else {}), (str(body["cid"]) if body.get("cid") else None)
 
     def _blob_bytes(self, blob: Any):
-        from socialops.profiles.basics import LiveImage
-
         if not isinstance(blob, dict):
             return None
         ref = blob.get("ref")
@@ -548,8 +564,6 @@ class BlueskyNetwork(Network):
         return LiveImage(f"{url}?did={self.did}&cid={cid}", response.content)
 
     def read_profile(self):
-        from socialops.profiles.basics import LiveProfile, normalise_text
-
         record, cid = self._profile_record()
         record = record or {}
         values: dict[str, Any] = {
@@ -601,8 +615,6 @@ class BlueskyNetwork(Network):
                 raise
 
     def check_access(self):
-        from socialops.profiles.basics import OK, AccessReport, Capability, account_name
-
         report = AccessReport()
         self._access()  # createSession with the app password: the token works
         report.token_ok = True
@@ -635,15 +647,13 @@ class BlueskyNetwork(Network):
 
     # --- reconciliation --------------------------------------------------------------------------
 
-    # --- metrics (socialops.networks.insights) ---------------------------------------------------------------
+    # --- metrics (this network's metrics.py) ---------------------------------------------------------------
 
     def metrics_prepare(self) -> None:
         """The session (createSession once) whose access token the concurrent metrics calls carry."""
         self._access()
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        from socialops.networks.insights import bluesky_calls
-
         return bluesky_calls(publications, service=self.service, actor=self.did,
                              headers={"Authorization": f"Bearer {self._access()}"})
 
@@ -704,8 +714,6 @@ class BlueskyNetwork(Network):
         return self._body(self._xrpc("POST", "com.atproto.repo.putRecord", safe=True, json=payload))
 
     def list_comments(self, remote_id, *, since=None):
-        from socialops.networks.contract import Comment
-
         response = self._xrpc("GET", "app.bsky.feed.getPostThread",
                               params={"uri": remote_id, "depth": 100, "parentHeight": 0})
         body = self._body(response)
@@ -804,8 +812,6 @@ def _parse_time(value: Any) -> dt.datetime | None:
 
 
 def richtext_length(text: str) -> int:
-    import regex
-
     return len(regex.findall(r"\X", text))
 
 
@@ -966,8 +972,6 @@ def _shrink(data: bytes) -> tuple[bytes, str] | None:
 def _jwt_scope(token: str) -> str | None:
     """The ``scope`` claim of a session's access JWT (read, not verified: it only says what kind of password
     made the session -- com.atproto.appPass, com.atproto.appPassPrivileged or com.atproto.access)."""
-    import base64
-    import json
 
     try:
         part = token.split(".")[1]

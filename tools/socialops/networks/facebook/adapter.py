@@ -28,11 +28,38 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from socialops.errors import AuthError, OutcomeUnknown, PermanentNetworkError, TransientNetworkError
-from socialops.networks.contract import Claim, MediaFile, PublishRequest, PublishResult
-from socialops.networks.meta import RUPLOAD_BASE, MetaNetwork, caption_locale, need_id, text_matches
-from socialops.networks.specs import FACEBOOK
+from socialops.networks.facebook.metrics import facebook_calls
+from socialops.networks.facebook.spec import SPEC
+from socialops.networks.meta.graph import (
+    GRAPH_BASE,
+    RUPLOAD_BASE,
+    MetaNetwork,
+    caption_locale,
+    meta_fix,
+    need_id,
+    text_matches,
+    token_scopes,
+)
+from socialops.networks.profile import (
+    account_name,
+    fetch_image,
+    normalise_phone,
+    normalise_text,
+    scope_capabilities,
+)
+from socialops.networks.types import (
+    AccessReport,
+    Claim,
+    Comment,
+    LiveProfile,
+    MediaFile,
+    PublishRequest,
+    PublishResult,
+    thread_root,
+)
 
 LIVE_MAX_AHEAD = dt.timedelta(days=7)
 CAPTIONS_MAX_BYTES = 200_000
@@ -41,7 +68,7 @@ RECONCILE_SLACK = dt.timedelta(minutes=10)
 
 
 class FacebookNetwork(MetaNetwork):
-    spec: ClassVar = FACEBOOK
+    spec: ClassVar = SPEC
 
     # --- settings --------------------------------------------------------------------------------
 
@@ -268,7 +295,6 @@ class FacebookNetwork(MetaNetwork):
                 tz = self.profile.timezone
                 if not tz:
                     return None
-                from zoneinfo import ZoneInfo
 
                 when = when.replace(tzinfo=ZoneInfo(tz))
             return when
@@ -310,12 +336,9 @@ class FacebookNetwork(MetaNetwork):
 
         return self.first_comment_step(item, result, post)
 
-    # --- metrics (socialops.networks.insights: endpoints, metric names, tolerance of removed metrics) ---------
+    # --- metrics (facebook/metrics.py: endpoints, metric names, tolerance of removed metrics) ---------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        from socialops.networks.insights import facebook_calls
-        from socialops.networks.meta import GRAPH_BASE
-
         return facebook_calls(publications, base=GRAPH_BASE, page_id=self.page_id,
                               headers={"Authorization": f"Bearer {self.token()}"}, now=now)
 
@@ -376,8 +399,6 @@ class FacebookNetwork(MetaNetwork):
     }
 
     def read_profile(self):
-        from socialops.profiles.basics import LiveProfile, fetch_image, normalise_phone, normalise_text
-
         page = self.graph.get(self.page_id, fields=self.PROFILE_READ_FIELDS)
         emails = page.get("emails") if isinstance(page.get("emails"), list) else []
         picture = page.get("picture") if isinstance(page.get("picture"), dict) else {}
@@ -416,9 +437,6 @@ class FacebookNetwork(MetaNetwork):
             self.graph.post(self.page_id, data, create=False)
 
     def check_access(self):
-        from socialops.networks.meta import meta_fix, token_scopes
-        from socialops.profiles.basics import AccessReport, account_name, scope_capabilities
-
         report = AccessReport()
         page = self.graph.get(self.page_id, fields="id,name")
         report.token_ok = True
@@ -452,7 +470,6 @@ class FacebookNetwork(MetaNetwork):
 
     def list_comments(self, remote_id, *, since=None):
         """All comments and replies of a post (``filter=stream``: every level, oldest first), page by page."""
-        from socialops.networks.contract import Comment, thread_root
 
         rows: list[dict[str, Any]] = []
         body = self.graph.get(f"{remote_id}/comments", filter="stream", order="chronological",

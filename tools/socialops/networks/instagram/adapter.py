@@ -23,9 +23,26 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from socialops.errors import OutcomeUnknown, PermanentNetworkError, RateLimited, TransientNetworkError
-from socialops.networks.contract import Claim, MediaFile, PublishRequest, PublishResult
-from socialops.networks.meta import MetaNetwork, need_id, text_matches
-from socialops.networks.specs import INSTAGRAM
+from socialops.networks.instagram.metrics import instagram_calls
+from socialops.networks.instagram.spec import SPEC
+from socialops.networks.meta.graph import (
+    GRAPH_BASE,
+    MetaNetwork,
+    meta_fix,
+    need_id,
+    text_matches,
+    token_scopes,
+)
+from socialops.networks.profile import account_name, fetch_image, normalise_text, scope_capabilities
+from socialops.networks.types import (
+    AccessReport,
+    Claim,
+    Comment,
+    LiveProfile,
+    MediaFile,
+    PublishRequest,
+    PublishResult,
+)
 
 RECENT_MEDIA_LIMIT = 25
 RECONCILE_SLACK = dt.timedelta(minutes=10)
@@ -34,7 +51,7 @@ LIVE_NOTE = ("Instagram's API cannot start or schedule a live broadcast: the ann
 
 
 class InstagramNetwork(MetaNetwork):
-    spec: ClassVar = INSTAGRAM
+    spec: ClassVar = SPEC
 
     @property
     def ig_user_id(self) -> str:
@@ -211,12 +228,9 @@ class InstagramNetwork(MetaNetwork):
                 return PublishResult(remote_id=str(entry.get("id")), url=entry.get("permalink"), published_at=when)
         return None
 
-    # --- metrics (socialops.networks.insights: endpoints, metric names, tolerance of removed metrics) ---------
+    # --- metrics (facebook/metrics.py: endpoints, metric names, tolerance of removed metrics) ---------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        from socialops.networks.insights import instagram_calls
-        from socialops.networks.meta import GRAPH_BASE
-
         return instagram_calls(publications, base=GRAPH_BASE, user_id=self.ig_user_id,
                                headers={"Authorization": f"Bearer {self.token()}"}, now=now)
 
@@ -255,8 +269,6 @@ class InstagramNetwork(MetaNetwork):
     }
 
     def read_profile(self):
-        from socialops.profiles.basics import LiveProfile, fetch_image, normalise_text
-
         user = self.graph.get(self.ig_user_id, fields="id,username,name,biography,website,profile_picture_url")
         values: dict[str, Any] = {
             "display_name": str(user.get("name") or "").strip(),
@@ -269,9 +281,6 @@ class InstagramNetwork(MetaNetwork):
                            url=f"https://www.instagram.com/{username}/" if username else None, values=values, raw=user)
 
     def check_access(self):
-        from socialops.networks.meta import meta_fix, token_scopes
-        from socialops.profiles.basics import AccessReport, account_name, scope_capabilities
-
         report = AccessReport()
         user = self.graph.get(self.ig_user_id, fields="id,username")
         report.token_ok = True
@@ -299,7 +308,6 @@ class InstagramNetwork(MetaNetwork):
 
     def list_comments(self, remote_id, *, since=None):
         """Comments of a media and their replies (Instagram threads are one level deep), page by page."""
-        from socialops.networks.contract import Comment
 
         own = {self.profile.account.strip().lstrip("@").casefold()}
         out = []

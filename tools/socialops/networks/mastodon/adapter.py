@@ -33,16 +33,30 @@ import mimetypes
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from socialops.errors import (
+    ConfigError,
     NetworkError,
     OutcomeUnknown,
     PermanentNetworkError,
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.contract import Claim, MediaFile, Network, PublishRequest, PublishResult
-from socialops.networks.specs import MASTODON
+from socialops.networks.contract import Comments, Metrics, ProfileBasics, Publishing
+from socialops.networks.mastodon.metrics import mastodon_calls
+from socialops.networks.mastodon.spec import SPEC
+from socialops.networks.profile import account_name, fetch_image, normalise_text, scope_capabilities
+from socialops.networks.types import (
+    AccessReport,
+    Claim,
+    Comment,
+    LiveProfile,
+    MediaFile,
+    PublishRequest,
+    PublishResult,
+    thread_root,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -58,16 +72,14 @@ RECONCILE_SLACK = dt.timedelta(minutes=10)  # clock skew between our claim time 
 FIRST_COMMENT_SUFFIX = ":first_comment"
 
 
-class MastodonNetwork(Network):
-    spec = MASTODON
+class MastodonNetwork(Publishing, Comments, Metrics, ProfileBasics):
+    spec = SPEC
     limit_headers = ("X-RateLimit-Remaining", "X-RateLimit-Reset")
 
     # --- settings --------------------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
-        from socialops.errors import ConfigError
-
         instance = self.profile.setting("instance")
         if not isinstance(instance, str) or not instance.strip():
             raise ConfigError(
@@ -274,11 +286,9 @@ class MastodonNetwork(Network):
 
     # --- reconciliation --------------------------------------------------------------------------
 
-    # --- metrics (socialops.networks.insights) ---------------------------------------------------------------
+    # --- metrics (this network's metrics.py) ---------------------------------------------------------------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        from socialops.networks.insights import mastodon_calls
-
         return mastodon_calls(publications, base=self.base_url, headers=self._headers())
 
     def reconcile(self, claim: Claim) -> PublishResult | None:
@@ -377,8 +387,6 @@ class MastodonNetwork(Network):
     MAX_PROFILE_FIELDS = 4
 
     def read_profile(self):
-        from socialops.profiles.basics import LiveProfile, fetch_image, normalise_text
-
         me = self._json(self._call("GET", "/api/v1/accounts/verify_credentials"))
         if not isinstance(me, dict) or not me.get("id"):
             raise TransientNetworkError("mastodon: verify_credentials answered without an account",
@@ -427,10 +435,6 @@ class MastodonNetwork(Network):
         self._call("PATCH", "/api/v1/accounts/update_credentials", safe=True, data=data, files=files or None)
 
     def check_access(self):
-        from urllib.parse import urlsplit
-
-        from socialops.profiles.basics import AccessReport, account_name, scope_capabilities
-
         report = AccessReport()
         me = self._json(self._call("GET", "/api/v1/accounts/verify_credentials"))
         report.token_ok = True
@@ -479,7 +483,6 @@ class MastodonNetwork(Network):
 
     def list_comments(self, remote_id, *, since=None):
         """Every reply under the status, replies to replies included (``descendants`` of its context)."""
-        from socialops.networks.contract import Comment, thread_root
 
         body = self._json(self._call("GET", f"/api/v1/statuses/{remote_id}/context")) or {}
         rows = [r for r in body.get("descendants") or [] if isinstance(r, dict) and r.get("id")]

@@ -32,14 +32,20 @@ optionally limited to one post with ``@post-id``:
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import os
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from socialops.core.times import format_utc, parse_utc_strict
 from socialops.errors import (
     AuthError,
     OutcomeUnknown,
@@ -47,8 +53,24 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.contract import Claim, Network, PublishRequest, PublishResult
-from socialops.networks.specs import NETWORKS, SANDBOX
+from socialops.networks import NETWORKS
+from socialops.networks.contract import Comments, Metrics, ProfileBasics, Publishing
+from socialops.networks.sandbox.metrics import simulate
+from socialops.networks.sandbox.spec import SPEC
+from socialops.networks.types import (
+    ACCOUNT_ITEM,
+    OK,
+    AccessReport,
+    Capability,
+    Claim,
+    Comment,
+    LiveImage,
+    LiveProfile,
+    MetricsCall,
+    PublishRequest,
+    PublishResult,
+    post_item,
+)
 
 DEFAULT_PATH = ".socialops/sandbox.sqlite"
 ENV_PATH = "SOCIALOPS_SANDBOX"
@@ -147,11 +169,11 @@ def parse_faults(text: str) -> list[Fault]:
     return out
 
 
-class SandboxNetwork(Network):
+class SandboxNetwork(Publishing, Comments, Metrics, ProfileBasics):
     """The embedded network. Extra keyword arguments: ``faults`` (see the module text), ``path`` (the
     database file, overriding the environment)."""
 
-    spec = SANDBOX
+    spec = SPEC
 
     def __init__(self, profile, *, faults: str | None = None, path: Path | None = None, **kwargs: Any) -> None:
         super().__init__(profile, **kwargs)
@@ -183,16 +205,14 @@ class SandboxNetwork(Network):
     @property
     def rules(self):
         """The spec whose rules apply: the imitated network's (the sandbox's own when none)."""
-        return NETWORKS.get(self.profile.rules_network) or SANDBOX
+        return NETWORKS.get(self.profile.rules_network) or SPEC
 
     def _url(self, row_id: int) -> str:
         return f"{URL_BASE}/{self.profile.id}/posts/{row_id}"
 
     def _result(self, row: sqlite3.Row, how: str) -> PublishResult:
-        from socialops.state.ledger import parse_time
-
         return PublishResult(
-            remote_id=str(row["id"]), url=row["url"], published_at=parse_time(row["created_at"]),
+            remote_id=str(row["id"]), url=row["url"], published_at=parse_utc_strict(row["created_at"]),
             extra={"via": how},
         )
 
@@ -238,7 +258,6 @@ class SandboxNetwork(Network):
             self.sleep(delay.value)
 
         created = self.now()
-        from socialops.state.ledger import format_time
 
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
@@ -250,7 +269,7 @@ class SandboxNetwork(Network):
                     self.profile.account, self.profile.id, self.rules.name, item.type, item.text, item.link,
                     item.first_comment, json.dumps(media, ensure_ascii=False),
                     json.dumps(dict(item.live), ensure_ascii=False, default=str) if item.live else None,
-                    item.idempotency_key, post_id, format_time(created),
+                    item.idempotency_key, post_id, format_utc(created),
                 ),
             )
             row_id = cur.lastrowid
@@ -258,7 +277,7 @@ class SandboxNetwork(Network):
             if item.first_comment:
                 conn.execute(
                     "INSERT INTO comments (post_id, account, text, created_at) VALUES (?, ?, ?, ?)",
-                    (row_id, self.profile.account, item.first_comment, format_time(created)),
+                    (row_id, self.profile.account, item.first_comment, format_utc(created)),
                 )
             conn.execute("COMMIT")
         except sqlite3.IntegrityError:
@@ -281,9 +300,6 @@ class SandboxNetwork(Network):
     # --- metrics: simulated, deterministic over time (socialops.networks.sandbox.metrics) ---------------------
 
     def metrics_calls(self, publications: list[Any], *, now: Any) -> list[Any]:
-        from socialops.networks.insights import ACCOUNT_ITEM, MetricsCall, post_item
-        from socialops.networks.sandbox.metrics import simulate
-
         items = (*[post_item(p.remote_id) for p in publications], ACCOUNT_ITEM)
         return [MetricsCall(name=f"sandbox {self.profile.id}", items=items,
                             local=lambda: simulate(self.path, self.profile, publications, now=now))]
@@ -330,12 +346,10 @@ class SandboxNetwork(Network):
             return False
 
     def _upload(self, m) -> int:
-        from socialops.state.ledger import format_time
-
         cur = self.conn.execute(
             "INSERT INTO media (account, path, kind, alt, captions, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (self.profile.account, m.rel, m.kind, m.alt, m.captions_rel, m.path.stat().st_size,
-             format_time(self.now())),
+             format_utc(self.now())),
         )
         return int(cur.lastrowid)
 
@@ -350,8 +364,6 @@ class SandboxNetwork(Network):
         return conn
 
     def read_profile(self):
-        from socialops.profiles.basics import LiveImage, LiveProfile
-
         row = self._profile_conn().execute("SELECT * FROM profiles WHERE account = ?",
                                            (self.profile.account,)).fetchone()
         data = json.loads(row["data"]) if row is not None else {}
@@ -367,8 +379,6 @@ class SandboxNetwork(Network):
                            version=row["updated_at"] if row is not None else None)
 
     def update_profile(self, changes, live) -> None:
-        from socialops.state.ledger import format_time
-
         conn = self._profile_conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -387,7 +397,7 @@ class SandboxNetwork(Network):
                 "ON CONFLICT (account) DO UPDATE SET profile = excluded.profile, data = excluded.data, "
                 "avatar = excluded.avatar, cover = excluded.cover, updated_at = excluded.updated_at",
                 (self.profile.account, self.profile.id, json.dumps(data, ensure_ascii=False, sort_keys=True),
-                 images["avatar"], images["cover"], format_time(self.now())),
+                 images["avatar"], images["cover"], format_utc(self.now())),
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -396,8 +406,6 @@ class SandboxNetwork(Network):
             raise
 
     def check_access(self):
-        from socialops.profiles.basics import OK, AccessReport, Capability
-
         if self._fault("auth", None):
             name = self.profile.token_env or "the token"
             raise AuthError(f"sandbox: the token was refused (simulated); renew the secret {name}",
@@ -464,7 +472,6 @@ class SandboxNetwork(Network):
     def _audience(self, post: sqlite3.Row) -> list[dict[str, Any]]:
         """The sample threads this post gets: 2 to 4 of them, chosen from the profile and the post's id, so
         the same repository gets the same comments every time (not from the random idempotency key)."""
-        import hashlib
 
         threads = audience_sample()
         if not threads:
@@ -481,12 +488,8 @@ class SandboxNetwork(Network):
         return [dict(threads[j], index=j) for j in sorted(chosen)]
 
     def _materialise(self, post: sqlite3.Row) -> None:
-        import datetime as dt
-
-        from socialops.state.ledger import format_time, parse_time
-
         conn = self._comments_conn()
-        published = parse_time(post["created_at"])
+        published = parse_utc_strict(post["created_at"])
         now = self.now()
         blocked = {r["author_id"] for r in conn.execute(
             "SELECT author_id FROM audience_blocks WHERE account = ?", (self.profile.account,))}
@@ -502,20 +505,17 @@ class SandboxNetwork(Network):
                     continue
                 rows.append((cid, post["id"], self.profile.account, parent, top, str(author.get("id", "")),
                              str(author.get("handle", "")), str(author.get("name", "")), str(item.get("text", "")),
-                             format_time(at)))
+                             format_utc(at)))
         if rows:
             conn.executemany(
                 "INSERT OR IGNORE INTO audience_comments (id, post_row, account, parent_id, thread_id, author_id, "
                 "author_handle, author_name, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def _comment(self, row: sqlite3.Row, post: sqlite3.Row):
-        from socialops.networks.contract import Comment
-        from socialops.state.ledger import parse_time
-
         return Comment(
             id=row["id"], post_remote_id=str(post["id"]), text=row["text"], author_id=row["author_id"],
             author_handle=row["author_handle"], author_name=row["author_name"],
-            created_at=parse_time(row["created_at"]), url=f"{post['url']}#comment-{row['id']}",
+            created_at=parse_utc_strict(row["created_at"]), url=f"{post['url']}#comment-{row['id']}",
             parent_id=row["parent_id"], thread_id=row["thread_id"], hidden=bool(row["hidden"]), own=bool(row["own"]),
         )
 
@@ -536,8 +536,6 @@ class SandboxNetwork(Network):
         return row
 
     def reply_to_comment(self, comment, text, *, key):
-        from socialops.state.ledger import format_time
-
         if self._fault("auth", None):
             raise AuthError("sandbox: the token was refused (simulated)", secret=self.profile.token_env,
                             network=self.name)
@@ -551,7 +549,7 @@ class SandboxNetwork(Network):
             "INSERT OR IGNORE INTO audience_comments (id, post_row, account, parent_id, thread_id, author_id, "
             "author_handle, author_name, text, created_at, own, reply_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
             (reply_id, row["post_row"], self.profile.account, row["id"], row["thread_id"], self.profile.id,
-             self.profile.account, self.profile.display_name, text, format_time(self.now()), key))
+             self.profile.account, self.profile.display_name, text, format_utc(self.now()), key))
         return reply_id
 
     def hide_comment(self, comment, *, hidden=True):
@@ -568,15 +566,13 @@ class SandboxNetwork(Network):
         self._comments_conn().execute("UPDATE audience_comments SET deleted = 1 WHERE id = ?", (comment.id,))
 
     def block_author(self, comment):
-        from socialops.state.ledger import format_time
-
         if not self.can("block"):
             raise self.unsupported("block")
         if not comment.author_id:
             raise PermanentNetworkError("sandbox: the comment has no author id to block", network=self.name)
         self._comments_conn().execute(
             "INSERT OR IGNORE INTO audience_blocks (account, author_id, created_at) VALUES (?, ?, ?)",
-            (self.profile.account, comment.author_id, format_time(self.now())))
+            (self.profile.account, comment.author_id, format_utc(self.now())))
 
     def is_blocked(self, author_id: str) -> bool:
         row = self._comments_conn().execute("SELECT 1 FROM audience_blocks WHERE account = ? AND author_id = ?",
@@ -592,10 +588,6 @@ def audience_sample() -> list[dict[str, Any]]:
 def _audience_sample() -> tuple[dict[str, Any], ...]:
     global _AUDIENCE
     if _AUDIENCE is None:
-        from importlib import resources
-
-        import yaml
-
         text = (resources.files("socialops") / "data" / "sandbox_comments.yaml").read_text(encoding="utf-8")
         data = yaml.safe_load(text) or {}
         _AUDIENCE = tuple(t for t in data.get("threads") or [] if isinstance(t, dict))
@@ -603,6 +595,7 @@ def _audience_sample() -> tuple[dict[str, Any], ...]:
 
 
 _AUDIENCE: tuple[dict[str, Any], ...] | None = None
+
 
 def sandbox_posts(path: Path) -> list[dict[str, Any]]:
     """Every post in a sandbox database, oldest first (for tests, the demo and reports)."""
