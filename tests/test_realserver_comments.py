@@ -21,7 +21,8 @@ import pytest
 
 from socialops.community.comments import comments_log, moderation_log, run_comments
 from socialops.community.moderation import run_moderate
-from socialops.networks.bluesky.adapter import BlueskyNetwork, tid_for
+from socialops.networks.bluesky.adapter import BlueskyNetwork
+from socialops.networks.bluesky.client import tid_for
 from socialops.repository.profiles import load_profile
 from socialops.state.ledger import Event, Ledger
 from socialops.tracker.github import OutboxTracker
