@@ -22,7 +22,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
+from socialops.core.times import parse_utc
 from socialops.errors import OutcomeUnknown, PermanentNetworkError, RateLimited, TransientNetworkError
+from socialops.networks.contract import ProfileBasics, Publishing
 from socialops.networks.instagram.metrics import instagram_calls
 from socialops.networks.instagram.spec import SPEC
 from socialops.networks.meta.graph import (
@@ -50,7 +52,7 @@ LIVE_NOTE = ("Instagram's API cannot start or schedule a live broadcast: the ann
              "start the broadcast in the Instagram app")
 
 
-class InstagramNetwork(MetaNetwork):
+class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
     spec: ClassVar = SPEC
 
     @property
@@ -221,7 +223,7 @@ class InstagramNetwork(MetaNetwork):
         for entry in body.get("data") if isinstance(body.get("data"), list) else []:
             if not isinstance(entry, dict):
                 continue
-            when = _parse_time(entry.get("timestamp"))
+            when = parse_utc(entry.get("timestamp"))
             if when is not None and when < since:
                 continue
             if text_matches(text, entry.get("caption")) or (not text and not entry.get("caption")):
@@ -317,7 +319,7 @@ class InstagramNetwork(MetaNetwork):
                 return None
             author = r.get("from") if isinstance(r.get("from"), dict) else {}
             handle = str(r.get("username") or author.get("username") or "")
-            when = _parse_time(r.get("timestamp"))
+            when = parse_utc(r.get("timestamp"))
             if since is not None and when is not None and when < since:
                 return None
             return Comment(
@@ -363,16 +365,3 @@ class _AlreadyPublished(Exception):
     def __init__(self, container_id: str):
         super().__init__(container_id)
         self.container_id = container_id
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        try:
-            when = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

@@ -213,8 +213,6 @@ class MastodonNetwork(MastodonProfile, Publishing, Comments, Metrics):
             waited += interval
             interval = min(MEDIA_POLL_MAX_INTERVAL, interval * 2)
 
-    # --- reconciliation --------------------------------------------------------------------------
-
     # --- metrics (this network's metrics.py) ---------------------------------------------------------------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:

@@ -28,7 +28,7 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.contract import Comments, Metrics, ProfileBasics, Publishing
+from socialops.networks.contract import Comments, Metrics
 from socialops.networks.media_urls import profile_media_url
 from socialops.networks.types import MediaFile
 
@@ -239,7 +239,7 @@ class Graph:
         return self.call("POST", path, safe=not create, data={k: v for k, v in data.items() if v is not None})
 
 
-class MetaNetwork(Publishing, Comments, Metrics, ProfileBasics):
+class MetaNetwork(Comments, Metrics):
     """What the Facebook and Instagram adapters share: the Graph client, the account id a profile names,
     public media addresses, metrics errors, and deleting a comment."""
 
