@@ -144,13 +144,7 @@ class MastodonNetwork(MastodonProfile, Publishing, Comments, Metrics):
         return {"first_comment_id": str(reply["id"])}
 
     def _result(self, status: Mapping[str, Any], extra: Mapping[str, Any]) -> PublishResult:
-        created = status.get("created_at")
-        published_at = None
-        if isinstance(created, str):
-            try:
-                published_at = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
-            except ValueError:
-                published_at = None
+        published_at = parse_utc(status.get("created_at"))
         return PublishResult(
             remote_id=str(status["id"]),
             url=str(status.get("url") or status.get("uri") or "") or None,

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from socialops.core.times import parse_utc_strict
 from socialops.networks import NETWORKS
 from socialops.networks.types import Figures, Publication
 
@@ -90,8 +91,7 @@ def spread(hours: float) -> float:
 
 
 def _created(row: Any) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(str(row["created_at"]).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return parse_utc_strict(str(row["created_at"]))
 
 
 def potential(pid: str, row: Any, tz: dt.tzinfo, network: str) -> float:
