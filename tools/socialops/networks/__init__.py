@@ -1,6 +1,7 @@
 """The networks: the one registry of their specs; adapters are imported only when a command needs them.
 
-Adding a network means adding its folder (spec.py, adapter.py, metrics.py) and one line here."""
+Adding a network means adding its folder (spec.py, adapter.py, metrics.py) and its spec to the registry below
+(tests/test_networks_registry.py checks that every folder with a spec is registered)."""
 
 from socialops.networks.bluesky.spec import SPEC as BLUESKY
 from socialops.networks.facebook.spec import SPEC as FACEBOOK

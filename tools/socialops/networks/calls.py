@@ -15,11 +15,13 @@ from socialops.networks.types import Figures
 
 
 def chunks(items: list, size: int) -> Iterable[list]:
+    """``items`` in batches of ``size`` (the posts one call may ask about)."""
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
 
 def filled(fill: Callable[[Figures], None]) -> Figures:
+    """New Figures, filled in by ``fill`` (a parser of one answer)."""
     figures = Figures()
     fill(figures)
     return figures
@@ -29,7 +31,7 @@ def gone_on_404(remote_id: str) -> Callable[[int, Any], Figures | None]:
     """A post the network no longer has (deleted by someone): noted, not a failure."""
 
     def on_error(status: int, body: Any) -> Figures | None:
-        if status == 404 or (status == 400 and meta_code(body) == 100 and "does not exist" in meta_message(body)):
+        if status == 404 or (status == 400 and _meta_code(body) == 100 and "does not exist" in _meta_message(body)):
             figures = Figures(missing=[f"post {remote_id} is no longer on the network"])
             figures.gone.add(remote_id)
             return figures
@@ -38,12 +40,12 @@ def gone_on_404(remote_id: str) -> Callable[[int, Any], Figures | None]:
     return on_error
 
 
-def meta_code(body: Any) -> int | None:
+def _meta_code(body: Any) -> int | None:
     err = body.get("error") if isinstance(body, Mapping) else None
     code = err.get("code") if isinstance(err, Mapping) else None
     return int(code) if isinstance(code, int) and not isinstance(code, bool) else None
 
 
-def meta_message(body: Any) -> str:
+def _meta_message(body: Any) -> str:
     err = body.get("error") if isinstance(body, Mapping) else None
     return str(err.get("message") or "") if isinstance(err, Mapping) else ""

@@ -15,7 +15,7 @@ from socialops.core.times import parse_utc
 from socialops.networks.types import Figures, MetricsCall
 
 
-def day_of_end_time(end_time: Any) -> str | None:
+def _day_of_end_time(end_time: Any) -> str | None:
     """The day a Meta ``period=day`` value describes: the day that ends at its ``end_time`` (Meta's days are
     Pacific days: ``2026-11-30T08:00:00+0000`` closes 29 November), named by the date it starts on."""
     moment = parse_utc(end_time)
@@ -69,7 +69,7 @@ def insight_series(body: Any) -> dict[str, list[tuple[str, Any]]]:
         series = out.setdefault(entry["name"], [])
         for value in entry.get("values") or []:
             if isinstance(value, Mapping):
-                day = day_of_end_time(value.get("end_time"))
+                day = _day_of_end_time(value.get("end_time"))
                 if day:
                     series.append((day, value.get("value")))
     return out
