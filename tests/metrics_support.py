@@ -284,8 +284,8 @@ def publish_to_sandbox(root: Path, profile: Any, env: dict[str, str], post_id: s
     and append the ``published`` event to the ledger; returns the remote id."""
     add_post(root, post_id, [profile.id], type=type, pillar=pillar, at=when.strftime("%Y-%m-%d %H:%M"))
     from socialops.content.render import Rendered
-    from socialops.networks.contract import MediaFile, PublishRequest
     from socialops.networks.sandbox.adapter import SandboxNetwork
+    from socialops.networks.types import MediaFile, PublishRequest
     from tests.helpers import image
 
     media = []

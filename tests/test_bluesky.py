@@ -21,8 +21,10 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.bluesky.adapter import BlueskyNetwork, caption_lang, is_tid, tid_for
-from socialops.networks.contract import Claim, MediaFile, PublishRequest
+from socialops.networks.bluesky.adapter import BlueskyNetwork
+from socialops.networks.bluesky.client import is_tid, tid_for
+from socialops.networks.bluesky.media import caption_lang
+from socialops.networks.types import Claim, MediaFile, PublishRequest
 from socialops.repository.profiles import parse_profile
 from tests.helpers import Recorder
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from socialops.cli import main
-from socialops.networks.sandbox.adapter import sandbox_posts
+from socialops.networks.sandbox.store import sandbox_posts
 from socialops.state.publications import PUBLICATIONS
 from tests.publish_support import git, git_init, make_repo, write_post
 

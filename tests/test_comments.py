@@ -17,11 +17,11 @@ from socialops.community.issues import issue_key
 from socialops.core.safetext import inert_for_log, safe_link
 from socialops.errors import PermanentNetworkError
 from socialops.networks.bluesky.adapter import BlueskyNetwork
-from socialops.networks.contract import Comment, UnsupportedAction
 from socialops.networks.facebook.adapter import FacebookNetwork
 from socialops.networks.instagram.adapter import InstagramNetwork
 from socialops.networks.linkedin.adapter import LinkedInNetwork
 from socialops.networks.mastodon.adapter import MastodonNetwork
+from socialops.networks.types import Comment, UnsupportedAction
 from socialops.repository.profiles import parse_profile
 from socialops.state.comments import COMMENT_FIELDS, CsvLog, comments_log, moderation_log, seen_comments
 from socialops.state.publications import Event, Ledger
@@ -403,7 +403,7 @@ def test_comment_record_round_trip():
 
 
 def test_thread_root_follows_parents_up_to_the_top_level_comment():
-    from socialops.networks.contract import thread_root
+    from socialops.networks.types import thread_root
 
     parent_of = {"c1": "post", "r1": "c1", "r2": "r1", "loop-a": "loop-b", "loop-b": "loop-a", "orphan": "gone"}
     assert thread_root("r2", parent_of, "post") == "c1"  # a reply to a reply belongs to c1's thread

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialops.networks.sandbox.adapter import sandbox_posts
+from socialops.networks.sandbox.store import sandbox_posts
 from socialops.state.publications import PUBLICATIONS, PUBLISHED, Ledger
 from tests.publish_support import (
     bare_with_clones,

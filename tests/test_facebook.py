@@ -13,9 +13,9 @@ import pytest
 
 from socialops.content.render import Rendered
 from socialops.errors import AuthError, OutcomeUnknown, PermanentNetworkError, RateLimited
-from socialops.networks.contract import Claim, MediaFile, PublishRequest
 from socialops.networks.facebook.adapter import FacebookNetwork
-from socialops.networks.meta import GRAPH_BASE, GRAPH_VERSION, caption_locale, graph_error, usage_wait
+from socialops.networks.meta.graph import GRAPH_BASE, GRAPH_VERSION, caption_locale, graph_error, usage_wait
+from socialops.networks.types import Claim, MediaFile, PublishRequest
 from socialops.repository.profiles import Profile
 from tests.helpers import RouteFake
 

@@ -23,9 +23,9 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
+from socialops.networks import NETWORKS
 from socialops.networks.contract import Network
 from socialops.networks.http import Http, parse_reset, parse_retry_after, redact
-from socialops.networks.specs import NETWORKS
 from socialops.repository.profiles import parse_profile
 
 TOKEN = "tok_3xAmPl3-S3cr3t/+="

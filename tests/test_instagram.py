@@ -19,9 +19,9 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.contract import Claim, MediaFile, PublishRequest
 from socialops.networks.instagram.adapter import InstagramNetwork
-from socialops.networks.meta import GRAPH_VERSION
+from socialops.networks.meta.graph import GRAPH_VERSION
+from socialops.networks.types import Claim, MediaFile, PublishRequest
 from socialops.repository.profiles import Profile
 from tests.helpers import RouteFake
 

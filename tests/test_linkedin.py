@@ -12,13 +12,13 @@ import pytest
 
 from socialops.content.render import Rendered
 from socialops.errors import AuthError, OutcomeUnknown, PermanentNetworkError, RateLimited
-from socialops.networks.contract import Claim, MediaFile, PublishRequest
 from socialops.networks.linkedin.adapter import (
     LINKEDIN_VERSION,
     LinkedInNetwork,
     escape_commentary,
     unescape_commentary,
 )
+from socialops.networks.types import Claim, MediaFile, PublishRequest
 from socialops.repository.profiles import Profile
 from tests.helpers import RouteFake
 

@@ -23,8 +23,9 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.contract import Claim, MediaFile, PublishRequest
-from socialops.networks.mastodon.adapter import MastodonNetwork, html_to_text
+from socialops.networks.mastodon.adapter import MastodonNetwork
+from socialops.networks.mastodon.client import html_to_text
+from socialops.networks.types import Claim, MediaFile, PublishRequest
 from socialops.repository.profiles import parse_profile
 from tests.helpers import Recorder
 

@@ -15,8 +15,9 @@ import pytest
 from socialops.errors import UsageError
 from socialops.metrics import budget, tables
 from socialops.metrics import fetch as lib
-from socialops.networks import insights
-from socialops.networks.insights import Figures, Publication
+from socialops.networks.bluesky.metrics import bluesky_calls
+from socialops.networks.instagram.metrics import instagram_calls
+from socialops.networks.types import Figures, Publication, as_number
 from tests.metrics_support import (
     FB_POST,
     NOW,
@@ -148,7 +149,7 @@ def test_instagram_media_account_and_demographics(tmp_path):
 
 
 def test_instagram_not_enough_viewers_and_removed_impressions_are_tolerated():
-    calls = insights.instagram_calls([Publication("s", "cafe-ig", "1789", type="story")], base="https://g/v26.0",
+    calls = instagram_calls([Publication("s", "cafe-ig", "1789", type="story")], base="https://g/v26.0",
                                      user_id="1784", headers={}, now=NOW)
     story = calls[0]
     assert story.params[0] == ("metric", "views,reach,replies,shares")
@@ -267,7 +268,7 @@ def test_bluesky_session_then_posts_and_profile(tmp_path):
 
 def test_bluesky_asks_25_posts_a_call():
     pubs = [Publication(f"p{i}", "x", f"at://did:plc:x/app.bsky.feed.post/{i:03d}") for i in range(60)]
-    calls = insights.bluesky_calls(pubs, service="https://pds", actor="did:plc:x", headers={})
+    calls = bluesky_calls(pubs, service="https://pds", actor="did:plc:x", headers={})
     assert [len(c.params) for c in calls] == [25, 25, 10, 1]
 
 
@@ -281,7 +282,7 @@ def test_figures_merge_is_the_same_in_any_order():
     one = Figures().merge(a).merge(b)
     two = Figures().merge(b).merge(a)
     assert one.posts == two.posts == {"1": {"likes": 7, "shares": 3}}
-    assert insights.as_number(True) is None and insights.as_number("12") == 12 and insights.as_number("x") is None
+    assert as_number(True) is None and as_number("12") == 12 and as_number("x") is None
 
 
 # --- the fetch: concurrency, limits, failures, resume -----------------------------------------------------------

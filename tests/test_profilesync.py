@@ -24,14 +24,8 @@ from socialops.networks.instagram.adapter import InstagramNetwork
 from socialops.networks.linkedin.adapter import LinkedInNetwork
 from socialops.networks.mastodon.adapter import MastodonNetwork
 from socialops.networks.sandbox.adapter import SandboxNetwork
-from socialops.profiles.basics import (
-    MISSING,
-    OK,
-    UNKNOWN,
-    basics_problems,
-    desired,
-    same_image,
-)
+from socialops.networks.types import MISSING, OK, UNKNOWN
+from socialops.profiles.basics import desired, same_image
 from socialops.profiles.check import check_profile, checklist_body, update_open_issue
 from socialops.profiles.sync import (
     DIFFERS,
@@ -41,6 +35,7 @@ from socialops.profiles.sync import (
     sync_profile,
     update_drift_issue,
 )
+from socialops.profiles.validation import basics_problems
 from socialops.repository.profiles import parse_profile
 from socialops.tracker.outbox import OutboxTracker
 
@@ -625,11 +620,12 @@ def test_open_this_profile_issue_until_check_passes(tmp_path):
 
 
 def test_checklists_exist_for_every_real_network():
-    from socialops.networks.specs import NETWORKS
-    from socialops.profiles.check import CHECKLISTS, CheckResult
+    from socialops.networks import NETWORKS
+    from socialops.profiles.check import CheckResult
 
-    assert set(CHECKLISTS) == set(NETWORKS) - {"sandbox"}
-    for network, steps in CHECKLISTS.items():
+    checklists = {name: spec.checklist for name, spec in NETWORKS.items() if spec.checklist}
+    assert set(checklists) == set(NETWORKS) - {"sandbox"}
+    for network, steps in checklists.items():
         assert [key for key, _ in steps] == ["account", "app", "token", "secret"], network
         profile = parse_profile(f"id: x\nnetwork: {network}\naccount: x\ntoken_env: X_TOKEN\n", "profiles/x.yaml")
         body = checklist_body(profile, CheckResult("x", network, network, error="no"), now=NOW)
@@ -638,9 +634,10 @@ def test_checklists_exist_for_every_real_network():
 
 def test_adapters_for_every_network_answer_the_profile_methods():
     """Every adapter that declares a basic as sync implements update_profile; check or sync needs read."""
-    from socialops.networks.contract import Network
-    from socialops.networks.specs import NETWORKS
-    from socialops.profiles.basics import CHECK, SYNC, support_for
+    from socialops.networks import NETWORKS
+    from socialops.networks.contract import ProfileBasics
+    from socialops.networks.spec import CHECK, SYNC
+    from socialops.profiles.basics import support_for
 
     for name, spec in NETWORKS.items():
         try:
@@ -648,11 +645,11 @@ def test_adapters_for_every_network_answer_the_profile_methods():
         except (ImportError, AttributeError):
             continue  # no adapter in this version (threads)
         modes = set(support_for(name).values())
-        assert cls.check_access is not Network.check_access, name
+        assert cls.check_access is not ProfileBasics.check_access, name
         if modes & {SYNC, CHECK}:
-            assert cls.read_profile is not Network.read_profile, name
+            assert cls.read_profile is not ProfileBasics.read_profile, name
         if SYNC in modes:
-            assert cls.update_profile is not Network.update_profile, name
+            assert cls.update_profile is not ProfileBasics.update_profile, name
 
 
 def test_open_network_gives_the_sandbox_profile_methods(tmp_path):
@@ -663,7 +660,7 @@ def test_open_network_gives_the_sandbox_profile_methods(tmp_path):
 
 
 def test_the_readme_table_is_the_support_table():
-    from socialops.profiles.basics import SUPPORT
+    from socialops.networks import NETWORKS
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Profiles as code", 1)[1].split("\n## ", 1)[0]
@@ -677,7 +674,7 @@ def test_the_readme_table_is_the_support_table():
         if cells and cells[0] in rows:
             for network, cell in zip(columns, cells[1:], strict=True):
                 word = cell.split()[0]
-                assert SUPPORT[network][rows[cells[0]]] == (None if word == "—" else word), (cells[0], network)
+                assert NETWORKS[network].basics[rows[cells[0]]] == (None if word == "—" else word), (cells[0], network)
             seen += 1
     assert seen == len(rows)
 

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from socialops.errors import GitError, LockError
-from socialops.networks.sandbox.adapter import SandboxNetwork, sandbox_posts
+from socialops.networks.sandbox.adapter import SandboxNetwork
+from socialops.networks.sandbox.store import sandbox_posts
 from socialops.publish.demo import publish_demo
 from socialops.publish.results import (
     R_ELSEWHERE,
@@ -251,7 +252,7 @@ def test_claim_of_a_dead_run_not_on_the_network_resumes_its_uploads(tmp_path):
                media=[{"path": image, "alt": "a pixel"}])
     git_init(root)
     # The dead run uploaded the image (media id 1) and recorded it, then died.
-    from socialops.networks.sandbox.adapter import connect
+    from socialops.networks.sandbox.store import connect
 
     conn = connect(sandbox(tmp_path))
     conn.execute("INSERT INTO media (account, path, kind, created_at) VALUES ('x', 'p', 'image', 'now')")

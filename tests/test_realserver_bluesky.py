@@ -20,8 +20,9 @@ from PIL import Image
 
 from socialops.content.render import Rendered
 from socialops.errors import AuthError
-from socialops.networks.bluesky.adapter import BlueskyNetwork, tid_for
-from socialops.networks.contract import Claim, MediaFile, PublishRequest
+from socialops.networks.bluesky.adapter import BlueskyNetwork
+from socialops.networks.bluesky.client import tid_for
+from socialops.networks.types import Claim, MediaFile, PublishRequest
 from socialops.repository.profiles import parse_profile
 from tests.helpers import Recorder, track_client
 

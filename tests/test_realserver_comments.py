@@ -21,7 +21,8 @@ import pytest
 
 from socialops.community.commands import run_moderate
 from socialops.community.fetch import run_comments
-from socialops.networks.bluesky.adapter import BlueskyNetwork, tid_for
+from socialops.networks.bluesky.adapter import BlueskyNetwork
+from socialops.networks.bluesky.client import tid_for
 from socialops.repository.profiles import load_profile
 from socialops.state.comments import comments_log, moderation_log
 from socialops.state.publications import Event, Ledger
@@ -196,7 +197,7 @@ def test_abusive_reply_is_hidden_by_threadgate_flagged_and_its_author_blocked(bl
 
 def test_hide_and_block_on_the_pds_alone(bluesky_pds, tmp_path):
     """Without an AppView (only a PDS) hiding and blocking still work: both are records in our repository."""
-    from socialops.networks.contract import Comment
+    from socialops.networks.types import Comment
     from socialops.repository.profiles import parse_profile
 
     server = bluesky_pds

@@ -16,7 +16,7 @@ from socialops.content.render import Rendered
 from socialops.metrics import budget
 from socialops.metrics import fetch as lib
 from socialops.networks.bluesky.adapter import BlueskyNetwork
-from socialops.networks.contract import PublishRequest
+from socialops.networks.types import PublishRequest
 from socialops.repository.profiles import load_profile
 from tests.metrics_support import add_post, make_repo, publish, read_csv
 from tests.servers import launch

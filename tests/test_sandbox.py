@@ -16,9 +16,12 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.contract import Claim, MediaFile, PublishRequest, open_network
-from socialops.networks.sandbox.adapter import DEFAULT_PATH, SandboxNetwork, database_path, sandbox_posts
-from socialops.networks.specs import ALL_TYPES, NETWORKS
+from socialops.networks import NETWORKS
+from socialops.networks.contract import open_network
+from socialops.networks.sandbox.adapter import SandboxNetwork
+from socialops.networks.sandbox.store import DEFAULT_PATH, database_path, sandbox_posts
+from socialops.networks.spec import ALL_TYPES
+from socialops.networks.types import Claim, MediaFile, PublishRequest
 from socialops.repository.posts import Media
 from socialops.repository.profiles import parse_profile
 

@@ -95,7 +95,7 @@ def test_post_schema_nested_keys_match_the_loader():
 
 
 def test_profile_schema_networks_match_the_registry():
-    from socialops.networks.specs import NETWORKS as SPECS
+    from socialops.networks import NETWORKS as SPECS
 
     schema = json.loads((SCHEMAS / "profile.schema.json").read_text(encoding="utf-8"))
     assert set(schema["properties"]["network"]["enum"]) == set(SPECS)

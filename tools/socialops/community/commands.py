@@ -22,7 +22,8 @@ from socialops.community.manual import manual_steps
 from socialops.community.settings import profile_rules
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
 from socialops.errors import NetworkError, SocialOpsError, UsageError
-from socialops.networks.contract import Comment, Network, open_network
+from socialops.networks.contract import Network, open_network
+from socialops.networks.types import Comment
 from socialops.repository import git as repo
 from socialops.repository.profiles import Profile, find_profiles, load_profile
 from socialops.state.comments import CsvLog, SeenComment, moderation_log, seen_comments

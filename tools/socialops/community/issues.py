@@ -18,7 +18,8 @@ from typing import Any
 from socialops.community.categories import CATEGORY_TITLE, CUSTOMER_SERVICE, SEVERITY, Decision
 from socialops.community.manual import manual_steps
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted, safe_link
-from socialops.networks.contract import Comment, Network
+from socialops.networks.contract import Network
+from socialops.networks.types import Comment
 from socialops.repository.profiles import Profile
 
 

@@ -7,10 +7,14 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from socialops.networks.specs import NetworkSpec
-from socialops.repository.posts import Media, Post, media_list
-from socialops.repository.profiles import Profile
+from socialops.repository.posts import Media, media_list
+
+if TYPE_CHECKING:
+    from socialops.networks.spec import NetworkSpec
+    from socialops.repository.posts import Post
+    from socialops.repository.profiles import Profile
 
 URL_RE = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]", re.IGNORECASE)
 # '#' first, then the look back at the character before it: the regular expression engine can then jump

@@ -1,5 +1,5 @@
 """The request budget of a metrics run: per network at most ``requests`` per ``per_seconds`` (a sliding
-window) and ``concurrency`` in flight (``specs.METRICS``, or ``--rate``), and the journal of what was already
+window) and ``concurrency`` in flight (each network spec's ``metrics``, or ``--rate``), and the journal of what was already
 fetched today, so that a run after a partial failure fetches only the rest."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from socialops.core.files import atomic_write_text
 from socialops.errors import UsageError
 from socialops.metrics.tables import fmt_number
-from socialops.networks.specs import METRICS
+from socialops.networks import NETWORKS
 
 JOURNAL = ".socialops/metrics-journal.json"
 
@@ -94,7 +94,8 @@ class Limiter:
 def limit_for(network: str, overrides: Mapping[str, Limit] | None = None) -> Limit:
     if overrides and network in overrides:
         return overrides[network]
-    caps = METRICS.get(network) or METRICS["sandbox"]
+    spec = NETWORKS.get(network)
+    caps = spec.metrics if spec and spec.metrics else NETWORKS["sandbox"].metrics
     return Limit(caps.requests, caps.per_seconds, caps.concurrency)
 
 

@@ -5,7 +5,7 @@
 1. finds the published (post, profile) pairs in the ledger (``state/publications.csv``) of the last
    ``since_days`` days, for the profiles selected (``--profile``, ``--shard I/N``);
 2. asks each profile's adapter for its requests (``Network.metrics_calls``; endpoints and parsing in
-   ``socialops.networks.insights``) and sends them concurrently (``socialops.metrics.fetcher``), but per
+   each network's ``metrics.py``) and sends them concurrently (``socialops.metrics.fetcher``), but per
    network never more than ``requests`` per ``per_seconds`` (a sliding window) nor more than ``concurrency``
    at once (``specs.METRICS``, or ``limits=`` / ``--rate``: ``socialops.metrics.budget``). Transient failures
    are retried with backoff, Retry-After and the networks' rate-limit signals are honoured (the whole network
@@ -36,17 +36,9 @@ from typing import Any
 from socialops.errors import SocialOpsError, UsageError
 from socialops.metrics.budget import JOURNAL, Limit, load_journal, save_journal
 from socialops.metrics.fetcher import Fetcher, ProfileRun, redact_for
-from socialops.metrics.tables import (
-    METRICS_DIR,
-    PARTITION_BYTES,
-    POST_FIGURES,
-    Fragment,
-    csv_time,
-    fmt_number,
-    upsert,
-)
+from socialops.metrics.tables import METRICS_DIR, PARTITION_BYTES, Fragment, csv_time, fmt_number, upsert
 from socialops.networks.contract import open_network
-from socialops.networks.insights import MetricsCall, Publication, post_item
+from socialops.networks.types import POST_FIGURES, MetricsCall, Publication, post_item
 from socialops.repository.config import load_config
 from socialops.repository.index import load_index
 from socialops.repository.profiles import Profile

@@ -19,7 +19,7 @@ from socialops.errors import (
 )
 from socialops.metrics.budget import Limit, Limiter, limit_for
 from socialops.networks.http import redact
-from socialops.networks.insights import Figures, MetricsCall, Publication
+from socialops.networks.types import Figures, MetricsCall, Publication
 from socialops.repository.profiles import Profile
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ from socialops.metrics import charts
 from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, best_times
 from socialops.metrics.charts import WEEKDAYS
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, Rows, num, read_table
-from socialops.networks.specs import NETWORKS
+from socialops.networks import NETWORKS
 from socialops.plan.schedule import Schedule, load_schedule
 from socialops.repository.profiles import find_profiles, load_profile
 

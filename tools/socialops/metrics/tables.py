@@ -20,7 +20,7 @@ from pathlib import Path
 
 from socialops.core.files import write_if_changed
 from socialops.errors import UsageError
-from socialops.networks.insights import POST_FIGURES
+from socialops.networks.types import POST_FIGURES
 
 METRICS_DIR = "metrics"
 PARTITION_BYTES = 4_000_000

@@ -25,10 +25,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from socialops.core.problems import WARNING, Problem
 from socialops.errors import ConfigError
 
 if TYPE_CHECKING:
-    from socialops.core.problems import Problem
     from socialops.repository.profiles import Profile
 
 RAW_BASE = "https://raw.githubusercontent.com"
@@ -81,8 +81,6 @@ def profile_media_url(profile: Profile, rel_path: str, env: Mapping[str, str] | 
 def media_url_problem(profile: Profile, env: Mapping[str, str] | None = None) -> Problem | None:
     """A warning for a profile whose network needs public media URLs, in a private repository, without
     `media_base_url` (raw.githubusercontent.com would answer 404 to Meta's crawler)."""
-    from socialops.core.problems import WARNING, Problem
-
     spec = profile.spec
     if profile.network == "sandbox" or spec is None or not spec.needs_public_media_url:
         return None

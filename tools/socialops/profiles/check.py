@@ -12,76 +12,17 @@ already done ticked. The issue stays open until check passes, then it is closed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from socialops.errors import AuthError, ConfigError, NetworkError, SocialOpsError
-from socialops.profiles.basics import MISSING, OK, AccessReport
+from socialops.networks import NETWORKS
+from socialops.networks.types import MISSING, OK, AccessReport
+from socialops.tracker.interface import sync_status_issue
 
 OPEN_LABEL = "profile-open"
-
-# What to do on each network, in checklist order: (step, how). {secret}, {account}, {id} are filled in.
-CHECKLISTS: dict[str, list[tuple[str, str]]] = {
-    "mastodon": [
-        ("account", "Create the account {account} on {instance} (or sign in to it)."),
-        ("app", "Connect the app: on {instance}, Preferences > Development > New application, name it "
-                "\"socialops\" and tick the scopes read:accounts read:statuses read:notifications write:statuses "
-                "write:media write:accounts write:blocks; save."),
-        ("token", "Create the token: open the application and copy \"Your access token\"."),
-        ("secret", "Add the secret: repository Settings > Secrets and variables > Actions > New repository "
-                   "secret, name `{secret}`, value the access token."),
-    ],
-    "bluesky": [
-        ("account", "Create the account {account} (bsky.app, or your own PDS at {service})."),
-        ("app", "Connect the app: Bluesky needs no app registration; socialops signs in with an app password."),
-        ("token", "Create the token: Bluesky > Settings > Privacy and security > App passwords > Add App Password "
-                  "(never the account's main password)."),
-        ("secret", "Add the secret: repository Settings > Secrets and variables > Actions > New repository "
-                   "secret, name `{secret}`, value the app password."),
-    ],
-    "facebook": [
-        ("account", "Create the Facebook Page \"{account}\" (or get full control of it) and put its id in "
-                    "`page_id:` (Page > About > Page transparency)."),
-        ("app", "Connect the app: create a Meta app at developers.facebook.com (type Business) with Facebook Login "
-                "for Business and the permissions pages_show_list, pages_manage_posts, pages_read_engagement, "
-                "pages_manage_engagement, pages_read_user_engagement, pages_manage_metadata, read_insights."),
-        ("token", "Create the token: a Page access token (best: a Business Manager system user's token for the "
-                  "Page; or GET /me/accounts with a long-lived user token)."),
-        ("secret", "Add the secret: repository Settings > Secrets and variables > Actions > New repository "
-                   "secret, name `{secret}`, value the Page access token."),
-    ],
-    "instagram": [
-        ("account", "Make {account} a professional (Business or Creator) account, link it to the Facebook Page, "
-                    "and put its id in `ig_user_id:`."),
-        ("app", "Connect the app: in the Meta app add the Instagram use case with instagram_basic, "
-                "instagram_content_publish, instagram_manage_comments, instagram_manage_insights and "
-                "pages_read_engagement."),
-        ("token", "Create the token: a Page or system-user access token that can act for the Instagram account."),
-        ("secret", "Add the secret: repository Settings > Secrets and variables > Actions > New repository "
-                   "secret, name `{secret}`, value the token."),
-    ],
-    "linkedin": [
-        ("account", "Create the LinkedIn page {account} and put its number in `organization_id:` (from the admin "
-                    "address linkedin.com/company/NUMBER/admin)."),
-        ("app", "Connect the app: a LinkedIn developer app with the Community Management API product, verified "
-                "for the page, with the scopes w_organization_social, r_organization_social and "
-                "rw_organization_admin."),
-        ("token", "Create the token: sign in (OAuth) as a member who is an ADMINISTRATOR of the page. Tokens last "
-                  "60 days: note the date to renew it."),
-        ("secret", "Add the secret: repository Settings > Secrets and variables > Actions > New repository "
-                   "secret, name `{secret}`, value the access token."),
-    ],
-    "threads": [
-        ("account", "Create the Threads profile {account} (it comes with the Instagram account)."),
-        ("app", "Connect the app: in the Meta app add the Threads use case with threads_basic, "
-                "threads_content_publish, threads_manage_replies, threads_manage_insights."),
-        ("token", "Create the token: a long-lived Threads user token (60 days; socialops reminds you to refresh)."),
-        ("secret", "Add the secret: repository Settings > Secrets and variables > Actions > New repository "
-                   "secret, name `{secret}`, value the token."),
-    ],
-}
-
 
 @dataclass
 class CheckResult:
@@ -159,7 +100,8 @@ def checklist_body(profile: Any, result: CheckResult, *, now: dt.datetime) -> st
         "instance": str(profile.setting("instance") or "your Mastodon server"),
         "service": str(profile.setting("service") or "https://bsky.social"),
     }
-    steps = CHECKLISTS.get(profile.network, [])
+    spec = NETWORKS.get(profile.network)
+    steps = spec.checklist if spec else ()
     lines = [f"`{profile.path}` describes a {result.label} account that socialops cannot use yet. Work through "
              "the list; the issue closes itself when `socialops profiles check` passes.", ""]
     for key, text in steps:
@@ -184,8 +126,6 @@ def checklist_body(profile: Any, result: CheckResult, *, now: dt.datetime) -> st
 
 def update_open_issue(tracker: Any, profile: Any, result: CheckResult, *, now: dt.datetime) -> str | None:
     """Open (or keep current) the "Open this profile" issue while check fails; close it when it passes."""
-    from socialops.tracker.interface import sync_status_issue
-
     seen = result.report.account_seen if result.report else profile.account
     return sync_status_issue(
         tracker, open_issue_key(profile.id), needed=not result.passed,
@@ -198,8 +138,6 @@ def update_open_issue(tracker: Any, profile: Any, result: CheckResult, *, now: d
 
 
 def _without_time(body: str) -> str:
-    import re
-
     return re.sub(r"### What check saw \([^)]*\)", "### What check saw", body or "").strip()
 
 

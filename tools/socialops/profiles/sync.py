@@ -3,10 +3,10 @@
 - :func:`diff_profile` reads the live account through the profile's adapter (``Network.read_profile``) and
   compares every basic the file sets, field by field: text after normalising line ends and trailing blanks,
   websites without a trailing slash, phone numbers without separators, images by their content (equal bytes,
-  or the same picture after the network re-encoded or cropped it; see ``profilebasics.same_image``), never
+  or the same picture after the network re-encoded or cropped it; see ``profiles.basics.same_image``), never
   by blob reference or URL.
 - :func:`sync_profile` writes the basics that differ and that the network's API can change
-  (``Network.update_profile``; which ones is ``profilebasics.SUPPORT``), reads the account again to confirm,
+  (``Network.update_profile``; which ones is each network spec's ``basics``), reads the account again to confirm,
   and leaves everything else alone. A second sync finds nothing to write: it changes nothing.
 - What the API cannot change (and what it did not take) goes into one "Profile drift" issue per profile, with
   the exact manual steps and values (:func:`drift_issue_body`); the issue is kept up to date and closed when
@@ -15,85 +15,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from socialops.errors import SocialOpsError
-from socialops.profiles.basics import (
-    BASICS,
-    CHECK,
-    IMAGES,
-    LABELS,
-    MANUAL,
-    SYNC,
-    ImageFile,
-    LiveImage,
-    LiveProfile,
-    desired,
-    normalise_phone,
-    normalise_text,
-    same_image,
-)
+from socialops.core.problems import ERROR
+from socialops.core.safetext import quote_untrusted
+from socialops.errors import SocialOpsError, UsageError
+from socialops.networks import NETWORKS
+from socialops.networks.profile import normalise_phone, normalise_text
+from socialops.networks.spec import BASICS, CHECK, MANUAL, SYNC
+from socialops.networks.types import LiveImage, LiveProfile
+from socialops.profiles.basics import IMAGES, LABELS, ImageFile, desired, same_image
+from socialops.repository.config import load_config
+from socialops.tracker.interface import sync_status_issue
+from socialops.validate.profiles import profile_problems
 
 SAME, DIFFERS, UNREADABLE, NOT_CHECKED = "same", "differs", "unreadable", "manual"
 DRIFT_LABEL = "profile-drift"
-
-# Where a person changes each basic by hand, per network (the drift issue's steps).
-STEPS: dict[str, dict[str, str]] = {
-    "facebook": {
-        "display_name": "Facebook > your Page > Settings > Page setup > Name (Meta reviews name changes)",
-        "bio": "Facebook > your Page > Edit details (Intro) > Bio",
-        "website": "Facebook > your Page > Settings > Page setup > Contact info > Website",
-        "contact.email": "Facebook > your Page > Settings > Page setup > Contact info > Email",
-        "contact.phone": "Facebook > your Page > Settings > Page setup > Contact info > Phone",
-        "contact.address": "Facebook > your Page > Settings > Page setup > Location > Address",
-        "avatar": "Facebook > your Page > click the profile picture > Choose profile picture > Upload photo",
-        "cover": "Facebook > your Page > Edit cover photo > Upload photo",
-        "services": "Facebook > your Page > Settings > Page setup > Products",
-    },
-    "instagram": {
-        "display_name": "Instagram app > your profile > Edit profile > Name",
-        "bio": "Instagram app > your profile > Edit profile > Bio",
-        "website": "Instagram app > your profile > Edit profile > Links > Add external link",
-        "contact.email": "Instagram app > your profile > Edit profile > Contact options > Email",
-        "contact.phone": "Instagram app > your profile > Edit profile > Contact options > Phone",
-        "contact.address": "Instagram app > your profile > Edit profile > Contact options > Business address",
-        "avatar": "Instagram app > your profile > Edit profile > Edit picture > New profile picture",
-        "services": "Instagram app > your profile > Edit profile > Bio (or a highlight presenting the services)",
-    },
-    "linkedin": {
-        "display_name": "LinkedIn > your page > Admin view > Edit page > Page info > Name",
-        "bio": "LinkedIn > your page > Admin view > Edit page > Details > Description",
-        "website": "LinkedIn > your page > Admin view > Edit page > Details > Website URL",
-        "contact.phone": "LinkedIn > your page > Admin view > Edit page > Details > Phone",
-        "contact.address": "LinkedIn > your page > Admin view > Edit page > Locations",
-        "avatar": "LinkedIn > your page > Admin view > Edit page > Header > Logo",
-        "cover": "LinkedIn > your page > Admin view > Edit page > Header > Cover image",
-        "services": "LinkedIn > your page > Admin view > Edit page > Details > Specialties / Services page",
-    },
-    "threads": {
-        "display_name": "Threads uses the Instagram name: Instagram app > Edit profile > Name",
-        "bio": "Threads app > your profile > Edit profile > Bio",
-        "avatar": "Threads uses the Instagram picture: Instagram app > Edit profile > Edit picture",
-    },
-    "mastodon": {
-        "display_name": "Mastodon > Preferences > Public profile > Display name",
-        "bio": "Mastodon > Preferences > Public profile > Bio",
-        "avatar": "Mastodon > Preferences > Public profile > Profile picture",
-        "cover": "Mastodon > Preferences > Public profile > Header picture",
-        "fields": "Mastodon > Preferences > Public profile > Extra fields",
-    },
-    "bluesky": {
-        "display_name": "Bluesky > Profile > Edit profile > Display name",
-        "bio": "Bluesky > Profile > Edit profile > Description",
-        "website": "Bluesky > Profile > Edit profile > Website",
-        "avatar": "Bluesky > Profile > Edit profile > the round picture",
-        "cover": "Bluesky > Profile > Edit profile > the banner",
-    },
-}
 
 
 # --- comparing ----------------------------------------------------------------------------------------------
@@ -156,8 +98,6 @@ class FieldDiff:
         if isinstance(value, LiveImage):
             if value.data is None:
                 return f"an image that could not be fetched ({value.url})" if value.url else "no image"
-            import hashlib
-
             return f"an image of {len(value.data):,} bytes (sha256 {hashlib.sha256(value.data).hexdigest()[:12]})"
         if value is None:
             return "(not set)"
@@ -291,8 +231,6 @@ def _wanted_block(item: FieldDiff) -> str:
 
 
 def _live_block(item: FieldDiff) -> str:
-    from socialops.core.safetext import quote_untrusted
-
     value = item.live
     if isinstance(value, LiveImage) or value is None or item.basic in IMAGES:
         return f"Now shown: {item.show(value)}."
@@ -309,7 +247,8 @@ def drift_issue_body(diff: ProfileDiff, *, include_syncable: bool = False) -> st
 
     After a sync only what the API cannot change is listed; after a diff (the weekly check for changes made
     by hand) ``include_syncable`` lists every difference, saying which ones a sync fixes."""
-    steps = STEPS.get(diff.network, {})
+    spec = NETWORKS.get(diff.network)
+    steps = spec.profile_steps if spec else {}
     items = drift_items(diff, include_syncable=include_syncable)
     manual = [i for i in items if i.mode != SYNC]
     lines = [
@@ -346,8 +285,6 @@ def drift_issue_body(diff: ProfileDiff, *, include_syncable: bool = False) -> st
 
 def update_drift_issue(tracker: Any, diff: ProfileDiff, *, include_syncable: bool = False) -> str | None:
     """Open, update or close the profile's "Profile drift" issue. Returns what was done (or None)."""
-    from socialops.tracker.interface import sync_status_issue
-
     needed = bool(drift_items(diff, include_syncable=include_syncable))
     return sync_status_issue(
         tracker, drift_key(diff.profile_id), needed=needed, title=f"Profile drift: {diff.profile_id} ({diff.label})",
@@ -400,11 +337,6 @@ def run_profiles(root: Path, profiles: Iterable[Any], *, mode: str, open_network
 def select_profiles(root: Path, ids: Iterable[str]) -> tuple[list[Any], dict[str, str]]:
     """The profiles to work on (all when ``ids`` is empty), and for each profile whose file has errors the
     first of them (those are reported, not synced). Unknown ids are a UsageError."""
-    from socialops.core.problems import ERROR
-    from socialops.errors import UsageError
-    from socialops.repository.config import load_config
-    from socialops.validate.profiles import profile_problems
-
     unreadable: list = []  # a profile file that cannot be read is reported below, the others go on
     config = load_config(root, unreadable)
     wanted = list(dict.fromkeys(ids))

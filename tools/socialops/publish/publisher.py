@@ -24,7 +24,8 @@ from socialops.errors import (
     SocialOpsError,
     TransientNetworkError,
 )
-from socialops.networks.contract import Network, PublishRequest, open_network
+from socialops.networks.contract import Network, open_network
+from socialops.networks.types import PublishRequest
 from socialops.publish.issues import invalid_post_body
 from socialops.publish.reconcile import drop_lost_claims, settle_lost_answer
 from socialops.publish.record import Recorder

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from socialops.errors import NetworkError, OutcomeUnknown, SocialOpsError
-from socialops.networks.contract import Claim, Network
+from socialops.networks.contract import Network
+from socialops.networks.types import Claim
 from socialops.publish.record import Recorder
 from socialops.publish.request import build_request
 from socialops.publish.results import (

@@ -18,7 +18,7 @@ from socialops.repository import git as repo
 from socialops.state.publications import FAILED, PUBLICATIONS, Event, Ledger
 
 if TYPE_CHECKING:
-    from socialops.networks.contract import PublishResult
+    from socialops.networks.types import PublishResult
     from socialops.repository.profiles import Profile
 
 COMMIT_EVERY = 50  # outcomes are in the ledger file at once; on long runs they are committed in batches

@@ -11,8 +11,8 @@ from typing import Any
 from socialops.content.render import render
 from socialops.core.problems import ERROR
 from socialops.errors import ContentError
-from socialops.networks.contract import MediaFile, PublishRequest
-from socialops.networks.specs import NETWORKS
+from socialops.networks import NETWORKS
+from socialops.networks.types import MediaFile, PublishRequest
 from socialops.repository.media import inspect_media, media_paths, resolve_media_path
 from socialops.repository.posts import Post, load_post
 from socialops.repository.profiles import Profile

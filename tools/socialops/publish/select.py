@@ -21,7 +21,7 @@ from socialops.publish.results import R_ELSEWHERE, PairResult, duration_words
 from socialops.state.publications import CLAIMED, FAILED, MISSED, PUBLISHED, UNCONFIRMED, PairState, Summary
 
 if TYPE_CHECKING:
-    from socialops.networks.contract import PublishRequest
+    from socialops.networks.types import PublishRequest
     from socialops.repository.posts import Post
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from socialops.core import yamlfile
 from socialops.errors import ConfigError, ContentError
-from socialops.networks.specs import NETWORKS, NetworkSpec
+from socialops.networks import NETWORKS
+from socialops.networks.spec import NetworkSpec
 from socialops.repository.posts import read_text
 
 MAX_PROFILE_BYTES = 200_000

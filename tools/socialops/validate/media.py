@@ -4,7 +4,7 @@ its kind, count, size and shape. What is in a file comes from `repository.media.
 from __future__ import annotations
 
 from socialops.core.problems import ERROR, WARNING, Problem
-from socialops.networks.specs import NetworkSpec
+from socialops.networks.spec import NetworkSpec
 from socialops.repository.media import resolve_media_path
 from socialops.repository.posts import Media, Post
 from socialops.validate.common import type_line

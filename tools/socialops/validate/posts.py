@@ -13,7 +13,7 @@ from typing import Any
 
 from socialops.content.render import hashtags, render
 from socialops.core.problems import ERROR, WARNING, Problem
-from socialops.networks.specs import NETWORKS
+from socialops.networks import NETWORKS
 from socialops.repository.config import Config
 from socialops.repository.posts import (
     LIVE_KEYS,

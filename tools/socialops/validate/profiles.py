@@ -6,9 +6,9 @@ import re
 from pathlib import Path, PurePosixPath
 
 from socialops.core.problems import ERROR, Problem
+from socialops.networks import NETWORKS
 from socialops.networks.media_urls import media_url_problem
-from socialops.networks.specs import NETWORKS
-from socialops.profiles.basics import (
+from socialops.profiles.validation import (
     basics_problems,  # bio, website, contact, images, fields, services, roles
 )
 from socialops.repository.profiles import PROFILE_KEYS, Profile

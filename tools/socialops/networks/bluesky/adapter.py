@@ -3,10 +3,7 @@
 Reference: ../shared/reference/platform-api.md section 6 (atproto lexicons and PDS code, [V]).
 Checked against a real PDS (@atproto/dev-env): see tests/test_realserver_bluesky.py.
 
-Session: ``com.atproto.server.createSession {identifier: <account handle>, password: <app password from
-the profile's token_env>}`` on the profile's ``service`` (default https://bsky.social), once per run
-(createSession is limited to 30 per 5 minutes). An expired access token (HTTP 400 ``ExpiredToken``) is
-renewed with ``refreshSession`` (or a new session) and the call repeated once.
+The session and the records are in client.py, media and link cards in media.py, the profile in profile.py.
 
 Publishing one post:
 
@@ -32,7 +29,6 @@ answers 500 InternalServerError, seen in tests). Whenever the answer to createRe
 :meth:`BlueskyNetwork.reconcile`, ``com.atproto.repo.getRecord`` on that key tells for certain whether
 the post exists.
 
-Rate limits: ``RateLimit-Limit/-Remaining/-Reset`` (epoch seconds) and 429 with ``RateLimitExceeded``.
 Not done: the video service (video.bsky.app uploadVideo + job polling) -- the video blob goes through
 the PDS's uploadBlob, which Bluesky documents as working, with the post visible before the video is
 processed; and Bluesky has no scheduling, stories, reels or live broadcasts (a live post is its
@@ -42,221 +38,39 @@ announcement).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
-import mimetypes
-import re
 from collections.abc import Mapping
-from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from typing import Any
 
-from socialops.errors import (
-    AuthError,
-    ConfigError,
-    NetworkError,
-    OutcomeUnknown,
-    PermanentNetworkError,
-    TransientNetworkError,
+from socialops.core.times import parse_utc
+from socialops.errors import NetworkError, PermanentNetworkError, TransientNetworkError
+from socialops.networks.bluesky.client import (
+    MAX_GRAPHEMES,
+    error_name,
+    iso,
+    richtext_length,
+    tid_for,
 )
-from socialops.networks.bluesky import facets as richtext
-from socialops.networks.contract import Claim, MediaFile, Network, PublishRequest, PublishResult
-from socialops.networks.specs import BLUESKY
+from socialops.networks.bluesky.media import (
+    aspect_ratio,
+    blob_json,
+    caption_lang,
+    caption_vtt,
+    fetch_card,
+    fetch_thumb,
+    guess_mime,
+)
+from socialops.networks.bluesky.metrics import bluesky_calls
+from socialops.networks.bluesky.profile import BlueskyProfile
+from socialops.networks.contract import Comments, Metrics, Publishing
+from socialops.networks.types import Claim, Comment, MediaFile, PublishRequest, PublishResult
 
-if TYPE_CHECKING:
-    import httpx
-
-DEFAULT_SERVICE = "https://bsky.social"
-POST = "app.bsky.feed.post"
-MAX_GRAPHEMES = 300
 MAX_IMAGES = 4
 IMAGE_MAX_BYTES = 2_000_000
-THUMB_MAX_BYTES = 1_000_000
 CAPTION_MAX_BYTES = 20_000
-MAX_CAPTIONS = 20
-MAX_LANGS = 3
-MAX_TAGS = 8
-PAGE_MAX_BYTES = 1_000_000  # of a linked page read for its card
-IMAGE_FETCH_MAX_BYTES = 10_000_000
-CARD_TIMEOUT = 10.0
 FIRST_COMMENT_SUFFIX = ":first_comment"
-TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
-
-_S32 = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, the TID alphabet
-_TID_EPOCH_US = 1_672_531_200_000_000  # 2023-01-01T00:00:00Z in microseconds
-_TID_SPAN_US = 1 << 45  # about 407 days
 
 
-def tid_for(key: str) -> str:
-    """The record key (a TID) of the post made for an idempotency key: always the same for one key.
-
-    A TID is 64 bits -- a zero bit, 53 bits of microseconds since 1970 and a 10-bit clock id -- written
-    in 13 base32-sortable characters. Both parts come from SHA-256 of the key; the time part lies in
-    2023-2024 so it sorts as a plausible past time (readers order posts by ``createdAt``, not by key)."""
-    number = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big")
-    micros = _TID_EPOCH_US + (number >> 10) % _TID_SPAN_US
-    value = (micros << 10) | (number & 0x3FF)
-    return "".join(_S32[(value >> (5 * (12 - i))) & 31] for i in range(13))
-
-
-def is_tid(value: str) -> bool:
-    return bool(re.fullmatch(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}", value))
-
-
-def _token_error(response: httpx.Response) -> bool:
-    """atproto answers an expired or bad access token with 400 + ExpiredToken / InvalidToken."""
-    if response.status_code != 400:
-        return False
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    return isinstance(body, dict) and body.get("error") in TOKEN_ERRORS
-
-
-def _error_name(exc: NetworkError) -> str:
-    found = re.search(r'"error"\s*:\s*"([A-Za-z]+)"', exc.message)
-    return found.group(1) if found else ""
-
-
-class BlueskyNetwork(Network):
-    spec = BLUESKY
-    limit_headers = ("RateLimit-Remaining", "RateLimit-Reset")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._session: dict[str, str] | None = None
-        self._dids: dict[str, str | None] = {}
-        self._resuming = False
-
-    # --- settings --------------------------------------------------------------------------------
-
-    @property
-    def service(self) -> str:
-        value = self.profile.setting("service")
-        service = value.strip().rstrip("/") if isinstance(value, str) and value.strip() else DEFAULT_SERVICE
-        if not re.match(r"(?i)^https?://", service):
-            service = "https://" + service
-        return service
-
-    @property
-    def handle(self) -> str:
-        handle = self.profile.account.strip().lstrip("@")
-        if not handle:
-            raise ConfigError(
-                f"profile '{self.profile.id}' has no account: add 'account: yourname.bsky.social' (the Bluesky handle)",
-                path=self.profile.path, line=1,
-            )
-        return handle
-
-    @property
-    def langs(self) -> list[str]:
-        value = self.profile.setting("language")
-        values = value if isinstance(value, list) else [value] if isinstance(value, str) else []
-        return [str(v).strip() for v in values if isinstance(v, str) and v.strip()][:MAX_LANGS]
-
-    def _h(self):
-        return self.http(auth_error=_token_error)
-
-    # --- XRPC ------------------------------------------------------------------------------------
-
-    def _xrpc(self, method: str, nsid: str, *, auth: bool = True, safe: bool | None = None,
-              headers: Mapping[str, str] | None = None, **kwargs: Any) -> httpx.Response:
-        url = f"{self.service}/xrpc/{nsid}"
-        for attempt in range(2):
-            all_headers = dict(headers or {})
-            if auth:
-                all_headers["Authorization"] = f"Bearer {self._access()}"
-            self.respect_limits(self._h().max_wait)
-            try:
-                response = self._h().request(method, url, safe=safe, headers=all_headers, **kwargs)
-            except AuthError as exc:
-                if auth and exc.status == 400 and attempt == 0:
-                    self._renew()
-                    continue
-                raise
-            self.note_limits(response)
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _body(self, response: httpx.Response, *, unsafe: bool = False) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            cls = OutcomeUnknown if unsafe else TransientNetworkError
-            raise cls(
-                f"bluesky: {response.request.url.path}: the answer was not readable JSON",
-                network=self.name, status=response.status_code,
-            )
-        return body
-
-    # --- session ---------------------------------------------------------------------------------
-
-    def _access(self) -> str:
-        if self._session is None:
-            self._create_session()
-        assert self._session is not None
-        return self._session["accessJwt"]
-
-    @property
-    def did(self) -> str:
-        self._access()
-        assert self._session is not None
-        return self._session["did"]
-
-    def _remember(self, body: Mapping[str, Any]) -> None:
-        if not body.get("accessJwt") or not body.get("did"):
-            raise TransientNetworkError("bluesky: the session answer had no accessJwt/did", network=self.name)
-        http = self._h()
-        http.add_secret(str(body["accessJwt"]))
-        http.add_secret(str(body.get("refreshJwt") or ""))
-        self._session = {
-            "accessJwt": str(body["accessJwt"]),
-            "refreshJwt": str(body.get("refreshJwt") or ""),
-            "did": str(body["did"]),
-            "handle": str(body.get("handle") or self.handle),
-        }
-
-    def _create_session(self) -> None:
-        password = self.token()
-        response = self._xrpc(
-            "POST", "com.atproto.server.createSession", auth=False, safe=True,
-            json={"identifier": self.handle, "password": password},
-        )
-        self._remember(self._body(response))
-
-    def _renew(self) -> None:
-        """The access token expired: refreshSession with the refresh token, else a new session."""
-        refresh = (self._session or {}).get("refreshJwt")
-        self._session = None
-        if refresh:
-            try:
-                response = self._h().request(
-                    "POST", f"{self.service}/xrpc/com.atproto.server.refreshSession", safe=False,
-                    headers={"Authorization": f"Bearer {refresh}"},
-                )
-                self._remember(self._body(response))
-                return
-            except NetworkError:
-                self._session = None
-        self._create_session()
-
-    # --- rate limits -----------------------------------------------------------------------------
-
-    # --- identity --------------------------------------------------------------------------------
-
-    def resolve_handle(self, handle: str) -> str | None:
-        """The DID of a mentioned handle, or None when it does not resolve (the mention stays text)."""
-        if handle not in self._dids:
-            try:
-                response = self._xrpc("GET", "com.atproto.identity.resolveHandle", params={"handle": handle})
-                did = self._body(response).get("did")
-                self._dids[handle] = did if isinstance(did, str) and did.startswith("did:") else None
-            except PermanentNetworkError:
-                self._dids[handle] = None
-        return self._dids[handle]
+class BlueskyNetwork(BlueskyProfile, Publishing, Comments, Metrics):
 
     # --- publishing ------------------------------------------------------------------------------
 
@@ -280,7 +94,7 @@ class BlueskyNetwork(Network):
                     post = self._create(rkey, record)
                     break
                 except PermanentNetworkError as exc:
-                    if attempt == 0 and _error_name(exc) == "BlobNotFound":
+                    if attempt == 0 and error_name(exc) == "BlobNotFound":
                         self._forget_blobs(item)  # collected by the PDS meanwhile: upload again
                         continue
                     raise
@@ -289,9 +103,6 @@ class BlueskyNetwork(Network):
         extra: dict[str, Any] = {"cid": post["cid"], "rkey": rkey}
         extra.update(self._first_comment(item, post))
         return PublishResult(remote_id=post["uri"], url=self.web_url(rkey), published_at=self.now(), extra=extra)
-
-    def web_url(self, rkey: str) -> str:
-        return f"https://bsky.app/profile/{self.handle}/post/{rkey}"
 
     def _existing(self, item: PublishRequest, step: str, rkey: str) -> dict[str, str] | None:
         """The record of an earlier attempt: from the ledger, or (after any earlier attempt) getRecord."""
@@ -337,72 +148,6 @@ class BlueskyNetwork(Network):
                 text = candidate
         return text, kind
 
-    def _check_length(self, text: str) -> None:
-        length = richtext_length(text)
-        if length > MAX_GRAPHEMES:
-            raise PermanentNetworkError(
-                f"the text is {length} characters (graphemes) long; Bluesky takes at most {MAX_GRAPHEMES}: shorten "
-                "the body or add an override for bluesky",
-                network=self.name,
-            )
-
-    def _record(self, text: str, *, embed: dict | None = None, reply: dict | None = None,
-                tags: list[str] | None = None) -> dict[str, Any]:
-        record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": _iso(self.now())}
-        found = richtext.build_facets(text, resolve=self.resolve_handle)
-        if found:
-            record["facets"] = found
-        if self.langs:
-            record["langs"] = self.langs
-        if reply:
-            record["reply"] = reply
-        if embed:
-            record["embed"] = embed
-        clean = []
-        for tag in tags or []:
-            tag = str(tag).strip().lstrip("#")
-            if tag and len(tag.encode()) <= richtext.TAG_MAX_BYTES and richtext_length(tag) <= richtext.TAG_MAX_GRAPHEMES:
-                clean.append(tag)
-        if clean:
-            record["tags"] = clean[:MAX_TAGS]
-        return record
-
-    def _create(self, rkey: str, record: Mapping[str, Any]) -> dict[str, str]:
-        """createRecord with our record key. A lost answer is settled at once with getRecord."""
-        payload = {"repo": self.did, "collection": POST, "rkey": rkey, "record": dict(record)}
-        try:
-            response = self._xrpc("POST", "com.atproto.repo.createRecord", safe=False, json=payload)
-            body = self._body(response, unsafe=True)
-        except OutcomeUnknown as exc:
-            found = self.get_record(rkey)
-            if found is not None:
-                return found
-            raise TransientNetworkError(
-                f"{exc.message}; getRecord shows record {rkey} does not exist, so nothing was posted",
-                network=self.name, status=exc.status,
-            ) from None
-        if not body.get("uri") or not body.get("cid"):
-            found = self.get_record(rkey)
-            if found is None:
-                raise TransientNetworkError("bluesky: createRecord answered without uri/cid and no record exists",
-                                            network=self.name)
-            return found
-        return {"uri": str(body["uri"]), "cid": str(body["cid"])}
-
-    def get_record(self, rkey: str) -> dict[str, str] | None:
-        """com.atproto.repo.getRecord on our repository: {uri, cid} if the post exists, None if certainly not."""
-        try:
-            response = self._xrpc("GET", "com.atproto.repo.getRecord",
-                                  params={"repo": self.did, "collection": POST, "rkey": rkey})
-        except PermanentNetworkError as exc:
-            if exc.status in (400, 404) and _error_name(exc) == "RecordNotFound":
-                return None
-            raise
-        body = self._body(response)
-        if not body.get("uri") or not body.get("cid"):
-            raise OutcomeUnknown(f"bluesky: getRecord for {rkey} answered without uri/cid", network=self.name)
-        return {"uri": str(body["uri"]), "cid": str(body["cid"])}
-
     def _first_comment(self, item: PublishRequest, post: Mapping[str, str]) -> dict[str, Any]:
         text = item.first_comment
         if not text:
@@ -428,7 +173,7 @@ class BlueskyNetwork(Network):
             out = []
             for media in images:
                 entry: dict[str, Any] = {"image": self._blob(item, f"blob:{media.index}", media), "alt": media.alt or ""}
-                ratio = _aspect_ratio(media)
+                ratio = aspect_ratio(media)
                 if ratio:
                     entry["aspectRatio"] = ratio
                 out.append(entry)
@@ -451,11 +196,11 @@ class BlueskyNetwork(Network):
               data: bytes | None = None, mime: str | None = None) -> dict[str, Any]:
         done = self.resumed(item, step)
         if done and done.get("cid"):
-            return _blob_json(done)
+            return blob_json(done)
         if data is None:
             assert media is not None
             data = media.path.read_bytes()
-            mime = mime or _mime(media.path.name)
+            mime = mime or guess_mime(media.path.name)
             if media.kind == "image" and len(data) > IMAGE_MAX_BYTES:
                 raise PermanentNetworkError(
                     f"{media.rel} is {len(data):,} bytes; Bluesky takes images up to {IMAGE_MAX_BYTES:,} bytes: "
@@ -499,7 +244,7 @@ class BlueskyNetwork(Network):
                                 "description": meta.get("description") or ""}
         done = self.resumed(item, "thumb")
         if done and done.get("cid"):
-            card["thumb"] = _blob_json(done)
+            card["thumb"] = blob_json(done)
             return card
         image_url = meta.get("image")
         if image_url:
@@ -509,141 +254,13 @@ class BlueskyNetwork(Network):
                 card["thumb"] = self._blob(item, "thumb", data=data, mime=mime)
         return card
 
-    # --- profile basics (socialops.profiles.sync, socialops.profiles.check) ----------------------------------
-    # platform-api.md 6.5 [V]: the app.bsky.actor.profile record, rkey "self": displayName, description,
-    # website, avatar and banner blobs (PNG/JPEG, at most 1,000,000 bytes). Read with getRecord, write with
-    # putRecord + swapRecord (the cid read), keeping every field socialops does not manage (pronouns,
-    # pinnedPost, labels, joinedViaStarterPack, createdAt, ...). Images are compared by their bytes, fetched with
-    # com.atproto.sync.getBlob, never by blob reference.
-
-    PROFILE = "app.bsky.actor.profile"
-    PROFILE_FIELDS = {"display_name": "displayName", "bio": "description", "website": "website"}
-
-    def _profile_record(self) -> tuple[dict[str, Any] | None, str | None]:
-        try:
-            response = self._xrpc("GET", "com.atproto.repo.getRecord",
-                                  params={"repo": self.did, "collection": self.PROFILE, "rkey": "self"})
-        except PermanentNetworkError as exc:
-            if exc.status in (400, 404) and _error_name(exc) == "RecordNotFound":
-                return None, None
-            raise
-        body = self._body(response)
-        value = body.get("value")
-        return (dict(value) if isinstance(value, dict) else {}), (str(body["cid"]) if body.get("cid") else None)
-
-    def _blob_bytes(self, blob: Any):
-        from socialops.profiles.basics import LiveImage
-
-        if not isinstance(blob, dict):
-            return None
-        ref = blob.get("ref")
-        cid = ref.get("$link") if isinstance(ref, dict) else blob.get("cid")
-        if not isinstance(cid, str) or not cid:
-            return None
-        url = f"{self.service}/xrpc/com.atproto.sync.getBlob"
-        try:
-            response = self._xrpc("GET", "com.atproto.sync.getBlob", auth=False, params={"did": self.did, "cid": cid})
-        except NetworkError:
-            return LiveImage(f"{url}?did={self.did}&cid={cid}", None)
-        return LiveImage(f"{url}?did={self.did}&cid={cid}", response.content)
-
-    def read_profile(self):
-        from socialops.profiles.basics import LiveProfile, normalise_text
-
-        record, cid = self._profile_record()
-        record = record or {}
-        values: dict[str, Any] = {
-            "display_name": str(record.get("displayName") or "").strip(),
-            "bio": normalise_text(str(record.get("description") or "")),
-            "website": str(record.get("website") or "").strip(),
-            "avatar": self._blob_bytes(record.get("avatar")),
-            "cover": self._blob_bytes(record.get("banner")),
-        }
-        return LiveProfile(account=(self._session or {}).get("handle") or self.handle, account_id=self.did,
-                           url=f"https://bsky.app/profile/{self.handle}", values=values, version=cid,
-                           raw={"record": record, "exists": cid is not None})
-
-    def update_profile(self, changes, live) -> None:
-        """putRecord of the profile record with ``changes`` applied; on InvalidSwap (someone edited the profile
-        meanwhile) the record is read again and the changes applied to that once more."""
-        exists = bool(live.raw.get("exists")) if live is not None else False
-        record = dict(live.raw.get("record") or {}) if live is not None else {}
-        cid = live.version if live is not None else None
-        blobs: dict[str, dict[str, Any]] = {}
-        for basic, key in (("avatar", "avatar"), ("cover", "banner")):
-            image = changes.get(basic)
-            if image is not None:
-                blobs[key] = self.upload_blob(image.data, image.mime)
-        for attempt in range(2):
-            new = dict(record)
-            new["$type"] = self.PROFILE
-            for basic, key in self.PROFILE_FIELDS.items():
-                if basic in changes:
-                    if changes[basic]:
-                        new[key] = changes[basic]
-                    else:
-                        new.pop(key, None)
-            new.update(blobs)
-            if not exists and "createdAt" not in new:
-                new["createdAt"] = _iso(self.now())
-            payload = {"repo": self.did, "collection": self.PROFILE, "rkey": "self", "record": new,
-                       "swapRecord": cid if exists else None}
-            try:
-                # putRecord with swapRecord only succeeds against the record we read: safe to repeat.
-                self._xrpc("POST", "com.atproto.repo.putRecord", safe=True, json=payload)
-                return
-            except PermanentNetworkError as exc:
-                if attempt == 0 and _error_name(exc) == "InvalidSwap":
-                    fresh, cid = self._profile_record()
-                    exists = cid is not None
-                    record = fresh or {}
-                    continue
-                raise
-
-    def check_access(self):
-        from socialops.profiles.basics import OK, AccessReport, Capability, account_name
-
-        report = AccessReport()
-        self._access()  # createSession with the app password: the token works
-        report.token_ok = True
-        session = self._session or {}
-        handle = str(session.get("handle") or "")
-        report.account_seen = f"@{handle} ({session.get('did', '')})"
-        report.account_ok = account_name(handle) == account_name(self.profile.account)
-        if not report.account_ok:
-            report.problems.append(
-                f"the session is for @{handle}, but the profile names '{self.profile.account}': correct 'account:' "
-                f"or store the app password of the right account in {self.profile.token_env}")
-        status = self._body(self._xrpc("GET", "com.atproto.server.getSession"))
-        if status.get("active") is False:
-            report.account_ok = False
-            report.problems.append(f"the account is not active ({status.get('status') or 'deactivated'}): "
-                                   "reactivate it in the Bluesky app")
-        scope = _jwt_scope(self._session["accessJwt"]) if self._session else None
-        if scope == "com.atproto.access":
-            report.problems.append(
-                f"the secret {self.profile.token_env} holds the account's main password: create an app password "
-                "(Settings > Privacy and security > App passwords) and store that instead, so it can be revoked "
-                "on its own")
-        elif scope and scope.startswith("com.atproto.appPass"):
-            report.notes.append("an app password" + (" with access to direct messages"
-                                                     if scope == "com.atproto.appPassPrivileged" else ""))
-        detail = "an app password may write records (posts, threadgates, blocks, the profile) and read"
-        report.capabilities = [Capability(name, OK, detail) for name in ("publishing", "metrics", "moderation",
-                                                                         "profile")]
-        return report
-
-    # --- reconciliation --------------------------------------------------------------------------
-
-    # --- metrics (socialops.networks.insights) ---------------------------------------------------------------
+    # --- metrics (this network's metrics.py) ---------------------------------------------------------------
 
     def metrics_prepare(self) -> None:
         """The session (createSession once) whose access token the concurrent metrics calls carry."""
         self._access()
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        from socialops.networks.insights import bluesky_calls
-
         return bluesky_calls(publications, service=self.service, actor=self.did,
                              headers={"Authorization": f"Bearer {self._access()}"})
 
@@ -669,7 +286,6 @@ class BlueskyNetwork(Network):
             extra["first_comment_uri"] = claim.progress["first_comment"]["uri"]
         return PublishResult(remote_id=found["uri"], url=self.web_url(rkey), extra=extra)
 
-
     # --- comments and moderation ---------------------------------------------------------------------
     #
     # Replies come from app.bsky.feed.getPostThread (an AppView method, proxied by the PDS). Hiding is the
@@ -681,31 +297,7 @@ class BlueskyNetwork(Network):
     BLOCK = "app.bsky.graph.block"
     MAX_HIDDEN_REPLIES = 300
 
-    @staticmethod
-    def _rkey(uri: str) -> str:
-        return uri.rstrip("/").rsplit("/", 1)[-1]
-
-    def _get_value(self, collection: str, rkey: str) -> dict[str, Any] | None:
-        """getRecord on our repository: {"uri", "cid", "value"}, or None when the record does not exist."""
-        try:
-            response = self._xrpc("GET", "com.atproto.repo.getRecord",
-                                  params={"repo": self.did, "collection": collection, "rkey": rkey})
-        except PermanentNetworkError as exc:
-            if exc.status in (400, 404) and _error_name(exc) == "RecordNotFound":
-                return None
-            raise
-        return self._body(response)
-
-    def _put(self, collection: str, rkey: str, record: Mapping[str, Any], swap: str | None = None) -> dict[str, Any]:
-        payload: dict[str, Any] = {"repo": self.did, "collection": collection, "rkey": rkey, "record": dict(record)}
-        if swap:
-            payload["swapRecord"] = swap
-        # putRecord at a known key is idempotent: the same record again changes nothing.
-        return self._body(self._xrpc("POST", "com.atproto.repo.putRecord", safe=True, json=payload))
-
     def list_comments(self, remote_id, *, since=None):
-        from socialops.networks.contract import Comment
-
         response = self._xrpc("GET", "app.bsky.feed.getPostThread",
                               params={"uri": remote_id, "depth": 100, "parentHeight": 0})
         body = self._body(response)
@@ -725,7 +317,7 @@ class BlueskyNetwork(Network):
                 author = post.get("author") if isinstance(post.get("author"), dict) else {}
                 if not uri:
                     continue
-                when = _parse_time(record.get("createdAt")) or _parse_time(post.get("indexedAt"))
+                when = parse_utc(record.get("createdAt")) or parse_utc(post.get("indexedAt"))
                 handle = str(author.get("handle") or "")
                 out.append(Comment(
                     id=uri, post_remote_id=remote_id, text=str(record.get("text") or ""),
@@ -764,7 +356,7 @@ class BlueskyNetwork(Network):
         target = comment.ref.get("uri") or comment.id
         gate = self._get_value(self.THREADGATE, rkey)
         value = dict(gate["value"]) if gate and isinstance(gate.get("value"), dict) else {
-            "$type": self.THREADGATE, "post": post_uri, "createdAt": _iso(self.now())}
+            "$type": self.THREADGATE, "post": post_uri, "createdAt": iso(self.now())}
         current = [str(u) for u in value.get("hiddenReplies") or [] if isinstance(u, str)]
         if hidden and target not in current:
             if len(current) >= self.MAX_HIDDEN_REPLIES:
@@ -785,194 +377,7 @@ class BlueskyNetwork(Network):
         rkey = tid_for(f"block:{did}")
         if self._get_value(self.BLOCK, rkey) is not None:
             return
-        self._put(self.BLOCK, rkey, {"$type": self.BLOCK, "subject": did, "createdAt": _iso(self.now())})
+        self._put(self.BLOCK, rkey, {"$type": self.BLOCK, "subject": did, "createdAt": iso(self.now())})
 
     def is_blocking(self, did: str) -> bool:
         return self._get_value(self.BLOCK, tid_for(f"block:{did}")) is not None
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-# --- helpers -------------------------------------------------------------------------------------------
-
-
-def richtext_length(text: str) -> int:
-    import regex
-
-    return len(regex.findall(r"\X", text))
-
-
-def _iso(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
-def _mime(name: str) -> str:
-    guessed = mimetypes.guess_type(name)[0]
-    if name.lower().endswith(".webp"):
-        return "image/webp"
-    return guessed or "application/octet-stream"
-
-
-def _blob_json(done: Mapping[str, Any]) -> dict[str, Any]:
-    return {"$type": "blob", "ref": {"$link": str(done["cid"])}, "mimeType": str(done.get("mime") or ""),
-            "size": int(done.get("size") or 0)}
-
-
-def _aspect_ratio(media: MediaFile) -> dict[str, int] | None:
-    try:
-        from PIL import Image
-
-        with Image.open(media.path) as image:
-            width, height = image.size
-            orientation = image.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 - the aspect ratio is optional
-        return None
-    if orientation in (5, 6, 7, 8):
-        width, height = height, width
-    return {"width": width, "height": height} if width > 0 and height > 0 else None
-
-
-def caption_vtt(path) -> bytes:
-    """The subtitle file as WebVTT bytes: .vtt as it is, .srt converted (webvtt-py)."""
-    if path.suffix.lower() == ".srt":
-        import webvtt
-
-        return webvtt.from_srt(str(path)).content.encode("utf-8")
-    return path.read_bytes()
-
-
-def caption_lang(name: str, langs: list[str]) -> str:
-    """The language of a caption track: from a file name like ``clip.fi.vtt``, else the profile's first
-    language, else ``und`` (undetermined)."""
-    parts = name.split(".")
-    if len(parts) >= 3 and re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?", parts[-2]):
-        return parts[-2]
-    return langs[0] if langs else "und"
-
-
-class _OpenGraph(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.meta: dict[str, str] = {}
-        self.title = ""
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k.lower(): (v or "") for k, v in attrs}
-        if tag == "meta":
-            key = (values.get("property") or values.get("name") or "").lower()
-            if key and "content" in values and key not in self.meta:
-                self.meta[key] = values["content"].strip()
-        elif tag == "title":
-            self._in_title = True
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-
-
-def fetch_card(client: httpx.Client, url: str) -> dict[str, str]:
-    """og:title, og:description and og:image (absolute) of the page at ``url``; {} when it cannot be read."""
-    import httpx
-
-    try:
-        with client.stream("GET", url, timeout=CARD_TIMEOUT, follow_redirects=True,
-                           headers={"Accept": "text/html,application/xhtml+xml"}) as response:
-            if response.status_code != 200:
-                return {}
-            kind = response.headers.get("Content-Type", "")
-            if kind and "html" not in kind.lower():
-                return {}
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size >= PAGE_MAX_BYTES:
-                    break
-            base = str(response.url)
-            encoding = response.encoding or "utf-8"
-    except (httpx.HTTPError, ValueError):
-        return {}
-    try:
-        page = b"".join(chunks)[:PAGE_MAX_BYTES].decode(encoding, errors="replace")
-    except LookupError:
-        page = b"".join(chunks)[:PAGE_MAX_BYTES].decode("utf-8", errors="replace")
-    parser = _OpenGraph()
-    try:
-        parser.feed(page)
-    except Exception:  # noqa: BLE001 - broken HTML gives what was read so far
-        pass
-    meta = parser.meta
-    out = {
-        "title": meta.get("og:title") or meta.get("twitter:title") or " ".join(parser.title.split()),
-        "description": meta.get("og:description") or meta.get("twitter:description") or meta.get("description", ""),
-    }
-    image = meta.get("og:image") or meta.get("og:image:url") or meta.get("twitter:image")
-    if image:
-        out["image"] = urljoin(base, image)
-    return {k: v for k, v in out.items() if v}
-
-
-def fetch_thumb(client: httpx.Client, url: str) -> tuple[bytes, str] | None:
-    """The card image, at most 1 MB (larger ones are scaled down to a JPEG); None when unusable."""
-    import httpx
-
-    try:
-        response = client.get(url, timeout=CARD_TIMEOUT, follow_redirects=True)
-    except httpx.HTTPError:
-        return None
-    if response.status_code != 200 or len(response.content) > IMAGE_FETCH_MAX_BYTES:
-        return None
-    data = response.content
-    mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if not mime.startswith("image/"):
-        mime = _mime(url.split("?")[0])
-        if not mime.startswith("image/"):
-            return None
-    if len(data) <= THUMB_MAX_BYTES:
-        return data, mime
-    return _shrink(data)
-
-
-def _shrink(data: bytes) -> tuple[bytes, str] | None:
-    try:
-        from PIL import Image
-
-        with Image.open(io.BytesIO(data)) as image:
-            image = image.convert("RGB")
-            for side, quality in ((1200, 85), (1000, 80), (800, 75), (600, 70)):
-                copy = image.copy()
-                copy.thumbnail((side, side))
-                out = io.BytesIO()
-                copy.save(out, "JPEG", quality=quality)
-                if out.tell() <= THUMB_MAX_BYTES:
-                    return out.getvalue(), "image/jpeg"
-    except Exception:  # noqa: BLE001 - no thumb rather than no post
-        return None
-    return None
-
-
-def _jwt_scope(token: str) -> str | None:
-    """The ``scope`` claim of a session's access JWT (read, not verified: it only says what kind of password
-    made the session -- com.atproto.appPass, com.atproto.appPassPrivileged or com.atproto.access)."""
-    import base64
-    import json
-
-    try:
-        part = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-    except (IndexError, ValueError):
-        return None
-    scope = claims.get("scope") if isinstance(claims, dict) else None
-    return scope if isinstance(scope, str) else None

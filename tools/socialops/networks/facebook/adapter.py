@@ -27,27 +27,34 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, ClassVar
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from socialops.errors import AuthError, OutcomeUnknown, PermanentNetworkError, TransientNetworkError
-from socialops.networks.contract import Claim, MediaFile, PublishRequest, PublishResult
-from socialops.networks.meta import RUPLOAD_BASE, MetaNetwork, caption_locale, need_id, text_matches
-from socialops.networks.specs import FACEBOOK
+from socialops.networks.contract import Publishing
+from socialops.networks.facebook.metrics import facebook_calls
+from socialops.networks.facebook.page import FacebookPage
+from socialops.networks.meta.graph import (
+    GRAPH_BASE,
+    RUPLOAD_BASE,
+    caption_locale,
+    need_id,
+    text_matches,
+)
+from socialops.networks.types import (
+    Claim,
+    MediaFile,
+    PublishRequest,
+    PublishResult,
+)
 
 LIVE_MAX_AHEAD = dt.timedelta(days=7)
 CAPTIONS_MAX_BYTES = 200_000
 RECENT_POSTS_LIMIT = 25
 RECONCILE_SLACK = dt.timedelta(minutes=10)
 
-
-class FacebookNetwork(MetaNetwork):
-    spec: ClassVar = FACEBOOK
-
-    # --- settings --------------------------------------------------------------------------------
-
-    @property
-    def page_id(self) -> str:
-        return self.account_id("page_id", "the numeric id of the Facebook Page")
+class FacebookNetwork(FacebookPage, Publishing):
+    """Posts of every type to the Page, their reconciliation by listing, and the Page's metrics."""
 
     # --- publish ---------------------------------------------------------------------------------
 
@@ -268,7 +275,6 @@ class FacebookNetwork(MetaNetwork):
                 tz = self.profile.timezone
                 if not tz:
                     return None
-                from zoneinfo import ZoneInfo
 
                 when = when.replace(tzinfo=ZoneInfo(tz))
             return when
@@ -310,12 +316,9 @@ class FacebookNetwork(MetaNetwork):
 
         return self.first_comment_step(item, result, post)
 
-    # --- metrics (socialops.networks.insights: endpoints, metric names, tolerance of removed metrics) ---------
+    # --- metrics (facebook/metrics.py: endpoints, metric names, tolerance of removed metrics) ---------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        from socialops.networks.insights import facebook_calls
-        from socialops.networks.meta import GRAPH_BASE
-
         return facebook_calls(publications, base=GRAPH_BASE, page_id=self.page_id,
                               headers={"Authorization": f"Bearer {self.token()}"}, now=now)
 
@@ -360,151 +363,3 @@ class FacebookNetwork(MetaNetwork):
             raise OutcomeUnknown("more Page posts than could be checked since the claim; look at the Page",
                                  network=self.name)
         return None
-
-    # --- profile basics (socialops.profiles.sync, socialops.profiles.check) ----------------------------------
-    # platform-api.md 1.5: POST /{page-id} with about, website, phone, emails (array, replaces all) and
-    # products [C]; needs pages_manage_metadata. The Page name, the profile picture, the cover and the address
-    # are read only here (their writes are [U]): differences go to the "Profile drift" issue.
-
-    PROFILE_READ_FIELDS = ("id,name,username,link,about,website,phone,emails,products,single_line_address,"
-                           "picture.type(large){url},cover{source}")
-    PROFILE_PERMISSIONS = {
-        "publishing": ("pages_manage_posts", "pages_read_engagement"),
-        "metrics": ("read_insights", "pages_read_engagement"),
-        "moderation": ("pages_manage_engagement", "pages_read_user_engagement"),
-        "profile": ("pages_manage_metadata",),
-    }
-
-    def read_profile(self):
-        from socialops.profiles.basics import LiveProfile, fetch_image, normalise_phone, normalise_text
-
-        page = self.graph.get(self.page_id, fields=self.PROFILE_READ_FIELDS)
-        emails = page.get("emails") if isinstance(page.get("emails"), list) else []
-        picture = page.get("picture") if isinstance(page.get("picture"), dict) else {}
-        picture_data = picture.get("data") if isinstance(picture.get("data"), dict) else {}
-        cover = page.get("cover") if isinstance(page.get("cover"), dict) else {}
-        client = self.http().client
-        values: dict[str, Any] = {
-            "display_name": str(page.get("name") or "").strip(),
-            "bio": normalise_text(str(page.get("about") or "")),
-            "website": str(page.get("website") or "").strip(),
-            "contact.email": ", ".join(str(e) for e in emails),
-            "contact.phone": normalise_phone(str(page.get("phone") or "")),
-            "contact.address": " ".join(str(page.get("single_line_address") or "").split()),
-            "services": normalise_text(str(page.get("products") or "")),
-            "avatar": None if picture_data.get("is_silhouette") else fetch_image(client, picture_data.get("url")),
-            "cover": fetch_image(client, cover.get("source")),
-        }
-        return LiveProfile(account=str(page.get("name") or ""), account_id=str(page.get("id") or ""),
-                           url=page.get("link") or f"https://www.facebook.com/{self.page_id}", values=values,
-                           raw=page)
-
-    def update_profile(self, changes, live) -> None:
-        data: dict[str, Any] = {}
-        if "bio" in changes:
-            data["about"] = changes["bio"]
-        if "website" in changes:
-            data["website"] = changes["website"]
-        if "contact.phone" in changes:
-            data["phone"] = changes["contact.phone"]
-        if "contact.email" in changes:
-            data["emails"] = json.dumps([changes["contact.email"]])
-        if "services" in changes:
-            data["products"] = changes["services"]
-        if data:
-            # Setting the same fields again leaves the same Page: safe to repeat after a lost answer.
-            self.graph.post(self.page_id, data, create=False)
-
-    def check_access(self):
-        from socialops.networks.meta import meta_fix, token_scopes
-        from socialops.profiles.basics import AccessReport, account_name, scope_capabilities
-
-        report = AccessReport()
-        page = self.graph.get(self.page_id, fields="id,name")
-        report.token_ok = True
-        name = str(page.get("name") or "")
-        report.account_seen = f"{name} (Page {page.get('id', self.page_id)})"
-        report.account_ok = account_name(name) == account_name(self.profile.account)
-        if not report.account_ok:
-            report.problems.append(f"Page {self.page_id} is called '{name}', but the profile names "
-                                   f"'{self.profile.account}': correct 'account:' or 'page_id:'")
-        scopes, data = token_scopes(self.graph, self.token() or "")
-        kind = str(data.get("type") or "")
-        if kind and kind != "PAGE":
-            report.problems.append(f"the secret {self.profile.token_env} holds a {kind.lower()} token: store a "
-                                   "Page access token (GET /me/accounts with a long-lived user token gives it)")
-        if data.get("profile_id") and str(data["profile_id"]) != self.page_id:
-            report.problems.append(f"the token is for Page {data['profile_id']}, not Page {self.page_id}")
-        if data.get("is_valid") is False:
-            report.token_ok = False
-            report.problems.append(f"Meta says the token in {self.profile.token_env} is no longer valid: renew it")
-        report.capabilities = scope_capabilities(
-            scopes, self.PROFILE_PERMISSIONS, lambda granted, scope: scope in granted,
-            fix=meta_fix("Page", self.profile.token_env),
-            unknown="Meta did not show the token's permissions (debug_token); check them in the Access Token "
-                    "Debugger (developers.facebook.com/tools/debug/accesstoken)")
-        return report
-
-
-    # --- comments and moderation (Graph API: /{post-id}/comments, is_hidden, DELETE, /{page-id}/blocked) -------
-
-    COMMENT_FIELDS = "id,from{id,name},message,created_time,parent{id},is_hidden,permalink_url"
-
-    def list_comments(self, remote_id, *, since=None):
-        """All comments and replies of a post (``filter=stream``: every level, oldest first), page by page."""
-        from socialops.networks.contract import Comment, thread_root
-
-        rows: list[dict[str, Any]] = []
-        body = self.graph.get(f"{remote_id}/comments", filter="stream", order="chronological",
-                              fields=self.COMMENT_FIELDS, limit=100)
-        for _ in range(50):
-            rows += [r for r in body.get("data") or [] if isinstance(r, dict) and r.get("id")]
-            following = (body.get("paging") or {}).get("next")
-            if not isinstance(following, str) or not following.startswith("https://graph.facebook.com/"):
-                break
-            body = self.graph.call("GET", following)
-        parents = {str(r["id"]): str((r.get("parent") or {}).get("id") or "") for r in rows}
-
-        out = []
-        for r in rows:
-            cid = str(r["id"])
-            author = r.get("from") if isinstance(r.get("from"), dict) else {}
-            when = _graph_time(r.get("created_time"))
-            if since is not None and when is not None and when < since:
-                continue
-            out.append(Comment(
-                id=cid, post_remote_id=str(remote_id), text=str(r.get("message") or ""),
-                author_id=str(author.get("id") or ""), author_name=str(author.get("name") or ""),
-                created_at=when, url=str(r.get("permalink_url") or "") or None,
-                parent_id=parents.get(cid) or None, thread_id=thread_root(cid, parents), hidden=bool(r.get("is_hidden")),
-                own=str(author.get("id") or "") == self.page_id,
-            ))
-        return out
-
-    def reply_to_comment(self, comment, text, *, key):
-        body = self.graph.post(f"{comment.id}/comments", {"message": text}, create=True)
-        return need_id(body, "id", network=self.name, what="replying to a comment", created=True)
-
-    def hide_comment(self, comment, *, hidden=True):
-        self.graph.post(comment.id, {"is_hidden": "true" if hidden else "false"}, create=False)
-
-    def block_author(self, comment):
-        if not comment.author_id:
-            raise PermanentNetworkError("Facebook did not say who wrote the comment (no 'from'): block the person "
-                                        "in the Page's settings (Settings > People and other Pages)", network=self.name)
-        # Blocking again is harmless: the person stays blocked.
-        self.graph.post(f"{self.page_id}/blocked", {"user": comment.author_id}, create=False)
-
-
-def _graph_time(value: Any) -> dt.datetime | None:
-    """Graph times look like 2026-12-01T08:31:00+0000."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        try:
-            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

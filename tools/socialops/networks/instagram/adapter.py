@@ -22,10 +22,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
+from socialops.core.times import parse_utc
 from socialops.errors import OutcomeUnknown, PermanentNetworkError, RateLimited, TransientNetworkError
-from socialops.networks.contract import Claim, MediaFile, PublishRequest, PublishResult
-from socialops.networks.meta import MetaNetwork, need_id, text_matches
-from socialops.networks.specs import INSTAGRAM
+from socialops.networks.contract import ProfileBasics, Publishing
+from socialops.networks.instagram.metrics import instagram_calls
+from socialops.networks.instagram.spec import SPEC
+from socialops.networks.meta.graph import (
+    GRAPH_BASE,
+    MetaNetwork,
+    meta_fix,
+    need_id,
+    text_matches,
+    token_scopes,
+)
+from socialops.networks.profile import account_name, fetch_image, normalise_text, scope_capabilities
+from socialops.networks.types import (
+    AccessReport,
+    Claim,
+    Comment,
+    LiveProfile,
+    MediaFile,
+    PublishRequest,
+    PublishResult,
+)
 
 RECENT_MEDIA_LIMIT = 25
 RECONCILE_SLACK = dt.timedelta(minutes=10)
@@ -33,8 +52,8 @@ LIVE_NOTE = ("Instagram's API cannot start or schedule a live broadcast: the ann
              "start the broadcast in the Instagram app")
 
 
-class InstagramNetwork(MetaNetwork):
-    spec: ClassVar = INSTAGRAM
+class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
+    spec: ClassVar = SPEC
 
     @property
     def ig_user_id(self) -> str:
@@ -204,19 +223,16 @@ class InstagramNetwork(MetaNetwork):
         for entry in body.get("data") if isinstance(body.get("data"), list) else []:
             if not isinstance(entry, dict):
                 continue
-            when = _parse_time(entry.get("timestamp"))
+            when = parse_utc(entry.get("timestamp"))
             if when is not None and when < since:
                 continue
             if text_matches(text, entry.get("caption")) or (not text and not entry.get("caption")):
                 return PublishResult(remote_id=str(entry.get("id")), url=entry.get("permalink"), published_at=when)
         return None
 
-    # --- metrics (socialops.networks.insights: endpoints, metric names, tolerance of removed metrics) ---------
+    # --- metrics (facebook/metrics.py: endpoints, metric names, tolerance of removed metrics) ---------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        from socialops.networks.insights import instagram_calls
-        from socialops.networks.meta import GRAPH_BASE
-
         return instagram_calls(publications, base=GRAPH_BASE, user_id=self.ig_user_id,
                                headers={"Authorization": f"Bearer {self.token()}"}, now=now)
 
@@ -255,8 +271,6 @@ class InstagramNetwork(MetaNetwork):
     }
 
     def read_profile(self):
-        from socialops.profiles.basics import LiveProfile, fetch_image, normalise_text
-
         user = self.graph.get(self.ig_user_id, fields="id,username,name,biography,website,profile_picture_url")
         values: dict[str, Any] = {
             "display_name": str(user.get("name") or "").strip(),
@@ -269,9 +283,6 @@ class InstagramNetwork(MetaNetwork):
                            url=f"https://www.instagram.com/{username}/" if username else None, values=values, raw=user)
 
     def check_access(self):
-        from socialops.networks.meta import meta_fix, token_scopes
-        from socialops.profiles.basics import AccessReport, account_name, scope_capabilities
-
         report = AccessReport()
         user = self.graph.get(self.ig_user_id, fields="id,username")
         report.token_ok = True
@@ -299,7 +310,6 @@ class InstagramNetwork(MetaNetwork):
 
     def list_comments(self, remote_id, *, since=None):
         """Comments of a media and their replies (Instagram threads are one level deep), page by page."""
-        from socialops.networks.contract import Comment
 
         own = {self.profile.account.strip().lstrip("@").casefold()}
         out = []
@@ -309,7 +319,7 @@ class InstagramNetwork(MetaNetwork):
                 return None
             author = r.get("from") if isinstance(r.get("from"), dict) else {}
             handle = str(r.get("username") or author.get("username") or "")
-            when = _parse_time(r.get("timestamp"))
+            when = parse_utc(r.get("timestamp"))
             if since is not None and when is not None and when < since:
                 return None
             return Comment(
@@ -355,16 +365,3 @@ class _AlreadyPublished(Exception):
     def __init__(self, container_id: str):
         super().__init__(container_id)
         self.container_id = container_id
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        try:
-            when = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

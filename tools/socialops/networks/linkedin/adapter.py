@@ -28,10 +28,32 @@ import re
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from socialops.errors import OutcomeUnknown, PermanentNetworkError, RateLimited, TransientNetworkError
-from socialops.networks.contract import Claim, MediaFile, Network, PublishRequest, PublishResult
-from socialops.networks.meta import caption_locale, text_matches
-from socialops.networks.specs import LINKEDIN
+from socialops.errors import (
+    ConfigError,
+    NetworkError,
+    OutcomeUnknown,
+    PermanentNetworkError,
+    RateLimited,
+    TransientNetworkError,
+)
+from socialops.networks.contract import Comments, Metrics, ProfileBasics, Publishing
+from socialops.networks.linkedin.metrics import linkedin_calls
+from socialops.networks.linkedin.spec import SPEC
+from socialops.networks.meta.graph import caption_locale, text_matches
+from socialops.networks.profile import account_name, normalise_text
+from socialops.networks.types import (
+    MISSING,
+    OK,
+    UNKNOWN,
+    AccessReport,
+    Capability,
+    Claim,
+    Comment,
+    LiveProfile,
+    MediaFile,
+    PublishRequest,
+    PublishResult,
+)
 
 # The one place the LinkedIn API version is pinned. Versions are sunset about a year after release: move it
 # forward deliberately (and rerun the contract tests).
@@ -65,8 +87,8 @@ def _seconds_to_midnight_utc(now: dt.datetime) -> float:
     return (tomorrow - now).total_seconds()
 
 
-class LinkedInNetwork(Network):
-    spec: ClassVar = LINKEDIN
+class LinkedInNetwork(Publishing, Comments, Metrics, ProfileBasics):
+    spec: ClassVar = SPEC
     poll_interval: ClassVar[float] = 5.0
     max_polls: ClassVar[int] = 60
 
@@ -76,7 +98,6 @@ class LinkedInNetwork(Network):
     def author(self) -> str:
         value = self.profile.setting("organization_id")
         if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-            from socialops.errors import ConfigError
 
             raise ConfigError(f"profile '{self.profile.id}' needs 'organization_id' (the LinkedIn page's number)",
                               path=self.profile.path)
@@ -280,11 +301,9 @@ class LinkedInNetwork(Network):
 
         return self.first_comment_step(item, result, post)
 
-    # --- metrics (socialops.networks.insights) ---------------------------------------------------------------
+    # --- metrics (this network's metrics.py) ---------------------------------------------------------------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        from socialops.networks.insights import linkedin_calls
-
         return linkedin_calls(publications, base=API_BASE, org_urn=self.author, headers=self.headers(), now=now)
 
     def metrics_error(self, response: Any) -> Exception | None:
@@ -340,8 +359,6 @@ class LinkedInNetwork(Network):
         return self.author.rsplit(":", 1)[-1]
 
     def read_profile(self):
-        from socialops.profiles.basics import LiveProfile, normalise_text
-
         org = self.call_json("GET", f"organizations/{self._organization_id()}")
         website = org.get("localizedWebsite") or ""
         values: dict[str, Any] = {
@@ -354,9 +371,6 @@ class LinkedInNetwork(Network):
                            url=f"https://www.linkedin.com/company/{vanity or self._organization_id()}/")
 
     def check_access(self):
-        from socialops.errors import NetworkError
-        from socialops.profiles.basics import MISSING, OK, UNKNOWN, AccessReport, Capability, account_name
-
         report = AccessReport()
         org = self.call_json("GET", f"organizations/{self._organization_id()}")
         report.token_ok = True
@@ -407,7 +421,6 @@ class LinkedInNetwork(Network):
 
     def list_comments(self, remote_id, *, since=None):
         """Comments of a post and the replies to each (LinkedIn threads are one level deep)."""
-        from socialops.networks.contract import Comment
 
         def make(r: dict[str, Any], parent: str | None) -> Comment | None:
             urn = str(r.get("$URN") or r.get("commentUrn") or "")

@@ -28,12 +28,12 @@ recent statuses are listed and matched on text.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import mimetypes
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from socialops.core.times import parse_utc
 from socialops.errors import (
     NetworkError,
     OutcomeUnknown,
@@ -41,11 +41,11 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.contract import Claim, MediaFile, Network, PublishRequest, PublishResult
-from socialops.networks.specs import MASTODON
-
-if TYPE_CHECKING:
-    import httpx
+from socialops.networks.contract import Comments, Metrics, Publishing
+from socialops.networks.mastodon.client import html_to_text
+from socialops.networks.mastodon.metrics import mastodon_calls
+from socialops.networks.mastodon.profile import MastodonProfile
+from socialops.networks.types import Claim, Comment, MediaFile, PublishRequest, PublishResult, thread_root
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=1)
 # Re-send with the key only while it is surely still stored: leave a margin for clock skew.
@@ -58,67 +58,8 @@ RECONCILE_SLACK = dt.timedelta(minutes=10)  # clock skew between our claim time 
 FIRST_COMMENT_SUFFIX = ":first_comment"
 
 
-class MastodonNetwork(Network):
-    spec = MASTODON
-    limit_headers = ("X-RateLimit-Remaining", "X-RateLimit-Reset")
-
-    # --- settings --------------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        from socialops.errors import ConfigError
-
-        instance = self.profile.setting("instance")
-        if not isinstance(instance, str) or not instance.strip():
-            raise ConfigError(
-                f"profile '{self.profile.id}' has no instance: add 'instance: https://mastodon.example' "
-                "(the address of the Mastodon server the account lives on)",
-                path=self.profile.path,
-                line=1,
-            )
-        instance = instance.strip().rstrip("/")
-        if not re.match(r"(?i)^https?://", instance):
-            instance = "https://" + instance
-        return instance
-
-    visibility = "public"  # a brand's posts; the first comment too, so that its hashtags are found
-
-    @property
-    def language(self) -> str | None:
-        value = self.profile.setting("language")
-        if isinstance(value, list):
-            value = value[0] if value else None
-        return str(value).split("-")[0].lower() if isinstance(value, str) and value.strip() else None
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
-
-    def _headers(self, idempotency_key: str | None = None) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
-        if idempotency_key:
-            headers["Idempotency-Key"] = idempotency_key
-        return headers
-
-    # --- requests with rate-limit bookkeeping ----------------------------------------------------
-
-    def _call(self, method: str, path: str, *, safe: bool | None = None, idempotency_key: str | None = None,
-              **kwargs: Any) -> httpx.Response:
-        self.respect_limits(self.http().max_wait)
-        http = self.http()
-        response = http.request(method, self.url(path), safe=safe, headers=self._headers(idempotency_key), **kwargs)
-        self.note_limits(response)
-        return response
-
-    def _json(self, response: httpx.Response, *, unsafe: bool = False) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            cls = OutcomeUnknown if unsafe else TransientNetworkError
-            raise cls(
-                f"mastodon: {response.request.method} {response.request.url.path}: the answer was not readable JSON",
-                network=self.name, status=response.status_code,
-            ) from None
-
+class MastodonNetwork(MastodonProfile, Publishing, Comments, Metrics):
+    """Statuses with media, their reconciliation by Idempotency-Key or by listing, metrics, and replies."""
 
     # --- publishing ------------------------------------------------------------------------------
 
@@ -203,13 +144,7 @@ class MastodonNetwork(Network):
         return {"first_comment_id": str(reply["id"])}
 
     def _result(self, status: Mapping[str, Any], extra: Mapping[str, Any]) -> PublishResult:
-        created = status.get("created_at")
-        published_at = None
-        if isinstance(created, str):
-            try:
-                published_at = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
-            except ValueError:
-                published_at = None
+        published_at = parse_utc(status.get("created_at"))
         return PublishResult(
             remote_id=str(status["id"]),
             url=str(status.get("url") or status.get("uri") or "") or None,
@@ -272,13 +207,9 @@ class MastodonNetwork(Network):
             waited += interval
             interval = min(MEDIA_POLL_MAX_INTERVAL, interval * 2)
 
-    # --- reconciliation --------------------------------------------------------------------------
-
-    # --- metrics (socialops.networks.insights) ---------------------------------------------------------------
+    # --- metrics (this network's metrics.py) ---------------------------------------------------------------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        from socialops.networks.insights import mastodon_calls
-
         return mastodon_calls(publications, base=self.base_url, headers=self._headers())
 
     def reconcile(self, claim: Claim) -> PublishResult | None:
@@ -342,7 +273,7 @@ class MastodonNetwork(Network):
                 raise OutcomeUnknown("mastodon: the account's statuses could not be read", network=self.name)
             oldest = None
             for status in statuses:
-                created = _parse_time(status.get("created_at"))
+                created = parse_utc(status.get("created_at"))
                 oldest = created if oldest is None or (created and created < oldest) else oldest
                 if status.get("in_reply_to_id"):
                     continue
@@ -363,110 +294,6 @@ class MastodonNetwork(Network):
             network=self.name,
         )
 
-    # --- profile basics (socialops.profiles.sync, socialops.profiles.check) ----------------------------------
-    # platform-api.md 5.5 [V]: PATCH /api/v1/accounts/update_credentials (multipart) with display_name, note,
-    # avatar, header and fields_attributes[i][name|value]; the plain-text bio and fields are in the ``source``
-    # of GET /api/v1/accounts/verify_credentials. Scopes (5.1): what each capability needs.
-
-    PROFILE_SCOPES = {
-        "publishing": ("write:statuses", "write:media"),
-        "metrics": ("read:accounts", "read:statuses"),
-        "moderation": ("read:notifications", "read:statuses", "write:blocks"),
-        "profile": ("read:accounts", "write:accounts"),
-    }
-    MAX_PROFILE_FIELDS = 4
-
-    def read_profile(self):
-        from socialops.profiles.basics import LiveProfile, fetch_image, normalise_text
-
-        me = self._json(self._call("GET", "/api/v1/accounts/verify_credentials"))
-        if not isinstance(me, dict) or not me.get("id"):
-            raise TransientNetworkError("mastodon: verify_credentials answered without an account",
-                                        network=self.name)
-        source = me.get("source") if isinstance(me.get("source"), dict) else {}
-        note = source.get("note") if isinstance(source.get("note"), str) else html_to_text(me.get("note") or "")
-        fields = source.get("fields") if isinstance(source.get("fields"), list) else me.get("fields") or []
-        pairs = []
-        for entry in fields:
-            if isinstance(entry, dict):
-                name = str(entry.get("name") or "").strip()
-                value = html_to_text(str(entry.get("value") or "")).strip()
-                if name or value:
-                    pairs.append((name, value))
-        client = self.http().client
-        values = {
-            "display_name": str(me.get("display_name") or "").strip(),
-            "bio": normalise_text(note),
-            "fields": pairs,
-            "avatar": None if _default_image(me.get("avatar")) else fetch_image(client, me.get("avatar")),
-            "cover": None if _default_image(me.get("header")) else fetch_image(client, me.get("header")),
-        }
-        return LiveProfile(account=str(me.get("acct") or me.get("username") or ""), account_id=str(me["id"]),
-                           url=me.get("url"), values=values, raw=me)
-
-    def update_profile(self, changes, live) -> None:
-        data: dict[str, Any] = {}
-        files: dict[str, Any] = {}
-        if "display_name" in changes:
-            data["display_name"] = changes["display_name"]
-        if "bio" in changes:
-            data["note"] = changes["bio"]
-        if "fields" in changes:
-            fields = list(changes["fields"])[: self.MAX_PROFILE_FIELDS]
-            for i in range(self.MAX_PROFILE_FIELDS):  # empty entries remove fields the file no longer has
-                name, value = fields[i] if i < len(fields) else ("", "")
-                data[f"fields_attributes[{i}][name]"] = name
-                data[f"fields_attributes[{i}][value]"] = value
-        for basic, part in (("avatar", "avatar"), ("cover", "header")):
-            image = changes.get(basic)
-            if image is not None:
-                files[part] = (image.path.name, image.data, image.mime)
-        if not data and not files:
-            return
-        # Setting the same values again gives the same profile: safe to repeat after a lost answer.
-        self._call("PATCH", "/api/v1/accounts/update_credentials", safe=True, data=data, files=files or None)
-
-    def check_access(self):
-        from urllib.parse import urlsplit
-
-        from socialops.profiles.basics import AccessReport, account_name, scope_capabilities
-
-        report = AccessReport()
-        me = self._json(self._call("GET", "/api/v1/accounts/verify_credentials"))
-        report.token_ok = True
-        username = str(me.get("username") or "")
-        host = urlsplit(self.base_url).hostname or ""
-        report.account_seen = f"@{username}@{host}"
-        wanted = account_name(self.profile.account)
-        wanted_user, _, wanted_host = wanted.partition("@")
-        report.account_ok = wanted_user == username.lower() and (not wanted_host or wanted_host == host.lower())
-        if not report.account_ok:
-            report.problems.append(
-                f"the token belongs to {report.account_seen}, but the profile names '{self.profile.account}': "
-                f"store a token of the right account in {self.profile.token_env}, or correct 'account:'")
-        if me.get("suspended") or me.get("limited"):
-            report.problems.append(f"{report.account_seen} is suspended or limited by the server's moderators")
-            report.account_ok = False
-        scopes: set[str] | None = None
-        try:
-            app = self._json(self._call("GET", "/api/v1/apps/verify_credentials"))
-        except NetworkError:  # a token made without an application, or an old server
-            app = None
-        if isinstance(app, dict):
-            if isinstance(app.get("scopes"), list):
-                scopes = {str(s) for s in app["scopes"]}
-            if app.get("name"):
-                report.notes.append(f"application: {app['name']}")
-        report.capabilities = scope_capabilities(
-            scopes, self.PROFILE_SCOPES, _mastodon_covers,
-            fix=lambda cap, missing: (f"in {host} > Preferences > Development, give the application the scopes "
-                                      f"{' '.join(missing)}, then create a new access token and store it in the "
-                                      f"secret {self.profile.token_env}"),
-            unknown=("this server does not say which scopes the token has (Mastodon shows them from 4.3); make "
-                     "sure the application has the scopes listed in the README"),
-        )
-        return report
-
     # --- comments and moderation (/context, replies with Idempotency-Key, block; no hide or delete of others') ---
 
     _own_id: str | None = None
@@ -479,7 +306,6 @@ class MastodonNetwork(Network):
 
     def list_comments(self, remote_id, *, since=None):
         """Every reply under the status, replies to replies included (``descendants`` of its context)."""
-        from socialops.networks.contract import Comment, thread_root
 
         body = self._json(self._call("GET", f"/api/v1/statuses/{remote_id}/context")) or {}
         rows = [r for r in body.get("descendants") or [] if isinstance(r, dict) and r.get("id")]
@@ -490,7 +316,7 @@ class MastodonNetwork(Network):
         for r in rows:
             sid = str(r["id"])
             account = r.get("account") if isinstance(r.get("account"), dict) else {}
-            when = _parse_time(r.get("created_at"))
+            when = parse_utc(r.get("created_at"))
             if since is not None and when is not None and when < since:
                 continue
             parent = parent_of.get(sid) or None
@@ -525,34 +351,13 @@ class MastodonNetwork(Network):
 
 # --- helpers -----------------------------------------------------------------------------------------
 
-_BR = re.compile(r"(?i)<br\s*/?>")
-_P_BREAK = re.compile(r"(?i)</p>\s*<p[^>]*>")
-_TAGS = re.compile(r"<[^>]+>")
 _MENTION_DOMAIN = re.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w")
-
-
-def html_to_text(content: str) -> str:
-    """A status's HTML ``content`` as plain text (links and hashtags keep their visible text)."""
-    text = _P_BREAK.sub("\n\n", content)
-    text = _BR.sub("\n", text)
-    text = _TAGS.sub("", text)
-    return html.unescape(text)
 
 
 def _normalise(text: str) -> str:
     # Mastodon shows a remote mention @user@domain as @user; white space may be reflowed.
     text = _MENTION_DOMAIN.sub(lambda m: "@" + m.group(1), text)
     return " ".join(text.split())
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def _next_max_id(link: str | None) -> str | None:
@@ -565,17 +370,3 @@ def _next_max_id(link: str | None) -> str | None:
             if found:
                 return found.group(1)
     return None
-
-
-def _default_image(url: Any) -> bool:
-    """Mastodon shows a placeholder when no avatar/header is set (.../missing.png)."""
-    return not isinstance(url, str) or not url or url.rstrip("/").endswith("/missing.png")
-
-
-_FOLLOW_SCOPES = frozenset({"read:blocks", "write:blocks", "read:follows", "write:follows", "read:mutes",
-                            "write:mutes"})
-
-
-def _mastodon_covers(granted: set[str], scope: str) -> bool:
-    """``write`` covers ``write:statuses``; the old ``follow`` scope covers blocks, follows and mutes."""
-    return scope in granted or scope.split(":")[0] in granted or (scope in _FOLLOW_SCOPES and "follow" in granted)

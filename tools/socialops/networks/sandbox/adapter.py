@@ -11,12 +11,7 @@ What is "published" is stored in a SQLite file: ``$SOCIALOPS_SANDBOX`` if set, e
   the post then refers to the uploaded ids, so a run that dies between the steps resumes with the
   uploads it already made.
 
-Tables (``meta.schema_version`` tracks the layout; later features add tables, never change these):
-
-* ``posts(id, account, profile, network, type, text, link, first_comment, media, live,
-  idempotency_key UNIQUE, post_id, url, created_at)``: ``media`` and ``live`` are JSON.
-* ``media(id, account, path, kind, alt, captions, size, created_at)``
-* ``comments`` (first comments: ``id, post_id, account, text, created_at``)
+The database and its tables are in store.py, the simulated audience (comments) in comments.py.
 
 Faults for tests (the ``faults`` argument or ``$SOCIALOPS_SANDBOX_FAULTS``), comma-separated, each
 optionally limited to one post with ``@post-id``:
@@ -34,13 +29,10 @@ optionally limited to one post with ``@post-id``:
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from socialops.core.times import format_utc, parse_utc_strict
 from socialops.errors import (
     AuthError,
     OutcomeUnknown,
@@ -48,158 +40,52 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.contract import Claim, Network, PublishRequest, PublishResult
+from socialops.networks.contract import Metrics, ProfileBasics, Publishing
 from socialops.networks.http import retry_transient
-from socialops.networks.specs import NETWORKS, SANDBOX
-
-DEFAULT_PATH = ".socialops/sandbox.sqlite"
-ENV_PATH = "SOCIALOPS_SANDBOX"
-ENV_FAULTS = "SOCIALOPS_SANDBOX_FAULTS"
-URL_BASE = "https://sandbox.socialops.invalid"
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS posts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account TEXT NOT NULL,
-    profile TEXT NOT NULL DEFAULT '',
-    network TEXT NOT NULL DEFAULT 'sandbox',
-    type TEXT NOT NULL DEFAULT 'text',
-    text TEXT NOT NULL DEFAULT '',
-    link TEXT,
-    first_comment TEXT,
-    media TEXT NOT NULL DEFAULT '[]',
-    live TEXT,
-    idempotency_key TEXT UNIQUE,
-    post_id TEXT,
-    url TEXT,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS posts_account ON posts (account, created_at);
-CREATE TABLE IF NOT EXISTS media (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account TEXT NOT NULL,
-    path TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    alt TEXT,
-    captions TEXT,
-    size INTEGER,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS comments (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    post_id INTEGER NOT NULL REFERENCES posts (id),
-    account TEXT NOT NULL,
-    text TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-"""
-
-
-# The basics of each account (profiles check/diff/sync): data is JSON of the text basics, images are bytes.
-PROFILE_TABLE = """
-CREATE TABLE IF NOT EXISTS profiles (
-    account TEXT PRIMARY KEY,
-    profile TEXT NOT NULL DEFAULT '',
-    data TEXT NOT NULL DEFAULT '{}',
-    avatar BLOB,
-    cover BLOB,
-    updated_at TEXT NOT NULL
+from socialops.networks.sandbox.comments import SandboxComments
+from socialops.networks.sandbox.metrics import simulate
+from socialops.networks.sandbox.store import PROFILE_TABLE, URL_BASE
+from socialops.networks.types import (
+    ACCOUNT_ITEM,
+    OK,
+    AccessReport,
+    Capability,
+    Claim,
+    LiveImage,
+    LiveProfile,
+    MetricsCall,
+    PublishRequest,
+    PublishResult,
+    post_item,
 )
-"""
-
-def database_path(root: Path | None, env: Mapping[str, str]) -> Path:
-    """Where the sandbox keeps its data: $SOCIALOPS_SANDBOX, else <root>/.socialops/sandbox.sqlite."""
-    given = env.get(ENV_PATH, "").strip()
-    if given:
-        return Path(given).expanduser()
-    return Path(root or Path.cwd()) / DEFAULT_PATH
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (and create or upgrade) the sandbox database. Several processes may use it at once."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 30000")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.executescript(SCHEMA)
-    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-    return conn
-
-
-@dataclass(frozen=True)
-class Fault:
-    name: str
-    value: float | None = None
-    post_id: str | None = None
-
-
-def parse_faults(text: str) -> list[Fault]:
-    out = []
-    for part in (text or "").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        spec, _, post_id = part.partition("@")
-        name, _, value = spec.partition("=")
-        out.append(Fault(name.strip(), float(value) if value.strip() else None, post_id.strip() or None))
-    return out
-
-
-class SandboxNetwork(Network):
-    """The embedded network. Extra keyword arguments: ``faults`` (see the module text), ``path`` (the
-    database file, overriding the environment)."""
-
-    spec = SANDBOX
-
-    def __init__(self, profile, *, faults: str | None = None, path: Path | None = None, retries: int = 3,
-                 max_wait: float = 120.0, **kwargs: Any) -> None:
-        super().__init__(profile, **kwargs)
-        self.retries = retries
-        self.max_wait = max_wait
-        self.path = Path(path) if path else database_path(self.root, self.env)
-        self.faults = parse_faults(faults if faults is not None else self.env.get(ENV_FAULTS, ""))
-        self._conn: sqlite3.Connection | None = None
-        self._calls = 0
-
-    # --- plumbing --------------------------------------------------------------------------------
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self._conn = connect(self.path)
-        return self._conn
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        super().close()
-
-    def _fault(self, name: str, post_id: str | None) -> Fault | None:
-        for fault in self.faults:
-            if fault.name == name and (fault.post_id is None or fault.post_id == post_id):
-                return fault
-        return None
-
-    @property
-    def rules(self):
-        """The spec whose rules apply: the imitated network's (the sandbox's own when none)."""
-        return NETWORKS.get(self.profile.rules_network) or SANDBOX
-
-    def _url(self, row_id: int) -> str:
-        return f"{URL_BASE}/{self.profile.id}/posts/{row_id}"
+class SandboxNetwork(SandboxComments, Publishing, Metrics, ProfileBasics):
+    """The embedded network: publishing, metrics (simulated), profile basics and comments on a SQLite file."""
 
     def _result(self, row: sqlite3.Row, how: str) -> PublishResult:
-        from socialops.core.times import parse_utc_strict
-
         return PublishResult(
             remote_id=str(row["id"]), url=row["url"], published_at=parse_utc_strict(row["created_at"]),
             extra={"via": how},
         )
+
+    def _answer(self, post_id: str) -> None:
+        """The simulated faults of one publish call, as a server's answer would carry them."""
+        self._calls += 1
+        if self._fault("auth", post_id):
+            name = self.profile.token_env or "the token"
+            raise AuthError(f"sandbox: the token was refused (simulated); renew the secret {name}",
+                            secret=self.profile.token_env, network=self.name)
+        transient = self._fault("transient", post_id)
+        if transient and self._calls <= int(transient.value or 1):
+            raise TransientNetworkError("sandbox: the server is busy (simulated 503)", network=self.name, status=503)
+        limited = self._fault("rate_limit", post_id)
+        if limited:
+            raise RateLimited("sandbox: rate limited (simulated 429)", retry_after=limited.value,
+                              network=self.name, status=429)
+        if self._fault("permanent", post_id):
+            raise PermanentNetworkError("sandbox: the post was refused (simulated policy refusal)",
+                                        network=self.name, status=422)
 
     # --- the interface ---------------------------------------------------------------------------
 
@@ -230,7 +116,6 @@ class SandboxNetwork(Network):
             self.sleep(delay.value)
 
         created = self.now()
-        from socialops.core.times import format_utc
 
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
@@ -270,30 +155,9 @@ class SandboxNetwork(Network):
         assert row is not None
         return self._result(row, "posted")
 
-    def _answer(self, post_id: str) -> None:
-        """The simulated faults of one publish call, as a server's answer would carry them."""
-        self._calls += 1
-        if self._fault("auth", post_id):
-            name = self.profile.token_env or "the token"
-            raise AuthError(f"sandbox: the token was refused (simulated); renew the secret {name}",
-                            secret=self.profile.token_env, network=self.name)
-        transient = self._fault("transient", post_id)
-        if transient and self._calls <= int(transient.value or 1):
-            raise TransientNetworkError("sandbox: the server is busy (simulated 503)", network=self.name, status=503)
-        limited = self._fault("rate_limit", post_id)
-        if limited:
-            raise RateLimited("sandbox: rate limited (simulated 429)", retry_after=limited.value,
-                              network=self.name, status=429)
-        if self._fault("permanent", post_id):
-            raise PermanentNetworkError("sandbox: the post was refused (simulated policy refusal)",
-                                        network=self.name, status=422)
-
     # --- metrics: simulated, deterministic over time (socialops.networks.sandbox.metrics) ---------------------
 
     def metrics_calls(self, publications: list[Any], *, now: Any) -> list[Any]:
-        from socialops.networks.insights import ACCOUNT_ITEM, MetricsCall, post_item
-        from socialops.networks.sandbox.metrics import simulate
-
         items = (*[post_item(p.remote_id) for p in publications], ACCOUNT_ITEM)
         return [MetricsCall(name=f"sandbox {self.profile.id}", items=items,
                             local=lambda: simulate(self.path, self.profile, publications, now=now))]
@@ -340,8 +204,6 @@ class SandboxNetwork(Network):
             return False
 
     def _upload(self, m) -> int:
-        from socialops.core.times import format_utc
-
         cur = self.conn.execute(
             "INSERT INTO media (account, path, kind, alt, captions, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (self.profile.account, m.rel, m.kind, m.alt, m.captions_rel, m.path.stat().st_size,
@@ -360,8 +222,6 @@ class SandboxNetwork(Network):
         return conn
 
     def read_profile(self):
-        from socialops.profiles.basics import LiveImage, LiveProfile
-
         row = self._profile_conn().execute("SELECT * FROM profiles WHERE account = ?",
                                            (self.profile.account,)).fetchone()
         data = json.loads(row["data"]) if row is not None else {}
@@ -377,8 +237,6 @@ class SandboxNetwork(Network):
                            version=row["updated_at"] if row is not None else None)
 
     def update_profile(self, changes, live) -> None:
-        from socialops.core.times import format_utc
-
         conn = self._profile_conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -406,8 +264,6 @@ class SandboxNetwork(Network):
             raise
 
     def check_access(self):
-        from socialops.profiles.basics import OK, AccessReport, Capability
-
         if self._fault("auth", None):
             name = self.profile.token_env or "the token"
             raise AuthError(f"sandbox: the token was refused (simulated); renew the secret {name}",
@@ -417,213 +273,3 @@ class SandboxNetwork(Network):
         report.capabilities = [Capability(name, OK, "the sandbox allows everything")
                                for name in ("publishing", "metrics", "moderation", "profile")]
         return report
-
-    # --- comments and moderation (tables of their own, made on first use) --------------------------------
-    #
-    # The audience: threads from data/sandbox_comments.yaml appear on a post, chosen and timed from the
-    # post itself (deterministic), once the adapter's clock passes their time. Replies, hiding, deleting
-    # and blocking act on these tables. What the sandbox can do is what the imitated network's API can do
-    # (a sandbox imitating LinkedIn cannot hide), so the "do it by hand" answers are seen without accounts.
-
-    COMMENT_SCHEMA = """
-    CREATE TABLE IF NOT EXISTS audience_comments (
-        id TEXT PRIMARY KEY,
-        post_row INTEGER NOT NULL,
-        account TEXT NOT NULL,
-        parent_id TEXT,
-        thread_id TEXT NOT NULL,
-        author_id TEXT NOT NULL,
-        author_handle TEXT NOT NULL,
-        author_name TEXT NOT NULL,
-        text TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        hidden INTEGER NOT NULL DEFAULT 0,
-        deleted INTEGER NOT NULL DEFAULT 0,
-        own INTEGER NOT NULL DEFAULT 0,
-        reply_key TEXT UNIQUE
-    );
-    CREATE INDEX IF NOT EXISTS audience_comments_post ON audience_comments (post_row, created_at);
-    CREATE TABLE IF NOT EXISTS audience_blocks (
-        account TEXT NOT NULL,
-        author_id TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        PRIMARY KEY (account, author_id)
-    );
-    """
-
-    @property
-    def moderation_spec(self):
-        return self.rules
-
-    def _comments_conn(self) -> sqlite3.Connection:
-        conn = self.conn
-        conn.executescript(self.COMMENT_SCHEMA)
-        return conn
-
-    def _post_row(self, remote_id: str) -> sqlite3.Row:
-        try:
-            row_id = int(str(remote_id))
-        except ValueError:
-            row_id = -1
-        row = self.conn.execute("SELECT * FROM posts WHERE id = ? AND profile = ?", (row_id, self.profile.id)).fetchone()
-        if row is None:
-            raise PermanentNetworkError(f"sandbox: there is no post {remote_id} of profile '{self.profile.id}'",
-                                        network=self.name, status=404)
-        return row
-
-    def _audience(self, post: sqlite3.Row) -> list[dict[str, Any]]:
-        """The sample threads this post gets: 2 to 4 of them, chosen from the profile and the post's id, so
-        the same repository gets the same comments every time (not from the random idempotency key)."""
-        import hashlib
-
-        threads = audience_sample()
-        if not threads:
-            return []
-        seed = hashlib.sha256(f"{self.profile.id}:{post['post_id'] or post['id']}".encode()).digest()
-        count = 2 + seed[0] % 3
-        start = int.from_bytes(seed[1:5], "big") % len(threads)
-        step = 1 + (seed[5] % 3 if len(threads) > 3 else 0)
-        chosen, i = [], start
-        while len(chosen) < min(count, len(threads)):
-            if i % len(threads) not in chosen:
-                chosen.append(i % len(threads))
-            i += step
-        return [dict(threads[j], index=j) for j in sorted(chosen)]
-
-    def _materialise(self, post: sqlite3.Row) -> None:
-        import datetime as dt
-
-        from socialops.core.times import format_utc, parse_utc_strict
-
-        conn = self._comments_conn()
-        published = parse_utc_strict(post["created_at"])
-        now = self.now()
-        blocked = {r["author_id"] for r in conn.execute(
-            "SELECT author_id FROM audience_blocks WHERE account = ?", (self.profile.account,))}
-        rows = []
-        for thread in self._audience(post):
-            top = f"s{post['id']}-{thread['index']}"
-            items = [(top, None, thread)] + [(f"{top}-{k}", top, reply)
-                                             for k, reply in enumerate(thread.get("replies") or [])]
-            for cid, parent, item in items:
-                at = published + dt.timedelta(minutes=float(item.get("after_minutes", 0)))
-                author = item.get("author") or {}
-                if at > now or str(author.get("id", "")) in blocked:
-                    continue
-                rows.append((cid, post["id"], self.profile.account, parent, top, str(author.get("id", "")),
-                             str(author.get("handle", "")), str(author.get("name", "")), str(item.get("text", "")),
-                             format_utc(at)))
-        if rows:
-            conn.executemany(
-                "INSERT OR IGNORE INTO audience_comments (id, post_row, account, parent_id, thread_id, author_id, "
-                "author_handle, author_name, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-
-    def _comment(self, row: sqlite3.Row, post: sqlite3.Row):
-        from socialops.core.times import parse_utc_strict
-        from socialops.networks.contract import Comment
-
-        return Comment(
-            id=row["id"], post_remote_id=str(post["id"]), text=row["text"], author_id=row["author_id"],
-            author_handle=row["author_handle"], author_name=row["author_name"],
-            created_at=parse_utc_strict(row["created_at"]), url=f"{post['url']}#comment-{row['id']}",
-            parent_id=row["parent_id"], thread_id=row["thread_id"], hidden=bool(row["hidden"]), own=bool(row["own"]),
-        )
-
-    def list_comments(self, remote_id, *, since=None):
-        post = self._post_row(remote_id)
-        self._materialise(post)
-        rows = self._comments_conn().execute(
-            "SELECT * FROM audience_comments WHERE post_row = ? AND deleted = 0 ORDER BY created_at, id", (post["id"],))
-        out = [self._comment(row, post) for row in rows]
-        return [c for c in out if since is None or c.created_at is None or c.created_at >= since]
-
-    def _existing_comment(self, comment) -> sqlite3.Row:
-        row = self._comments_conn().execute("SELECT * FROM audience_comments WHERE id = ? AND account = ?",
-                                            (comment.id, self.profile.account)).fetchone()
-        if row is None or row["deleted"]:
-            raise PermanentNetworkError(f"sandbox: the comment {comment.id} no longer exists (deleted)",
-                                        network=self.name, status=404)
-        return row
-
-    def reply_to_comment(self, comment, text, *, key):
-        from socialops.core.times import format_utc
-
-        if self._fault("auth", None):
-            raise AuthError("sandbox: the token was refused (simulated)", secret=self.profile.token_env,
-                            network=self.name)
-        row = self._existing_comment(comment)
-        conn = self._comments_conn()
-        found = conn.execute("SELECT id FROM audience_comments WHERE reply_key = ?", (key,)).fetchone()
-        if found is not None:
-            return str(found["id"])
-        reply_id = f"{row['id']}-r{self.derived_id(key, 6)}"
-        conn.execute(
-            "INSERT OR IGNORE INTO audience_comments (id, post_row, account, parent_id, thread_id, author_id, "
-            "author_handle, author_name, text, created_at, own, reply_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-            (reply_id, row["post_row"], self.profile.account, row["id"], row["thread_id"], self.profile.id,
-             self.profile.account, self.profile.display_name, text, format_utc(self.now()), key))
-        return reply_id
-
-    def hide_comment(self, comment, *, hidden=True):
-        if not self.can("hide"):
-            raise self.unsupported("hide" if hidden else "unhide")
-        self._existing_comment(comment)
-        self._comments_conn().execute("UPDATE audience_comments SET hidden = ? WHERE id = ?",
-                                      (1 if hidden else 0, comment.id))
-
-    def delete_comment(self, comment):
-        if not self.can("delete"):
-            raise self.unsupported("delete")
-        self._existing_comment(comment)
-        self._comments_conn().execute("UPDATE audience_comments SET deleted = 1 WHERE id = ?", (comment.id,))
-
-    def block_author(self, comment):
-        from socialops.core.times import format_utc
-
-        if not self.can("block"):
-            raise self.unsupported("block")
-        if not comment.author_id:
-            raise PermanentNetworkError("sandbox: the comment has no author id to block", network=self.name)
-        self._comments_conn().execute(
-            "INSERT OR IGNORE INTO audience_blocks (account, author_id, created_at) VALUES (?, ?, ?)",
-            (self.profile.account, comment.author_id, format_utc(self.now())))
-
-    def is_blocked(self, author_id: str) -> bool:
-        row = self._comments_conn().execute("SELECT 1 FROM audience_blocks WHERE account = ? AND author_id = ?",
-                                            (self.profile.account, author_id)).fetchone()
-        return row is not None
-
-
-def audience_sample() -> list[dict[str, Any]]:
-    """The bundled sample threads (data/sandbox_comments.yaml), read once."""
-    return list(_audience_sample())
-
-
-def _audience_sample() -> tuple[dict[str, Any], ...]:
-    global _AUDIENCE
-    if _AUDIENCE is None:
-        from importlib import resources
-
-        import yaml
-
-        text = (resources.files("socialops") / "data" / "sandbox_comments.yaml").read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
-        _AUDIENCE = tuple(t for t in data.get("threads") or [] if isinstance(t, dict))
-    return _AUDIENCE
-
-
-_AUDIENCE: tuple[dict[str, Any], ...] | None = None
-
-def sandbox_posts(path: Path) -> list[dict[str, Any]]:
-    """Every post in a sandbox database, oldest first (for tests, the demo and reports)."""
-    if not Path(path).exists():
-        return []
-    conn = connect(Path(path))
-    try:
-        return [dict(row) for row in conn.execute("SELECT * FROM posts ORDER BY id")]
-    finally:
-        conn.close()
-
-
-def env_path(env: Mapping[str, str] | None = None) -> str | None:
-    return (env if env is not None else os.environ).get(ENV_PATH)

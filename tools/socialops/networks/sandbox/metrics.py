@@ -15,7 +15,7 @@ answer, and figures evolve over time as a real account's would:
 * the audience by age, gender, age and gender, country, city (and, for a LinkedIn imitation, region,
   industry, seniority, function and company size) as fixed shares of today's followers.
 
-Only the figures the imitated network offers are reported (``specs.METRICS``): a sandbox imitating Bluesky
+Only the figures the imitated network offers are reported (its spec's ``metrics``): a sandbox imitating Bluesky
 reports no reach and no demographics, as Bluesky would not.
 """
 
@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from socialops.networks.insights import Figures, Publication
-from socialops.networks.specs import METRICS
+from socialops.core.times import parse_utc_strict
+from socialops.networks import NETWORKS
+from socialops.networks.types import Figures, Publication
 
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 SPREAD_HOURS = 20.0
@@ -90,8 +91,7 @@ def spread(hours: float) -> float:
 
 
 def _created(row: Any) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(str(row["created_at"]).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return parse_utc_strict(str(row["created_at"]))
 
 
 def potential(pid: str, row: Any, tz: dt.tzinfo, network: str) -> float:
@@ -160,8 +160,9 @@ def _shares(pid: str, dimension: str) -> dict[str, float]:
 def simulate(path: Path, profile: Any, publications: list[Publication], *, now: dt.datetime) -> Figures:
     """The figures the sandbox reports at ``now`` for ``profile`` and its ``publications`` (remote id = the
     sandbox's post row id)."""
-    network = profile.rules_network if profile.rules_network in METRICS else "sandbox"
-    caps = METRICS[network]
+    imitated = NETWORKS.get(profile.rules_network)
+    network = profile.rules_network if imitated and imitated.metrics else "sandbox"
+    caps = NETWORKS[network].metrics
     tz = _tz(profile)
     pid = profile.id
     rows: list[Any] = []

@@ -15,6 +15,7 @@ Reference: ../shared/reference/platform-api.md sections 1.6 and 2.6.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -22,12 +23,14 @@ from socialops.errors import (
     AuthError,
     ConfigError,
     NetworkError,
+    OutcomeUnknown,
     PermanentNetworkError,
     RateLimited,
     TransientNetworkError,
 )
-from socialops.networks.contract import MediaFile, Network
+from socialops.networks.contract import Comments, Metrics
 from socialops.networks.media_urls import profile_media_url
+from socialops.networks.types import MediaFile
 
 # The one place the Graph API version is pinned. Meta retires a version about two years after release and then
 # silently answers from the nearest live one, so move this forward deliberately (and rerun the contract tests).
@@ -192,7 +195,6 @@ class Graph:
         if isinstance(exc, RateLimited):
             return exc, exc.retry_after
         if exc.transient and not safe:
-            from socialops.errors import OutcomeUnknown
 
             return OutcomeUnknown(f"{exc.message}; the request was sent, so it may or may not have been carried "
                                   "out", network=self.network.name, status=response.status_code), None
@@ -222,7 +224,6 @@ class Graph:
         if body is None:
             return {}
         if not isinstance(body, dict):
-            from socialops.errors import OutcomeUnknown
 
             cls = OutcomeUnknown if safe is False else TransientNetworkError
             raise cls(f"{self.network.name}: {method} {url.split('?')[0]}: the answer was not a JSON object",
@@ -238,7 +239,7 @@ class Graph:
         return self.call("POST", path, safe=not create, data={k: v for k, v in data.items() if v is not None})
 
 
-class MetaNetwork(Network):
+class MetaNetwork(Comments, Metrics):
     """What the Facebook and Instagram adapters share: the Graph client, the account id a profile names,
     public media addresses, metrics errors, and deleting a comment."""
 
@@ -268,7 +269,6 @@ class MetaNetwork(Network):
 
 def need_id(body: Mapping[str, Any], key: str, *, network: str, what: str, created: bool) -> str:
     """`body[key]` as a string; when missing, the object may exist without us knowing its id."""
-    from socialops.errors import OutcomeUnknown
 
     value = body.get(key)
     if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
@@ -302,7 +302,6 @@ _COUNTRY = {"en": "US", "fi": "FI", "sv": "SE", "de": "DE", "fr": "FR", "es": "E
 def caption_locale(filename: str, default: str = "en_US") -> str:
     """The xx_XX locale of a subtitle file named like `clip.fi_FI.srt` or `clip.fi.srt` (Meta's captions edge
     wants `filename.locale.srt`); `default` when the name does not say."""
-    import re
 
     m = re.search(LOCALE_RE, filename)
     if not m:

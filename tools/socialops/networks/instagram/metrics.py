@@ -1,0 +1,106 @@
+"""Metrics of Instagram: what is asked, at which endpoint, and how the answers become figures.
+
+Endpoints (../shared/reference/platform-api.md, x.3; tags there say how sure each one is):
+
+media: ``GET /{media-id}/insights?metric=views,reach,likes,comments,shares,saved,total_interactions``
+(stories: ``views,reach,replies,shares``) and ``GET /{media-id}?fields=like_count,comments_count``;
+account: ``GET /{ig-user-id}?fields=followers_count,follows_count,media_count``,
+``GET /{ig-user-id}/insights?metric=follower_count&period=day``, and per breakdown (age, gender,
+age+gender, country, city) ``GET /{ig-user-id}/insights?metric=follower_demographics&period=lifetime
+&metric_type=total_value&timeframe=this_month&breakdown=...``. ``impressions``, ``plays``,
+``video_views`` and ``engagement`` (removed 2023-2025) are never asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from socialops.networks.calls import filled, gone_on_404
+from socialops.networks.meta.metrics import insight_series, meta_insights_call, window
+from socialops.networks.types import ACCOUNT_ITEM, Figures, MetricsCall, Publication, as_number, post_item
+
+INSTAGRAM_FEED_METRICS = ["views", "reach", "likes", "comments", "shares", "saved", "total_interactions"]
+INSTAGRAM_STORY_METRICS = ["views", "reach", "replies", "shares"]
+INSTAGRAM_BREAKDOWNS = (("age", "age"), ("gender", "gender"), ("age,gender", "age_gender"), ("country", "country"),
+                        ("city", "city"))
+
+
+def instagram_media_insights(remote_id: str, post_type: str, values: Mapping[str, Any], figures: Figures) -> None:
+    for metric, column in (("views", "views"), ("reach", "reach"), ("likes", "likes"), ("comments", "comments"),
+                           ("replies", "comments"), ("shares", "shares"), ("saved", "saves")):
+        figures.post(remote_id, column, values.get(metric))
+    if post_type in ("video", "reel"):  # a Reel's views are its plays (``plays`` was folded into ``views``)
+        figures.post(remote_id, "video_views", values.get("views"))
+
+
+def instagram_media_fields(remote_id: str, body: Any, figures: Figures) -> None:
+    if isinstance(body, Mapping):
+        figures.post(remote_id, "likes", body.get("like_count"))
+        figures.post(remote_id, "comments", body.get("comments_count"))
+
+
+def instagram_account(body: Any, figures: Figures) -> None:
+    if isinstance(body, Mapping):
+        figures.account("followers", body.get("followers_count"))
+        figures.account("follows", body.get("follows_count"))
+        figures.account("posts", body.get("media_count"))
+
+
+def instagram_daily(values: Mapping[str, Any], figures: Figures) -> None:
+    for day, value in insight_series(values.get("")).get("follower_count", []):
+        figures.day(day, "gained", value)
+
+
+def instagram_demographics(dimension: str, values: Mapping[str, Any], figures: Figures) -> None:
+    """``data[0].total_value.breakdowns[0].results[] = {dimension_values: [...], value}``; an age+gender
+    bucket is written ``F:25-34`` (gender first, as Meta's codes F, M, U)."""
+    body = values.get("")
+    data = body.get("data") if isinstance(body, Mapping) else None
+    buckets: dict[str, float] = {}
+    for entry in data if isinstance(data, list) else []:
+        total = entry.get("total_value") if isinstance(entry, Mapping) else None
+        for breakdown in (total.get("breakdowns") or []) if isinstance(total, Mapping) else []:
+            keys = breakdown.get("dimension_keys") if isinstance(breakdown, Mapping) else None
+            for result in breakdown.get("results") or [] if isinstance(breakdown, Mapping) else []:
+                labels = result.get("dimension_values") if isinstance(result, Mapping) else None
+                number = as_number(result.get("value")) if isinstance(result, Mapping) else None
+                if not isinstance(labels, list) or number is None:
+                    continue
+                named = dict(zip(keys, labels, strict=False)) if isinstance(keys, list) else {}
+                if dimension == "age_gender":
+                    label = f"{named.get('gender', labels[-1])}:{named.get('age', labels[0])}"
+                else:
+                    label = str(labels[0])
+                buckets[label] = buckets.get(label, 0) + number
+    figures.audience[dimension] = buckets
+
+
+def instagram_calls(pubs: list[Publication], *, base: str, user_id: str, headers: dict[str, str],
+                    now: dt.datetime) -> list[MetricsCall]:
+    calls: list[MetricsCall] = []
+    for pub in pubs:
+        rid, kind = pub.remote_id, pub.type
+        metrics = INSTAGRAM_STORY_METRICS if kind == "story" else INSTAGRAM_FEED_METRICS
+        calls.append(meta_insights_call(
+            f"instagram media {rid} insights", f"{base}/{rid}/insights", metrics, {}, headers,
+            lambda values, figures, rid=rid, kind=kind: instagram_media_insights(rid, kind, values, figures),
+            (post_item(rid),)))
+        calls.append(MetricsCall(
+            name=f"instagram media {rid}", url=f"{base}/{rid}", params=[("fields", "like_count,comments_count")],
+            headers=headers, parse=lambda body, rid=rid: filled(lambda f: instagram_media_fields(rid, body, f)),
+            on_error=gone_on_404(rid), items=(post_item(rid),)))
+    calls.append(MetricsCall(name="instagram account", url=f"{base}/{user_id}",
+                             params=[("fields", "followers_count,follows_count,media_count")], headers=headers,
+                             parse=lambda body: filled(lambda f: instagram_account(body, f)), items=(ACCOUNT_ITEM,)))
+    calls.append(meta_insights_call("instagram follower_count", f"{base}/{user_id}/insights", ["follower_count"],
+                                    {"period": "day", **window(now, 7)}, headers, instagram_daily, (ACCOUNT_ITEM,)))
+    for breakdown, dimension in INSTAGRAM_BREAKDOWNS:
+        calls.append(meta_insights_call(
+            f"instagram follower_demographics by {breakdown}", f"{base}/{user_id}/insights",
+            ["follower_demographics"],
+            {"period": "lifetime", "metric_type": "total_value", "timeframe": "this_month", "breakdown": breakdown},
+            headers, lambda values, figures, dimension=dimension: instagram_demographics(dimension, values, figures),
+            (ACCOUNT_ITEM,)))
+    return calls

@@ -1,0 +1,109 @@
+"""Metrics from Meta's Graph API (Facebook and Instagram): insights answers and their refusals.
+
+Meta tolerance: when Meta refuses a metric ("invalid metric", error code 100, or code 10 "not enough viewers")
+a call asking for several metrics is split into one call per metric, and a single refused metric is noted in
+``Figures.missing`` and left empty: the other figures of the post are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from socialops.core.times import parse_utc
+from socialops.networks.types import Figures, MetricsCall
+
+
+def _day_of_end_time(end_time: Any) -> str | None:
+    """The day a Meta ``period=day`` value describes: the day that ends at its ``end_time`` (Meta's days are
+    Pacific days: ``2026-11-30T08:00:00+0000`` closes 29 November), named by the date it starts on."""
+    moment = parse_utc(end_time)
+    if moment is None:
+        return None
+    return (moment.astimezone(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
+
+
+META_INVALID_CODES = frozenset({100, 10})
+
+
+def meta_refusal(status: int, body: Any) -> tuple[int | None, str] | None:
+    """(code, message) of a Graph refusal that concerns the metrics asked (code 100 "invalid metric" or a
+    parameter the metric does not take, code 10 "not enough viewers"), else None."""
+    if status < 400 or not isinstance(body, Mapping) or not isinstance(body.get("error"), Mapping):
+        return None
+    err = body["error"]
+    code = err.get("code")
+    code = int(code) if isinstance(code, int | float) and not isinstance(code, bool) else None
+    if code not in META_INVALID_CODES:
+        return None
+    return code, " ".join(str(err.get("error_user_msg") or err.get("message") or "").split())[:200]
+
+
+def insight_values(body: Any) -> dict[str, Any]:
+    """``{metric name: latest value}`` of a Graph insights answer: ``data[].values[-1].value`` or
+    ``data[].total_value.value``."""
+    out: dict[str, Any] = {}
+    data = body.get("data") if isinstance(body, Mapping) else None
+    for entry in data if isinstance(data, list) else []:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+            continue
+        total = entry.get("total_value")
+        if isinstance(total, Mapping) and "value" in total:
+            out[entry["name"]] = total["value"]
+            continue
+        values = entry.get("values")
+        if isinstance(values, list) and values and isinstance(values[-1], Mapping):
+            out[entry["name"]] = values[-1].get("value")
+    return out
+
+
+def insight_series(body: Any) -> dict[str, list[tuple[str, Any]]]:
+    """``{metric: [(day, value), ...]}`` of a ``period=day`` insights answer (day = the day that ends at
+    ``end_time``)."""
+    out: dict[str, list[tuple[str, Any]]] = {}
+    data = body.get("data") if isinstance(body, Mapping) else None
+    for entry in data if isinstance(data, list) else []:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+            continue
+        series = out.setdefault(entry["name"], [])
+        for value in entry.get("values") or []:
+            if isinstance(value, Mapping):
+                day = _day_of_end_time(value.get("end_time"))
+                if day:
+                    series.append((day, value.get("value")))
+    return out
+
+
+def meta_insights_call(name: str, url: str, metrics: list[str], params: Mapping[str, str], headers: dict[str, str],
+                       parse: Callable[[dict[str, Any], Figures], None], items: tuple[str, ...]) -> MetricsCall:
+    """An insights call for ``metrics``; ``parse(values, figures)`` gets ``{metric: value}`` (or the whole body
+    under the key ``""``). A refused metric list is split into one call per metric; a refused single metric is
+    noted as missing, so one removed metric never costs the others."""
+
+    def on_parse(body: Any) -> Figures:
+        figures = Figures()
+        values = insight_values(body)
+        values[""] = body
+        parse(values, figures)
+        return figures
+
+    def on_error(status: int, body: Any) -> Figures | None:
+        refusal = meta_refusal(status, body)
+        if refusal is None:
+            return None
+        code, message = refusal
+        if len(metrics) > 1:
+            return Figures(calls=[meta_insights_call(f"{name} [{m}]", url, [m], params, headers, parse, items)
+                                  for m in metrics])
+        why = "not enough viewers yet" if code == 10 else message or "refused"
+        return Figures(missing=[f"{name}: {metrics[0]} not available ({why})"])
+
+    query = [("metric", ",".join(metrics)), *sorted(params.items())]
+    return MetricsCall(name=name, url=url, params=query, headers=headers, parse=on_parse, on_error=on_error,
+                       items=items)
+
+
+def window(now: dt.datetime, days: int) -> dict[str, str]:
+    until = int(now.timestamp())
+    return {"since": str(until - days * 86400), "until": str(until)}

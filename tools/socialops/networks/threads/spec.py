@@ -1,0 +1,37 @@
+"""Threads: limits, profile basics and the manual steps (no adapter in this version)."""
+
+from socialops.networks.spec import JPEG_PNG, MANUAL, ImageRule, NetworkSpec, secret_step
+
+SPEC = NetworkSpec(
+    name="threads", label="Threads", adapter="threads:ThreadsNetwork",
+    types=frozenset({"text", "image", "carousel", "video", "live", "link"}),
+    text_limit=500, counting="utf8_emoji", max_media=20, image_max_bytes=8_000_000, image_min_width=320,
+    aspect_min=0.1, aspect_max=10.0, alt_limit=1_000, needs_public_media_url=True, can_hide=True,
+    has_reach=True, has_demographics=True, settings=("threads_user_id", "media_base_url"),
+    notes={"live": "Threads has no live broadcasts: the announcement is published"},
+    # Threads: read-only profile (name, biography, picture) [C]; no adapter reads it yet
+    basics={"display_name": MANUAL, "bio": MANUAL, "website": None, "contact.email": None,
+            "contact.phone": None, "contact.address": None, "avatar": MANUAL, "cover": None, "fields": None,
+            "services": None},
+    text_limits={"bio": (150, "chars")},  # [U]
+    image_rules={
+        "avatar": ImageRule(JPEG_PNG, 8_000_000, 110, 110, 1.0, "Threads uses the Instagram picture [U]"),
+    },
+    checklist=(
+        ("account", "Create the Threads profile {account} (it comes with the Instagram account)."),
+        ("app", "Connect the app: in the Meta app add the Threads use case with threads_basic, "
+                "threads_content_publish, threads_manage_replies, threads_manage_insights."),
+        ("token", "Create the token: a long-lived Threads user token (60 days; socialops reminds you to refresh)."),
+        secret_step("token"),
+    ),
+    profile_steps={
+        "display_name": "Threads uses the Instagram name: Instagram app > Edit profile > Name",
+        "bio": "Threads app > your profile > Edit profile > Bio",
+        "avatar": "Threads uses the Instagram picture: Instagram app > Edit profile > Edit picture",
+    },
+    moderation_steps={
+        "delete": "Threads' API cannot delete others' replies. /hide it, or in the Threads app tap ··· on "
+                  "the reply and choose Delete.",
+        "block": "Threads' API has no block. In the Threads app open the profile, tap ··· and choose Block.",
+    },
+)
