@@ -7,9 +7,9 @@ import textwrap
 from zoneinfo import ZoneInfo
 
 from socialops.plan import cadence
-from socialops.plan.schedule import parse_schedule
 from socialops.repository.index import PostSummary
 from socialops.repository.profiles import parse_profile
+from socialops.repository.schedule import parse_schedule
 
 HKI = ZoneInfo("Europe/Helsinki")
 EVERY_DAY = "mon, tue, wed, thu, fri, sat, sun"

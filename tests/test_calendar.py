@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from socialops.plan.calendar import build_calendar, calendar_bytes, live_uid, load_lives, post_uid
-from socialops.plan.schedule import parse_schedule
 from socialops.repository.index import PostSummary, load_index
 from socialops.repository.profiles import parse_profile
+from socialops.repository.schedule import parse_schedule
 from tests.helpers import make_repo
 
 HKI = ZoneInfo("Europe/Helsinki")

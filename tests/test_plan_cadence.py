@@ -11,9 +11,9 @@ import pytest
 from socialops.plan import cadence, view
 from socialops.plan.cadence import cadence_problems
 from socialops.plan.queue import resolve_times
-from socialops.plan.schedule import parse_schedule
 from socialops.plan.view import build_plan
 from socialops.repository.profiles import parse_profile
+from socialops.repository.schedule import parse_schedule
 from socialops.validate.engine import validate_repository
 from tests.helpers import make_repo
 from tests.plan_support import EVERY_DAY, PROFILES, UTC, XMAS, local, post, schedule_with, slots_of, times
@@ -150,7 +150,7 @@ def test_cadence_problems_name_line_and_fix():
 def test_good_example_schedule_has_no_problems():
     from pathlib import Path
 
-    from socialops.plan.schedule import load_schedule
+    from socialops.repository.schedule import load_schedule
 
     root = Path(__file__).resolve().parents[1]
     assert cadence_problems(load_schedule(root)) == []

@@ -446,10 +446,10 @@ def test_leaving_out_irrelevant_posts_does_not_change_what_is_due():
     import random
 
     from socialops.plan.queue import resolve_times
-    from socialops.plan.schedule import parse_schedule
     from socialops.publish.select import relevant_posts
     from socialops.repository.index import PostSummary
     from socialops.repository.profiles import parse_profile
+    from socialops.repository.schedule import parse_schedule
 
     schedule = parse_schedule(
         "timezone: Europe/Helsinki\nlate_window: 24h\nhorizon_days: 14\ncadence:\n"

@@ -15,8 +15,8 @@ from socialops.metrics import fetch as lib
 from socialops.metrics import report, tables
 from socialops.metrics.best_times import best_times, load_best_hours
 from socialops.plan.cadence import cadence_rules
-from socialops.plan.schedule import load_schedule
 from socialops.repository.profiles import load_profile
+from socialops.repository.schedule import load_schedule
 from tests.helpers import PROFILES
 from tests.helpers import make_repo as sandbox_repo
 from tests.metrics_support import UTC, publish_to_sandbox, read_csv

@@ -72,7 +72,7 @@ def test_schema_is_valid_draft_2020_12(name):
     ("name", "module", "attr"),
     [
         ("profile.schema.json", "socialops.repository.profiles", "PROFILE_KEYS"),
-        ("schedule.schema.json", "socialops.plan.schedule", "SCHEDULE_KEYS"),
+        ("schedule.schema.json", "socialops.repository.schedule", "SCHEDULE_KEYS"),
         ("post.schema.json", "socialops.repository.posts", "POST_KEYS"),
     ],
 )

@@ -14,11 +14,11 @@ from cmarkgfm.cmark import Options
 from github import Auth, Github
 from github.GithubRetry import GithubRetry
 
+from socialops.content.issue_form import form_labels, parse_issue_form
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
 from socialops.errors import TrackerError, UsageError
 from socialops.tracker import tracker_from_env
 from socialops.tracker.events import event_issue_key, typed_command_event
-from socialops.tracker.forms import form_labels, parse_issue_form
 from socialops.tracker.github import GitHubTracker, make_github, make_retry
 from socialops.tracker.markers import INDEX_LABEL, LABELS, issue_marker, label_spec, sticky_marker
 from socialops.tracker.outbox import OutboxTracker, outbox_name

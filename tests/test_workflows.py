@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from socialops.tracker.forms import form_labels
+from socialops.content.issue_form import form_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))

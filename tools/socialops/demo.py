@@ -26,7 +26,6 @@ from socialops.metrics.fetch import fetch_metrics, format_result
 from socialops.metrics.report import build_report
 from socialops.networks.contract import open_network
 from socialops.plan.issue import sync_plan_issue
-from socialops.plan.schedule import load_schedule
 from socialops.plan.view import build_plan, check_findings, format_plan_text
 from socialops.profiles.sync import format_outcomes, run_profiles, select_profiles
 from socialops.publish.demo import publish_demo
@@ -34,6 +33,7 @@ from socialops.publish.results import format_table
 from socialops.repository.config import load_config
 from socialops.repository.git import git
 from socialops.repository.index import load_index
+from socialops.repository.schedule import load_schedule
 from socialops.state.comments import seen_comments
 from socialops.tracker import tracker_from_env
 from socialops.validate.engine import validate_repository

@@ -46,7 +46,7 @@ def issue_post(ws: Workspace, event_path):
     import json
 
     from socialops.community.commands import read_event
-    from socialops.tracker.forms import form_labels, parse_issue_form, write_proposed_post
+    from socialops.content.issue_form import form_labels, parse_issue_form, write_proposed_post
 
     issue = read_event(event_path).get("issue")
     body = issue.get("body") if isinstance(issue, dict) else None

@@ -42,7 +42,7 @@ class Workspace:
     @cached_property
     def tz(self) -> Any:
         """The plan's timezone (schedule.yaml)."""
-        from socialops.plan.schedule import load_schedule
+        from socialops.repository.schedule import load_schedule
 
         return load_schedule(self.root).tz
 

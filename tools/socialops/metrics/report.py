@@ -33,8 +33,8 @@ from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, best_time
 from socialops.metrics.charts import WEEKDAYS
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, Rows, num, read_table
 from socialops.networks import NETWORKS
-from socialops.plan.schedule import Schedule, load_schedule
 from socialops.repository.profiles import find_profiles, load_profile
+from socialops.repository.schedule import Schedule, load_schedule
 
 REPORTS_DIR = "reports"
 TOP = 5

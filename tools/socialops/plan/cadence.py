@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from socialops.core.problems import ERROR, WARNING, Problem
-from socialops.plan.schedule import SCHEDULE_FILE, Schedule
+from socialops.repository.schedule import SCHEDULE_FILE, Schedule
 
 WEEKDAY_NAMES: dict[str, int] = {}
 for _i, _names in enumerate((

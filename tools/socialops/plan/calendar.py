@@ -20,8 +20,8 @@ from typing import Any
 
 from socialops.errors import ContentError
 from socialops.plan.queue import Slot, queue_state
-from socialops.plan.schedule import Schedule
 from socialops.repository.posts import load_post, parse_when
+from socialops.repository.schedule import Schedule
 
 UID_DOMAIN = "socialops"
 POST_MINUTES = 15  # a post is shown as a short event

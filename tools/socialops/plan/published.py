@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from socialops.errors import ConfigError
-from socialops.plan.schedule import SCHEDULE_FILE
 from socialops.plan.view import week_start
 from socialops.repository.config import load_config
+from socialops.repository.schedule import SCHEDULE_FILE
 from socialops.state.publications import PUBLISHED, Ledger, published_times
 from socialops.validate.schedule import schedule_problems
 

@@ -18,8 +18,8 @@ from socialops.plan.cadence import (
     profile_tz,
     window_of,
 )
-from socialops.plan.schedule import Schedule
 from socialops.repository.posts import parse_when
+from socialops.repository.schedule import Schedule
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from socialops.plan.cadence import DAY_ABBR, CadenceSlot, blackout_reason
 from socialops.plan.queue import Occurrence, QueueState, queue_state
-from socialops.plan.schedule import Schedule
+from socialops.repository.schedule import Schedule
 
 FILLED, EMPTY, PASSED, EXTRA = "filled", "empty", "passed", "extra"
 

@@ -7,9 +7,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from socialops.plan.schedule import load_schedule
 from socialops.publish.results import RunResult, format_table
 from socialops.publish.run import run_publish
+from socialops.repository.schedule import load_schedule
 
 
 def publish_demo(root: Path, *, now: dt.datetime, env: Mapping[str, str] | None = None) -> tuple[RunResult, str]:

@@ -95,7 +95,7 @@ def run_publish(
             return RunResult(now=now, dry_run=dry_run)
         # Loaded only when something may be due: the run of nearly every cron tick (nothing due) stays
         # fast without them (benchmarks/bench_publish.py: under 0.5 s).
-        from socialops.publish.steps import PublishRun
+        from socialops.publish.steps import PublishRun  # lazy: see above
 
         run = PublishRun(root, now=now, env=dict(os.environ if env is None else env), dry_run=dry_run,
                          only=set(profiles) if profiles else None, push=push, clock=clock,

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from socialops.core.problems import ERROR, Problem
 from socialops.errors import ConfigError
-from socialops.plan.schedule import SCHEDULE_FILE, Schedule, load_schedule
 from socialops.repository.profiles import Profile, find_profiles, load_profile
+from socialops.repository.schedule import SCHEDULE_FILE, Schedule, load_schedule
 
 
 @dataclass

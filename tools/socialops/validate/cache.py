@@ -26,7 +26,7 @@ from socialops.repository.git import find_posts
 
 CACHE_FILE = ".socialops/cache/validate.pickle"
 SNAPSHOT_FILE = ".socialops/cache/validate-report.pickle"
-SCHEDULE_FILE = "schedule.yaml"  # as plan.schedule names it: importing the plan would slow the warm path
+SCHEDULE_FILE = "schedule.yaml"  # as repository.schedule names it: importing it would slow the warm path
 VISIBILITY_ENV = "GITHUB_REPOSITORY_VISIBILITY"  # validation warns about private repositories' media URLs
 
 # An entry per post: (stat key, post id, problems, {media file: stat key}, line of the id or None)

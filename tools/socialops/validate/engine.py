@@ -22,12 +22,12 @@ from typing import Any
 from socialops import __version__
 from socialops.core.problems import ERROR, Problem, Report, sort_problems
 from socialops.errors import ContentError
-from socialops.plan.schedule import SCHEDULE_FILE
 from socialops.repository.config import Config, load_config
 from socialops.repository.git import find_posts
 from socialops.repository.media import inspect_media, media_paths
 from socialops.repository.posts import load_post
 from socialops.repository.profiles import find_profiles
+from socialops.repository.schedule import SCHEDULE_FILE
 from socialops.validate import cache as validatecache
 from socialops.validate.cache import config_stamp, duplicate_problems, fresh, stat_key
 from socialops.validate.posts import post_problems

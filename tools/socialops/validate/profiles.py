@@ -60,7 +60,7 @@ def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem
     if "moderation" in raw:  # comment moderation settings (roles are checked with the profile basics)
         # Imported here: the comment classifier takes a tenth of a second to import, and only profiles
         # with moderation settings need it.
-        from socialops.community.settings import settings_problems
+        from socialops.community.settings import settings_problems  # lazy: see above
 
         for keys, message in settings_problems({"moderation": raw["moderation"]}):
             out.append(Problem(path, profile.line(*keys), ERROR, "profile-moderation", message))

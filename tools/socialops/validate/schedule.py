@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from socialops.core.problems import ERROR, WARNING, Problem
 from socialops.plan.cadence import cadence_problems
-from socialops.plan.schedule import SCHEDULE_FILE, SCHEDULE_KEYS, parse_duration
 from socialops.repository.config import Config
+from socialops.repository.schedule import SCHEDULE_FILE, SCHEDULE_KEYS, parse_duration
 from socialops.validate.common import unknown_keys, unknown_profile_message, valid_timezone
 
 

@@ -1,4 +1,4 @@
-"""Issue forms: the answers of an issue made with a form, and a proposed post
+"""A post proposed through an issue form: the answers of an issue made with a form, and the proposed post
 (.github/ISSUE_TEMPLATE/new-post.yml) turned into a draft post file."""
 
 from __future__ import annotations
