@@ -18,7 +18,7 @@ from socialops.errors import (
     TransientNetworkError,
 )
 from socialops.metrics.budget import Limit, Limiter, limit_for
-from socialops.networks.http import redact
+from socialops.networks.http import backoff_delay, redact
 from socialops.networks.types import Figures, MetricsCall, Publication
 from socialops.repository.profiles import Profile
 
@@ -187,8 +187,7 @@ class Fetcher:
             await asyncio.sleep(self._delay(attempt))
 
     def _delay(self, attempt: int) -> float:
-        base = min(30.0, self.backoff * (2 ** (attempt - 1)))
-        return base * (0.5 + self.rng.random() / 2)
+        return backoff_delay(attempt, base=self.backoff, rng=self.rng)
 
 
 def _json(response: httpx.Response) -> Any:

@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from socialops.core.times import parse_utc
 from socialops.errors import (
     AuthError,
     NetworkError,
@@ -113,12 +114,9 @@ def parse_reset(value: str | None, now: dt.datetime) -> float | None:
     try:
         number = float(value)
     except ValueError:
-        try:
-            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+        when = parse_utc(value)
+        if when is None:
             return parse_retry_after(value, now)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
         return max(0.0, (when - now).total_seconds())
     if number > 1_000_000_000:
         return max(0.0, number - now.timestamp())

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from socialops.core.times import parse_utc
 from socialops.errors import PermanentNetworkError
 
 if TYPE_CHECKING:
@@ -170,7 +171,7 @@ class Comment:
     @classmethod
     def from_record(cls, data: Mapping[str, Any], text: str = "") -> Comment:
         created = str(data.get("created_at") or "")
-        when = dt.datetime.fromisoformat(created) if created else None
+        when = parse_utc(created)
         ref = data.get("ref") if isinstance(data.get("ref"), dict) else {}
         return cls(id=str(data.get("id", "")), post_remote_id=str(data.get("post", "")), text=text,
                    author_id=str(data.get("author_id", "")), author_handle=str(data.get("handle", "")),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from socialops import __version__
 from socialops.core.files import atomic_write_text
+from socialops.core.times import parse_utc_strict
 from socialops.repository import git as repo
 
 NEXT_DUE_FILE = ".socialops/cache/publish-next-due.json"
@@ -42,7 +43,7 @@ def nothing_due_yet(root: Path, now: dt.datetime) -> bool:
     due has changed since (same committed trees, nothing uncommitted): no need to read a single post."""
     try:
         saved = json.loads((root / NEXT_DUE_FILE).read_text(encoding="utf-8"))
-        next_due = dt.datetime.fromisoformat(saved["next_due"])
+        next_due = parse_utc_strict(saved["next_due"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
     if now >= next_due:
