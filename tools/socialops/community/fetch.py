@@ -39,8 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
 from socialops.community.classify import classify
 from socialops.community.issues import (
     Found,
@@ -53,8 +51,9 @@ from socialops.community.issues import (
 )
 from socialops.community.lexicons import normalise
 from socialops.community.settings import ProfileRules, profile_rules
+from socialops.core.locks import run_lock
 from socialops.core.safetext import escape_untrusted_markdown, inert_for_log
-from socialops.errors import LockError, NetworkError, SocialOpsError
+from socialops.errors import NetworkError, SocialOpsError
 from socialops.networks.contract import Network, open_network
 from socialops.repository import git as repo
 from socialops.repository.config import load_config
@@ -118,20 +117,10 @@ def run_comments(root: Path, *, now: dt.datetime, env: Mapping[str, str] | None 
         raise ValueError("now must be timezone-aware")
     env = dict(os.environ) if env is None else dict(env)
     root = Path(root)
-    lock_path = root / LOCK_FILE
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_path))
-    try:
-        lock.acquire(timeout=lock_timeout)
-    except Timeout:
-        raise LockError(f"another comments run holds {LOCK_FILE} (waited {lock_timeout:.0f} s); let it finish and "
-                        "run again") from None
-    try:
+    with run_lock(root, LOCK_FILE, what="comments", timeout=lock_timeout):
         return _Run(root, now=now, env=env, tracker=tracker, opener=opener, dry_run=dry_run,
                     only=set(profiles) if profiles else None, days=days, push=push,
                     run_id=run_id or env.get("GITHUB_RUN_ID", "")).run()
-    finally:
-        lock.release()
 
 
 class _Run:

@@ -37,9 +37,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filelock import FileLock, Timeout
-
-from socialops.errors import LockError
+from socialops.core.locks import run_lock
 from socialops.publish.nothing_due import nothing_due_yet
 from socialops.publish.results import RunResult
 from socialops.repository import git as repo
@@ -80,16 +78,7 @@ def run_publish(
         def clock() -> dt.datetime:
             return now.astimezone(dt.UTC) + dt.timedelta(seconds=time.monotonic() - start)
     root = Path(root)
-    lock_path = root / LOCK_FILE
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_path))
-    try:
-        lock.acquire(timeout=lock_timeout)
-    except Timeout:
-        raise LockError(
-            f"another publish run holds {LOCK_FILE} (waited {lock_timeout:.0f} s); let it finish and run again"
-        ) from None
-    try:
+    with run_lock(root, LOCK_FILE, what="publish", timeout=lock_timeout):
         git = repo.is_work_tree(root)
         if git and not dry_run and not profiles and nothing_due_yet(root, now):
             return RunResult(now=now, dry_run=dry_run)
@@ -101,5 +90,4 @@ def run_publish(
                          only=set(profiles) if profiles else None, push=push, clock=clock,
                          sleep=sleep or time.sleep, tracker=tracker, claim_lease=claim_lease)
         return run.run(git=git, clients=clients, network_options=network_options)
-    finally:
-        lock.release()
+
