@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint lint-workflows unit servers bench clean
+.PHONY: demo test lint lint-workflows unit servers bench clean lock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ lint: $(STAMP) lint-workflows
 lint-workflows: $(STAMP)
 	$(BIN)/zizmor --offline --no-progress .github/workflows/
 	$(BIN)/actionlint .github/workflows/*.yml
+
+# The workflows that hold tokens install exactly this (pip install --require-hashes -r requirements.lock, then
+# pip install --no-deps --no-build-isolation .). Run after changing the dependencies or [build-system] in
+# pyproject.toml; needs uv (pip install uv). setuptools is in the lock to build socialops without fetching.
+lock:
+	printf 'setuptools>=77\n' | uv pip compile pyproject.toml - --generate-hashes --universal --python-version 3.11 \
+	    --custom-compile-command 'make lock' --quiet -o requirements.lock
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

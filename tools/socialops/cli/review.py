@@ -38,19 +38,34 @@ def pr_comment(ws: Workspace, artifact, head_sha, run_url, conclusion):
 @click.command("issue-post")
 @click.option("--event", "event_path", type=click.Path(dir_okay=False), envvar="GITHUB_EVENT_PATH", required=True,
               help="The issues event JSON (default: $GITHUB_EVENT_PATH, set by GitHub Actions).")
+@click.option("--error-comment", type=click.Path(dir_okay=False), default=None,
+              help="When no post can be made, write the issue comment that says why to this file.")
 @now_option(hidden=True)
 @pass_workspace
-def issue_post(ws: Workspace, event_path):
+def issue_post(ws: Workspace, event_path, error_comment):
     """Write a draft post file from an issue made with the 'Propose a post' form; print {path, title,
-    unknown} as JSON (unknown: profiles left out because no such profile exists)."""
+    unknown, commit_message, pr_title, pr_body} as JSON (unknown: profiles left out because no such profile
+    exists; the texts are safe to use as they are)."""
     import json
+    from pathlib import Path
 
     from socialops.community.commands import read_event
-    from socialops.content.issue_form import form_labels, parse_issue_form, write_proposed_post
+    from socialops.content import issue_form
+    from socialops.errors import SocialOpsError
 
     issue = read_event(event_path).get("issue")
-    body = issue.get("body") if isinstance(issue, dict) else None
-    fields = parse_issue_form(body if isinstance(body, str) else "", form_labels(ws.root / FORM))
-    post = write_proposed_post(ws.root, fields, now=ws.now.astimezone(ws.tz), tz=ws.tz)
-    click.echo(json.dumps({"path": post.path, "title": post.title, "unknown": post.unknown_profiles},
+    issue = issue if isinstance(issue, dict) else {}
+    body = issue.get("body")
+    try:
+        fields = issue_form.parse_issue_form(body if isinstance(body, str) else "",
+                                             issue_form.form_labels(ws.root / FORM))
+        post = issue_form.write_proposed_post(ws.root, fields, now=ws.now.astimezone(ws.tz), tz=ws.tz)
+    except SocialOpsError as exc:
+        if error_comment:
+            Path(error_comment).write_text(issue_form.error_comment(str(exc)), encoding="utf-8")
+        raise
+    user = issue.get("user")
+    texts = issue_form.proposal_texts(post, issue_number=issue.get("number"),
+                                      author=user.get("login") if isinstance(user, dict) else None)
+    click.echo(json.dumps({"path": post.path, "title": post.title, "unknown": post.unknown_profiles, **texts},
                           ensure_ascii=False))

@@ -13,11 +13,17 @@ import yaml
 
 from socialops.content.new import create_post
 from socialops.core.files import atomic_write_text
+from socialops.core.safetext import escape_untrusted_markdown, one_line, quote_untrusted
 from socialops.errors import UsageError
 from socialops.repository.posts import POST_TYPES, load_post
 from socialops.repository.profiles import find_profiles
 
 NO_RESPONSE = "_No response_"
+# "Fixes #12", "closes: owner/repo#3", "Resolved https://github.com/o/r/issues/4": in a commit message or a
+# squash-merged pull request's title, these close that issue when the change reaches the default branch.
+CLOSING_KEYWORD = re.compile(r"(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\b\s*:?\s*"
+                             r"(?=(?:[\w.-]+/[\w.-]+)?#\d|gh-\d|https?://)")
+LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 
 
 def parse_issue_form(body: str, labels_to_ids: Mapping[str, str]) -> dict[str, str]:
@@ -90,3 +96,37 @@ def write_proposed_post(root: Path, fields: Mapping[str, str], *, now: Any, tz: 
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
     atomic_write_text(Path(root) / rel, f"---\n{front}---\n{caption}\n")
     return ProposedPost(rel, title, profiles, unknown)
+
+
+def without_closing_keywords(text: str) -> str:
+    """`text` on one line, without the closing keywords that precede an issue reference (repeated until none
+    is left: removing one must not join another keyword to a reference)."""
+    text = one_line(text)
+    while (cleaned := CLOSING_KEYWORD.sub("", text)) != text:
+        text = cleaned
+    return text
+
+
+def proposal_texts(post: ProposedPost, *, issue_number: int | None, author: str | None) -> dict[str, str]:
+    """The commit message, pull request title and body for a proposed post. The answers are untrusted: the
+    commit message is fixed (the title could close an issue on merge), the title loses closing keywords, and
+    the names of unknown profiles are escaped (no code span a backtick could close, no mention)."""
+    issue = f"#{issue_number}" if type(issue_number) is int and issue_number > 0 else "an issue"
+    who = f"@{author}" if isinstance(author, str) and LOGIN_RE.match(author) else "someone"
+    lines = [f"Proposed by {who} in {issue}. The post is a **draft**: add the pictures,",
+             "check the text and the time, then set `status: ready`.", ""]
+    if post.unknown_profiles:
+        names = ", ".join(escape_untrusted_markdown(name, max_chars=60) for name in post.unknown_profiles[:20])
+        lines += [f"Left out (no such profile): {names}", ""]
+    lines += ["Checks do not start by themselves on pull requests opened by the automation:",
+              "close and reopen this pull request to run the review and get the preview."]
+    return {"commit_message": f"Proposed post {post.path} (from {issue})",
+            "pr_title": f"Post: {without_closing_keywords(post.title)}",
+            "pr_body": "\n".join(lines) + "\n"}
+
+
+def error_comment(message: str) -> str:
+    """The issue comment when no post could be made: the error (which may quote the answers) in a code fence
+    longer than any run of backticks in it, so a multi-line answer cannot close the fence."""
+    return ("The post file could not be made from this issue:\n\n" + quote_untrusted(message, max_chars=2000)
+            + "\n\nEdit the issue, then remove and add the `new-post` label to try again.\n")

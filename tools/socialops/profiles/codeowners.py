@@ -11,6 +11,11 @@ Rules written (GitHub uses the *last* matching line, so the general ones come fi
                                        repository; a post folder is not known before it is made)
     /content/<brand>/                  owners of the profiles that declare ``brand: <brand>``
     /profiles/<id>.yaml                that profile's owners
+    /tools/ /.github/ /pyproject.toml  the admins: the union of ``roles: admins`` of every profile. These
+    /requirements.lock /replies/       paths decide what runs with the network tokens (code, workflows,
+    /state/                            dependencies), what the brand says publicly (saved replies) and what
+                                       was published (the ledgers), so only the people who hold every right
+                                       approve them. Last, so no earlier line can take them over.
 
 Works on anything shaped like ``profiles.Profile``: ``id``, ``owners`` (list of str), ``raw``
 (dict, for ``brand``), and optionally ``path`` (the profile file, relative to the repository).
@@ -24,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from socialops.errors import ConfigError
+from socialops.repository.profiles import parse_roles
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"
 HEADER = (
@@ -34,6 +40,7 @@ HEADER = (
 OWNER_RE = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?$")
 BRAND_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+ADMIN_PATHS = ("/.github/", "/tools/", "/pyproject.toml", "/requirements.lock", "/replies/", "/state/")
 
 
 class ProfileLike(Protocol):
@@ -71,6 +78,12 @@ def _union(groups: Iterable[list[str]]) -> list[str]:
         for owner in group:
             seen.setdefault(owner.lower(), owner)  # GitHub logins and team names ignore case
     return sorted(seen.values(), key=str.lower)
+
+
+def _admins(profiles: Iterable[Any]) -> list[str]:
+    """``roles: admins`` of every profile, as @logins (an entry that is a problem grants nothing)."""
+    members = (parse_roles((getattr(p, "raw", None) or {}).get("roles")).members["admins"] for p in profiles)
+    return _union([f"@{login}" for login in logins] for logins in members)
 
 
 def _line(pattern: str, owners: list[str]) -> str:
@@ -120,6 +133,15 @@ def generate_codeowners(profiles: Iterable[ProfileLike]) -> str:
             if not rel.startswith("profiles/") or any(ch.isspace() for ch in rel):
                 rel = f"profiles/{p.id}.yaml"
             lines.append(_line(f"/{rel}", _union([owners_of[p.id]])))
+    lines.append("")
+    admins = _admins(profiles)
+    if admins:
+        lines.append("# What runs with the tokens, what the brand says and what was published: the admins "
+                     "(roles: admins).")
+        lines.extend(_line(pattern, admins) for pattern in ADMIN_PATHS)
+    else:
+        lines.append("# No profile lists `roles: admins`: code, workflows, dependencies, replies/ and state/ need")
+        lines.append("# nobody's approval. List the repository's admins in a profile and generate again.")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -7,8 +7,10 @@ imports this module (for find_posts) and runs no git.
 
 from __future__ import annotations
 
+import base64
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -292,6 +294,23 @@ def upstream(root: Path) -> tuple[str, str] | None:
     return remote, target
 
 
+def remote_auth_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """On GitHub Actions: the environment that gives git the run's GITHUB_TOKEN for one fetch or push.
+
+    The workflows check out with persist-credentials: false, so .git/config never holds the token while a job
+    publishes (a file uploaded by mistake cannot carry it); the header goes to git as GIT_CONFIG_* variables
+    (git 2.31+) of the one command, scoped to the GitHub server, and never appears on a command line.
+    Elsewhere (a laptop): nothing, git uses its own credentials."""
+    token = environ.get("GITHUB_TOKEN")
+    if environ.get("GITHUB_ACTIONS") != "true" or not token:
+        return {}
+    server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    count = int(environ.get("GIT_CONFIG_COUNT") or 0)  # keep settings the caller passed the same way
+    return {"GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": f"http.{server}/.extraheader",
+            f"GIT_CONFIG_VALUE_{count}": f"AUTHORIZATION: basic {basic}"}
+
+
 def sync(root: Path) -> bool:
     """Fetch the upstream branch and rebase local commits onto it (state/*.csv merge by union; other
     uncommitted changes are set aside and put back). False when there is no upstream to sync with."""
@@ -300,7 +319,7 @@ def sync(root: Path) -> bool:
         return False
     remote, branch = where
     settle(root)
-    fetched = git_detached(root, "fetch", "--quiet", remote, branch, check=False)
+    fetched = git_detached(root, "fetch", "--quiet", remote, branch, check=False, env=remote_auth_env(os.environ))
     if fetched.returncode != 0:
         if "couldn't find remote ref" in fetched.stderr:
             return False  # an empty remote: nothing to rebase onto
@@ -343,7 +362,8 @@ def push_with_retry(root: Path, attempts: int = 5, sleep=None) -> bool:
     remote, branch = where
     last = ""
     for attempt in range(1, attempts + 1):
-        pushed = git_detached(root, "push", "--quiet", remote, f"HEAD:refs/heads/{branch}", check=False)
+        pushed = git_detached(root, "push", "--quiet", remote, f"HEAD:refs/heads/{branch}", check=False,
+                              env=remote_auth_env(os.environ))
         if pushed.returncode == 0:
             return True
         last = pushed.stderr.strip()
