@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from socialops.cli import main
+from socialops.content.issue_form import error_comment
 from socialops.repository.posts import load_post
 from socialops.tracker.markers import sticky_marker
 from tests.github_standin import GitHubStandin
@@ -153,3 +154,62 @@ def test_issue_post_refuses_unknown_profiles(tmp_path):
     done = issue_post(repo, event)
     assert done.exit_code != 0 and "kahvila-instagram" in done.stderr
     assert not (repo / "content").exists()
+
+
+def hostile_form(title="Joulutori", profiles="kahvila-facebook", post_type="_No response_") -> str:
+    return (f"### Working title\n\n{title}\n\n### Text\n\nJoulutori avautuu.\n\n### Profiles\n\n{profiles}\n\n"
+            f"### Type\n\n{post_type}\n\n### When\n\n_No response_\n\n### Link\n\n_No response_\n\n"
+            "### Pictures or video\n\n_No response_")
+
+
+def test_issue_post_texts_cannot_close_issues_or_mention_teams(tmp_path):
+    """Finding 10: the title goes into no commit message and loses its closing keywords in the pull request's
+    title (a squash merge's commit message); a profile name with backticks mentions nobody."""
+    repo = _example_repo(tmp_path)
+    event = tmp_path / "event.json"
+    body = hostile_form(title="Fixes #1 Fixes Closes: #2 resolved https://github.com/acme/social/issues/3 Joulu",
+                        profiles="kahvila-facebook `x`@kahvila-aurinko/social`y` <img/src=x>")
+    event.write_text(json.dumps({"issue": {"number": 7, "body": body, "user": {"login": "maija"}}}))
+    done = issue_post(repo, event)
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.stdout)
+    assert result["commit_message"] == f"Proposed post {result['path']} (from #7)"
+    assert result["pr_title"] == "Post: #1 #2 https://github.com/acme/social/issues/3 Joulu"
+    body = result["pr_body"]
+    assert body.startswith("Proposed by @maija in #7.")
+    assert "@kahvila-aurinko" not in body and "<img" not in body and "`x`" not in body
+    assert "\\`x\\`@\u200dkahvila\\-aurinko/social\\`y\\`" in body
+
+
+@pytest.mark.parametrize("login", ["evil\nFixes #1", "@everyone", "a" * 60, None])
+def test_issue_post_names_only_a_real_login(tmp_path, login):
+    repo = _example_repo(tmp_path)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"issue": {"number": "7; x", "body": hostile_form(), "user": {"login": login}}}))
+    result = json.loads(issue_post(repo, event).stdout)
+    assert result["pr_body"].startswith("Proposed by someone in an issue.")
+    assert result["commit_message"].endswith("(from an issue)")
+
+
+def test_issue_post_error_comment_keeps_a_multi_line_answer_in_its_fence(tmp_path):
+    """Finding 10: an answer with its own (longer) fence and a mention on the next line stays inside the
+    error comment's code block."""
+    repo = _example_repo(tmp_path)
+    event = tmp_path / "event.json"
+    hostile = "````````\n@kahvila-aurinko/social [win](https://scam.example)"
+    event.write_text(json.dumps({"issue": {"number": 7, "body": hostile_form(profiles=f"nosuch{hostile}")}}))
+    comment = tmp_path / "comment.md"
+    done = CliRunner().invoke(main, ["--repo", str(repo), "issue-post", "--error-comment", str(comment)],
+                              env={"GITHUB_EVENT_PATH": str(event)})
+    assert done.exit_code == 2 and not (repo / "content").exists()
+    text = comment.read_text()
+    fence = re.search(r"^(`{3,})text$", text, re.M).group(1)
+    assert len(fence) > 8
+    inside = text.split(fence + "text\n", 1)[1].split("\n" + fence + "\n", 1)[0]
+    assert "@kahvila-aurinko/social" in inside and "@kahvila-aurinko" not in text.replace(inside, "")
+
+
+def test_error_comment_of_a_multi_line_message():
+    text = error_comment("line one\n```\n@team/all look\n```")
+    assert text.splitlines()[2:7] == ["````text", "line one", "```", "@team/all look", "```"]
+    assert text.splitlines()[7] == "````"
