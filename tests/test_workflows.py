@@ -325,3 +325,13 @@ def test_new_post_script_keeps_a_hostile_answer_inside_the_error_comments_fence(
     assert "@kahvila-aurinko/social" in inside and "scam.example" in inside and after
     assert max(len(run) for run in re.findall(r"`+", inside)) < len(fence)
     assert "@kahvila-aurinko/social" not in text.replace(inside, "")
+
+
+def test_the_readme_says_which_settings_the_workflows_need():
+    readme = (ROOT / "README.md").read_text()
+    security = readme.split("\n## Security\n", 1)[1].split("\n## ", 1)[0]
+    assert f"`{ENVIRONMENT}`" in security and "add `main`" in security and "make lock" in security
+    for name, job_id, job in secret_jobs():
+        for value in job["steps"][-1].get("env", {}).values():
+            if "secrets." in value:
+                assert value.startswith("${{ secrets.SOCIALOPS_"), (name, job_id, value)
