@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from socialops.community.fetch import run_comments
-from socialops.community.issues import issue_key
+from socialops.community.issues import issue_comments, issue_key
 from socialops.core.safetext import inert_for_log, safe_link
 from socialops.errors import PermanentNetworkError
 from socialops.networks.bluesky.adapter import BlueskyNetwork
@@ -23,7 +23,15 @@ from socialops.networks.linkedin.adapter import LinkedInNetwork
 from socialops.networks.mastodon.adapter import MastodonNetwork
 from socialops.networks.types import Comment, UnsupportedAction
 from socialops.repository.profiles import parse_profile
-from socialops.state.comments import COMMENT_FIELDS, CsvLog, comments_log, moderation_log, seen_comments
+from socialops.state.comments import (
+    COMMENT_FIELDS,
+    CsvLog,
+    comments_log,
+    keyed_hash,
+    moderation_log,
+    seen_comments,
+    state_keys,
+)
 from socialops.state.publications import Event, Ledger
 from socialops.tracker.outbox import OutboxTracker
 from tests.comments_support import published_repo
@@ -253,7 +261,8 @@ def test_a_run_flags_hides_and_remembers_and_a_second_run_does_nothing(published
     assert len(found) == len(result.issues_opened) == len({f.issue for f in flagged})
     # Every new comment has exactly one seen line, with its issue when flagged.
     log = comments_log(root).rows()
-    assert sorted(r["comment_id"] for r in log) == sorted(f.comment.id for f in result.new)
+    assert sorted(r["comment"] for r in log) == sorted(keyed_hash(state_keys(env, f.profile.id)[0], f.comment.id)
+                                                      for f in result.new)
     assert all((r["issue"] != "") == (r["category"] != "other") for r in log)
     # Issues are labelled by category, profile and network; the comment is quoted in a fenced block.
     for issue in found:
@@ -319,9 +328,13 @@ def test_one_issue_per_thread_and_reopened_when_the_thread_goes_on(tmp_path):
         run_comments(root, now=moment, env=env, tracker=tracker, push=False)
         moment += dt.timedelta(minutes=30)
     records = [s for s in seen_comments(root).values() if s.issue]
-    threads = {(s.profile, s.data["comment"]["thread"]) for s in records}
-    assert len(issues(root)) == len(threads)  # one issue per thread
-    assert all(s.issue == issue_key(s.profile, s.data["comment"]["thread"]) for s in records)
+    named = {i["key"]: issue_comments(i["body"]) for i in issues(root)}
+    threads = {(key.removeprefix("comments-").rsplit("-", 1)[0], c.comment.thread)
+               for key, comments in named.items() for c in comments}
+    assert len(issues(root)) == len(threads) == len({s.issue for s in records})  # one issue per thread
+    assert all(key == issue_key(profile, thread, state_keys(env, profile)[0])
+               for key, comments in named.items() for profile, thread in
+               {(key.removeprefix("comments-").rsplit("-", 1)[0], c.comment.thread) for c in comments})
     grown = [i for i in issues(root) if i["comments"] and "more comment" in i["comments"][0]]
     in_body = [i for i in issues(root) if "#### Comment 2" in i["body"]]
     assert grown or in_body  # the angry thread's second reply joined the first one's issue
@@ -356,7 +369,7 @@ def test_two_runs_at_once_handle_each_comment_once(published, tmp_path):
         t.join()
     assert not errors
     assert sorted(len(r.new) for r in results)[0] == 0  # the second waited for the lock, then found nothing new
-    ids = [r["comment_id"] for r in comments_log(root).rows()]
+    ids = [r["comment"] for r in comments_log(root).rows()]
     assert len(ids) == len(set(ids))
 
 
@@ -376,14 +389,14 @@ def test_a_broken_network_fails_its_profile_only(published, tmp_path):
 
 def test_log_survives_torn_lines_and_union_merges(tmp_path):
     log = CsvLog(tmp_path, "state/x.csv", COMMENT_FIELDS)
-    log.append([{"time": NOW, "profile": "p", "comment_id": "1", "event": "seen", "reason": "a\nb,c \"q\""}])
+    log.append([{"time": NOW, "profile": "p", "comment": "1", "action": "seen", "category": "a\nb,c \"q\""}])
     with open(log.path, "a", encoding="utf-8") as fh:
         fh.write("2026-12-01T10:00:00.000000Z,p,net,post,2,se")  # torn
-    log.append([{"time": NOW, "profile": "p", "comment_id": "3", "event": "seen"}])
+    log.append([{"time": NOW, "profile": "p", "comment": "3", "action": "seen"}])
     with open(log.path, "a", encoding="utf-8") as fh:
         fh.write(",".join(COMMENT_FIELDS) + "\n")  # a header from a union merge
     rows = log.rows()
-    assert [r["comment_id"] for r in rows] == ["1", "3"] and rows[0]["reason"] == "a b,c \"q\""
+    assert [r["comment"] for r in rows] == ["1", "3"] and rows[0]["category"] == "a b,c \"q\""
 
 
 def test_safe_text_helpers():

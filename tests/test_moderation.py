@@ -11,9 +11,10 @@ import pytest
 from socialops.community.access import authorize, refusal
 from socialops.community.categories import CATEGORIES
 from socialops.community.classify import classify
-from socialops.community.commands import fill_reply, parse_command
+from socialops.community.commands import parse_command
 from socialops.community.lexicons import builtin_lexicons, normalise, tokenize
 from socialops.community.manual import manual_steps
+from socialops.community.replies import fill_reply
 from socialops.community.settings import ProfileRules, profile_rules, settings_problems
 
 CORPUS = Path(__file__).parent / "fixtures" / "comments"
