@@ -21,12 +21,13 @@ from socialops.core.safetext import escape_untrusted_markdown
 MAX_NAME = 60
 _KEEP = frozenset("'’-.:")
 _LINKISH = re.compile(r"(?i)://|^www\.|\w\.\w|^\.\w|[@#]")
+_TAG = re.compile(r"<[^<>]*>")
 
 
 def plain_name(name: str) -> str:
     """The display name as plain words (see the module's text); '' when nothing reasonable is left."""
     words: list[str] = []
-    for raw in unicodedata.normalize("NFKC", str(name or "")).split():
+    for raw in _TAG.sub(" ", unicodedata.normalize("NFKC", str(name or ""))).split():
         kept = "".join(ch for ch in raw if ch in _KEEP or ch in "@#/" or unicodedata.category(ch)[0] in "LMN")
         if _LINKISH.search(kept) or "/" in kept:
             continue
