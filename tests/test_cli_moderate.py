@@ -396,3 +396,26 @@ def test_a_strangers_commands_write_nothing_and_are_answered_once(repo, tmp_path
     assert ignored.exit_code == 0 and "no 'socialops' label" in ignored.stderr
     assert sandbox_row(root, comment_id_of(root, issue))["deleted"] == 0
     assert git(root, "rev-parse", "HEAD").stdout == head
+
+
+def test_an_issue_opened_before_the_change_is_still_moderated_from_the_old_seen_lines(repo):
+    """Migration: issues opened by the first format have no data line; their comment's record is in the
+    seen-log's old lines, which are still read."""
+    from socialops.state.comments import LEGACY_COMMENT_FIELDS, CsvLog
+
+    root, now = repo
+    issue = issue_for(root, "kahvila-facebook")
+    (named,) = issue_comments(issue["body"])
+    path = root / ".socialops" / "outbox" / "issues" / f"{issue['key']}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["body"].startswith("<!-- socialops:comments=")
+    data["body"] = data["body"].split("\n", 1)[1]  # as issues were: no data line
+    path.write_text(json.dumps(data), encoding="utf-8")
+    CsvLog(root, "state/comments.csv", LEGACY_COMMENT_FIELDS).append([{
+        "time": now, "profile": "kahvila-facebook", "network": "sandbox", "post_id": "x",
+        "comment_id": named.comment.id, "event": "seen", "category": "abusive", "issue": issue["key"],
+        "data": {"comment": named.comment.record(), "issue_number": issue["number"]}}])
+    result = moderate(root, "--issue", str(issue["number"]), "--as", "liisa-mod", "--command", "/hide",
+                      "--now", now.isoformat(), "--no-push")
+    assert result.exit_code == 0, result.stderr
+    assert sandbox_row(root, named.comment.id)["hidden"] == 1

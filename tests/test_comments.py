@@ -513,3 +513,25 @@ def test_a_flood_of_spam_makes_at_most_cap_plus_one_issues_and_drops_nothing(pub
     actions = Counter(r["action"] for r in log if r["comment"] in flood)
     assert actions["digest"] == len(listed) and actions["issue"] == len(shown)
     assert "DM me" not in json.dumps(digest)  # the digest lines quote nothing
+
+
+def test_a_long_thread_fills_its_issue_and_the_rest_goes_to_the_digest(published, tmp_path):
+    """An issue holds at most MAX_COMMENTS_PER_ISSUE comments (GitHub's body limit); the rest of a long
+    thread is listed in the digest, not dropped."""
+    from socialops.community.fetch import MAX_COMMENTS_PER_ISSUE
+
+    root, env, now = copy_published(published, tmp_path)
+    run_comments(root, now=now, env=env, tracker=OutboxTracker(root), push=False)
+    top = add_comment(root, "kahvila-facebook", "long-0", "You people are idiots.", at=now + dt.timedelta(minutes=1))
+    for i in range(1, 15):
+        add_comment(root, "kahvila-facebook", f"long-{i}", f"You people are idiots {i}.", parent=top,
+                    at=now + dt.timedelta(minutes=1, seconds=i))
+    result = run_comments(root, now=now + dt.timedelta(hours=1), env=env, tracker=OutboxTracker(root), push=False)
+    mine = {f.comment.id: f for f in result.new if f.comment.id.startswith("long-")}
+    assert len(mine) == 15 and all(f.issue for f in mine.values())
+    (thread_key,) = {f.issue for f in mine.values() if "digest" not in f.issue}
+    thread = next(i for i in issues(root) if i["key"] == thread_key)
+    assert [c.comment.id for c in issue_comments(thread["body"])] == [f"long-{i}" for i in range(10)]
+    assert MAX_COMMENTS_PER_ISSUE == 10 and len(result.digests) == 1
+    digest = next(i for i in issues(root) if i["key"] == result.digests[0])
+    assert all(f"#comment-long-{i})" in digest["body"] for i in range(10, 15))
