@@ -285,6 +285,7 @@ def test_block_without_a_number_never_hits_a_comment_added_later(repo):
     root, now = repo
     issue, _, troll, customer = thread_issue(root, now)
     assert [c.comment.id for c in issue_comments(issue["body"])] == [troll, customer]
+    assert issue["body"].splitlines()[1].startswith("**Abusive comment**")  # the worst of the thread, still
     for n in (1, 2):  # the issue offers the exact commands, with the number, for each comment
         assert f"`/block {n}`" in issue["body"] and f"#### Comment {n}" in issue["body"]
     later = now + dt.timedelta(hours=1)

@@ -35,6 +35,7 @@ _DATA_RE = re.compile(r"<!-- socialops:comments=(?P<data>[A-Za-z0-9_=-]*) -->")
 _QUOTE_RE = re.compile(r"^(?P<fence>`{3,})text\n.*?\n(?P=fence)$", re.M | re.S)
 COMMANDS_HEADING = "\n### Commands\n"
 ACTIONS = ("hide", "unhide", "delete", "block")
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_:./-]{1,120}")  # an id shown in a code span as it is
 
 
 def issue_key(profile_id: str, thread: str, key: bytes) -> str:
@@ -176,15 +177,15 @@ def render_comment(n: int, found: Found, *, tz, network: Network) -> tuple[str, 
     elif found.hidden.startswith("failed"):
         lines.append(f"- **Hiding failed:** {escape_untrusted_markdown(found.hidden, max_chars=200)}; "
                      f"try `/hide {n}`.")
-    lines.append(f"- **Commands for this comment:** {comment_commands(n, network, found.hidden == 'hidden')}")
+    shown_id = f" (or its id, `{c.id}`, for N)" if _PLAIN_ID.fullmatch(c.id) else ""
+    lines.append(f"- **Commands for this comment**{shown_id}: {comment_commands(n, network, found.hidden == 'hidden')}")
     quote = quote_untrusted(c.text)
     lines += ["", quote, ""]
     return "\n".join(lines), IssueComment(n, c, found.network, d.category, _fingerprint(quote))
 
 
-def _head(items: list[Found], network: Network) -> str:
-    profile = items[0].profile
-    top = min((f.decision.category for f in items), key=SEVERITY.index)
+def _head(profile: Profile, categories: list[str], network: Network) -> str:
+    top = min((c if c in SEVERITY else "other" for c in categories), key=SEVERITY.index)
     kind = "customer service" if top in CUSTOMER_SERVICE else "moderation" if top != "other" else "a watch word"
     return (f"**{CATEGORY_TITLE[top]}** on **{escape_untrusted_markdown(profile.display_name, max_chars=100)}** "
             f"(`{profile.id}`, {network.moderation_spec.label}) — {kind}.")
@@ -229,13 +230,14 @@ def render_issue(items: list[Found], *, tz, replies: list[str], network: Network
     if before and previous_body:
         start = _DATA_RE.search(previous_body).end()  # type: ignore[union-attr]  # issue_comments found it
         middle = previous_body[start:previous_body.rfind(COMMANDS_HEADING)]
-        sections = middle.lstrip("\n").split("\n\n", 1)[-1].rstrip("\n") + "\n"  # without the old head
+        sections = middle.lstrip("\n").split("\n\n", 1)[-1].rstrip("\n") + "\n\n"  # without the old head
     named = list(before)
     for n, found in enumerate(items, len(before) + 1):
         text, data = render_comment(n, found, tz=tz, network=network)
         sections += text + "\n"
         named.append(data)
-    head = _head(items, network) + (f" {len(named)} flagged comments from one thread." if len(named) > 1 else "")
+    head = _head(items[0].profile, [c.category for c in named], network) + (
+        f" {len(named)} flagged comments from one thread." if len(named) > 1 else "")
     body = "\n".join([data_line(named), head, "", sections.rstrip("\n"), ""]) + _commands(
         items[0].profile, replies, network, len(named))
     return body, named
