@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 
+from socialops.core.times import format_utc
 from socialops.demo import scratch_copy
 from socialops.publish.demo import publish_demo
 from socialops.repository.git import commit_paths
@@ -56,3 +57,30 @@ def sample_texts() -> list[str]:
         out.append(thread["text"])
         out += [r["text"] for r in thread.get("replies") or []]
     return out
+
+
+def add_comment(root: Path, profile_id: str, cid: str, text: str, *, at: dt.datetime, name: str = "Commenter",
+                author_id: str = "", parent: str | None = None) -> str:
+    """A comment written on the network (the sandbox) on the profile's latest post, as anyone could: the
+    attacker's and the customer's comments of the security tests. Returns its id."""
+    import sqlite3
+
+    from socialops.networks.sandbox.comments import SandboxComments
+
+    conn = sqlite3.connect(root / ".socialops" / "sandbox.sqlite")
+    try:
+        conn.executescript(SandboxComments.COMMENT_SCHEMA)
+        (post_row,) = conn.execute("SELECT id FROM posts WHERE profile = ? ORDER BY id DESC LIMIT 1",
+                                   (profile_id,)).fetchone()
+        thread = cid
+        if parent is not None:
+            post_row, thread = conn.execute("SELECT post_row, thread_id FROM audience_comments WHERE id = ?",
+                                            (parent,)).fetchone()
+        conn.execute("INSERT INTO audience_comments (id, post_row, account, parent_id, thread_id, author_id, "
+                     "author_handle, author_name, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (cid, post_row, f"{profile_id}.example", parent, thread, author_id or f"u-{cid}",
+                      f"h-{cid}", name, text, format_utc(at)))
+        conn.commit()
+    finally:
+        conn.close()
+    return cid

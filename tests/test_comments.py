@@ -7,13 +7,14 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+from collections import Counter
 from pathlib import Path
 
 import httpx
 import pytest
 
 from socialops.community.fetch import run_comments
-from socialops.community.issues import issue_key
+from socialops.community.issues import issue_comments, issue_key
 from socialops.core.safetext import inert_for_log, safe_link
 from socialops.errors import PermanentNetworkError
 from socialops.networks.bluesky.adapter import BlueskyNetwork
@@ -23,10 +24,19 @@ from socialops.networks.linkedin.adapter import LinkedInNetwork
 from socialops.networks.mastodon.adapter import MastodonNetwork
 from socialops.networks.types import Comment, UnsupportedAction
 from socialops.repository.profiles import parse_profile
-from socialops.state.comments import COMMENT_FIELDS, CsvLog, comments_log, moderation_log, seen_comments
+from socialops.state.comments import (
+    COMMENT_FIELDS,
+    LEGACY_COMMENT_FIELDS,
+    CsvLog,
+    comments_log,
+    keyed_hash,
+    moderation_log,
+    seen_comments,
+    state_keys,
+)
 from socialops.state.publications import Event, Ledger
 from socialops.tracker.outbox import OutboxTracker
-from tests.comments_support import published_repo
+from tests.comments_support import add_comment, published_repo
 
 FIX = Path(__file__).parent / "fixtures" / "comments" / "networks"
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
@@ -253,7 +263,8 @@ def test_a_run_flags_hides_and_remembers_and_a_second_run_does_nothing(published
     assert len(found) == len(result.issues_opened) == len({f.issue for f in flagged})
     # Every new comment has exactly one seen line, with its issue when flagged.
     log = comments_log(root).rows()
-    assert sorted(r["comment_id"] for r in log) == sorted(f.comment.id for f in result.new)
+    assert sorted(r["comment"] for r in log) == sorted(keyed_hash(state_keys(env, f.profile.id)[0], f.comment.id)
+                                                      for f in result.new)
     assert all((r["issue"] != "") == (r["category"] != "other") for r in log)
     # Issues are labelled by category, profile and network; the comment is quoted in a fenced block.
     for issue in found:
@@ -319,9 +330,13 @@ def test_one_issue_per_thread_and_reopened_when_the_thread_goes_on(tmp_path):
         run_comments(root, now=moment, env=env, tracker=tracker, push=False)
         moment += dt.timedelta(minutes=30)
     records = [s for s in seen_comments(root).values() if s.issue]
-    threads = {(s.profile, s.data["comment"]["thread"]) for s in records}
-    assert len(issues(root)) == len(threads)  # one issue per thread
-    assert all(s.issue == issue_key(s.profile, s.data["comment"]["thread"]) for s in records)
+    named = {i["key"]: issue_comments(i["body"]) for i in issues(root)}
+    threads = {(key.removeprefix("comments-").rsplit("-", 1)[0], c.comment.thread)
+               for key, comments in named.items() for c in comments}
+    assert len(issues(root)) == len(threads) == len({s.issue for s in records})  # one issue per thread
+    assert all(key == issue_key(profile, thread, state_keys(env, profile)[0])
+               for key, comments in named.items() for profile, thread in
+               {(key.removeprefix("comments-").rsplit("-", 1)[0], c.comment.thread) for c in comments})
     grown = [i for i in issues(root) if i["comments"] and "more comment" in i["comments"][0]]
     in_body = [i for i in issues(root) if "#### Comment 2" in i["body"]]
     assert grown or in_body  # the angry thread's second reply joined the first one's issue
@@ -356,7 +371,7 @@ def test_two_runs_at_once_handle_each_comment_once(published, tmp_path):
         t.join()
     assert not errors
     assert sorted(len(r.new) for r in results)[0] == 0  # the second waited for the lock, then found nothing new
-    ids = [r["comment_id"] for r in comments_log(root).rows()]
+    ids = [r["comment"] for r in comments_log(root).rows()]
     assert len(ids) == len(set(ids))
 
 
@@ -376,14 +391,14 @@ def test_a_broken_network_fails_its_profile_only(published, tmp_path):
 
 def test_log_survives_torn_lines_and_union_merges(tmp_path):
     log = CsvLog(tmp_path, "state/x.csv", COMMENT_FIELDS)
-    log.append([{"time": NOW, "profile": "p", "comment_id": "1", "event": "seen", "reason": "a\nb,c \"q\""}])
+    log.append([{"time": NOW, "profile": "p", "comment": "1", "action": "seen", "category": "a\nb,c \"q\""}])
     with open(log.path, "a", encoding="utf-8") as fh:
         fh.write("2026-12-01T10:00:00.000000Z,p,net,post,2,se")  # torn
-    log.append([{"time": NOW, "profile": "p", "comment_id": "3", "event": "seen"}])
+    log.append([{"time": NOW, "profile": "p", "comment": "3", "action": "seen"}])
     with open(log.path, "a", encoding="utf-8") as fh:
         fh.write(",".join(COMMENT_FIELDS) + "\n")  # a header from a union merge
     rows = log.rows()
-    assert [r["comment_id"] for r in rows] == ["1", "3"] and rows[0]["reason"] == "a b,c \"q\""
+    assert [r["comment"] for r in rows] == ["1", "3"] and rows[0]["category"] == "a b,c \"q\""
 
 
 def test_safe_text_helpers():
@@ -411,3 +426,112 @@ def test_thread_root_follows_parents_up_to_the_top_level_comment():
     assert thread_root("orphan", parent_of, "post") == "orphan"  # its parent is not a comment we were given
     assert thread_root("r2", {"r2": "r1", "r1": "c1", "c1": ""}) == "c1"  # no post id: Facebook's top level
     assert thread_root("loop-a", parent_of, "post") in {"loop-a", "loop-b"}  # a cycle ends, it does not hang
+
+
+# --- issue 15: findings 7 (what the public repository keeps) and 9 (floods) --------------------------------
+
+
+def test_the_seen_log_keeps_no_commenters_data(published, tmp_path):
+    """Finding 7: state/comments.csv kept names, handles, author ids, links and quoted words of commenters."""
+    root, env, now = copy_published(published, tmp_path)
+    result = run_comments(root, now=now, env=env, tracker=OutboxTracker(root), push=False)
+    assert result.new
+    text = (root / "state" / "comments.csv").read_text(encoding="utf-8")
+    text += (root / "state" / "moderation.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == ",".join(COMMENT_FIELDS)
+    for found in result.new:
+        c = found.comment
+        for private in (c.id, c.author_id, c.author_handle, c.author_name, c.url, c.text, found.decision.reason):
+            assert not private or len(private) < 4 or private not in text, private
+        assert c.id in json.dumps([i["body"] for i in issues(root)]) or not found.issue  # the issue has them
+    # the same key in another clone (stable), so nothing is handled twice; with a secret key the hashes differ
+    secret = {**env, "SOCIALOPS_STATE_KEY": "k" * 32}
+    assert state_keys(secret, "p")[1] == state_keys(env, "p")[0] != state_keys(secret, "p")[0]
+    again = run_comments(root, now=now, env=secret, tracker=OutboxTracker(root), push=False)
+    assert again.new == [] and again.issues_opened == []
+
+
+def test_seen_lines_of_the_first_format_are_still_understood_and_age_out(published, tmp_path):
+    """Migration: a seen-log written before the change (names, ids, records) still means "seen"; new lines are
+    written in the new form; lines past the retention window are dropped, old ones included."""
+    root, env, now = copy_published(published, tmp_path)
+    dry = run_comments(root, now=now, env=env, tracker=OutboxTracker(root), dry_run=True, push=False)
+    legacy = CsvLog(root, "state/comments.csv", LEGACY_COMMENT_FIELDS)
+    legacy.append([{"time": now, "profile": f.profile.id, "network": f.network, "post_id": f.post_id,
+                    "comment_id": f.comment.id, "event": "seen", "category": f.decision.category,
+                    "confidence": f.decision.confidence, "issue": "", "reason": f.decision.reason,
+                    "data": {"comment": f.comment.record()}} for f in dry.new])
+    assert run_comments(root, now=now, env=env, tracker=OutboxTracker(root), push=False).new == []
+    later = now + dt.timedelta(days=2)
+    add_comment(root, "kahvila-facebook", "new-one", "Onko teillä kauramaitoa?", at=later - dt.timedelta(hours=1))
+    fresh = run_comments(root, now=later, env=env, tracker=OutboxTracker(root), push=False)
+    assert [f.comment.id for f in fresh.new] == ["new-one"] and fresh.issues_opened
+    seen = seen_comments(root)
+    assert len([s for s in seen.values() if s.legacy_id]) == len(dry.new)
+    assert [s.comment for s in seen.values() if s.comment] == [keyed_hash(state_keys(env, "kahvila-facebook")[0],
+                                                                          "new-one")]
+    # 95 days on: the old lines are past the default 90; the Facebook profile keeps 120
+    path = root / "profiles" / "kahvila-facebook.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "  retention_days: 120\n", encoding="utf-8")
+    run_comments(root, now=now + dt.timedelta(days=95), env=env, tracker=OutboxTracker(root), push=False)
+    kept = seen_comments(root).values()
+    assert {s.profile for s in kept if s.legacy_id} == {"kahvila-facebook"} and any(s.comment for s in kept)
+    run_comments(root, now=now + dt.timedelta(days=125), env=env, tracker=OutboxTracker(root), push=False)
+    assert seen_comments(root) == {}
+    assert (root / "state" / "comments.csv").read_text(encoding="utf-8") == ",".join(COMMENT_FIELDS) + "\n"
+
+
+def test_a_flood_of_spam_makes_at_most_cap_plus_one_issues_and_drops_nothing(published, tmp_path):
+    """Finding 9: 300 spam comments made 300 issues. Past `moderation.issue_cap` they are listed, one line
+    each, in one digest issue of the profile."""
+    root, env, now = copy_published(published, tmp_path)
+    run_comments(root, now=now, env=env, tracker=OutboxTracker(root), push=False)
+    path = root / "profiles" / "kahvila-facebook.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("moderation:\n", "moderation:\n  issue_cap: 20\n"),
+                    encoding="utf-8")
+    later = now + dt.timedelta(hours=2)
+    ids = [add_comment(root, "kahvila-facebook", f"flood-{i}", f"Earn $500 a day from home! DM me {i} "
+                       "https://growfast.example/join", at=now + dt.timedelta(minutes=1, seconds=i))
+           for i in range(300)]
+    before = {i["key"] for i in issues(root)}
+    result = run_comments(root, now=later, env=env, tracker=OutboxTracker(root), push=False)
+    assert not result.errors and len([f for f in result.new if f.comment.id in ids]) == 300
+    assert all(f.decision.category == "spam" for f in result.new)
+    touched = {*result.issues_opened, *result.issues_updated, *result.digests}
+    assert len({k for k in touched if k.startswith("comments-kahvila-facebook-")}) <= 21
+    assert len(result.digests) == 1
+    assert len({i["key"] for i in issues(root) if "profile:kahvila-facebook" in i["labels"]} - before) <= 21
+    digest = next(i for i in issues(root) if i["key"] == result.digests[0])
+    digest_text = digest["body"] + "".join(digest["comments"])
+    listed = {flood_id for flood_id in ids if f"#comment-{flood_id})" in digest_text}
+    shown = {c.comment.id for i in issues(root) for c in issue_comments(i["body"]) if c.comment.id in ids}
+    assert len(listed) + len(shown) == 300 and not listed & shown  # each in its own issue or a digest line
+    assert digest_text.count("\n- spam (") == len(listed) and len(shown) == 20
+    log = comments_log(root).rows()
+    key = state_keys(env, "kahvila-facebook")[0]
+    flood = {keyed_hash(key, flood_id) for flood_id in ids}
+    actions = Counter(r["action"] for r in log if r["comment"] in flood)
+    assert actions["digest"] == len(listed) and actions["issue"] == len(shown)
+    assert "DM me" not in json.dumps(digest)  # the digest lines quote nothing
+
+
+def test_a_long_thread_fills_its_issue_and_the_rest_goes_to_the_digest(published, tmp_path):
+    """An issue holds at most MAX_COMMENTS_PER_ISSUE comments (GitHub's body limit); the rest of a long
+    thread is listed in the digest, not dropped."""
+    from socialops.community.fetch import MAX_COMMENTS_PER_ISSUE
+
+    root, env, now = copy_published(published, tmp_path)
+    run_comments(root, now=now, env=env, tracker=OutboxTracker(root), push=False)
+    top = add_comment(root, "kahvila-facebook", "long-0", "You people are idiots.", at=now + dt.timedelta(minutes=1))
+    for i in range(1, 15):
+        add_comment(root, "kahvila-facebook", f"long-{i}", f"You people are idiots {i}.", parent=top,
+                    at=now + dt.timedelta(minutes=1, seconds=i))
+    result = run_comments(root, now=now + dt.timedelta(hours=1), env=env, tracker=OutboxTracker(root), push=False)
+    mine = {f.comment.id: f for f in result.new if f.comment.id.startswith("long-")}
+    assert len(mine) == 15 and all(f.issue for f in mine.values())
+    (thread_key,) = {f.issue for f in mine.values() if "digest" not in f.issue}
+    thread = next(i for i in issues(root) if i["key"] == thread_key)
+    assert [c.comment.id for c in issue_comments(thread["body"])] == [f"long-{i}" for i in range(10)]
+    assert MAX_COMMENTS_PER_ISSUE == 10 and len(result.digests) == 1
+    digest = next(i for i in issues(root) if i["key"] == result.digests[0])
+    assert all(f"#comment-long-{i})" in digest["body"] for i in range(10, 15))

@@ -11,9 +11,10 @@ import pytest
 from socialops.community.access import authorize, refusal
 from socialops.community.categories import CATEGORIES
 from socialops.community.classify import classify
-from socialops.community.commands import fill_reply, parse_command
+from socialops.community.commands import parse_command
 from socialops.community.lexicons import builtin_lexicons, normalise, tokenize
 from socialops.community.manual import manual_steps
+from socialops.community.replies import fill_reply
 from socialops.community.settings import ProfileRules, profile_rules, settings_problems
 
 CORPUS = Path(__file__).parent / "fixtures" / "comments"
@@ -270,3 +271,31 @@ def test_validate_reports_moderation_problems_with_their_line(tmp_path):
             "    - {category: question}\n")
     problems = [p for p in profile_problems(parse_profile(text, "profiles/p.yaml")) if p.code == "profile-moderation"]
     assert len(problems) == 1 and problems[0].line == 7 and "'category' must be" in problems[0].message
+
+
+def test_names_go_into_saved_replies_as_plain_words_only():
+    """Issue 15, finding 3: the commenter's display name is theirs to choose; the reply is the brand's."""
+    from socialops.community.replies import plain_name
+
+    assert plain_name("Aino K.") == "Aino K." and plain_name("Matti Mäkelä") == "Matti Mäkelä"
+    assert plain_name("GrowFast 🚀") == "GrowFast" and plain_name("O'Brien-Smith") == "O'Brien-Smith"
+    for hostile, plain in [("Visit http://scam.example now @everyone", "Visit now"),
+                           ("bob.bsky.social", ""), ("see www.x.fi", "see"), ("#ad #win big", "big"),
+                           ("＠everyone", ""), ("ｓｃａｍ．ｅｘａｍｐｌｅ", ""), ("*bold* _x_ `code`", "bold x code"),
+                           ("<img src=x onerror=1>Liisa", "Liisa"), ("Li\u202eisa\u200b", "Liisa"),
+                           ("mail me: a@b.fi", "mail me:"), ("x" * 70, "")]:
+        assert plain_name(hostile) == plain, hostile
+    assert len(plain_name("Aino " * 30)) <= 60
+    assert fill_reply("Kiitos {name}, tervetuloa!", "@everyone http://x.example") == "Kiitos, tervetuloa!"
+    assert fill_reply("Hei {name}!", "") == "Hei!"
+
+
+def test_flood_cap_and_retention_settings():
+    rules = profile_rules({"moderation": {"issue_cap": 5, "retention_days": 40}})
+    assert (rules.issue_cap, rules.retention_days) == (5, 40)
+    assert (profile_rules({}).issue_cap, profile_rules({}).retention_days) == (20, 90)
+    assert settings_problems({"moderation": {"issue_cap": 20, "retention_days": 90}}) == []
+    bad = dict(settings_problems({"moderation": {"issue_cap": 0, "retention_days": 10, "window_days": 14}}))
+    assert set(bad) == {("moderation", "issue_cap"), ("moderation", "retention_days")}
+    assert "window (14)" in bad[("moderation", "retention_days")]
+    assert settings_problems({"moderation": {"issue_cap": True}})

@@ -14,14 +14,17 @@ A run (:func:`run_comments`, the ``socialops comments`` command, ``.github/workf
 4. hides at once an abusive (or spam) comment that matches one of the profile's hide rules, where the
    network can hide (the action is recorded in ``state/moderation.csv``);
 5. opens one issue per flagged comment -- or one per thread when several flagged comments come from one
-   thread: later ones are added to the thread's issue, which is reopened if it was closed -- through the
-   tracker (GitHub, or the local outbox without a token), with the comment quoted inert;
-6. appends a ``seen`` line per comment to ``state/comments.csv`` right after its issue is written, and
-   finally commits ``state/`` and pushes (rebase and retry on a moved branch).
+   thread: later ones are added to the thread's issue with the next numbers, and it is reopened if it was
+   closed -- through the tracker (GitHub, or the local outbox without a token), with the comment quoted
+   inert; past the profile's ``moderation.issue_cap`` issues in a run, the rest are listed in one digest issue
+   (:mod:`socialops.community.digest`), the most severe first getting issues of their own;
+6. appends a line per comment to ``state/comments.csv`` right after its issue is written, drops the lines
+   past each profile's retention window, and finally commits ``state/`` and pushes (rebase and retry on a
+   moved branch).
 
 Each comment is handled once: the seen-log is the memory across runs (``merge=union``, so concurrent runs
-on two branches merge), the lock keeps two local runs apart, and issue keys
-(``comments-<profile>-<thread hash>``) make opening an issue idempotent even when a run dies between
+on two branches merge; keyed hashes of the comment ids, never names or texts), the lock keeps two local runs
+apart, and issue keys (``comments-<profile>-<keyed thread hash>``) make opening an issue idempotent even when a run dies between
 opening it and writing the seen line. A comment's text is never printed (workflow logs): only counts,
 categories and ids.
 
@@ -39,37 +42,61 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from socialops.community.categories import SEVERITY
 from socialops.community.classify import classify
+from socialops.community.digest import write_digest
 from socialops.community.issues import (
     Found,
+    issue_comments,
     issue_key,
     issue_labels,
     issue_title,
-    render_comments,
     render_issue,
     saved_replies,
 )
 from socialops.community.lexicons import normalise
-from socialops.community.settings import ProfileRules, profile_rules
+from socialops.community.settings import DEFAULT_WINDOW_DAYS, ProfileRules, profile_rules
 from socialops.core.locks import run_lock
-from socialops.core.safetext import escape_untrusted_markdown, inert_for_log
+from socialops.core.safetext import inert_for_log
 from socialops.errors import NetworkError, SocialOpsError
 from socialops.networks.contract import Network, open_network
 from socialops.repository import git as repo
 from socialops.repository.config import load_config
 from socialops.repository.index import load_index
 from socialops.repository.profiles import Profile
-from socialops.state.comments import COMMENTS_LOG, MODERATION_LOG, comments_log, moderation_log, seen_comments
+from socialops.state.comments import (
+    COMMENTS_LOG,
+    MODERATION_LOG,
+    SeenComment,
+    comments_log,
+    drop_expired,
+    keyed_hash,
+    moderation_log,
+    seen_comments,
+    state_keys,
+    was_seen,
+)
 from socialops.state.publications import PUBLISHED, Ledger
 from socialops.tracker import tracker_from_env
 from socialops.tracker.interface import Tracker
 
 LOCK_FILE = ".socialops/comments.lock"
-DEFAULT_WINDOW_DAYS = 30
+MAX_COMMENTS_PER_ISSUE = 10  # quotes of up to 4000 characters each, within GitHub's 65536 per body
 
 
-def text_digest(text: str) -> str:
-    return hashlib.sha256(" ".join(normalise(text).split()).encode("utf-8")).hexdigest()[:16]
+def _normalised(text: str) -> str:
+    return " ".join(normalise(text).split())
+
+
+def text_digest(key: bytes, text: str) -> str:
+    """A keyed hash of the normalised text: the same text again and again is spam, and the log cannot be
+    searched for a text without the key."""
+    return keyed_hash(key, _normalised(text), 16)
+
+
+def legacy_digest(text: str) -> str:
+    """The unkeyed digest lines of the first format of the seen-log carry."""
+    return hashlib.sha256(_normalised(text).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass
@@ -79,6 +106,7 @@ class CommentsResult:
     new: list[Found] = field(default_factory=list)
     issues_opened: list[str] = field(default_factory=list)
     issues_updated: list[str] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     committed: bool = False
@@ -99,7 +127,7 @@ class CommentsResult:
                      "category": f.decision.category, "confidence": f.decision.confidence,
                      "flagged": f.decision.flagged, "hidden": f.hidden, "issue": f.issue,
                      "reason": f.decision.reason} for f in self.new],
-            "issues_opened": self.issues_opened, "issues_updated": self.issues_updated,
+            "issues_opened": self.issues_opened, "issues_updated": self.issues_updated, "digests": self.digests,
             "errors": self.errors, "warnings": self.warnings, "committed": self.committed, "pushed": self.pushed,
         }
 
@@ -128,6 +156,8 @@ class _Run:
                  opener: Opener | None, dry_run: bool, only: set[str] | None, days: int | None, push: bool,
                  run_id: str):
         self.networks: dict[str, Network] = {}
+        self.profiles: dict[str, Profile] = {}
+        self.seen: dict[tuple[str, str], SeenComment] = {}
         self.tz: Any = dt.UTC
         self.root = root
         self.now = now
@@ -159,6 +189,7 @@ class _Run:
         self.collect()
         if not self.dry_run:
             self.flag()
+            self.forget_old()
             if git:
                 paths = [p for p in (COMMENTS_LOG, MODERATION_LOG) if (self.root / p).exists()]
                 if paths:
@@ -186,15 +217,15 @@ class _Run:
     def collect(self) -> None:
         config = load_config(self.root)
         self.tz = config.tz
-        profiles = config.profiles
+        self.profiles = profiles = config.profiles
         titles = self._titles(self.tz)
-        seen = seen_comments(self.root)
-        handled: set[tuple[str, str]] = set(seen)
+        self.seen = seen_comments(self.root)
+        handled: set[tuple[str, str]] = set()
         digests: dict[str, Counter[str]] = {}
-        for rec in seen.values():
-            d = rec.data.get("digest")
-            if d:
-                digests.setdefault(rec.profile, Counter())[str(d)] += 1
+        for rec in self.seen.values():
+            digest = rec.text_hash or rec.legacy.get("digest")
+            if digest:
+                digests.setdefault(rec.profile, Counter())[str(digest)] += 1
         for profile_id, pubs in self.publications().items():
             profile = profiles.get(profile_id)
             if profile is None or not profile.raw:
@@ -212,6 +243,7 @@ class _Run:
                 continue
             self.networks[profile_id] = network
             counts = digests.setdefault(profile_id, Counter())
+            keys = self.keys(profile_id)
             for post_id, remote_id, url, _published in recent:
                 self.result.checked_posts += 1
                 try:
@@ -227,17 +259,18 @@ class _Run:
                 self.result.fetched += len(comments)
                 title, path = titles.get(post_id, (post_id, ""))
                 for comment in comments:
-                    if comment.own or (profile_id, comment.id) in handled:
+                    if (comment.own or (profile_id, comment.id) in handled
+                            or was_seen(self.seen, profile_id, comment.id, keys)):
                         continue
                     handled.add((profile_id, comment.id))  # once per run too (a network listing it twice)
                     if rules.is_trusted(comment.author_handle, comment.author_id):
                         decision = classify(comment.text, rules=rules, author=comment.author_handle or
                                             comment.author_id)
                     else:
-                        digest = text_digest(comment.text)
+                        digest = text_digest(keys[0], comment.text)
                         counts[digest] += 1
                         decision = classify(comment.text, rules=rules, author=comment.author_handle,
-                                            repeats=counts[digest])
+                                            repeats=counts[digest] + counts[legacy_digest(comment.text)])
                     self.result.new.append(Found(profile, network.name, post_id, title, path, url or "", comment,
                                                  decision))
 
@@ -249,7 +282,11 @@ class _Run:
 
     # --- acting and flagging ---
 
+    def keys(self, profile_id: str) -> tuple[bytes, ...]:
+        return state_keys(self.env, profile_id)
+
     def flag(self) -> None:
+        """Issues for the flagged comments, the most urgent threads first; past a profile's cap, its digest."""
         log = comments_log(self.root)
         groups: dict[tuple[str, str], list[Found]] = {}
         for found in self.result.new:
@@ -258,17 +295,53 @@ class _Run:
                 self.auto_hide(found, rules)
                 groups.setdefault((found.profile.id, found.comment.thread), []).append(found)
             else:
-                log.append([self.seen_row(found)])
-        for (profile_id, thread), items in groups.items():
-            key = issue_key(profile_id, thread)
+                log.append([self.seen_row(found, "seen")])
+        written: Counter[str] = Counter()
+        overflow: dict[str, list[Found]] = {}
+        for (profile_id, thread), items in sorted(groups.items(), key=lambda kv: self.urgency(kv[1])):
+            if written[profile_id] >= profile_rules(items[0].profile.raw).issue_cap:
+                overflow.setdefault(profile_id, []).extend(items)
+                continue
+            key = issue_key(profile_id, thread, self.keys(profile_id)[0])
             try:
-                number = self.write_issue(key, items)
+                number, shown = self.write_issue(key, items)
             except SocialOpsError as exc:
                 self.result.errors.append(f"{profile_id}: could not open the issue {key}: {inert_for_log(str(exc))}")
                 continue  # not marked seen: the next run tries again (the key keeps it to one issue)
-            for found in items:
+            written[profile_id] += 1 if shown else 0
+            for found in shown:
                 found.issue, found.issue_number = key, number
-            log.append([self.seen_row(found) for found in items])
+            log.append([self.seen_row(found, "issue") for found in shown])
+            overflow.setdefault(profile_id, []).extend(f for f in items if f not in shown)
+        for items in overflow.values():
+            if items:
+                self.digest(items)
+
+    def urgency(self, items: list[Found]) -> tuple[int, dt.datetime]:
+        return (min(SEVERITY.index(f.decision.category) for f in items),
+                min(f.comment.created_at or self.now for f in items))
+
+    def digest(self, items: list[Found]) -> None:
+        profile = items[0].profile
+        try:
+            key, number = write_digest(self.tracker, items, now=self.now, tz=self.tz,
+                                       cap=profile_rules(profile.raw).issue_cap)
+        except SocialOpsError as exc:
+            self.result.errors.append(f"{profile.id}: could not write the digest issue: {inert_for_log(str(exc))}")
+            return
+        self.result.digests.append(key)
+        for found in items:
+            found.issue, found.issue_number = key, number
+        comments_log(self.root).append([self.seen_row(found, "digest") for found in items])
+
+    def forget_old(self) -> None:
+        """Drop seen lines past each profile's retention window, never within the window of posts looked at
+        (a comment forgotten while its post is still read would be handled again)."""
+        keep = {}
+        for profile_id, profile in self.profiles.items():
+            rules = profile_rules(profile.raw)
+            keep[profile_id] = max(rules.retention_days, rules.window_days or DEFAULT_WINDOW_DAYS, self.days or 0)
+        drop_expired(self.root, self.now, keep)
 
     def auto_hide(self, found: Found, rules: ProfileRules) -> None:
         if found.decision.category not in ("abusive", "spam") or found.comment.hidden:
@@ -289,47 +362,51 @@ class _Run:
                 found.hidden = "failed: " + inert_for_log(network.redact(str(exc)), 150)
                 result, detail = "failed", found.hidden
                 self.result.errors.append(f"{found.profile.id}: hiding comment {found.comment.id}: {found.hidden}")
+        key = self.keys(found.profile.id)[0]
         moderation_log(self.root).append([{
-            "time": self.now, "profile": found.profile.id, "network": found.network, "comment_id": found.comment.id,
-            "issue": issue_key(found.profile.id, found.comment.thread), "actor": "socialops (hide rule)",
-            "action": "hide", "result": result, "detail": detail, "run": self.run_id,
+            "time": self.now, "profile": found.profile.id, "network": found.network,
+            "comment": keyed_hash(key, found.comment.id), "issue": issue_key(found.profile.id, found.comment.thread, key),
+            "actor": "socialops (hide rule)", "action": "hide", "result": result, "detail": detail, "run": self.run_id,
         }])
 
-    def seen_row(self, found: Found) -> dict[str, Any]:
-        d = found.decision
-        return {
-            "time": self.now, "profile": found.profile.id, "network": found.network, "post_id": found.post_id,
-            "comment_id": found.comment.id, "event": "seen", "category": d.category, "confidence": d.confidence,
-            "issue": found.issue, "reason": d.reason, "run": self.run_id,
-            "data": {"comment": found.comment.record(), "digest": text_digest(found.comment.text),
-                     "flagged": bool(found.issue), "hidden": found.hidden, "issue_number": found.issue_number,
-                     "watch": list(d.watch), "kinds": list(d.kinds)},
-        }
+    def seen_row(self, found: Found, action: str) -> dict[str, Any]:
+        """What the seen-log keeps of a comment: no name, no text, no link (see socialops.state.comments)."""
+        key = self.keys(found.profile.id)[0]
+        return {"time": self.now, "profile": found.profile.id, "comment": keyed_hash(key, found.comment.id),
+                "category": found.decision.category, "action": action, "issue": found.issue,
+                "issue_number": found.issue_number, "text_hash": text_digest(key, found.comment.text),
+                "run": self.run_id}
 
-    def write_issue(self, key: str, items: list[Found]) -> int | None:
+    def write_issue(self, key: str, items: list[Found]) -> tuple[int | None, list[Found]]:
+        """Open the thread's issue, or add ``items`` to it with the next numbers (the body is rewritten, so a
+        deleted comment's quote can be removed later; a short comment tells who watches). Returns its number
+        and the comments it shows (the rest, past MAX_COMMENTS_PER_ISSUE, go to the digest)."""
         tracker = self.tracker
         items = sorted(items, key=lambda f: (f.comment.created_at or self.now, f.comment.id))
-        known = [s for s in seen_comments(self.root).values() if s.issue == key]
+        known = any(s.issue == key for s in self.seen.values())
         existing = tracker.find_issue(key) if known else None
-        labels = issue_labels(items)
+        network = self.networks[items[0].profile.id]
         if existing is None:
-            first = len(known) + 1
-            body = render_issue(items, start=first, tz=self.tz, replies=saved_replies(self.root),
-                                network=self.networks[items[0].profile.id])
-            title = issue_title(items)
-            issue = tracker.open_issue(key, title, body, labels, reopen=True)
+            shown = items[:MAX_COMMENTS_PER_ISSUE]
+            body, _ = render_issue(shown, tz=self.tz, replies=saved_replies(self.root), network=network)
+            labels = issue_labels(shown)
+            issue = tracker.open_issue(key, issue_title(shown), body, labels, reopen=True)
             (self.result.issues_opened if issue.created else self.result.issues_updated).append(key)
             if not issue.created:  # opened by a run that died before writing its seen lines
                 tracker.add_labels(key, labels)
-            return issue.number
+            return issue.number, shown
+        before = len(issue_comments(existing.body))
+        shown = items[:max(0, MAX_COMMENTS_PER_ISSUE - before)]
+        if not shown:
+            return existing.number, []
+        body, named = render_issue(shown, tz=self.tz, replies=saved_replies(self.root), network=network,
+                                   previous_body=existing.body)
+        labels = issue_labels(shown)
         issue = tracker.open_issue(key, existing.title, existing.body, labels, reopen=True)
-        start = len(known) + 1
-        text = (f"**{len(items)} more comment{'s' if len(items) > 1 else ''} in this thread** "
-                f"({escape_untrusted_markdown(items[0].profile.id)}):\n\n"
-                + render_comments(items, start=start, tz=self.tz))
-        tracker.comment(key, text)
+        tracker.update_issue(key, body=body)
+        numbers = ", ".join(str(c.number) for c in named[before:])
+        tracker.comment(key, f"**{len(shown)} more comment{'s' if len(shown) > 1 else ''} in this thread**: "
+                             f"comment{'s' if len(shown) > 1 else ''} {numbers} in the issue text above.")
         tracker.add_labels(key, labels)
         self.result.issues_updated.append(key)
-        return issue.number
-
-
+        return issue.number, shown

@@ -1,6 +1,7 @@
 """A profile's moderation settings: ``moderation:`` in profiles/<id>.yaml (watch words, extra abusive words,
-trusted accounts, hide rules, the window, the categories to flag), what they add to the built-in rules,
-and what is wrong with them (:func:`settings_problems`, which validation reports with file and line).
+trusted accounts, hide rules, the window, the categories to flag, the flood cap, how long the seen-log
+remembers), what they add to the built-in rules, and what is wrong with them (:func:`settings_problems`,
+which validation reports with file and line).
 
 Who may moderate (``roles.moderators`` and ``roles.admins``) is read by the one roles parser,
 :func:`socialops.repository.profiles.parse_roles`, for validation and authorisation alike.
@@ -17,11 +18,15 @@ from typing import Any
 from socialops.community.categories import CATEGORIES, CONFIDENCE, FLAGGED, Decision
 from socialops.community.lexicons import Pattern, Token, normalise, tokenize
 from socialops.repository.profiles import parse_roles
+from socialops.state.comments import DEFAULT_RETENTION_DAYS
 
 HIDE_CATEGORIES = ("abusive", "spam")
 HIDE_KINDS = ("insult", "slur", "threat", "directed", "weak_insult", "extra", "spam", "link", "mentions",
               "repeated", "injection", "emoji")
-MODERATION_KEYS = ("watch_words", "abusive_words", "trusted", "hide", "window_days", "flag")
+MODERATION_KEYS = ("watch_words", "abusive_words", "trusted", "hide", "window_days", "flag", "issue_cap",
+                   "retention_days")
+DEFAULT_ISSUE_CAP = 20  # issues a run opens or adds to per profile; the rest go into the day's digest issue
+DEFAULT_WINDOW_DAYS = 30
 HIDE_RULE_KEYS = ("category", "kinds", "words", "min_confidence")
 
 
@@ -68,6 +73,8 @@ class ProfileRules:
     window_days: int | None = None
     flag: frozenset[str] = FLAGGED
     moderators: tuple[str, ...] = ()  # case-folded logins of roles.moderators and roles.admins
+    issue_cap: int = DEFAULT_ISSUE_CAP
+    retention_days: int = DEFAULT_RETENTION_DAYS  # how long state/comments.csv remembers a comment
 
     def is_trusted(self, *names: str | None) -> bool:
         return any(account_key(n) in self.trusted for n in names if n)
@@ -106,6 +113,7 @@ def profile_rules(raw: Mapping[str, Any]) -> ProfileRules:
                 min_confidence=confidence if confidence in CONFIDENCE else "high",
             ))
     window = mod.get("window_days")
+    cap, retention = mod.get("issue_cap"), mod.get("retention_days")
     flag = frozenset(c for c in _strings(mod.get("flag")) if c in CATEGORIES) or FLAGGED
     return ProfileRules(
         watch_words=tuple(Pattern.parse(w) for w in _strings(mod.get("watch_words"))),
@@ -115,7 +123,13 @@ def profile_rules(raw: Mapping[str, Any]) -> ProfileRules:
         window_days=window if isinstance(window, int) and not isinstance(window, bool) and window > 0 else None,
         flag=flag,
         moderators=tuple(dict.fromkeys(login.casefold() for login in parse_roles(raw.get("roles")).moderators)),
+        issue_cap=cap if _whole(cap) and cap > 0 else DEFAULT_ISSUE_CAP,
+        retention_days=retention if _whole(retention) and retention > 0 else DEFAULT_RETENTION_DAYS,
     )
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def settings_problems(raw: Mapping[str, Any]) -> list[tuple[tuple, str]]:
@@ -142,6 +156,16 @@ def settings_problems(raw: Mapping[str, Any]) -> list[tuple[tuple, str]]:
         window = mod.get("window_days")
         if window is not None and (not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 365):
             out.append((("moderation", "window_days"), "'moderation.window_days' must be a number of days, 1 to 365"))
+        cap = mod.get("issue_cap")
+        if cap is not None and (not _whole(cap) or not 1 <= cap <= 500):
+            out.append((("moderation", "issue_cap"), "'moderation.issue_cap' must be a number of issues a run may "
+                                                     "open or add to, 1 to 500 (the rest go into one digest issue)"))
+        retention = mod.get("retention_days")
+        shortest = window if _whole(window) else DEFAULT_WINDOW_DAYS
+        if retention is not None and (not _whole(retention) or not shortest <= retention <= 3650):
+            out.append((("moderation", "retention_days"),
+                        f"'moderation.retention_days' must be a number of days from the window ({shortest}) to "
+                        "3650: a comment forgotten while its post is still looked at would be handled again"))
         hide = mod.get("hide")
         if hide is not None:
             if not isinstance(hide, list):
