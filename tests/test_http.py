@@ -353,3 +353,14 @@ def test_a_secret_cut_off_before_redaction_is_redacted_too():
     assert redact("error: sk_live_", [long_secret]) == "error: [REDACTED]"
     assert redact("error: sk_live", [long_secret]) == "error: sk_live"  # 7 characters: too short to tell
     assert redacted_excerpt("x" * 290 + long_secret, [long_secret]) == "x" * 290 + "[REDACTED]"
+
+
+def test_a_graph_error_message_is_redacted_before_it_is_cut():
+    from socialops.networks.meta.graph import graph_error
+    from socialops.networks.meta.metrics import meta_refusal
+
+    body = {"error": {"message": "m" * 290 + f" {TOKEN} and more", "code": 100}}
+    exc = graph_error(400, body, {}, network="facebook", secret="FB_TOKEN", what="publishing", secrets=[TOKEN])
+    assert "m" * 50 in exc.message and "tok_3x" not in exc.message
+    refusal = {"error": {"message": "m" * 180 + " access_token=EAAB0123456789abcdef", "code": 100}}
+    assert "EAAB01" not in meta_refusal(400, refusal)[1]
