@@ -23,8 +23,9 @@ class TrackedIssue:
 class Tracker(ABC):
     """Issues and pull request comments. Implementations: GitHubTracker, OutboxTracker.
 
-    Every failure is a TrackerError whose message carries no token, so a caller that has already done
-    something elsewhere (blocked someone on a network) can catch it, record that first, and report it."""
+    Every failure of GitHub (a refusal, a 5xx, a lost connection) is a TrackerError whose message carries no
+    token, so a caller that has already done something elsewhere (blocked someone on a network) can catch it,
+    record that first, and report it."""
 
     kind: str = "tracker"
 
