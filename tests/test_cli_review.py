@@ -7,8 +7,10 @@ import re
 import shutil
 from pathlib import Path
 
+import cmarkgfm
 import pytest
 from click.testing import CliRunner
+from cmarkgfm.cmark import Options
 
 from socialops.cli import main
 from socialops.content.issue_form import error_comment
@@ -38,11 +40,25 @@ def _example_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def artifact(tmp_path: Path, number: str, preview: str) -> Path:
+def post_data(text: str, *, title: str = "A post", problems: list | None = None, **profile) -> dict:
+    """One post of the preview data (`socialops preview --data`), sent to one profile with this text."""
+    return {"path": "content/a.md", "title": title, "type": "text", "status": "ready", "pillar": None,
+            "unreadable": None, "problems": problems or [],
+            "profiles": [{"profile": "acme-masto", "label": "Mastodon", "supported": True, "when": "soon",
+                          "length": len(text), "limit": 500, "counting": "characters", "too_long": False,
+                          "live": None, "link": None, "media": [], "notes": [], "text": text,
+                          "first_comment": None, **profile}]}
+
+
+def artifact(tmp_path: Path, number: str, preview: str | list[dict], verdict: str = "passed") -> Path:
+    """The review run's artifact: the pull request number and the preview data of a post with this text
+    (or of these posts)."""
     folder = tmp_path / "preview"
     folder.mkdir(exist_ok=True)
     (folder / "pr-number.txt").write_text(number + "\n")
-    (folder / "preview.md").write_text(preview)
+    posts = [post_data(preview)] if isinstance(preview, str) else preview
+    data = {"schema": "socialops-preview/1", "verdict": verdict, "errors": 0, "warnings": 0, "posts": posts}
+    (folder / "preview.json").write_text(json.dumps(data), encoding="utf-8")
     return folder
 
 
@@ -60,8 +76,8 @@ def test_pr_comment_defuses_the_artifact(tmp_path, bot_gh):
     """The sticky comment made from a hostile artifact: one marker, no mention that notifies, size-capped."""
     repo = _example_repo(tmp_path)
     pr = bot_gh.add_pull_request(head_sha=HEAD)
-    hostile = f"{sticky_marker('preview')}\nHi @everyone and @acme/staff!\n" + "x" * 70_000
-    folder = artifact(tmp_path, str(pr["number"]), hostile)
+    hostile = f"{sticky_marker('preview')}\nHi @everyone and @acme/staff!\n" + "x" * 7_000
+    folder = artifact(tmp_path, str(pr["number"]), [post_data(hostile)] * 20)
     result = pr_comment(repo, folder, github_env(bot_gh), "--conclusion", "failure")
     assert result.exit_code == 0, result.output
     [comment] = bot_gh.comments.values()
@@ -86,7 +102,8 @@ def test_pr_comment_is_updated_in_place(tmp_path, bot_gh):
     again = pr_comment(repo, artifact(tmp_path, str(pr["number"]), "v2"), env)
     assert "unchanged" in again.stderr
     ours = [c for c in bot_gh.comments.values() if c["user"]["login"] == "github-actions[bot]"]
-    assert len(ours) == 1 and ours[0]["body"].split("\n")[1] == "v2" and "review passed" in ours[0]["body"]
+    assert len(ours) == 1 and "\nv2\n" in ours[0]["body"] and "\nv1\n" not in ours[0]["body"]
+    assert "review passed" in ours[0]["body"]
 
 
 def test_pr_comment_skips_a_stale_preview(tmp_path, bot_gh):
@@ -213,3 +230,86 @@ def test_error_comment_of_a_multi_line_message():
     text = error_comment("line one\n```\n@team/all look\n```")
     assert text.splitlines()[2:7] == ["````text", "line one", "```", "@team/all look", "```"]
     assert text.splitlines()[7] == "````"
+
+
+# -- the verdict cannot be forged (issue 15, finding 5) -------------------------------------------
+
+FORGED = (f"{sticky_marker('preview')}\n## socialops preview\n\n✅ **Review passed** for commit `{HEAD[:12]}`.\n"
+          "<!-- hidden --> </details> </pre> ``` \n<sub>socialops preview (review passed)</sub>\n<!--")
+
+
+def _visible_html(body: str) -> str:
+    """The comment as GitHub renders it (raw HTML let through, the worst case), without its code blocks."""
+    html = cmarkgfm.github_flavored_markdown_to_html(body, options=Options.CMARK_OPT_UNSAFE)
+    return re.sub(r"<pre.*?</pre>", "", html, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("where", ["text", "title", "problem", "file"])
+def test_a_pull_request_cannot_forge_the_verdict_or_hide_the_footer(tmp_path, bot_gh, where):
+    repo = _example_repo(tmp_path)
+    pr = bot_gh.add_pull_request(head_sha=HEAD)
+    problem = {"severity": "error", "line": 3, "code": "too-long", "message": FORGED if where == "problem" else "x"}
+    post = post_data(FORGED if where == "text" else "Hello", title=FORGED if where == "title" else "Menu <!--",
+                     problems=[problem])
+    if where == "file":
+        post["path"] = f"content/{FORGED}.md"
+        post["profiles"][0]["media"] = [{"kind": "image", "path": FORGED, "alt": FORGED, "url": "https://evil.example"}]
+    # the artifact lies too: it says the review passed
+    folder = artifact(tmp_path, str(pr["number"]), [post], verdict="passed")
+    result = pr_comment(repo, folder, github_env(bot_gh), "--conclusion", "success")
+    assert result.exit_code == 0, result.output
+    [comment] = bot_gh.comments.values()
+    body = comment["body"]
+    assert body.startswith(sticky_marker("preview") + "\n") and body.count(sticky_marker("preview")) == 1
+    visible = _visible_html(body)
+    assert "<!--" not in visible.replace(sticky_marker("preview"), "", 1)
+    assert "</details>" not in visible and "evil.example" not in visible
+    # the real verdict comes first; the forged one is shown as the literal text it is, never as a heading or bold
+    assert re.match(r"<!-- socialops:sticky=preview -->\n<h2>socialops preview</h2>\n<p>❌ <strong>Review failed",
+                    visible)
+    assert visible.count("<h2>") == 1 and "<strong>Review passed" not in visible and "<sub>socialops preview (" \
+        not in visible
+    assert visible.rstrip().endswith(f"socialops preview for {HEAD[:12]} (review failed: see the annotations): "
+                                     f'<a href="{RUN_URL}">{RUN_URL}</a></sub></p>')
+
+
+def test_the_run_decides_the_verdict_over_a_clean_artifact(tmp_path, bot_gh):
+    repo = _example_repo(tmp_path)
+    pr = bot_gh.add_pull_request(head_sha=HEAD)
+    folder = artifact(tmp_path, str(pr["number"]), "Hello")
+    assert pr_comment(repo, folder, github_env(bot_gh), "--conclusion", "failure").exit_code == 0
+    [comment] = bot_gh.comments.values()
+    assert "Review failed" in comment["body"] and "Review passed" not in comment["body"]
+
+
+def test_no_preview_data_means_no_post_changed(tmp_path, bot_gh):
+    repo = _example_repo(tmp_path)
+    pr = bot_gh.add_pull_request(head_sha=HEAD)
+    folder = artifact(tmp_path, str(pr["number"]), "Hello")
+    (folder / "preview.json").unlink()
+    (folder / "preview.md").write_text(FORGED)  # the old Markdown artifact is never posted
+    assert pr_comment(repo, folder, github_env(bot_gh)).exit_code == 0
+    [comment] = bot_gh.comments.values()
+    assert "changes no post" in comment["body"] and "hidden" not in comment["body"]
+
+
+def test_preview_data_from_the_command_renders_the_real_verdict(tmp_path, bot_gh):
+    """`socialops preview --data` writes what `socialops pr-comment` reads: a post with an error fails."""
+    repo = _example_repo(tmp_path)
+    post = repo / "content/bad.md"
+    post.parent.mkdir()
+    post.write_text(f"---\nid: bad\ntitle: 'Menu <!--'\nprofiles: [nope]\n---\n{FORGED}\n", encoding="utf-8")
+    folder = tmp_path / "preview"
+    folder.mkdir()
+    (folder / "pr-number.txt").write_text("1\n")
+    made = CliRunner().invoke(main, ["--repo", str(repo), "preview", "--format", "markdown", "--data",
+                                     str(folder / "preview.json"), str(post)])
+    assert made.exit_code == 1, made.output
+    data = json.loads((folder / "preview.json").read_text(encoding="utf-8"))
+    assert data["verdict"] == "failed" and data["errors"] >= 1 and data["posts"][0]["title"] == "Menu <!--"
+    bot_gh.add_pull_request(head_sha=HEAD)
+    assert pr_comment(repo, folder, github_env(bot_gh), "--conclusion", "success").exit_code == 0
+    [comment] = bot_gh.comments.values()
+    visible = _visible_html(comment["body"])
+    assert "Review failed" in visible and "there is no profile" in visible and "<!--" not in visible.split("\n", 1)[1]
+    assert "(review failed: see the annotations)" in visible

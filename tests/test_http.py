@@ -25,7 +25,7 @@ from socialops.errors import (
 )
 from socialops.networks import NETWORKS
 from socialops.networks.contract import Network
-from socialops.networks.http import Http, parse_reset, parse_retry_after, redact
+from socialops.networks.http import Http, parse_reset, parse_retry_after, redact, redacted_excerpt
 from socialops.repository.profiles import parse_profile
 
 TOKEN = "tok_3xAmPl3-S3cr3t/+="
@@ -331,3 +331,36 @@ def test_retry_transient_is_the_one_retry_loop():
     assert len(calls) == 1  # may have been carried out: never sent again here
     assert all(4.0 <= backoff_delay(4, base=1.0, rng=random.Random(seed)) <= 8.0 for seed in range(20))
     assert backoff_delay(30, base=1.0, cap=30.0) <= 30.0
+
+
+@pytest.mark.parametrize("start", [270, 274, 279, 285])
+def test_a_token_across_the_300_character_cut_leaves_no_prefix(start):
+    # issue 15, finding 8: the body was cut to 300 characters before redaction, so a token echoed across
+    # the cut left its first characters in the error (and from there in the ledger and issues)
+    body = "e" * start + f"invalid token {TOKEN} in the request"
+    http, _, _ = make([httpx.Response(400, text=body)])
+    with pytest.raises(PermanentNetworkError) as info:
+        http.request("GET", "https://m.example/api/v1/x")
+    message = str(info.value)
+    assert "e" * 50 in message
+    assert "tok_3xAm" not in message  # the token begins before character 300 and ends after it
+
+
+def test_a_secret_cut_off_before_redaction_is_redacted_too():
+    long_secret = "sk_live_0123456789abcdef"
+    cut_elsewhere = ("error: " + long_secret)[:20]  # a server or a caller cut it: "error: sk_live_01234"
+    assert redact(cut_elsewhere, [long_secret]) == "error: [REDACTED]"
+    assert redact("error: sk_live_", [long_secret]) == "error: [REDACTED]"
+    assert redact("error: sk_live", [long_secret]) == "error: sk_live"  # 7 characters: too short to tell
+    assert redacted_excerpt("x" * 290 + long_secret, [long_secret]) == "x" * 290 + "[REDACTED]"
+
+
+def test_a_graph_error_message_is_redacted_before_it_is_cut():
+    from socialops.networks.meta.graph import graph_error
+    from socialops.networks.meta.metrics import meta_refusal
+
+    body = {"error": {"message": "m" * 290 + f" {TOKEN} and more", "code": 100}}
+    exc = graph_error(400, body, {}, network="facebook", secret="FB_TOKEN", what="publishing", secrets=[TOKEN])
+    assert "m" * 50 in exc.message and "tok_3x" not in exc.message
+    refusal = {"error": {"message": "m" * 180 + " access_token=EAAB0123456789abcdef", "code": 100}}
+    assert "EAAB01" not in meta_refusal(400, refusal)[1]

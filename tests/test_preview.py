@@ -129,3 +129,18 @@ def test_cli_preview_exit_codes(repo):
     bad = runner.invoke(main, ["--repo", str(repo), "preview", str(repo / "content/bad.md")])
     assert bad.exit_code == 1
     assert "there is no profile 'nope'" in bad.stdout
+
+
+def test_json_format_is_the_data_the_pr_comment_renders(repo):
+    import json
+
+    result = CliRunner().invoke(main, ["--repo", str(repo), "preview", "--now", "2026-11-26 12:00", "--format", "json",
+                                       str(repo / "content/image.md")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["schema"] == "socialops-preview/1" and data["verdict"] == "passed" and data["errors"] == 0
+    [post] = data["posts"]
+    assert post["path"] == "content/image.md" and post["type"] == "image"
+    masto = next(p for p in post["profiles"] if p["profile"] == "cafe-masto")
+    assert masto["text"] == "Pulla!" and masto["media"][0]["alt"] == "Pulla pöydällä"
+    assert isinstance(masto["length"], int) and masto["too_long"] is False

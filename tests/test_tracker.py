@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import time
+import traceback
 from pathlib import Path
 
 import cmarkgfm
@@ -546,3 +547,42 @@ def test_typed_command_event_from_the_outbox_and_for_github(tmp_path, gh):
     event, key = typed_command_event(tracker(gh), 5, "liisa", "/hide")
     assert key is None and event["issue"] == {"number": 5, "body": ""}
     assert event_issue_key(tracker(gh), event) is None
+
+
+# -- errors never carry the token (issue 15, finding 8) -------------------------------------------
+
+
+def _echoing_502(method: str, path: str, times: int = 1) -> Fault:
+    # a proxy's error page that echoes the request, Authorization header included
+    body = "<html><body><h1>502 Bad Gateway</h1>" + "x" * 150 + f"<pre>Authorization: token {TOKEN}</pre>"
+    return Fault(method, path, status=502, body=body, times=times)
+
+
+def test_a_5xx_during_the_check_after_a_lost_answer_raises_a_redacted_tracker_error(gh):
+    t = tracker(gh, reconcile_delays=(0,))
+    opened = t.open_issue("k", "t", "b")
+    gh.inject(_echoing_502("POST", rf"{ISSUES}/{opened.number}/comments"))
+    # the look that follows (GET the comments) fails too, through every retry of urllib3
+    gh.inject(_echoing_502("GET", rf"{ISSUES}/{opened.number}/comments", times=20))
+    with pytest.raises(TrackerError) as info:
+        t.comment("k", "Published at https://example.social/1")
+    shown = "".join(traceback.format_exception(info.value))
+    assert "502" in str(info.value) and "check whether GitHub did comment on issue" in str(info.value)
+    assert TOKEN[:8] not in shown and info.value.__cause__ is None
+    assert gh.comments == {}
+
+
+@pytest.mark.parametrize("status", [500, 502])
+def test_a_5xx_body_echoing_the_token_across_the_cut_is_redacted(gh, status):
+    body = "y" * 190 + TOKEN  # the token starts before the message is cut to 200 characters
+    gh.inject(Fault("GET", r"/repos/acme/social/pulls/\d+", status=status, body=body, times=20))
+    with pytest.raises(TrackerError) as info:
+        tracker(gh).pull_request_is_current(7, "abc")
+    assert TOKEN[:8] not in str(info.value) and "y" * 50 in str(info.value)
+
+
+def test_every_failure_of_the_bot_login_lookup_is_a_tracker_error(gh):
+    gh.inject(_echoing_502("GET", r"/user$", times=20))
+    with pytest.raises(TrackerError) as info:
+        tracker(gh).bot_login()
+    assert TOKEN[:8] not in str(info.value)

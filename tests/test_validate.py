@@ -273,3 +273,62 @@ def test_posts_a_dead_worker_had_claimed_are_checked_by_the_parent(tmp_path, mon
     assert [(p.path, p.code) for p in report.problems] == [("content/2026/12/p017.md", "unknown-profile")]
     assert report.checked == 30 + len(PROFILES) + 1
     assert validate.validate_repository(root).problems == report.problems  # the cache holds all 30
+
+
+# -- media are judged by what they are, never taken from hidden folders (issue 15, finding 6) -------------
+
+
+GIT_CONFIG = '[remote "origin"]\n\turl = https://github.com/acme/social\n[http "https://github.com/"]\n' \
+             "\textraheader = AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX3NlY3JldA==\n"
+
+
+@pytest.mark.parametrize("target", ["../.git/config", "../.github/workflows/x.jpg", "../.socialops/a.jpg",
+                                    "../.env"])
+def test_a_media_link_into_a_hidden_folder_is_refused(tmp_path, target):
+    root = make_repo(tmp_path / "repo", {
+        "content/a.md": post("id: a\nprofiles: [cafe-masto]\nmedia: [{path: photo.jpg, alt: y}]")})
+    hidden = (root / "content" / target).resolve()
+    hidden.parent.mkdir(parents=True, exist_ok=True)
+    hidden.write_text(GIT_CONFIG) if not target.endswith(".jpg") else image(hidden, (1080, 1080))
+    (root / "content/photo.jpg").symlink_to(target)
+    report = validate_repository(root)
+    [problem] = [p for p in report.problems if p.code == "media-outside-repo"]
+    assert (problem.path, problem.line) == ("content/a.md", 4)
+    assert "photo.jpg leads into ." in problem.message and "never uploaded" in problem.message
+
+
+def test_a_media_path_naming_a_hidden_folder_is_refused(tmp_path):
+    root = make_repo(tmp_path / "repo", {
+        "content/a.md": post("id: a\nprofiles: [cafe-masto]\nmedia: [{path: ../.git/photo.jpg, alt: y}]")})
+    image(root / ".git/photo.jpg", (1080, 1080))
+    assert ("media-outside-repo", 4) in codes(validate_repository(root))
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("photo.jpg", b"just text, named like a photo\n", "not a readable image"),
+    ("clip.mp4", b"#!/bin/sh\necho not a video\n", "not a MP4 video file"),
+    ("clip.webm", b"\x00\x00\x00\x18ftypmp42", "not a WEBM video file"),
+    ("photo.heic", b"GIF89a not heic", "not a HEIC image"),
+])
+def test_a_media_file_is_judged_by_its_bytes_not_its_name(tmp_path, name, content, message):
+    root = make_repo(tmp_path / "repo", {
+        "content/a.md": post(f"id: a\nprofiles: [cafe-masto]\nmedia: [{{path: {name}, alt: y}}]")})
+    (root / "content" / name).write_bytes(content)
+    [problem] = [p for p in validate_repository(root).problems if p.code == "image-unreadable"]
+    assert problem.line == 4 and message in problem.message
+
+
+def test_real_videos_and_heic_images_pass_by_their_bytes(tmp_path):
+    from socialops.repository.media import inspect_media
+
+    root = tmp_path
+    (root / "content").mkdir()
+    (root / "content/a.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 20)
+    (root / "content/b.mov").write_bytes(b"\x00\x00\x00\x14ftypqt  " + b"\x00" * 20)
+    (root / "content/c.webm").write_bytes(b"\x1a\x45\xdf\xa3" + b"\x00" * 20)
+    (root / "content/d.heic").write_bytes(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 20)
+    for name in ("a.mp4", "b.mov", "c.webm", "d.heic"):
+        assert "error" not in inspect_media(root, f"content/{name}"), name
+    # a real image named by another image suffix is still an image: Pillow tells what it is
+    image(root / "content/e.jpg", (10, 10))
+    assert inspect_media(root, "content/e.jpg")["width"] == 10

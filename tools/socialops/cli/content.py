@@ -53,23 +53,35 @@ def _summary(report) -> str:
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--changed-since", "changed_since", metavar="REF", help="Preview only posts changed since this git ref.")
-@format_option("text", "markdown")
+@format_option("text", "markdown", "json")
 @now_option()
 @click.option("--head-sha", envvar="SOCIALOPS_HEAD_SHA", metavar="SHA",
               help="Link media to this commit on GitHub (the pull request's head; default $GITHUB_SHA).")
+@click.option("--data", "data_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write the preview as data (JSON) to FILE: the artifact `socialops pr-comment` renders.")
 @pass_workspace
-def preview(ws: Workspace, paths, changed_since, fmt, head_sha):
+def preview(ws: Workspace, paths, changed_since, fmt, head_sha, data_path):
     """What each profile will receive and when: text, length, media, time. Exit 1 if a post is invalid."""
+    import json
+    from pathlib import Path
+
     from socialops.content import preview as previews
+    from socialops.core.files import atomic_write_text
     from socialops.validate.changed import posts_to_preview
 
     selected = posts_to_preview(ws.root, [ws.relative(p) for p in paths] or None, changed_since)
     items = previews.build(ws.root, selected, now=ws.now)
-    if fmt == "markdown":
-        env = ws.env
-        links = previews.Links(server=env.get("GITHUB_SERVER_URL", "https://github.com"),
-                               repository=env.get("SOCIALOPS_HEAD_REPOSITORY") or env.get("GITHUB_REPOSITORY"),
-                               sha=head_sha or env.get("GITHUB_SHA"))
+    env = ws.env
+    links = previews.Links(server=env.get("GITHUB_SERVER_URL", "https://github.com"),
+                           repository=env.get("SOCIALOPS_HEAD_REPOSITORY") or env.get("GITHUB_REPOSITORY"),
+                           sha=head_sha or env.get("GITHUB_SHA"))
+    if fmt == "json" or data_path:
+        data = json.dumps(previews.to_data(items, now=ws.now, tz=ws.tz, links=links), ensure_ascii=False, indent=1)
+        if data_path:
+            atomic_write_text(Path(data_path), data + "\n")
+    if fmt == "json":
+        click.echo(data)
+    elif fmt == "markdown":
         click.echo(previews.format_markdown(items, now=ws.now, tz=ws.tz, links=links), nl=False)
     else:
         click.echo(previews.format_text(items, now=ws.now, tz=ws.tz), nl=False)

@@ -17,15 +17,21 @@ FORM = ".github/ISSUE_TEMPLATE/new-post.yml"
 @click.option("--conclusion", default="success", show_default=True, help="The review run's conclusion.")
 @pass_workspace
 def pr_comment(ws: Workspace, artifact, head_sha, run_url, conclusion):
-    """Post the preview of a review run (its artifact folder: pr-number.txt, preview.md) as the one sticky
+    """Post the preview of a review run (its artifact folder: pr-number.txt, preview.json) as the one sticky
     comment on its pull request. Nothing is posted when the pull request has moved on (exit 0)."""
     from pathlib import Path
 
-    from socialops.tracker.pulls import post_preview, preview_comment, read_pr_number
+    from socialops.tracker.pulls import (
+        DATA_FILE,
+        post_preview,
+        preview_comment,
+        read_pr_number,
+        read_preview_data,
+    )
 
     folder = Path(artifact)
     number = read_pr_number(folder / "pr-number.txt")
-    body = preview_comment(folder / "preview.md", head_sha=head_sha, run_url=run_url,
+    body = preview_comment(read_preview_data(folder / DATA_FILE), head_sha=head_sha, run_url=run_url,
                            passed=conclusion == "success")
     done = post_preview(ws.tracker, number, head_sha, body)
     if done == "stale":

@@ -154,7 +154,7 @@ def _code(value: str, max_chars: int = 300) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _live_line(post_live: dict, tz) -> str | None:
+def _live_start(post_live: dict, tz) -> str | None:
     try:
         start = parse_when(post_live.get("starts_at"), tz)
     except ValueError:
@@ -164,7 +164,7 @@ def _live_line(post_live: dict, tz) -> str | None:
     local = start.astimezone(tz)
     minutes = post_live.get("duration_minutes")
     length = f", {minutes} min" if isinstance(minutes, int) else ""
-    return f"- **Live:** starts {local:%a %Y-%m-%d %H:%M} {local.tzname()}{length}"
+    return f"starts {local:%a %Y-%m-%d %H:%M} {local.tzname()}{length}"
 
 
 def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links: Links | None = None) -> str:
@@ -202,8 +202,8 @@ def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links:
             lines = [f"- **When:** {_when(item.slot, now, tz)}"]
             ok = "✅" if not r.too_long else "❌ too long"
             lines.append(f"- **Length:** {r.length} / {r.limit} {COUNTING_WORDS.get(item.counting, 'characters')} {ok}")
-            if p.type == "live" and (live := _live_line(p.live, tz)):
-                lines.append(live)
+            if p.type == "live" and (live := _live_start(p.live, tz)):
+                lines.append(f"- **Live:** {live}")
             if r.link:
                 lines.append(f"- **Link:** {_code(r.link)}")
             for m in r.media:
@@ -224,6 +224,48 @@ def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links:
             parts.append("")
     parts.append(f"<sub>Times in the plan's timezone ({tz.key}) and UTC, as of {now:%Y-%m-%d %H:%M} UTC.</sub>")
     return "\n".join(parts).rstrip() + "\n"
+
+
+DATA_SCHEMA = "socialops-preview/1"
+
+
+def to_data(previews: list[PostPreview], *, now: dt.datetime, tz, links: Links | None = None) -> dict:
+    """The preview as data (JSON) for the pull request comment, which renders it with trusted code: texts
+    stay raw here, the comment decides where each may go."""
+    links = links or Links()
+    problems = [q for p in previews for q in p.problems]
+    errors = sum(1 for q in problems if q.severity == ERROR)
+    return {"schema": DATA_SCHEMA, "verdict": "failed" if errors else "passed", "errors": errors,
+            "warnings": len(problems) - errors, "timezone": tz.key, "as_of": f"{now:%Y-%m-%d %H:%M} UTC",
+            "posts": [_post_data(p, now, tz, links) for p in previews]}
+
+
+def _post_data(p: PostPreview, now: dt.datetime, tz, links: Links) -> dict:
+    return {"path": p.path, "title": p.title, "type": p.type, "status": p.status, "pillar": p.pillar,
+            "unreadable": p.unreadable,
+            "problems": [{"severity": q.severity, "line": q.line, "code": q.code, "message": q.message}
+                         for q in p.problems],
+            "profiles": [_profile_data(p, item, now, tz, links) for item in p.profiles]}
+
+
+def _profile_data(p: PostPreview, item: ProfilePreview, now: dt.datetime, tz, links: Links) -> dict:
+    out: dict = {"profile": item.profile_id, "label": item.label, "supported": item.supported}
+    r = item.rendered
+    if not item.supported or r is None:
+        out["refusal"] = "this profile does not exist" if item.label == "unknown profile" else \
+            f"{item.label} cannot publish a {p.type} post"
+        return out
+    published = _published_note(item.state)
+    out.update({
+        "when": _when(item.slot, now, tz), "length": r.length, "limit": r.limit,
+        "counting": COUNTING_WORDS.get(item.counting, "characters"), "too_long": bool(r.too_long),
+        "live": _live_start(p.live, tz) if p.type == "live" else None, "link": r.link,
+        "media": [{"kind": m.kind, "path": m.path, "alt": m.alt, "captions": m.captions,
+                   "url": links.file_url(rel) if (rel := resolve_media_path(p.path, m.path)) else None}
+                  for m in r.media],
+        "notes": item.notes + ([published] if published else []),
+        "text": r.text, "first_comment": r.first_comment})
+    return out
 
 
 def _indent(text: str) -> str:

@@ -80,7 +80,27 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     out = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", out)
     out = _QUERY.sub(lambda m: f"{m.group(1)}{m.group(2)}={REDACTED}", out)
     out = _JSON_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", out)
-    return out
+    return _redact_cut_secret(out, secrets)
+
+
+MIN_SECRET_PREFIX = 8
+
+
+def _redact_cut_secret(text: str, secrets: Iterable[str]) -> str:
+    """``text`` without a secret's first characters (8 or more) at its very end: what is left of a secret
+    when a text holding one was cut before it was redacted (by a server, or by a caller)."""
+    for secret in secrets:
+        for size in range(min(len(secret or "") - 1, len(text)), MIN_SECRET_PREFIX - 1, -1):
+            if text.endswith(secret[:size]):
+                return text[:-size] + REDACTED
+    return text
+
+
+def redacted_excerpt(text: str, secrets: Iterable[str] = (), max_chars: int = 300) -> str:
+    """The start of ``text`` on one line, redacted before it is cut (a cut never leaves part of a secret)."""
+    # bounded before redaction: a secret across this first cut is caught as a cut secret
+    bounded = " ".join(str(text)[:100_000].split())
+    return redact(bounded, secrets)[:max_chars]
 
 
 def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
@@ -339,8 +359,7 @@ class Http:
             text = response.text
         except Exception:  # noqa: BLE001 - an undecodable body is just not shown
             return ""
-        text = " ".join(text.split())
-        return self.redact(text[:300])
+        return redacted_excerpt(text, self._secrets)
 
     def _classify(
         self, response: httpx.Response, where: str, safe: bool

@@ -13,7 +13,7 @@ from socialops.core.problems import ERROR
 from socialops.errors import ContentError
 from socialops.networks import NETWORKS
 from socialops.networks.types import MediaFile, PublishRequest
-from socialops.repository.media import inspect_media, media_paths, resolve_media_path
+from socialops.repository.media import inspect_media, media_paths, resolve_media_path, upload_path
 from socialops.repository.posts import Post, load_post
 from socialops.repository.profiles import Profile
 from socialops.validate.posts import post_problems
@@ -39,8 +39,8 @@ def build_request(root: Path, post: Post, profile: Profile, *, post_id: str, at:
     for m in rendered.media:
         rel = resolve_media_path(post.path, m.path) or m.path
         crel = resolve_media_path(post.path, m.captions) if m.captions else None
-        media.append(MediaFile(path=(root / rel).resolve(), rel=rel, kind=m.kind, alt=m.alt,
-                               captions=(root / crel).resolve() if crel else None, captions_rel=crel,
+        media.append(MediaFile(path=upload_path(root, rel), rel=rel, kind=m.kind, alt=m.alt,
+                               captions=upload_path(root, crel) if crel else None, captions_rel=crel,
                                index=m.index))
     return PublishRequest(post_id=post_id, profile_id=profile.id, idempotency_key=key, rendered=rendered,
                           media=media, root=root, live=post.live, scheduled_at=at,

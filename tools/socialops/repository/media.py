@@ -10,10 +10,11 @@ from __future__ import annotations
 import functools
 import posixpath
 from io import StringIO
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from socialops.repository.posts import CAPTION_SUFFIXES, Post, media_list
+from socialops.errors import ContentError
+from socialops.repository.posts import CAPTION_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES, Post, media_list
 
 IMAGE_INSPECTED = {".jpg", ".jpeg", ".png", ".gif", ".webp"}  # what Pillow reads (not .heic)
 MAX_CAPTIONS_BYTES = 1_000_000
@@ -48,24 +49,80 @@ def media_paths(post: Post) -> set[str]:
     return found
 
 
-def inspect_media(root: Path, rel: str) -> dict[str, Any]:
-    """Facts about one media file: exists, inside the repository, size, and for images the pixel size
-    (Pillow reads the header only); subtitle files are parsed."""
+def hidden_part(rel: str) -> str | None:
+    """The hidden folder or file (``.git``, ``.github``, ``.socialops``, ``.env``, ...) a repository-relative
+    path leads into; None for a path clear of them. Nothing hidden is ever media: ``.git/config`` can hold the
+    checkout's token."""
+    return next((part for part in PurePosixPath(rel).parts if part.startswith(".")), None)
+
+
+def media_target(root: Path, rel: str) -> tuple[Path | None, dict[str, Any]]:
+    """The real file behind the media path ``rel`` (links followed), or None and why not: missing, outside the
+    repository, or hidden (a part of its name, or of where a link leads, starts with a dot)."""
     path = root / rel
     if not path.exists() and not path.is_symlink():
-        return {"missing": True}
+        return None, {"missing": True}
+    base = root.resolve()
     real = path.resolve()
-    if not real.is_relative_to(root.resolve()) or not real.exists():
-        return {"outside": True} if real.exists() or path.is_symlink() else {"missing": True}
+    if not real.is_relative_to(base):
+        return None, {"outside": True} if real.exists() or path.is_symlink() else {"missing": True}
+    hidden = hidden_part(rel) or hidden_part(real.relative_to(base).as_posix())
+    if hidden:
+        return None, {"hidden": hidden}
     if not real.is_file():
-        return {"missing": True}
+        return None, {"missing": True}
+    return real, {}
+
+
+def upload_path(root: Path, rel: str) -> Path:
+    """The file to upload for the media path ``rel``, checked again where publishing opens it (validation
+    checked it before): a ContentError for a file missing, outside the repository or hidden."""
+    real, why = media_target(root, rel)
+    if real is None:
+        where = f"into {why['hidden']}, which is hidden" if "hidden" in why else \
+            "outside the repository" if "outside" in why else "to no file"
+        raise ContentError(f"the media file {rel} leads {where}; it is not uploaded")
+    return real
+
+
+def inspect_media(root: Path, rel: str) -> dict[str, Any]:
+    """Facts about one media file: exists, inside the repository and not hidden, size, and
+    what its bytes are. The name's suffix says what the post claims the file is (the kind the networks get);
+    the bytes must agree: an image is one Pillow identifies (header only), a video starts as a video
+    container does, a subtitle file parses."""
+    real, why = media_target(root, rel)
+    if real is None:
+        return why
     info: dict[str, Any] = {"size": real.stat().st_size}
-    suffix = real.suffix.lower()
+    suffix = PurePosixPath(rel).suffix.lower()
     if suffix in IMAGE_INSPECTED:
         info.update(_inspect_image(real))
+    elif suffix in IMAGE_SUFFIXES or suffix in VIDEO_SUFFIXES:
+        info.update(_inspect_container(real, suffix))
     elif suffix in CAPTION_SUFFIXES:
         info.update(_inspect_captions(real, suffix))
     return info
+
+
+# the boxes a QuickTime/MP4 (ISO base media) file may start with, and the brands of HEIF images
+_ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+_MATROSKA = b"\x1a\x45\xdf\xa3"  # WebM
+
+
+def _inspect_container(real: Path, suffix: str) -> dict[str, Any]:
+    """A video (or HEIC image) judged by its first bytes, the container's magic."""
+    with real.open("rb") as handle:
+        head = handle.read(12)
+    if suffix in (".heic",):
+        if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+            return {}
+        return {"error": "this is not a HEIC image; export it again as JPEG or PNG"}
+    if suffix == ".webm" and head.startswith(_MATROSKA):
+        return {}
+    if suffix != ".webm" and head[4:8] in _ISO_BOXES:
+        return {}
+    return {"error": f"this is not a {suffix[1:].upper()} video file; export it again as MP4"}
 
 
 def _inspect_image(real: Path) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from socialops.errors import TrackerError
+from socialops.networks.http import redact
 from socialops.tracker.interface import TrackedIssue, Tracker
 from socialops.tracker.markers import (
     INDEX_LABEL,
@@ -115,16 +116,19 @@ class GitHubTracker(Tracker):
     # -- errors --
 
     def _redact(self, text: str) -> str:
-        for s in self._secrets:
-            text = text.replace(s, "***")
-        return text
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return redact(text, self._secrets)  # and credentials by their shape, and a token cut elsewhere
 
     def _fail(self, exc: Exception, what: str) -> TrackerError:
         from github import GithubException
 
         if isinstance(exc, GithubException):
             data = exc.data
-            message = data.get("message", "") if isinstance(data, dict) else str(data or "")[:200]
+            # the body may echo the token: redacted before it is cut, so no prefix of it is left
+            # PyGithub keeps a body that is not JSON (a proxy's error page) under "data"
+            message = (data.get("message") or data.get("data") or "") if isinstance(data, dict) else data or ""
+            message = " ".join(self._redact(str(message)).split())[:200]
             errors = data.get("errors") if isinstance(data, dict) else None
             status = exc.status
             if status == 401:
@@ -203,7 +207,7 @@ class GitHubTracker(Tracker):
                 for delay in self.reconcile_delays:
                     if delay:
                         self._sleep(delay)
-                    found = reconcile()
+                    found = self._read(reconcile, f"check whether GitHub did {what}")
                     if found is not None:
                         return found
             if attempt == self.max_attempts:
@@ -246,7 +250,7 @@ class GitHubTracker(Tracker):
         except GithubException as exc:
             if exc.status == 404:
                 return None
-            raise self._fail(exc, f"look up the label {name!r}") from None
+            raise
 
     # -- issues --
 
@@ -353,12 +357,15 @@ class GitHubTracker(Tracker):
         if self._bot_login is None:
             from github import GithubException
 
-            try:
-                self._bot_login = self._gh.get_user().login
-            except GithubException as exc:
-                if exc.status not in (401, 403):
-                    raise self._fail(exc, "find out which user the token belongs to") from None
-                self._bot_login = GITHUB_ACTIONS_BOT
+            def login() -> str:
+                try:
+                    return self._gh.get_user().login
+                except GithubException as exc:
+                    if exc.status not in (401, 403):
+                        raise
+                    return GITHUB_ACTIONS_BOT
+
+            self._bot_login = self._read(login, "find out which user the token belongs to")
         return self._bot_login
 
     def _find_sticky(self, issue: Any, marker: str) -> Any | None:
@@ -389,12 +396,18 @@ class GitHubTracker(Tracker):
         from github import GithubException
 
         path = f"/repos/{self.repo_name}/pulls/{int(pr_number)}"
-        try:
-            _, pull = self._gh.requester.requestJsonAndCheck("GET", path)
-        except GithubException as exc:
-            if exc.status == 404:
-                return False
-            raise self._fail(exc, f"look up pull request #{pr_number}") from None
+
+        def lookup() -> dict | None:
+            try:
+                return self._gh.requester.requestJsonAndCheck("GET", path)[1]
+            except GithubException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+
+        pull = self._read(lookup, f"look up pull request #{pr_number}")
+        if pull is None:
+            return False
         return pull.get("state") == "open" and (pull.get("head") or {}).get("sha") == head_sha
 
     def permission(self, login):

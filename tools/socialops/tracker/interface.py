@@ -21,7 +21,11 @@ class TrackedIssue:
 
 
 class Tracker(ABC):
-    """Issues and pull request comments. Implementations: GitHubTracker, OutboxTracker."""
+    """Issues and pull request comments. Implementations: GitHubTracker, OutboxTracker.
+
+    Every failure of GitHub (a refusal, a 5xx, a lost connection) is a TrackerError whose message carries no
+    token, so a caller that has already done something elsewhere (blocked someone on a network) can catch it,
+    record that first, and report it."""
 
     kind: str = "tracker"
 

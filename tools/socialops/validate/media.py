@@ -29,6 +29,9 @@ def check_media_files(post: Post, media: list[Media], key: tuple, out: list[Prob
             out.append(Problem(path, post.line(*key, m.index), ERROR, "media-outside-repo",
                                f"{m.path} is a link to a file outside the repository; copy the file in instead"))
             continue
+        if info.get("hidden"):
+            out.append(Problem(path, post.line(*key, m.index), ERROR, "media-outside-repo", _hidden(m.path, info)))
+            continue
         if info.get("error"):
             out.append(Problem(path, post.line(*key, m.index), ERROR, "image-unreadable", f"{m.path}: {info['error']}"))
         if m.kind == "image" and not (m.alt and m.alt.strip()):
@@ -51,8 +54,15 @@ def _check_captions_file(post: Post, m: Media, key: tuple, out: list[Problem], m
     elif cinfo.get("outside"):
         out.append(Problem(path, line, ERROR, "media-outside-repo",
                            f"{m.captions} is a link to a file outside the repository"))
+    elif cinfo.get("hidden"):
+        out.append(Problem(path, line, ERROR, "media-outside-repo", _hidden(m.captions, cinfo)))
     elif cinfo.get("error"):
         out.append(Problem(path, line, ERROR, "captions-invalid", f"{m.captions}: {cinfo['error']}"))
+
+
+def _hidden(name: str, info: dict) -> str:
+    return (f"{name} leads into {info['hidden']}, which is hidden (a dot-folder such as .git holds the "
+            "checkout's credentials): it is never uploaded; put the file itself under content/")
 
 
 def check_media_for_profile(post: Post, media: list[Media], spec: NetworkSpec, out: list[Problem],

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from socialops.errors import (
@@ -29,6 +29,7 @@ from socialops.errors import (
     TransientNetworkError,
 )
 from socialops.networks.contract import Comments, Metrics
+from socialops.networks.http import redacted_excerpt
 from socialops.networks.media_urls import profile_media_url
 from socialops.networks.types import MediaFile
 
@@ -107,7 +108,7 @@ def graph_error_body(body: Any) -> dict[str, Any] | None:
 
 
 def graph_error(status: int, body: Any, headers: Mapping[str, str], *, network: str, secret: str | None,
-                what: str) -> NetworkError | None:
+                what: str, secrets: Iterable[str] = ()) -> NetworkError | None:
     """The exception for a failed Graph answer (None when the answer is a success).
 
     `secret` is the name of the environment variable holding the token (never the token itself); `what` says
@@ -120,7 +121,7 @@ def graph_error(status: int, body: Any, headers: Mapping[str, str], *, network: 
     code = int(code) if isinstance(code, int | float) or (isinstance(code, str) and code.lstrip("-").isdigit()) else None
     sub = err.get("error_subcode")
     sub = int(sub) if isinstance(sub, int | float) or (isinstance(sub, str) and sub.isdigit()) else None
-    text = str(err.get("error_user_msg") or err.get("message") or f"HTTP {status}")[:300]
+    text = redacted_excerpt(str(err.get("error_user_msg") or err.get("message") or f"HTTP {status}"), secrets)
     label = {"facebook": "Facebook", "instagram": "Instagram", "threads": "Threads"}.get(network, network)
     ref = f" (code {code}{'/' + str(sub) if sub else ''})" if code is not None else f" (HTTP {status})"
     kw = {"network": network, "status": status}
@@ -187,7 +188,7 @@ class Graph:
         except ValueError:
             body = None
         exc = graph_error(response.status_code, body, response.headers, network=self.network.name,
-                          secret=self.network.profile.token_env, what=where)
+                          secret=self.network.profile.token_env, what=where, secrets=self.network.secrets())
         if exc is None:
             return None
         exc.message = self.network.redact(exc.message)

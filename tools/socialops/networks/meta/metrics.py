@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from socialops.core.times import parse_utc
+from socialops.networks.http import redacted_excerpt
 from socialops.networks.types import Figures, MetricsCall
 
 
@@ -37,7 +38,8 @@ def meta_refusal(status: int, body: Any) -> tuple[int | None, str] | None:
     code = int(code) if isinstance(code, int | float) and not isinstance(code, bool) else None
     if code not in META_INVALID_CODES:
         return None
-    return code, " ".join(str(err.get("error_user_msg") or err.get("message") or "").split())[:200]
+    # no token at hand here: credentials are redacted by their shape, before the cut
+    return code, redacted_excerpt(str(err.get("error_user_msg") or err.get("message") or ""), max_chars=200)
 
 
 def insight_values(body: Any) -> dict[str, Any]:
