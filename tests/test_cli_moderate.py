@@ -420,3 +420,26 @@ def test_an_issue_opened_before_the_change_is_still_moderated_from_the_old_seen_
                       "--now", now.isoformat(), "--no-push")
     assert result.exit_code == 0, result.stderr
     assert sandbox_row(root, named.comment.id)["hidden"] == 1
+
+
+def test_an_action_done_on_the_network_is_recorded_even_when_github_then_fails(repo, monkeypatch):
+    """Issue 15, finding 8: after the network hid the comment, GitHub answers 5xx to the issue update; the
+    action is still recorded and committed (it must never be done twice), and the run says it failed."""
+    from socialops.errors import TrackerError
+    from socialops.repository.git import git
+
+    root, now = repo
+    issue = issue_for(root, "kahvila-facebook")
+
+    def github_down(self, *args, **kwargs):
+        raise TrackerError("GitHub answered 502 Bad Gateway")
+
+    monkeypatch.setattr(OutboxTracker, "add_labels", github_down)
+    result = moderate(root, "--issue", str(issue["number"]), "--as", "liisa-mod", "--command", "/hide",
+                      "--now", now.isoformat(), "--no-push")
+    assert result.exit_code == 1
+    assert "done and recorded" in result.stderr and "502" in result.stderr
+    assert sandbox_row(root, comment_id_of(root, issue))["hidden"] == 1
+    row = moderation_log(root).rows()[-1]
+    assert (row["action"], row["result"]) == ("hide", "done")
+    assert "state/moderation.csv" in git(root, "show", "--name-only", "HEAD").stdout

@@ -29,7 +29,7 @@ from socialops.community.manual import manual_steps
 from socialops.community.replies import reply_text
 from socialops.community.settings import profile_rules
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
-from socialops.errors import NetworkError, SocialOpsError, UsageError
+from socialops.errors import NetworkError, SocialOpsError, TrackerError, UsageError
 from socialops.networks.contract import Network, open_network
 from socialops.networks.types import Comment
 from socialops.repository import git as repo
@@ -91,7 +91,7 @@ DONE_WORDS = {"hide": "Hidden", "unhide": "Shown again (unhidden)", "delete": "D
 
 @dataclass
 class ModerateResult:
-    status: str  # ignored | refused | usage | unsupported | failed | done
+    status: str  # ignored | refused | usage | unsupported | failed | done | done-unconfirmed
     message: str  # for the log: never contains comment text
     issue: int | None = None
     committed: bool = False
@@ -99,7 +99,7 @@ class ModerateResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.status in ("refused", "failed") else 0
+        return 1 if self.status in ("refused", "failed", "done-unconfirmed") else 0
 
 
 @dataclass(frozen=True)
@@ -311,8 +311,12 @@ class _Moderation:
             self.record([target], verb, "failed", message, network.name)
             return ModerateResult("failed", f"/{verb} failed on {label}", r.number)
         self.record([target], verb, "done", f"{auth.how}" + (f"; reply {reply_id}" if reply_id else ""), network.name)
-        removed = self.remove_quote(target, label) if verb == "delete" else ""
-        self.confirm(label, target, text, removed)
+        try:  # the action is done and recorded: a failing issue update must not keep the record from the commit
+            removed = self.remove_quote(target, label) if verb == "delete" else ""
+            self.confirm(label, target, text, removed)
+        except TrackerError as exc:
+            return ModerateResult("done-unconfirmed", f"/{verb} by {r.login} on {label} was done and recorded, but "
+                                  f"the issue could not be updated: {exc}", r.number)
         return ModerateResult("done", f"/{verb} by {r.login} on {label}", r.number)
 
     def remove_quote(self, target: IssueComment, label: str) -> str:
