@@ -101,7 +101,6 @@ def _near(indexes: Iterable[int], at: int, window: int) -> bool:
     return any(abs(i - at) <= window for i in indexes)
 
 
-
 # the model must give the rules' category at least this probability for a rule to decide with high confidence
 AGREE = 0.15
 # below this probability of its top category the model's decision is of low confidence
