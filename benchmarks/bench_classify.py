@@ -1,11 +1,15 @@
-"""Classification against the labelled corpus: precision and recall per category, and the confusion matrix.
+"""Classification against the labelled corpora: precision, recall and F1 per category, macro-F1, per language
+and on hard cases, the confusion matrix, and what the example profiles' hide rules would hide.
 
-    python benchmarks/bench_classify.py [--corpus tests/fixtures/comments/corpus.csv] [--errors] [--json]
+    python benchmarks/bench_classify.py [--split test|train|corpus|holdout] [--untouched] [--errors] [--json]
 
-The corpus (tests/fixtures/comments/corpus.csv: id, language, label, text) holds hand-written Finnish and
-English comments in the five categories. The target is precision above 0.9 for `abusive` (comments are
-hidden automatically only on abuse found with high confidence, so a wrong "abusive" costs a customer's
-voice); recall matters for flagging, because every flagged comment reaches a person.
+The corpus of issue 17 (1,320 comments in Finnish, English, Swedish and code-switched, 59% hard) was split
+once (tools/scripts/split_corpus.py) into train (60%: the learned model and the rules were tuned on it
+only), test (20%: the figures reported, the default here) and untouched (20%). ``--untouched`` scores the
+untouched part; it was scored once, at the end, and nothing was tuned on it after. corpus.csv and
+holdout.csv are the older corpora (the rules were written against them). Targets on test: macro-F1 at least
+0.85 overall and 0.75 on hard cases, abusive recall at least 0.85 with precision at least 0.95, and no
+legitimate comment (neither abusive nor spam) hidden by any example profile's hide rules.
 """
 
 from __future__ import annotations
@@ -16,15 +20,21 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 from socialops.community.categories import CATEGORIES  # noqa: E402
 from socialops.community.classify import classify  # noqa: E402
+from socialops.community.settings import ProfileRules, profile_rules  # noqa: E402
 
-DEFAULT = ROOT / "tests" / "fixtures" / "comments" / "corpus.csv"
+COMMENTS = ROOT / "tests" / "fixtures" / "comments"
+SPLITS = ("test", "train", "untouched", "corpus", "holdout")
+MODERATED = ("abusive", "spam")  # what a hide rule may hide; anything else hidden is a legitimate comment
 
 
 def load(path: Path) -> list[dict[str, str]]:
@@ -32,45 +42,107 @@ def load(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def evaluate(rows: list[dict[str, str]]) -> dict:
-    """Per category: tp, fp, fn, precision, recall; plus the confusion matrix and the mistakes."""
-    confusion: Counter[tuple[str, str]] = Counter()
-    mistakes = []
-    high_abusive = Counter()
-    for row in rows:
-        decision = classify(row["text"])
-        confusion[(row["label"], decision.category)] += 1
-        if decision.category == "abusive" and decision.confidence == "high":
-            high_abusive["tp" if row["label"] == "abusive" else "fp"] += 1
-        if decision.category != row["label"]:
-            mistakes.append({"id": row["id"], "label": row["label"], "got": decision.category,
-                             "reason": decision.reason, "text": row["text"]})
+def example_rules() -> dict[str, ProfileRules]:
+    """The example profiles that have hide rules, by profile file name."""
+    out = {}
+    for path in sorted((ROOT / "profiles").glob("*.yaml")):
+        rules = profile_rules(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        if rules.hide:
+            out[path.stem] = rules
+    return out
+
+
+def scores(confusion: Mapping[tuple[str, str], int]) -> dict:
+    """Per category (those labelled or predicted): support, precision, recall, F1; and macro-F1 over them."""
+    seen = [c for c in CATEGORIES if any(n and c in pair for pair, n in confusion.items())]
     per = {}
-    for cat in CATEGORIES:
-        tp = confusion[(cat, cat)]
+    for cat in seen:
+        tp = confusion.get((cat, cat), 0)
         fp = sum(n for (label, got), n in confusion.items() if got == cat and label != cat)
         fn = sum(n for (label, got), n in confusion.items() if label == cat and got != cat)
-        per[cat] = {
-            "support": tp + fn, "tp": tp, "fp": fp, "fn": fn,
-            "precision": tp / (tp + fp) if tp + fp else 0.0,
-            "recall": tp / (tp + fn) if tp + fn else 0.0,
-        }
-    n = len(rows)
-    accuracy = sum(confusion[(c, c)] for c in CATEGORIES) / n if n else 0.0
-    hidden = high_abusive["tp"] + high_abusive["fp"]
-    return {"n": n, "accuracy": accuracy, "per_category": per,
-            "confusion": {f"{a}->{b}": k for (a, b), k in sorted(confusion.items())},
-            "abusive_high_confidence": {"count": hidden, "precision": high_abusive["tp"] / hidden if hidden else 0.0},
-            "mistakes": mistakes}
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per[cat] = {"support": tp + fn, "precision": precision, "recall": recall, "f1": f1}
+    total = sum(confusion.values())
+    return {"n": total, "per_category": per,
+            "macro_f1": sum(m["f1"] for m in per.values()) / len(per) if per else 0.0,
+            "accuracy": sum(confusion.get((c, c), 0) for c in CATEGORIES) / total if total else 0.0}
+
+
+def evaluate(rows: list[dict[str, str]]) -> dict:
+    """The scores overall, per language and on hard cases, the confusion matrix, the hide rules' decisions."""
+    confusion: Counter[tuple[str, str]] = Counter()
+    by_language: dict[str, Counter] = {}
+    hard: Counter[tuple[str, str]] = Counter()
+    mistakes = []
+    profiles = example_rules()
+    hides = {name: Counter() for name in profiles}
+    wrong_hides = []
+    for row in rows:
+        decision = classify(row["text"])
+        pair = (row["label"], decision.category)
+        confusion[pair] += 1
+        by_language.setdefault(row.get("language", "?"), Counter())[pair] += 1
+        if row.get("hard") == "1":
+            hard[pair] += 1
+        if decision.category != row["label"]:
+            mistakes.append({"id": row["id"], "label": row["label"], "got": decision.category,
+                             "kind": row.get("kind", ""), "reason": decision.reason, "text": row["text"]})
+        for name, rules in profiles.items():
+            profile_decision = classify(row["text"], rules=rules)
+            rule = rules.hide_rule(profile_decision, row["text"])
+            if rule is None:
+                continue
+            legitimate = row["label"] not in MODERATED
+            hides[name]["legitimate" if legitimate else row["label"]] += 1
+            if legitimate:
+                wrong_hides.append({"profile": name, "rule": rule.describe(), "id": row["id"], "text": row["text"]})
+    return {**scores(confusion), "by_language": {k: scores(v) for k, v in sorted(by_language.items())},
+            "hard": scores(hard) if hard else None,
+            "confusion": {f"{a}->{b}": n for (a, b), n in sorted(confusion.items())},
+            "hide_rules": {name: {"rules": [r.describe() for r in profiles[name].hide], "hidden": dict(c)}
+                           for name, c in hides.items()},
+            "wrong_hides": wrong_hides, "mistakes": mistakes}
+
+
+def _table(result: dict) -> list[str]:
+    lines = [f"{'category':<10} {'support':>7} {'precision':>9} {'recall':>7} {'F1':>6}"]
+    for cat, m in result["per_category"].items():
+        lines.append(f"{cat:<10} {m['support']:>7} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f}")
+    lines.append(f"macro-F1 {result['macro_f1']:.3f}, accuracy {result['accuracy']:.3f} ({result['n']} comments)")
+    return lines
+
+
+def report(result: dict, title: str) -> list[str]:
+    lines = [title, *_table(result), "", "per language:"]
+    for language, m in result["by_language"].items():
+        lines.append(f"  {language:<6} {m['n']:>4} comments  macro-F1 {m['macro_f1']:.3f}  accuracy {m['accuracy']:.3f}")
+    if result["hard"]:
+        lines += ["", "hard cases:", *("  " + line for line in _table(result["hard"]))]
+    cats = [c for c in CATEGORIES if c in result["per_category"]]
+    lines += ["", "confusion (rows: label, columns: classified as):", " " * 10 + "".join(f"{c[:8]:>9}" for c in cats)]
+    for label in cats:
+        lines.append(f"{label:<10}" + "".join(f"{result['confusion'].get(f'{label}->{got}', 0):>9}" for got in cats))
+    lines += ["", "hide rules of the example profiles (what they would hide at once):"]
+    for name, hide in result["hide_rules"].items():
+        hidden = hide["hidden"]
+        lines.append(f"  {name}: {'; '.join(hide['rules'])} -> abusive {hidden.get('abusive', 0)}, spam "
+                     f"{hidden.get('spam', 0)}, legitimate comments {hidden.get('legitimate', 0)}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT)
+    parser.add_argument("--split", choices=[s for s in SPLITS if s != "untouched"], default="test")
+    parser.add_argument("--untouched", action="store_true",
+                        help="score the untouched part (once, at the end: nothing is tuned on it)")
     parser.add_argument("--errors", action="store_true", help="list the misclassified comments")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    rows = load(args.corpus)
+    split = "untouched" if args.untouched else args.split
+    path = COMMENTS / f"{split}.csv"
+    rows = load(path)
     started = time.perf_counter()
     result = evaluate(rows)
     elapsed = time.perf_counter() - started
@@ -78,19 +150,17 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({k: v for k, v in result.items() if k != "mistakes" or args.errors}, indent=2,
                          ensure_ascii=False))
         return 0
-    langs = Counter(r["language"] for r in rows)
-    print(f"corpus: {args.corpus.relative_to(ROOT) if args.corpus.is_relative_to(ROOT) else args.corpus} "
-          f"({result['n']} comments: " + ", ".join(f"{k} {v}" for k, v in sorted(langs.items())) + ")")
-    print(f"{'category':<10} {'support':>7} {'precision':>9} {'recall':>7}")
-    for cat, m in result["per_category"].items():
-        print(f"{cat:<10} {m['support']:>7} {m['precision']:>9.3f} {m['recall']:>7.3f}")
-    hi = result["abusive_high_confidence"]
-    print(f"accuracy {result['accuracy']:.3f}; abusive with high confidence (what hide rules act on): "
-          f"{hi['count']} comments, precision {hi['precision']:.3f}")
-    print(f"{result['n'] / elapsed:,.0f} comments/s ({elapsed * 1000:.0f} ms)")
+    note = {"untouched": " -- the untouched part, scored once at the end; nothing was tuned on it",
+            "test": " -- the test part; nothing was trained or tuned on it",
+            "train": " -- the train part: the model was fitted on it, so these figures flatter"}.get(split, "")
+    print("\n".join(report(result, f"{path.relative_to(ROOT)}{note}")))
+    for wrong in result["wrong_hides"]:
+        print(f"  LEGITIMATE COMMENT HIDDEN by {wrong['profile']} ({wrong['rule']}): {wrong['id']} {wrong['text']!r}")
+    print(f"\n{len(rows) / elapsed:,.0f} comments/s ({elapsed * 1000:.0f} ms, each comment classified once plus "
+          f"once per profile with hide rules)")
     if args.errors:
         for m in result["mistakes"]:
-            print(f"  {m['id']} {m['label']:>8} -> {m['got']:<8} {m['text'][:70]!r}  [{m['reason'][:90]}]")
+            print(f"  {m['id']} {m['label']:>8} -> {m['got']:<8} {m['kind']:<20} {m['text'][:70]!r}  [{m['reason'][:80]}]")
     return 0
 
 

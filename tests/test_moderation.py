@@ -1,162 +1,16 @@
-"""Classification rules and lexicons, profile moderation settings, /command parsing and authorization."""
+"""Profile moderation settings, /command parsing and authorization (classification: tests/test_classify.py)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
-import pytest
-
 from socialops.community.access import authorize, refusal
-from socialops.community.categories import CATEGORIES
 from socialops.community.classify import classify
 from socialops.community.commands import parse_command
-from socialops.community.lexicons import builtin_lexicons, normalise, tokenize
 from socialops.community.manual import manual_steps
 from socialops.community.replies import fill_reply
 from socialops.community.settings import ProfileRules, profile_rules, settings_problems
-
-CORPUS = Path(__file__).parent / "fixtures" / "comments"
-
-
-def cat(text: str, **kw) -> str:
-    return classify(text, **kw).category
-
-
-# --- lexicons and matching -----------------------------------------------------------------------------------
-
-
-def test_both_languages_ship_and_every_class_has_entries():
-    lexicons = {lex.language: lex for lex in builtin_lexicons()}
-    assert set(lexicons) == {"fi", "en"}
-    for lex in lexicons.values():
-        for name in ("insult", "threat", "directed", "negative_strong", "spam_strong", "second_person"):
-            assert lex.get(name), (lex.language, name)
-
-
-@pytest.mark.parametrize("text", [
-    "Olette idiootteja", "idiooteille ei myydä", "Täysidiootti kassalla", "ne idiootit taas",
-    "Ääliömäistä", "kusipäät", "ID1OOTIT", "v!tun ääliöt", "idiooooottiii",
-])
-def test_inflected_compound_and_disguised_finnish_insults_are_abusive(text):
-    decision = classify(text)
-    assert decision.category == "abusive", decision
-    assert decision.confidence == "high"
-    assert any(r.startswith("insult") for r in decision.reasons)
-
-
-@pytest.mark.parametrize("text", ["F*ck off", "fuuuuck you", "Haista vittu", "painukaa vittuun täältä"])
-def test_masked_and_stretched_swearing_aimed_at_someone(text):
-    assert cat(text) == "abusive"
-
-
-@pytest.mark.parametrize("text,expected", [
-    ("Vitun hyvää kahvia!", "other"),  # swearing as praise
-    ("This is so fucking good", "other"),
-    ("Tappavan hyvää kakkua", "other"),
-    ("That cake is to die for", "other"),
-    ("Olin ihan idiootti kun unohdin lompakon", "other"),  # said of oneself
-    ("I'm such an idiot, forgot my wallet", "other"),
-    ("Sorry if this is a stupid question but do you have oat milk?", "question"),
-    ("Ei huono ollenkaan!", "other"),  # negated complaint
-    ("Not bad at all", "other"),
-    ("Odotan innolla joulumenua!", "other"),
-])
-def test_what_is_not_abuse_or_complaint(text, expected):
-    assert cat(text) == expected
-
-
-def test_threats_slurs_and_aimed_weak_insults():
-    assert classify("Tiedän missä asut").kinds == ("threat",)
-    assert classify("I hope your cafe burns down").category == "abusive"
-    assert classify("Retards, all of you.").kinds[0] == "slur"
-    aimed = classify("Sä oot niin tyhmä")
-    assert aimed.category == "abusive" and aimed.confidence == "medium"  # weak word: not auto-hidden by default
-    assert cat("Tyhmä kysymys, mutta onko pullissa munaa?") == "question"
-
-
-def test_spam_signals_that_need_no_language():
-    links = classify("👉👉 www.x-deals.example 👈👈")
-    assert links.category == "spam" and "link" in links.kinds
-    mentions = classify("@a @b @c @d @e tsekatkaa")
-    assert mentions.category == "spam" and "mentions" in mentions.kinds
-    assert cat("@liisa tänne mennään!") == "other"  # one friend tagged is fine
-    assert cat("Great place", repeats=3) == "spam"
-    assert "repeated" in classify("Great place", repeats=3).kinds
-    assert cat("Great place", repeats=2) == "other"
-    injection = classify("::add-mask::x ::error::boom")
-    assert injection.category == "spam" and "injection" in injection.kinds
-
-
-def test_capitals_strengthen_a_complaint_but_do_not_make_one():
-    shouting = classify("TÄMÄ ON JO KOLMAS KERTA KUN TILAUS ON VÄÄRIN!!!")
-    assert shouting.category == "negative" and "capitals" in shouting.kinds
-    assert cat("MAHTAVAA!!! PARAS KAHVILA!!!") == "other"
-
-
-def test_questions_in_both_languages():
-    for text in ("Onko teillä kauramaitoa", "Hei! Toimitatteko Espooseen?", "Paljonko lahjakortti maksaa?",
-                 "Do you have oat milk?", "Hey @kahvila can I bring my own cup?", "how long is the live"):
-        assert cat(text) == "question", text
-    assert cat("Pakko tulla maistamaan") == "other"  # -ko that is no question
-
-
-def test_every_decision_says_why():
-    for text in ("Olette idiootteja", "Onko auki?", "Kylmää ja pahaa kahvia, pettymys", "Dm me for collab", "Kiva!"):
-        decision = classify(text)
-        assert decision.reasons and all(isinstance(r, str) and r for r in decision.reasons)
-        assert decision.category in CATEGORIES
-    assert "'idiootteja' (*idioot*)" in classify("Olette idiootteja").reason
-
-
-def test_tokens_drop_links_mentions_and_html():
-    words = [t.text for t in tokenize(normalise("<b>Hei</b> @pekka katso https://x.example/a?b=c !"))]
-    assert words == ["hei", "katso"]
-
-
-# --- the corpus: the numbers the issue asks for ----------------------------------------------------------------
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _scores(path: Path) -> dict[str, tuple[float, float]]:
-    rows = _rows(path)
-    out = {}
-    for c in CATEGORIES:
-        tp = sum(1 for r in rows if r["label"] == c and cat(r["text"]) == c)
-        predicted = sum(1 for r in rows if cat(r["text"]) == c)
-        actual = sum(1 for r in rows if r["label"] == c)
-        out[c] = (tp / predicted if predicted else 0.0, tp / actual if actual else 0.0)
-    return out
-
-
-def test_corpus_is_big_enough_and_in_both_languages():
-    rows = _rows(CORPUS / "corpus.csv")
-    assert len(rows) >= 200
-    assert {r["language"] for r in rows} == {"fi", "en"}
-    assert {r["label"] for r in rows} == set(CATEGORIES)
-    assert len({r["id"] for r in rows}) == len(rows)
-
-
-@pytest.mark.parametrize("name", ["corpus.csv", "holdout.csv"])
-def test_abusive_precision_above_0_9_and_recall_for_flagging(name):
-    scores = _scores(CORPUS / name)
-    assert scores["abusive"][0] > 0.9, scores
-    for category in ("question", "negative", "abusive", "spam"):
-        assert scores[category][1] >= 0.8, (category, scores[category])
-
-
-def test_high_confidence_abuse_is_never_a_customer_on_the_corpora():
-    for name in ("corpus.csv", "holdout.csv"):
-        for row in _rows(CORPUS / name):
-            decision = classify(row["text"])
-            if decision.category == "abusive" and decision.confidence == "high":
-                assert row["label"] == "abusive", row
-
 
 # --- profile settings ----------------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-HEAVY = ("httpx", "github", "PIL", "matplotlib", "icalendar", "webvtt", "frontmatter")
+HEAVY = ("httpx", "github", "PIL", "matplotlib", "icalendar", "webvtt", "frontmatter", "simplemma")
 
 
 def test_cli_and_validate_do_not_import_heavy_libraries():

@@ -1,5 +1,7 @@
 """The categories a comment is sorted into, and a classification's answer (:class:`Decision`).
 
+* ``incident``  health and safety: an allergen served, food poisoning, illness, a foreign object, an injury
+                (always flagged, and the worst: it goes to a person at once, whatever else the comment says);
 * ``spam``      advertising, scams, phishing, follower selling, link drops, mass mentions, repeated text;
 * ``abusive``   insults, slurs, threats and swearing aimed at someone;
 * ``negative``  complaints and dissatisfaction (customer service);
@@ -12,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-CATEGORIES = ("question", "negative", "abusive", "spam", "other")
-FLAGGED = frozenset({"question", "negative", "abusive", "spam"})
+CATEGORIES = ("question", "negative", "abusive", "spam", "other", "incident")
+FLAGGED = frozenset({"incident", "question", "negative", "abusive", "spam"})
 CUSTOMER_SERVICE = frozenset({"question", "negative"})
 MODERATION = frozenset({"abusive", "spam"})
 CONFIDENCE = ("low", "medium", "high")
-SEVERITY = ("abusive", "spam", "negative", "question", "other")  # the issue's title names the worst
-CATEGORY_TITLE = {"abusive": "Abusive comment", "spam": "Spam comment", "negative": "Negative feedback",
+SEVERITY = ("incident", "abusive", "spam", "negative", "question", "other")  # the issue's title names the worst
+CATEGORY_TITLE = {"incident": "Health or safety report", "abusive": "Abusive comment", "spam": "Spam comment", "negative": "Negative feedback",
                   "question": "Question", "other": "Comment with a watch word"}
 
 
@@ -36,7 +38,7 @@ class Decision:
 
     @property
     def flagged(self) -> bool:
-        return not self.trusted and (self.category in FLAGGED or bool(self.watch))
+        return self.category == "incident" or not self.trusted and (self.category in FLAGGED or bool(self.watch))
 
     @property
     def reason(self) -> str:

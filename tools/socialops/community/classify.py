@@ -1,13 +1,18 @@
 """Classification: which category a comment falls in (:mod:`socialops.community.categories`), how sure,
 and why.
 
-Rules over the lexicons (:mod:`socialops.community.lexicons`), plus signals that need no language: links,
-mentions en masse, repeated text, capitals, workflow-command text. A profile extends the lexicons in its
-YAML (:mod:`socialops.community.settings`: watch words, extra abusive words, trusted accounts). Every
-:class:`Decision` says why (``reasons``), and how sure it is (``confidence``): auto-hiding acts only on
-``high`` confidence by default, because hiding a customer's comment by mistake costs more than leaving
-an insult for a person to hide a few minutes later (precision over recall); flagging for a person uses
-everything (recall).
+Two parts. Rules over the lexicons (:mod:`socialops.community.lexicons`, matched on words and their lemmas),
+plus signals that need no language: links, mentions en masse, repeated text, capitals, workflow-command
+text. A profile extends the lexicons in its YAML (:mod:`socialops.community.settings`: watch words, extra
+abusive words, trusted accounts). And a learned model (:mod:`socialops.community.model`) over character
+n-grams, lemmas and the rules' signals, which decides what the rules are not sure of.
+
+The rules give the high-confidence evidence (a slur, a threat, a spam pattern, a health or safety word); only
+that evidence makes a ``high`` decision, and auto-hiding acts only on ``high`` by default, because hiding a
+customer's comment by mistake costs more than leaving an insult for a person to hide a few minutes later
+(precision over recall). The model decides the rest (``medium`` or ``low``): it sends every comment to the
+right person (recall), but never hides one. A health or safety report (``incident``) wins over everything.
+Every :class:`Decision` says why (``reasons``).
 """
 
 from __future__ import annotations
@@ -16,8 +21,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from socialops.community.categories import CONFIDENCE as CONFIDENCE_ORDER
 from socialops.community.categories import Decision
+from socialops.community.lemmas import lemmas
 from socialops.community.lexicons import (
+    LEXICON_CLASSES,
     MENTION,
     URL,
     Lexicon,
@@ -28,12 +36,13 @@ from socialops.community.lexicons import (
     normalise,
     tokenize,
 )
+from socialops.community.model import Model, builtin_model, features
 from socialops.community.settings import ProfileRules
 
 _WORKFLOW = re.compile(r"::[a-z-]+(?:\s[^:]*)?::|\$\{\{|\$\(|`[^`]*`")
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
 _QUESTION_SUFFIX = re.compile(r"^[^\W\d_]{2,}(?:ko|kö|kohan|köhän|kos|kös)$")
-_SAD = re.compile("[\U0001F612\U0001F644\U0001F620\U0001F621\U0001F624\U0001F92C\U0001F44E\U0001F61E\U0001F615]")
+_SAD = re.compile("[\U0001F643\U0001F611\U0001F612\U0001F644\U0001F620\U0001F621\U0001F624\U0001F92C\U0001F44E\U0001F61E\U0001F615]")
 WH_WORDS = frozenset({"what", "when", "where", "which", "who", "why", "how"})
 QUESTION_WORDS_FI = frozenset({"mihin", "milloin", "missä", "mistä", "paljonko", "montako", "kauanko", "kuinka",
                                "miten"})
@@ -92,33 +101,108 @@ def _near(indexes: Iterable[int], at: int, window: int) -> bool:
     return any(abs(i - at) <= window for i in indexes)
 
 
+# the model must give the rules' category at least this probability for a rule to decide with high confidence
+AGREE = 0.15
+# below this probability of its top category the model's decision is of low confidence
+SURE = 0.6
+# without any abuse found by the rules, the model calls a comment abusive only at least this sure
+ABUSE_ALONE = 0.45
+# spam signals that need no language (and no model): the same text again and again, mass mentions, injection
+LANGUAGE_FREE_SPAM = frozenset({"repeated", "mentions", "injection"})
 
-def classify(text: str, *, rules: ProfileRules | None = None, author: str | None = None,
-             repeats: int = 1, lexicons: Sequence[Lexicon] | None = None) -> Decision:
-    """Classify one comment.
 
-    ``rules``: the profile's additions (watch words, extra abusive words, trusted accounts). ``author``:
-    the commenter's handle (trusted accounts are never flagged). ``repeats``: how many times the same text
-    (normalised) was seen on this profile, this one included; 3 or more is a spam signal.
-    """
+@dataclass(frozen=True)
+class Evidence:
+    """What the rules found in a comment."""
+
+    text: _Text
+    spam: _Evidence
+    abuse: _Evidence
+    abuse_confidence: str
+    negative: _Evidence
+    positives: int
+    question: _Evidence
+    incident: _Evidence
+    classes: tuple[str, ...]  # the lexicon classes that matched
+
+    def signals(self) -> list[str]:
+        """The rules' findings as features of the model."""
+        out = [f"spam{min(int(self.spam.score), 4)}", f"neg{min(int(self.negative.score * 2), 6)}",
+               f"q{min(int(self.question.score), 4)}", f"pos{min(self.positives, 3)}",
+               f"second{bool(self.text.second)}", f"first{bool(self.text.first)}"]
+        if self.abuse.kinds:
+            out += [f"abuse-{self.abuse_confidence}"] + [f"abuse:{k}" for k in self.abuse.kinds]
+        out += [f"spam:{k}" for k in self.spam.kinds] + [f"neg:{k}" for k in self.negative.kinds]
+        out += [f"lex:{name}" for name in self.classes]
+        if self.incident.kinds:
+            out.append("incident")
+        return out
+
+    def rule_decision(self) -> tuple[str, str, _Evidence]:
+        """The rules' own category, confidence and evidence."""
+        spam, abuse, confidence = self.spam, self.abuse, self.abuse_confidence
+        negative, question = self.negative, self.question
+        if spam.score >= 2 and not (abuse.kinds and confidence == "high" and spam.score < 3):
+            return "spam", "high" if spam.score >= 3 else "medium", spam
+        if abuse.kinds:
+            return "abusive", confidence, abuse
+        if negative.score >= 2:
+            return "negative", "high" if negative.score >= 3 else "medium", negative
+        if question.score >= 2:
+            return "question", "high" if question.score >= 3 else "medium", question
+        if negative.score >= 1 and (question.score >= 1 or not self.positives):
+            return "negative", "low", negative
+        other = _Evidence()
+        other.add("none", "no sign of a question, complaint, abuse or spam")
+        return "other", "medium", other
+
+
+def rule_evidence(text: str, *, rules: ProfileRules | None = None, repeats: int = 1,
+                  lexicons: Sequence[Lexicon] | None = None) -> Evidence:
+    """What the rules find in a comment (see :func:`classify`)."""
     rules = rules or ProfileRules()
     lexicons = tuple(lexicons) if lexicons is not None else builtin_lexicons()
     raw = str(text or "")
     norm = normalise(raw)
-    tokens = tokenize(norm)
+    tokens = tokenize(norm, lemmas)
     t = _Text(raw, norm, tokens, [at for _, at in _hits(lexicons, "second_person", tokens)],
               [at for _, at in _hits(lexicons, "first_person", tokens)])
-    watch = tuple(dict.fromkeys(_quote(p, tokens, at) for p, at in _hits((), "", tokens, rules.watch_words)))
-    trusted = rules.is_trusted(author)
-    spam = _spam(t, lexicons, repeats)
+    incident = _Evidence()
+    for pattern, at in _hits(lexicons, "incident", tokens):
+        incident.add("incident", f"health or safety word {_quote(pattern, tokens, at)}")
+        incident.score += 1
     abuse, confidence = _abuse(t, lexicons, rules)
     negative, positives = _complaints(t, lexicons)
-    question = _question(t, lexicons)
-    scores = {"spam": spam.score, "negative": negative.score, "question": question.score,
-              "abusive": {"low": 0.0, "medium": 1.0, "high": 2.0}[confidence] if abuse.kinds else 0.0}
+    classes = tuple(name for name in LEXICON_CLASSES
+                    if any(lex.index[name].find(tokens) for lex in lexicons if name in lex.index))
+    return Evidence(t, _spam(t, lexicons, repeats), abuse, confidence, negative, positives,
+                    _question(t, lexicons), incident, classes)
 
-    def decide(category: str, conf: str, ev: _Evidence) -> Decision:
+
+def classify(text: str, *, rules: ProfileRules | None = None, author: str | None = None,
+             repeats: int = 1, lexicons: Sequence[Lexicon] | None = None, model: Model | None = None) -> Decision:
+    """Classify one comment.
+
+    ``rules``: the profile's additions (watch words, extra abusive words, trusted accounts). ``author``:
+    the commenter's handle (trusted accounts are never flagged). ``repeats``: how many times the same text
+    (normalised) was seen on this profile, this one included; 3 or more is a spam signal. ``model``: the
+    learned model (the one that ships by default).
+    """
+    rules = rules or ProfileRules()
+    found = rule_evidence(text, rules=rules, repeats=repeats, lexicons=lexicons)
+    tokens = found.text.tokens
+    probabilities = (model or builtin_model()).probabilities(features(found.text.raw, tokens, found.signals()))
+    watch = tuple(dict.fromkeys(_quote(p, tokens, at) for p, at in _hits((), "", tokens, rules.watch_words)))
+    trusted = rules.is_trusted(author)
+    scores = {"spam": found.spam.score, "negative": found.negative.score, "question": found.question.score,
+              "abusive": {"low": 0.0, "medium": 1.0, "high": 2.0}[found.abuse_confidence]
+              if found.abuse.kinds else 0.0, "incident": found.incident.score,
+              **{f"model_{c}": round(p, 3) for c, p in probabilities.items()}}
+
+    def decide(category: str, conf: str, ev: _Evidence, model_says: bool = False) -> Decision:
         reasons = list(ev.reasons)
+        if model_says:
+            reasons.append(f"the learned model: {category} {probabilities[category]:.2f}")
         if watch:
             reasons.append("watch word " + ", ".join(watch))
         if trusted:
@@ -126,19 +210,23 @@ def classify(text: str, *, rules: ProfileRules | None = None, author: str | None
         return Decision(category=category, confidence=conf, reasons=tuple(reasons), kinds=tuple(ev.kinds),
                         watch=watch, trusted=trusted, scores=scores)
 
-    if spam.score >= 2 and not (abuse.kinds and confidence == "high" and spam.score < 3):
-        return decide("spam", "high" if spam.score >= 3 else "medium", spam)
-    if abuse.kinds:
-        return decide("abusive", confidence, abuse)
-    if negative.score >= 2:
-        return decide("negative", "high" if negative.score >= 3 else "medium", negative)
-    if question.score >= 2:
-        return decide("question", "high" if question.score >= 3 else "medium", question)
-    if negative.score >= 1 and (question.score >= 1 or not positives):
-        return decide("negative", "low", negative)
-    other = _Evidence()
-    other.add("none", "no sign of a question, complaint, abuse or spam")
-    return decide("other", "medium", other)
+    if found.incident.kinds:
+        return decide("incident", "high", found.incident)
+    category, confidence, evidence = found.rule_decision()
+    if category in ("abusive", "spam") and confidence == "high" and probabilities[category] >= AGREE:
+        return decide(category, confidence, evidence)
+    if category == "spam" and set(evidence.kinds) & LANGUAGE_FREE_SPAM:
+        return decide(category, confidence, evidence)
+    best = max(probabilities, key=probabilities.__getitem__)
+    if best == "abusive" and not found.abuse.kinds and probabilities[best] < ABUSE_ALONE:
+        # an unsure model does not call abusive what the rules found no abuse in ("to die for", "I'm an idiot")
+        return decide(category, confidence, evidence)
+    sure = "medium" if probabilities[best] >= SURE else "low"
+    if best == category:
+        return decide(category, min(confidence, sure, key=CONFIDENCE_ORDER.index), evidence, model_says=True)
+    by_model = {"spam": found.spam, "abusive": found.abuse, "negative": found.negative,
+                "question": found.question, "incident": found.incident}.get(best, _Evidence())
+    return decide(best, sure, by_model, model_says=True)
 
 
 def _spam(t: _Text, lexicons: Sequence[Lexicon], repeats: int) -> _Evidence:

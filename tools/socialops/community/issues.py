@@ -116,7 +116,7 @@ def issue_labels(items: list[Found]) -> list[str]:
     for found in items:
         cat = found.decision.category
         labels += [cat] if cat != "other" else ["watch-word"]
-        labels.append("customer-service" if cat in CUSTOMER_SERVICE else "moderation" if cat != "other" else "")
+        labels.append("customer-service" if cat in CUSTOMER_SERVICE | {"incident"} else "moderation" if cat != "other" else "")
         labels += [f"profile:{found.profile.id}", f"network:{found.network}"]
         if found.hidden == "hidden":
             labels.append("hidden")

@@ -1,8 +1,10 @@
 """Lexicons: the word lists that classification matches comments against, and the matching itself.
 
-The lists ship for Finnish and English (``data/lexicons/*.yaml``; Finnish inflection and compounds are
-matched by stems, e.g. ``idioot*``); a profile adds its own words in ``moderation:`` (see
-:mod:`socialops.community.settings`). A text is normalised (:func:`normalise`), cut into words
+The lists ship for Finnish, Swedish and English (``data/lexicons/*.yaml``); an entry matches a word as
+written or its lemma (classification passes :func:`socialops.community.lemmas.lemmas` to :func:`tokenize`, so
+``idiootti`` covers ``idiootteja``), and stems such as ``idioot*`` still cover compounds. A profile adds its own
+words in ``moderation:`` (see :mod:`socialops.community.settings`); its watch words also match inside
+compounds (``allergi*`` matches ``maitoallergia``). A text is normalised (:func:`normalise`), cut into words
 (:func:`tokenize`: links and mentions dropped, l33t spelling undone, stretched letters collapsed) and
 matched by :class:`Pattern` (a word, a stem or a phrase), looked up through a :class:`PatternIndex`.
 """
@@ -12,17 +14,18 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 import yaml
 
-LANGUAGES = ("fi", "en")
+LANGUAGES = ("fi", "en", "sv")
 LEXICON_CLASSES = (
     "insult", "weak_insult", "slur", "threat", "directed", "profanity", "second_person", "first_person",
     "negation", "negative_strong", "negative", "negative_hint", "positive", "question_start", "not_question", "spam_strong", "spam",
+    "incident", "sarcasm", "veiled_threat", "identity",
 )
 
 # --- text normalisation -----------------------------------------------------------------------------------
@@ -72,8 +75,9 @@ class Token:
     index: int
 
 
-def tokenize(text: str) -> list[Token]:
-    """The words of an (already normalised) text, links and mentions removed, with the spellings to match."""
+def tokenize(text: str, lemmatise: Callable[[str], tuple[str, ...]] | None = None) -> list[Token]:
+    """The words of an (already normalised) text, links and mentions removed, with the spellings to match
+    (and their lemmas, when ``lemmatise`` is given)."""
     text = _HTML_TAG.sub(" ", text)
     text = URL.sub(" ", text)
     text = MENTION.sub(" ", text)
@@ -87,6 +91,8 @@ def tokenize(text: str) -> list[Token]:
             base = _deleet(word)
             stretched = re.search(r"(\w)\1\1", base) is not None  # "fuuuck", "vittuuuu"
             forms = dict.fromkeys([base, _collapse(base, 2), _collapse(base, 1)] if stretched else [base])
+            if lemmatise is not None:
+                forms.update(dict.fromkeys(lemma for form in list(forms) for lemma in lemmatise(form)))
             out.append(Token(word, tuple(forms), first, len(out)))
             first = word in CLAUSE_OPENERS
     return out
@@ -95,15 +101,27 @@ def tokenize(text: str) -> list[Token]:
 # --- lexicons ---------------------------------------------------------------------------------------------
 
 
+def _in_compound(form: str, stem: str) -> bool:
+    """``stem`` starts the word, or a later part of a compound (at least a three-letter word before it)."""
+    at = form.find(stem)
+    while at >= 0:
+        if at == 0 or at >= 3:
+            return True
+        at = form.find(stem, at + 1)
+    return False
+
+
 @dataclass(frozen=True)
 class Pattern:
-    """One lexicon entry: words of a phrase, each exact, a stem (``stem*``) or inside a word (``*stem*``)."""
+    """One lexicon entry: words of a phrase, each exact, a stem (``stem*``) or inside a word (``*stem*``).
+    With ``compounds``, a stem also matches as the last part of a compound word (``allergi*`` matches
+    ``maitoallergia``, ``pähkinäallergia``), for a profile's watch words."""
 
     source: str
     parts: tuple[tuple[str, str], ...]  # (mode, text): mode exact | prefix | inside | gap
 
     @classmethod
-    def parse(cls, source: str) -> Pattern:
+    def parse(cls, source: str, *, compounds: bool = False) -> Pattern:
         parts: list[tuple[str, str]] = []
         for word in normalise(source).split():
             if word == "*":
@@ -111,7 +129,7 @@ class Pattern:
             elif len(word) > 2 and word.startswith("*") and word.endswith("*"):
                 parts.append(("inside", word.strip("*")))
             elif word.endswith("*") and len(word) > 1:
-                parts.append(("prefix", word[:-1]))
+                parts.append(("compound" if compounds else "prefix", word[:-1]))
             else:
                 parts.append(("exact", word))
         while parts and parts[0][0] == "gap":
@@ -137,6 +155,8 @@ class Pattern:
             if mode == "prefix" and form.startswith(want):
                 return True
             if mode == "inside" and want in form:
+                return True
+            if mode == "compound" and _in_compound(form, want):
                 return True
         return False
 
@@ -170,12 +190,15 @@ class PatternIndex:
         self.exact: dict[str, list[Pattern]] = {}
         self.prefix: dict[str, list[tuple[str, Pattern]]] = {}
         self.inside: list[tuple[str, Pattern]] = []
+        self.compound: list[tuple[str, Pattern]] = []
         for p in self.patterns:
             mode, want = p.parts[0]
             if mode == "exact":
                 self.exact.setdefault(want, []).append(p)
             elif mode == "prefix":
                 self.prefix.setdefault(want[:1], []).append((want, p))
+            elif mode == "compound":
+                self.compound.append((want, p))
             else:
                 self.inside.append((want, p))
 
@@ -187,6 +210,7 @@ class PatternIndex:
             out += self.exact.get(form, ())
             out += [p for want, p in self.prefix.get(form[:1], ()) if form.startswith(want)]
             out += [p for want, p in self.inside if want in form]
+            out += [p for want, p in self.compound if _in_compound(form, want)]
         return list(dict.fromkeys(out))
 
     def find(self, tokens: Sequence[Token]) -> list[tuple[Pattern, int]]:
@@ -219,7 +243,7 @@ def parse_lexicon(data: Mapping[str, Any], language: str) -> Lexicon:
 
 @functools.cache
 def builtin_lexicons() -> tuple[Lexicon, ...]:
-    """The lexicons that ship with socialops (Finnish and English), read once."""
+    """The lexicons that ship with socialops (Finnish, English and Swedish), read once."""
     out = []
     folder = resources.files("socialops") / "data" / "lexicons"
     for language in LANGUAGES:

@@ -114,9 +114,10 @@ def profile_rules(raw: Mapping[str, Any]) -> ProfileRules:
             ))
     window = mod.get("window_days")
     cap, retention = mod.get("issue_cap"), mod.get("retention_days")
-    flag = frozenset(c for c in _strings(mod.get("flag")) if c in CATEGORIES) or FLAGGED
+    # a health or safety report reaches a person whatever the profile flags
+    flag = (frozenset(c for c in _strings(mod.get("flag")) if c in CATEGORIES) or FLAGGED) | {"incident"}
     return ProfileRules(
-        watch_words=tuple(Pattern.parse(w) for w in _strings(mod.get("watch_words"))),
+        watch_words=tuple(Pattern.parse(w, compounds=True) for w in _strings(mod.get("watch_words"))),
         abusive_words=tuple(Pattern.parse(w) for w in _strings(mod.get("abusive_words"))),
         trusted=frozenset(account_key(n) for n in _strings(mod.get("trusted"))),
         hide=tuple(hide),
