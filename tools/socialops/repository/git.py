@@ -1,13 +1,12 @@
 """The repository on disk: finding it and its posts, which files changed since a git ref, and committing
 and pushing the workflows' own files.
 
-subprocess, tempfile, shutil and random load inside the functions that run git: validate's warm path
+subprocess, tempfile, shutil, random and base64 load inside the functions that run git: validate's warm path
 imports this module (for find_posts) and runs no git.
 """
 
 from __future__ import annotations
 
-import base64
 import os
 import time
 from collections.abc import Mapping
@@ -305,6 +304,8 @@ def remote_auth_env(environ: Mapping[str, str]) -> dict[str, str]:
     if environ.get("GITHUB_ACTIONS") != "true" or not token:
         return {}
     server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+    import base64
+
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
     count = int(environ.get("GIT_CONFIG_COUNT") or 0)  # keep settings the caller passed the same way
     return {"GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": f"http.{server}/.extraheader",
