@@ -15,15 +15,13 @@ from socialops.core.times import parse_utc
 from socialops.errors import PermanentNetworkError
 from socialops.networks.contract import ProfileBasics
 from socialops.networks.facebook.spec import SPEC
-from socialops.networks.meta.graph import MetaNetwork, meta_fix, need_id, token_scopes
+from socialops.networks.meta.graph import MetaNetwork, need_id
 from socialops.networks.profile import (
-    account_name,
     fetch_image,
     normalise_phone,
     normalise_text,
-    scope_capabilities,
 )
-from socialops.networks.types import AccessReport, Comment, LiveProfile, thread_root
+from socialops.networks.types import Comment, LiveProfile, thread_root
 
 
 class FacebookPage(MetaNetwork, ProfileBasics):
@@ -84,31 +82,19 @@ class FacebookPage(MetaNetwork, ProfileBasics):
             self.graph.post(self.page_id, data, create=False)
 
     def check_access(self):
-        report = AccessReport()
-        page = self.graph.get(self.page_id, fields="id,name")
-        report.token_ok = True
-        name = str(page.get("name") or "")
-        report.account_seen = f"{name} (Page {page.get('id', self.page_id)})"
-        report.account_ok = account_name(name) == account_name(self.profile.account)
-        if not report.account_ok:
-            report.problems.append(f"Page {self.page_id} is called '{name}', but the profile names "
-                                   f"'{self.profile.account}': correct 'account:' or 'page_id:'")
-        scopes, data = token_scopes(self.graph, self.token() or "")
-        kind = str(data.get("type") or "")
-        if kind and kind != "PAGE":
-            report.problems.append(f"the secret {self.profile.token_env} holds a {kind.lower()} token: store a "
-                                   "Page access token (GET /me/accounts with a long-lived user token gives it)")
-        if data.get("profile_id") and str(data["profile_id"]) != self.page_id:
-            report.problems.append(f"the token is for Page {data['profile_id']}, not Page {self.page_id}")
-        if data.get("is_valid") is False:
-            report.token_ok = False
-            report.problems.append(f"Meta says the token in {self.profile.token_env} is no longer valid: renew it")
-        report.capabilities = scope_capabilities(
-            scopes, self.PROFILE_PERMISSIONS, lambda granted, scope: scope in granted,
-            fix=meta_fix("Page", self.profile.token_env),
-            unknown="Meta did not show the token's permissions (debug_token); check them in the Access Token "
-                    "Debugger (developers.facebook.com/tools/debug/accesstoken)")
-        return report
+        def page_token_problems(data: dict[str, Any]) -> list[str]:
+            out = []
+            kind = str(data.get("type") or "")
+            if kind and kind != "PAGE":
+                out.append(f"the secret {self.profile.token_env} holds a {kind.lower()} token: store a Page access "
+                           "token (GET /me/accounts with a long-lived user token gives it)")
+            if data.get("profile_id") and str(data["profile_id"]) != self.page_id:
+                out.append(f"the token is for Page {data['profile_id']}, not Page {self.page_id}")
+            return out
+
+        return self.meta_access(self.page_id, "name", seen="{name} (Page {id})", label="Page",
+                                wrong="Page {id} is called '{name}', but the profile names '{account}': correct "
+                                      "'account:' or 'page_id:'", token_problems=page_token_problems)
 
     # --- comments and moderation (Graph API: /{post-id}/comments, is_hidden, DELETE, /{page-id}/blocked) -------
 

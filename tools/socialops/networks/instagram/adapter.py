@@ -30,14 +30,11 @@ from socialops.networks.instagram.spec import SPEC
 from socialops.networks.meta.graph import (
     GRAPH_BASE,
     MetaNetwork,
-    meta_fix,
     need_id,
     text_matches,
-    token_scopes,
 )
-from socialops.networks.profile import account_name, fetch_image, normalise_text, scope_capabilities
+from socialops.networks.profile import fetch_image, normalise_text
 from socialops.networks.types import (
-    AccessReport,
     Claim,
     Comment,
     LiveProfile,
@@ -283,25 +280,9 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
                            url=f"https://www.instagram.com/{username}/" if username else None, values=values, raw=user)
 
     def check_access(self):
-        report = AccessReport()
-        user = self.graph.get(self.ig_user_id, fields="id,username")
-        report.token_ok = True
-        username = str(user.get("username") or "")
-        report.account_seen = f"@{username} ({user.get('id', self.ig_user_id)})"
-        report.account_ok = account_name(username) == account_name(self.profile.account)
-        if not report.account_ok:
-            report.problems.append(f"account {self.ig_user_id} is @{username}, but the profile names "
-                                   f"'{self.profile.account}': correct 'account:' or 'ig_user_id:'")
-        scopes, data = token_scopes(self.graph, self.token() or "")
-        if data.get("is_valid") is False:
-            report.token_ok = False
-            report.problems.append(f"Meta says the token in {self.profile.token_env} is no longer valid: renew it")
-        report.capabilities = scope_capabilities(
-            scopes, self.PROFILE_PERMISSIONS, lambda granted, scope: scope in granted,
-            fix=meta_fix("Instagram", self.profile.token_env),
-            unknown="Meta did not show the token's permissions (debug_token); check them in the Access Token "
-                    "Debugger (developers.facebook.com/tools/debug/accesstoken)")
-        return report
+        return self.meta_access(self.ig_user_id, "username", seen="@{name} ({id})", label="Instagram",
+                                wrong="account {id} is @{name}, but the profile names '{account}': correct "
+                                      "'account:' or 'ig_user_id:'")
 
     # --- comments and moderation (/{media-id}/comments with replies, hide, DELETE; no block API) -----------
 

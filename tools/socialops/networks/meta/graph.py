@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from socialops.errors import (
@@ -31,7 +31,8 @@ from socialops.errors import (
 from socialops.networks.contract import Comments, Metrics
 from socialops.networks.http import redacted_excerpt
 from socialops.networks.media_urls import profile_media_url
-from socialops.networks.types import MediaFile
+from socialops.networks.profile import account_name, scope_capabilities
+from socialops.networks.types import AccessReport, MediaFile
 
 # The one place the Graph API version is pinned. Meta retires a version about two years after release and then
 # silently answers from the nearest live one, so move this forward deliberately (and rerun the contract tests).
@@ -260,6 +261,31 @@ class MetaNetwork(Comments, Metrics):
 
     def media_url(self, media: MediaFile) -> str:
         return profile_media_url(self.profile, media.rel, self.env)
+
+    def meta_access(self, node_id: str, name_field: str, *, seen: str, wrong: str, label: str,
+                    token_problems: Callable[[dict[str, Any]], list[str]] = lambda data: []) -> AccessReport:
+        """The access check both Meta networks make: the account answers under the token and is the one the
+        profile names (``seen``/``wrong``: texts with {name}, {id} and {account}), the token's own problems
+        (``token_problems`` of the debug_token data) and validity, and the permissions each capability needs."""
+        report = AccessReport()
+        node = self.graph.get(node_id, fields=f"id,{name_field}")
+        report.token_ok = True
+        name = str(node.get(name_field) or "")
+        report.account_seen = seen.format(name=name, id=node.get("id", node_id))
+        report.account_ok = account_name(name) == account_name(self.profile.account)
+        if not report.account_ok:
+            report.problems.append(wrong.format(name=name, id=node_id, account=self.profile.account))
+        scopes, data = token_scopes(self.graph, self.token() or "")
+        report.problems += token_problems(data)
+        if data.get("is_valid") is False:
+            report.token_ok = False
+            report.problems.append(f"Meta says the token in {self.profile.token_env} is no longer valid: renew it")
+        report.capabilities = scope_capabilities(
+            scopes, self.PROFILE_PERMISSIONS, lambda granted, scope: scope in granted,
+            fix=meta_fix(label, self.profile.token_env),
+            unknown="Meta did not show the token's permissions (debug_token); check them in the Access Token "
+                    "Debugger (developers.facebook.com/tools/debug/accesstoken)")
+        return report
 
     def metrics_error(self, response: Any) -> Exception | None:
         return self.graph.http.classify(response, safe=True)[0]
