@@ -38,7 +38,7 @@ from typing import Any
 from socialops.core.files import atomic_write_text
 from socialops.core.safetext import one_line
 from socialops.core.times import format_utc, parse_utc_strict
-from socialops.state.log import append_rows, json_cell, read_text
+from socialops.state.log import append_rows, json_cell, log_rows
 
 COMMENTS_LOG = "state/comments.csv"
 MODERATION_LOG = "state/moderation.csv"
@@ -62,18 +62,6 @@ def keyed_hash(key: bytes, value: str, length: int = 32) -> str:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
 
 
-def _parse_rows(text: str, *widths: int) -> Iterable[list[str]]:
-    """Complete rows of the given widths; header lines (repeated by a union merge) and torn lines skipped."""
-    for row in csv.reader(io.StringIO(text)):
-        if len(row) not in widths or row[0] == "time":
-            continue
-        try:
-            parse_utc_strict(row[0])
-        except ValueError:
-            continue
-        yield row
-
-
 class CsvLog:
     """An append-only CSV log under state/ (one event a line, whole lines in one fsynced write)."""
 
@@ -85,7 +73,7 @@ class CsvLog:
 
     def rows(self) -> list[dict[str, str]]:
         return [dict(zip(self.fields, row, strict=True))
-                for row in _parse_rows(read_text(self.path), len(self.fields))]
+                for row in log_rows(self.path, len(self.fields))]
 
     def append(self, rows: Iterable[Mapping[str, Any]]) -> None:
         append_rows(self.path, ",".join(self.fields),
@@ -147,7 +135,7 @@ def _seen(row: list[str]) -> SeenComment | None:
 def seen_comments(root: Path) -> dict[tuple[str, str], SeenComment]:
     """(profile, comment hash, or the raw id of a first-format line) -> what the seen-log says; first wins."""
     out: dict[tuple[str, str], SeenComment] = {}
-    for row in _parse_rows(read_text(Path(root) / COMMENTS_LOG), len(COMMENT_FIELDS), len(LEGACY_COMMENT_FIELDS)):
+    for row in log_rows(Path(root) / COMMENTS_LOG, len(COMMENT_FIELDS), len(LEGACY_COMMENT_FIELDS)):
         seen = _seen(row)
         if seen is not None:
             out.setdefault((seen.profile, seen.comment or seen.legacy_id), seen)
@@ -164,7 +152,7 @@ def drop_expired(root: Path, now: dt.datetime, keep_days: Mapping[str, int]) -> 
     """Rewrite the seen-log without the lines older than their profile's window (``keep_days``, default
     :data:`DEFAULT_RETENTION_DAYS`); the number of lines dropped. The header is the current one."""
     path = Path(root) / COMMENTS_LOG
-    rows = list(_parse_rows(read_text(path), len(COMMENT_FIELDS), len(LEGACY_COMMENT_FIELDS)))
+    rows = list(log_rows(path, len(COMMENT_FIELDS), len(LEGACY_COMMENT_FIELDS)))
     kept = [row for row in rows
             if parse_utc_strict(row[0]) >= now - dt.timedelta(days=keep_days.get(row[1], DEFAULT_RETENTION_DAYS))]
     if len(kept) == len(rows):

@@ -15,9 +15,11 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from socialops.core.times import parse_utc_strict
 
 
 def append_rows(path: Path, header: str, rows: Iterable[list[str]], *, fsync: bool = True) -> None:
@@ -59,6 +61,19 @@ def read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return ""
+
+
+def log_rows(path: Path, *widths: int) -> Iterator[list[str]]:
+    """The complete rows of a log, of one of the given widths: header lines (repeated by a union merge) and
+    torn lines (no time in the first cell) are skipped."""
+    for row in csv.reader(io.StringIO(read_text(path))):
+        if len(row) not in widths or row[0] == "time":
+            continue
+        try:
+            parse_utc_strict(row[0])
+        except ValueError:
+            continue
+        yield row
 
 
 def json_cell(text: str) -> dict[str, Any]:
