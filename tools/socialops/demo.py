@@ -16,11 +16,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
-
 from socialops.community.commands import run_moderate
 from socialops.community.fetch import run_comments
-from socialops.community.issues import outbox_issue
 from socialops.community.settings import profile_rules
 from socialops.metrics.fetch import fetch_metrics, format_result
 from socialops.metrics.report import build_report
@@ -33,6 +30,7 @@ from socialops.publish.results import format_table
 from socialops.repository.config import load_config
 from socialops.repository.git import git
 from socialops.repository.index import load_index
+from socialops.repository.profiles import load_profile
 from socialops.repository.schedule import load_schedule
 from socialops.state.comments import seen_comments
 from socialops.tracker import tracker_from_env
@@ -105,13 +103,9 @@ def comments_step(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dic
     question = next((s for s in records if s.category == "question" and s.issue_number), None)
     if question is None:
         return
-    issue = outbox_issue(scratch, question.issue_number) or {}
-    profile_raw = {}
-    profile_file = scratch / "profiles" / f"{question.profile}.yaml"
-    if profile_file.is_file():
-        profile_raw = yaml.safe_load(profile_file.read_text(encoding="utf-8")) or {}
-    moderators = profile_rules(profile_raw).moderators
-    echo(f"-- issue #{question.issue_number}: {issue.get('title')}")
+    issue = tracker.issue_by_number(question.issue_number)  # the demo's tracker is the local outbox
+    moderators = profile_rules(load_profile(scratch, f"profiles/{question.profile}.yaml").raw).moderators
+    echo(f"-- issue #{question.issue_number}: {issue.title if issue else ''}")
     for login, command in (("passer-by", "/hide"), (moderators[0] if moderators else "maintainer", "/reply Kiitos kysymyksestä! Vastaus tulee tähän pian.")):
         event = {"comment": {"id": f"demo-{login}", "body": command, "user": {"login": login, "type": "User"}},
                  "issue": {"number": question.issue_number}}

@@ -262,18 +262,3 @@ def redact_quote(body: str, number: int, note: str) -> str | None:
     block = blocks[index]
     body = body[:block.start()] + note + body[block.end():]
     return body[:m.start()] + data_line(named) + body[m.end():]
-
-
-def outbox_issue(root: Path, number: int) -> dict[str, Any] | None:
-    """The outbox issue with this number (the local stand-in for GitHub issues), or None."""
-    folder = Path(root) / ".socialops" / "outbox" / "issues"
-    if not folder.is_dir():
-        return None
-    for path in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if data.get("number") == number:
-            return data
-    return None
