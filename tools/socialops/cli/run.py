@@ -168,15 +168,17 @@ def moderate(ws: Workspace, event_path, issue_number, login, command_text, no_pu
 
 
 @click.command()
-@now_option(help="Start the simulated time at T (default: the clock).")
-@click.option("--days", type=click.IntRange(0, 60), default=7, show_default=True, help="Days of simulated time.")
-@click.option("--into", type=click.Path(file_okay=False), help="Make the scratch copy here (default: a temp folder).")
+@now_option(help="Start the simulated time at T (default: an hour before the example's first timed post).")
+@click.option("--days", type=click.IntRange(0, 60), default=14, show_default=True, help="Days of simulated time.")
+@click.option("--into", type=click.Path(file_okay=False), help="Make the scratch copy here, and keep it.")
+@click.option("--keep", is_flag=True, help="Keep the scratch copy (default: removed at the end).")
 @pass_workspace
-def demo(ws: Workspace, days, into):
+def demo(ws: Workspace, days, into, keep):
     """The whole loop on the sandbox network, in a scratch copy: validate, plan, publish, issues."""
+    from socialops.cli.workspace import NOW_KEY
     from socialops.demo import run_demo
 
-    now = ws.now
+    now = ws.now if click.get_current_context().meta.get(NOW_KEY) else None
     if into and Path(into).exists() and any(Path(into).iterdir()):
         raise UsageError(f"--into {into}: the folder is not empty")
-    run_demo(ws.root, now=now, days=days, echo=click.echo, into=Path(into) if into else None)
+    run_demo(ws.root, now=now, days=days, echo=click.echo, into=Path(into) if into else None, keep=keep)
