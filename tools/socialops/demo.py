@@ -21,6 +21,7 @@ from pathlib import Path
 from socialops.community.commands import run_moderate
 from socialops.community.fetch import run_comments
 from socialops.community.settings import profile_rules
+from socialops.core.words import plural
 from socialops.metrics.fetch import fetch_metrics, format_result
 from socialops.metrics.report import build_report
 from socialops.networks.contract import open_network
@@ -158,10 +159,6 @@ def issues_step(scratch: Path, *, echo: Callable[[str], None]) -> None:
     if not issues:
         echo("(none)")
     echo("")
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def run_demo(root: Path, *, now: dt.datetime | None, days: int, echo: Callable[[str], None],

@@ -26,13 +26,14 @@ def init(ws: Workspace, name, timezone, languages, accounts, owners, admins):
     your profiles (on the sandbox network until you go live), schedule.yaml with a starting cadence, saved
     replies in your languages, CODEOWNERS and the token secrets each workflow passes. Run it again with
     only --profile to add an account."""
+    from socialops.core.words import plural
     from socialops.template.brand import init_brand, parse_account
 
     result = init_brand(ws.root, accounts=[parse_account(a) for a in accounts], name=name, timezone=timezone,
                         languages=list(languages), owners=list(owners), admins=list(admins))
     say = click.echo
     say(f"{'Made the repository of' if result.made else 'Added to'} {result.brand}: "
-        f"{len(result.added)} new profile{'' if len(result.added) == 1 else 's'}"
+        f"{plural(len(result.added), 'new profile')}"
         + (f" ({', '.join(result.added)})" if result.added else ""))
     for existing in result.existing:
         say(f"  already there: {existing}")

@@ -27,6 +27,7 @@ from typing import Any
 
 from socialops.core.files import write_if_changed
 from socialops.core.times import parse_utc
+from socialops.core.words import plural
 from socialops.errors import UsageError
 from socialops.metrics import charts
 from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, best_times
@@ -220,7 +221,7 @@ def _introduction(m: _Month) -> list[str]:
     md = [f"# Social media report {m.name}", "",
           f"From the metrics in `metrics/` (latest day measured: {data_days[-1] if data_days else 'none'}); "
           f"times in {m.tz.key}. Posts published {m.start.date().isoformat()} to {last}: "
-          f"{_count(len(pairs), 'publication')} on {_count(len({pid for _, pid in pairs}), 'profile')}"
+          f"{plural(len(pairs), 'publication')} on {plural(len({pid for _, pid in pairs}), 'profile')}"
           + (f" ({without} without figures yet)" if without else "") + ".", ""]
     if not m.profiles:
         md += ["No metrics yet. Run `socialops metrics` (the metrics workflow does it daily) and then this report "
@@ -234,10 +235,6 @@ def _daily_sum(rows: list[dict], window: list[dict], column: str) -> str:
     if not any(r.get(column) not in (None, "") for r in rows):
         return "–"
     return _n(sum(num(r.get(column)) or 0 for r in window))
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _published_in(root: Path, start: dt.datetime, end: dt.datetime) -> set[tuple[str, str]]:

@@ -24,7 +24,7 @@ from socialops.repository.config import load_config
 from socialops.repository.profiles import find_profiles
 from socialops.repository.schedule import SCHEDULE_FILE
 from socialops.template import texts
-from socialops.validate.common import valid_timezone
+from socialops.validate.common import timezone_advice, valid_timezone
 
 EXAMPLE_PATHS = ("content", "profiles", "replies", "metrics", "state", "reports", ".socialops")
 LEDGER = "state/publications.csv"
@@ -103,7 +103,8 @@ def _make(root: Path, *, accounts, name, timezone, languages, owners, admins) ->
         raise UsageError("give the brand's name: socialops init --name \"Your Brand\" --timezone Europe/London "
                          "--profile instagram:@yourbrand ...")
     if not timezone or not valid_timezone(timezone):
-        raise UsageError(f"--timezone {timezone or '(none)'}: give a tz database name like Europe/London")
+        raise UsageError(f"--timezone {timezone or '(none)'}: not a timezone; "
+                         f"{timezone_advice(timezone or '')}")
     if not accounts:
         raise UsageError("give at least one --profile network:account, e.g. --profile instagram:@yourbrand")
     if (root / LEDGER).exists():
