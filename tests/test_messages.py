@@ -52,7 +52,7 @@ def test_validate_of_a_path_that_does_not_exist_is_an_error(tmp_path, monkeypatc
 
 def test_counts_are_in_words(tmp_path):
     root = make_repo(tmp_path, {"content/a.md": post("id: a\nprofiles: [cafe-nope]\n")})
-    assert ": 1 error, 0 warnings" in run(root, "validate").stderr
+    assert ": 1 error, 0 warnings" in run(root, "validate").stdout
 
 
 def test_the_preview_of_a_draft_with_a_time_says_it_waits_for_ready(tmp_path):
@@ -61,3 +61,14 @@ def test_the_preview_of_a_draft_with_a_time_says_it_waits_for_ready(tmp_path):
     out = run(root, "preview", "--now", "2026-12-01 09:00").stdout
     assert "Wed 2026-12-02 09:00 EET (07:00 UTC), in 1 day — publish_at, but a draft: set `status: ready`" in out
     assert "no free slot" not in out
+
+
+def test_publish_reports_a_post_whose_time_cannot_be_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOCIALOPS_SANDBOX", str(tmp_path / "box.sqlite"))
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    root = make_repo(tmp_path / "repo", {"content/a.md": post("id: a\nprofiles: [cafe-masto]\npublish_at: 2026-12-1 9\n")})
+    result = run(root, "publish", "--now", "2026-12-01 10:00", "--no-push", "--dry-run")
+    assert result.exit_code == 0
+    assert "Nothing due" in result.stdout  # the human output on one stream: `publish --dry-run | less` shows it
+    assert "socialops: warning: content/a.md:4: '2026-12-1 9' is not a time" in result.stderr
+    assert "not published until fixed" in result.stderr

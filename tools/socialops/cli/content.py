@@ -45,7 +45,8 @@ def validate(ws: Workspace, paths, changed_since, fmt, strict, no_cache):
     else:
         if report.problems:
             click.echo((fmt_problems.format_github if fmt == "github" else fmt_problems.format_text)(report.problems))
-        click.echo(_summary(report), err=True)
+        # after the problems, on the same stream; --format github keeps standard output to annotations
+        click.echo(_summary(report), err=fmt == "github")
     sys.exit(1 if report.errors or (strict and report.warnings) else 0)
 
 
