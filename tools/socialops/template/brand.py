@@ -10,6 +10,7 @@ then, and a repository that has published (state/publications.csv) is never made
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ def parse_account(text: str) -> Account:
     """'instagram:@bakery' -> Account('instagram', '@bakery'); the network must be one socialops publishes to."""
     network, sep, account = text.partition(":")
     network, account = network.strip().lower(), account.strip()
-    real = sorted(n for n in NETWORKS if n != "sandbox")
+    real = sorted(n for n, spec in NETWORKS.items() if n != "sandbox" and _has_adapter(spec))
     if not sep or not account:
         raise UsageError(f"--profile {text!r}: write it as network:account, e.g. instagram:@bakery "
                          f"(networks: {', '.join(real)})")
@@ -61,6 +62,11 @@ def parse_account(text: str) -> Account:
         raise UsageError(f"--profile {text!r}: '{network}' is not a network socialops publishes to; use one of: "
                          f"{', '.join(real)}")
     return Account(network, account)
+
+
+def _has_adapter(spec) -> bool:
+    """Whether socialops can publish to the network yet (Threads has its spec before its adapter)."""
+    return importlib.util.find_spec(f"socialops.networks.{spec.adapter.partition(':')[0]}.adapter") is not None
 
 
 def brand_of(root: Path) -> str | None:
