@@ -40,8 +40,9 @@ REPLIES: dict[str, dict[str, str]] = {
                    "ett privat meddelande så återkommer vi snart.",
     },
 }
-WHEN = {0: "thanks for kind words", 1: "\"when are you open?\"",
-        2: "a complaint: apologise and move the talk to a private channel"}
+# What each language's replies are for, in the order they are written above.
+PURPOSES = ("thanks for kind words", "\"when are you open?\"",
+            "a complaint: apologise and move the talk to a private channel")
 
 
 def quoted(value: str) -> str:
@@ -70,10 +71,9 @@ def profile_text(*, profile_id: str, brand: str, network: str, spec: NetworkSpec
                   "replies/ and state/"]
     lines += ["", f"# Going live on {spec.label}: set `network: {network}` and delete `imitates`, add the token as the",
               f"# secret {token_env} of the socialops-production environment (README, Security)"]
-    required = [key for key in spec.required_settings]
-    if required:
+    if spec.required_settings:
         lines.append("# and fill in:")
-        lines += [f"# {key}: {_setting_example(key, account)}" for key in required]
+        lines += [f"# {key}: {_setting_example(key, account)}" for key in spec.required_settings]
     return "\n".join(lines) + "\n"
 
 
@@ -118,8 +118,8 @@ def cadence_entry(profile_id: str, network: str) -> str:
 
 
 def replies_readme(languages: list[str]) -> str:
-    rows = [f"| `{name}.md` | {lang} | {WHEN[i]} |" for lang in languages if lang in REPLIES
-            for i, name in enumerate(REPLIES[lang])]
+    rows = [f"| `{name}.md` | {lang} | {purpose} |" for lang in languages if lang in REPLIES
+            for name, purpose in zip(REPLIES[lang], PURPOSES, strict=True)]
     example = next((name for lang in languages if lang in REPLIES for name in REPLIES[lang]), "thanks")
     return ("# Saved replies\n\n"
             "Answer a comment from its GitHub issue with `/reply @<name>`, where `<name>` is a file name\n"
