@@ -28,7 +28,7 @@ def test_comments_opens_issues_and_logs_no_comment_text(repo):
     root, now = repo
     result = run(root, "--now", now.isoformat(), "--no-push")
     assert result.exit_code == 0, result.output
-    assert "posts checked" in result.stderr and "issues opened" in result.stderr
+    assert "posts checked" in result.stdout and "issues opened" in result.stdout
     assert outbox(root)
     output = result.stdout + result.stderr
     for text in sample_texts():
@@ -37,7 +37,7 @@ def test_comments_opens_issues_and_logs_no_comment_text(repo):
     assert "Angry Guy" not in output and "everyone" not in output  # nor authors' names
     assert (root / "state" / "comments.csv").is_file()
     again = run(root, "--now", now.isoformat(), "--no-push")
-    assert again.exit_code == 0 and "0 new comments" in again.stderr
+    assert again.exit_code == 0 and "0 new comments" in again.stdout
 
 
 def test_dry_run_and_json(repo):

@@ -33,3 +33,26 @@ def test_demo_refuses_a_non_empty_folder(tmp_path):
     result = CliRunner().invoke(main, ["--repo", str(ROOT), "demo", "--into", str(tmp_path)])
     assert result.exit_code == 2
     assert "not empty" in result.stderr
+
+
+def test_demo_starts_where_the_example_posts_are_and_cleans_up_after_itself(tmp_path, monkeypatch):
+    """Issue 14 point 8: on any day the demo publishes the example (fixed dates) instead of reporting it missed,
+    says nothing about basics that are the same, removes its scratch copy, and ends with where to look."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = CliRunner().invoke(main, ["--repo", str(ROOT), "demo", "--days", "1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Simulated time: 1 day from Mon 2026-11-16 08:00 (Europe/Helsinki)" in out
+    assert "talvikausi-alkaa  kahvila-bluesky   2026-11-16 09:00  published" in out
+    assert "missed" not in out and "Missed its time" not in out
+    assert "  = " not in out and "sync   same" not in out
+    assert "kahvila-mastodon (Mastodon @aurinko@mastodon.example): 0 differences" in out
+    assert out.rstrip().splitlines()[-4] == "== Where to look" and "socialops demo --keep" in out
+    assert list(tmp_path.iterdir()) == []  # the scratch copy is gone
+
+    kept = CliRunner().invoke(main, ["--repo", str(ROOT), "demo", "--days", "0", "--keep"], catch_exceptions=False)
+    assert kept.exit_code == 0, kept.output
+    [scratch] = list(tmp_path.iterdir())
+    assert f"- {scratch}/state/publications.csv" in kept.stdout and f"rm -r {scratch}" in kept.stdout

@@ -35,13 +35,13 @@ def test_metrics_writes_the_csvs_and_a_summary(tmp_path):
     root, env = repo(tmp_path)
     result = run(root, env, "--now", "2026-12-02 08:00")
     assert result.exit_code == 0, result.output
-    assert "Metrics for 2026-12-02" in result.stderr
-    assert "- cafe-insta (sandbox): ok: 1 of 1 posts" in result.stderr
-    assert "Changed: audience.csv, followers.csv, posts.csv" in result.stderr
+    assert "Metrics for 2026-12-02" in result.stdout
+    assert "- cafe-insta (sandbox): ok: 1 of 1 posts" in result.stdout
+    assert "Changed: audience.csv, followers.csv, posts.csv" in result.stdout
     rows = read_csv(root / "metrics/posts.csv")
     assert sorted(r["profile"] for r in rows) == sorted(PROFILES)
     again = run(root, env, "--now", "2026-12-02 08:00", "--no-resume")  # the same data again
-    assert again.exit_code == 0 and "Nothing changed in metrics/." in again.stderr
+    assert again.exit_code == 0 and "Nothing changed in metrics/." in again.stdout
 
 
 def test_json_output_only_json_on_stdout(tmp_path):
@@ -70,7 +70,7 @@ def test_partial_failure_exits_1_and_keeps_the_rest(tmp_path):
     result = CliRunner().invoke(main, ["--repo", str(root), "metrics", "--now", "2026-12-02 08:00"],
                                 env=env, catch_exceptions=False)
     assert result.exit_code == 1
-    assert "down-masto (mastodon): FAILED in part" in result.stderr and "could not connect" not in result.stdout
+    assert "down-masto (mastodon): FAILED in part" in result.stdout and "could not connect" not in result.stdout
     assert "no answer (ConnectError)" in result.stderr
     assert "down-secret-token" not in result.output
     assert {r["profile"] for r in read_csv(root / "metrics/posts.csv")} == set(PROFILES)
@@ -88,7 +88,7 @@ def test_shards_then_merge(tmp_path):
     fetched = [{r["profile"] for r in read_csv(p / "posts.csv")} for p in parts]
     assert fetched[0].isdisjoint(fetched[1]) and fetched[0] | fetched[1] == set(PROFILES)
     merged = run(root, env, "--merge", str(parts[0]), "--merge", str(parts[1]))
-    assert merged.exit_code == 0 and "merged 2 folder(s)" in merged.stderr
+    assert merged.exit_code == 0 and "merged 2 folder(s)" in merged.stdout
     assert {r["profile"] for r in read_csv(root / "metrics/posts.csv")} == set(PROFILES)
 
 

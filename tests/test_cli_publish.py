@@ -1,4 +1,4 @@
-"""`socialops publish` on the command line: table on stderr, JSON on stdout, exit codes."""
+"""`socialops publish` on the command line: the table on stdout (on stderr beside JSON), exit codes."""
 
 from __future__ import annotations
 
@@ -29,12 +29,12 @@ def invoke(root, *args):
     return CliRunner().invoke(main, ["--repo", str(root), "publish", *args], catch_exceptions=False)
 
 
-def test_table_on_stderr_and_exit_0(repo, tmp_path):
+def test_table_on_stdout_and_exit_0(repo, tmp_path):
     result = invoke(repo, "--now", "2026-12-01 09:30")
     assert result.exit_code == 0, result.output
-    assert result.stdout == ""
-    assert "POST" in result.stderr and "one" in result.stderr and "published" in result.stderr
-    assert "2 published" in result.stderr
+    assert result.stderr == ""  # one stream: `publish | less` shows the table
+    assert "POST" in result.stdout and "one" in result.stdout and "published" in result.stdout
+    assert "2 published" in result.stdout
     assert len(sandbox_posts(tmp_path / "box.sqlite")) == 2
     assert git(repo, "log", "-1", "--format=%s").startswith("publish: ")
 
@@ -70,7 +70,7 @@ def test_failure_exits_1_and_names_the_reason(repo, monkeypatch):
     monkeypatch.setenv("SOCIALOPS_SANDBOX_FAULTS", "permanent@two")
     result = invoke(repo, "--now", "2026-12-01 10:05")
     assert result.exit_code == 1
-    assert "failed" in result.stderr and "refused" in result.stderr
+    assert "failed" in result.stdout and "refused" in result.stdout
     assert (repo / ".socialops/outbox/issues/publish-failed--two--sandbox-a.json").exists()
 
 
@@ -81,4 +81,4 @@ def test_bad_now_is_a_usage_error(repo):
 
 def test_nothing_due(repo):
     result = invoke(repo, "--now", "2026-11-01 09:00")
-    assert result.exit_code == 0 and "Nothing due" in result.stderr
+    assert result.exit_code == 0 and "Nothing due" in result.stdout

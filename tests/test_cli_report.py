@@ -33,7 +33,7 @@ def test_report_for_a_month(tmp_path):
     root, _ = repo(tmp_path)
     result = run(root, "--month", "2026-12")
     assert result.exit_code == 0, result.output
-    assert "wrote reports/2026-12.md and 6 chart(s)" in result.stderr
+    assert "wrote reports/2026-12.md and 6 chart(s)" in result.stdout
     text = (root / "reports/2026-12.md").read_text()
     assert text.startswith("# Social media report 2026-12") and "5 publications on 5 profiles" in text
     assert (root / "reports/2026-12-heatmap.png").is_file()
@@ -46,7 +46,7 @@ def test_default_month_comes_from_now_in_the_plans_timezone(tmp_path):
     root, _ = repo(tmp_path)
     # 22:30 UTC on 30 November is already December in Helsinki
     result = run(root, "--now", "2026-11-30T22:30:00+00:00")
-    assert result.exit_code == 0 and "wrote reports/2026-12.md" in result.stderr
+    assert result.exit_code == 0 and "wrote reports/2026-12.md" in result.stdout
 
 
 def test_a_month_without_data_says_so(tmp_path):

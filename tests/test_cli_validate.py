@@ -17,7 +17,7 @@ def test_clean_exit_0(tmp_path):
     root = make_repo(tmp_path, {"content/good.md": GOOD})
     result = run(root)
     assert result.exit_code == 0
-    assert "all good" in result.stderr
+    assert "all good" in result.stdout
 
 
 def test_errors_exit_1_with_file_line_code(tmp_path):

@@ -180,3 +180,35 @@ def _n(value: int) -> str:
 
 def _post_rows(root: Path) -> list[dict[str, str]]:
     return list(tables.read_table(root / "metrics", tables.POSTS).values())
+
+
+def test_followers_gained_and_lost_span_first_to_last_and_a_missing_figure_is_a_dash(tmp_path):
+    """Issue 14 point 10: 'gained' and 'lost' cover the days the change covers (after the first count, up to
+    the last), so first + gained - lost = last; a network that never reports losses shows '–', not 0."""
+    root = sandbox_repo(tmp_path / "repo", profiles={"cafe-fb": PROFILES["cafe-fb"], "cafe-insta": PROFILES["cafe-insta"]})
+    (root / "metrics").mkdir()
+    header = ",".join(tables.FOLLOWER_COLUMNS)
+    rows = []
+    for day, count, gained, lost in (("2026-12-01", 1000, 7, 1), ("2026-12-02", 1010, 12, 2),
+                                     ("2026-12-03", 1015, 6, 1)):
+        values = {"date": day, "profile": "cafe-fb", "network": "sandbox", "followers": count, "gained": gained,
+                  "lost": lost}
+        rows.append(",".join(str(values.get(c, "")) for c in tables.FOLLOWER_COLUMNS))
+        values = {"date": day, "profile": "cafe-insta", "network": "sandbox", "followers": count, "gained": gained}
+        rows.append(",".join(str(values.get(c, "")) for c in tables.FOLLOWER_COLUMNS))
+    (root / "metrics/followers.csv").write_text("\n".join([header, *rows]) + "\n")
+    md = report.build_report(root, 2026, 12).markdown
+    assert "| cafe-fb | sandbox | 1 000 | 1 015 | +15 (+1.5 %) | 18 | 3 | 3 |" in md
+    assert "| cafe-insta | sandbox | 1 000 | 1 015 | +15 (+1.5 %) | 18 | – | 3 |" in md
+
+
+def test_the_publication_count_counts_every_publication_of_the_ledger(tmp_path):
+    """Issue 14 point 10: a publication without figures yet (metrics not fetched since) still counts."""
+    root = sandbox_repo(tmp_path / "repo", profiles={"cafe-masto": PROFILES["cafe-masto"]})
+    env = {"SOCIALOPS_SANDBOX": str(root / ".socialops" / "sandbox.sqlite")}
+    profile = load_profile(root, "profiles/cafe-masto.yaml")
+    publish_to_sandbox(root, profile, env, "early", dt.datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
+    lib.fetch_metrics(root, now=dt.datetime(2026, 12, 2, 7, 0, tzinfo=UTC), env=env)
+    publish_to_sandbox(root, profile, env, "late", dt.datetime(2026, 12, 3, 7, 0, tzinfo=UTC))
+    md = report.build_report(root, 2026, 12).markdown
+    assert "2 publications on 1 profile (1 without figures yet)." in md

@@ -3,7 +3,8 @@
 The copy is a fresh git repository, so publishing commits its ledger there and nothing in the real
 repository changes. The demo validates, shows the plan, then lets simulated time run for a few days,
 publishing every few hours as the scheduled workflow would, and lists the issues that reached the
-local outbox (missed or failed posts, gaps in the plan).
+local outbox (missed or failed posts, gaps in the plan). Simulated time starts where the example posts are
+planned (they have fixed dates), and the scratch copy is removed at the end unless asked to keep it.
 """
 
 from __future__ import annotations
@@ -13,19 +14,21 @@ import json
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from socialops.community.commands import run_moderate
 from socialops.community.fetch import run_comments
 from socialops.community.settings import profile_rules
+from socialops.core.words import plural
 from socialops.metrics.fetch import fetch_metrics, format_result
 from socialops.metrics.report import build_report
 from socialops.networks.contract import open_network
 from socialops.plan.issue import sync_plan_issue
 from socialops.plan.view import build_plan, check_findings, format_plan_text
 from socialops.profiles.sync import format_outcomes, run_profiles, select_profiles
-from socialops.publish.demo import publish_demo
+from socialops.publish.demo import example_start, publish_demo
 from socialops.publish.results import format_table
 from socialops.repository.config import load_config
 from socialops.repository.git import git
@@ -39,6 +42,7 @@ from socialops.validate.engine import validate_repository
 COPIED = ("content", "profiles", "schedule.yaml", "replies", "state", "metrics", "reports", "schemas",
           ".gitattributes")
 RUN_EVERY = dt.timedelta(hours=3)
+SHOWN_ISSUES = 3  # titles shown of each kind of issue
 
 
 def scratch_copy(root: Path, into: Path | None = None) -> Path:
@@ -76,7 +80,9 @@ def metrics_and_report(scratch: Path, *, now: dt.datetime, end: dt.datetime, env
     report = max(reports, key=lambda r: (r.markdown.count("](https://"), r.path.name))
     echo(f"-- {report.path.relative_to(scratch).as_posix()} (charts beside it: "
          f"{', '.join(p.name for p in report.images) or 'none'})\n")
-    echo(report.markdown)
+    followers = report.markdown.split("\n## Engagement", 1)[0]  # the rest: engagement, hours, top posts, audience
+    echo(followers.rstrip() + f"\n\n(… the rest of {report.path.name}: engagement by type and pillar, the best hours, "
+         "top posts, the audience and suggested cadence slots)\n")
     return report.path
 
 
@@ -100,7 +106,10 @@ def comments_step(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dic
     echo(f"{sum(totals.values())} comments ({counts}); {opened} issues opened; {hidden} hidden at once by "
          "profile rules")
     records = sorted(seen_comments(scratch).values(), key=lambda s: (s.time, s.issue))
-    question = next((s for s in records if s.category == "question" and s.issue_number), None)
+    per_issue = Counter(s.issue_number for s in records if s.issue_number)
+    # an issue of one comment: a command there needs no comment number (`/reply 2 ...` picks one of several)
+    question = next((s for s in records if s.category == "question" and s.issue_number
+                     and per_issue[s.issue_number] == 1), None)
     if question is None:
         return
     issue = tracker.issue_by_number(question.issue_number)  # the demo's tracker is the local outbox
@@ -115,7 +124,8 @@ def comments_step(scratch: Path, *, now: dt.datetime, end: dt.datetime, env: dic
 
 
 def profiles_step(scratch: Path, *, env: dict[str, str], echo: Callable[[str], None]) -> None:
-    """Profile basics: what differs from the live accounts, sync, and diff again (nothing left to do)."""
+    """Profile basics: sync writes what differs from the live accounts, and diff again finds nothing left.
+    Only what was written or differs is shown (a basic that is the same says nothing)."""
     echo("== 1b. profiles: the basics in profiles/ against the (sandbox) accounts, then sync")
     chosen, broken = select_profiles(scratch, [])
     ok = [p for p in chosen if p.id not in broken]
@@ -123,25 +133,75 @@ def profiles_step(scratch: Path, *, env: dict[str, str], echo: Callable[[str], N
     def opener(profile):
         return open_network(profile, env=env, root=scratch)
 
-    echo(format_outcomes(run_profiles(scratch, ok, mode="sync", open_network=opener), mode="sync"))
-    echo(format_outcomes(run_profiles(scratch, ok, mode="diff", open_network=opener), mode="diff"))
+    for mode in ("sync", "diff"):
+        text = format_outcomes(run_profiles(scratch, ok, mode=mode, open_network=opener), mode=mode)
+        echo("\n".join(line for line in text.splitlines() if not line.startswith("  = ")))
+    echo("")
 
 
-def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], None],
-             into: Path | None = None) -> Path:
-    """Run the loop and print each step with `echo`. Returns the scratch repository."""
+def issues_step(scratch: Path, *, echo: Callable[[str], None]) -> None:
+    """Step 4: the issues in the local outbox, by kind: how many, and a few titles of each."""
+    echo("== 4. issues for people (the local outbox; on GitHub these are issues)")
+    outbox = scratch / ".socialops" / "outbox" / "issues"
+    issues = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(outbox.glob("*.json"))] \
+        if outbox.is_dir() else []
+    kinds: dict[str, list[dict]] = {}
+    for data in issues:
+        labels = [label for label in data.get("labels", []) if label != "socialops"]
+        kinds.setdefault(labels[0] if labels else "other", []).append(data)
+    for kind, found in sorted(kinds.items(), key=lambda item: -len(item[1])):
+        opened = sum(1 for d in found if d.get("state", "open") == "open")
+        echo(f"{kind}: {plural(len(found), 'issue')} ({opened} open)")
+        for data in found[:SHOWN_ISSUES]:
+            echo(f"  - [{data.get('state', 'open')}] {data.get('title')}")
+        if len(found) > SHOWN_ISSUES:
+            echo(f"  - … and {len(found) - SHOWN_ISSUES} more")
+    if not issues:
+        echo("(none)")
+    echo("")
+
+
+def run_demo(root: Path, *, now: dt.datetime | None, days: int, echo: Callable[[str], None],
+             into: Path | None = None, keep: bool = False) -> Path:
+    """Run the loop and print each step with `echo`. Simulated time starts at `now`, or when None an hour
+    before the example's first timed post. The scratch repository is removed at the end unless `keep` or
+    `into` (a folder the caller chose) is given. Returns the scratch repository."""
     scratch = scratch_copy(root, into)
+    kept = keep or into is not None
+    try:
+        report = _loop(scratch, now=now or example_start(scratch) or dt.datetime.now(dt.UTC), days=days, echo=echo)
+    finally:
+        if not kept:
+            shutil.rmtree(scratch, ignore_errors=True)
+    echo("== Where to look")
+    if kept:
+        echo(f"- {scratch}/state/publications.csv: what was published where, and when (the ledger)\n"
+             f"- {scratch}/.socialops/outbox/issues/: the issues (on GitHub, the repository's issues)\n"
+             f"- {scratch / report}: the month's report, with its charts beside it\n"
+             f"- {scratch}/.socialops/sandbox.sqlite: what the sandbox network received\n"
+             f"Remove the folder when done: rm -r {scratch}")
+    else:
+        echo("The scratch copy is removed. Keep it to look at the ledger, the issues and the report's charts:\n"
+             "  socialops demo --keep\n"
+             "Make this template your brand's: socialops init --help (README: Using it as a template).")
+    return scratch
+
+
+def _loop(scratch: Path, *, now: dt.datetime, days: int, echo: Callable[[str], None]) -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env["SOCIALOPS_SANDBOX"] = str(scratch / ".socialops" / "sandbox.sqlite")
-    echo(f"socialops demo in {scratch} (a scratch copy; your repository is not changed)\n")
+    tz = load_schedule(scratch).tz
+    echo(f"socialops demo in {scratch} (a scratch copy; your repository is not changed)")
+    echo(f"Simulated time: {plural(days, 'day')} from {now.astimezone(tz):%a %Y-%m-%d %H:%M} ({tz.key}), "
+         "where the example posts are planned\n")
 
     echo("== 1. validate: posts, profiles and the plan")
     report = validate_repository(scratch)
-    echo(f"checked {report.checked} files: {report.errors} errors, {report.warnings} warnings\n")
+    echo(f"checked {plural(report.checked, 'file')}: {plural(report.errors, 'error')}, "
+         f"{plural(report.warnings, 'warning')}\n")
 
     profiles_step(scratch, env=env, echo=echo)
     config = load_config(scratch)
-    tz = config.tz
 
     echo(f"== 2. the plan, as of {now.astimezone(tz):%Y-%m-%d %H:%M %Z}")
     plan = build_plan(load_index(scratch, tz), config.profiles, config.schedule, now=now, weeks=2)
@@ -149,7 +209,8 @@ def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], N
     if check_findings(plan):
         sync_plan_issue(tracker_from_env(scratch, env), plan)
 
-    echo(f"== 3. publish: every {RUN_EVERY.seconds // 3600} hours for {days} days, as the scheduled workflow would")
+    echo(f"== 3. publish: every {RUN_EVERY.seconds // 3600} hours for {plural(days, 'day')}, as the scheduled "
+         "workflow would (only the runs that published something are shown)")
     moment = now
     end = now + dt.timedelta(days=days)
     while moment <= end:
@@ -160,15 +221,5 @@ def run_demo(root: Path, *, now: dt.datetime, days: int, echo: Callable[[str], N
         moment += RUN_EVERY
 
     comments_step(scratch, now=now, end=end, env=env, echo=echo)
-    echo("== 4. issues for people (the local outbox; on GitHub these are issues)")
-    outbox = scratch / ".socialops" / "outbox" / "issues"
-    issues = sorted(outbox.glob("*.json")) if outbox.is_dir() else []
-    for path in issues:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        labels = ", ".join(data.get("labels", []))
-        echo(f"- [{data.get('state', 'open')}] {data.get('title')} ({labels})")
-    if not issues:
-        echo("(none)")
-    metrics_and_report(scratch, now=now, end=end, env=env, echo=echo)
-    echo(f"\nThe sandbox network's posts are in {env['SOCIALOPS_SANDBOX']}; the ledger in {scratch}/state/.")
-    return scratch
+    issues_step(scratch, echo=echo)
+    return metrics_and_report(scratch, now=now, end=end, env=env, echo=echo).relative_to(scratch)

@@ -22,9 +22,11 @@ from socialops.errors import ConfigError, SocialOpsError, UsageError
 # checks that this table says what the commands themselves say).
 COMMANDS: dict[str, tuple[str, str]] = {
     "calendar": ("plan", "An iCalendar file of planned and published posts and live sessions, with stable UIDs."),
-    "codeowners": ("accounts", "Write .github/CODEOWNERS from the profiles' owners (approvals by pull request review)."),
+    "codeowners": ("accounts", "Write .github/CODEOWNERS from the profiles' owners, and the token secrets each "
+                               "workflow passes."),
     "comments": ("run", "Fetch new comments, classify them, hide per the profiles' rules and open issues for people."),
     "demo": ("run", "The whole loop on the sandbox network, in a scratch copy: validate, plan, publish, issues."),
+    "init": ("template", "Make this template your brand's repository, or add a profile to it."),
     "issue-post": ("review", "Write a draft post file from an issue made with the 'Propose a post' form; print {path, "
                              "title, unknown, commit_message, pr_title, pr_body} as JSON (unknown: profiles left out "
                              "because no such profile exists; the texts are safe to use as they are)."),

@@ -13,18 +13,21 @@ from socialops.cli.workspace import Workspace, pass_workspace
 
 
 @click.command()
-@click.option("--check", is_flag=True, help="Exit 1 when .github/CODEOWNERS is not up to date; write nothing.")
+@click.option("--check", is_flag=True, help="Exit 1 when a generated file is not up to date; write nothing.")
 @pass_workspace
 def codeowners(ws: Workspace, check):
-    """Write .github/CODEOWNERS from the profiles' owners (approvals by pull request review)."""
-    from socialops.profiles.codeowners import CODEOWNERS_PATH, write_codeowners
+    """Write .github/CODEOWNERS from the profiles' owners, and the token secrets each workflow passes.
 
-    changed = write_codeowners(ws.root, ws.config.profiles.values(), check=check)
+    Both are generated from profiles/: CODEOWNERS from `owners` and `roles: admins`, the lines between
+    '# BEGIN socialops tokens' and '# END socialops tokens' in the workflows from `token_env`."""
+    from socialops.profiles.codeowners import write_generated
+
+    changed = write_generated(ws.root, ws.config.profiles.values(), check=check)
     if check:
-        click.echo(f"{CODEOWNERS_PATH} is {'out of date: run socialops codeowners' if changed else 'up to date'}",
-                   err=True)
+        click.echo(f"out of date: {', '.join(changed)}: run socialops codeowners" if changed
+                   else "generated files are up to date", err=True)
         sys.exit(1 if changed else 0)
-    click.echo(f"{CODEOWNERS_PATH} {'written' if changed else 'unchanged'}", err=True)
+    click.echo(f"written: {', '.join(changed)}" if changed else "generated files unchanged", err=True)
 
 
 @click.group()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from socialops.cli.options import format_option, now_option, profile_option
 from socialops.cli.workspace import Workspace, pass_workspace
+from socialops.errors import UsageError
 
 POST_TYPES = ["text", "image", "carousel", "video", "story", "reel", "live", "link"]  # click needs them at import
 
@@ -25,6 +27,9 @@ def validate(ws: Workspace, paths, changed_since, fmt, strict, no_cache):
     from socialops.validate.cache import cached_report
 
     root = ws.root
+    missing = [p for p in paths if not (Path(p) if Path(p).is_absolute() else Path.cwd() / p).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
     selected = None
     if paths or changed_since:  # only then: the warm path with nothing changed reads no YAML at all
         from socialops.validate.changed import files_to_check
@@ -40,14 +45,18 @@ def validate(ws: Workspace, paths, changed_since, fmt, strict, no_cache):
     else:
         if report.problems:
             click.echo((fmt_problems.format_github if fmt == "github" else fmt_problems.format_text)(report.problems))
-        click.echo(_summary(report), err=True)
+        # after the problems, on the same stream; --format github keeps standard output to annotations
+        click.echo(_summary(report), err=fmt == "github")
     sys.exit(1 if report.errors or (strict and report.warnings) else 0)
 
 
 def _summary(report) -> str:
+    from socialops.core.words import plural
+
     if not report.problems:
-        return f"checked {report.checked} files: all good"
-    return f"checked {report.checked} files: {report.errors} errors, {report.warnings} warnings"
+        return f"checked {plural(report.checked, 'file')}: all good"
+    return f"checked {plural(report.checked, 'file')}: {plural(report.errors, 'error')}, " \
+           f"{plural(report.warnings, 'warning')}"
 
 
 @click.command()
@@ -102,3 +111,7 @@ def new(ws: Workspace, title, profiles, post_type, when):
     rel = create_post(ws.root, title, ws.profile_ids(profiles), post_type=post_type, when=when, now=ws.now,
                       tz=ws.tz)
     click.echo(rel)
+    click.echo(f"wrote {rel} as a draft (status: draft): it is not published until you write the text"
+               f"{' and media' if post_type in ('image', 'carousel', 'video', 'story', 'reel') else ''}"
+               f"{' and link' if post_type == 'link' else ''} and set 'status: ready'. "
+               f"See what each profile will receive: socialops preview {rel}", err=True)

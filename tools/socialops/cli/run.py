@@ -11,6 +11,10 @@ from socialops.cli.options import format_option, no_push_option, now_option, pro
 from socialops.cli.workspace import Workspace, pass_workspace
 from socialops.errors import UsageError
 
+# Human output (tables, results) goes to standard output, so `publish --dry-run | less` shows it; with
+# --format json it goes to standard error and standard output holds only the JSON. Warnings and errors go to
+# standard error always.
+
 
 def _finish_run(result, fmt: str) -> None:
     """End a run command: its result as JSON on stdout when asked for, exit code 1 when it failed."""
@@ -36,7 +40,7 @@ def publish(ws: Workspace, dry_run, profiles, no_push, fmt):
     now = ws.now
     result = run_publish(ws.root, now=now, dry_run=dry_run, profiles=ws.profile_ids(profiles) or None,
                          push=not no_push)
-    click.echo(format_table(result, ws.tz), err=True, nl=False)
+    click.echo(format_table(result, ws.tz), err=fmt == "json", nl=False)
     for warning in result.warnings:
         click.echo(f"socialops: warning: {warning}", err=True)
     _finish_run(result, fmt)
@@ -69,7 +73,7 @@ def metrics(ws: Workspace, profiles, shard, out, merge_dirs, rates, since_days, 
             raise UsageError("--merge only merges; leave out --out, --shard and --profile")
         changed = merge_fragments(root, [Path(d) for d in merge_dirs])
         names = ", ".join(p.relative_to(root).as_posix() for p in changed) or "nothing"
-        click.echo(f"merged {len(merge_dirs)} folder(s); changed: {names}", err=True)
+        click.echo(f"merged {len(merge_dirs)} folder(s); changed: {names}", err=fmt == "json")
         return
     now = ws.now
     limits = dict(parse_rate(r) for r in rates)
@@ -77,7 +81,7 @@ def metrics(ws: Workspace, profiles, shard, out, merge_dirs, rates, since_days, 
                                shard=lib.parse_shard(shard) if shard else None, out=Path(out) if out else None,
                                limits=limits, since_days=since_days, resume=not no_resume,
                                say=lambda text: click.echo(f"socialops: {text}", err=True))
-    click.echo(lib.format_result(result), err=True, nl=False)
+    click.echo(lib.format_result(result), err=fmt == "json", nl=False)
     _finish_run(result, fmt)
 
 
@@ -93,7 +97,7 @@ def report(ws: Workspace, month, show):
     year, number = lib.parse_month(month) if month else lib.default_month(ws.now, ws.tz)
     result = lib.build_report(ws.root, year, number)
     click.echo(f"wrote {result.path.relative_to(ws.root).as_posix()} and {len(result.images)} chart(s)"
-               f"{'' if result.changed else ' (unchanged)'}", err=True)
+               f"{'' if result.changed else ' (unchanged)'}", err=show)
     if show:
         click.echo(result.markdown, nl=False)
 
@@ -120,11 +124,11 @@ def comments(ws: Workspace, dry_run, profiles, days, no_push, fmt):
         action = "would flag" if dry_run and found.decision.flagged else ("flagged" if found.issue else "seen")
         hidden = f", {found.hidden.split(':')[0]}" if found.hidden else ""
         click.echo(f"{found.profile.id} {inert_for_log(found.comment.id, 80)}: {found.decision.category} "
-                   f"({found.decision.confidence}) {action}{hidden}", err=True)
+                   f"({found.decision.confidence}) {action}{hidden}", err=fmt == "json")
     counts = ", ".join(f"{n} {cat}" for cat, n in sorted(result.counts().items())) or "none"
     click.echo(f"comments: {result.checked_posts} posts checked, {len(result.new)} new comments ({counts}); "
                f"{len(result.issues_opened)} issues opened, {len(result.issues_updated)} updated"
-               + (" (dry run: nothing hidden, opened or recorded)" if dry_run else ""), err=True)
+               + (" (dry run: nothing hidden, opened or recorded)" if dry_run else ""), err=fmt == "json")
     for warning in result.warnings:
         click.echo(f"socialops: warning: {inert_for_log(warning)}", err=True)
     for error in result.errors:
@@ -168,15 +172,17 @@ def moderate(ws: Workspace, event_path, issue_number, login, command_text, no_pu
 
 
 @click.command()
-@now_option(help="Start the simulated time at T (default: the clock).")
-@click.option("--days", type=click.IntRange(0, 60), default=7, show_default=True, help="Days of simulated time.")
-@click.option("--into", type=click.Path(file_okay=False), help="Make the scratch copy here (default: a temp folder).")
+@now_option(help="Start the simulated time at T (default: an hour before the example's first timed post).")
+@click.option("--days", type=click.IntRange(0, 60), default=14, show_default=True, help="Days of simulated time.")
+@click.option("--into", type=click.Path(file_okay=False), help="Make the scratch copy here, and keep it.")
+@click.option("--keep", is_flag=True, help="Keep the scratch copy (default: removed at the end).")
 @pass_workspace
-def demo(ws: Workspace, days, into):
+def demo(ws: Workspace, days, into, keep):
     """The whole loop on the sandbox network, in a scratch copy: validate, plan, publish, issues."""
+    from socialops.cli.workspace import NOW_KEY
     from socialops.demo import run_demo
 
-    now = ws.now
+    now = ws.now if click.get_current_context().meta.get(NOW_KEY) else None
     if into and Path(into).exists() and any(Path(into).iterdir()):
         raise UsageError(f"--into {into}: the folder is not empty")
-    run_demo(ws.root, now=now, days=days, echo=click.echo, into=Path(into) if into else None)
+    run_demo(ws.root, now=now, days=days, echo=click.echo, into=Path(into) if into else None, keep=keep)

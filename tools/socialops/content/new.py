@@ -13,6 +13,7 @@ import yaml
 from socialops.errors import ContentError, UsageError
 from socialops.repository.git import find_posts
 from socialops.repository.posts import load_post, parse_when
+from socialops.validate import placeholders
 
 
 def slugify(title: str) -> str:
@@ -45,6 +46,9 @@ def create_post(root: Path, title: str, profiles: list[str], *, post_type: str |
             publish_at = parse_when(when, tz)
         except ValueError as exc:
             raise UsageError(f"--at: {exc}") from None
+        if publish_at is not None and publish_at <= now:
+            raise UsageError(f"--at {when} is in the past (now {now.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}); give "
+                             "a later time, or leave --at out to take the next free slot of the plan")
     month_of = (publish_at or now).astimezone(tz)
     base = slugify(title)
     taken = existing_ids(root)
@@ -61,13 +65,13 @@ def create_post(root: Path, title: str, profiles: list[str], *, post_type: str |
     meta["status"] = "draft"
     meta["created"] = now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     if post_type in ("image", "carousel", "video", "story", "reel"):
-        meta["media"] = [{"path": "kuva.jpg", "alt": "What the image shows"}]
+        meta["media"] = [{"path": placeholders.MEDIA, "alt": placeholders.ALT}]
     if post_type == "link":
-        meta["link"] = "https://example.com/"
+        meta["link"] = placeholders.LINK
     if post_type == "live":
         meta["live"] = {"starts_at": meta.get("publish_at", ""), "duration_minutes": 60}
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
-    body = ("Write the caption here. It goes to every profile unless 'overrides' says otherwise.\n"
+    body = (f"{placeholders.BODY} It goes to every profile unless 'overrides' says otherwise.\n"
             "<!-- Notes for reviewers can go in comments like this one; they are never published. -->\n")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{post_id}.md"

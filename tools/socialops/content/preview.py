@@ -111,7 +111,7 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime) -> list[Post
             label = spec.label + (" (sandbox)" if profile.network == "sandbox" else "")
             supported = spec.supports(post.type)
             item = ProfilePreview(pid, label, supported, render(post, profile, spec) if supported else None,
-                                  counting=spec.counting, slot=times.get((post.id, pid)),
+                                  counting=spec.counting, slot=times.get((post.id, pid)) or _draft_slot(post, tz),
                                   state=states.get((post.id, pid)))
             if post.type == "live" and not spec.live_api and spec.notes.get("live"):
                 item.notes.append(spec.notes["live"] + ".")
@@ -120,6 +120,17 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime) -> list[Post
             preview.profiles.append(item)
         out.append(preview)
     return out
+
+
+def _draft_slot(post, tz) -> Slot | None:
+    """A draft's own publish_at (drafts take no slot), so the preview says when, and that it waits."""
+    if post.status != "draft":
+        return None
+    try:
+        at = post.publish_at(tz)
+    except ValueError:
+        return None
+    return Slot(at, "draft") if at else None
 
 
 def _when(slot: Slot | None, now: dt.datetime, tz) -> str:
@@ -133,8 +144,10 @@ def _when(slot: Slot | None, now: dt.datetime, tz) -> str:
         hours = round(delta.total_seconds() / 3600)
         rel = "within the hour" if hours == 0 else (f"in {hours} h" if hours > 0 else f"{-hours} h ago")
     else:
-        rel = f"in {round(days)} days" if days > 0 else f"{round(-days)} days ago"
-    source = "the next free queue slot" if slot.source == "queue" else "publish_at"
+        n = round(abs(days))
+        rel = f"in {n} day{'s' if n != 1 else ''}" if days > 0 else f"{n} day{'s' if n != 1 else ''} ago"
+    source = {"queue": "the next free queue slot", "draft": "publish_at, but a draft: set `status: ready` to publish "
+              "it"}.get(slot.source, "publish_at")
     return f"{local:%a %Y-%m-%d %H:%M} {local.tzname()} ({utc:%H:%M} UTC), {rel} — {source}"
 
 

@@ -64,6 +64,9 @@ CODES: dict[str, str] = {
     "cadence-day": "a weekday that is not mon..sun (or ma, ti, ke, to, pe, la, su)",
     "cadence-time": "a slot time that is not \"HH:MM\" (24 h, in quotes) or an hour 0-23",
     "blackout-invalid": "a blackout date or range that cannot be read, or whose `from` is after its `to`",
+    "workflow-secrets": "a workflow that does not pass a profile's token secret, or passes one no profile uses "
+                        "(`socialops codeowners` writes them)",
+    "placeholder": "text, a link or a file name left from the template of `socialops new` (write the real one)",
 }
 
 

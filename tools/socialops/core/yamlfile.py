@@ -206,6 +206,22 @@ def _record_lines(node: yaml.Node, path: tuple, lines: dict, seen: set) -> None:
             _record_lines(item, child, lines, seen)
 
 
+def _explain(exc: yaml.MarkedYAMLError) -> tuple[str, Any]:
+    """The parser's words with what to do for the commonest mistakes, and the mark of the line to fix (an
+    unclosed quote is found at the end of the text, but the fix is where the quote opened)."""
+    problem, context = str(exc.problem or ""), str(exc.context or "")
+    words = f"the YAML cannot be read: {problem or context}"
+    if "quoted scalar" in context and exc.context_mark is not None:
+        return (f"{words}: a quote opened on this line is never closed; end the value with the same quote mark, "
+                "or leave the quotes out"), exc.context_mark
+    if "tab character" in problem or "'\\t'" in problem:
+        return f"{words}: YAML indents with spaces, never tabs; replace the tab on this line with spaces", \
+            exc.problem_mark
+    if "mapping values are not allowed" in problem:
+        return (f"{words}: a value with ': ' in it needs quotes, e.g. title: \"Menu: spring\""), exc.problem_mark
+    return words, exc.problem_mark or exc.context_mark
+
+
 def load(text: str, *, line_offset: int = 0) -> YamlDoc:
     """Parse one YAML document. Raises YamlProblem with a line (plus `line_offset`) on any fault."""
     loader = _Loader(text)
@@ -213,9 +229,9 @@ def load(text: str, *, line_offset: int = 0) -> YamlDoc:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
+            message, mark = _explain(exc)
             line = mark.line + 1 + line_offset if mark else None
-            raise YamlProblem(f"the YAML cannot be read: {exc.problem or exc.context}", line) from None
+            raise YamlProblem(message, line) from None
         except yaml.YAMLError as exc:
             raise YamlProblem(f"the YAML cannot be read: {exc}") from None
         except RecursionError:

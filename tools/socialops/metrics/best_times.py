@@ -77,7 +77,8 @@ def _for_profile(rated: Iterable[_Rated], profile: str, tz: Any, now: dt.datetim
         by_day.setdefault(local.weekday(), []).append(p.rate)
     hours, days = _ranked(by_hour), _ranked(by_day)
     if len(mine) < MIN_POSTS or len(hours) < MIN_SLOTS:
-        result.reason = (f"too little data: {len(mine)} posts with figures in the last {WINDOW_DAYS} days, "
+        result.reason = (f"too little data: {len(mine)} post{'s' if len(mine) != 1 else ''} with figures in the last "
+                         f"{WINDOW_DAYS} days, "
                          f"{len(hours)} hour{'s' if len(hours) != 1 else ''} with {MIN_PER_SLOT} or more posts; "
                          f"a suggestion needs {MIN_POSTS} posts over at least {MIN_SLOTS} such hours")
         return result

@@ -27,6 +27,7 @@ from typing import Any
 
 from socialops.core.files import write_if_changed
 from socialops.core.times import parse_utc
+from socialops.core.words import plural
 from socialops.errors import UsageError
 from socialops.metrics import charts
 from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, best_times
@@ -35,6 +36,7 @@ from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, Ro
 from socialops.networks import NETWORKS
 from socialops.repository.profiles import find_profiles, load_profile
 from socialops.repository.schedule import Schedule, load_schedule
+from socialops.state.publications import PUBLISHED, Ledger
 
 REPORTS_DIR = "reports"
 TOP = 5
@@ -107,6 +109,7 @@ class _Month:
     """What every section of one month's report reads, and the charts it drew."""
 
     name: str  # YYYY-MM
+    root: Path
     folder: Path
     schedule: Schedule
     start: dt.datetime
@@ -191,7 +194,7 @@ def build_report(root: Path, year: int, month: int) -> ReportResult:
     folder = root / REPORTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     post_rows = read_table(root / METRICS_DIR, POSTS)
-    m = _Month(name=f"{year:04d}-{month:02d}", folder=folder, schedule=schedule, start=start, end=end,
+    m = _Month(name=f"{year:04d}-{month:02d}", root=root, folder=folder, schedule=schedule, start=start, end=end,
                post_rows=post_rows, posts=load_posts(post_rows), followers=read_table(root / METRICS_DIR, FOLLOWERS),
                audience=read_table(root / METRICS_DIR, AUDIENCE), labels=_network_labels(root))
     md = _introduction(m)
@@ -212,19 +215,36 @@ def _introduction(m: _Month) -> list[str]:
     in_month = m.in_month
     last = m.last_day.isoformat()
     data_days = sorted({r["date"] for r in m.followers.values() if r["date"] <= last})
+    published = _published_in(m.root, m.start, m.end)  # the ledger: also what has no figures yet
+    pairs = published | {(p.post_id, p.profile) for p in in_month}
+    without = len(pairs) - len(in_month)
     md = [f"# Social media report {m.name}", "",
           f"From the metrics in `metrics/` (latest day measured: {data_days[-1] if data_days else 'none'}); "
           f"times in {m.tz.key}. Posts published {m.start.date().isoformat()} to {last}: "
-          f"{len(in_month)} publications on {len({p.profile for p in in_month})} profiles.", ""]
+          f"{plural(len(pairs), 'publication')} on {plural(len({pid for _, pid in pairs}), 'profile')}"
+          + (f" ({without} without figures yet)" if without else "") + ".", ""]
     if not m.profiles:
         md += ["No metrics yet. Run `socialops metrics` (the metrics workflow does it daily) and then this report "
                "again.", ""]
     return md
 
 
+def _daily_sum(rows: list[dict], window: list[dict], column: str) -> str:
+    """A daily figure (gained, lost) summed over the window; "–" when the network never reports it (an empty
+    column, not a zero: Instagram and LinkedIn report new followers only)."""
+    if not any(r.get(column) not in (None, "") for r in rows):
+        return "–"
+    return _n(sum(num(r.get(column)) or 0 for r in window))
+
+
+def _published_in(root: Path, start: dt.datetime, end: dt.datetime) -> set[tuple[str, str]]:
+    """(post id, profile) of every publication the ledger records in [start, end)."""
+    return {pair for pair, state in Ledger(root).state().items()
+            if state.status == PUBLISHED and state.published_at is not None and start <= state.published_at < end}
+
+
 def _followers_section(m: _Month) -> list[str]:
     md = ["## Followers", ""]
-    first_day, last_day = m.start.date().isoformat(), m.last_day.isoformat()
     series: dict[str, list[tuple[dt.date, float]]] = {}
     for (day, profile), row in sorted(m.followers.items()):
         count = num(row.get("followers"))
@@ -238,17 +258,16 @@ def _followers_section(m: _Month) -> list[str]:
     for profile in m.profiles:
         points = series.get(profile, [])
         mine = [r for (d, pid), r in m.followers.items() if pid == profile]
-        in_month = [r for (d, pid), r in m.followers.items() if pid == profile and first_day <= d <= last_day]
-        gained = sum(num(r.get("gained")) or 0 for r in in_month)
-        lost = sum(num(r.get("lost")) or 0 for r in in_month)
-        has_daily = any((r.get("gained") or r.get("lost")) for r in mine)
         if points:
             first, last = points[0][1], points[-1][1]
             change = last - first
+            # gained and lost over the days the change spans: after the first count, up to the last one
+            after, upto = points[0][0].isoformat(), points[-1][0].isoformat()
+            window = [r for (d, pid), r in m.followers.items() if pid == profile and after < d <= upto]
             rows.append([profile, networks.get(profile, ""), _n(first), _n(last),
                          f"{'+' if change >= 0 else ''}{_n(change)}" + (f" ({change / first * 100:+.1f} %)" if first
                                                                        else ""),
-                         _n(gained) if has_daily else "–", _n(lost) if has_daily else "–", str(len(points))])
+                         _daily_sum(mine, window, "gained"), _daily_sum(mine, window, "lost"), str(len(points))])
         else:
             rows.append([profile, networks.get(profile, ""), "–", "–", "–", "–", "–", "0"])
     if rows:

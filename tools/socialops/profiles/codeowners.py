@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from socialops.errors import ConfigError
+from socialops.profiles.wiring import write_wiring
 from socialops.repository.profiles import parse_roles
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"
@@ -157,3 +158,11 @@ def write_codeowners(repo_root: Path, profiles: Iterable[ProfileLike], *, check:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return True
+
+
+def write_generated(repo_root: Path, profiles: Iterable[ProfileLike], *, check: bool = False) -> list[str]:
+    """Write everything generated from the profiles: ``.github/CODEOWNERS`` and the token secrets of the
+    workflows (profiles/wiring.py). Returns the files that changed (with ``check``: would change)."""
+    profiles = list(profiles)
+    changed = [CODEOWNERS_PATH] if write_codeowners(repo_root, profiles, check=check) else []
+    return changed + write_wiring(repo_root, profiles, check=check)

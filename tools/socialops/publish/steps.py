@@ -50,6 +50,7 @@ class PublishRun:
                        tz=config.schedule.tz)
         summary = rec.ledger.summary()
         summaries = index.load_index(self.root, config.schedule.tz)
+        self.result.warnings += unreadable_posts(summaries)
         slots = due_slots(self.root, summaries, config.profiles, config.schedule, summary, now=self.now)
         candidates, elsewhere = select_due(summaries, slots, summary, now=self.now, wall=self.clock(),
                                            only=self.only, clone=clone, claim_lease=self.claim_lease)
@@ -101,3 +102,10 @@ class PublishRun:
                 self.result.pairs.append(c.result)
         self.result.pairs.sort(key=lambda p: (p.at or self.now, p.post_id, p.profile))
 
+
+def unreadable_posts(summaries: list) -> list[str]:
+    """A warning for each post that cannot be published because its file or its publish_at cannot be read
+    (a draft's time is not checked here: it is not due anyway); `validate` says what to fix."""
+    return [f"{s.error if s.error.startswith(s.path) else s.path + ': ' + s.error}: not published until fixed "
+            "(socialops validate shows how)"
+            for s in summaries if s.error and (s.status == "ready" or s.id is None)]

@@ -208,6 +208,12 @@ def parse_when(value: Any, tz: ZoneInfo) -> dt.datetime | None:
     return localize(moment, tz)
 
 
+def _offset(moment: dt.datetime) -> str:
+    """+01:00: the UTC offset of an aware time, as written after a time."""
+    minutes = int(moment.utcoffset().total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     """Attach `tz` to a wall-clock time, refusing times that do not exist or are ambiguous."""
     first = naive.replace(tzinfo=tz, fold=0)
@@ -221,8 +227,9 @@ def localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
                 "pick another time"
             )
         raise ValueError(
-            f"{naive:%Y-%m-%d %H:%M} happens twice in {tz.key} (the clocks turn back that night); "
-            "pick another time or add the offset, e.g. '+03:00'"
+            f"{naive:%Y-%m-%d %H:%M} happens twice in {tz.key} (the clocks turn back that night); pick another time "
+            f"or add the offset: '{naive:%Y-%m-%d %H:%M}{_offset(first)}' for the first, "
+            f"'{naive:%Y-%m-%d %H:%M}{_offset(second)}' for the second"
         )
     return first
 

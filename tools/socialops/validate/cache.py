@@ -22,6 +22,7 @@ from pathlib import Path
 from socialops import __version__
 from socialops.core.files import load_pickle, save_pickle
 from socialops.core.problems import ERROR, Problem, Report
+from socialops.profiles.wiring import TOKEN_WORKFLOWS, WORKFLOWS_DIR
 from socialops.repository.git import find_posts
 
 CACHE_FILE = ".socialops/cache/validate.pickle"
@@ -42,10 +43,11 @@ def stat_key(root: Path, rel: str) -> tuple | None:
 
 
 def config_stamp(root: Path, env: dict | None = None) -> tuple:
-    """Everything besides the posts that the rules read, by size and mtime: schedule.yaml and every file
-    under profiles/ (profile images included), the repository's visibility, and this version of socialops."""
+    """Everything besides the posts that the rules read, by size and mtime: schedule.yaml, the workflows that
+    pass tokens, every file under profiles/ (profile images included), the repository's visibility, and this
+    version of socialops."""
     env = os.environ if env is None else env
-    files = [(SCHEDULE_FILE, stat_key(root, SCHEDULE_FILE))]
+    files = [(rel, stat_key(root, rel)) for rel in (SCHEDULE_FILE, *(f"{WORKFLOWS_DIR}/{n}" for n in TOKEN_WORKFLOWS))]
     for folder, dirs, names in os.walk(root / "profiles"):
         dirs.sort()
         rel_folder = Path(folder).relative_to(root).as_posix()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from socialops.core.problems import ERROR, Problem
 from socialops.repository.config import Config
@@ -31,6 +31,19 @@ def valid_timezone(name: Any) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def timezone_advice(name: Any) -> str:
+    """What to write instead of a timezone that is not one: 'London' -> use Europe/London."""
+    text = str(name).strip().replace(" ", "_")
+    zones = sorted(available_timezones())  # read from disk: only for a wrong timezone
+    by_city = [z for z in zones if z.split("/")[-1].lower() == text.lower() or z.lower() == text.lower()]
+    close = by_city or difflib.get_close_matches(text, zones, n=1, cutoff=0.75) or [
+        z for z in zones if z.split("/")[-1] in difflib.get_close_matches(text.title(), [z.split("/")[-1] for z in zones],
+                                                                          n=1, cutoff=0.8)]
+    if close:
+        return f"use the tz database name {close[0]}"
+    return "use a tz database name like Europe/Helsinki or America/New_York (Area/City)"
 
 
 def unknown_profile_message(pid: str, config: Config) -> str:

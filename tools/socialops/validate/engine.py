@@ -33,12 +33,13 @@ from socialops.validate.cache import config_stamp, duplicate_problems, fresh, st
 from socialops.validate.posts import post_problems
 from socialops.validate.profiles import profile_problems
 from socialops.validate.schedule import schedule_problems
+from socialops.validate.wiring import wiring_problems
 
 
 def config_problems(config: Config) -> list[Problem]:
-    """The rules of schedule.yaml and of every profile."""
+    """The rules of schedule.yaml, of every profile, and of the workflows' token secrets."""
     return schedule_problems(config) + [p for profile in config.profiles.values()
-                                        for p in profile_problems(profile, config.root)]
+                                        for p in profile_problems(profile, config.root)] + wiring_problems(config)
 
 
 def config_fingerprint(config: Config) -> str:

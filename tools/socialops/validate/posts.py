@@ -28,6 +28,7 @@ from socialops.repository.posts import (
 from socialops.repository.profiles import Profile
 from socialops.validate.common import type_line, unknown_keys, unknown_profile_message
 from socialops.validate.media import check_media_files, check_media_for_profile
+from socialops.validate.placeholders import placeholder_problems
 
 _POST_KEY_TYPES = {
     "id": ((str, int), "text, like 'joulukalenteri-1'"),
@@ -59,6 +60,7 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
     _check_media_items(post, out)
     _check_live(post, config, out)
     _check_overrides(post, targets, out)
+    out += placeholder_problems(post)
     check_media_files(post, post.media, ("media",), out, media_stats)
     for profile in targets:
         _check_for_profile(post, profile, out, media_stats)

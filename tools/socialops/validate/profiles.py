@@ -12,7 +12,7 @@ from socialops.profiles.validation import (
     basics_problems,  # bio, website, contact, images, fields, services, roles
 )
 from socialops.repository.profiles import PROFILE_KEYS, Profile
-from socialops.validate.common import unknown_keys, valid_timezone
+from socialops.validate.common import timezone_advice, unknown_keys, valid_timezone
 
 _TOKEN_ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _OWNER = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?$")
@@ -52,7 +52,7 @@ def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem
     timezone = raw.get("timezone")
     if timezone is not None and not valid_timezone(timezone):
         out.append(Problem(path, profile.line("timezone"), ERROR, "schedule-timezone",
-                           f"'{timezone}' is not a timezone; use a name like Europe/Helsinki"))
+                           f"'{timezone}' is not a timezone; {timezone_advice(timezone)}"))
     media_url = media_url_problem(profile)  # a private repository without media_base_url
     if media_url is not None:
         out.append(media_url)

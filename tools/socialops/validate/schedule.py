@@ -6,7 +6,7 @@ from socialops.core.problems import ERROR, WARNING, Problem
 from socialops.plan.cadence import cadence_problems
 from socialops.repository.config import Config
 from socialops.repository.schedule import SCHEDULE_FILE, SCHEDULE_KEYS, parse_duration
-from socialops.validate.common import unknown_keys, unknown_profile_message, valid_timezone
+from socialops.validate.common import timezone_advice, unknown_keys, unknown_profile_message, valid_timezone
 
 
 def schedule_problems(config: Config) -> list[Problem]:
@@ -17,7 +17,7 @@ def schedule_problems(config: Config) -> list[Problem]:
     out += unknown_keys(raw, SCHEDULE_KEYS, path, sched.line, "schedule.yaml")
     if "timezone" in raw and not valid_timezone(raw["timezone"]):
         out.append(Problem(path, sched.line("timezone"), ERROR, "schedule-timezone",
-                           f"'{raw['timezone']}' is not a timezone; use a name like Europe/Helsinki"))
+                           f"'{raw['timezone']}' is not a timezone; {timezone_advice(raw['timezone'])}"))
     if "late_window" in raw:
         try:
             parse_duration(raw["late_window"])
