@@ -17,7 +17,7 @@ LAYERS = {
     "repository": 1, "state": 1, "networks": 1,
     "tracker": 1,
     "content": 2, "validate": 2, "plan": 2, "publish": 2, "metrics": 2, "community": 2, "profiles": 2,
-    "demo": 3, "cli": 3, "__main__": 4,
+    "demo": 3, "site": 3, "cli": 3, "__main__": 4,  # site: a view over the task folders, as the demo is
 }
 
 
