@@ -51,6 +51,7 @@ def thumbnail(root: Path, rel: str, out: Path, *, aspect: float | None) -> str |
         return name
     try:
         with Image.open(real) as image:
+            image.draft("RGB", (WIDTH * 2, WIDTH * 2))  # a JPEG decodes at a fraction of its size: far faster
             image = ImageOps.exif_transpose(image).convert("RGB")
             if aspect:
                 height = round(WIDTH / aspect)
