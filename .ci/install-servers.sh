@@ -2,7 +2,8 @@
 # Install what the real test servers need (tests/servers/README.md):
 #   - the Bluesky PDS + AppView from npm (@atproto/dev-env, pinned by
 #     tests/servers/bluesky/package-lock.json) into tests/servers/bluesky/node_modules;
-#   - PostgreSQL and Redis from Debian's packages, for the AppView.
+#   - PostgreSQL and Redis from Debian's packages, for the AppView;
+#   - Chromium and its driver from Debian's packages, for the dashboard's browser tests (no browser download).
 # mastodon-mock comes from PyPI with the project's `test` extra (pip install -e '.[test]').
 #
 # Idempotent: a second run with the same lock file, Node version and packages does nothing.
@@ -55,6 +56,21 @@ if [ "$WANT_APPVIEW" = 1 ]; then
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
     log "the 'postgres' user is missing (PostgreSQL refuses to run as root)" >&2; exit 1
   fi
+fi
+
+# ---------------------------------------------------------------- Chromium (the dashboard's browser tests)
+if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+  log "Chromium and chromedriver already installed"
+elif command -v apt-get >/dev/null 2>&1; then
+  T=$(now)
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo -n"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+  log "apt-get install chromium chromium-driver: $(since "$T")"
+else
+  log "no apt-get: install Chromium and chromedriver by hand for the browser tests" >&2
 fi
 
 # ---------------------------------------------------------------- Node.js + npm packages (PDS)

@@ -18,7 +18,7 @@ LAYERS = {
     "tracker": 1,
     "content": 2, "validate": 2, "plan": 2, "publish": 2, "metrics": 2, "community": 2, "profiles": 2,
     "template": 2,
-    "demo": 3, "cli": 3, "__main__": 4,
+    "demo": 3, "site": 3, "cli": 3, "__main__": 4,  # site: a view over the task folders, as the demo is
 }
 
 

@@ -47,6 +47,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("run", "Publish the due posts exactly once, recording each outcome in state/publications.csv."),
     "report": ("run", "Write reports/YYYY-MM.md with charts: growth, engagement, best hours, top posts, audience, "
                       "suggestions."),
+    "site": ("plan", "A static dashboard for GitHub Pages: the month calendar, each post as it will look, the plan, "
+                     "charts."),
     "validate": ("content", "Check posts, profiles and schedule.yaml; every problem with file, line and what to do."),
 }
 

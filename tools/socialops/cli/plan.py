@@ -86,3 +86,25 @@ def calendar(ws: Workspace, out, weeks, past_weeks):
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(data, nl=False)
+
+
+@click.command()
+@click.option("--out", type=click.Path(file_okay=False), default="_site", show_default=True,
+              help="The folder to write the site into.")
+@click.option("--brand", help="The name on every page (default: the repository's folder name).")
+@click.option("--private-repository", is_flag=True,
+              help="The repository is private: its images stay off the site unless schedule.yaml has "
+                   "'site: {media: true}'.")
+@click.option("--feed-url", help="Where the published site's calendar.ics is, shown on the overview "
+                                 "(default: calendar.ics beside it).")
+@now_option(help=PLAN_NOW_HELP)
+@pass_workspace
+def site(ws: Workspace, out, brand, private_repository, feed_url):
+    """A static dashboard for GitHub Pages: the month calendar, each post as it will look, the plan, charts."""
+    from socialops.site.build import build_site
+
+    result = build_site(ws.root, Path(out), now=ws.now, brand=brand or ws.root.resolve().name,
+                        private_repository=private_repository, feed_url=feed_url)
+    kept = f"; {result.left_out} drafts or internal posts left out" if result.left_out else ""
+    click.echo(f"site: {result.pages} pages for {result.posts} posts in {out}{kept}; open "
+               f"{(Path(out) / 'index.html').resolve().as_uri()}", err=True)

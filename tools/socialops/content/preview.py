@@ -57,6 +57,7 @@ class PostPreview:
     problems: list[Problem] = field(default_factory=list)
     unreadable: str | None = None
     live: dict = field(default_factory=dict)
+    internal: bool = False  # `internal: true`: kept off a public dashboard
 
 
 @dataclass
@@ -101,7 +102,8 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime) -> list[Post
                                    problems=problems_by_path.get(rel, [])))
             continue
         preview = PostPreview(rel, post.id, post.title, post.type, post.status, post.pillar,
-                              problems=problems_by_path.get(rel, []), live=post.live)
+                              problems=problems_by_path.get(rel, []), live=post.live,
+                              internal=post.raw.get("internal") is True)
         for pid in post.profiles:
             profile = config.profiles.get(pid)
             spec = profile.spec if profile else None

@@ -15,7 +15,7 @@ from socialops.errors import ConfigError, ContentError
 from socialops.repository.posts import read_text
 
 SCHEDULE_FILE = "schedule.yaml"
-SCHEDULE_KEYS = ("timezone", "late_window", "horizon_days", "pillars", "cadence", "blackout")
+SCHEDULE_KEYS = ("timezone", "late_window", "horizon_days", "pillars", "cadence", "blackout", "site")
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_LATE_WINDOW = dt.timedelta(hours=24)
 DEFAULT_HORIZON_DAYS = 14
@@ -65,6 +65,21 @@ class Schedule(yamlfile.KeyLines):
         if not isinstance(value, dict):
             return {}
         return {str(k): (v if isinstance(v, list) else [v]) for k, v in value.items() if v is not None}
+
+    @property
+    def site(self) -> SiteSettings:
+        """`site:`, the dashboard's settings; wrong shapes give the defaults (validate reports them)."""
+        value = self.raw.get("site")
+        value = value if isinstance(value, dict) else {}
+        private, media = value.get("private", False), value.get("media")
+        return SiteSettings(private=private if isinstance(private, bool) else False,
+                            media=media if isinstance(media, bool) else None)
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    private: bool = False  # a Pages site only the organisation sees: drafts and internal posts are shown
+    media: bool | None = None  # copy post images into the site; None: yes, unless the repository is private
 
 
 def parse_duration(value: Any) -> dt.timedelta:

@@ -27,6 +27,11 @@ def schedule_problems(config: Config) -> list[Problem]:
     if horizon is not None and (not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1):
         out.append(Problem(path, sched.line("horizon_days"), ERROR, "schedule-invalid",
                            "'horizon_days' must be a whole number of days, like 14"))
+    site = raw.get("site")
+    if site is not None and (not isinstance(site, dict) or set(site) - {"private", "media"}
+                             or any(not isinstance(v, bool) for v in site.values())):
+        out.append(Problem(path, sched.line("site"), ERROR, "schedule-invalid",
+                           "'site' takes 'private: true' or 'false' and 'media: true' or 'false'"))
     out += _pillar_problems(config)
     cadence = raw.get("cadence")
     if cadence is not None and not isinstance(cadence, dict):

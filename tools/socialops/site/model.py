@@ -1,0 +1,109 @@
+"""What the site shows, gathered once from the repository: the posts as each profile receives them, where
+each (post, profile) pair stands in the ledger, empty slots, blackouts and live sessions.
+
+Drafts and posts marked `internal: true` stay out of a public site; `site.private: true` in schedule.yaml
+(a Pages site only the organisation can see) lets them in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from socialops.content.preview import PostPreview
+from socialops.content.preview import build as build_previews
+from socialops.plan.cadence import Blackout, blackouts
+from socialops.plan.calendar import LiveSession, load_lives
+from socialops.plan.published import load_plan_config, weeks_to_cover_horizon
+from socialops.plan.view import build_plan
+from socialops.repository.index import load_index
+from socialops.repository.schedule import SiteSettings
+from socialops.state.publications import FAILED, MISSED, PUBLISHED, UNCONFIRMED, Ledger, published_times
+
+# Where a pair stands, as the calendar colours it.
+PLANNED, DONE, LATE, DRAFT, EMPTY, LIVE = "planned", "published", "missed", "draft", "empty", "live"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing on the calendar, at a time in the plan's timezone."""
+
+    at: dt.datetime
+    kind: str  # PLANNED, DONE, LATE, DRAFT, EMPTY or LIVE
+    profile: str
+    post_id: str | None = None
+    title: str = ""
+    thumb: str | None = None  # the post's first image, site-relative
+    url: str | None = None  # the live post on the network
+
+
+@dataclass
+class SiteData:
+    brand: str
+    tz: Any
+    now: dt.datetime
+    settings: SiteSettings
+    profiles: dict[str, Any]  # id -> Profile
+    posts: list[PostPreview]
+    entries: list[Entry]
+    blackouts: list[Blackout]
+    lives: dict[str, LiveSession]
+    plan: dict[str, Any]
+    schedule: Any  # repository.schedule.Schedule
+    tags: dict[str, list[str]] = field(default_factory=dict)  # post id -> tags
+    left_out: int = 0  # drafts and internal posts not shown
+
+
+def gather(root: Path, *, now: dt.datetime, brand: str, private_repository: bool) -> SiteData:
+    config = load_plan_config(root)
+    settings = config.schedule.site
+    if settings.media is None:
+        settings = SiteSettings(settings.private, media=not private_repository)
+    tz = config.tz
+    summaries = load_index(root, tz)
+    previews = build_previews(root, sorted(s.path for s in summaries if s.id and not s.error), now=now)
+    shown = [p for p in previews if settings.private or (p.status != "draft" and not p.internal)]
+    states = Ledger(root).state()
+    plan = build_plan(summaries, config.profiles, config.schedule, now=now,
+                      weeks=weeks_to_cover_horizon(now, config), published=published_times(states))
+    drafts_at = {s.id: dt.datetime.fromtimestamp(s.publish_ts, tz) for s in summaries
+                 if s.status == "draft" and s.publish_ts is not None}
+    entries = _post_entries(shown, tz, drafts_at) + _empty_slots(plan, tz)
+    shown_ids, known_ids = {p.post_id for p in shown}, {p.post_id for p in previews}
+    for (post_id, pid), state in states.items():  # published posts whose files are gone stay on the calendar
+        if post_id not in known_ids and state.status == PUBLISHED and state.published_at:
+            entries.append(Entry(state.published_at.astimezone(tz), DONE, pid, None, post_id, url=state.url or None))
+    lives = {k: v for k, v in load_lives(root, summaries, tz).items() if k in shown_ids}
+    entries += [Entry(live.starts_at.astimezone(tz), LIVE, pid, live.post_id, live.title, url=live.url)
+                for live in lives.values() for pid in live.profiles]
+    entries.sort(key=lambda e: (e.at, e.profile, e.kind))
+    tags = {p.post_id: sorted({t for item in p.profiles if item.rendered for t in item.rendered.tags})
+            for p in shown if p.post_id}
+    return SiteData(brand, tz, now, settings, dict(config.profiles), shown, entries, blackouts(config.schedule),
+                    lives, plan, config.schedule, tags, len(previews) - len(shown))
+
+
+def _post_entries(previews: list[PostPreview], tz, drafts_at: dict[str, dt.datetime]) -> list[Entry]:
+    """Each pair where the ledger or the plan puts it; a timed draft at its publish_at (the plan skips drafts)."""
+    out = []
+    for post in previews:
+        for item in post.profiles:
+            state, slot = item.state, item.slot
+            if state is not None and state.status == PUBLISHED:
+                at, kind = state.published_at or (slot.at if slot else None), DONE
+            elif state is not None and state.status in (MISSED, FAILED, UNCONFIRMED):
+                at, kind = (slot.at if slot else state.outcome_at), LATE
+            else:
+                at = slot.at if slot else drafts_at.get(post.post_id or "")
+                kind = DRAFT if post.status == "draft" else PLANNED
+            if at is not None:
+                out.append(Entry(at.astimezone(tz), kind, item.profile_id, post.post_id, post.title,
+                                 url=(state.url or None) if state is not None else None))
+    return out
+
+
+def _empty_slots(plan: dict[str, Any], tz) -> list[Entry]:
+    return [Entry(dt.datetime.fromisoformat(gap["at"]).astimezone(tz), EMPTY, gap["profile"],
+                  title="empty slot") for gap in plan["gaps"]]
