@@ -11,8 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_demo_runs_the_loop_in_a_scratch_copy(tmp_path):
     before = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "state").rglob("*")) if (ROOT / "state").exists() else []
     scratch = tmp_path / "demo"
+    site = tmp_path / "site"
     result = CliRunner().invoke(main, ["--repo", str(ROOT), "demo", "--now", "2026-11-26 20:00", "--days", "3",
-                                       "--into", str(scratch)], catch_exceptions=False)
+                                       "--into", str(scratch), "--site", str(site)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "== 1. validate" in out and "0 errors" in out
@@ -24,6 +25,9 @@ def test_demo_runs_the_loop_in_a_scratch_copy(tmp_path):
         accounts = {row[0] for row in db.execute("select account from posts")}
     assert len(accounts) >= 3
     assert (scratch / "state" / "publications.csv").exists()
+    # the dashboard of the simulated days is built and the demo says where to open it
+    assert "== 6. the dashboard" in out and f"open {(site / 'index.html').as_uri()}" in out
+    assert "published · kahvila-" in (site / "calendar" / "2026-11.html").read_text()
     after = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "state").rglob("*")) if (ROOT / "state").exists() else []
     assert before == after  # the real repository is untouched
 
@@ -40,8 +44,10 @@ def test_demo_starts_where_the_example_posts_are_and_cleans_up_after_itself(tmp_
     says nothing about basics that are the same, removes its scratch copy, and ends with where to look."""
     import tempfile
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    result = CliRunner().invoke(main, ["--repo", str(ROOT), "demo", "--days", "1"], catch_exceptions=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    site = ["--site", str(tmp_path / "site")]
+    result = CliRunner().invoke(main, ["--repo", str(ROOT), "demo", "--days", "1", *site], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Simulated time: 1 day from Mon 2026-11-16 08:00 (Europe/Helsinki)" in out
@@ -50,9 +56,10 @@ def test_demo_starts_where_the_example_posts_are_and_cleans_up_after_itself(tmp_
     assert "  = " not in out and "sync   same" not in out
     assert "kahvila-mastodon (Mastodon @aurinko@mastodon.example): 0 differences" in out
     assert out.rstrip().splitlines()[-4] == "== Where to look" and "socialops demo --keep" in out
-    assert list(tmp_path.iterdir()) == []  # the scratch copy is gone
+    assert list((tmp_path / "tmp").iterdir()) == []  # the scratch copy is gone
 
-    kept = CliRunner().invoke(main, ["--repo", str(ROOT), "demo", "--days", "0", "--keep"], catch_exceptions=False)
+    kept = CliRunner().invoke(main, ["--repo", str(ROOT), "demo", "--days", "0", "--keep", *site],
+                              catch_exceptions=False)
     assert kept.exit_code == 0, kept.output
-    [scratch] = list(tmp_path.iterdir())
+    [scratch] = list((tmp_path / "tmp").iterdir())
     assert f"- {scratch}/state/publications.csv" in kept.stdout and f"rm -r {scratch}" in kept.stdout

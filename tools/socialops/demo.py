@@ -35,6 +35,7 @@ from socialops.repository.git import git
 from socialops.repository.index import load_index
 from socialops.repository.profiles import load_profile
 from socialops.repository.schedule import load_schedule
+from socialops.site.build import build_site
 from socialops.state.comments import seen_comments
 from socialops.tracker import tracker_from_env
 from socialops.validate.engine import validate_repository
@@ -162,14 +163,21 @@ def issues_step(scratch: Path, *, echo: Callable[[str], None]) -> None:
 
 
 def run_demo(root: Path, *, now: dt.datetime | None, days: int, echo: Callable[[str], None],
-             into: Path | None = None, keep: bool = False) -> Path:
+             into: Path | None = None, keep: bool = False, site: Path | None = None) -> Path:
     """Run the loop and print each step with `echo`. Simulated time starts at `now`, or when None an hour
     before the example's first timed post. The scratch repository is removed at the end unless `keep` or
-    `into` (a folder the caller chose) is given. Returns the scratch repository."""
+    `into` (a folder the caller chose) is given; the dashboard of the simulated month is built into `site`
+    (when given), which stays. Returns the scratch repository."""
     scratch = scratch_copy(root, into)
     kept = keep or into is not None
+    start = now or example_start(scratch) or dt.datetime.now(dt.UTC)
     try:
-        report = _loop(scratch, now=now or example_start(scratch) or dt.datetime.now(dt.UTC), days=days, echo=echo)
+        report = _loop(scratch, now=start, days=days, echo=echo)
+        if site is not None:
+            echo("== 6. the dashboard: the month's calendar, each post as it looks on each network, the charts")
+            built = build_site(scratch, site, now=start + dt.timedelta(days=days), brand=root.resolve().name)
+            echo(f"{built.pages} pages for {plural(built.posts, 'post')}; open {(site / 'index.html').resolve().as_uri()}"
+                 "\n")
     finally:
         if not kept:
             shutil.rmtree(scratch, ignore_errors=True)

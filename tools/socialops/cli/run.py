@@ -176,8 +176,11 @@ def moderate(ws: Workspace, event_path, issue_number, login, command_text, no_pu
 @click.option("--days", type=click.IntRange(0, 60), default=14, show_default=True, help="Days of simulated time.")
 @click.option("--into", type=click.Path(file_okay=False), help="Make the scratch copy here, and keep it.")
 @click.option("--keep", is_flag=True, help="Keep the scratch copy (default: removed at the end).")
+@click.option("--site", "site_out", type=click.Path(file_okay=False), default="build/demo-site", show_default=True,
+              help="Build the dashboard of the simulated weeks here (relative to the repository; build/ is not "
+                   "committed).")
 @pass_workspace
-def demo(ws: Workspace, days, into, keep):
+def demo(ws: Workspace, days, into, keep, site_out):
     """The whole loop on the sandbox network, in a scratch copy: validate, plan, publish, issues."""
     from socialops.cli.workspace import NOW_KEY
     from socialops.demo import run_demo
@@ -185,4 +188,5 @@ def demo(ws: Workspace, days, into, keep):
     now = ws.now if click.get_current_context().meta.get(NOW_KEY) else None
     if into and Path(into).exists() and any(Path(into).iterdir()):
         raise UsageError(f"--into {into}: the folder is not empty")
-    run_demo(ws.root, now=now, days=days, echo=click.echo, into=Path(into) if into else None, keep=keep)
+    run_demo(ws.root, now=now, days=days, echo=click.echo, into=Path(into) if into else None, keep=keep,
+             site=ws.root / site_out)
