@@ -15,7 +15,12 @@ from urllib.parse import quote
 
 from socialops.content.render import Rendered, render
 from socialops.core.problems import ERROR, Problem
-from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
+from socialops.core.safetext import (
+    escape_untrusted_markdown,
+    invisible_characters,
+    mark_invisible,
+    quote_untrusted,
+)
 from socialops.errors import ContentError
 from socialops.plan.queue import Slot, resolve_times
 from socialops.repository.config import load_config
@@ -43,6 +48,8 @@ class ProfilePreview:
     slot: Slot | None = None
     state: PairState | None = None
     notes: list[str] = field(default_factory=list)
+    subtitles: list[str] = field(default_factory=list)  # how each video's subtitles reach the network
+    card: str = ""  # who makes the link's card
 
 
 @dataclass
@@ -117,8 +124,33 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime) -> list[Post
                 item.notes.append(spec.notes["live"] + ".")
             if post.link and spec.notes.get("link"):
                 item.notes.append(spec.notes["link"].capitalize() + ".")
+            if item.rendered is not None:
+                item.subtitles = _subtitles(item.rendered, spec, post.captions_mode)
+                item.card = spec.link_card if item.rendered.link and not spec.notes.get("link") else ""
+            found = invisible_characters(item.rendered.text if item.rendered else "")
+            if found:
+                item.notes.append(f"The text holds {len(found)} invisible character(s), published as they are and "
+                                  f"shown here as ⟦U+…⟧: {', '.join(dict.fromkeys(found))}.")
             preview.profiles.append(item)
         out.append(preview)
+    return out
+
+
+def _subtitles(rendered: Rendered, spec, mode: str) -> list[str]:
+    """For each video with subtitles: sent as a file, burned into the picture, or refused (and why)."""
+    out = []
+    for m in rendered.media:
+        if m.kind != "video" or not m.captions:
+            continue
+        handling = spec.subtitle_handling(rendered.type, mode)
+        if handling == "file":
+            out.append(f"{m.captions}: sent to {spec.label} as a subtitle file")
+        elif handling == "burn":
+            out.append(f"{m.captions}: burned into the video ({spec.label} takes no subtitle file with a "
+                       f"{rendered.type})")
+        else:
+            out.append(f"{m.captions}: refused ({spec.label} takes no subtitle file with a {rendered.type} and "
+                       "'captions: file' forbids burning them in)")
     return out
 
 
@@ -164,7 +196,9 @@ def _live_start(post_live: dict, tz) -> str | None:
     local = start.astimezone(tz)
     minutes = post_live.get("duration_minutes")
     length = f", {minutes} min" if isinstance(minutes, int) else ""
-    return f"starts {local:%a %Y-%m-%d %H:%M} {local.tzname()}{length}"
+    url = post_live.get("url")
+    where = f", at {url}" if isinstance(url, str) and url else ", no address yet (add 'url:' under 'live:')"
+    return f"starts {local:%a %Y-%m-%d %H:%M} {local.tzname()}{length}{where}"
 
 
 def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links: Links | None = None) -> str:
@@ -206,6 +240,8 @@ def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links:
                 lines.append(f"- **Live:** {live}")
             if r.link:
                 lines.append(f"- **Link:** {_code(r.link)}")
+            if item.card:
+                lines.append(f"- **Card:** {item.card}")
             for m in r.media:
                 rel = resolve_media_path(p.path, m.path)
                 url = links.file_url(rel) if rel else None
@@ -214,13 +250,15 @@ def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links:
                 alt = f"alt: “{esc(m.alt, max_chars=300)}”" if m.alt else "⚠️ no alt text"
                 captions = f", subtitles {_code(m.captions)}" if m.captions else ""
                 lines.append(f"- **{m.kind.capitalize()}:** {shown} — {alt}{captions}")
+            for handling in item.subtitles:
+                lines.append(f"- **Subtitles:** {esc(handling, max_chars=300)}")
             for note in item.notes:
                 lines.append(f"- ℹ️ {note}")
             if published:
                 lines.append(f"- ℹ️ {esc(published, max_chars=400)}")
-            parts += lines + ["", quote_untrusted(r.text or "(no text)")]
+            parts += lines + ["", quote_untrusted(mark_invisible(r.text) or "(no text)")]
             if r.first_comment:
-                parts += ["", "First comment:", "", quote_untrusted(r.first_comment)]
+                parts += ["", "First comment:", "", quote_untrusted(mark_invisible(r.first_comment))]
             parts.append("")
     parts.append(f"<sub>Times in the plan's timezone ({tz.key}) and UTC, as of {now:%Y-%m-%d %H:%M} UTC.</sub>")
     return "\n".join(parts).rstrip() + "\n"
@@ -263,6 +301,7 @@ def _profile_data(p: PostPreview, item: ProfilePreview, now: dt.datetime, tz, li
         "media": [{"kind": m.kind, "path": m.path, "alt": m.alt, "captions": m.captions,
                    "url": links.file_url(rel) if (rel := resolve_media_path(p.path, m.path)) else None}
                   for m in r.media],
+        "card": item.card or None, "subtitles": item.subtitles,
         "notes": item.notes + ([published] if published else []),
         "text": r.text, "first_comment": r.first_comment})
     return out
@@ -291,16 +330,24 @@ def format_text(previews: list[PostPreview], *, now: dt.datetime, tz) -> str:
             parts.append(f"  when: {_when(item.slot, now, tz)}")
             flag = "" if not r.too_long else "  TOO LONG"
             parts.append(f"  length: {r.length}/{r.limit} {COUNTING_WORDS.get(item.counting, 'characters')}{flag}")
+            if p.type == "live" and (live := _live_start(p.live, tz)):
+                parts.append(f"  live: {live}")
+            if r.link:
+                parts.append(f"  link: {r.link}")
+            if item.card:
+                parts.append(f"  card: {item.card}")
             for m in r.media:
                 parts.append(f"  {m.kind}: {m.path} alt: {' '.join((m.alt or '(none)').split())}")
+            for handling in item.subtitles:
+                parts.append(f"  subtitles: {handling}")
             for note in item.notes:
                 parts.append(f"  note: {note}")
             published = _published_note(item.state)
             if published:
                 parts.append(f"  note: {published}")
-            parts.append(_indent(r.text))
+            parts.append(_indent(mark_invisible(r.text)))
             if r.first_comment:
                 parts.append("  first comment:")
-                parts.append(_indent(r.first_comment))
+                parts.append(_indent(mark_invisible(r.first_comment)))
         parts.append("")
     return "\n".join(parts).rstrip() + "\n" if parts else "No posts to preview.\n"
