@@ -10,14 +10,21 @@ from socialops.networks.spec import (
     secret_step,
 )
 
+# From the lexicons the PDS validates records with (app.bsky.embed.images / .video): the adapter refuses the
+# same before uploading.
+IMAGE_MAX_BYTES = 2_000_000
+VIDEO_MAX_BYTES = 100_000_000
+VIDEO_ALT_GRAPHEMES = 1_000
+
 SPEC = NetworkSpec(
     name="bluesky", label="Bluesky", adapter="bluesky:BlueskyNetwork",
     types=frozenset({"text", "image", "carousel", "video", "live", "link"}),
     text_limit=300, counting="graphemes", max_media=4, image_types=frozenset({".jpg", ".jpeg", ".png", ".webp"}),
     video_types=frozenset({".mp4"}), alt_limit=2_000,  # image alt: no lexicon cap, the app's 2,000 [C]
     media_rules=(
-        MediaRule("image", max_bytes=2_000_000, source="app.bsky.embed.images: blob maxSize 2,000,000 [V lexicon]"),
-        MediaRule("video", max_bytes=100_000_000, alt_limit=1_000,
+        MediaRule("image", max_bytes=IMAGE_MAX_BYTES,
+                  source="app.bsky.embed.images: blob maxSize 2,000,000 [V lexicon]"),
+        MediaRule("video", max_bytes=VIDEO_MAX_BYTES, alt_limit=VIDEO_ALT_GRAPHEMES,
                   source="app.bsky.embed.video: blob maxSize 100,000,000, alt maxGraphemes 1,000 [V lexicon]"),
         MediaRule("video", max_seconds=600, certain=False, source="the Bluesky app plays up to 10 min [C]"),
     ),
