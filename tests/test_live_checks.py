@@ -124,3 +124,17 @@ def test_an_answer_that_says_the_post_is_gone():
     assert error_says_gone(thread)
     assert error_says_gone(PermanentNetworkError("mastodon: GET /api/v1/statuses/1/context (404)", status=404))
     assert not error_says_gone(PermanentNetworkError('x (400): {"error":"InvalidRequest"}', status=400))
+
+
+def test_linkedin_statistics_leaving_a_post_out_asks_for_the_post():
+    from socialops.networks.linkedin.metrics import ask_missing_posts, linkedin_share_statistics
+
+    kept, gone = "urn:li:share:7001", "urn:li:ugcPost:7002"
+    figures = Figures()
+    # organizationalEntityShareStatistics: elements[] with share/ugcPost and totalShareStatistics [V/C, §4.3]
+    linkedin_share_statistics({"elements": [{"share": kept, "totalShareStatistics": {"likeCount": 3}}]}, figures)
+    ask_missing_posts(figures, [kept, gone], base="https://api.linkedin.com/rest", headers={"LinkedIn-Version": "x"})
+    [follow] = figures.calls
+    assert follow.url == "https://api.linkedin.com/rest/posts/urn%3Ali%3AugcPost%3A7002"
+    assert follow.headers == {"LinkedIn-Version": "x"}
+    assert follow.on_error(404, {"status": 404, "message": "Not Found"}).gone == {gone}
