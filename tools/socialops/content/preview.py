@@ -49,6 +49,7 @@ class ProfilePreview:
     state: PairState | None = None
     notes: list[str] = field(default_factory=list)
     subtitles: list[str] = field(default_factory=list)  # how each video's subtitles reach the network
+    sends_alt: dict[str, bool] = field(default_factory=dict)  # media kind -> the network receives its alt text
     card: str = ""  # who makes the link's card
 
 
@@ -126,6 +127,7 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime) -> list[Post
                 item.notes.append(spec.notes["link"].capitalize() + ".")
             if item.rendered is not None:
                 item.subtitles = _subtitles(item.rendered, spec, post.captions_mode)
+                item.sends_alt = {kind: spec.sends_alt(post.type, kind) for kind in ("image", "video")}
                 item.card = spec.link_card if item.rendered.link and not spec.notes.get("link") else ""
             found = invisible_characters(item.rendered.text if item.rendered else "")
             if found:
@@ -248,6 +250,8 @@ def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links:
                 name = esc(m.path, max_chars=200)
                 shown = f"[{name}]({url})" if url else _code(m.path)
                 alt = f"alt: “{esc(m.alt, max_chars=300)}”" if m.alt else "⚠️ no alt text"
+                if m.alt and not item.sends_alt.get(m.kind, True):
+                    alt += f" (not sent: {item.label} takes no alt text here)"
                 captions = f", subtitles {_code(m.captions)}" if m.captions else ""
                 lines.append(f"- **{m.kind.capitalize()}:** {shown} — {alt}{captions}")
             for handling in item.subtitles:
@@ -337,7 +341,8 @@ def format_text(previews: list[PostPreview], *, now: dt.datetime, tz) -> str:
             if item.card:
                 parts.append(f"  card: {item.card}")
             for m in r.media:
-                parts.append(f"  {m.kind}: {m.path} alt: {' '.join((m.alt or '(none)').split())}")
+                unsent = " (not sent: no alt text here)" if m.alt and not item.sends_alt.get(m.kind, True) else ""
+                parts.append(f"  {m.kind}: {m.path} alt: {' '.join((m.alt or '(none)').split())}{unsent}")
             for handling in item.subtitles:
                 parts.append(f"  subtitles: {handling}")
             for note in item.notes:

@@ -97,6 +97,8 @@ class NetworkSpec:
     captions: frozenset[str] = frozenset()  # subtitle formats the network takes with a video
     caption_types: frozenset[str] = frozenset()  # post types whose video takes a subtitle file (else burned)
     link_card: str = ""  # who makes a link post's card, as the preview says it
+    video_alt: bool = True  # the API takes alt text with a video
+    no_alt_types: frozenset[str] = frozenset()  # post types whose media go without alt text
     needs_media: bool = False
     needs_public_media_url: bool = False
     link_in_text: bool = False  # the link is appended to the text (no separate link field)
@@ -127,6 +129,10 @@ class NetworkSpec:
         """The rules a media file of ``kind`` meets in a ``post_type`` post (more than one may apply: a
         certain limit and an uncertain one)."""
         return [rule for rule in self.media_rules if rule.kind == kind and post_type in rule.types]
+
+    def sends_alt(self, post_type: str, kind: str) -> bool:
+        """The network receives the alt text of a ``kind`` media item in a ``post_type`` post."""
+        return post_type not in self.no_alt_types and (kind != "video" or self.video_alt)
 
     def subtitle_handling(self, post_type: str, mode: str = "burn") -> str:
         """How a video's subtitles reach this network in a ``post_type`` post: "file" (sent as a caption file),

@@ -30,6 +30,7 @@ SPEC = NetworkSpec(
                   source="Facebook videos: up to 10 GB and 240 min [U]"),
     ),
     captions=frozenset({".srt", ".vtt"}), caption_types=frozenset({"video"}),
+    video_alt=False,  # alt_text_custom is a photo's field [C]
     link_card="Facebook reads the page's preview (title, description, image) itself",
     needs_public_media_url=True, live_api=True,
     can_hide=True, can_delete_comments=True, can_block=True, has_reach=True, has_demographics=True,

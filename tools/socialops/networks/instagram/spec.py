@@ -36,6 +36,7 @@ SPEC = NetworkSpec(
                   source="Instagram videos: 300 MB or 1 GB, sources differ [U]"),
     ),
     alt_limit=1_000, max_hashtags=30, needs_media=True, needs_public_media_url=True,
+    video_alt=False, no_alt_types=frozenset({"story"}),  # alt_text: feed images only [V]
     can_hide=True, can_delete_comments=True, has_reach=True, has_demographics=True,
     settings=("ig_user_id", "media_base_url"), required_settings=("ig_user_id",),
     notes={"live": "Instagram's API cannot start or schedule a live broadcast: the announcement is published, "

@@ -23,6 +23,7 @@ SPEC = NetworkSpec(
                   aspect_max=2.4, source="LinkedIn videos: MP4 up to 500 MB, 3 s to 30 min, 1:2.4 to 2.4:1 [C]"),
     ),
     captions=frozenset({".srt", ".vtt"}), caption_types=frozenset({"video"}),
+    video_alt=False,  # altText belongs to images [V]
     link_card="socialops sends the link as an article; LinkedIn may not show a preview image [U]",
     has_reach=True, has_demographics=True, settings=("organization_id",), required_settings=("organization_id",),
     notes={"live": "LinkedIn Live events can only be created by approved partners: the announcement is published"},
