@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -52,21 +51,18 @@ def burn_subtitles(video: Path, subtitles: Path, out: Path, *, ffmpeg: str | Non
         if done.returncode != 0 or not partial.is_file():
             last = (done.stderr.strip().splitlines() or ["no message"])[-1][:300]
             raise ContentError(f"burning the subtitles {subtitles.name} into {video.name} failed: {last}")
-        os.replace(partial, out) if partial.stat().st_dev == out.parent.stat().st_dev else \
-            shutil.move(str(partial), out)
+        shutil.move(partial, out)  # whole or not at all: a failed run leaves no half-written video behind
     return out
 
 
 def burned_copy(root: Path, media: MediaFile) -> Path:
     """The burned video of ``media`` under .socialops/burned/, made once per video and subtitle content."""
     assert media.captions is not None
-    digest = hashlib.sha256()
+    parts = []
     for path in (media.path, media.captions):
         with path.open("rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
-    out = root / BURNED_DIR / f"{digest.hexdigest()[:32]}.mp4"
+            parts.append(hashlib.file_digest(handle, "sha256").hexdigest())
+    out = root / BURNED_DIR / f"{hashlib.sha256(':'.join(parts).encode()).hexdigest()[:32]}.mp4"
     if not out.is_file():
         burn_subtitles(media.path, media.captions, out)
     return out

@@ -5,6 +5,9 @@ the container model. ../shared/reference/platform-api.md §2.2 (tags there).
    reel and single video: `media_type=REELS`, `video_url`; story: `media_type=STORIES` + image_url|video_url;
    carousel: each child `is_carousel_item=true` (videos `media_type=VIDEO` [C]), then the parent
    `media_type=CAROUSEL`, `children=<ids>`                                                         [V]
+   A video with subtitles burned in here (publish/subtitles.py) has no public address: its container is made
+   with `upload_type=resumable` and the bytes go to `rupload.facebook.com/ig-api-upload/{container-id}`
+   (`Authorization: OAuth`, `offset`, `file_size`)                                                  [V]
 2. `GET /{container-id}?fields=status_code,status` until FINISHED (bounded; injected sleep); ERROR -> refused,
    EXPIRED -> a resumed container is made again                                                    [V]
 3. Read `GET /{ig-user-id}/content_publishing_limit?fields=config,quota_usage` and refuse (RateLimited, with a
