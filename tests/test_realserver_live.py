@@ -118,15 +118,26 @@ def test_a_blob_over_the_pds_limit_names_the_limit(bluesky_pds, bluesky_account,
     assert bluesky_account["password"] not in refused.value.message
 
 
-def test_a_post_deleted_on_the_network_is_marked_and_skipped(bluesky_appview, tmp_path):
-    server = bluesky_appview
+def _published(server, tmp_path, text: str, *, delete: bool = False):
+    """A fresh brand account, a repository whose ledger holds a post published there now (deleted again at once
+    with ``delete``): (root, env, brand, result, when)."""
     brand = launch.new_bluesky_account(server, "brand")
     root, env = _repo(tmp_path, server, brand)
     with httpx.Client(timeout=30) as client, _network(root, env, client) as net:
-        result = net.publish(_request("Tämä poistetaan pian"))
+        result = net.publish(_request(text))
+        if delete:
+            net._xrpc("POST", "com.atproto.repo.deleteRecord", safe=True,
+                      json={"repo": net.did, "collection": "app.bsky.feed.post",
+                            "rkey": result.remote_id.rsplit("/", 1)[1]})
     when = dt.datetime.now(dt.UTC)
     add_post(root, "hello", ["brand-bsky"], at=when.strftime("%Y-%m-%d %H:%M"))
     publish(root, "hello", "brand-bsky", result.remote_id, when=when, url=result.url)
+    return root, env, brand, result, when
+
+
+def test_a_post_deleted_on_the_network_is_marked_and_skipped(bluesky_appview, tmp_path):
+    server = bluesky_appview
+    root, env, brand, result, when = _published(server, tmp_path, "Tämä poistetaan pian")
 
     def indexed() -> bool:
         r = httpx.get(f"{server['appview_url']}/xrpc/app.bsky.feed.getPosts", params={"uris": result.remote_id},
@@ -174,17 +185,7 @@ def test_a_post_deleted_on_the_network_is_marked_and_skipped(bluesky_appview, tm
 
 
 def test_metrics_alone_mark_a_post_getposts_leaves_out(bluesky_appview, tmp_path):
-    server = bluesky_appview
-    brand = launch.new_bluesky_account(server, "brand")
-    root, env = _repo(tmp_path, server, brand)
-    with httpx.Client(timeout=30) as client, _network(root, env, client) as net:
-        result = net.publish(_request("Poistuu ennen mittausta"))
-        net._xrpc("POST", "com.atproto.repo.deleteRecord", safe=True,
-                  json={"repo": net.did, "collection": "app.bsky.feed.post",
-                        "rkey": result.remote_id.rsplit("/", 1)[1]})
-    when = dt.datetime.now(dt.UTC)
-    add_post(root, "hello", ["brand-bsky"], at=when.strftime("%Y-%m-%d %H:%M"))
-    publish(root, "hello", "brand-bsky", result.remote_id, when=when, url=result.url)
+    root, env, _brand, result, when = _published(bluesky_appview, tmp_path, "Poistuu ennen mittausta", delete=True)
     fetched = lib.fetch_metrics(root, now=when + dt.timedelta(minutes=1), env=env)
     assert not fetched.failed, fetched.runs[0].failures
     [row] = read_csv(root / "metrics/posts.csv")

@@ -203,6 +203,18 @@ def _live_start(post_live: dict, tz) -> str | None:
     return f"starts {local:%a %Y-%m-%d %H:%M} {local.tzname()}{length}{where}"
 
 
+def _where_it_leads(p: PostPreview, item: ProfilePreview, tz) -> list[tuple[str, str]]:
+    """The live session (start, length, address), the link and who makes its card: as the network gets them."""
+    out = []
+    if p.type == "live" and (live := _live_start(p.live, tz)):
+        out.append(("live", live))
+    if item.rendered is not None and item.rendered.link:
+        out.append(("link", item.rendered.link))
+    if item.card:
+        out.append(("card", item.card))
+    return out
+
+
 def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links: Links | None = None) -> str:
     links = links or Links()
     esc = escape_untrusted_markdown
@@ -238,12 +250,8 @@ def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links:
             lines = [f"- **When:** {_when(item.slot, now, tz)}"]
             ok = "✅" if not r.too_long else "❌ too long"
             lines.append(f"- **Length:** {r.length} / {r.limit} {COUNTING_WORDS.get(item.counting, 'characters')} {ok}")
-            if p.type == "live" and (live := _live_start(p.live, tz)):
-                lines.append(f"- **Live:** {live}")
-            if r.link:
-                lines.append(f"- **Link:** {_code(r.link)}")
-            if item.card:
-                lines.append(f"- **Card:** {item.card}")
+            for name, value in _where_it_leads(p, item, tz):
+                lines.append(f"- **{name.capitalize()}:** {_code(value) if name == 'link' else value}")
             for m in r.media:
                 rel = resolve_media_path(p.path, m.path)
                 url = links.file_url(rel) if rel else None
@@ -334,12 +342,8 @@ def format_text(previews: list[PostPreview], *, now: dt.datetime, tz) -> str:
             parts.append(f"  when: {_when(item.slot, now, tz)}")
             flag = "" if not r.too_long else "  TOO LONG"
             parts.append(f"  length: {r.length}/{r.limit} {COUNTING_WORDS.get(item.counting, 'characters')}{flag}")
-            if p.type == "live" and (live := _live_start(p.live, tz)):
-                parts.append(f"  live: {live}")
-            if r.link:
-                parts.append(f"  link: {r.link}")
-            if item.card:
-                parts.append(f"  card: {item.card}")
+            for name, value in _where_it_leads(p, item, tz):
+                parts.append(f"  {name}: {value}")
             for m in r.media:
                 unsent = " (not sent: no alt text here)" if m.alt and not item.sends_alt.get(m.kind, True) else ""
                 parts.append(f"  {m.kind}: {m.path} alt: {' '.join((m.alt or '(none)').split())}{unsent}")
