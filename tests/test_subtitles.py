@@ -191,3 +191,34 @@ def test_an_unknown_captions_mode_is_an_error(tmp_path):
     root = _repo(tmp_path, "captions: open\n")
     [bad] = [p for p in _problems(root) if p.code == "bad-captions"]
     assert "burn or file" in bad.message
+
+
+VTT = "WEBVTT\n\n00:00.000 --> 00:02.000\nHei!\n"
+
+
+def test_facebook_receives_a_webvtt_file_as_subrip(tmp_path):
+    from tests import test_facebook as fb
+
+    meta = fb.Meta().on("POST", f"/{fb.PAGE}/videos", fb.fx("video_create.json"))
+    meta.on("GET", "/1234567890123401", fb.fx("video_status_ready.json"))
+    meta.on("POST", "/1234567890123401/captions", fb.fx("captions_success.json"))
+    vid = fb.media(tmp_path, "clip.mp4", "video", captions="clip.fi_FI.vtt")
+    vid.captions.write_text(VTT, encoding="utf-8")
+    fb.network(meta).publish(fb.request("video", media=[vid]))
+    # POST /{video-id}/captions captions_file=<name.locale.srt> (SRT) [§1.2]
+    cap = meta.sent("POST", "/captions")[0]
+    assert b'name="captions_file"; filename="clip.fi_FI.srt"' in cap.content
+    assert b"1\n00:00:00,000 --> 00:00:02,000\nHei!" in cap.content and b"WEBVTT" not in cap.content
+
+
+def test_linkedin_receives_a_webvtt_file_as_subrip(tmp_path):
+    from tests import test_linkedin as li
+
+    api = li.video_routes(li.LinkedIn())
+    vid = li.media(tmp_path, "clip.mp4", "video", content=b"0123456789ABCDE", captions="clip.fi.vtt")
+    vid.captions.write_text(VTT, encoding="utf-8")
+    li.network(api).publish(li.request("video", media=[vid]))
+    # the captions upload: metadata {"format": "SRT", ...} and the SRT file [§4.2]
+    cap = [r for r in api.requests if "/captions/" in r.url.path][0]
+    assert b'"format": "SRT"' in cap.content and b'filename="clip.fi.srt"' in cap.content
+    assert b"00:00:00,000 --> 00:00:02,000" in cap.content and b"WEBVTT" not in cap.content
