@@ -138,3 +138,37 @@ def test_linkedin_statistics_leaving_a_post_out_asks_for_the_post():
     assert follow.url == "https://api.linkedin.com/rest/posts/urn%3Ali%3AugcPost%3A7002"
     assert follow.headers == {"LinkedIn-Version": "x"}
     assert follow.on_error(404, {"status": 404, "message": "Not Found"}).gone == {gone}
+
+
+def _bluesky_thread_not_found(record_exists: bool):
+    import httpx
+
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nsid = request.url.path.rsplit("/", 1)[1]
+        asked.append(nsid)
+        if nsid == "com.atproto.server.createSession":
+            return httpx.Response(200, json={"accessJwt": "a", "refreshJwt": "r", "did": "did:plc:brand",
+                                             "handle": "cafe.bsky.social"})
+        if nsid == "app.bsky.feed.getPostThread":  # the lexicon's error for a post the AppView does not have
+            return httpx.Response(400, json={"error": "NotFound", "message": "Post not found: at://x"})
+        if record_exists:
+            return httpx.Response(200, json={"uri": "at://did:plc:brand/app.bsky.feed.post/3kaaa", "cid": "bafy",
+                                             "value": {}})
+        return httpx.Response(400, json={"error": "RecordNotFound", "message": "Could not locate record"})
+
+    profile = parse_profile(BSKY, "profiles/cafe-bsky.yaml")
+    return BlueskyNetwork(profile, env={"B": "pw"}, client=httpx.Client(transport=httpx.MockTransport(handler)),
+                          sleep=lambda s: None), asked
+
+
+def test_bluesky_tells_a_post_not_indexed_yet_from_a_deleted_one():
+    uri = "at://did:plc:brand/app.bsky.feed.post/3kaaa"
+    fresh, asked = _bluesky_thread_not_found(record_exists=True)
+    assert fresh.list_comments(uri) == []  # in the repository: the AppView has not seen it yet
+    assert asked[-1] == "com.atproto.repo.getRecord"
+    gone, _ = _bluesky_thread_not_found(record_exists=False)
+    with pytest.raises(PermanentNetworkError) as refused:
+        gone.list_comments(uri)
+    assert error_says_gone(refused.value)

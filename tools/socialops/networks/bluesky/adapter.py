@@ -322,8 +322,15 @@ class BlueskyNetwork(BlueskyProfile, Publishing, Comments, Metrics):
     MAX_HIDDEN_REPLIES = 300
 
     def list_comments(self, remote_id, *, since=None):
-        response = self._xrpc("GET", "app.bsky.feed.getPostThread",
-                              params={"uri": remote_id, "depth": 100, "parentHeight": 0})
+        try:
+            response = self._xrpc("GET", "app.bsky.feed.getPostThread",
+                                  params={"uri": remote_id, "depth": 100, "parentHeight": 0})
+        except PermanentNetworkError as exc:
+            # NotFound: deleted, or not yet seen by the AppView. The repository tells which; only a post gone
+            # from it is reported gone (the caller then marks it deleted).
+            if error_name(exc) == "NotFound" and self.get_record(self._rkey(remote_id)) is not None:
+                return []
+            raise
         body = self._body(response)
         thread = body.get("thread") if isinstance(body.get("thread"), dict) else {}
         root = thread.get("post") if isinstance(thread.get("post"), dict) else {}
