@@ -222,3 +222,33 @@ def test_linkedin_receives_a_webvtt_file_as_subrip(tmp_path):
     cap = [r for r in api.requests if "/captions/" in r.url.path][0]
     assert b'"format": "SRT"' in cap.content and b'filename="clip.fi.srt"' in cap.content
     assert b"00:00:00,000 --> 00:00:02,000" in cap.content and b"WEBVTT" not in cap.content
+
+
+def test_publishing_burns_for_a_profile_imitating_instagram_and_sends_the_file_to_one_imitating_bluesky(tmp_path):
+    import sqlite3
+    from zoneinfo import ZoneInfo
+
+    from socialops.publish.results import R_PUBLISHED
+    from socialops.publish.run import run_publish
+    from tests.publish_support import git_init, write_post, write_profile
+    from tests.publish_support import make_repo as publish_repo
+
+    root = publish_repo(tmp_path / "repo", profiles=())
+    write_profile(root, "cafe-insta", imitates="instagram")
+    write_profile(root, "cafe-bsky", imitates="bluesky")
+    (root / "content/2026/12").mkdir(parents=True)
+    video = make_video(root / "content/2026/12/clip.mp4", seconds=4, size="360x640")
+    (root / "content/2026/12/clip.fi.srt").write_text(SRT, encoding="utf-8")
+    write_post(root, "aamu", profiles=["cafe-insta", "cafe-bsky"], type="video",
+               media=[{"path": "clip.mp4", "alt": "Aamu", "captions": "clip.fi.srt"}])
+    git_init(root)
+    db = tmp_path / "sandbox.sqlite"
+    result = run_publish(root, now=dt.datetime(2026, 12, 1, 9, 5, tzinfo=ZoneInfo("Europe/Helsinki")),
+                         env={"SOCIALOPS_SANDBOX": str(db)}, sleep=lambda s: None)
+    assert sorted(p.status for p in result.pairs) == [R_PUBLISHED, R_PUBLISHED], [p.detail for p in result.pairs]
+    with sqlite3.connect(db) as conn:
+        rows = dict(conn.execute("SELECT account, captions FROM media").fetchall())
+        sizes = dict(conn.execute("SELECT account, size FROM media").fetchall())
+    assert rows == {"cafe-insta.example": None, "cafe-bsky.example": "content/2026/12/clip.fi.srt"}
+    [burned] = (root / BURNED_DIR).glob("*.mp4")
+    assert sizes == {"cafe-insta.example": burned.stat().st_size, "cafe-bsky.example": video.stat().st_size}

@@ -75,6 +75,7 @@ def with_subtitles_burned(request: PublishRequest, spec: NetworkSpec, mode: str)
     if spec.subtitle_handling(request.type, mode) != "burn" or not any(
             m.kind == "video" and m.captions is not None for m in request.media):
         return request
-    media = [dataclasses.replace(m, path=burned_copy(request.root, m), captions=None, burned_from=m.path)
+    media = [dataclasses.replace(m, path=burned_copy(request.root, m), captions=None, captions_rel=None,
+                                 burned_from=m.path)
              if m.kind == "video" and m.captions is not None else m for m in request.media]
     return dataclasses.replace(request, media=media)
