@@ -172,3 +172,15 @@ def test_bluesky_tells_a_post_not_indexed_yet_from_a_deleted_one():
     with pytest.raises(PermanentNetworkError) as refused:
         gone.list_comments(uri)
     assert error_says_gone(refused.value)
+
+
+def test_the_pull_request_comment_shows_card_subtitles_and_invisible_characters(tmp_path):
+    from socialops.tracker.pulls import preview_comment
+
+    posts = {"content/link.md": "---\nid: link\nprofiles: [cafe-bsky]\npublish_at: 2026-12-01 09:00\n"
+                                "link: https://cafe.example/tori\n---\nJoulu\u200btori\n"}
+    root = make_repo(tmp_path, posts, profiles={"cafe-bsky": BSKY})
+    data = preview.to_data(preview.build(root, ["content/link.md"], now=NOW), now=NOW, tz=UTC)
+    comment = preview_comment(data, head_sha="0" * 40, run_url="https://github.com/o/r/actions/runs/1", passed=True)
+    assert "- **Card:** socialops builds the card" in comment
+    assert "Joulu⟦U+200B⟧tori" in comment
