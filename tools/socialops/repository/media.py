@@ -18,6 +18,7 @@ from socialops.repository.posts import CAPTION_SUFFIXES, IMAGE_SUFFIXES, VIDEO_S
 
 IMAGE_INSPECTED = {".jpg", ".jpeg", ".png", ".gif", ".webp"}  # what Pillow reads (not .heic)
 MAX_CAPTIONS_BYTES = 1_000_000
+MEDIA_FACTS = 2  # what inspect_media reports; a cache of older facts (videos without seconds) is not used
 
 
 @functools.lru_cache(maxsize=65536)
