@@ -59,6 +59,8 @@ from socialops.community.settings import DEFAULT_WINDOW_DAYS, ProfileRules, prof
 from socialops.core.locks import run_lock
 from socialops.core.safetext import inert_for_log
 from socialops.errors import NetworkError, SocialOpsError
+from socialops.metrics.tables import deleted_pairs, mark_deleted
+from socialops.networks.calls import error_says_gone
 from socialops.networks.contract import Network, open_network
 from socialops.repository import git as repo
 from socialops.repository.config import load_config
@@ -170,6 +172,7 @@ class _Run:
         self.push = push
         self.run_id = run_id
         self.result = CommentsResult(dry_run=dry_run)
+        self.gone: list[dict[str, str]] = []  # publications found deleted on their network
 
     @property
     def tracker(self) -> Tracker:
@@ -190,8 +193,10 @@ class _Run:
         if not self.dry_run:
             self.flag()
             self.forget_old()
+            marked = mark_deleted(self.root, self.gone, day=self.now.date().isoformat())
             if git:
                 paths = [p for p in (COMMENTS_LOG, MODERATION_LOG) if (self.root / p).exists()]
+                paths += [p.relative_to(self.root).as_posix() for p in marked]
                 if paths:
                     n = len(self.result.new)
                     self.result.committed = repo.commit_paths(
@@ -206,8 +211,10 @@ class _Run:
     def publications(self) -> dict[str, list[tuple[str, str, str, dt.datetime]]]:
         """profile id -> [(post id, remote id, url, published at)] within each profile's window."""
         out: dict[str, list[tuple[str, str, str, dt.datetime]]] = {}
+        deleted = deleted_pairs(self.root)  # gone from the network: no comments to read
         for (post_id, profile_id), st in sorted(Ledger(self.root).state().items()):
-            if st.status != PUBLISHED or not st.remote_id or st.published_at is None:
+            if st.status != PUBLISHED or not st.remote_id or st.published_at is None or \
+                    (profile_id, post_id) in deleted:
                 continue
             if self.only is not None and profile_id not in self.only:
                 continue
@@ -249,6 +256,13 @@ class _Run:
                 try:
                     comments = network.list_comments(remote_id, since=self.now - window)
                 except NetworkError as exc:
+                    if error_says_gone(exc):
+                        # Deleted on the network: marked in metrics/posts.csv and skipped from now on.
+                        self.gone.append({"profile": profile_id, "post_id": post_id, "network": profile.network,
+                                          "remote_id": remote_id, "url": url or ""})
+                        self.result.warnings.append(f"{profile_id}: {post_id} is no longer on the network: marked "
+                                                    "deleted")
+                        continue
                     if getattr(exc, "action", None) == "list":
                         self.result.warnings.append(f"{profile_id}: {network.moderation_spec.label} comments cannot "
                                                     "be read through its API")

@@ -15,7 +15,12 @@ from urllib.parse import quote
 
 from socialops.content.render import Rendered, render
 from socialops.core.problems import ERROR, Problem
-from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
+from socialops.core.safetext import (
+    escape_untrusted_markdown,
+    invisible_characters,
+    mark_invisible,
+    quote_untrusted,
+)
 from socialops.errors import ContentError
 from socialops.plan.queue import Slot, resolve_times
 from socialops.repository.config import load_config
@@ -43,6 +48,9 @@ class ProfilePreview:
     slot: Slot | None = None
     state: PairState | None = None
     notes: list[str] = field(default_factory=list)
+    subtitles: list[str] = field(default_factory=list)  # how each video's subtitles reach the network
+    sends_alt: dict[str, bool] = field(default_factory=dict)  # media kind -> the network receives its alt text
+    card: str = ""  # who makes the link's card
 
 
 @dataclass
@@ -119,6 +127,14 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime) -> list[Post
                 item.notes.append(spec.notes["live"] + ".")
             if post.link and spec.notes.get("link"):
                 item.notes.append(spec.notes["link"].capitalize() + ".")
+            if item.rendered is not None:
+                item.subtitles = _subtitles(item.rendered, spec, post.captions_mode)
+                item.sends_alt = {kind: spec.sends_alt(post.type, kind) for kind in ("image", "video")}
+                item.card = spec.link_card if item.rendered.link and not spec.notes.get("link") else ""
+            found = invisible_characters(item.rendered.text if item.rendered else "")
+            if found:
+                item.notes.append(f"The text holds {len(found)} invisible character(s), published as they are and "
+                                  f"shown here as ⟦U+…⟧: {', '.join(dict.fromkeys(found))}.")
             preview.profiles.append(item)
         out.append(preview)
     return out
@@ -133,6 +149,24 @@ def _draft_slot(post, tz) -> Slot | None:
     except ValueError:
         return None
     return Slot(at, "draft") if at else None
+
+
+def _subtitles(rendered: Rendered, spec, mode: str) -> list[str]:
+    """For each video with subtitles: sent as a file, burned into the picture, or refused (and why)."""
+    out = []
+    for m in rendered.media:
+        if m.kind != "video" or not m.captions:
+            continue
+        handling = spec.subtitle_handling(rendered.type, mode)
+        if handling == "file":
+            out.append(f"{m.captions}: sent to {spec.label} as a subtitle file")
+        elif handling == "burn":
+            out.append(f"{m.captions}: burned into the video ({spec.label} takes no subtitle file with a "
+                       f"{rendered.type})")
+        else:
+            out.append(f"{m.captions}: refused ({spec.label} takes no subtitle file with a {rendered.type} and "
+                       "'captions: file' forbids burning them in)")
+    return out
 
 
 def _when(slot: Slot | None, now: dt.datetime, tz) -> str:
@@ -179,7 +213,21 @@ def _live_start(post_live: dict, tz) -> str | None:
     local = start.astimezone(tz)
     minutes = post_live.get("duration_minutes")
     length = f", {minutes} min" if isinstance(minutes, int) else ""
-    return f"starts {local:%a %Y-%m-%d %H:%M} {local.tzname()}{length}"
+    url = post_live.get("url")
+    where = f", at {url}" if isinstance(url, str) and url else ", no address yet (add 'url:' under 'live:')"
+    return f"starts {local:%a %Y-%m-%d %H:%M} {local.tzname()}{length}{where}"
+
+
+def _where_it_leads(p: PostPreview, item: ProfilePreview, tz) -> list[tuple[str, str]]:
+    """The live session (start, length, address), the link and who makes its card: as the network gets them."""
+    out = []
+    if p.type == "live" and (live := _live_start(p.live, tz)):
+        out.append(("live", live))
+    if item.rendered is not None and item.rendered.link:
+        out.append(("link", item.rendered.link))
+    if item.card:
+        out.append(("card", item.card))
+    return out
 
 
 def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links: Links | None = None) -> str:
@@ -217,25 +265,27 @@ def format_markdown(previews: list[PostPreview], *, now: dt.datetime, tz, links:
             lines = [f"- **When:** {_when(item.slot, now, tz)}"]
             ok = "✅" if not r.too_long else "❌ too long"
             lines.append(f"- **Length:** {r.length} / {r.limit} {COUNTING_WORDS.get(item.counting, 'characters')} {ok}")
-            if p.type == "live" and (live := _live_start(p.live, tz)):
-                lines.append(f"- **Live:** {live}")
-            if r.link:
-                lines.append(f"- **Link:** {_code(r.link)}")
+            for name, value in _where_it_leads(p, item, tz):
+                lines.append(f"- **{name.capitalize()}:** {_code(value) if name == 'link' else value}")
             for m in r.media:
                 rel = resolve_media_path(p.path, m.path)
                 url = links.file_url(rel) if rel else None
                 name = esc(m.path, max_chars=200)
                 shown = f"[{name}]({url})" if url else _code(m.path)
                 alt = f"alt: “{esc(m.alt, max_chars=300)}”" if m.alt else "⚠️ no alt text"
+                if m.alt and not item.sends_alt.get(m.kind, True):
+                    alt += f" (not sent: {item.label} takes no alt text here)"
                 captions = f", subtitles {_code(m.captions)}" if m.captions else ""
                 lines.append(f"- **{m.kind.capitalize()}:** {shown} — {alt}{captions}")
+            for handling in item.subtitles:
+                lines.append(f"- **Subtitles:** {esc(handling, max_chars=300)}")
             for note in item.notes:
                 lines.append(f"- ℹ️ {note}")
             if published:
                 lines.append(f"- ℹ️ {esc(published, max_chars=400)}")
-            parts += lines + ["", quote_untrusted(r.text or "(no text)")]
+            parts += lines + ["", quote_untrusted(mark_invisible(r.text) or "(no text)")]
             if r.first_comment:
-                parts += ["", "First comment:", "", quote_untrusted(r.first_comment)]
+                parts += ["", "First comment:", "", quote_untrusted(mark_invisible(r.first_comment))]
             parts.append("")
     parts.append(f"<sub>Times in the plan's timezone ({tz.key}) and UTC, as of {now:%Y-%m-%d %H:%M} UTC.</sub>")
     return "\n".join(parts).rstrip() + "\n"
@@ -278,6 +328,7 @@ def _profile_data(p: PostPreview, item: ProfilePreview, now: dt.datetime, tz, li
         "media": [{"kind": m.kind, "path": m.path, "alt": m.alt, "captions": m.captions,
                    "url": links.file_url(rel) if (rel := resolve_media_path(p.path, m.path)) else None}
                   for m in r.media],
+        "card": item.card or None, "subtitles": item.subtitles,
         "notes": item.notes + ([published] if published else []),
         "text": r.text, "first_comment": r.first_comment})
     return out
@@ -306,16 +357,21 @@ def format_text(previews: list[PostPreview], *, now: dt.datetime, tz) -> str:
             parts.append(f"  when: {_when(item.slot, now, tz)}")
             flag = "" if not r.too_long else "  TOO LONG"
             parts.append(f"  length: {r.length}/{r.limit} {COUNTING_WORDS.get(item.counting, 'characters')}{flag}")
+            for name, value in _where_it_leads(p, item, tz):
+                parts.append(f"  {name}: {value}")
             for m in r.media:
-                parts.append(f"  {m.kind}: {m.path} alt: {' '.join((m.alt or '(none)').split())}")
+                unsent = " (not sent: no alt text here)" if m.alt and not item.sends_alt.get(m.kind, True) else ""
+                parts.append(f"  {m.kind}: {m.path} alt: {' '.join((m.alt or '(none)').split())}{unsent}")
+            for handling in item.subtitles:
+                parts.append(f"  subtitles: {handling}")
             for note in item.notes:
                 parts.append(f"  note: {note}")
             published = _published_note(item.state)
             if published:
                 parts.append(f"  note: {published}")
-            parts.append(_indent(r.text))
+            parts.append(_indent(mark_invisible(r.text)))
             if r.first_comment:
                 parts.append("  first comment:")
-                parts.append(_indent(r.first_comment))
+                parts.append(_indent(mark_invisible(r.first_comment)))
         parts.append("")
     return "\n".join(parts).rstrip() + "\n" if parts else "No posts to preview.\n"

@@ -11,6 +11,17 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u20
 ZWJ = "\u200d"
 
 
+def invisible_characters(text: str) -> list[str]:
+    """The zero-width and bidirectional control characters in ``text`` (networks publish them; shown text
+    drops them), each as "U+202E RIGHT-TO-LEFT OVERRIDE"."""
+    return [f"U+{ord(m.group()):04X} {unicodedata.name(m.group(), '')}".strip() for m in _INVISIBLE.finditer(text)]
+
+
+def mark_invisible(text: str) -> str:
+    """``text`` with each zero-width or bidirectional control character shown as ⟦U+200B⟧."""
+    return _INVISIBLE.sub(lambda m: f"⟦U+{ord(m.group()):04X}⟧", text)
+
+
 def _clean(text: str, max_chars: int) -> str:
     text = str(text).replace("\r\n", "\n").replace("\r", "\n")
     # drop control characters (keep newline and tab) and bidirectional overrides

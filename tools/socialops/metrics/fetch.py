@@ -36,7 +36,15 @@ from typing import Any
 from socialops.errors import SocialOpsError, UsageError
 from socialops.metrics.budget import JOURNAL, Limit, load_journal, save_journal
 from socialops.metrics.fetcher import Fetcher, ProfileRun, redact_for
-from socialops.metrics.tables import METRICS_DIR, PARTITION_BYTES, Fragment, csv_time, fmt_number, upsert
+from socialops.metrics.tables import (
+    METRICS_DIR,
+    PARTITION_BYTES,
+    Fragment,
+    csv_time,
+    deleted_pairs,
+    fmt_number,
+    upsert,
+)
 from socialops.networks.contract import open_network
 from socialops.networks.types import POST_FIGURES, MetricsCall, Publication, post_item
 from socialops.repository.config import load_config
@@ -108,8 +116,9 @@ def publications(root: Path, profiles: Iterable[Profile], tz: Any, *, now: dt.da
             summaries.setdefault(str(s.id), s)
     oldest = now - dt.timedelta(days=since_days) if since_days else None
     out: dict[str, list[Publication]] = {pid: [] for pid in wanted}
+    deleted = deleted_pairs(root)  # gone from the network: nothing more to fetch
     for (post_id, profile), state in sorted(Ledger(root).state().items()):
-        if profile not in wanted or state.status != PUBLISHED or not state.remote_id:
+        if profile not in wanted or state.status != PUBLISHED or not state.remote_id or (profile, post_id) in deleted:
             continue
         at = state.published_at
         if at is not None and (at > now or (oldest is not None and at < oldest)):

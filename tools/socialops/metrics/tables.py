@@ -255,6 +255,22 @@ def upsert(root: Path, fragment: Fragment, *, partition_bytes: int = PARTITION_B
     return changed
 
 
+def deleted_pairs(root: Path) -> set[tuple[str, str]]:
+    """(profile, post id) of the publications found gone from their network: ``status: deleted`` in
+    metrics/posts.csv. Metrics and comments skip them."""
+    return {(row.get("profile", ""), row.get("post_id", "")) for row in read_table(root / METRICS_DIR, POSTS).values()
+            if row.get("status") == "deleted"}
+
+
+def mark_deleted(root: Path, rows: Iterable[Mapping[str, str]], *, day: str) -> list[Path]:
+    """Mark publications gone from their network (``rows``: profile, post_id, network, remote_id, url, ...) as
+    deleted in metrics/posts.csv, keeping their last figures; returns the files that changed."""
+    known = read_table(root / METRICS_DIR, POSTS)
+    fragment = Fragment(posts=[{**known.get(POSTS.key_of(row), {}), **{k: v for k, v in row.items() if v},
+                                "status": "deleted", "updated": day} for row in rows])
+    return upsert(root, fragment) if fragment.posts else []
+
+
 def merge_fragments(root: Path, folders: Iterable[Path], *, partition_bytes: int = PARTITION_BYTES) -> list[Path]:
     """Upsert the fragments written by ``--out`` (one per shard) into ``metrics/``."""
     changed: list[Path] = []

@@ -8,9 +8,11 @@ so the contract tests feed documented payloads straight to it. This module stays
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from socialops.errors import NetworkError
 from socialops.networks.types import Figures
 
 
@@ -27,11 +29,32 @@ def filled(fill: Callable[[Figures], None]) -> Figures:
     return figures
 
 
+def post_gone(status: int | None, body: Any) -> bool:
+    """The answer says the post is no longer on the network: 404 (Mastodon, LinkedIn, Meta), Meta's 400 code
+    100 "does not exist", atproto's 400 NotFound / RecordNotFound (getPostThread, getRecord)."""
+    if status == 404:
+        return True
+    if status != 400 or not isinstance(body, Mapping):
+        return False
+    return body.get("error") in ("NotFound", "RecordNotFound") or (
+        _meta_code(body) == 100 and "does not exist" in _meta_message(body))
+
+
+_GONE_NAMES = re.compile(r'"error"\s*:\s*"(?:NotFound|RecordNotFound)"')
+
+
+def error_says_gone(exc: NetworkError) -> bool:
+    """A refused call (its status, and the excerpt of the answer its message carries) says the post is gone."""
+    if exc.status == 404:
+        return True
+    return exc.status == 400 and (bool(_GONE_NAMES.search(exc.message)) or "does not exist" in exc.message)
+
+
 def gone_on_404(remote_id: str) -> Callable[[int, Any], Figures | None]:
     """A post the network no longer has (deleted by someone): noted, not a failure."""
 
     def on_error(status: int, body: Any) -> Figures | None:
-        if status == 404 or (status == 400 and _meta_code(body) == 100 and "does not exist" in _meta_message(body)):
+        if post_gone(status, body):
             figures = Figures(missing=[f"post {remote_id} is no longer on the network"])
             figures.gone.add(remote_id)
             return figures

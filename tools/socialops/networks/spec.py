@@ -50,6 +50,32 @@ class ImageRule:
 
 
 @dataclass(frozen=True)
+class MediaRule:
+    """What a network takes for one kind of media ("image" or "video") in some of its post types: bytes,
+    pixels, shape (width / height), seconds and alt text. ``certain`` False (a [U] number in the reference, or a
+    shape the network shows cropped or with bars rather than refusing) makes a broken rule a warning, not an
+    error. ``source`` says where the numbers come from, with the reference's confidence tag."""
+
+    kind: str
+    types: frozenset[str] = ALL_TYPES
+    max_bytes: int | None = None
+    min_width: int | None = None
+    max_width: int | None = None
+    min_height: int | None = None
+    max_pixels: int | None = None
+    aspect_min: float | None = None
+    aspect_max: float | None = None
+    min_seconds: float | None = None
+    max_seconds: float | None = None
+    alt_limit: int | None = None
+    certain: bool = True
+    source: str = ""
+
+
+NINE_SIXTEEN = (9 / 16 * 0.99, 9 / 16 * 1.01)  # a 9:16 frame, within 1 % (1080x1920, 720x1280, 1080x1918)
+
+
+@dataclass(frozen=True)
 class NetworkSpec:
     """Everything the rest of socialops asks about one network: publishing limits and types, metrics,
     moderation abilities and the manual steps where its API cannot, and what it does with profile basics."""
@@ -64,15 +90,15 @@ class NetworkSpec:
     min_carousel: int = 2
     image_types: frozenset[str] = frozenset({".jpg", ".jpeg", ".png"})
     video_types: frozenset[str] = frozenset({".mp4", ".mov"})
-    image_max_bytes: int | None = None
-    video_max_bytes: int | None = None
-    image_min_width: int | None = None
-    image_max_width: int | None = None
-    aspect_min: float | None = None  # width / height
-    aspect_max: float | None = None
+    # per kind of media and post type, the first rule that matches; see media_rules_for
+    media_rules: tuple[MediaRule, ...] = ()
     alt_limit: int | None = None
     max_hashtags: int | None = None
     captions: frozenset[str] = frozenset()  # subtitle formats the network takes with a video
+    caption_types: frozenset[str] = frozenset()  # post types whose video takes a subtitle file (else burned)
+    link_card: str = ""  # who makes a link post's card, as the preview says it
+    video_alt: bool = True  # the API takes alt text with a video
+    no_alt_types: frozenset[str] = frozenset()  # post types whose media go without alt text
     needs_media: bool = False
     needs_public_media_url: bool = False
     link_in_text: bool = False  # the link is appended to the text (no separate link field)
@@ -98,6 +124,23 @@ class NetworkSpec:
 
     def supports(self, post_type: str) -> bool:
         return post_type in self.types
+
+    def media_rules_for(self, post_type: str, kind: str) -> list[MediaRule]:
+        """The rules a media file of ``kind`` meets in a ``post_type`` post (more than one may apply: a
+        certain limit and an uncertain one)."""
+        return [rule for rule in self.media_rules if rule.kind == kind and post_type in rule.types]
+
+    def sends_alt(self, post_type: str, kind: str) -> bool:
+        """The network receives the alt text of a ``kind`` media item in a ``post_type`` post."""
+        return post_type not in self.no_alt_types and (kind != "video" or self.video_alt)
+
+    def subtitle_handling(self, post_type: str, mode: str = "burn") -> str:
+        """How a video's subtitles reach this network in a ``post_type`` post: "file" (sent as a caption file),
+        "burn" (burned into the picture: the network takes no file there) or "refused" (no file is taken and
+        the post says ``captions: file``)."""
+        if self.captions and post_type in self.caption_types:
+            return "file"
+        return "refused" if mode == "file" else "burn"
 
     def load_adapter(self) -> type:
         module, _, cls = self.adapter.partition(":")

@@ -37,6 +37,7 @@ class MediaFile:
     captions: Path | None = None
     captions_rel: str | None = None
     index: int = 0
+    burned_from: Path | None = None  # the subtitles are burned into ``path``, made from this file: not at ``rel``
 
     @property
     def suffix(self) -> str:

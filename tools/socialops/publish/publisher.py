@@ -24,6 +24,7 @@ from socialops.errors import (
     SocialOpsError,
     TransientNetworkError,
 )
+from socialops.networks import NETWORKS
 from socialops.networks.contract import Network, open_network
 from socialops.networks.types import PublishRequest
 from socialops.publish.issues import invalid_post_body
@@ -32,6 +33,7 @@ from socialops.publish.record import Recorder
 from socialops.publish.request import build_request, checked_post, digest
 from socialops.publish.results import R_FAILED, R_MISSED, R_WOULD_FAIL, PairResult, duration_words, local_time
 from socialops.publish.select import Candidate, is_late
+from socialops.publish.subtitles import with_subtitles_burned
 from socialops.repository.posts import Post
 from socialops.repository.profiles import Profile
 from socialops.state.publications import FAILED, Event
@@ -177,7 +179,9 @@ class Publisher:
                                   detail=self._auth_failed[profile.id])
             return
         try:
-            found = self.network(profile).publish(c.request)
+            request = with_subtitles_burned(c.request, profile.spec or NETWORKS["sandbox"],
+                                            c.post.captions_mode if c.post else "burn")
+            found = self.network(profile).publish(request)
         except OutcomeUnknown as exc:
             if not settle_lost_answer(c, rec, profile, self.network, exc):
                 self._failed_for_now(c, profile, exc)  # certainly not there: the next run sends it again

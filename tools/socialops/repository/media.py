@@ -18,6 +18,7 @@ from socialops.repository.posts import CAPTION_SUFFIXES, IMAGE_SUFFIXES, VIDEO_S
 
 IMAGE_INSPECTED = {".jpg", ".jpeg", ".png", ".gif", ".webp"}  # what Pillow reads (not .heic)
 MAX_CAPTIONS_BYTES = 1_000_000
+MEDIA_FACTS = 2  # what inspect_media reports; a cache of older facts (videos without seconds) is not used
 
 
 @functools.lru_cache(maxsize=65536)
@@ -121,8 +122,73 @@ def _inspect_container(real: Path, suffix: str) -> dict[str, Any]:
     if suffix == ".webm" and head.startswith(_MATROSKA):
         return {}
     if suffix != ".webm" and head[4:8] in _ISO_BOXES:
-        return {}
+        return mp4_facts(real)
     return {"error": f"this is not a {suffix[1:].upper()} video file; export it again as MP4"}
+
+
+_CONTAINERS = {b"moov", b"trak", b"mdia", b"edts"}  # boxes whose children hold the facts read below
+_MAX_BOXES = 10_000
+
+
+def mp4_facts(real: Path) -> dict[str, Any]:
+    """The seconds, width and height of an MP4/QuickTime video, read from its boxes (``mvhd``: time scale and
+    duration; ``tkhd`` of the first track with a picture: its size), without decoding anything. Facts that
+    cannot be read are left out: the rules that need them then stay silent."""
+    facts: dict[str, Any] = {}
+    with real.open("rb") as handle:
+        size = real.stat().st_size
+        _walk_boxes(handle, 0, size, facts, budget=[_MAX_BOXES])
+    return facts
+
+
+def _walk_boxes(handle, start: int, end: int, facts: dict[str, Any], budget: list[int]) -> None:
+    offset = start
+    while offset + 8 <= end and budget[0] > 0:
+        budget[0] -= 1
+        handle.seek(offset)
+        header = handle.read(16)
+        if len(header) < 8:
+            return
+        length, kind, body = int.from_bytes(header[:4], "big"), header[4:8], offset + 8
+        if length == 1 and len(header) >= 16:
+            length, body = int.from_bytes(header[8:16], "big"), offset + 16
+        elif length == 0:
+            length = end - offset
+        if length < 8 or offset + length > end:
+            return
+        if kind in _CONTAINERS:
+            _walk_boxes(handle, body, offset + length, facts, budget)
+        elif kind == b"mvhd":
+            _read_mvhd(handle, body, facts)
+        elif kind == b"tkhd" and "width" not in facts:
+            _read_tkhd(handle, body, facts)
+        offset += length
+
+
+def _read_mvhd(handle, body: int, facts: dict[str, Any]) -> None:
+    handle.seek(body)
+    data = handle.read(32)
+    if len(data) < 20:
+        return
+    if data[0] == 1:  # version 1: 64-bit times
+        scale, duration = int.from_bytes(data[20:24], "big"), int.from_bytes(data[24:32], "big")
+    else:
+        scale, duration = int.from_bytes(data[12:16], "big"), int.from_bytes(data[16:20], "big")
+    if scale:
+        facts["seconds"] = round(duration / scale, 3)
+
+
+def _read_tkhd(handle, body: int, facts: dict[str, Any]) -> None:
+    handle.seek(body)
+    data = handle.read(96)
+    at = 88 if data[:1] == b"\x01" else 76  # width and height (16.16 fixed point) end the box
+    if len(data) < at + 8:
+        return
+    width, height = int.from_bytes(data[at:at + 4], "big") >> 16, int.from_bytes(data[at + 4:at + 8], "big") >> 16
+    if int.from_bytes(data[at - 36:at - 32], "big") == 0 and int.from_bytes(data[at - 32:at - 28], "big"):
+        width, height = height, width  # the matrix turns the picture a quarter: a phone's portrait video
+    if width and height:  # a sound track has no picture: the next track may
+        facts["width"], facts["height"] = width, height
 
 
 def _inspect_image(real: Path) -> dict[str, Any]:

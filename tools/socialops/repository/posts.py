@@ -24,8 +24,9 @@ POST_TYPES = ("text", "image", "carousel", "video", "story", "reel", "live", "li
 STATUSES = ("draft", "ready")
 POST_KEYS = (
     "id", "title", "profiles", "publish_at", "type", "media", "link", "first_comment",
-    "pillar", "tags", "status", "overrides", "live", "created", "internal",
+    "pillar", "tags", "status", "overrides", "live", "created", "internal", "captions",
 )
+CAPTION_MODES = ("burn", "file")  # subtitles where the network takes no file: burned in, or refused
 MEDIA_KEYS = ("path", "alt", "captions")
 OVERRIDE_KEYS = ("body", "link", "first_comment", "tags", "media")
 LIVE_KEYS = ("starts_at", "duration_minutes", "url")
@@ -123,6 +124,11 @@ class Post(yamlfile.KeyLines):
     def first_comment(self) -> str | None:
         value = self.raw.get("first_comment")
         return str(value) if isinstance(value, (str, int)) else None
+
+    @property
+    def captions_mode(self) -> str:
+        value = self.raw.get("captions")
+        return value if value in CAPTION_MODES else "burn"
 
     @property
     def live(self) -> dict[str, Any]:

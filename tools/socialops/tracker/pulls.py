@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from socialops.core.safetext import ZWJ, escape_untrusted_markdown, quote_untrusted
+from socialops.core.safetext import ZWJ, escape_untrusted_markdown, mark_invisible, quote_untrusted
 from socialops.errors import UsageError
 from socialops.tracker.interface import Tracker
 from socialops.tracker.markers import sticky_marker
@@ -128,14 +128,19 @@ def _profile(item: dict, head_sha: str) -> list[str]:
         lines.append(f"- **Live:** {_esc(item.get('live'), 200)}")
     if item.get("link"):
         lines.append(f"- **Link:** {_esc(item.get('link'), 300)}")
+    if item.get("card"):
+        lines.append(f"- **Card:** {_esc(item.get('card'), 300)}")
     for m in _items(item.get("media")):
         if isinstance(m, dict):
             lines.append(_media(m, head_sha))
+    for handling in _items(item.get("subtitles")):
+        lines.append(f"- **Subtitles:** {_esc(handling, 300)}")
     for note in _items(item.get("notes")):
         lines.append(f"- ℹ️ {_esc(note, 400)}")
-    lines += ["", quote_untrusted(str(item.get("text") or "(no text)"))]
+    # invisible characters are published as they are: shown as ⟦U+…⟧ (the code block would drop them)
+    lines += ["", quote_untrusted(mark_invisible(str(item.get("text") or "(no text)")))]
     if item.get("first_comment"):
-        lines += ["", "First comment:", "", quote_untrusted(str(item["first_comment"]))]
+        lines += ["", "First comment:", "", quote_untrusted(mark_invisible(str(item["first_comment"])))]
     return lines + [""]
 
 

@@ -24,7 +24,7 @@ from socialops.core.problems import ERROR, Problem, Report, sort_problems
 from socialops.errors import ContentError
 from socialops.repository.config import Config, load_config
 from socialops.repository.git import find_posts
-from socialops.repository.media import inspect_media, media_paths
+from socialops.repository.media import MEDIA_FACTS, inspect_media, media_paths
 from socialops.repository.posts import load_post
 from socialops.repository.profiles import find_profiles
 from socialops.repository.schedule import SCHEDULE_FILE
@@ -190,7 +190,7 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
     cache = validatecache.load(root) if use_cache else {}
     same_config = cache.get("fingerprint") == fingerprint
     entries: dict = cache.get("posts", {}) if same_config else {}
-    media_cache: dict = cache.get("media", {})
+    media_cache: dict = cache.get("media", {}) if cache.get("media_facts") == MEDIA_FACTS else {}
     dep_stats: dict = {}
     stale = [rel for rel in all_posts if not fresh(root, entries.get(rel), stat_key(root, rel), dep_stats)] \
         if entries else all_posts
@@ -218,7 +218,8 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
     config_files = len(find_profiles(root)) + (1 if (root / SCHEDULE_FILE).exists() else 0)
     if use_cache:
         if checked_now or lines_found or len(new_entries) != len(entries) or not same_config:
-            validatecache.save(root, {"fingerprint": fingerprint, "posts": new_entries, "media": media_cache})
+            validatecache.save(root, {"fingerprint": fingerprint, "posts": new_entries, "media": media_cache,
+                                      "media_facts": MEDIA_FACTS})
         media_keys = dict(sorted({dep: key for entry in new_entries.values() for dep, key in entry[3].items()}.items()))
         state = validatecache.snapshot_state(stamp, {rel: entry[0] for rel, entry in new_entries.items()}, media_keys)
         validatecache.save_snapshot(root, state, list(media_keys), problems, config_files)

@@ -3,8 +3,11 @@ its kind, count, size and shape. What is in a file comes from `repository.media.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
+from socialops.content.render import count_length
 from socialops.core.problems import ERROR, WARNING, Problem
-from socialops.networks.spec import NetworkSpec
+from socialops.networks.spec import MediaRule, NetworkSpec
 from socialops.repository.media import resolve_media_path
 from socialops.repository.posts import Media, Post
 from socialops.validate.common import type_line
@@ -67,7 +70,7 @@ def _hidden(name: str, info: dict) -> str:
 
 def check_media_for_profile(post: Post, media: list[Media], spec: NetworkSpec, out: list[Problem],
                             media_stats) -> None:
-    """The media a profile gets (after overrides) against what its network takes."""
+    """The media a profile gets (after overrides) against what its network takes for the post's type."""
     path, ptype = post.path, post.type
     if len(media) > spec.max_media:
         out.append(Problem(path, post.line("media"), ERROR, "too-many-media",
@@ -84,18 +87,87 @@ def check_media_for_profile(post: Post, media: list[Media], spec: NetworkSpec, o
         if rel is None:
             continue  # reported once as media-outside-repo
         _check_kind(post, m, spec, out)
-        if spec.alt_limit and m.alt and len(m.alt) > spec.alt_limit:
-            out.append(Problem(path, post.line("media", m.index, "alt"), ERROR, "alt-too-long",
-                               f"the alt text is {len(m.alt)} characters; {spec.label} allows {spec.alt_limit}"))
+        rules = spec.media_rules_for(ptype, m.kind) if m.kind in ("image", "video") else []
+        _check_alt(post, m, spec, rules, out)
         info = media_stats.get(rel) if media_stats else None
-        if m.kind == "image" and info and not info.get("error"):
-            _check_image(post, m, info, spec, out)
+        if info and not info.get("error"):
+            for rule in rules:
+                _check_rule(post, m, info, rule, spec, out)
+        if m.kind == "video" and m.captions:
+            _check_subtitles(post, m, spec, out)
     if ptype in ("video", "reel") and "video" in kinds and spec.captions:
         video = media[kinds.index("video")]
         if not video.captions:
             out.append(Problem(path, post.line("media", video.index), WARNING, "captions-missing",
                                f"the video has no subtitles for {spec.label}; add 'captions: file.vtt' (many watch "
                                "without sound)"))
+
+
+def _check_alt(post: Post, m: Media, spec: NetworkSpec, rules, out: list[Problem]) -> None:
+    limit = next((rule.alt_limit for rule in rules if rule.alt_limit), spec.alt_limit)
+    if not (limit and m.alt):
+        return
+    length = count_length(m.alt, "graphemes" if spec.counting == "graphemes" else "chars")
+    if length > limit:
+        out.append(Problem(post.path, post.line("media", m.index, "alt"), ERROR, "alt-too-long",
+                           f"the alt text of {m.path} is {length} characters; {spec.label} allows {limit} for "
+                           f"{'a video' if m.kind == 'video' else 'an image'}: shorten it"))
+
+
+def _check_subtitles(post: Post, m: Media, spec: NetworkSpec, out: list[Problem]) -> None:
+    """Subtitles reach every network: as a file it takes, burned into the picture, or the post is refused."""
+    handling = spec.subtitle_handling(post.type, post.captions_mode)
+    line = post.line("media", m.index, "captions")
+    suffix = PurePosixPath(m.captions or "").suffix.lower()
+    if handling == "file" and suffix not in spec.captions:
+        out.append(Problem(post.path, line, ERROR, "captions-format",
+                           f"{spec.label} takes subtitle files as {', '.join(sorted(spec.captions))}, not {suffix}: "
+                           "convert the file"))
+    elif handling == "refused":
+        out.append(Problem(post.path, post.line("captions"), ERROR, "captions-not-taken",
+                           f"{spec.label} takes no subtitle file with a {post.type}, and 'captions: file' forbids "
+                           "burning them into the video: remove 'captions: file' (they are then burned in) or the "
+                           "profile"))
+
+
+_RULE_CODES = {"bytes": "size", "pixels": "size", "width": "size", "height": "size", "shape": "aspect",
+               "seconds": "duration"}
+
+
+def _check_rule(post: Post, m: Media, info: dict, rule: MediaRule, spec: NetworkSpec, out: list[Problem]) -> None:
+    """One rule of the network for this kind of media in this type of post; each broken limit is one problem."""
+    broken = _broken_limits(info, rule)
+    severity = ERROR if rule.certain else WARNING
+    for what, text in broken:
+        advice = "" if rule.certain else " (a warning: the network may still take it)"
+        out.append(Problem(post.path, post.line("media", m.index), severity,
+                           f"{m.kind}-{_RULE_CODES[what]}",
+                           f"{m.path} {text}; {spec.label} takes for a {post.type}: {rule.source}{advice}"))
+
+
+def _broken_limits(info: dict, rule: MediaRule) -> list[tuple[str, str]]:
+    size, width, height, seconds = info.get("size"), info.get("width"), info.get("height"), info.get("seconds")
+    out = []
+    if rule.max_bytes and size and size > rule.max_bytes:
+        out.append(("bytes", f"is {size / 1e6:.1f} MB"))
+    if width and height:
+        if rule.min_width and width < rule.min_width:
+            out.append(("width", f"is {width} px wide"))
+        if rule.max_width and width > rule.max_width:
+            out.append(("width", f"is {width} px wide"))
+        if rule.min_height and height < rule.min_height:
+            out.append(("height", f"is {height} px high"))
+        if rule.max_pixels and width * height > rule.max_pixels:
+            out.append(("pixels", f"is {width}×{height} ({width * height:,} pixels)"))
+        ratio = width / height
+        if (rule.aspect_min and ratio < rule.aspect_min - 0.005) or (rule.aspect_max and ratio > rule.aspect_max + 0.005):
+            out.append(("shape", f"is {width}×{height} (shape {ratio:.2f}:1)"))
+    if seconds is not None:
+        if rule.min_seconds and seconds < rule.min_seconds:
+            out.append(("seconds", f"lasts {seconds:g} s"))
+        if rule.max_seconds and seconds > rule.max_seconds:
+            out.append(("seconds", f"lasts {seconds:g} s"))
+    return out
 
 
 def _type_mismatch(ptype: str, count: int, images: int, videos: int, spec: NetworkSpec) -> str | None:
@@ -124,23 +196,3 @@ def _check_kind(post: Post, m: Media, spec: NetworkSpec, out: list[Problem]) -> 
         takes = ", ".join(sorted(spec.image_types | spec.video_types))
         out.append(Problem(path, post.line("media", m.index), ERROR, "media-type",
                            f"{spec.label} does not take {m.suffix} files ({m.path}); it takes {takes}"))
-
-
-def _check_image(post: Post, m: Media, info: dict, spec: NetworkSpec, out: list[Problem]) -> None:
-    """An image's size and shape against what the network takes."""
-    width, height, size = info.get("width"), info.get("height"), info.get("size")
-    path = post.path
-    if spec.image_max_bytes and size and size > spec.image_max_bytes:
-        out.append(Problem(path, post.line("media", m.index), ERROR, "image-size",
-                           f"{m.path} is {size / 1e6:.1f} MB; {spec.label} takes images up to "
-                           f"{spec.image_max_bytes / 1e6:g} MB"))
-    if width and height:
-        if spec.image_min_width and width < spec.image_min_width:
-            out.append(Problem(path, post.line("media", m.index), ERROR, "image-size",
-                               f"{m.path} is {width} px wide; {spec.label} needs at least {spec.image_min_width} px"))
-        ratio = width / height
-        if (spec.aspect_min and ratio < spec.aspect_min - 0.005) or (
-                spec.aspect_max and ratio > spec.aspect_max + 0.005):
-            out.append(Problem(path, post.line("media", m.index), ERROR, "image-aspect",
-                               f"{m.path} is {width}×{height} (shape {ratio:.2f}:1); {spec.label} takes shapes from "
-                               f"{spec.aspect_min:g}:1 (4:5 portrait) to {spec.aspect_max:g}:1 (landscape); crop it"))

@@ -13,9 +13,11 @@ from typing import Any
 
 from socialops.content.render import hashtags, render
 from socialops.core.problems import ERROR, WARNING, Problem
+from socialops.core.safetext import invisible_characters
 from socialops.networks import NETWORKS
 from socialops.repository.config import Config
 from socialops.repository.posts import (
+    CAPTION_MODES,
     LIVE_KEYS,
     MEDIA_KEYS,
     OVERRIDE_KEYS,
@@ -43,6 +45,7 @@ _POST_KEY_TYPES = {
     "status": ((str,), "draft or ready"),
     "overrides": ((dict,), "profile ids or networks, each with keys like 'body'"),
     "live": ((dict,), "keys starts_at, duration_minutes and url"),
+    "captions": ((str,), "burn or file (how subtitles reach a network that takes no subtitle file)"),
 }
 _POST_KEY_SET, _MEDIA_KEY_SET = frozenset(POST_KEYS), frozenset(MEDIA_KEYS)
 _LINK = re.compile(r"^https?://[^\s/]+\.[^\s]*$")
@@ -84,6 +87,11 @@ def _check_keys(post: Post, out: list[Problem]) -> None:
     if isinstance(status, str) and status not in STATUSES:
         out.append(Problem(path, post.line("status"), ERROR, "bad-status",
                            f"status '{status}' is not draft or ready"))
+    captions = raw.get("captions")
+    if isinstance(captions, str) and captions not in CAPTION_MODES:
+        out.append(Problem(path, post.line("captions"), ERROR, "bad-captions",
+                           f"captions '{captions}' is not burn or file: 'burn' burns subtitles into the video where "
+                           "a network takes no subtitle file, 'file' refuses such networks"))
     ptype = raw.get("type")
     if isinstance(ptype, str) and ptype not in POST_TYPES:
         close = difflib.get_close_matches(ptype, POST_TYPES, n=1)
@@ -243,4 +251,20 @@ def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_s
             out.append(Problem(path, _body_line(post, profile), ERROR, "too-many-hashtags",
                                f"the text for {profile.id} ({spec.label}) has {count} hashtags; {spec.label} allows "
                                f"{spec.max_hashtags}"))
+    _check_invisible(post, profile, rendered, out)
     check_media_for_profile(post, rendered.media, spec, out, media_stats)
+
+
+def _check_invisible(post: Post, profile: Profile, rendered, out: list[Problem]) -> None:
+    """Zero-width and bidirectional controls are published as they are (they can hide or reverse text) while
+    most screens show nothing: a warning, and the preview shows them."""
+    texts = [rendered.text, rendered.first_comment or "", *(m.alt or "" for m in rendered.media)]
+    found = [c for text in texts if text for c in invisible_characters(text)]
+    if found:
+        names = ", ".join(dict.fromkeys(found))
+        problem = Problem(post.path, _body_line(post, profile), WARNING, "invisible-characters",
+                          f"the text has {len(found)} invisible character{'s' if len(found) != 1 else ''} ({names}) "
+                          "that the networks publish as they are: they can hide or reverse text; the preview shows "
+                          "them as ⟦U+…⟧. Remove them unless they are meant")
+        if problem not in out:
+            out.append(problem)

@@ -7,6 +7,7 @@ from pathlib import Path, PurePosixPath
 
 from socialops.core.problems import ERROR, Problem
 from socialops.networks import NETWORKS
+from socialops.networks.addresses import cleartext_problem
 from socialops.networks.media_urls import media_url_problem
 from socialops.profiles.validation import (
     basics_problems,  # bio, website, contact, images, fields, services, roles
@@ -49,6 +50,9 @@ def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem
         if value is not None and not (isinstance(value, str) and value.startswith(("https://", "http://"))):
             out.append(Problem(path, profile.line(key), ERROR, "profile-setting",
                                f"'{key}' must be an address starting with https://"))
+        elif key != "media_base_url" and network != "sandbox" and isinstance(value, str) and \
+                (refused := cleartext_problem(value, key)):
+            out.append(Problem(path, profile.line(key), ERROR, "profile-cleartext", refused))
     timezone = raw.get("timezone")
     if timezone is not None and not valid_timezone(timezone):
         out.append(Problem(path, profile.line("timezone"), ERROR, "schedule-timezone",

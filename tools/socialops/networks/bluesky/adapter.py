@@ -20,7 +20,8 @@ Publishing one post:
    TID derived from the claim's idempotency key (:func:`tid_for`). Text facets (links, mentions,
    hashtags) carry UTF-8 byte offsets (facets.py); mentions are resolved to DIDs with
    ``com.atproto.identity.resolveHandle``. ``langs`` come from the profile's ``language`` setting;
-   the post's ``tags`` go into the record's ``tags`` (at most 8). Recorded as ``progress "post"``;
+   the post's ``tags`` (the team's own) are never published; ``createdAt`` is the real time, also in a
+   ``--now`` run. Recorded as ``progress "post"``;
 3. the first comment: a reply record (``reply.root`` = ``reply.parent`` = the post) with the record key
    derived from ``<key>:first_comment``.
 
@@ -46,7 +47,6 @@ from socialops.errors import NetworkError, PermanentNetworkError, TransientNetwo
 from socialops.networks.bluesky.client import (
     MAX_GRAPHEMES,
     error_name,
-    iso,
     richtext_length,
     tid_for,
 )
@@ -61,11 +61,11 @@ from socialops.networks.bluesky.media import (
 )
 from socialops.networks.bluesky.metrics import bluesky_calls
 from socialops.networks.bluesky.profile import BlueskyProfile
+from socialops.networks.bluesky.spec import IMAGE_MAX_BYTES, VIDEO_ALT_GRAPHEMES, VIDEO_MAX_BYTES
 from socialops.networks.contract import Comments, Metrics, Publishing
 from socialops.networks.types import Claim, Comment, MediaFile, PublishRequest, PublishResult
 
 MAX_IMAGES = 4
-IMAGE_MAX_BYTES = 2_000_000
 CAPTION_MAX_BYTES = 20_000
 FIRST_COMMENT_SUFFIX = ":first_comment"
 
@@ -89,7 +89,7 @@ class BlueskyNetwork(BlueskyProfile, Publishing, Comments, Metrics):
             self._check_length(text)
             for attempt in range(2):
                 embed = self._embed(item, embed_kind)
-                record = self._record(text, embed=embed, tags=item.tags)
+                record = self._record(text, embed=embed)
                 try:
                     post = self._create(rkey, record)
                     break
@@ -180,6 +180,7 @@ class BlueskyNetwork(BlueskyProfile, Publishing, Comments, Metrics):
             return {"$type": "app.bsky.embed.images", "images": out}
         if kind == "video":
             media = next(m for m in item.media if m.kind == "video")
+            self._check_video(media)
             embed: dict[str, Any] = {"$type": "app.bsky.embed.video", "video": self._blob(item, f"blob:{media.index}", media)}
             if media.alt:
                 embed["alt"] = media.alt
@@ -210,10 +211,33 @@ class BlueskyNetwork(BlueskyProfile, Publishing, Comments, Metrics):
         self.progress(item, step, {"cid": blob["ref"]["$link"], "mime": blob["mimeType"], "size": blob["size"]})
         return blob
 
+    def _check_video(self, media: MediaFile) -> None:
+        """The lexicon's limits for a video embed, before anything is uploaded."""
+        alt = richtext_length(media.alt or "")
+        if alt > VIDEO_ALT_GRAPHEMES:
+            raise PermanentNetworkError(
+                f"the alt text of {media.rel} is {alt} characters (graphemes); Bluesky takes at most "
+                f"{VIDEO_ALT_GRAPHEMES:,} for a video: shorten it", network=self.name)
+        size = media.path.stat().st_size
+        if size > VIDEO_MAX_BYTES:
+            raise PermanentNetworkError(
+                f"{media.rel} is {size:,} bytes; Bluesky takes videos up to {VIDEO_MAX_BYTES:,} bytes: make it "
+                "smaller", network=self.name)
+
     def upload_blob(self, data: bytes, mime: str) -> dict[str, Any]:
         # An identical upload gives the same blob (content addressed): safe to send again.
-        response = self._xrpc("POST", "com.atproto.repo.uploadBlob", safe=True, content=data,
-                              headers={"Content-Type": mime})
+        try:
+            response = self._xrpc("POST", "com.atproto.repo.uploadBlob", safe=True, content=data,
+                                  headers={"Content-Type": mime})
+        except PermanentNetworkError as exc:
+            if exc.status != 413:
+                raise
+            # The PDS's own blob limit (PDS_BLOB_UPLOAD_LIMIT; 5 MB unless its operator raised it): it does
+            # not announce it, so its refusal is the only word on it.
+            raise PermanentNetworkError(
+                f"the PDS at {self.service} refused the {len(data):,}-byte file as larger than its upload limit "
+                "(a self-hosted PDS sets it with PDS_BLOB_UPLOAD_LIMIT): make the file smaller or ask its "
+                "operator", network=self.name, status=413) from None
         blob = self._body(response).get("blob")
         if not isinstance(blob, dict) or not isinstance(blob.get("ref"), dict) or not blob["ref"].get("$link"):
             raise TransientNetworkError("bluesky: uploadBlob answered without a blob reference", network=self.name)
@@ -298,8 +322,15 @@ class BlueskyNetwork(BlueskyProfile, Publishing, Comments, Metrics):
     MAX_HIDDEN_REPLIES = 300
 
     def list_comments(self, remote_id, *, since=None):
-        response = self._xrpc("GET", "app.bsky.feed.getPostThread",
-                              params={"uri": remote_id, "depth": 100, "parentHeight": 0})
+        try:
+            response = self._xrpc("GET", "app.bsky.feed.getPostThread",
+                                  params={"uri": remote_id, "depth": 100, "parentHeight": 0})
+        except PermanentNetworkError as exc:
+            # NotFound: deleted, or not yet seen by the AppView. The repository tells which; only a post gone
+            # from it is reported gone (the caller then marks it deleted).
+            if error_name(exc) == "NotFound" and self.get_record(self._rkey(remote_id)) is not None:
+                return []
+            raise
         body = self._body(response)
         thread = body.get("thread") if isinstance(body.get("thread"), dict) else {}
         root = thread.get("post") if isinstance(thread.get("post"), dict) else {}
@@ -356,7 +387,7 @@ class BlueskyNetwork(BlueskyProfile, Publishing, Comments, Metrics):
         target = comment.ref.get("uri") or comment.id
         gate = self._get_value(self.THREADGATE, rkey)
         value = dict(gate["value"]) if gate and isinstance(gate.get("value"), dict) else {
-            "$type": self.THREADGATE, "post": post_uri, "createdAt": iso(self.now())}
+            "$type": self.THREADGATE, "post": post_uri, "createdAt": self.record_time()}
         current = [str(u) for u in value.get("hiddenReplies") or [] if isinstance(u, str)]
         if hidden and target not in current:
             if len(current) >= self.MAX_HIDDEN_REPLIES:
@@ -377,7 +408,7 @@ class BlueskyNetwork(BlueskyProfile, Publishing, Comments, Metrics):
         rkey = tid_for(f"block:{did}")
         if self._get_value(self.BLOCK, rkey) is not None:
             return
-        self._put(self.BLOCK, rkey, {"$type": self.BLOCK, "subject": did, "createdAt": iso(self.now())})
+        self._put(self.BLOCK, rkey, {"$type": self.BLOCK, "subject": did, "createdAt": self.record_time()})
 
     def is_blocking(self, did: str) -> bool:
         return self._get_value(self.BLOCK, tid_for(f"block:{did}")) is not None

@@ -26,9 +26,10 @@ from socialops.errors import (
     PermanentNetworkError,
     TransientNetworkError,
 )
+from socialops.networks.addresses import cleartext_problem
 from socialops.networks.bluesky import facets as richtext
 from socialops.networks.bluesky.spec import SPEC
-from socialops.networks.contract import Network
+from socialops.networks.contract import Clock, Network, utc_now
 
 if TYPE_CHECKING:
     import httpx
@@ -37,7 +38,6 @@ DEFAULT_SERVICE = "https://bsky.social"
 POST = "app.bsky.feed.post"
 MAX_GRAPHEMES = 300
 MAX_LANGS = 3
-MAX_TAGS = 8
 TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 
 _S32 = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, the TID alphabet
@@ -84,8 +84,11 @@ class BlueskyClient(Network):
     spec = SPEC
     limit_headers = ("RateLimit-Remaining", "RateLimit-Reset")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, wall_clock: Clock | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The time written into records (createdAt) is the real time, never the run's simulated --now: Bluesky
+        # shows and sorts posts by it. Tests may inject it; everything else keeps the run's clock.
+        self._wall_clock = wall_clock or utc_now
         self._session: dict[str, str] | None = None
         self._dids: dict[str, str | None] = {}
         self._resuming = False
@@ -98,6 +101,9 @@ class BlueskyClient(Network):
         service = value.strip().rstrip("/") if isinstance(value, str) and value.strip() else DEFAULT_SERVICE
         if not re.match(r"(?i)^https?://", service):
             service = "https://" + service
+        refused = cleartext_problem(service, "service")
+        if refused:
+            raise ConfigError(f"profile '{self.profile.id}': {refused}", path=self.profile.path, line=1)
         return service
 
     @property
@@ -231,9 +237,13 @@ class BlueskyClient(Network):
                 network=self.name,
             )
 
-    def _record(self, text: str, *, embed: dict | None = None, reply: dict | None = None,
-                tags: list[str] | None = None) -> dict[str, Any]:
-        record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": iso(self.now())}
+    def record_time(self) -> str:
+        """createdAt of a record: the real time (see __init__)."""
+        return iso(self._wall_clock())
+
+    def _record(self, text: str, *, embed: dict | None = None, reply: dict | None = None) -> dict[str, Any]:
+        # The post's `tags:` are for the team's own reports: never written into the public record.
+        record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": self.record_time()}
         found = richtext.build_facets(text, resolve=self.resolve_handle)
         if found:
             record["facets"] = found
@@ -243,13 +253,6 @@ class BlueskyClient(Network):
             record["reply"] = reply
         if embed:
             record["embed"] = embed
-        clean = []
-        for tag in tags or []:
-            tag = str(tag).strip().lstrip("#")
-            if tag and len(tag.encode()) <= richtext.TAG_MAX_BYTES and richtext_length(tag) <= richtext.TAG_MAX_GRAPHEMES:
-                clean.append(tag)
-        if clean:
-            record["tags"] = clean[:MAX_TAGS]
         return record
 
     def _create(self, rkey: str, record: Mapping[str, Any]) -> dict[str, str]:

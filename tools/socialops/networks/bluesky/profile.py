@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from socialops.errors import NetworkError, PermanentNetworkError
-from socialops.networks.bluesky.client import BlueskyClient, error_name, iso
+from socialops.networks.bluesky.client import BlueskyClient, error_name
 from socialops.networks.contract import ProfileBasics
 from socialops.networks.profile import account_name, normalise_text
 from socialops.networks.types import OK, AccessReport, Capability, LiveImage, LiveProfile
@@ -88,7 +88,7 @@ class BlueskyProfile(BlueskyClient, ProfileBasics):
                         new.pop(key, None)
             new.update(blobs)
             if not exists and "createdAt" not in new:
-                new["createdAt"] = iso(self.now())
+                new["createdAt"] = self.record_time()
             payload = {"repo": self.did, "collection": self.PROFILE, "rkey": "self", "record": new,
                        "swapRecord": cid if exists else None}
             try:

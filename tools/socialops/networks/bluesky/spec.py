@@ -1,13 +1,36 @@
 """Bluesky: limits, metrics, moderation, profile basics and the manual steps."""
 
-from socialops.networks.spec import JPEG_PNG, SYNC, ImageRule, MetricsCapability, NetworkSpec, secret_step
+from socialops.networks.spec import (
+    JPEG_PNG,
+    SYNC,
+    ImageRule,
+    MediaRule,
+    MetricsCapability,
+    NetworkSpec,
+    secret_step,
+)
+
+# From the lexicons the PDS validates records with (app.bsky.embed.images / .video): the adapter refuses the
+# same before uploading.
+IMAGE_MAX_BYTES = 2_000_000
+VIDEO_MAX_BYTES = 100_000_000
+VIDEO_ALT_GRAPHEMES = 1_000
 
 SPEC = NetworkSpec(
     name="bluesky", label="Bluesky", adapter="bluesky:BlueskyNetwork",
     types=frozenset({"text", "image", "carousel", "video", "live", "link"}),
     text_limit=300, counting="graphemes", max_media=4, image_types=frozenset({".jpg", ".jpeg", ".png", ".webp"}),
-    video_types=frozenset({".mp4"}), image_max_bytes=2_000_000, video_max_bytes=300_000_000, alt_limit=2_000,
-    captions=frozenset({".vtt"}), idempotency="rkey", can_hide=True, can_block=True, settings=("service",),
+    video_types=frozenset({".mp4"}), alt_limit=2_000,  # image alt: no lexicon cap, the app's 2,000 [C]
+    media_rules=(
+        MediaRule("image", max_bytes=IMAGE_MAX_BYTES,
+                  source="app.bsky.embed.images: blob maxSize 2,000,000 [V lexicon]"),
+        MediaRule("video", max_bytes=VIDEO_MAX_BYTES, alt_limit=VIDEO_ALT_GRAPHEMES,
+                  source="app.bsky.embed.video: blob maxSize 100,000,000, alt maxGraphemes 1,000 [V lexicon]"),
+        MediaRule("video", max_seconds=600, certain=False, source="the Bluesky app plays up to 10 min [C]"),
+    ),
+    captions=frozenset({".vtt", ".srt"}), caption_types=frozenset({"video", "live"}),
+    link_card="socialops builds the card from the page's title, description and image (og: tags)",
+    idempotency="rkey", can_hide=True, can_block=True, settings=("service",),
     notes={"live": "Bluesky has no live broadcasts: the announcement is published"},
     # Bluesky-hosted PDS: 3,000 requests per 5 minutes per IP.
     metrics=MetricsCapability(

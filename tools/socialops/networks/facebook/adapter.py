@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from socialops.errors import AuthError, OutcomeUnknown, PermanentNetworkError, TransientNetworkError
+from socialops.networks.captions import srt_bytes
 from socialops.networks.contract import Publishing
 from socialops.networks.facebook.metrics import facebook_calls
 from socialops.networks.facebook.page import FacebookPage
@@ -189,7 +190,7 @@ class FacebookNetwork(FacebookPage, Publishing):
         if done:
             return str(done["locale"])
         assert media.captions is not None
-        content = media.captions.read_bytes()
+        content = srt_bytes(media.captions)  # a .vtt file is converted
         if len(content) > CAPTIONS_MAX_BYTES:
             raise PermanentNetworkError(f"the subtitle file {media.captions_rel} is larger than Facebook's 200 KB "
                                         "limit for captions", network=self.name)

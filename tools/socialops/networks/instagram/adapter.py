@@ -5,6 +5,9 @@ the container model. ../shared/reference/platform-api.md §2.2 (tags there).
    reel and single video: `media_type=REELS`, `video_url`; story: `media_type=STORIES` + image_url|video_url;
    carousel: each child `is_carousel_item=true` (videos `media_type=VIDEO` [C]), then the parent
    `media_type=CAROUSEL`, `children=<ids>`                                                         [V]
+   A video with subtitles burned in here (publish/subtitles.py) has no public address: its container is made
+   with `upload_type=resumable` and the bytes go to `rupload.facebook.com/ig-api-upload/{container-id}`
+   (`Authorization: OAuth`, `offset`, `file_size`)                                                  [V]
 2. `GET /{container-id}?fields=status_code,status` until FINISHED (bounded; injected sleep); ERROR -> refused,
    EXPIRED -> a resumed container is made again                                                    [V]
 3. Read `GET /{ig-user-id}/content_publishing_limit?fields=config,quota_usage` and refuse (RateLimited, with a
@@ -44,6 +47,7 @@ from socialops.networks.types import (
 )
 
 RECENT_MEDIA_LIMIT = 25
+IG_RUPLOAD_BASE = "https://rupload.facebook.com/ig-api-upload"
 RECONCILE_SLACK = dt.timedelta(minutes=10)
 LIVE_NOTE = ("Instagram's API cannot start or schedule a live broadcast: the announcement was published; "
              "start the broadcast in the Instagram app")
@@ -78,9 +82,21 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
 
     # --- containers ------------------------------------------------------------------------------
 
-    def _create(self, data: dict[str, Any], what: str) -> str:
+    def _create(self, data: dict[str, Any], what: str, media: MediaFile | None = None) -> str:
         body = self.graph.post(f"{self.ig_user_id}/media", data, create=False)
-        return need_id(body, "id", network=self.name, what=what, created=False)
+        container_id = need_id(body, "id", network=self.name, what=what, created=False)
+        if data.get("upload_type") == "resumable" and media is not None:
+            self._upload(container_id, media)
+        return container_id
+
+    def _upload(self, container_id: str, media: MediaFile) -> None:
+        """The video's bytes to the container made with upload_type=resumable:
+        POST rupload.facebook.com/ig-api-upload/{container-id}, Authorization: OAuth, offset 0, file_size [V]."""
+        content = media.path.read_bytes()
+        self.graph.before()
+        self.graph.http.request("POST", f"{IG_RUPLOAD_BASE}/{container_id}", safe=True, content=content,
+                                headers={"Authorization": f"OAuth {self.token()}", "offset": "0",
+                                         "file_size": str(len(content))})
 
     def status(self, container_id: str) -> tuple[str, str]:
         body = self.graph.get(container_id, fields="status_code,status")
@@ -102,6 +118,10 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
                                     "next run continues from here", network=self.name)
 
     def _media_fields(self, media: MediaFile, kind: str) -> dict[str, Any]:
+        if media.kind == "video" and media.burned_from is not None:
+            # Subtitles burned in here: the file has no public address, so it is uploaded (resumable upload,
+            # Facebook Login only) [V]
+            return {"media_type": kind, "upload_type": "resumable"}
         url = self.media_url(media)
         if media.kind == "video":
             return {"video_url": url, "media_type": kind}
@@ -146,7 +166,7 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
                     children.append(str(done["id"]))
                     continue
                 data = {"is_carousel_item": "true", **self._media_fields(media, "VIDEO")}
-                child = self._create(data, "creating a carousel item")
+                child = self._create(data, "creating a carousel item", media)
                 self.progress(item, step, {"id": child})
                 children.append(child)
             for child in children:
@@ -156,12 +176,12 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
                                 "creating the carousel")
         media = item.media[0]
         if kind == "story":
-            return self._create(self._media_fields(media, "STORIES"), "creating the story")
+            return self._create(self._media_fields(media, "STORIES"), "creating the story", media)
         data = self._media_fields(media, "REELS")
         if media.kind == "video" and kind in ("video", "reel", "live"):
             data["share_to_feed"] = "true"
         data["caption"] = caption
-        return self._create(data, "creating the media container")
+        return self._create(data, "creating the media container", media)
 
     # --- publish ---------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from socialops.errors import (
     RateLimited,
     TransientNetworkError,
 )
+from socialops.networks.captions import srt_bytes
 from socialops.networks.contract import Comments, Metrics, ProfileBasics, Publishing
 from socialops.networks.linkedin.metrics import linkedin_calls
 from socialops.networks.linkedin.spec import SPEC
@@ -229,7 +230,7 @@ class LinkedInNetwork(Publishing, Comments, Metrics, ProfileBasics):
             self.api().request("POST", captions_url, safe=True,
                                headers={"Authorization": f"Bearer {self.token()}"},
                                files={"metadata": (None, json.dumps(metadata), "application/json"),
-                                      "file": (captions.name, captions.read_bytes(), "text/plain")})
+                                      "file": (captions.with_suffix(".srt").name, srt_bytes(captions), "text/plain")})
             self.progress(item, "video:captions", {"locale": locale})
         self._wait_available("videos", urn)
         return urn

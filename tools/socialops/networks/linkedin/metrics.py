@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from socialops.networks.calls import chunks, filled
+from socialops.networks.calls import chunks, filled, gone_on_404
 from socialops.networks.types import ACCOUNT_ITEM, Figures, MetricsCall, Publication, as_number, post_item
 
 LINKEDIN_BATCH = 20
@@ -44,6 +44,16 @@ def linkedin_share_statistics(body: Any, figures: Figures) -> None:
             continue
         for key, column in LINKEDIN_SHARE_STATS:
             figures.post(urn, column, stats.get(key))
+
+
+def ask_missing_posts(figures: Figures, asked: list[str], *, base: str, headers: dict[str, str]) -> None:
+    """A post the statistics leave out may be deleted: ``GET /rest/posts/{urn}`` answers 404 for a deleted one
+    [C: Posts API], which marks it gone; a post that is there just had no statistics yet."""
+    for urn in asked:
+        if urn not in figures.posts:
+            figures.calls.append(MetricsCall(name=f"linkedin post ({urn})", url=f"{base}/posts/{quote(urn, safe='')}",
+                                             headers=headers, parse=lambda _body: Figures(),
+                                             on_error=gone_on_404(urn), items=(post_item(urn),)))
 
 
 def linkedin_network_size(body: Any, figures: Figures) -> None:
@@ -99,7 +109,9 @@ def linkedin_calls(pubs: list[Publication], *, base: str, org_urn: str, headers:
         url = stats + (f"&shares={_rest_list(shares)}" if shares else "") + (f"&ugcPosts={_rest_list(ugc)}"
                                                                             if ugc else "")
         calls.append(MetricsCall(name=f"linkedin share statistics ({len(batch)} posts)", url=url, headers=headers,
-                                 parse=lambda body: filled(lambda f: linkedin_share_statistics(body, f)),
+                                 parse=lambda body, batch=batch: filled(lambda f: (
+                                     linkedin_share_statistics(body, f),
+                                     ask_missing_posts(f, [p.remote_id for p in batch], base=base, headers=headers))),
                                  items=tuple(post_item(p.remote_id) for p in batch)))
     calls.append(MetricsCall(name="linkedin followers", url=f"{base}/networkSizes/{org}",
                              params=[("edgeType", "COMPANY_FOLLOWED_BY_MEMBER")], headers=headers,

@@ -6,6 +6,7 @@ from socialops.networks.spec import (
     JPEG_PNG_GIF,
     MANUAL,
     ImageRule,
+    MediaRule,
     MetricsCapability,
     NetworkSpec,
     secret_step,
@@ -15,7 +16,15 @@ SPEC = NetworkSpec(
     name="linkedin", label="LinkedIn page", adapter="linkedin:LinkedInNetwork",
     types=frozenset({"text", "image", "carousel", "video", "live", "link"}),
     text_limit=3_000, counting="chars", max_media=20, image_types=frozenset({".jpg", ".jpeg", ".png", ".gif"}),
-    video_types=frozenset({".mp4"}), video_max_bytes=500_000_000, captions=frozenset({".srt"}),
+    video_types=frozenset({".mp4"}),
+    media_rules=(
+        MediaRule("image", max_pixels=36_152_319, source="LinkedIn images: under 36,152,320 pixels [C]"),
+        MediaRule("video", max_bytes=500_000_000, min_seconds=3, max_seconds=30 * 60, aspect_min=1 / 2.4,
+                  aspect_max=2.4, source="LinkedIn videos: MP4 up to 500 MB, 3 s to 30 min, 1:2.4 to 2.4:1 [C]"),
+    ),
+    captions=frozenset({".srt", ".vtt"}), caption_types=frozenset({"video"}),
+    video_alt=False,  # altText belongs to images [V]
+    link_card="socialops sends the link as an article; LinkedIn may not show a preview image [U]",
     has_reach=True, has_demographics=True, settings=("organization_id",), required_settings=("organization_id",),
     notes={"live": "LinkedIn Live events can only be created by approved partners: the announcement is published"},
     # LinkedIn publishes no numbers (daily per-app limits, bare 429): stay gentle.

@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from socialops.errors import ConfigError, OutcomeUnknown, TransientNetworkError
+from socialops.networks.addresses import cleartext_problem
 from socialops.networks.contract import Network
 from socialops.networks.mastodon.spec import SPEC
 
@@ -36,6 +37,9 @@ class MastodonClient(Network):
         instance = instance.strip().rstrip("/")
         if not re.match(r"(?i)^https?://", instance):
             instance = "https://" + instance
+        refused = cleartext_problem(instance, "instance")
+        if refused:
+            raise ConfigError(f"profile '{self.profile.id}': {refused}", path=self.profile.path, line=1)
         return instance
 
     visibility = "public"  # a brand's posts; the first comment too, so that its hashtags are found

@@ -1,12 +1,26 @@
 """Mastodon: limits, metrics, moderation, profile basics and the manual steps."""
 
-from socialops.networks.spec import JPEG_PNG_GIF, SYNC, ImageRule, MetricsCapability, NetworkSpec, secret_step
+from socialops.networks.spec import (
+    JPEG_PNG_GIF,
+    SYNC,
+    ImageRule,
+    MediaRule,
+    MetricsCapability,
+    NetworkSpec,
+    secret_step,
+)
 
 SPEC = NetworkSpec(
     name="mastodon", label="Mastodon", adapter="mastodon:MastodonNetwork",
     types=frozenset({"text", "image", "carousel", "video", "live", "link"}),
     text_limit=500, counting="urls23", max_media=4, image_types=frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"}),
-    video_types=frozenset({".mp4", ".mov", ".webm"}), image_max_bytes=16_000_000, video_max_bytes=99_000_000,
+    video_types=frozenset({".mp4", ".mov", ".webm"}),
+    media_rules=(
+        MediaRule("image", max_bytes=16_000_000, source="Mastodon defaults: images up to 16 MB [V]"),
+        MediaRule("video", max_bytes=103_809_024, max_pixels=8_294_400,
+                  source="Mastodon defaults: video_size_limit 103,809,024 bytes, at most 3840x2160 [V]"),
+    ),
+    link_card="the instance reads the page's preview card itself, a little after posting",
     alt_limit=1_500, link_in_text=True, idempotency="key", can_block=True,
     settings=("instance",), required_settings=("instance",),
     notes={"live": "Mastodon has no live broadcasts: the announcement is published"},

@@ -6,7 +6,8 @@ SPEC = NetworkSpec(
     name="sandbox", label="Sandbox (local, simulated)", adapter="sandbox:SandboxNetwork",
     types=ALL_TYPES, text_limit=100_000, counting="chars", max_media=20,
     image_types=frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"}), video_types=frozenset({".mp4", ".mov"}),
-    captions=frozenset({".vtt", ".srt"}), idempotency="key", live_api=True, can_hide=True,
+    captions=frozenset({".vtt", ".srt"}), caption_types=ALL_TYPES, link_card="the sandbox keeps the link as it is",
+    idempotency="key", live_api=True, can_hide=True,
     can_delete_comments=True, can_block=True, has_reach=True, has_demographics=True, settings=("imitates",),
     # The sandbox reports what the network it imitates would (simulated); these are its own (everything).
     metrics=MetricsCapability(

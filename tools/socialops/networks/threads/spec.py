@@ -1,12 +1,18 @@
 """Threads: limits, profile basics and the manual steps (no adapter in this version)."""
 
-from socialops.networks.spec import JPEG_PNG, MANUAL, ImageRule, NetworkSpec, secret_step
+from socialops.networks.spec import JPEG_PNG, MANUAL, ImageRule, MediaRule, NetworkSpec, secret_step
 
 SPEC = NetworkSpec(
     name="threads", label="Threads", adapter="threads:ThreadsNetwork",
     types=frozenset({"text", "image", "carousel", "video", "live", "link"}),
-    text_limit=500, counting="utf8_emoji", max_media=20, image_max_bytes=8_000_000, image_min_width=320,
-    aspect_min=0.1, aspect_max=10.0, alt_limit=1_000, needs_public_media_url=True, can_hide=True,
+    text_limit=500, counting="utf8_emoji", max_media=20,
+    media_rules=(
+        MediaRule("image", max_bytes=8_000_000, min_width=320, aspect_min=0.1, aspect_max=10.0,
+                  source="Threads images: up to 8 MB, at least 320 px wide, shapes up to 10:1 [C]"),
+        MediaRule("video", max_bytes=1_000_000_000, max_seconds=5 * 60, max_width=1920,
+                  source="Threads videos: up to 1 GB, 5 min, 1920 px wide [C]"),
+    ),
+    alt_limit=1_000, needs_public_media_url=True, can_hide=True,
     has_reach=True, has_demographics=True, settings=("threads_user_id", "media_base_url"),
     notes={"live": "Threads has no live broadcasts: the announcement is published"},
     # Threads: read-only profile (name, biography, picture) [C]; no adapter reads it yet
