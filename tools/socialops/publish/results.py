@@ -16,7 +16,11 @@ R_DEFERRED = "deferred"
 R_WOULD = "would publish"
 R_WOULD_RECONCILE = "would reconcile"
 R_WOULD_FAIL = "would fail"
-FAILING = frozenset({R_FAILED, R_DEFERRED, R_UNCONFIRMED})
+R_COMMENT_PENDING = "published, first comment pending"  # the next run sends the first comment again
+R_COMMENT_FAILED = "published, first comment failed"  # given up: an issue asks a person
+R_COMMENT_SENT = "first comment sent"  # a later run sent the first comment that had failed
+# A run with any of these exits 1.
+FAILING = frozenset({R_FAILED, R_DEFERRED, R_UNCONFIRMED, R_MISSED, R_COMMENT_PENDING, R_COMMENT_FAILED})
 
 
 @dataclass

@@ -250,9 +250,14 @@ class MastodonNetwork(MastodonProfile, Publishing, Comments, Metrics):
         return self._first_comment(request, status_id)
 
     def _reconcile_by_key(self, claim: Claim, request: PublishRequest) -> PublishResult:
-        """Send the same status with the same Idempotency-Key: the original if it was made, else made now."""
+        """Send the same status with the same Idempotency-Key: the original if it was made, else made now. A
+        re-send whose answer is lost again settles nothing yet: the key still can, on the next run."""
         request.resume = {**claim.progress, **request.resume}
-        return self.publish(request)
+        try:
+            return self.publish(request)
+        except OutcomeUnknown as exc:
+            raise TransientNetworkError(f"{exc.message}; the next run sends it again with the same key",
+                                        network=self.name, status=exc.status) from None
 
     def _reconcile_by_listing(self, claim: Claim, request: PublishRequest | None) -> PublishResult | None:
         if request is None:
