@@ -8,11 +8,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+from socialops.core.times import parse_utc
 from socialops.errors import ConfigError
 from socialops.plan.view import week_start
 from socialops.repository.config import load_config
 from socialops.repository.schedule import SCHEDULE_FILE
-from socialops.core.times import parse_utc
 from socialops.state.publications import MISSED, PUBLISHED, Ledger, published_times
 from socialops.validate.schedule import schedule_problems
 

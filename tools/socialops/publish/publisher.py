@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from socialops.core.files import atomic_write_text
-from socialops.core.times import format_utc
 from socialops.core.safetext import one_line
+from socialops.core.times import format_utc
 from socialops.errors import (
     AuthError,
     NetworkError,

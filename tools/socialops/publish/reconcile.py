@@ -13,10 +13,9 @@ API can tell (the adapter raises OutcomeUnknown), or a claim still undecided pas
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-
-import datetime as dt
 
 from socialops.errors import NetworkError, OutcomeUnknown, SocialOpsError, TransientNetworkError
 from socialops.networks.contract import Network

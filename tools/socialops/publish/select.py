@@ -19,9 +19,19 @@ from typing import TYPE_CHECKING, Any
 from socialops.metrics.best_times import load_best_hours
 from socialops.plan import cadence
 from socialops.plan.queue import resolve_times
+from socialops.publish.leads import handover_lead
 from socialops.publish.nothing_due import due_inputs_key, save_next_due
 from socialops.publish.results import R_ELSEWHERE, PairResult, duration_words
-from socialops.state.publications import CLAIMED, FAILED, MISSED, PUBLISHED, UNCONFIRMED, PairState, Summary
+from socialops.state.publications import (
+    CLAIMED,
+    FAILED,
+    MISSED,
+    PUBLISHED,
+    SCHEDULED,
+    UNCONFIRMED,
+    PairState,
+    Summary,
+)
 
 if TYPE_CHECKING:
     from socialops.networks.types import PublishRequest
@@ -84,8 +94,8 @@ def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: S
                 again = state.missed_again(slot.at, post_file_hash(root, post.path) if root else None, late_window)
                 if not again:
                     continue
-            elif state.status in (PUBLISHED, UNCONFIRMED):
-                continue
+            elif state.status in (PUBLISHED, UNCONFIRMED, SCHEDULED) or handover_claims(state):
+                continue  # a hand-over (done, or its claim open) is followed by publish.handover
             if state.status == CLAIMED and in_flight(state, wall, clone=clone, claim_lease=claim_lease):
                 elsewhere.append(PairResult(post_id, profile_id, R_ELSEWHERE, slot.at, post.path,
                                             detail="another run claimed it less than "
@@ -94,6 +104,11 @@ def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: S
         out.append(Candidate(post_id, profile_id, post.path, slot.at, state, again=again))
     out.sort(key=lambda c: (c.at, c.post_id, c.profile))
     return out, elsewhere
+
+
+def handover_claims(state: PairState) -> list:
+    """The open claims of a hand-over to the network's scheduling (a ``handover`` progress step)."""
+    return [info for info in state.open_claims.values() if "handover" in info.progress]
 
 
 def post_file_hash(root: Path, rel: str) -> str | None:
@@ -188,6 +203,7 @@ def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now:
     schedule = config.schedule
     earliest = now + dt.timedelta(days=1)
     queued: set[str] = set()
+    leads: dict[str, dt.timedelta | None] = {}
     for s in summaries:
         if s.status != "ready" or s.error or s.id is None:
             continue
@@ -204,7 +220,11 @@ def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now:
             if s.publish_ts is None:
                 queued.add(pid)
             else:
-                earliest = min(earliest, dt.datetime.fromtimestamp(s.publish_ts, dt.UTC))
+                at = dt.datetime.fromtimestamp(s.publish_ts, dt.UTC)
+                lead = leads.setdefault(pid, handover_lead(config.profiles.get(pid)))
+                if lead is not None and (state is None or state.status != SCHEDULED):
+                    at -= lead  # handed over to the network this much earlier
+                earliest = min(earliest, at)
     if queued:
         rules = cadence.cadence_rules(schedule, load_best_hours(root, schedule.tz, now=now))
         gaps = cadence.blackouts(schedule)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from socialops.publish.comments import retry_first_comments
+from socialops.publish.handover import Handovers
 from socialops.publish.issues import open_issues
 from socialops.publish.publisher import Publisher, clone_id
 from socialops.publish.reconcile import reconcile_open_claims
@@ -57,7 +58,9 @@ class PublishRun:
                                            root=self.root, late_window=config.schedule.late_window)
         self.result.pairs.extend(elsewhere)
         pending = {} if self.dry_run else summary.pending_comments()
-        if not candidates and not pending:
+        handovers = None if self.dry_run else Handovers(rec, config, summaries, summary, now=self.now, only=self.only,
+                                                        clone=clone, claim_lease=self.claim_lease)
+        if not candidates and not pending and not (handovers and handovers.any()):
             if git and full and not self.result.pairs:
                 remember_next_due(self.root, summaries, summary, config, now=self.now)
             return self.result
@@ -65,6 +68,8 @@ class PublishRun:
                               network_options=network_options)
         try:
             self._publish(candidates, publisher, rec)
+            if handovers is not None:
+                handovers.run(publisher)
             if pending:
                 retry_first_comments(rec, config, pending, summary.published,
                                      {str(s.id): s.path for s in summaries if s.id}, publisher.network, only=self.only)

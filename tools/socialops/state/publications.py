@@ -24,6 +24,11 @@
     time it was due, "file": a hash of the post file}``: a new time or a changed file makes it due again.
   - ``released``: the claim ``key`` was withdrawn without reaching the network (another run claimed
     the pair first, or reconciliation proved it never arrived).
+  - ``scheduled``: the claim ``key`` was handed over to the network's own scheduling (``remote_id`` = the
+    network's id of the scheduled item; ``data`` = ``{"for": the time, "file": a hash of the post file}``);
+    the network publishes it then, and a later run records ``published`` when it sees the publication.
+  - ``unscheduled``: the scheduled item was withdrawn (the post was edited or withdrawn before its time) or
+    left the network's schedule without a publication; the pair is pending again.
   - ``retry``: written by a person (any time, the pair, ``event`` = retry): publish the pair again
     although it failed, was unconfirmed or missed; the late window then counts from this line.
 
@@ -50,10 +55,11 @@ from socialops.state.log import append_rows, json_cell, read_text
 
 PUBLICATIONS = "state/publications.csv"
 CACHE_FILE = ".socialops/cache/ledger.pickle"
-CACHE_VERSION = 5  # 3: kept by core.cache as (key, value); 4: PairState.missed; 5: first comments
+CACHE_VERSION = 6  # 3: kept by core.cache as (key, value); 4: PairState.missed; 5: first comments; 6: hand-overs
 FIELDS = ("time", "post_id", "profile", "event", "attempt", "key", "remote_id", "url", "detail", "data", "run")
 HEADER = ",".join(FIELDS)
-EVENTS = frozenset({"claimed", "progress", "published", "failed", "unconfirmed", "missed", "released", "retry"})
+EVENTS = frozenset({"claimed", "progress", "published", "failed", "unconfirmed", "missed", "released", "retry",
+                    "scheduled", "unscheduled"})
 
 # Pair statuses after folding.
 PENDING = "pending"  # nothing recorded, or a person asked for a retry
@@ -62,6 +68,7 @@ PUBLISHED = "published"
 FAILED = "failed"
 UNCONFIRMED = "unconfirmed"
 MISSED = "missed"
+SCHEDULED = "scheduled"  # handed over to the network's scheduling, not yet seen published
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,7 @@ class PairState:
     closed_keys: set[str] = field(default_factory=set)  # claims with an outcome or released
     missed: dict[str, Any] = field(default_factory=dict)  # the data of the last missed event
     first_comment: FirstComment | None = None  # a published post whose first comment failed
+    scheduled: dict[str, Any] = field(default_factory=dict)  # the hand-over: id, key, for, file
 
 
     def missed_again(self, due: dt.datetime, file_hash: str | None, late_window: dt.timedelta) -> str:
@@ -226,7 +234,7 @@ def fold(events: Iterable[Event]) -> dict[tuple[str, str], PairState]:
 
 
 # Indexes into the compact per-pair state used while folding.
-_ST, _ATT, _OPEN, _RID, _URL, _PUB, _REASON, _PERM, _DIGEST, _OUT, _RETRY, _PROG, _CLOSED, _MISSED, _FC = range(15)
+_ST, _ATT, _OPEN, _RID, _URL, _PUB, _REASON, _PERM, _DIGEST, _OUT, _RETRY, _PROG, _CLOSED, _MISSED, _FC, _SCHED = range(16)
 
 
 def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
@@ -240,7 +248,8 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
         pair = (post_id, profile)
         st = states.get(pair)
         if st is None:
-            st = states[pair] = [PENDING, 0, None, "", "", None, "", False, "", None, None, None, None, None, None]
+            st = states[pair] = [PENDING, 0, None, "", "", None, "", False, "", None, None, None, None, None, None,
+                                 None]
         if kind == "claimed":
             st[_ATT] = max(st[_ATT], attempt or st[_ATT] + 1)
             if key and not (st[_CLOSED] and key in st[_CLOSED]):
@@ -278,6 +287,14 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
                     st[_MISSED] = row[9]
         elif kind == "released":
             _close_compact(st, key)
+        elif kind == "scheduled":
+            _close_compact(st, key)
+            if st[_ST] != PUBLISHED:
+                st[_ST], st[_SCHED] = SCHEDULED, {**json_cell(row[9]), "id": row[6], "key": key}
+        elif kind == "unscheduled":
+            _close_compact(st, key)
+            if st[_ST] == SCHEDULED:
+                st[_ST], st[_SCHED] = PENDING, None
         elif kind == "retry":
             st[_RETRY] = when
             if st[_ST] != PUBLISHED:
@@ -336,7 +353,7 @@ def _pair_state(pair: tuple[str, str], st: list) -> PairState:
         remote_id=st[_RID], url=st[_URL], published_at=_time(st[_PUB]), reason=st[_REASON], permanent=st[_PERM],
         digest=st[_DIGEST], outcome_at=_time(st[_OUT]), retry_at=_time(st[_RETRY]), progress=progress,
         closed_keys=set(st[_CLOSED] or ()), missed=json_cell(st[_MISSED]) if st[_MISSED] else {},
-        first_comment=st[_FC],
+        first_comment=st[_FC], scheduled=st[_SCHED] or {},
     )
 
 
