@@ -74,3 +74,9 @@ def test_a_crashed_hand_over_is_found_among_the_scheduled_posts():
     claim = Claim("joulukalenteri-1", "aurinko-facebook", "k-1", NOW, request=request("text", text))
     assert network(meta).find_handover(claim, AT).id == POST_ID
     assert network(meta).find_handover(claim, AT) is None  # not there, and its time is still ahead
+
+
+def test_image_posts_are_not_taken_by_the_hand_over():
+    net = network(Meta())
+    assert net.can_hand_over(request("link", link="https://aurinko.example/"))
+    assert not net.can_hand_over(request("image"))

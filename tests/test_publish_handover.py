@@ -213,3 +213,13 @@ def test_first_comment_follows_the_scheduled_status(tmp_path, server):
     (status,) = top_level(server)
     (reply,) = [s for s in server.statuses if s["in_reply_to_id"]]
     assert reply["in_reply_to_id"] == status["id"]
+
+
+def test_a_refused_hand_over_is_not_tried_again_and_the_post_goes_out_at_its_time(tmp_path, server):
+    root = masto_repo(tmp_path)
+    server.fail("POST", "/api/v1/statuses", httpx.Response(422, json={"error": "Validation failed: Text too long"}))
+    first = run(root, server, T9 - dt.timedelta(minutes=90))
+    assert rows(first) == {"pulla": "not handed over"} and not first.failed
+    assert run(root, server, T9 - dt.timedelta(minutes=60)).pairs == []  # not tried again
+    assert rows(run(root, server, T9 + dt.timedelta(minutes=2))) == {"pulla": R_PUBLISHED}
+    assert len(top_level(server)) == 1 and server.scheduled == {}

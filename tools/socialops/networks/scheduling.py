@@ -41,6 +41,10 @@ class NativeScheduling:
 
     handover_window: ClassVar[tuple[dt.timedelta, dt.timedelta]]
 
+    def can_hand_over(self, item: PublishRequest) -> bool:
+        """Whether the network's scheduling takes this post (its type); the others are published at their time."""
+        return True
+
     def hand_over(self, item: PublishRequest, at: dt.datetime) -> Scheduled | PublishResult:
         """Give the network ``item`` to publish at ``at`` (uploading its media first, recording progress). A
         PublishResult when the network published it at once instead."""

@@ -20,7 +20,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from socialops.core.times import format_utc, parse_utc
-from socialops.errors import NetworkError, OutcomeUnknown, SocialOpsError
+from socialops.errors import NetworkError, OutcomeUnknown, SocialOpsError, TransientNetworkError
 from socialops.networks.scheduling import Scheduled
 from socialops.networks.types import Claim, PublishResult
 from socialops.publish.leads import handover_lead, handover_min
@@ -43,6 +43,9 @@ from socialops.state.publications import FAILED, PENDING, SCHEDULED
 if TYPE_CHECKING:
     from socialops.publish.publisher import Publisher
     from socialops.publish.record import Recorder
+
+
+REFUSED = "handover_refused"  # a progress step: the network refused the hand-over for good
 
 
 class Handovers:
@@ -93,6 +96,8 @@ class Handovers:
                 if lead is None or not self.now + handover_min(profile) <= at <= self.now + lead:
                     continue
                 st = self.states.get((post_id, pid))
+                if st is not None and any(REFUSED in steps for steps in st.progress.values()):
+                    continue  # the network refused to take it: published at its time the usual way
                 if st is None or (post_id, pid) in self.reopened or (
                         st.status == PENDING or (st.status == FAILED and not st.permanent)) and not st.open_claims:
                     out.append((post_id, pid, at))
@@ -106,7 +111,16 @@ class Handovers:
                       for post_id, pid, at in self.new_pairs()]
         if not candidates:
             return
-        ready = publisher.prepare(candidates)
+        ready = [c for c in publisher.prepare(candidates)
+                 if publisher.network(self.config.profiles[c.profile]).can_hand_over(c.request)]
+        if ready:
+            self._claim_and_hand_over(ready, publisher)
+        for c in candidates:
+            if c.result is not None:
+                rec.result.pairs.append(c.result)
+
+    def _claim_and_hand_over(self, ready: list[Candidate], publisher: Publisher) -> None:
+        rec = self.rec
         events = []
         for c in ready:
             c.key = c.key or uuid.uuid4().hex
@@ -124,14 +138,14 @@ class Handovers:
             except OutcomeUnknown as exc:
                 self._settle_lost(c, publisher, exc)
             except (NetworkError, SocialOpsError) as exc:
-                rec.append([rec.event(c, "released", key=c.key, detail=f"not handed over: {rec.redact(profile, str(exc))}")])
+                why = rec.redact(profile, str(exc))
+                refused = [] if isinstance(exc, TransientNetworkError) else [  # for good: not tried again
+                    rec.event(c, "progress", key=c.key, detail=REFUSED, data={"why": why[:300]})]
+                rec.append([*refused, rec.event(c, "released", key=c.key, detail=f"not handed over: {why}")])
                 c.result = PairResult(c.post_id, c.profile, R_NOT_HANDED_OVER, c.at, c.path, attempt=c.attempt,
                                       detail=f"{rec.redact(profile, str(exc))}; it is published at its time the usual way")
             else:
                 self._record(c, done, how="handed over")
-        for c in candidates:
-            if c.result is not None:
-                rec.result.pairs.append(c.result)
 
     def _settle_lost(self, c: Candidate, publisher: Publisher, exc: OutcomeUnknown) -> None:
         claim = Claim(c.post_id, c.profile, c.key, self.rec.clock(), c.attempt, dict(c.request.resume), c.request)

@@ -335,8 +335,11 @@ class FacebookNetwork(FacebookPage, Publishing, NativeScheduling):
 
     # --- native scheduling -----------------------------------------------------------------------
 
+    def can_hand_over(self, item: PublishRequest) -> bool:
+        return item.type in self.HANDOVER_TYPES
+
     def hand_over(self, item: PublishRequest, at: dt.datetime) -> Scheduled:
-        if item.type not in self.HANDOVER_TYPES:
+        if not self.can_hand_over(item):
             raise PermanentNetworkError(f"only text and link posts are handed over to Facebook's scheduling, not a "
                                         f"{item.type}", network=self.name)
         done = self.resumed(item, "scheduled")
