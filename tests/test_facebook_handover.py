@@ -80,3 +80,37 @@ def test_image_posts_are_not_taken_by_the_hand_over():
     net = network(Meta())
     assert net.can_hand_over(request("link", link="https://aurinko.example/"))
     assert not net.can_hand_over(request("image"))
+
+
+# --- a first comment that failed, finished by a later run (issue 18, point 2) --------------------------------
+
+
+def comments_page(*entries) -> dict:
+    """GET /{post-id}/comments as the Graph reference shapes it: {data: [...], paging: {cursors}}."""
+    return {"data": list(entries), "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"}}}
+
+
+def test_a_failed_first_comment_is_sent_once_by_a_later_reconcile():
+    post = {"id": POST_ID, "url": f"https://www.facebook.com/{POST_ID}"}
+    meta = (Meta().on("GET", f"/{POST_ID}/comments", comments_page(
+        {"id": f"{POST_ID}_1", "from": {"id": "999", "name": "Asiakas"}, "message": "#joulu",
+         "created_time": "2026-12-01T07:01:00+0000"}))
+            .on("POST", f"/{POST_ID}/comments", fx("comment.json")))
+    claim = Claim("joulukalenteri-1", "aurinko-facebook", "k-1", NOW, progress={"post": post},
+                  request=request("text", first_comment="#joulu"))
+    found = network(meta).reconcile(claim)
+    assert found.extra["first_comment_id"] == fx("comment.json")["id"]  # a customer's "#joulu" is not ours
+    assert len(meta.sent("POST", "/comments")) == 1
+
+
+def test_a_first_comment_already_on_the_post_is_not_sent_again():
+    post = {"id": POST_ID, "url": f"https://www.facebook.com/{POST_ID}"}
+    meta = Meta().on("GET", f"/{POST_ID}/comments", comments_page(
+        {"id": f"{POST_ID}_7", "from": {"id": "104567890123456", "name": "Kahvila Aurinko"}, "message": "#joulu",
+         "created_time": "2026-12-01T07:01:00+0000"}))
+    steps = []
+    claim = Claim("joulukalenteri-1", "aurinko-facebook", "k-1", NOW, progress={"post": post},
+                  request=request("text", first_comment="#joulu"))
+    found = network(meta, recorded=steps).reconcile(claim)
+    assert found.extra["first_comment_id"] == f"{POST_ID}_7" and meta.sent("POST", "/comments") == []
+    assert steps == [("comment", {"id": f"{POST_ID}_7"})]

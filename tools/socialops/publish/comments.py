@@ -4,7 +4,9 @@ The post is out, so its first comment is retried on its own: the publication's c
 network's ``reconcile`` with the steps recorded when it was published (the post's id among them), which
 finds the post and finishes its first comment by the comment's own key -- Mastodon's Idempotency-Key
 ``<key>:first_comment`` (and a look at the status's replies once the key may have expired), Bluesky's
-record key derived from it -- so a comment whose answer was lost is never made twice. Each try is a
+record key derived from it, Facebook's list of the post's comments (it takes no key) -- so a comment whose
+answer was lost is never made twice. A network whose reconcile cannot finish a comment (LinkedIn, Instagram)
+is not retried blindly: the issue asks a person at once. Each try is a
 ``progress`` line ``first_comment_retry`` of the publication's key; after :data:`MAX_TRIES` tries, or
 a late window after the post went out, the comment is given up and an issue asks a person.
 """

@@ -397,11 +397,25 @@ class FacebookNetwork(FacebookPage, Publishing, NativeScheduling):
 
     # --- reconcile -------------------------------------------------------------------------------
 
+    def _finish_first_comment(self, claim: Claim, found: PublishResult) -> PublishResult:
+        """The post is out; its first comment may not be (the run stopped, or the comment failed): the Page's own
+        comment with that text among the post's comments, or the comment sent now. Facebook takes no key for a
+        comment, so the listing is what keeps it to one."""
+        request = claim.resumed_request()
+        if request is None or not request.first_comment or (claim.progress.get("comment") or {}).get("id"):
+            return found
+        for comment in self.list_comments(found.remote_id):
+            if comment.own and text_matches(request.first_comment, comment.text):
+                self.progress(request, "comment", {"id": comment.id})
+                return replace(found, extra={**found.extra, "first_comment_id": comment.id})
+        return self._first_comment(request, found)
+
     def reconcile(self, claim: Claim) -> PublishResult | None:
         progress = claim.progress
         post = progress.get("post")
         if post:
-            return PublishResult(remote_id=str(post["id"]), url=post.get("url"), extra=dict(post.get("extra", {})))
+            found = PublishResult(remote_id=str(post["id"]), url=post.get("url"), extra=dict(post.get("extra", {})))
+            return self._finish_first_comment(claim, found)
         if "final" not in progress:
             return None  # the call that makes the post public was never sent
         kind = claim.request.type if claim.request is not None else None
