@@ -223,3 +223,16 @@ def test_a_refused_hand_over_is_not_tried_again_and_the_post_goes_out_at_its_tim
     assert run(root, server, T9 - dt.timedelta(minutes=60)).pairs == []  # not tried again
     assert rows(run(root, server, T9 + dt.timedelta(minutes=2))) == {"pulla": R_PUBLISHED}
     assert len(top_level(server)) == 1 and server.scheduled == {}
+
+
+def test_the_handover_setting_is_validated():
+    from socialops.repository.profiles import parse_profile
+    from socialops.validate.profiles import profile_problems
+
+    def problems(value: str) -> list[str]:
+        profile = parse_profile(f"id: cafe\nnetwork: mastodon\naccount: '@cafe@m.example'\ninstance: https://m.example\n"
+                                f"token_env: T\nowners: ['@acme']\nhandover: {value}\n", "profiles/cafe.yaml")
+        return [p.message for p in profile_problems(profile) if p.code == "profile-setting"]
+
+    assert problems("true") == [] and problems("false") == [] and problems("3h") == []
+    assert problems("soon") == ["'handover: soon' is not true, false or a lead like '2h' or '90m'"]

@@ -66,6 +66,9 @@ class Handovers:
                      and not in_flight(st, rec.clock(), clone=clone, claim_lease=claim_lease)}
         self.scheduled = {pair: st for pair, st in self.states.items() if st.status == SCHEDULED and not st.open_claims}
         self.reopened: set[tuple[str, str]] = set()  # withdrawn this run: may be handed over again at once
+        # (shortest, longest) lead of each profile that hands over
+        self.windows = {pid: (handover_min(profile), lead) for pid, profile in config.profiles.items()
+                        if (only is None or pid in only) and (lead := handover_lead(profile)) is not None}
 
     def any(self) -> bool:
         return bool(self.open or self.scheduled or self.new_pairs())
@@ -81,19 +84,18 @@ class Handovers:
 
     def new_pairs(self) -> list[tuple[str, str, dt.datetime]]:
         """(post id, profile, time) of the timed ready posts within their profile's lead, not yet handed over."""
-        out = []
+        out: list[tuple[str, str, dt.datetime]] = []
+        if not self.windows:
+            return out
+        latest = (self.now + max(lead for _, lead in self.windows.values())).timestamp()
         for post_id, s in self.by_id.items():
-            if s.status != "ready" or s.publish_ts is None:
+            if s.status != "ready" or s.publish_ts is None or not self.now.timestamp() < s.publish_ts <= latest:
                 continue
             at = dt.datetime.fromtimestamp(s.publish_ts, dt.UTC)
-            if at <= self.now:
-                continue
             for pid in s.profiles:
-                if self.only is not None and pid not in self.only or (post_id, pid) in self.published:
-                    continue
-                profile = self.config.profiles.get(pid)
-                lead = handover_lead(profile)
-                if lead is None or not self.now + handover_min(profile) <= at <= self.now + lead:
+                window = self.windows.get(pid)
+                if window is None or (post_id, pid) in self.published or not (
+                        self.now + window[0] <= at <= self.now + window[1]):
                     continue
                 st = self.states.get((post_id, pid))
                 if st is not None and any(REFUSED in steps for steps in st.progress.values()):
