@@ -64,7 +64,28 @@ def profiles_check(ws: Workspace, ids, fmt, no_issue):
     chosen, _broken, opener = _profile_runner(ws, ids)
     results = check_profiles(chosen, opener, tracker=None if no_issue else ws.tracker, now=ws.now)
     _show(fmt, lambda: [r.to_dict() for r in results], lambda: format_results(results))
-    sys.exit(0 if all(r.passed for r in results) else 1)
+    disabled = _disabled_workflows(ws, no_issue)
+    sys.exit(0 if all(r.passed for r in results) and not disabled else 1)
+
+
+def _disabled_workflows(ws: Workspace, no_issue: bool) -> list:
+    """The workflows GitHub has disabled, said on stderr (and in an issue): a disabled publish publishes nothing."""
+    import httpx
+
+    from socialops.errors import NetworkError
+    from socialops.profiles.check import disabled_workflows, update_workflows_issue, workflows_text
+
+    try:
+        with httpx.Client(timeout=30) as client:
+            disabled = disabled_workflows(ws.env, client)
+    except NetworkError as exc:
+        click.echo(f"socialops: warning: {exc}", err=True)
+        return []
+    if disabled:
+        click.echo(workflows_text(disabled), err=True)
+    if not no_issue and ws.env.get("GITHUB_REPOSITORY"):
+        update_workflows_issue(ws.tracker, disabled)
+    return disabled
 
 
 def _show(fmt: str, as_json, as_text) -> None:

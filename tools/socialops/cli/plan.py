@@ -31,7 +31,12 @@ def plan(ws: Workspace, weeks, check, fmt, no_issue):
     from socialops.metrics.best_times import load_best_hours
     from socialops.plan import view as planlib
     from socialops.plan.issue import sync_plan_issue
-    from socialops.plan.published import load_plan_config, published_from_ledger, weeks_to_cover_horizon
+    from socialops.plan.published import (
+        load_plan_config,
+        missed_from_ledger,
+        published_from_ledger,
+        weeks_to_cover_horizon,
+    )
     from socialops.repository.index import load_index
 
     config = load_plan_config(ws.root)
@@ -39,7 +44,8 @@ def plan(ws: Workspace, weeks, check, fmt, no_issue):
     published, _ = published_from_ledger(ws.root)
     report = planlib.build_plan(posts, config.profiles, config.schedule, now=ws.now,
                                 weeks=weeks or weeks_to_cover_horizon(ws.now, config), published=published,
-                                best_hours=load_best_hours(ws.root, config.tz, now=ws.now))
+                                best_hours=load_best_hours(ws.root, config.tz, now=ws.now),
+                                missed=missed_from_ledger(ws.root))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     elif fmt == "markdown":

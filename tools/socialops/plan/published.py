@@ -8,11 +8,12 @@ import math
 from pathlib import Path
 from typing import Any
 
+from socialops.core.times import parse_utc
 from socialops.errors import ConfigError
 from socialops.plan.view import week_start
 from socialops.repository.config import load_config
 from socialops.repository.schedule import SCHEDULE_FILE
-from socialops.state.publications import PUBLISHED, Ledger, published_times
+from socialops.state.publications import MISSED, PUBLISHED, Ledger, published_times
 from socialops.validate.schedule import schedule_problems
 
 
@@ -21,6 +22,12 @@ def published_from_ledger(root: Path) -> tuple[dict, dict]:
     states = Ledger(root).state()
     urls = {pair: st.url for pair, st in states.items() if st.status == PUBLISHED and st.url}
     return published_times(states), urls
+
+
+def missed_from_ledger(root: Path) -> dict[tuple[str, str], dt.datetime | None]:
+    """(post id, profile) -> the time it was due, for the pairs the ledger shows missed."""
+    return {pair: parse_utc(st.missed.get("due")) for pair, st in Ledger(root).summary().others.items()
+            if st.status == MISSED}
 
 
 def load_plan_config(root: Path) -> Any:

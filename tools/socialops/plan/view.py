@@ -13,6 +13,8 @@ from socialops.plan.queue import Occurrence, QueueState, queue_state
 from socialops.repository.schedule import Schedule
 
 FILLED, EMPTY, PASSED, EXTRA = "filled", "empty", "passed", "extra"
+SOURCE_WORDS = {"queue": "queued", "timed": "timed", "published": "published",
+                "missed": "MISSED, not posted: give it a new publish_at"}
 
 
 def week_start(moment: dt.datetime, tz: ZoneInfo) -> dt.date:
@@ -22,8 +24,11 @@ def week_start(moment: dt.datetime, tz: ZoneInfo) -> dt.date:
 
 def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, now: dt.datetime, weeks: int = 2,
                published: Mapping[tuple[str, str], dt.datetime] | None = None,
-               best_hours: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The plan from the Monday of this week for `weeks` weeks, as plain data (the JSON output).
+               best_hours: Mapping[str, Any] | None = None,
+               missed: Mapping[tuple[str, str], dt.datetime | None] | None = None) -> dict[str, Any]:
+    """The plan from the Monday of this week for `weeks` weeks, as plain data (the JSON output). ``missed``:
+    the pairs the ledger shows missed, with the time they were due (None: not recorded); a post still at
+    that time is shown as missed in its slot.
 
     Per profile and week: every slot (filled, empty, or passed when empty and already past) with the post in
     it, and posts outside any slot (extra). Also: the empty slots within the horizon (`gaps`), the pillar mix
@@ -50,7 +55,8 @@ def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, 
     weeks_shown = [first + dt.timedelta(weeks=w) for w in range(weeks)]
     for pid in sorted(set(state.rules) | set(profiles)):
         slot_list = state.slots.get(pid, [])
-        week_views = [_week_view(monday, tz, now, slot_list, state.occurrences.get(pid, []), by_id, in_range_posts)
+        week_views = [_week_view(monday, tz, now, slot_list, state.occurrences.get(pid, []), by_id, in_range_posts,
+                                 missed or {})
                       for monday in weeks_shown]
         for s in slot_list:
             if s.occupant is None and now <= s.at < horizon_end:
@@ -104,8 +110,16 @@ def _describe(key: tuple[str, str], by_id: Mapping[str, Any]) -> dict[str, Any]:
             "pillar": post.pillar if post else None}
 
 
+def _source(how: str, key: tuple[str, str], at: dt.datetime, missed: Mapping[tuple[str, str], Any]) -> str:
+    """How a post is in its place: "missed" when the ledger shows it missed at this very time."""
+    if how != "published" and key in missed and missed[key] in (None, at):
+        return "missed"
+    return how
+
+
 def _week_view(monday: dt.date, tz: ZoneInfo, now: dt.datetime, slot_list: list[CadenceSlot],
-               occurrences: list[Occurrence], by_id: Mapping[str, Any], in_range_posts: set[str]) -> dict[str, Any]:
+               occurrences: list[Occurrence], by_id: Mapping[str, Any], in_range_posts: set[str],
+               missed: Mapping[tuple[str, str], dt.datetime | None]) -> dict[str, Any]:
     """One week of one profile: its slots and the posts outside any slot. Adds the posts shown to
     `in_range_posts`."""
     w_begin = dt.datetime.combine(monday, dt.time(), tz)
@@ -120,7 +134,7 @@ def _week_view(monday: dt.date, tz: ZoneInfo, now: dt.datetime, slot_list: list[
         if at != s.at:
             entry["slot"] = _iso(s.at)
         if s.occupant is not None:
-            entry.update(state=FILLED, source=s.how, **_describe(s.occupant, by_id))
+            entry.update(state=FILLED, source=_source(s.how, s.occupant, at, missed), **_describe(s.occupant, by_id))
             in_range_posts.add(s.occupant[0])
         else:
             entry["state"] = PASSED if s.at < now else EMPTY
@@ -129,8 +143,8 @@ def _week_view(monday: dt.date, tz: ZoneInfo, now: dt.datetime, slot_list: list[
         entries.append(entry)
     for occ in occurrences:
         if occ.slot is None and w_begin <= occ.at < w_end:
-            entries.append({"at": _iso(occ.at), "state": EXTRA,
-                            "source": "published" if occ.published else "timed", **_describe(occ.key, by_id)})
+            source = "published" if occ.published else _source("timed", occ.key, occ.at, missed)
+            entries.append({"at": _iso(occ.at), "state": EXTRA, "source": source, **_describe(occ.key, by_id)})
             in_range_posts.add(occ.key[0])
     entries.sort(key=lambda e: (e["at"], e.get("post") or ""))
     in_slots = [e for e in entries if e["state"] != EXTRA]
@@ -208,7 +222,7 @@ def _entry_text(entry: dict[str, Any]) -> str:
     best = " (best)" if entry.get("best") else ""
     if state in (EMPTY, PASSED):
         return f"{when_text(entry['at'])}{best}  {'EMPTY' if state == EMPTY else 'passed, empty'}"
-    label = {"queue": "queued", "timed": "timed", "published": "published"}[entry["source"]]
+    label = SOURCE_WORDS[entry["source"]]
     extra = ", not in a slot" if state == EXTRA else ""
     if "slot" in entry:
         slot = dt.datetime.fromisoformat(entry["slot"])
@@ -288,7 +302,7 @@ def format_plan_markdown(plan: dict[str, Any]) -> str:
                 if "slot" in e:
                     slot += f" ({when_text(e['slot'])})"
                 post = f"`{_md(e['post'])}` {_md(e['title'])}" if "post" in e else ""
-                how = {"queue": "queued", "timed": "timed", "published": "published"}.get(e.get("source", ""), "")
+                how = SOURCE_WORDS.get(e.get("source", ""), "")
                 out.append(f"| {when_text(e['at'])} | {slot} | {post} | {_md(e.get('pillar') or '')} | {how} |")
             out.append("")
     if plan["pillars"]:

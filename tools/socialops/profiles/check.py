@@ -7,13 +7,18 @@ sync need -- each reported on its own, with what to do when it is missing.
 A profile whose check fails gets an "Open this profile" issue with the network's checklist (create the
 account, connect the app, create the token, add the secret under the exact name, run check), the steps
 already done ticked. The issue stays open until check passes, then it is closed.
+
+On GitHub (``GITHUB_TOKEN``, ``GITHUB_REPOSITORY``), check also asks which workflows GitHub has disabled
+(``GET /repos/{owner}/{repo}/actions/workflows``: ``state`` ``disabled_inactivity`` after 60 days without
+activity in a public repository, or ``disabled_manually``): a disabled ``publish`` workflow publishes nothing,
+so check fails and a "Scheduled workflows are disabled" issue says how to turn them on again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,3 +177,52 @@ def format_results(results: list[CheckResult]) -> str:
         if result.issue:
             lines.append(f"  issue 'Open this profile: {result.profile_id}': {result.issue}")
     return "\n".join(lines)
+
+
+# --- workflows GitHub has disabled ------------------------------------------------------------------------
+
+WORKFLOWS_ISSUE_KEY = "workflows-disabled"
+DISABLED_WHY = {
+    "disabled_inactivity": "GitHub turned its schedule off after 60 days without activity in the repository",
+    "disabled_manually": "someone turned it off",
+    "disabled_fork": "workflows are off in a fork until turned on",
+}
+
+
+def disabled_workflows(env: Mapping[str, str], client: Any) -> list[dict[str, str]]:
+    """The repository's workflows GitHub has disabled ({name, path, state, why}); empty when not on GitHub.
+    ``client``: an httpx.Client. Raises NetworkError when GitHub cannot be asked."""
+    repo, token = env.get("GITHUB_REPOSITORY", ""), env.get("GITHUB_TOKEN", "")
+    if not repo or not token:
+        return []
+    api = (env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
+    try:
+        response = client.get(f"{api}/repos/{repo}/actions/workflows", params={"per_page": 100},
+                              headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
+                                       "X-GitHub-Api-Version": "2022-11-28"})
+    except Exception as exc:  # noqa: BLE001 - httpx's errors, loaded lazily
+        raise NetworkError(f"GitHub: could not list the workflows: {type(exc).__name__}", network="github") from None
+    if response.status_code != 200:
+        raise NetworkError(f"GitHub: listing the workflows answered {response.status_code} (the job needs the "
+                           "permission 'actions: read')", network="github", status=response.status_code)
+    workflows = response.json().get("workflows") or []
+    return [{"name": str(w.get("name") or w.get("path")), "path": str(w.get("path") or ""), "state": str(w["state"]),
+             "why": DISABLED_WHY.get(str(w["state"]), "it is disabled")}
+            for w in workflows if isinstance(w, dict) and str(w.get("state", "")).startswith("disabled")]
+
+
+def workflows_text(disabled: list[dict[str, str]]) -> str:
+    lines = [f"workflow {w['name']} ({w['path']}) is disabled: {w['why']}. Turn it on: Actions > {w['name']} > "
+             "Enable workflow" for w in disabled]
+    if any(w["path"].endswith("/publish.yml") for w in disabled):
+        lines.append("while publish is disabled nothing is published: posts handed over to a network's own "
+                     "scheduling still go out, the others are missed")
+    return "\n".join(lines)
+
+
+def update_workflows_issue(tracker: Any, disabled: list[dict[str, str]]) -> str | None:
+    """Open the "Scheduled workflows are disabled" issue while any is; close it when none is."""
+    return sync_status_issue(
+        tracker, WORKFLOWS_ISSUE_KEY, needed=bool(disabled), title="Scheduled workflows are disabled",
+        body="\n".join(f"- {line}" for line in workflows_text(disabled).splitlines()),
+        labels=["workflows"], close_comment="Every workflow is enabled again.", same=lambda old, new: old == new)

@@ -11,7 +11,8 @@ from socialops.errors import SocialOpsError, TrackerError
 from socialops.publish.results import PairResult, RunResult, local_time
 from socialops.tracker import tracker_from_env
 
-TITLES = {"failed": "Publishing failed", "unconfirmed": "Was it published? Please check", "missed": "Missed its time"}
+TITLES = {"failed": "Publishing failed", "unconfirmed": "Was it published? Please check", "missed": "Missed its time",
+          "comment": "First comment failed"}
 
 
 @dataclass
@@ -53,6 +54,10 @@ def issue_body(kind: str, row: PairResult, detail: str, tz: Any) -> str:
         lines += ["It was not posted because it is past the late window set in `schedule.yaml` "
                   "(`late_window`). To publish it anyway, give it a new `publish_at`, or append "
                   f"`<time>,{post_id},{profile},retry,,,,,,,` to `state/publications.csv`."]
+    elif kind == "comment":
+        lines += [f"The post is out{' (' + row.url + ')' if row.url else ''}, but its first comment could not be "
+                  "added, on several runs. Add it by hand under the post (socialops will not try again, so it "
+                  "cannot make a second one), then close this issue."]
     else:
         lines += ["Other posts were published normally. Fix what the message says; the next run tries again "
                   "(a changed post is retried automatically)."]

@@ -16,6 +16,7 @@ from typing import Any
 
 from socialops.core.files import atomic_write_text
 from socialops.core.safetext import one_line
+from socialops.core.times import format_utc
 from socialops.errors import (
     AuthError,
     NetworkError,
@@ -32,7 +33,7 @@ from socialops.publish.reconcile import drop_lost_claims, settle_lost_answer
 from socialops.publish.record import Recorder
 from socialops.publish.request import build_request, checked_post, digest
 from socialops.publish.results import R_FAILED, R_MISSED, R_WOULD_FAIL, PairResult, duration_words, local_time
-from socialops.publish.select import Candidate, is_late
+from socialops.publish.select import Candidate, is_late, post_file_hash
 from socialops.publish.subtitles import with_subtitles_burned
 from socialops.repository.posts import Post
 from socialops.repository.profiles import Profile
@@ -142,6 +143,7 @@ class Publisher:
                                  detail=f"more than {duration_words(schedule.late_window)} late (due "
                                         f"{local_time(c.at, schedule.tz)}); not posted. Publish it again by giving "
                                         "it a new publish_at, or append a 'retry' line to state/publications.csv",
+                                 data={"due": format_utc(c.at), "file": post_file_hash(self.root, c.path) or ""},
                                  issue=("missed", ["missed"]))
                 continue
             out.append(c)

@@ -4,14 +4,20 @@ A claim left open by an earlier run (it died mid-call) is found on the network -
 there -> the same claim goes on, resuming its uploads; the network cannot tell -> unconfirmed, and an issue
 asks a person. The same question settles an answer lost during this run, and after the claims are pushed,
 pairs another run claimed first are released.
+
+Asking may itself fail for a while (a 429, a 5xx, the re-send's answer lost again): then the claim stays
+open (a ``progress`` event ``reconcile`` records why) and the next run asks again -- with the same
+Idempotency-Key while it is kept, by listing the account afterwards. ``unconfirmed`` is only for what no
+API can tell (the adapter raises OutcomeUnknown), or a claim still undecided past the late window.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from socialops.errors import NetworkError, OutcomeUnknown, SocialOpsError
+from socialops.errors import NetworkError, OutcomeUnknown, SocialOpsError, TransientNetworkError
 from socialops.networks.contract import Network
 from socialops.networks.types import Claim
 from socialops.publish.record import Recorder
@@ -66,6 +72,9 @@ def reconcile_open_claims(c: Candidate, rec: Recorder, profile: Profile | None,
                                f"cannot tell whether it was published ({rec.redact(profile, str(exc))})",
                         issue=UNCONFIRMED_ISSUE)
             return
+        except TransientNetworkError as exc:
+            defer(c, rec, profile, info.key, info.time, exc, what="could not check an earlier claim")
+            return
         except (NetworkError, SocialOpsError) as exc:
             c.result = PairResult(c.post_id, c.profile, R_DEFERRED, c.at, c.path,
                                   detail="could not check an earlier claim: "
@@ -91,6 +100,10 @@ def settle_lost_answer(c: Candidate, rec: Recorder, profile: Profile, network_fo
                   attempt=c.attempt, progress=dict(c.request.resume), request=c.request)
     try:
         found = network_for(profile).reconcile(claim)
+    except TransientNetworkError as rexc:
+        # Not answerable right now (429, 5xx): the claim stays open and the next run asks again.
+        defer(c, rec, profile, c.key, claim.claimed_at, rexc, what=f"{rec.redact(profile, str(exc))}; checking")
+        return True
     except (NetworkError, SocialOpsError) as rexc:
         rec.outcome(c, "unconfirmed", R_UNCONFIRMED, key=c.key,
                     detail=f"{rec.redact(profile, str(exc))}; checking failed too: {rec.redact(profile, str(rexc))}",
@@ -100,6 +113,22 @@ def settle_lost_answer(c: Candidate, rec: Recorder, profile: Profile, network_fo
         rec.published(c, c.key, found, how="reconciled")
         return True
     return False
+
+
+def defer(c: Candidate, rec: Recorder, profile: Profile, key: str, claimed: dt.datetime, error: NetworkError, *,
+          what: str) -> None:
+    """The network could not be asked now: leave the claim ``key`` open for the next run (recording why), or,
+    once the claim is older than the late window, hand it to a person (unconfirmed)."""
+    reason = rec.redact(profile, str(error))
+    if rec.clock() - claimed > rec.late_window:
+        rec.outcome(c, "unconfirmed", R_UNCONFIRMED, key=key,
+                    detail=f"{what} failed on every run for more than a late window: {reason}",
+                    issue=UNCONFIRMED_ISSUE)
+        return
+    rec.append([rec.event(c, "progress", key=key, detail="reconcile",
+                          data={"deferred": reason[:300], "at": rec.clock().isoformat()})])
+    c.result = PairResult(c.post_id, c.profile, R_DEFERRED, c.at, c.path, attempt=c.attempt,
+                          detail=f"{what} failed: {reason}; the claim stays open and the next run asks again")
 
 
 def drop_lost_claims(claims: list[Candidate], rec: Recorder, *, clone: str) -> list[Candidate]:

@@ -12,10 +12,10 @@ from socialops.core.times import format_utc
 from socialops.errors import SocialOpsError
 from socialops.networks.http import redact
 from socialops.publish.issues import Issue, issue_key, pair_issue
-from socialops.publish.results import R_PUBLISHED, PairResult, RunResult
+from socialops.publish.results import R_COMMENT_PENDING, R_PUBLISHED, PairResult, RunResult
 from socialops.publish.select import Candidate
 from socialops.repository import git as repo
-from socialops.state.publications import FAILED, PUBLICATIONS, Event, Ledger
+from socialops.state.publications import FAILED, MISSED, PUBLICATIONS, UNCONFIRMED, Event, Ledger
 
 if TYPE_CHECKING:
     from socialops.networks.types import PublishResult
@@ -30,7 +30,7 @@ class Recorder:
 
     def __init__(self, root: Path, result: RunResult, *, run_id: str, clock: Callable[[], dt.datetime],
                  env: Mapping[str, str], dry_run: bool, git: bool, push: bool, sleep: Callable[[float], None],
-                 tz: Any) -> None:
+                 tz: Any, late_window: dt.timedelta = dt.timedelta(hours=24)) -> None:
         self.root = root
         self.ledger = Ledger(root)
         self.result = result
@@ -42,6 +42,7 @@ class Recorder:
         self.push = push
         self.sleep = sleep
         self.tz = tz
+        self.late_window = late_window
         self.issues: list[Issue] = []
         self.resolved: list[str] = []  # issue keys of earlier failures now published
         self.pending_outcomes = 0
@@ -67,10 +68,16 @@ class Recorder:
         self.append([Event(time=now, post_id=c.post_id, profile=c.profile, event="published", attempt=c.attempt,
                            key=key, remote_id=str(found.remote_id), url=found.url or "", detail=how, data=data,
                            run=self.run_id)], outcomes=1)
-        c.result = PairResult(c.post_id, c.profile, R_PUBLISHED, c.at, c.path, remote_id=str(found.remote_id),
-                              url=found.url or "", detail=how if how != "posted" else "", attempt=c.attempt)
-        if c.state is not None and c.state.status == FAILED:
-            self.resolved.append(issue_key("failed", c.post_id, c.profile))
+        comment_error = (found.extra or {}).get("first_comment_error")
+        detail = how if how != "posted" else ""
+        if comment_error:
+            detail = f"{detail}; " if detail else ""
+            detail += f"the first comment failed: {comment_error} (the next run sends it again)"
+        c.result = PairResult(c.post_id, c.profile, R_COMMENT_PENDING if comment_error else R_PUBLISHED, c.at,
+                              c.path, remote_id=str(found.remote_id), url=found.url or "", detail=detail,
+                              attempt=c.attempt)
+        if c.state is not None and c.state.status in (FAILED, MISSED, UNCONFIRMED):
+            self.resolved.append(issue_key(c.state.status, c.post_id, c.profile))
         self.maybe_commit()
 
     def outcome(self, c: Candidate, kind: str, status: str, *, detail: str, key: str | None = None,

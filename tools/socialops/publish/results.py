@@ -16,7 +16,16 @@ R_DEFERRED = "deferred"
 R_WOULD = "would publish"
 R_WOULD_RECONCILE = "would reconcile"
 R_WOULD_FAIL = "would fail"
-FAILING = frozenset({R_FAILED, R_DEFERRED, R_UNCONFIRMED})
+R_HANDED_OVER = "handed over"  # to the network's own scheduling: it publishes the post at its time
+R_HANDOVER_MOVED = "hand-over moved"  # the post's time changed: so did the network's
+R_HANDOVER_CANCELLED = "hand-over cancelled"  # withdrawn or edited before its time
+R_HANDOVER_WAITING = "scheduled on the network"  # its time has come; the network has not published it yet
+R_NOT_HANDED_OVER = "not handed over"  # the network refused the hand-over: published at its time the usual way
+R_COMMENT_PENDING = "published, first comment pending"  # the next run sends the first comment again
+R_COMMENT_FAILED = "published, first comment failed"  # given up: an issue asks a person
+R_COMMENT_SENT = "first comment sent"  # a later run sent the first comment that had failed
+# A run with any of these exits 1.
+FAILING = frozenset({R_FAILED, R_DEFERRED, R_UNCONFIRMED, R_MISSED, R_COMMENT_PENDING, R_COMMENT_FAILED})
 
 
 @dataclass

@@ -1,13 +1,16 @@
 """Which (post, profile) pairs are due now, and which are too late to post (missed).
 
 A pair is due when its post is ready, its time (``publish_at``, or the queue slot ``plan.queue.resolve_times``
-gives) has come, and the ledger does not show it published, unconfirmed or missed. An open claim from
-another clone younger than the claim lease may belong to a run still going there: that pair is left alone.
+gives) has come, and the ledger does not show it published, unconfirmed or missed. A missed pair is due
+again, once, when it has been given a new time or its post file has changed since the miss (the ``missed``
+line records both). An open claim from another clone younger than the claim lease may belong to a run still
+going there: that pair is left alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +19,19 @@ from typing import TYPE_CHECKING, Any
 from socialops.metrics.best_times import load_best_hours
 from socialops.plan import cadence
 from socialops.plan.queue import resolve_times
+from socialops.publish.leads import handover_lead
 from socialops.publish.nothing_due import due_inputs_key, save_next_due
 from socialops.publish.results import R_ELSEWHERE, PairResult, duration_words
-from socialops.state.publications import CLAIMED, FAILED, MISSED, PUBLISHED, UNCONFIRMED, PairState, Summary
+from socialops.state.publications import (
+    CLAIMED,
+    FAILED,
+    MISSED,
+    PUBLISHED,
+    SCHEDULED,
+    UNCONFIRMED,
+    PairState,
+    Summary,
+)
 
 if TYPE_CHECKING:
     from socialops.networks.types import PublishRequest
@@ -40,6 +53,7 @@ class Candidate:
     attempt: int = 0
     resume: dict[str, dict[str, Any]] = field(default_factory=dict)
     result: PairResult | None = None
+    again: str = ""  # a missed pair due again: "time" (a new time) or "content" (its file changed)
 
 
 def due_slots(root: Path, summaries: list, profiles: Mapping[str, Any], schedule: Any, summary: Summary, *,
@@ -53,10 +67,12 @@ def due_slots(root: Path, summaries: list, profiles: Mapping[str, Any], schedule
 
 
 def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: Summary, *, now: dt.datetime,
-               wall: dt.datetime, only: set[str] | None, clone: str,
-               claim_lease: dt.timedelta) -> tuple[list[Candidate], list[PairResult]]:
+               wall: dt.datetime, only: set[str] | None, clone: str, claim_lease: dt.timedelta,
+               root: Path | None = None, late_window: dt.timedelta = dt.timedelta(hours=24),
+               ) -> tuple[list[Candidate], list[PairResult]]:
     """The due pairs in time order, and the rows of pairs another run is publishing right now. ``wall``:
-    the run's clock (claims are aged by it); ``clone``: this clone's id (its own open claims are dead)."""
+    the run's clock (claims are aged by it); ``clone``: this clone's id (its own open claims are dead);
+    ``root``: where the post files are (a missed pair whose file changed is due again)."""
     by_id: dict[str, Any] = {}
     for s in summaries:
         if s.id is not None and s.error is None and s.id not in by_id:
@@ -72,17 +88,35 @@ def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: S
         post = by_id.get(post_id)
         if post is None:
             continue
+        again = ""
         if state is not None:
-            if state.status in (PUBLISHED, UNCONFIRMED, MISSED):
-                continue
+            if state.status == MISSED:
+                again = state.missed_again(slot.at, post_file_hash(root, post.path) if root else None, late_window)
+                if not again:
+                    continue
+            elif state.status in (PUBLISHED, UNCONFIRMED, SCHEDULED) or handover_claims(state):
+                continue  # a hand-over (done, or its claim open) is followed by publish.handover
             if state.status == CLAIMED and in_flight(state, wall, clone=clone, claim_lease=claim_lease):
                 elsewhere.append(PairResult(post_id, profile_id, R_ELSEWHERE, slot.at, post.path,
                                             detail="another run claimed it less than "
                                                    f"{duration_words(claim_lease)} ago"))
                 continue
-        out.append(Candidate(post_id, profile_id, post.path, slot.at, state))
+        out.append(Candidate(post_id, profile_id, post.path, slot.at, state, again=again))
     out.sort(key=lambda c: (c.at, c.post_id, c.profile))
     return out, elsewhere
+
+
+def handover_claims(state: PairState) -> list:
+    """The open claims of a hand-over to the network's scheduling (a ``handover`` progress step)."""
+    return [info for info in state.open_claims.values() if "handover" in info.progress]
+
+
+def post_file_hash(root: Path, rel: str) -> str | None:
+    """A short hash of a post file as it is now (None when it cannot be read)."""
+    try:
+        return hashlib.sha256((root / rel).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
 
 
 def in_flight(state: PairState, wall: dt.datetime, *, clone: str, claim_lease: dt.timedelta) -> bool:
@@ -108,6 +142,8 @@ def is_late(c: Candidate, *, now: dt.datetime, late_window: dt.timedelta) -> boo
             base = st.retry_at
         if st.status == FAILED and st.permanent and st.outcome_at and st.outcome_at > base:
             base = st.outcome_at  # fixed after a permanent failure: the window counts from the failure
+        if c.again == "content" and st.outcome_at and st.outcome_at > base:
+            base = st.outcome_at  # changed after the miss, same time: the window counts from the miss
     return now - base > late_window
 
 
@@ -152,8 +188,8 @@ def relevant_posts(summaries: list, published: Mapping[tuple[str, str], Any], *,
 def remember_next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now: dt.datetime) -> None:
     """After a run with nothing due: the earliest moment anything can become due, saved with the state
     of the repository, so that runs before that moment with nothing changed stop at once."""
-    if any(st.open_claims for st in summary.others.values()):
-        return  # a claim left open by another run must be reconciled when its lease ends
+    if any(st.open_claims for st in summary.others.values()) or summary.pending_comments():
+        return  # a claim left open by another run must be reconciled when its lease ends; a comment retried
     key = due_inputs_key(root)
     if key is None:
         return
@@ -167,6 +203,7 @@ def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now:
     schedule = config.schedule
     earliest = now + dt.timedelta(days=1)
     queued: set[str] = set()
+    leads: dict[str, dt.timedelta | None] = {}
     for s in summaries:
         if s.status != "ready" or s.error or s.id is None:
             continue
@@ -175,12 +212,19 @@ def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now:
             if summary.is_published(pair):
                 continue
             state = summary.get(pair)
-            if state is not None and state.status in (UNCONFIRMED, MISSED):
+            if state is not None and state.status == UNCONFIRMED:
                 continue
+            if state is not None and state.status == MISSED and (s.publish_ts is None or not state.missed_again(
+                    dt.datetime.fromtimestamp(s.publish_ts, dt.UTC), None, schedule.late_window)):
+                continue  # stays missed until it gets a new time (a changed file changes the inputs' key)
             if s.publish_ts is None:
                 queued.add(pid)
             else:
-                earliest = min(earliest, dt.datetime.fromtimestamp(s.publish_ts, dt.UTC))
+                at = dt.datetime.fromtimestamp(s.publish_ts, dt.UTC)
+                lead = leads.setdefault(pid, handover_lead(config.profiles.get(pid)))
+                if lead is not None and (state is None or state.status != SCHEDULED):
+                    at -= lead  # handed over to the network this much earlier
+                earliest = min(earliest, at)
     if queued:
         rules = cadence.cadence_rules(schedule, load_best_hours(root, schedule.tz, now=now))
         gaps = cadence.blackouts(schedule)

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from socialops.publish.comments import retry_first_comments
+from socialops.publish.handover import Handovers
 from socialops.publish.issues import open_issues
 from socialops.publish.publisher import Publisher, clone_id
 from socialops.publish.reconcile import reconcile_open_claims
@@ -47,15 +49,19 @@ class PublishRun:
         config = load_config(self.root)
         rec = Recorder(self.root, self.result, run_id=f"{clone}/{uuid.uuid4().hex[:8]}", clock=self.clock,
                        env=self.env, dry_run=self.dry_run, git=git, push=self.push, sleep=self.sleep,
-                       tz=config.schedule.tz)
+                       tz=config.schedule.tz, late_window=config.schedule.late_window)
         summary = rec.ledger.summary()
         summaries = index.load_index(self.root, config.schedule.tz)
         self.result.warnings += unreadable_posts(summaries)
         slots = due_slots(self.root, summaries, config.profiles, config.schedule, summary, now=self.now)
         candidates, elsewhere = select_due(summaries, slots, summary, now=self.now, wall=self.clock(),
-                                           only=self.only, clone=clone, claim_lease=self.claim_lease)
+                                           only=self.only, clone=clone, claim_lease=self.claim_lease,
+                                           root=self.root, late_window=config.schedule.late_window)
         self.result.pairs.extend(elsewhere)
-        if not candidates:
+        pending = {} if self.dry_run else summary.pending_comments()
+        handovers = None if self.dry_run else Handovers(rec, config, summaries, summary, now=self.now, only=self.only,
+                                                        clone=clone, claim_lease=self.claim_lease)
+        if not candidates and not pending and not (handovers and handovers.any()):
             if git and full and not self.result.pairs:
                 remember_next_due(self.root, summaries, summary, config, now=self.now)
             return self.result
@@ -63,6 +69,15 @@ class PublishRun:
                               network_options=network_options)
         try:
             self._publish(candidates, publisher, rec)
+            if handovers is not None:
+                handovers.run(publisher)
+            if pending:
+                retry_first_comments(rec, config, pending, summary.published,
+                                     {str(s.id): s.path for s in summaries if s.id}, publisher.network, only=self.only)
+            if not self.dry_run:
+                self._finish_rows([])
+                rec.commit(f"publish: {self.result.summary()}", push=True, final=True)
+                open_issues(self.root, self.env, self.tracker, rec.issues, rec.resolved, self.result)
         finally:
             publisher.close()
         return self.result
@@ -93,8 +108,6 @@ class PublishRun:
         for c in publisher.claim(claims):
             publisher.publish(c)
         self._finish_rows(candidates)
-        rec.commit(f"publish: {self.result.summary()}", push=True, final=True)
-        open_issues(self.root, self.env, self.tracker, rec.issues, rec.resolved, self.result)
 
     def _finish_rows(self, candidates: list[Candidate]) -> None:
         for c in candidates:

@@ -12,14 +12,23 @@
   - ``progress``: an intermediate id of the claim ``key`` (``detail`` = the step, e.g. ``media:0``,
     ``data`` = JSON such as ``{"id": "17895695668004550"}``), recorded before the next step.
   - ``published``: ``remote_id``, ``url``; ``detail`` says how it was learnt (``posted`` or
-    ``reconciled``).
+    ``reconciled``). ``data`` holds ``first_comment_error`` when the post went out but its first comment
+    did not: later runs send the comment again (by its own key) until a ``progress`` line of the same key
+    records it (step ``first_comment`` or ``comment``), and each retry adds a ``progress`` line
+    ``first_comment_retry`` (``data``: ``error``, and ``final`` when a person is asked in an issue).
   - ``failed``: ``detail`` = the reason; ``data`` = ``{"permanent": true|false, "digest": ...}``.
     A transient failure is retried by the next run; a permanent one only after the post changes
     (its rendered ``digest`` differs) or a person appends a ``retry`` line.
   - ``unconfirmed``: the network could not tell whether the claim went out; a person checks.
-  - ``missed``: the post was more than the late window past its time; not posted.
+  - ``missed``: the post was more than the late window past its time; not posted. ``data`` = ``{"due": the
+    time it was due, "file": a hash of the post file}``: a new time or a changed file makes it due again.
   - ``released``: the claim ``key`` was withdrawn without reaching the network (another run claimed
     the pair first, or reconciliation proved it never arrived).
+  - ``scheduled``: the claim ``key`` was handed over to the network's own scheduling (``remote_id`` = the
+    network's id of the scheduled item; ``data`` = ``{"for": the time, "file": a hash of the post file}``);
+    the network publishes it then, and a later run records ``published`` when it sees the publication.
+  - ``unscheduled``: the scheduled item was withdrawn (the post was edited or withdrawn before its time) or
+    left the network's schedule without a publication; the pair is pending again.
   - ``retry``: written by a person (any time, the pair, ``event`` = retry): publish the pair again
     although it failed, was unconfirmed or missed; the late window then counts from this line.
 
@@ -41,15 +50,16 @@ from typing import Any
 
 from socialops.core import cache
 from socialops.core.safetext import one_line
-from socialops.core.times import format_utc, parse_utc_strict
+from socialops.core.times import format_utc, parse_utc, parse_utc_strict
 from socialops.state.log import append_rows, json_cell, read_text
 
 PUBLICATIONS = "state/publications.csv"
 CACHE_FILE = ".socialops/cache/ledger.pickle"
-CACHE_VERSION = 3  # 3: kept by core.cache as (key, value)
+CACHE_VERSION = 6  # 3: kept by core.cache as (key, value); 4: PairState.missed; 5: first comments; 6: hand-overs
 FIELDS = ("time", "post_id", "profile", "event", "attempt", "key", "remote_id", "url", "detail", "data", "run")
 HEADER = ",".join(FIELDS)
-EVENTS = frozenset({"claimed", "progress", "published", "failed", "unconfirmed", "missed", "released", "retry"})
+EVENTS = frozenset({"claimed", "progress", "published", "failed", "unconfirmed", "missed", "released", "retry",
+                    "scheduled", "unscheduled"})
 
 # Pair statuses after folding.
 PENDING = "pending"  # nothing recorded, or a person asked for a retry
@@ -58,6 +68,7 @@ PUBLISHED = "published"
 FAILED = "failed"
 UNCONFIRMED = "unconfirmed"
 MISSED = "missed"
+SCHEDULED = "scheduled"  # handed over to the network's scheduling, not yet seen published
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,26 @@ class ClaimInfo:
 
 
 @dataclass
+class FirstComment:
+    """The first comment of a published post that failed when the post went out: retried by later runs."""
+
+    key: str  # the claim key of the publication (the comment's own key derives from it)
+    error: str
+    tries: int = 1
+    done: bool = False
+    final: bool = False
+    progress: dict[str, dict[str, Any]] = field(default_factory=dict)  # the publication's recorded steps
+
+    @property
+    def status(self) -> str:
+        return "sent" if self.done else "failed" if self.final else "pending"
+
+
+COMMENT_STEPS = ("first_comment", "comment")  # the steps adapters record a first comment's id under
+COMMENT_RETRY = "first_comment_retry"
+
+
+@dataclass
 class PairState:
     """The folded state of one (post id, profile)."""
 
@@ -109,6 +140,24 @@ class PairState:
     retry_at: dt.datetime | None = None  # time of the last person's retry
     progress: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # key -> step -> data
     closed_keys: set[str] = field(default_factory=set)  # claims with an outcome or released
+    missed: dict[str, Any] = field(default_factory=dict)  # the data of the last missed event
+    first_comment: FirstComment | None = None  # a published post whose first comment failed
+    scheduled: dict[str, Any] = field(default_factory=dict)  # the hand-over: id, key, for, file
+
+
+    def missed_again(self, due: dt.datetime, file_hash: str | None, late_window: dt.timedelta) -> str:
+        """Why a missed pair is due again: "time" when it has been given a new time, "content" when its post
+        file changed since the miss, "" when neither (it stays missed)."""
+        if self.status != MISSED:
+            return ""
+        recorded = parse_utc(self.missed.get("due"))
+        if recorded is not None:
+            if due != recorded:
+                return "time"
+        elif self.outcome_at is not None and self.outcome_at - due <= late_window:
+            return "time"  # a line without data: the missed time was more than a late window before it
+        old_hash = self.missed.get("file")
+        return "content" if old_hash and file_hash and old_hash != file_hash else ""
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -185,7 +234,7 @@ def fold(events: Iterable[Event]) -> dict[tuple[str, str], PairState]:
 
 
 # Indexes into the compact per-pair state used while folding.
-_ST, _ATT, _OPEN, _RID, _URL, _PUB, _REASON, _PERM, _DIGEST, _OUT, _RETRY, _PROG, _CLOSED = range(13)
+_ST, _ATT, _OPEN, _RID, _URL, _PUB, _REASON, _PERM, _DIGEST, _OUT, _RETRY, _PROG, _CLOSED, _MISSED, _FC, _SCHED = range(16)
 
 
 def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
@@ -199,7 +248,8 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
         pair = (post_id, profile)
         st = states.get(pair)
         if st is None:
-            st = states[pair] = [PENDING, 0, None, "", "", None, "", False, "", None, None, None, None]
+            st = states[pair] = [PENDING, 0, None, "", "", None, "", False, "", None, None, None, None, None, None,
+                                 None]
         if kind == "claimed":
             st[_ATT] = max(st[_ATT], attempt or st[_ATT] + 1)
             if key and not (st[_CLOSED] and key in st[_CLOSED]):
@@ -212,6 +262,8 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
                 if st[_PROG] is None:
                     st[_PROG] = {}
                 st[_PROG].setdefault(key, {})[row[8]] = json_cell(row[9])
+                if row[8] == COMMENT_RETRY:
+                    _note_comment_retry(st, key, st[_PROG][key][row[8]])
         elif kind == "published":
             _close_compact(st, key)
             if st[_ST] != PUBLISHED:
@@ -219,6 +271,10 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
                 stamp = _published_at(row[9])
                 if stamp:
                     st[_PUB] = stamp
+                if "first_comment_error" in row[9]:
+                    error = json_cell(row[9]).get("first_comment_error")
+                    if error:
+                        st[_FC] = FirstComment(key, str(error))
         elif kind in outcomes:
             _close_compact(st, key)
             st[_OUT] = when
@@ -227,8 +283,18 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
                 data = json_cell(row[9]) if kind == "failed" else {}
                 st[_PERM] = bool(data.get("permanent"))
                 st[_DIGEST] = str(data.get("digest", ""))
+                if kind == "missed":
+                    st[_MISSED] = row[9]
         elif kind == "released":
             _close_compact(st, key)
+        elif kind == "scheduled":
+            _close_compact(st, key)
+            if st[_ST] != PUBLISHED:
+                st[_ST], st[_SCHED] = SCHEDULED, {**json_cell(row[9]), "id": row[6], "key": key}
+        elif kind == "unscheduled":
+            _close_compact(st, key)
+            if st[_ST] == SCHEDULED:
+                st[_ST], st[_SCHED] = PENDING, None
         elif kind == "retry":
             st[_RETRY] = when
             if st[_ST] != PUBLISHED:
@@ -236,7 +302,25 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
     for st in states.values():
         if st[_ST] != PUBLISHED and st[_OPEN]:
             st[_ST] = CLAIMED
+        if st[_FC] is not None:
+            _settle_first_comment(st[_FC], st[_PROG] or {})
     return states
+
+
+def _settle_first_comment(fc: FirstComment, progress: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Fold the retries of a failed first comment from the progress of its publication's key."""
+    steps = progress.get(fc.key, {})
+    fc.progress = {step: data for step, data in steps.items() if step != COMMENT_RETRY}
+    fc.done = any(steps.get(step, {}).get("id") or steps.get(step, {}).get("uri") for step in COMMENT_STEPS)
+
+
+def _note_comment_retry(st: list, key: str, data: dict[str, Any]) -> None:
+    fc = st[_FC]
+    if fc is None or fc.key != key:
+        return
+    fc.tries += 1
+    fc.error = str(data.get("error") or fc.error)
+    fc.final = fc.final or bool(data.get("final"))
 
 
 def _published_at(text: str) -> str | None:
@@ -268,7 +352,8 @@ def _pair_state(pair: tuple[str, str], st: list) -> PairState:
         post_id=pair[0], profile=pair[1], status=st[_ST], attempts=st[_ATT], open_claims=open_claims,
         remote_id=st[_RID], url=st[_URL], published_at=_time(st[_PUB]), reason=st[_REASON], permanent=st[_PERM],
         digest=st[_DIGEST], outcome_at=_time(st[_OUT]), retry_at=_time(st[_RETRY]), progress=progress,
-        closed_keys=set(st[_CLOSED] or ()),
+        closed_keys=set(st[_CLOSED] or ()), missed=json_cell(st[_MISSED]) if st[_MISSED] else {},
+        first_comment=st[_FC], scheduled=st[_SCHED] or {},
     )
 
 
@@ -283,6 +368,11 @@ class Summary:
 
     published: dict[tuple[str, str], float]
     others: dict[tuple[str, str], PairState]
+    comments: dict[tuple[str, str], tuple[FirstComment, str]] = field(default_factory=dict)  # -> (it, remote id)
+
+    def pending_comments(self) -> dict[tuple[str, str], tuple[FirstComment, str]]:
+        """Published pairs whose first comment failed and is still to be sent."""
+        return {pair: v for pair, v in self.comments.items() if v[0].status == "pending"}
 
     def get(self, pair: tuple[str, str]) -> PairState | None:
         return self.others.get(pair)
@@ -327,14 +417,17 @@ class Ledger:
                 return Summary(*cached)
         published: dict[tuple[str, str], float] = {}
         others: dict[tuple[str, str], PairState] = {}
+        comments: dict[tuple[str, str], tuple[FirstComment, str]] = {}
         for pair, compact in _fold_compact(self.rows()).items():
             if compact[_ST] == PUBLISHED:
                 published[pair] = parse_utc_strict(compact[_PUB]).timestamp()
+                if compact[_FC] is not None:
+                    comments[pair] = (compact[_FC], compact[_RID])
             else:
                 others[pair] = _pair_state(pair, compact)
         if use_cache:
-            cache.save(cache_path, key, (published, others))
-        return Summary(published, others)
+            cache.save(cache_path, key, (published, others, comments))
+        return Summary(published, others, comments)
 
     def append(self, events: Iterable[Event], *, fsync: bool = True) -> None:
         """Append events as whole lines in one write (creating the file with its header)."""

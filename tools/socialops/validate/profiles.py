@@ -13,10 +13,24 @@ from socialops.profiles.validation import (
     basics_problems,  # bio, website, contact, images, fields, services, roles
 )
 from socialops.repository.profiles import PROFILE_KEYS, Profile
+from socialops.repository.schedule import parse_duration
 from socialops.validate.common import timezone_advice, unknown_keys, valid_timezone
 
 _TOKEN_ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _OWNER = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?$")
+
+
+def _handover_problems(profile: Profile) -> list[Problem]:
+    """``handover``: true, false, or how far ahead posts go to the network's own scheduling (publish/leads.py)."""
+    value = profile.raw.get("handover")
+    if value is None or isinstance(value, bool):
+        return []
+    try:
+        parse_duration(value)
+    except ValueError:
+        return [Problem(profile.path, profile.line("handover"), ERROR, "profile-setting",
+                        f"'handover: {value}' is not true, false or a lead like '2h' or '90m'")]
+    return []
 
 
 def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem]:
@@ -57,6 +71,7 @@ def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem
     if timezone is not None and not valid_timezone(timezone):
         out.append(Problem(path, profile.line("timezone"), ERROR, "schedule-timezone",
                            f"'{timezone}' is not a timezone; {timezone_advice(timezone)}"))
+    out += _handover_problems(profile)
     media_url = media_url_problem(profile)  # a private repository without media_base_url
     if media_url is not None:
         out.append(media_url)

@@ -262,7 +262,10 @@ class BlueskyClient(Network):
             response = self._xrpc("POST", "com.atproto.repo.createRecord", safe=False, json=payload)
             body = self._body(response, unsafe=True)
         except OutcomeUnknown as exc:
-            found = self.get_record(rkey)
+            try:
+                found = self.get_record(rkey)
+            except NetworkError:
+                raise exc from None  # still unknown: getRecord settles it later, the record key is fixed
             if found is not None:
                 return found
             raise TransientNetworkError(

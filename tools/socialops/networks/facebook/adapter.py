@@ -18,6 +18,10 @@ Flows (../shared/reference/platform-api.md §1.2; tags there):
   start is at most 7 days ahead [V; event_params object shape C: Graph reference copy]; otherwise, or when the
   Page may not use the Live Video API, the announcement is published as a feed post (said in the result).
 - first comment: POST /{post-id}/comments message                                              [C]
+- native scheduling (text / link, ``networks.scheduling``): POST /{page-id}/feed published=false
+  scheduled_publish_time=<unix>, 10 minutes to 30 days ahead [V]; the scheduled post keeps its id: moved with
+  POST /{post-id} scheduled_publish_time, withdrawn with DELETE /{post-id}, read back with GET /{post-id}
+  fields=is_published; after a crash, GET /{page-id}/scheduled_posts (then /published_posts) matched on text [C]
 
 Every intermediate id goes through `self.progress` before the next step; "final" is recorded just before the
 call that makes the post public, so reconcile knows whether that call can have happened at all.
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +47,7 @@ from socialops.networks.meta.graph import (
     need_id,
     text_matches,
 )
+from socialops.networks.scheduling import NativeScheduling, Scheduled
 from socialops.networks.types import (
     Claim,
     MediaFile,
@@ -54,8 +60,13 @@ CAPTIONS_MAX_BYTES = 200_000
 RECENT_POSTS_LIMIT = 25
 RECONCILE_SLACK = dt.timedelta(minutes=10)
 
-class FacebookNetwork(FacebookPage, Publishing):
-    """Posts of every type to the Page, their reconciliation by listing, and the Page's metrics."""
+class FacebookNetwork(FacebookPage, Publishing, NativeScheduling):
+    """Posts of every type to the Page, their reconciliation by listing, native scheduling of text and link
+    posts, and the Page's metrics."""
+
+    # Documented 10 minutes to 30 days (the /feed reference says 75 days; the Posts guide 30): margins both ways.
+    handover_window = (dt.timedelta(minutes=15), dt.timedelta(days=28))
+    HANDOVER_TYPES = frozenset({"text", "link"})
 
     # --- publish ---------------------------------------------------------------------------------
 
@@ -323,13 +334,89 @@ class FacebookNetwork(FacebookPage, Publishing):
         return facebook_calls(publications, base=GRAPH_BASE, page_id=self.page_id,
                               headers={"Authorization": f"Bearer {self.token()}"}, now=now)
 
+    # --- native scheduling -----------------------------------------------------------------------
+
+    def can_hand_over(self, item: PublishRequest) -> bool:
+        return item.type in self.HANDOVER_TYPES
+
+    def hand_over(self, item: PublishRequest, at: dt.datetime) -> Scheduled:
+        if not self.can_hand_over(item):
+            raise PermanentNetworkError(f"only text and link posts are handed over to Facebook's scheduling, not a "
+                                        f"{item.type}", network=self.name)
+        done = self.resumed(item, "scheduled")
+        if done and done.get("id"):
+            return Scheduled(str(done["id"]), at, remote_id=str(done["id"]), url=self.post_url(str(done["id"])))
+        body = self.graph.post(f"{self.page_id}/feed", {
+            "message": item.text or None, "link": item.link or None, "published": "false",
+            "scheduled_publish_time": str(int(at.timestamp()))}, create=True)
+        post_id = need_id(body, "id", network=self.name, what="scheduling the post", created=True)
+        self.progress(item, "scheduled", {"id": post_id})
+        return Scheduled(post_id, at, remote_id=post_id, url=self.post_url(post_id))
+
+    def reschedule(self, scheduled: Scheduled, at: dt.datetime) -> Scheduled:
+        self.graph.post(scheduled.id, {"scheduled_publish_time": str(int(at.timestamp()))}, create=False)
+        return Scheduled(scheduled.id, at, remote_id=scheduled.id, url=scheduled.url)
+
+    def cancel_handover(self, scheduled: Scheduled) -> None:
+        try:
+            self.graph.call("DELETE", scheduled.id, safe=True)
+        except PermanentNetworkError as exc:
+            if exc.status != 404:
+                raise
+
+    def handover_outcome(self, scheduled: Scheduled, request: PublishRequest | None) -> Scheduled | PublishResult | None:
+        try:
+            body = self.graph.get(scheduled.id, fields="id,is_published,permalink_url,scheduled_publish_time")
+        except PermanentNetworkError as exc:
+            if exc.status == 404:
+                return None  # deleted on the Page
+            raise
+        if not body.get("is_published"):
+            return scheduled
+        url = str(body.get("permalink_url") or self.post_url(scheduled.id))
+        if request is None:
+            return PublishResult(remote_id=scheduled.id, url=url, published_at=scheduled.at)
+        self._record_post(request, scheduled.id, url)  # where a later retry of its first comment starts from
+        return self._first_comment(request, PublishResult(remote_id=scheduled.id, url=url, published_at=scheduled.at))
+
+    def find_handover(self, claim: Claim, at: dt.datetime) -> Scheduled | PublishResult | None:
+        done = claim.progress.get("scheduled")
+        if done and done.get("id"):
+            return Scheduled(str(done["id"]), at, remote_id=str(done["id"]), url=self.post_url(str(done["id"])))
+        if claim.request is None:
+            raise OutcomeUnknown("the post file is gone, so its text cannot be matched against the Page's scheduled "
+                                 "posts", network=self.name)
+        body = self.graph.get(f"{self.page_id}/scheduled_posts", fields="id,message,scheduled_publish_time",
+                              limit=RECENT_POSTS_LIMIT)
+        for entry in body.get("data") if isinstance(body.get("data"), list) else []:
+            if isinstance(entry, dict) and text_matches(claim.request.text, entry.get("message")):
+                post_id = str(entry.get("id"))
+                return Scheduled(post_id, at, remote_id=post_id, url=self.post_url(post_id))
+        if at <= self.now():
+            return self.reconcile(replace(claim, claimed_at=at, progress={**claim.progress, "final": {"sent": 1}}))
+        return None
+
     # --- reconcile -------------------------------------------------------------------------------
+
+    def _finish_first_comment(self, claim: Claim, found: PublishResult) -> PublishResult:
+        """The post is out; its first comment may not be (the run stopped, or the comment failed): the Page's own
+        comment with that text among the post's comments, or the comment sent now. Facebook takes no key for a
+        comment, so the listing is what keeps it to one."""
+        request = claim.resumed_request()
+        if request is None or not request.first_comment or (claim.progress.get("comment") or {}).get("id"):
+            return found
+        for comment in self.list_comments(found.remote_id):
+            if comment.own and text_matches(request.first_comment, comment.text):
+                self.progress(request, "comment", {"id": comment.id})
+                return replace(found, extra={**found.extra, "first_comment_id": comment.id})
+        return self._first_comment(request, found)
 
     def reconcile(self, claim: Claim) -> PublishResult | None:
         progress = claim.progress
         post = progress.get("post")
         if post:
-            return PublishResult(remote_id=str(post["id"]), url=post.get("url"), extra=dict(post.get("extra", {})))
+            found = PublishResult(remote_id=str(post["id"]), url=post.get("url"), extra=dict(post.get("extra", {})))
+            return self._finish_first_comment(claim, found)
         if "final" not in progress:
             return None  # the call that makes the post public was never sent
         kind = claim.request.type if claim.request is not None else None

@@ -16,8 +16,13 @@ Publishing one post:
    (``<key>:first_comment``), recorded as ``progress "first_comment"``.
 
 Links go in the text (the instance fetches the preview card itself); URLs count as 23 characters
-(render.py). Live posts are announcements (Mastodon has no broadcasts). Native scheduling
-(``scheduled_at``) is not used: the publisher posts when a post is due.
+(render.py). Live posts are announcements (Mastodon has no broadcasts).
+
+Native scheduling (``networks.scheduling``): a post is handed over ahead of its time with ``scheduled_at``
+(at least 5 minutes ahead, documented; the instance answers with a ScheduledStatus), moved with
+``PUT /api/v1/scheduled_statuses/:id``, withdrawn with ``DELETE``; ``GET /api/v1/scheduled_statuses`` shows
+what is still waiting, and once an item has left it the status is found among the account's statuses by its
+text. The first comment goes out when the status is found (a reply needs the status).
 
 Reconciling a claim whose answer was lost: the status id recorded in the ledger if any; else, within
 the key's hour, the same request is sent again with the same Idempotency-Key (Mastodon answers with
@@ -33,7 +38,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from socialops.core.times import parse_utc
+from socialops.core.times import format_utc, parse_utc
 from socialops.errors import (
     NetworkError,
     OutcomeUnknown,
@@ -45,6 +50,7 @@ from socialops.networks.contract import Comments, Metrics, Publishing
 from socialops.networks.mastodon.client import html_to_text
 from socialops.networks.mastodon.metrics import mastodon_calls
 from socialops.networks.mastodon.profile import MastodonProfile
+from socialops.networks.scheduling import NativeScheduling, Scheduled
 from socialops.networks.types import Claim, Comment, MediaFile, PublishRequest, PublishResult, thread_root
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=1)
@@ -58,8 +64,13 @@ RECONCILE_SLACK = dt.timedelta(minutes=10)  # clock skew between our claim time 
 FIRST_COMMENT_SUFFIX = ":first_comment"
 
 
-class MastodonNetwork(MastodonProfile, Publishing, Comments, Metrics):
-    """Statuses with media, their reconciliation by Idempotency-Key or by listing, metrics, and replies."""
+class MastodonNetwork(MastodonProfile, Publishing, NativeScheduling, Comments, Metrics):
+    """Statuses with media, their reconciliation by Idempotency-Key or by listing, native scheduling, metrics,
+    and replies."""
+
+    # scheduled_at must be at least 5 minutes ahead (documented): a margin for a slow run; the instance keeps
+    # at most 300 scheduled statuses, 50 a day (PR mastodon/mastodon#9706), far more than a plan hands over.
+    handover_window = (dt.timedelta(minutes=10), dt.timedelta(days=28))
 
     # --- publishing ------------------------------------------------------------------------------
 
@@ -151,6 +162,73 @@ class MastodonNetwork(MastodonProfile, Publishing, Comments, Metrics):
             published_at=published_at,
             extra=dict(extra),
         )
+
+    # --- native scheduling -------------------------------------------------------------------------
+
+    def hand_over(self, item: PublishRequest, at: dt.datetime) -> Scheduled | PublishResult:
+        media_ids = [self._upload(item, media) for media in item.media]
+        done = self.resumed(item, "scheduled")
+        if done and done.get("id"):
+            return Scheduled(str(done["id"]), at)
+        params = {**self._status_params(item, media_ids), "scheduled_at": format_utc(at)}
+        body = self._create_status(item, params, item.idempotency_key)
+        if not body.get("scheduled_at"):  # too close: the instance published it at once
+            self.progress(item, "status", {"id": str(body["id"]), "url": str(body.get("url") or "")})
+            return self._result(body, self._first_comment(item, str(body["id"])))
+        scheduled = Scheduled(str(body["id"]), parse_utc(body["scheduled_at"]) or at)
+        self.progress(item, "scheduled", {"id": scheduled.id})
+        return scheduled
+
+    def reschedule(self, scheduled: Scheduled, at: dt.datetime) -> Scheduled:
+        body = self._json(self._call("PUT", f"/api/v1/scheduled_statuses/{scheduled.id}", safe=True,
+                                     json={"scheduled_at": format_utc(at)}))
+        return Scheduled(scheduled.id, parse_utc((body or {}).get("scheduled_at")) or at)
+
+    def cancel_handover(self, scheduled: Scheduled) -> None:
+        try:
+            self._call("DELETE", f"/api/v1/scheduled_statuses/{scheduled.id}", safe=True)
+        except PermanentNetworkError as exc:
+            if exc.status != 404:
+                raise
+
+    def handover_outcome(self, scheduled: Scheduled, request: PublishRequest | None) -> Scheduled | PublishResult | None:
+        waiting = self._scheduled_statuses()
+        if scheduled.id in waiting:
+            return Scheduled(scheduled.id, parse_utc(waiting[scheduled.id].get("scheduled_at")) or scheduled.at)
+        if request is None:
+            raise OutcomeUnknown("mastodon: the scheduled status has left the schedule, and the post file is gone, "
+                                 "so there is no text to find it by", network=self.name)
+        claim = Claim(post_id=request.post_id, profile_id=request.profile_id, idempotency_key=request.idempotency_key,
+                      claimed_at=scheduled.at, request=request)
+        found = self._reconcile_by_listing(claim, request)
+        if found is not None:  # what a later retry of its first comment starts from
+            self.progress(request, "status", {"id": found.remote_id, "url": found.url or ""})
+        return found
+
+    def find_handover(self, claim: Claim, at: dt.datetime) -> Scheduled | PublishResult | None:
+        done = claim.progress.get("scheduled")
+        if done and done.get("id"):
+            return Scheduled(str(done["id"]), at)
+        request = claim.resumed_request()
+        if request is None:
+            raise OutcomeUnknown(f"mastodon: cannot tell whether post '{claim.post_id}' was handed over: the post "
+                                 "file is gone, so there is no text to match", network=self.name)
+        wanted = _normalise(self._status_text(request))
+        for sid, item in self._scheduled_statuses().items():
+            params = item.get("params") if isinstance(item.get("params"), dict) else {}
+            if _normalise(str(params.get("text") or params.get("status") or "")) == wanted:
+                return Scheduled(sid, parse_utc(item.get("scheduled_at")) or at)
+        if at <= self.now():  # it may have gone out already
+            return self._reconcile_by_listing(claim, request)
+        return None
+
+    def _scheduled_statuses(self) -> dict[str, dict[str, Any]]:
+        """The account's scheduled statuses still waiting, by id."""
+        body = self._json(self._call("GET", "/api/v1/scheduled_statuses", params={"limit": 40}))
+        if not isinstance(body, list):
+            raise TransientNetworkError("mastodon: GET /api/v1/scheduled_statuses did not answer with a list",
+                                        network=self.name)
+        return {str(item["id"]): item for item in body if isinstance(item, dict) and item.get("id")}
 
     # --- media -----------------------------------------------------------------------------------
 
@@ -250,9 +328,14 @@ class MastodonNetwork(MastodonProfile, Publishing, Comments, Metrics):
         return self._first_comment(request, status_id)
 
     def _reconcile_by_key(self, claim: Claim, request: PublishRequest) -> PublishResult:
-        """Send the same status with the same Idempotency-Key: the original if it was made, else made now."""
+        """Send the same status with the same Idempotency-Key: the original if it was made, else made now. A
+        re-send whose answer is lost again settles nothing yet: the key still can, on the next run."""
         request.resume = {**claim.progress, **request.resume}
-        return self.publish(request)
+        try:
+            return self.publish(request)
+        except OutcomeUnknown as exc:
+            raise TransientNetworkError(f"{exc.message}; the next run sends it again with the same key",
+                                        network=self.name, status=exc.status) from None
 
     def _reconcile_by_listing(self, claim: Claim, request: PublishRequest | None) -> PublishResult | None:
         if request is None:
