@@ -13,7 +13,7 @@ Flows (../shared/reference/platform-api.md §1.2; tags there):
   rupload with `Authorization: OAuth`, `offset: 0`, `file_size` (recorded); upload_phase=finish
   video_state=PUBLISHED description                                                            [V]
 - story: photo -> unpublished photo (recorded) then POST /{page-id}/photo_stories photo_id; video ->
-  video_stories start / rupload / finish                                                       [C]
+  video_stories upload_phase=START / rupload / FINISH                     [V SDK: Page.create_video_story enum]
 - live: POST /{page-id}/live_videos status=SCHEDULED_UNPUBLISHED event_params={"start_time": unix} when the
   start is at most 7 days ahead [V; event_params object shape C: Graph reference copy]; otherwise, or when the
   Page may not use the Live Video API, the announcement is published as a feed post (said in the result).
@@ -52,6 +52,8 @@ LIVE_MAX_AHEAD = dt.timedelta(days=7)
 CAPTIONS_MAX_BYTES = 200_000
 RECENT_POSTS_LIMIT = 25
 RECONCILE_SLACK = dt.timedelta(minutes=10)
+# upload_phase (start, finish) as the SDK's enums spell them: lower case on video_reels, upper case on video_stories
+UPLOAD_PHASES = {"video_reels": ("start", "finish"), "video_stories": ("START", "FINISH")}
 
 class FacebookNetwork(FacebookPage, Publishing):
     """Posts of every type to the Page, their reconciliation by listing, and the Page's metrics."""
@@ -220,7 +222,7 @@ class FacebookNetwork(FacebookPage, Publishing):
         done = self.resumed(item, step)
         if done:
             return str(done["video_id"]), str(done.get("upload_url") or "")
-        body = self.graph.post(f"{self.page_id}/{edge}", {"upload_phase": "start"}, create=False)
+        body = self.graph.post(f"{self.page_id}/{edge}", {"upload_phase": UPLOAD_PHASES[edge][0]}, create=False)
         video_id = need_id(body, "video_id", network=self.name, what=f"starting the {edge} upload", created=False)
         upload_url = str(body.get("upload_url") or f"{RUPLOAD_BASE}/{video_id}")
         self.progress(item, step, {"video_id": video_id, "upload_url": upload_url})
@@ -233,7 +235,7 @@ class FacebookNetwork(FacebookPage, Publishing):
         self._rupload(item, "reel_uploaded", video_id, upload_url, item.media[0])
         self._final(item, video_id=video_id)
         body = self.graph.post(f"{self.page_id}/video_reels", {
-            "upload_phase": "finish", "video_id": video_id, "video_state": "PUBLISHED",
+            "upload_phase": UPLOAD_PHASES["video_reels"][1], "video_id": video_id, "video_state": "PUBLISHED",
             "description": item.text or None}, create=True)
         if body.get("success") is False:
             raise PermanentNetworkError("Facebook did not publish the reel", network=self.name)
@@ -255,8 +257,8 @@ class FacebookNetwork(FacebookPage, Publishing):
             self._wait_video(video_id, lambda s: (s.get("uploading_phase") or {}).get("status") == "complete"
                              or s.get("video_status") in ("ready", "upload_complete"))
             self._final(item, video_id=video_id)
-            body = self.graph.post(f"{self.page_id}/video_stories", {"upload_phase": "finish", "video_id": video_id},
-                                   create=True)
+            body = self.graph.post(f"{self.page_id}/video_stories", {
+                "upload_phase": UPLOAD_PHASES["video_stories"][1], "video_id": video_id}, create=True)
         post_id = need_id(body, "post_id", network=self.name, what="publishing the story", created=True)
         return self._record_post(item, post_id, self.post_url(post_id), {"story": media.kind})
 

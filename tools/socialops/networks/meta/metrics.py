@@ -43,20 +43,21 @@ def meta_refusal(status: int, body: Any) -> tuple[int | None, str] | None:
 
 
 def insight_values(body: Any) -> dict[str, Any]:
-    """``{metric name: latest value}`` of a Graph insights answer: ``data[].values[-1].value`` or
-    ``data[].total_value.value``."""
+    """``{metric name: latest value}`` of a Graph insights answer: ``data[].values[-1].value``, or (Instagram's
+    ``metric_type=total_value``) ``data[].total_value.value``. ``values`` is looked at first: a Page's insights
+    (the SDK's InsightsResult) have no ``total_value`` field."""
     out: dict[str, Any] = {}
     data = body.get("data") if isinstance(body, Mapping) else None
     for entry in data if isinstance(data, list) else []:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
             continue
-        total = entry.get("total_value")
-        if isinstance(total, Mapping) and "value" in total:
-            out[entry["name"]] = total["value"]
-            continue
         values = entry.get("values")
         if isinstance(values, list) and values and isinstance(values[-1], Mapping):
             out[entry["name"]] = values[-1].get("value")
+            continue
+        total = entry.get("total_value")
+        if isinstance(total, Mapping) and "value" in total:
+            out[entry["name"]] = total["value"]
     return out
 
 
