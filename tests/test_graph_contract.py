@@ -88,3 +88,41 @@ def test_the_recorder_sees_requests_and_the_keys_read(graph_contract):
     assert first.reads == {("status_code",), ("data",), ("data", "[]", "id")}
     assert second.params == {"image_url": "u", "caption": "c"} and len(graph_contract) == 2
     graph_contract.clear()  # the check at the end of this test has nothing to judge
+
+
+# --- LinkedIn: the Rest.li 2.0 wire format of LinkedIn's official client ------------------------------------------
+
+LI_HEADERS = {"Authorization": "Bearer t", "LinkedIn-Version": "202606", "X-Restli-Protocol-Version": "2.0.0"}
+
+
+def test_restli_encoding_of_keys_lists_and_records_as_linkedins_client_writes_it():
+    from tests.contract import restli
+
+    assert restli.request_problems("GET", "/rest/images/urn%3Ali%3Aimage%3AD4E10", "", LI_HEADERS) == []
+    assert restli.request_problems(
+        "GET", "/rest/organizationalEntityFollowerStatistics",
+        "q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A1"
+        "&timeIntervals=(timeRange:(start:1,end:2),timeGranularityType:DAY)&shares=List(urn%3Ali%3Ashare%3A7)",
+        LI_HEADERS) == []
+    assert restli.request_problems("GET", "/rest/images/urn:li:image:D4E10", "", LI_HEADERS) == [
+        "the path key 'urn:li:image:D4E10' is written 'urn%3Ali%3Aimage%3AD4E10' by LinkedIn's client (Rest.li 2.0)"]
+    assert restli.request_problems("GET", "/rest/x", "shares=List(urn:li:share:7)", LI_HEADERS) == [
+        "the query value of shares 'List(urn:li:share:7)' is written 'List(urn%3Ali%3Ashare%3A7)' by LinkedIn's "
+        "client (Rest.li 2.0)"]
+    assert restli.request_problems("POST", "/rest/posts", "q=author", {**LI_HEADERS, "X-Restli-Protocol-Version": "1"}) == [
+        "header x-restli-protocol-version is '1', LinkedIn's client sends '2.0.0'",
+        "a finder (q=) is a GET in Rest.li, not POST"]
+    assert restli.request_problems("GET", "/rest/images", "action=initializeUpload", {"Authorization": "Bearer t"})[1:] \
+        == ["a versioned call needs LinkedIn-Version: YYYYMM and Authorization: Bearer",
+            "an action (action=) is a POST in Rest.li, not GET"]
+
+
+def test_the_recorder_judges_every_linkedin_request():
+    from tests.contract.plugin import _record_linkedin
+
+    found: list[str] = []
+    _record_linkedin(httpx.Request("GET", "https://api.linkedin.com/rest/images/urn:li:image:1", headers=LI_HEADERS),
+                     found)
+    _record_linkedin(httpx.Request("GET", "https://example.org/rest/images/urn:li:image:1"), found)
+    assert found == ["GET /rest/images/urn:li:image:1: the path key 'urn:li:image:1' is written "
+                     "'urn%3Ali%3Aimage%3A1' by LinkedIn's client (Rest.li 2.0)"]

@@ -1,9 +1,10 @@
-"""The Graph API contract, checked in every test (registered in tests/conftest.py).
+"""The Graph API and Rest.li contracts, checked in every test (registered in tests/conftest.py).
 
 Every request sent through an ``httpx.MockTransport`` to ``graph.facebook.com`` at the pinned version (the
 Facebook and Instagram adapters, their comments, profile and metrics calls) is recorded with the keys the code
 read from its answer; when the test ends, each one is judged by Meta's SDK (tests/contract/graph_sdk.py) and the
-test fails with what the SDK does not declare."""
+test fails with what the SDK does not declare. Every request to LinkedIn's ``api.linkedin.com/rest`` is judged
+by LinkedIn's official client the same way (tests/contract/restli.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from socialops.networks.meta.graph import GRAPH_VERSION
 
 GRAPH_HOST = "graph.facebook.com"
+LINKEDIN_HOST = "api.linkedin.com"
 
 
 @dataclass
@@ -85,6 +87,16 @@ def _body_params(request: httpx.Request) -> dict[str, str]:
     return {}
 
 
+def _record_linkedin(request: httpx.Request, problems: list[str]) -> None:
+    if request.url.host != LINKEDIN_HOST or not request.url.raw_path.startswith(b"/rest/"):
+        return
+    from tests.contract import restli  # lazy: loads LinkedIn's client only in tests that spoke to LinkedIn
+
+    raw_path, _, raw_query = request.url.raw_path.decode().partition("?")
+    problems += [f"{request.method} {raw_path}: {p}" for p in restli.request_problems(
+        request.method, raw_path, raw_query, dict(request.headers))]
+
+
 def _record(request: httpx.Request, exchanges: list[Exchange]) -> Exchange | None:
     segments = request.url.path.strip("/").split("/")
     if request.url.host != GRAPH_HOST or not segments or segments[0] != GRAPH_VERSION:
@@ -132,13 +144,16 @@ def judge(exchanges: list[Exchange]) -> list[str]:
 def graph_contract(monkeypatch):
     """Record the Graph requests of the test; fail it when Meta's SDK does not declare one of them."""
     exchanges: list[Exchange] = []
+    linkedin: list[str] = []
     handle, handle_async = httpx.MockTransport.handle_request, httpx.MockTransport.handle_async_request
 
     def recorded(self, request):
+        _record_linkedin(request, linkedin)
         exchange = _record(request, exchanges)
         return _answered(exchange, handle(self, request))
 
     async def recorded_async(self, request):
+        _record_linkedin(request, linkedin)
         exchange = _record(request, exchanges)
         return _answered(exchange, await handle_async(self, request))
 
@@ -149,3 +164,6 @@ def graph_contract(monkeypatch):
     if problems:
         pytest.fail("Graph API requests that Meta's SDK (facebook-business) does not declare:\n  "
                     + "\n  ".join(problems), pytrace=False)
+    if linkedin:
+        pytest.fail("LinkedIn requests that LinkedIn's client (linkedin-api-client) writes otherwise:\n  "
+                    + "\n  ".join(dict.fromkeys(linkedin)), pytrace=False)
