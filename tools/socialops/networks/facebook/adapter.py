@@ -1,23 +1,27 @@
 """Facebook Pages over the Graph API: every post type, each media flow, reconciliation.
 
-Flows (../shared/reference/platform-api.md §1.2; tags there):
+Flows (../shared/reference/platform-api.md §1.2; tags there). [V SDK] = a parameter, enum value or field that Meta's
+Business SDK declares (every request of the tests is checked against it: tests/contract/, README "What the SDKs
+settle"):
 
-- text / link: POST /{page-id}/feed message [+ link]                                          [V]
-- image: POST /{page-id}/photos url, caption, alt_text_custom                         [V; alt_text_custom C]
+- text / link: POST /{page-id}/feed message [+ link]                                          [V SDK]
+- image: POST /{page-id}/photos url, caption, alt_text_custom, published                      [V SDK]
 - carousel: each image POST /{page-id}/photos published=false (+alt) -> id, recorded; then
-  POST /{page-id}/feed message + attached_media[i]={"media_fbid": id}                    [V pattern, C exact]
-- video: POST /{page-id}/videos file_url, description -> id, recorded; poll GET /{id}?fields=status until ready;
-  captions: POST /{video-id}/captions captions_file=<name.locale.srt> (SRT, ≤200 KB), default_locale  [C: Graph
-  reference copy]
+  POST /{page-id}/feed message + attached_media[i]={"media_fbid": id}       [V SDK: attached_media list<Object>]
+- video: POST /{page-id}/videos file_url, description, published -> id, recorded; poll GET /{id}?fields=status
+  (a VideoStatus) until ready; captions: POST /{video-id}/captions captions_file=<name.locale.srt> (SRT,
+  ≤200 KB), default_locale                                                                      [V SDK]
 - reel: POST /{page-id}/video_reels upload_phase=start -> video_id, upload_url (recorded); POST the bytes to
   rupload with `Authorization: OAuth`, `offset: 0`, `file_size` (recorded); upload_phase=finish
-  video_state=PUBLISHED description                                                            [V]
+  video_state=PUBLISHED description                                               [V; params and enums V SDK]
 - story: photo -> unpublished photo (recorded) then POST /{page-id}/photo_stories photo_id; video ->
   video_stories upload_phase=START / rupload / FINISH                     [V SDK: Page.create_video_story enum]
 - live: POST /{page-id}/live_videos status=SCHEDULED_UNPUBLISHED event_params={"start_time": unix} when the
-  start is at most 7 days ahead [V; event_params object shape C: Graph reference copy]; otherwise, or when the
+  start is at most 7 days ahead [V; event_params an object V SDK, its start_time key U]; otherwise, or when the
   Page may not use the Live Video API, the announcement is published as a feed post (said in the result).
-- first comment: POST /{post-id}/comments message                                              [C]
+- first comment: POST /{post-id}/comments message                                              [V SDK]
+- what the create calls answer (post_id, video_id, upload_url, success): Meta's reference only (the SDK types
+  them as the object)
 
 Every intermediate id goes through `self.progress` before the next step; "final" is recorded just before the
 call that makes the post public, so reconcile knows whether that call can have happened at all.

@@ -1,5 +1,8 @@
 """Instagram professional accounts over the Graph API (Instagram API with Facebook Login, graph.facebook.com):
-the container model. ../shared/reference/platform-api.md §2.2 (tags there).
+the container model. ../shared/reference/platform-api.md §2.2 (tags there). The parameters, the container's
+`status_code` and the quota fields below are declared by Meta's Business SDK (IGUser.create_media,
+ShadowIGMediaBuilder, ContentPublishingLimitResponse) [V SDK]; the media_type values are Meta's reference only
+(the SDK types it as a string).
 
 1. `POST /{ig-user-id}/media` -> container id, recorded. Image: `image_url`, `caption`, `alt_text` (images only);
    reel and single video: `media_type=REELS`, `video_url`; story: `media_type=STORIES` + image_url|video_url;
