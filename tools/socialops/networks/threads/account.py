@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from socialops.core.times import parse_utc
 from socialops.errors import ConfigError, PermanentNetworkError, TransientNetworkError
 from socialops.networks.contract import ProfileBasics
-from socialops.networks.meta.graph import MetaNetwork, need_id
+from socialops.networks.meta.containers import ContainerFlow
 from socialops.networks.profile import fetch_image, normalise_text
 from socialops.networks.threads.spec import REPLY_CONTROLS, SPEC
 from socialops.networks.types import Comment, LiveProfile, UnsupportedAction, thread_root
@@ -30,11 +30,14 @@ THREADS_BASE = "https://graph.threads.net/v1.0"
 REPLY_FIELDS = "id,text,username,timestamp,permalink,hide_status,is_reply_owned_by_me,replied_to,root_post"
 
 
-class ThreadsAccount(MetaNetwork, ProfileBasics):
+class ThreadsAccount(ContainerFlow, ProfileBasics):
     """The Threads profile named by ``threads_user_id``: containers (posts and replies), basics and replies."""
 
     spec: ClassVar = SPEC
     graph_base: ClassVar[str] = THREADS_BASE
+    container_edge, publish_edge, limit_edge = "threads", "threads_publish", "threads_publishing_limit"
+    # quota_usage, config {quota_total, quota_duration}, and the same for replies [V overview, reply-management]
+    limit_fields: ClassVar[str] = "quota_usage,config,reply_quota_usage,reply_config"
     # "We recommend querying a container's status once per minute, for no more than 5 minutes" [V troubleshooting]
     poll_interval: ClassVar[float] = 60.0
     max_polls: ClassVar[int] = 6
@@ -42,6 +45,8 @@ class ThreadsAccount(MetaNetwork, ProfileBasics):
     @property
     def user_id(self) -> str:
         return self.account_id("threads_user_id", "the Threads user id")
+
+    owner_id = user_id
 
     def reply_control(self) -> str | None:
         value = self.profile.setting("reply_control")
@@ -55,49 +60,10 @@ class ThreadsAccount(MetaNetwork, ProfileBasics):
 
     # --- containers (posts and replies) ---------------------------------------------------------------------
 
-    def create_container(self, data: dict[str, Any], what: str) -> str:
-        body = self.graph.post(f"{self.user_id}/threads", data, create=False)
-        return need_id(body, "id", network=self.name, what=what, created=False)
-
     def status(self, container_id: str) -> tuple[str, str]:
+        """FAILED_DOWNLOADING_VIDEO, INVALID_ASPEC_RATIO, ... are the reasons of ERROR [V troubleshooting]."""
         body = self.graph.get(container_id, fields="status,error_message")
         return str(body.get("status") or ""), str(body.get("error_message") or "")
-
-    def wait_finished(self, container_id: str) -> str:
-        """Poll until the container leaves IN_PROGRESS: FINISHED, PUBLISHED or EXPIRED. ERROR is refused with
-        Threads' reason (FAILED_DOWNLOADING_VIDEO, INVALID_ASPEC_RATIO, ...); still in progress after
-        ``max_polls`` -> TransientNetworkError (the container id is kept for the next run)."""
-        for attempt in range(self.max_polls):
-            code, reason = self.status(container_id)
-            if code in ("FINISHED", "PUBLISHED", "EXPIRED"):
-                return code
-            if code == "ERROR":
-                raise PermanentNetworkError(f"Threads could not process the media: {reason or 'no reason given'}",
-                                            network=self.name)
-            if attempt + 1 < self.max_polls:
-                self.sleep(self.poll_interval)
-        raise TransientNetworkError(f"Threads is still processing the media (container {container_id}); the "
-                                    "next run continues from here", network=self.name)
-
-    def publish_container(self, container_id: str, what: str) -> str:
-        body = self.graph.post(f"{self.user_id}/threads_publish", {"creation_id": container_id}, create=True)
-        return need_id(body, "id", network=self.name, what=what, created=True)
-
-    def publishing_limit(self) -> dict[str, Any]:
-        """``GET /{threads-user-id}/threads_publishing_limit`` -> ``data[0] = {quota_usage, config: {quota_total,
-        quota_duration}, reply_quota_usage, reply_config}`` [V overview, reply-management]."""
-        body = self.graph.get(f"{self.user_id}/threads_publishing_limit",
-                              fields="quota_usage,config,reply_quota_usage,reply_config")
-        data = body.get("data")
-        return data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
-
-    def quota_left(self, usage_key: str, config_key: str) -> tuple[int, int | None]:
-        limit = self.publishing_limit()
-        used = limit.get(usage_key)
-        config = limit.get(config_key) if isinstance(limit.get(config_key), dict) else {}
-        total = config.get("quota_total")
-        return (int(used) if isinstance(used, int | float) else 0,
-                int(total) if isinstance(total, int | float) else None)
 
     def reply(self, target_id: str, text: str) -> str:
         """Publish ``text`` as a reply to the post or reply ``target_id``; refused when the day's 1,000 replies

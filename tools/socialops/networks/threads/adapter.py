@@ -26,18 +26,17 @@ Live: Threads has no broadcasts; a ``live`` post publishes its announcement and 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
-from socialops.core.times import parse_utc
-from socialops.errors import OutcomeUnknown, PermanentNetworkError, RateLimited, TransientNetworkError
+from socialops.errors import PermanentNetworkError, TransientNetworkError
 from socialops.networks.contract import Publishing
-from socialops.networks.meta.graph import text_matches
+from socialops.networks.meta.containers import AlreadyPublished
 from socialops.networks.threads.account import THREADS_BASE, ThreadsAccount
 from socialops.networks.threads.metrics import threads_calls
-from socialops.networks.types import Claim, MediaFile, PublishRequest, PublishResult
+from socialops.networks.types import MediaFile, PublishRequest, PublishResult
 
 RECENT_POSTS_LIMIT = 25
-RECONCILE_SLACK = dt.timedelta(minutes=10)
 LIVE_NOTE = "Threads has no live broadcasts: the announcement was published"
 
 
@@ -58,7 +57,7 @@ class ThreadsNetwork(ThreadsAccount, Publishing):
         return {"text": item.text or None, "reply_control": self.reply_control(),
                 "quote_post_id": item.rendered.quote_post_id}
 
-    def _make_container(self, item: PublishRequest) -> str:
+    def make_container(self, item: PublishRequest) -> str:
         if item.type == "carousel":
             if not 2 <= len(item.media) <= self.spec.max_media:
                 raise PermanentNetworkError(f"a Threads carousel takes 2 to {self.spec.max_media} images or videos",
@@ -87,32 +86,6 @@ class ThreadsNetwork(ThreadsAccount, Publishing):
         self.progress(item, step, {"id": child})
         return child
 
-    def _container(self, item: PublishRequest) -> str:
-        """The container to publish, made (or taken from an earlier attempt) and FINISHED."""
-        for _ in range(2):
-            done = self.resumed(item, "container")
-            if done:
-                container_id = str(done["id"])
-            else:
-                container_id = self._make_container(item)
-                self.progress(item, "container", {"id": container_id})
-            state = self.wait_finished(container_id)
-            if state == "FINISHED":
-                return container_id
-            if state == "PUBLISHED":
-                raise _AlreadyPublished(container_id)
-            # EXPIRED (containers live 24 hours): forget it and its items, make new ones.
-            for step in [s for s in item.resume if s == "container" or s.startswith("child:")]:
-                item.resume.pop(step)
-        raise PermanentNetworkError("Threads let the new container expire at once", network=self.name)
-
-    def check_quota(self) -> None:
-        used, total = self.quota_left("quota_usage", "config")
-        if total is not None and used >= total:
-            raise RateLimited(f"Threads' publishing limit for '{self.profile.account}' is used up ({used} of "
-                              f"{total} posts in the last 24 hours); the post waits for the next run",
-                              retry_after=None, network=self.name)
-
     # --- publish -------------------------------------------------------------------------------------------
 
     def publish(self, item: PublishRequest) -> PublishResult:
@@ -120,80 +93,26 @@ class ThreadsNetwork(ThreadsAccount, Publishing):
         if done:
             return self._first_comment(item, PublishResult(remote_id=str(done["id"]), url=done.get("url") or None))
         try:
-            container_id = self._container(item)
-        except _AlreadyPublished as already:
-            found = self._find_published(item.text, self.now() - dt.timedelta(days=1))
-            if found is None:
-                raise OutcomeUnknown(f"the container {already.container_id} is already published, but the post "
-                                     "was not found among the recent posts", network=self.name) from None
-            self.progress(item, "post", {"id": found.remote_id, "url": found.url or ""})
-            return self._first_comment(item, found)
-        self.check_quota()  # read right before publishing: the container is kept for the next run
-        self.progress(item, "final", {"sent": 1, "container": container_id})
-        media_id = self.publish_container(container_id, "publishing the post")
-        url = self._permalink(media_id)
-        self.progress(item, "post", {"id": media_id, "url": url or ""})
-        extra: dict[str, Any] = {"container": container_id}
+            container_id = self.ready_container(item)
+        except AlreadyPublished as already:
+            return self._first_comment(item, self.already_published(item, already.container_id))
+        result = self.publish_ready(item, container_id)
         if item.type == "live":
-            extra["note"] = LIVE_NOTE
-        result = PublishResult(remote_id=media_id, url=url, published_at=self.now(), extra=extra)
+            result = replace(result, extra={**result.extra, "note": LIVE_NOTE})
         return self._first_comment(item, result)
-
-    def _permalink(self, media_id: str) -> str | None:
-        try:
-            body = self.graph.get(media_id, fields="permalink")
-        except (TransientNetworkError, PermanentNetworkError):
-            return None  # published all the same; the link is a nicety
-        link = body.get("permalink")
-        return str(link) if isinstance(link, str) else None
 
     def _first_comment(self, item: PublishRequest, result: PublishResult) -> PublishResult:
         return self.first_comment_step(item, result, lambda text: self.reply(result.remote_id, text))
 
-    # --- reconcile -----------------------------------------------------------------------------------------
+    # --- reconcile (meta/containers.py: the container's status, then the recent posts by text) ---------------
 
-    def _find_published(self, text: str | None, since: dt.datetime) -> PublishResult | None:
+    def recent_posts(self, since: dt.datetime) -> list[Any]:
         body = self.graph.get(f"{self.user_id}/threads", fields="id,text,timestamp,permalink",
                               since=str(int(since.timestamp())), limit=RECENT_POSTS_LIMIT)
-        for entry in body.get("data") if isinstance(body.get("data"), list) else []:
-            if not isinstance(entry, dict):
-                continue
-            when = parse_utc(entry.get("timestamp"))
-            if when is not None and when < since:
-                continue
-            if text_matches(text, entry.get("text")) or (not text and not entry.get("text")):
-                return PublishResult(remote_id=str(entry.get("id")), url=entry.get("permalink"), published_at=when)
-        return None
-
-    def reconcile(self, claim: Claim) -> PublishResult | None:
-        progress = claim.progress
-        post = progress.get("post")
-        if post:
-            return PublishResult(remote_id=str(post["id"]), url=post.get("url") or None)
-        container = progress.get("container")
-        if "final" not in progress or not container:
-            return None  # threads_publish was never called: nothing can be public
-        container_id = str(container["id"])
-        code, _reason = self.status(container_id)
-        if code in ("FINISHED", "IN_PROGRESS", "EXPIRED", "ERROR"):
-            return None  # not published; a retry reuses (or remakes) the container
-        if code != "PUBLISHED":
-            raise OutcomeUnknown(f"Threads says the container {container_id} is '{code}'", network=self.name)
-        text = claim.request.text if claim.request is not None else None
-        found = self._find_published(text, claim.claimed_at - RECONCILE_SLACK)
-        if found is None:
-            raise OutcomeUnknown(f"Threads published the container {container_id}, but the post was not found "
-                                 "among the recent posts to record its id", network=self.name)
-        return found
+        return body.get("data") if isinstance(body.get("data"), list) else []
 
     # --- metrics (threads/metrics.py) ------------------------------------------------------------------------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
         return threads_calls(publications, base=THREADS_BASE, user_id=self.user_id,
                              headers={"Authorization": f"Bearer {self.token()}"})
-
-
-class _AlreadyPublished(Exception):
-    def __init__(self, container_id: str):
-        super().__init__(container_id)
-        self.container_id = container_id
