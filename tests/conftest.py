@@ -2,7 +2,7 @@ import pytest
 
 from tests.helpers import OPEN_CLIENTS
 
-pytest_plugins = ["tests.servers.fixtures"]
+pytest_plugins = ["tests.servers.fixtures", "tests.contract.plugin"]
 
 
 @pytest.fixture(autouse=True)

@@ -229,7 +229,7 @@ def test_video_story(tmp_path):
     meta.on("GET", "/1234567890123403", fx("video_status_ready.json"))
     result = network(meta).publish(request("story", media=[media(tmp_path, "s.mp4", "video")]))
     phases = [form(r)["upload_phase"] for r in meta.sent("POST", "/video_stories")]
-    assert phases == ["start", "finish"]
+    assert phases == ["START", "FINISH"]  # the SDK's enum of Page.create_video_story (upper case)
     assert result.remote_id == "104567890123456_122098765432302"
 
 

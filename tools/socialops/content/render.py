@@ -126,6 +126,7 @@ class Rendered:
     first_comment: str | None = None
     media: list[Media] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    quote_post_id: str | None = None  # Threads: the post this one quotes (overrides: {threads: {quote_post_id}})
 
     @property
     def too_long(self) -> bool:
@@ -155,4 +156,5 @@ def render(post: Post, profile: Profile, spec: NetworkSpec) -> Rendered:
         first_comment=str(first_comment) if first_comment is not None else None,
         media=media,
         tags=tags,
+        quote_post_id=str(override["quote_post_id"]) if override.get("quote_post_id") else None,
     )

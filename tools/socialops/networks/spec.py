@@ -9,6 +9,7 @@ This module is imported by ``validate``, so it stays light: no httpx, no Pillow.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -141,6 +142,14 @@ class NetworkSpec:
         if self.captions and post_type in self.caption_types:
             return "file"
         return "refused" if mode == "file" else "burn"
+
+    def has_adapter(self) -> bool:
+        """Is the adapter's module there? Found without importing it (validate stays light)."""
+        module = self.adapter.partition(":")[0]
+        try:
+            return importlib.util.find_spec(f"socialops.networks.{module}.adapter") is not None
+        except ModuleNotFoundError:  # not even the network's folder
+            return False
 
     def load_adapter(self) -> type:
         module, _, cls = self.adapter.partition(":")

@@ -28,7 +28,7 @@ POST_KEYS = (
 )
 CAPTION_MODES = ("burn", "file")  # subtitles where the network takes no file: burned in, or refused
 MEDIA_KEYS = ("path", "alt", "captions")
-OVERRIDE_KEYS = ("body", "link", "first_comment", "tags", "media")
+OVERRIDE_KEYS = ("body", "link", "first_comment", "tags", "media", "quote_post_id")  # quote_post_id: Threads
 LIVE_KEYS = ("starts_at", "duration_minutes", "url")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"}
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm"}

@@ -19,6 +19,7 @@ PROFILE_KEYS = (
     "id", "network", "imitates", "account", "display_name", "timezone", "token_env", "owners", "brand",
     "instance", "service", "language", "page_id", "ig_user_id", "organization_id", "threads_user_id", "media_base_url",
     "handover",  # hand posts over to the network's own scheduling (publish/leads.py)
+    "reply_control",  # Threads: who may reply to the profile's posts
     # basics kept in sync (profiles issue)
     "bio", "website", "contact", "avatar", "cover", "fields", "services", "roles", "moderation",
 )

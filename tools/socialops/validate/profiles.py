@@ -51,6 +51,11 @@ def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem
         out.append(Problem(path, profile.line("network"), ERROR, "profile-network", f"the profile has {what}; "
                            f"use one of: {known}"))
         return out
+    if not NETWORKS[network].has_adapter():  # a network declared before its adapter lands (issue 14)
+        out.append(Problem(path, profile.line("network"), ERROR, "profile-network",
+                           f"socialops cannot publish to {NETWORKS[network].label} in this version; use "
+                           f"'network: sandbox' with 'imitates: {network}' until it can"))
+        return out
     if network == "sandbox":
         imitates = raw.get("imitates")
         if imitates is not None and (imitates not in NETWORKS or imitates == "sandbox"):

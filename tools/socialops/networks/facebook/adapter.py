@@ -1,23 +1,27 @@
 """Facebook Pages over the Graph API: every post type, each media flow, reconciliation.
 
-Flows (../shared/reference/platform-api.md §1.2; tags there):
+Flows (../shared/reference/platform-api.md §1.2; tags there). [V SDK] = a parameter, enum value or field that Meta's
+Business SDK declares (every request of the tests is checked against it: tests/contract/, README "What the SDKs
+settle"):
 
-- text / link: POST /{page-id}/feed message [+ link]                                          [V]
-- image: POST /{page-id}/photos url, caption, alt_text_custom                         [V; alt_text_custom C]
+- text / link: POST /{page-id}/feed message [+ link]                                          [V SDK]
+- image: POST /{page-id}/photos url, caption, alt_text_custom, published                      [V SDK]
 - carousel: each image POST /{page-id}/photos published=false (+alt) -> id, recorded; then
-  POST /{page-id}/feed message + attached_media[i]={"media_fbid": id}                    [V pattern, C exact]
-- video: POST /{page-id}/videos file_url, description -> id, recorded; poll GET /{id}?fields=status until ready;
-  captions: POST /{video-id}/captions captions_file=<name.locale.srt> (SRT, ≤200 KB), default_locale  [C: Graph
-  reference copy]
+  POST /{page-id}/feed message + attached_media[i]={"media_fbid": id}       [V SDK: attached_media list<Object>]
+- video: POST /{page-id}/videos file_url, description, published -> id, recorded; poll GET /{id}?fields=status
+  (a VideoStatus) until ready; captions: POST /{video-id}/captions captions_file=<name.locale.srt> (SRT,
+  ≤200 KB), default_locale                                                                      [V SDK]
 - reel: POST /{page-id}/video_reels upload_phase=start -> video_id, upload_url (recorded); POST the bytes to
   rupload with `Authorization: OAuth`, `offset: 0`, `file_size` (recorded); upload_phase=finish
-  video_state=PUBLISHED description                                                            [V]
+  video_state=PUBLISHED description                                               [V; params and enums V SDK]
 - story: photo -> unpublished photo (recorded) then POST /{page-id}/photo_stories photo_id; video ->
-  video_stories start / rupload / finish                                                       [C]
+  video_stories upload_phase=START / rupload / FINISH                     [V SDK: Page.create_video_story enum]
 - live: POST /{page-id}/live_videos status=SCHEDULED_UNPUBLISHED event_params={"start_time": unix} when the
-  start is at most 7 days ahead [V; event_params object shape C: Graph reference copy]; otherwise, or when the
+  start is at most 7 days ahead [V; event_params an object V SDK, its start_time key U]; otherwise, or when the
   Page may not use the Live Video API, the announcement is published as a feed post (said in the result).
-- first comment: POST /{post-id}/comments message                                              [C]
+- first comment: POST /{post-id}/comments message                                              [V SDK]
+- what the create calls answer (post_id, video_id, upload_url, success): Meta's reference only (the SDK types
+  them as the object)
 - native scheduling (text / link, ``networks.scheduling``): POST /{page-id}/feed published=false
   scheduled_publish_time=<unix>, 10 minutes to 30 days ahead [V]; the scheduled post keeps its id: moved with
   POST /{post-id} scheduled_publish_time, withdrawn with DELETE /{post-id}, read back with GET /{post-id}
@@ -59,6 +63,8 @@ LIVE_MAX_AHEAD = dt.timedelta(days=7)
 CAPTIONS_MAX_BYTES = 200_000
 RECENT_POSTS_LIMIT = 25
 RECONCILE_SLACK = dt.timedelta(minutes=10)
+# upload_phase (start, finish) as the SDK's enums spell them: lower case on video_reels, upper case on video_stories
+UPLOAD_PHASES = {"video_reels": ("start", "finish"), "video_stories": ("START", "FINISH")}
 
 class FacebookNetwork(FacebookPage, Publishing, NativeScheduling):
     """Posts of every type to the Page, their reconciliation by listing, native scheduling of text and link
@@ -232,7 +238,7 @@ class FacebookNetwork(FacebookPage, Publishing, NativeScheduling):
         done = self.resumed(item, step)
         if done:
             return str(done["video_id"]), str(done.get("upload_url") or "")
-        body = self.graph.post(f"{self.page_id}/{edge}", {"upload_phase": "start"}, create=False)
+        body = self.graph.post(f"{self.page_id}/{edge}", {"upload_phase": UPLOAD_PHASES[edge][0]}, create=False)
         video_id = need_id(body, "video_id", network=self.name, what=f"starting the {edge} upload", created=False)
         upload_url = str(body.get("upload_url") or f"{RUPLOAD_BASE}/{video_id}")
         self.progress(item, step, {"video_id": video_id, "upload_url": upload_url})
@@ -245,7 +251,7 @@ class FacebookNetwork(FacebookPage, Publishing, NativeScheduling):
         self._rupload(item, "reel_uploaded", video_id, upload_url, item.media[0])
         self._final(item, video_id=video_id)
         body = self.graph.post(f"{self.page_id}/video_reels", {
-            "upload_phase": "finish", "video_id": video_id, "video_state": "PUBLISHED",
+            "upload_phase": UPLOAD_PHASES["video_reels"][1], "video_id": video_id, "video_state": "PUBLISHED",
             "description": item.text or None}, create=True)
         if body.get("success") is False:
             raise PermanentNetworkError("Facebook did not publish the reel", network=self.name)
@@ -267,8 +273,8 @@ class FacebookNetwork(FacebookPage, Publishing, NativeScheduling):
             self._wait_video(video_id, lambda s: (s.get("uploading_phase") or {}).get("status") == "complete"
                              or s.get("video_status") in ("ready", "upload_complete"))
             self._final(item, video_id=video_id)
-            body = self.graph.post(f"{self.page_id}/video_stories", {"upload_phase": "finish", "video_id": video_id},
-                                   create=True)
+            body = self.graph.post(f"{self.page_id}/video_stories", {
+                "upload_phase": UPLOAD_PHASES["video_stories"][1], "video_id": video_id}, create=True)
         post_id = need_id(body, "post_id", network=self.name, what="publishing the story", created=True)
         return self._record_post(item, post_id, self.post_url(post_id), {"story": media.kind})
 

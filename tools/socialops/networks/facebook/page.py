@@ -1,9 +1,10 @@
 """The Facebook Page itself: its basics (profile check, diff, sync), the token check, and the comments on its
 posts (Graph API: /{post-id}/comments, is_hidden, DELETE, /{page-id}/blocked).
 
-platform-api.md 1.5: POST /{page-id} with about, website, phone, emails (array, replaces all) and
-products [C]; needs pages_manage_metadata. The Page name, the profile picture, the cover and the address
-are read only here (their writes are [U]): differences go to the "Profile drift" issue.
+platform-api.md 1.5: POST /{page-id} with about, website, phone, emails (array, replaces all) [V: the SDK's
+Page.api_update]; needs pages_manage_metadata. The SDK's Page.api_update takes no `products`, so the services
+are read (the `products` field) and checked like the Page name, the profile picture, the cover and the address
+(their writes are [U]): differences go to the "Profile drift" issue.
 """
 
 from __future__ import annotations
@@ -75,8 +76,6 @@ class FacebookPage(MetaNetwork, ProfileBasics):
             data["phone"] = changes["contact.phone"]
         if "contact.email" in changes:
             data["emails"] = json.dumps([changes["contact.email"]])
-        if "services" in changes:
-            data["products"] = changes["services"]
         if data:
             # Setting the same fields again leaves the same Page: safe to repeat after a lost answer.
             self.graph.post(self.page_id, data, create=False)

@@ -40,9 +40,10 @@ SPEC = NetworkSpec(
         post=frozenset({"views", "reach", "likes", "comments", "shares", "video_views", "link_clicks"}),
         profile=frozenset({"followers"}), daily=frozenset({"gained", "lost"}), demographics=("country", "city"),
         requests=10, per_seconds=1.0, concurrency=8),
-    # POST /{page-id} about, website, phone, emails, products [C]; name, picture, cover, address writes [U]
+    # POST /{page-id} about, website, phone, emails [V SDK: Page.api_update]; `products` is a field the SDK's
+    # Page.api_update does not take, so services are read and checked; name, picture, cover, address writes [U]
     basics={"display_name": CHECK, "bio": SYNC, "website": SYNC, "contact.email": SYNC, "contact.phone": SYNC,
-            "contact.address": CHECK, "avatar": CHECK, "cover": CHECK, "fields": None, "services": SYNC},
+            "contact.address": CHECK, "avatar": CHECK, "cover": CHECK, "fields": None, "services": CHECK},
     text_limits={"bio": (255, "chars")},  # about [C]
     image_rules={
         "avatar": ImageRule(JPEG_PNG, 10_000_000, 180, 180, 1.0, "Facebook: at least 180x180, shown square [U]"),

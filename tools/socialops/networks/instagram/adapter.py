@@ -1,5 +1,8 @@
 """Instagram professional accounts over the Graph API (Instagram API with Facebook Login, graph.facebook.com):
-the container model. ../shared/reference/platform-api.md §2.2 (tags there).
+the container model. ../shared/reference/platform-api.md §2.2 (tags there). The parameters, the container's
+`status_code` and the quota fields below are declared by Meta's Business SDK (IGUser.create_media,
+ShadowIGMediaBuilder, ContentPublishingLimitResponse) [V SDK]; the media_type values are Meta's reference only
+(the SDK types it as a string).
 
 1. `POST /{ig-user-id}/media` -> container id, recorded. Image: `image_url`, `caption`, `alt_text` (images only);
    reel and single video: `media_type=REELS`, `video_url`; story: `media_type=STORIES` + image_url|video_url;
@@ -23,22 +26,18 @@ find the media among the recent media by caption; FINISHED/IN_PROGRESS -> not pu
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from socialops.core.times import parse_utc
-from socialops.errors import OutcomeUnknown, PermanentNetworkError, RateLimited, TransientNetworkError
+from socialops.errors import PermanentNetworkError, TransientNetworkError
 from socialops.networks.contract import ProfileBasics, Publishing
 from socialops.networks.instagram.metrics import instagram_calls
 from socialops.networks.instagram.spec import SPEC
-from socialops.networks.meta.graph import (
-    GRAPH_BASE,
-    MetaNetwork,
-    need_id,
-    text_matches,
-)
+from socialops.networks.meta.containers import AlreadyPublished, ContainerFlow
+from socialops.networks.meta.graph import GRAPH_BASE, need_id
 from socialops.networks.profile import fetch_image, normalise_text
 from socialops.networks.types import (
-    Claim,
     Comment,
     LiveProfile,
     MediaFile,
@@ -48,43 +47,26 @@ from socialops.networks.types import (
 
 RECENT_MEDIA_LIMIT = 25
 IG_RUPLOAD_BASE = "https://rupload.facebook.com/ig-api-upload"
-RECONCILE_SLACK = dt.timedelta(minutes=10)
 LIVE_NOTE = ("Instagram's API cannot start or schedule a live broadcast: the announcement was published; "
              "start the broadcast in the Instagram app")
 
 
-class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
+class InstagramNetwork(ContainerFlow, Publishing, ProfileBasics):
     spec: ClassVar = SPEC
+    text_field: ClassVar[str] = "caption"  # the post's text in the recent media listing
+    container_edge, publish_edge, limit_edge = "media", "media_publish", "content_publishing_limit"
+    permalink_fields: ClassVar[str] = "permalink,shortcode,timestamp"
 
     @property
     def ig_user_id(self) -> str:
         return self.account_id("ig_user_id", "the Instagram professional account's id")
 
-    # --- quota -----------------------------------------------------------------------------------
-
-    def quota(self) -> tuple[int, int | None]:
-        """(used, total) of the 24-hour publishing quota."""
-        body = self.graph.get(f"{self.ig_user_id}/content_publishing_limit", fields="config,quota_usage")
-        data = body.get("data")
-        entry = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
-        used = entry.get("quota_usage")
-        config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
-        total = config.get("quota_total")
-        return (int(used) if isinstance(used, int | float) else 0,
-                int(total) if isinstance(total, int | float) else None)
-
-    def check_quota(self) -> None:
-        used, total = self.quota()
-        if total is not None and used >= total:
-            raise RateLimited(f"Instagram's publishing limit for '{self.profile.account}' is used up ({used} of "
-                              f"{total} posts in the last 24 hours); the post waits for the next run",
-                              retry_after=None, network=self.name)
+    owner_id = ig_user_id
 
     # --- containers ------------------------------------------------------------------------------
 
     def _create(self, data: dict[str, Any], what: str, media: MediaFile | None = None) -> str:
-        body = self.graph.post(f"{self.ig_user_id}/media", data, create=False)
-        container_id = need_id(body, "id", network=self.name, what=what, created=False)
+        container_id = self.create_container(data, what)
         if data.get("upload_type") == "resumable" and media is not None:
             self._upload(container_id, media)
         return container_id
@@ -102,21 +84,6 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
         body = self.graph.get(container_id, fields="status_code,status")
         return str(body.get("status_code") or ""), str(body.get("status") or "")
 
-    def wait_finished(self, container_id: str) -> str:
-        """Poll until the container leaves IN_PROGRESS; returns FINISHED, PUBLISHED or EXPIRED. ERROR is refused;
-        still in progress after `max_polls` -> TransientNetworkError (the container id is kept)."""
-        for attempt in range(self.max_polls):
-            code, text = self.status(container_id)
-            if code in ("FINISHED", "PUBLISHED", "EXPIRED"):
-                return code
-            if code == "ERROR":
-                raise PermanentNetworkError(f"Instagram could not process the media: {text or 'no reason given'}",
-                                            network=self.name)
-            if attempt + 1 < self.max_polls:
-                self.sleep(self.poll_interval)
-        raise TransientNetworkError(f"Instagram is still processing the media (container {container_id}); the "
-                                    "next run continues from here", network=self.name)
-
     def _media_fields(self, media: MediaFile, kind: str) -> dict[str, Any]:
         if media.kind == "video" and media.burned_from is not None:
             # Subtitles burned in here: the file has no public address, so it is uploaded (resumable upload,
@@ -132,26 +99,7 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
             data["alt_text"] = media.alt  # images only (not Reels or Stories)
         return data
 
-    def _container(self, item: PublishRequest) -> str:
-        """The container to publish, made (or taken from an earlier attempt) and FINISHED."""
-        for _ in range(2):
-            done = self.resumed(item, "container")
-            if done:
-                container_id = str(done["id"])
-            else:
-                container_id = self._make_container(item)
-                self.progress(item, "container", {"id": container_id})
-            state = self.wait_finished(container_id)
-            if state == "FINISHED":
-                return container_id
-            if state == "PUBLISHED":
-                raise _AlreadyPublished(container_id)
-            # EXPIRED (containers live 24 h): forget it and its children, make new ones.
-            for step in [s for s in item.resume if s == "container" or s.startswith("child:")]:
-                item.resume.pop(step)
-        raise PermanentNetworkError("Instagram let the new media container expire at once", network=self.name)
-
-    def _make_container(self, item: PublishRequest) -> str:
+    def make_container(self, item: PublishRequest) -> str:
         kind = item.type
         caption = item.text or None
         if not item.media:
@@ -172,7 +120,7 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
             for child in children:
                 if self.wait_finished(child) != "FINISHED":
                     raise TransientNetworkError(f"carousel item {child} is not ready", network=self.name)
-            return self._create({"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption},
+            return self.create_container({"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption},
                                 "creating the carousel")
         media = item.media[0]
         if kind == "story":
@@ -191,36 +139,13 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
             result = PublishResult(remote_id=str(done["id"]), url=done.get("url"))
         else:
             try:
-                container_id = self._container(item)
-            except _AlreadyPublished as already:
-                found = self._find_published(item.text, self.now() - dt.timedelta(days=1))
-                if found is None:
-                    raise OutcomeUnknown(f"the container {already.container_id} is already published, but the "
-                                         "post was not found among the recent media", network=self.name) from None
-                self.progress(item, "post", {"id": found.remote_id, "url": found.url or ""})
-                return self._first_comment(item, found)
-            self.check_quota()  # read right before publishing: the container is kept for the next run
-            self.progress(item, "final", {"sent": 1, "container": container_id})
-            body = self.graph.post(f"{self.ig_user_id}/media_publish", {"creation_id": container_id}, create=True)
-            media_id = need_id(body, "id", network=self.name, what="publishing the media", created=True)
-            url = self._permalink(media_id)
-            extra = {"container": container_id}
+                container_id = self.ready_container(item)
+            except AlreadyPublished as already:
+                return self._first_comment(item, self.already_published(item, already.container_id))
+            result = self.publish_ready(item, container_id)
             if item.type == "live":
-                extra["live"] = "announcement"
-            self.progress(item, "post", {"id": media_id, "url": url or ""})
-            result = PublishResult(remote_id=media_id, url=url, published_at=self.now(), extra=extra)
-            if item.type == "live":
-                result = PublishResult(remote_id=media_id, url=url, published_at=result.published_at,
-                                       extra={**extra, "note": LIVE_NOTE})
+                result = replace(result, extra={**result.extra, "live": "announcement", "note": LIVE_NOTE})
         return self._first_comment(item, result)
-
-    def _permalink(self, media_id: str) -> str | None:
-        try:
-            body = self.graph.get(media_id, fields="permalink,shortcode,timestamp")
-        except (TransientNetworkError, PermanentNetworkError):
-            return None  # published all the same; the link is a nicety
-        link = body.get("permalink")
-        return str(link) if isinstance(link, str) else None
 
     def _first_comment(self, item: PublishRequest, result: PublishResult) -> PublishResult:
         if item.type == "story":  # stories take no comments
@@ -234,47 +159,16 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
 
     # --- reconcile -------------------------------------------------------------------------------
 
-    def _find_published(self, text: str | None, since: dt.datetime) -> PublishResult | None:
+    def recent_posts(self, since: dt.datetime) -> list[Any]:
         body = self.graph.get(f"{self.ig_user_id}/media", fields="id,caption,timestamp,permalink",
                               limit=RECENT_MEDIA_LIMIT)
-        for entry in body.get("data") if isinstance(body.get("data"), list) else []:
-            if not isinstance(entry, dict):
-                continue
-            when = parse_utc(entry.get("timestamp"))
-            if when is not None and when < since:
-                continue
-            if text_matches(text, entry.get("caption")) or (not text and not entry.get("caption")):
-                return PublishResult(remote_id=str(entry.get("id")), url=entry.get("permalink"), published_at=when)
-        return None
+        return body.get("data") if isinstance(body.get("data"), list) else []
 
     # --- metrics (facebook/metrics.py: endpoints, metric names, tolerance of removed metrics) ---------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
         return instagram_calls(publications, base=GRAPH_BASE, user_id=self.ig_user_id,
                                headers={"Authorization": f"Bearer {self.token()}"}, now=now)
-
-    def reconcile(self, claim: Claim) -> PublishResult | None:
-        progress = claim.progress
-        post = progress.get("post")
-        if post:
-            return PublishResult(remote_id=str(post["id"]), url=post.get("url") or None)
-        container = progress.get("container")
-        if "final" not in progress or not container:
-            return None  # media_publish was never called: nothing can be public
-        container_id = str(container["id"])
-        code, _text = self.status(container_id)
-        if code in ("FINISHED", "IN_PROGRESS", "EXPIRED", "ERROR"):
-            return None  # not published; a retry reuses (or remakes) the container
-        if code != "PUBLISHED":
-            raise OutcomeUnknown(f"Instagram says the container {container_id} is '{code}'", network=self.name)
-        text = claim.request.text if claim.request is not None else None
-        found = self._find_published(text, claim.claimed_at - RECONCILE_SLACK)
-        if found is None:
-            # The container proves publication; Meta has no edge from a container to its media.
-            raise OutcomeUnknown(f"Instagram published the container {container_id}, but the post was not found "
-                                 "among the recent media to record its id", network=self.name)
-        return found
-
 
     # --- profile basics (socialops.profiles.sync, socialops.profiles.check) ----------------------------------
     # platform-api.md 2.5 [U]: no write endpoint; the IG user node shows username, name, biography, website and
@@ -360,9 +254,3 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
 
     def hide_comment(self, comment, *, hidden=True):
         self.graph.post(comment.id, {"hide": "true" if hidden else "false"}, create=False)
-
-
-class _AlreadyPublished(Exception):
-    def __init__(self, container_id: str):
-        super().__init__(container_id)
-        self.container_id = container_id

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from socialops.networks.calls import filled, gone_on_404
-from socialops.networks.meta.metrics import insight_series, meta_insights_call, window
-from socialops.networks.types import ACCOUNT_ITEM, Figures, MetricsCall, Publication, as_number, post_item
+from socialops.networks.meta.metrics import follower_demographics, insight_series, meta_insights_call, window
+from socialops.networks.types import ACCOUNT_ITEM, Figures, MetricsCall, Publication, post_item
 
 INSTAGRAM_FEED_METRICS = ["views", "reach", "likes", "comments", "shares", "saved", "total_interactions"]
 INSTAGRAM_STORY_METRICS = ["views", "reach", "replies", "shares"]
@@ -53,30 +53,6 @@ def instagram_daily(values: Mapping[str, Any], figures: Figures) -> None:
         figures.day(day, "gained", value)
 
 
-def instagram_demographics(dimension: str, values: Mapping[str, Any], figures: Figures) -> None:
-    """``data[0].total_value.breakdowns[0].results[] = {dimension_values: [...], value}``; an age+gender
-    bucket is written ``F:25-34`` (gender first, as Meta's codes F, M, U)."""
-    body = values.get("")
-    data = body.get("data") if isinstance(body, Mapping) else None
-    buckets: dict[str, float] = {}
-    for entry in data if isinstance(data, list) else []:
-        total = entry.get("total_value") if isinstance(entry, Mapping) else None
-        for breakdown in (total.get("breakdowns") or []) if isinstance(total, Mapping) else []:
-            keys = breakdown.get("dimension_keys") if isinstance(breakdown, Mapping) else None
-            for result in breakdown.get("results") or [] if isinstance(breakdown, Mapping) else []:
-                labels = result.get("dimension_values") if isinstance(result, Mapping) else None
-                number = as_number(result.get("value")) if isinstance(result, Mapping) else None
-                if not isinstance(labels, list) or number is None:
-                    continue
-                named = dict(zip(keys, labels, strict=False)) if isinstance(keys, list) else {}
-                if dimension == "age_gender":
-                    label = f"{named.get('gender', labels[-1])}:{named.get('age', labels[0])}"
-                else:
-                    label = str(labels[0])
-                buckets[label] = buckets.get(label, 0) + number
-    figures.audience[dimension] = buckets
-
-
 def instagram_calls(pubs: list[Publication], *, base: str, user_id: str, headers: dict[str, str],
                     now: dt.datetime) -> list[MetricsCall]:
     calls: list[MetricsCall] = []
@@ -101,6 +77,6 @@ def instagram_calls(pubs: list[Publication], *, base: str, user_id: str, headers
             f"instagram follower_demographics by {breakdown}", f"{base}/{user_id}/insights",
             ["follower_demographics"],
             {"period": "lifetime", "metric_type": "total_value", "timeframe": "this_month", "breakdown": breakdown},
-            headers, lambda values, figures, dimension=dimension: instagram_demographics(dimension, values, figures),
+            headers, lambda values, figures, dimension=dimension: follower_demographics(dimension, values, figures),
             (ACCOUNT_ITEM,)))
     return calls

@@ -1,4 +1,4 @@
-"""What Facebook and Instagram share: the Graph API version (pinned here, and only here), the error envelope
+"""What Facebook, Instagram and Threads share: the Graph API version (pinned here, and only here), the error envelope
 and its codes, the usage headers, and the public media addresses Meta's crawler fetches.
 
 Reference: ../shared/reference/platform-api.md sections 1.6 and 2.6.
@@ -51,11 +51,6 @@ DUPLICATE_CODE = 506
 # Without any hint from Meta, wait this long after a throttling answer (Platform limits roll over an hour).
 DEFAULT_THROTTLE_WAIT = 15 * 60.0
 USAGE_LIMIT = 100  # percent at which Meta starts refusing
-
-
-def graph_url(path: str) -> str:
-    """The address of a Graph path (`/{id}/feed`) at the pinned version."""
-    return f"{GRAPH_BASE}/{path.lstrip('/')}"
 
 
 def _json_header(headers: Mapping[str, str], name: str) -> Any:
@@ -161,9 +156,10 @@ class Graph:
     `estimated_time_to_regain_access`) makes the *next* call wait: sleep when the wait is short, otherwise raise
     RateLimited with the wait, so the run moves on and a later run resumes from the recorded progress."""
 
-    def __init__(self, network: Any, *, max_wait: float = 120.0):
+    def __init__(self, network: Any, *, max_wait: float = 120.0, base: str = GRAPH_BASE):
         self.network = network
         self.max_wait = max_wait
+        self.base = base  # Threads answers at its own host (graph.threads.net) with the same envelope
         self.pause_until: float | None = None  # epoch seconds
         self._http = None
 
@@ -221,7 +217,7 @@ class Graph:
         """A Graph call returning the JSON object (an empty dict for an empty body)."""
         self.before()
         if not url.startswith("https://"):
-            url = graph_url(url)
+            url = f"{self.base}/{url.lstrip('/')}"
         body = self.http.json(method, url, safe=safe, **kwargs)
         if body is None:
             return {}
@@ -242,15 +238,17 @@ class Graph:
 
 
 class MetaNetwork(Comments, Metrics):
-    """What the Facebook and Instagram adapters share: the Graph client, the account id a profile names,
-    public media addresses, metrics errors, and deleting a comment."""
+    """What the Facebook, Instagram and Threads adapters share: the Graph client (``graph_base``: where it
+    answers), the account id a profile names, public media addresses, metrics errors, and deleting a comment."""
+
+    graph_base: ClassVar[str] = GRAPH_BASE
 
     poll_interval: ClassVar[float] = 10.0
     max_polls: ClassVar[int] = 30  # Meta suggests polling for up to about five minutes
 
     def __init__(self, profile, **kwargs: Any) -> None:
         super().__init__(profile, **kwargs)
-        self.graph = Graph(self)
+        self.graph = Graph(self, base=self.graph_base)
 
     def account_id(self, setting: str, what: str) -> str:
         """The numeric id in the profile's setting `setting`; ConfigError naming `what` it is if missing."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from socialops.core.times import parse_utc
 from socialops.networks.http import redacted_excerpt
-from socialops.networks.types import Figures, MetricsCall
+from socialops.networks.types import Figures, MetricsCall, as_number
 
 
 def _day_of_end_time(end_time: Any) -> str | None:
@@ -43,20 +43,21 @@ def meta_refusal(status: int, body: Any) -> tuple[int | None, str] | None:
 
 
 def insight_values(body: Any) -> dict[str, Any]:
-    """``{metric name: latest value}`` of a Graph insights answer: ``data[].values[-1].value`` or
-    ``data[].total_value.value``."""
+    """``{metric name: latest value}`` of a Graph insights answer: ``data[].values[-1].value``, or (Instagram's
+    ``metric_type=total_value``) ``data[].total_value.value``. ``values`` is looked at first: a Page's insights
+    (the SDK's InsightsResult) have no ``total_value`` field."""
     out: dict[str, Any] = {}
     data = body.get("data") if isinstance(body, Mapping) else None
     for entry in data if isinstance(data, list) else []:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
             continue
-        total = entry.get("total_value")
-        if isinstance(total, Mapping) and "value" in total:
-            out[entry["name"]] = total["value"]
-            continue
         values = entry.get("values")
         if isinstance(values, list) and values and isinstance(values[-1], Mapping):
             out[entry["name"]] = values[-1].get("value")
+            continue
+        total = entry.get("total_value")
+        if isinstance(total, Mapping) and "value" in total:
+            out[entry["name"]] = total["value"]
     return out
 
 
@@ -109,3 +110,28 @@ def meta_insights_call(name: str, url: str, metrics: list[str], params: Mapping[
 def window(now: dt.datetime, days: int) -> dict[str, str]:
     until = int(now.timestamp())
     return {"since": str(until - days * 86400), "until": str(until)}
+
+
+def follower_demographics(dimension: str, values: Mapping[str, Any], figures: Figures) -> None:
+    """Instagram's and Threads' ``follower_demographics``: ``data[0].total_value.breakdowns[0].results[] =
+    {dimension_values: [...], value}``; an age+gender bucket is written ``F:25-34`` (gender first, as Meta's
+    codes F, M, U)."""
+    body = values.get("")
+    data = body.get("data") if isinstance(body, Mapping) else None
+    buckets: dict[str, float] = {}
+    for entry in data if isinstance(data, list) else []:
+        total = entry.get("total_value") if isinstance(entry, Mapping) else None
+        for breakdown in (total.get("breakdowns") or []) if isinstance(total, Mapping) else []:
+            keys = breakdown.get("dimension_keys") if isinstance(breakdown, Mapping) else None
+            for result in breakdown.get("results") or [] if isinstance(breakdown, Mapping) else []:
+                labels = result.get("dimension_values") if isinstance(result, Mapping) else None
+                number = as_number(result.get("value")) if isinstance(result, Mapping) else None
+                if not isinstance(labels, list) or number is None:
+                    continue
+                named = dict(zip(keys, labels, strict=False)) if isinstance(keys, list) else {}
+                if dimension == "age_gender":
+                    label = f"{named.get('gender', labels[-1])}:{named.get('age', labels[0])}"
+                else:
+                    label = str(labels[0])
+                buckets[label] = buckets.get(label, 0) + number
+    figures.audience[dimension] = buckets
