@@ -23,7 +23,14 @@ import re
 import zlib
 
 from socialops.community.categories import CUSTOMER_SERVICE, MODERATION, SEVERITY, Decision
-from socialops.community.issues import Found, IssueComment, issue_comments, issue_key, issue_labels, render_issue
+from socialops.community.issues import (
+    Found,
+    IssueComment,
+    issue_comments,
+    issue_key,
+    issue_labels,
+    render_issue,
+)
 from socialops.core.safetext import escape_untrusted_markdown, safe_link
 from socialops.networks.contract import Network
 from socialops.repository.profiles import Profile
