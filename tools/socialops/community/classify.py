@@ -117,7 +117,8 @@ ABUSE_AIMED = 0.15
 ABUSE_VEILED = 0.3
 # without a health or safety word, the model reports an incident only at least this sure
 INCIDENT_ALONE = 0.5
-# the lexicon classes that are a sign of hostility: without one, the model alone never calls a comment abusive
+# the lexicon classes that are a sign of hostility (an insult said of oneself is none: "olin ihan idiootti"):
+# without one, the model alone never calls a comment abusive
 HOSTILE = frozenset({"insult", "weak_insult", "slur", "threat", "directed", "profanity", "veiled_threat", "identity"})
 # spam signals that need no language (and no model): the same text again and again, mass mentions, injection
 LANGUAGE_FREE_SPAM = frozenset({"repeated", "mentions", "injection"})
@@ -136,6 +137,7 @@ class Evidence:
     question: _Evidence
     incident: _Evidence
     classes: tuple[str, ...]  # the lexicon classes that matched
+    hostile: bool = False  # a sign of hostility (HOSTILE) other than an insult the writer says of themselves
 
     def signals(self) -> list[str]:
         """The rules' findings as features of the model."""
@@ -187,8 +189,10 @@ def rule_evidence(text: str, *, rules: ProfileRules | None = None, repeats: int 
     abuse, confidence = _abuse(t, lexicons, rules)
     negative, positives = _complaints(t, lexicons)
     classes = tuple(name for name in LEXICON_CLASSES if hits[name])
+    said_of_oneself = {"insult", "weak_insult"} - set(abuse.kinds) if t.first else set()
+    hostile = bool(abuse.kinds) or bool(set(classes) & (HOSTILE - said_of_oneself))
     return Evidence(t, _spam(t, lexicons, repeats), abuse, confidence, negative, positives,
-                    _question(t, lexicons), incident, classes)
+                    _question(t, lexicons), incident, classes, hostile)
 
 
 def classify(text: str, *, rules: ProfileRules | None = None, author: str | None = None,
@@ -238,7 +242,7 @@ def combine(found: Evidence, probabilities: Mapping[str, float], *, rules: Profi
         return decide(category, confidence, evidence)
     best = max(probabilities, key=probabilities.__getitem__)
     if best == "abusive" and not found.abuse.kinds and (probabilities[best] < ABUSE_ALONE
-                                                        or not set(found.classes) & HOSTILE):
+                                                        or not found.hostile):
         # the model does not call abusive what the rules found no sign of hostility in ("@kai your favourite!",
         # "to die for", "I'm an idiot"): the next most likely category instead
         best = max((c for c in probabilities if c != "abusive"), key=probabilities.__getitem__)
@@ -334,7 +338,10 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
             abuse.add("weak_insult", f"insult aimed at {whom} {_quote(pattern, tokens, at)}")
             if confidence == "low":
                 confidence = "medium"
+    threats = {at for _, at in t.hits["threat"]}
     for pattern, at in t.hits["veiled_threat"]:  # a threat with a gap: for a person to judge, never hidden
+        if at in threats:
+            continue
         abuse.add("veiled_threat", f"veiled threat {_quote(pattern, tokens, at)}")
         if confidence == "low":
             confidence = "medium"
