@@ -259,13 +259,21 @@ def test_a_run_flags_hides_and_remembers_and_a_second_run_does_nothing(published
     assert result.committed  # state/ committed in the repository
     flagged = [f for f in result.new if f.decision.flagged]
     assert {f.decision.category for f in flagged} >= {"question", "abusive", "spam"}
-    found = issues(root)
+    everything = issues(root)
+    found = [i for i in everything if "digest" not in i["labels"]]
     assert len(found) == len(result.issues_opened) == len({f.issue for f in flagged})
-    # Every new comment has exactly one seen line, with its issue when flagged.
+    # The comments that are not flagged are listed in one digest issue per profile (issue 17): none dropped.
+    digests = [i for i in everything if "digest" in i["labels"]]
+    unflagged = [f for f in result.new if not f.decision.flagged]
+    assert unflagged and {d["key"] for d in digests} == set(result.digests) == {f.issue for f in unflagged}
+    assert len(digests) == len({f.profile.id for f in unflagged})
+    assert all(f"#comment-{f.comment.id})" in next(d["body"] for d in digests if d["key"] == f.issue)
+               for f in unflagged)
+    # Every new comment has exactly one seen line, with its issue (its own, or the digest).
     log = comments_log(root).rows()
     assert sorted(r["comment"] for r in log) == sorted(keyed_hash(state_keys(env, f.profile.id)[0], f.comment.id)
                                                       for f in result.new)
-    assert all((r["issue"] != "") == (r["category"] != "other") for r in log)
+    assert all(r["issue"] and (r["action"] == "issue") == (r["category"] != "other") for r in log)
     # Issues are labelled by category, profile and network; the comment is quoted in a fenced block.
     for issue in found:
         assert "socialops" in issue["labels"] and any(lab.startswith("profile:") for lab in issue["labels"])
@@ -291,7 +299,7 @@ def test_a_run_flags_hides_and_remembers_and_a_second_run_does_nothing(published
     again = run_comments(root, now=now, env=env, tracker=OutboxTracker(root), push=False)
     assert again.new == [] and again.issues_opened == [] and again.issues_updated == []
     assert len(comments_log(root).rows()) == len(log)
-    assert issues(root) == found
+    assert issues(root) == everything
 
 
 def test_dry_run_records_nothing(published, tmp_path):
@@ -329,16 +337,17 @@ def test_one_issue_per_thread_and_reopened_when_the_thread_goes_on(tmp_path):
     while moment <= end + dt.timedelta(days=1):  # the workflow's schedule, every 30 minutes
         run_comments(root, now=moment, env=env, tracker=tracker, push=False)
         moment += dt.timedelta(minutes=30)
-    records = [s for s in seen_comments(root).values() if s.issue]
-    named = {i["key"]: issue_comments(i["body"]) for i in issues(root)}
+    records = [s for s in seen_comments(root).values() if s.issue and "-digest-" not in s.issue]
+    own = [i for i in issues(root) if "digest" not in i["labels"]]  # the digests list the comments not flagged
+    named = {i["key"]: issue_comments(i["body"]) for i in own}
     threads = {(key.removeprefix("comments-").rsplit("-", 1)[0], c.comment.thread)
                for key, comments in named.items() for c in comments}
-    assert len(issues(root)) == len(threads) == len({s.issue for s in records})  # one issue per thread
+    assert len(own) == len(threads) == len({s.issue for s in records})  # one issue per thread
     assert all(key == issue_key(profile, thread, state_keys(env, profile)[0])
                for key, comments in named.items() for profile, thread in
                {(key.removeprefix("comments-").rsplit("-", 1)[0], c.comment.thread) for c in comments})
-    grown = [i for i in issues(root) if i["comments"] and "more comment" in i["comments"][0]]
-    in_body = [i for i in issues(root) if "#### Comment 2" in i["body"]]
+    grown = [i for i in own if i["comments"] and "more comment" in i["comments"][0]]
+    in_body = [i for i in own if "#### Comment 2" in i["body"]]
     assert grown or in_body  # the angry thread's second reply joined the first one's issue
 
 
@@ -347,11 +356,14 @@ def test_trusted_accounts_and_watch_words(tmp_path):
                                                             "  watch_words: [korvapuust*]\n  flag: [abusive, spam]\n")
     result = run_comments(root, now=now, env=env, tracker=OutboxTracker(root), push=False)
     trusted = [f for f in result.new if f.comment.author_handle in ("angry_guy_85", "kahvivihaaja")]
-    assert all(f.decision.trusted and not f.issue for f in trusted)
+    def in_digest(found) -> bool:  # no issue of its own: a line in the profile's digest of the day
+        return found.issue == f"comments-{found.profile.id}-digest-{now:%Y-%m-%d}"
+
+    assert trusted and all(f.decision.trusted and in_digest(f) for f in trusted)
     praise = [f for f in result.new if "korvapuustit" in f.comment.text]
-    assert all(f.issue and f.decision.watch for f in praise)
+    assert all(f.issue and not in_digest(f) and f.decision.watch for f in praise)
     questions = [f for f in result.new if f.decision.category == "question"]
-    assert questions and not any(f.issue for f in questions)  # flag: only abusive and spam here
+    assert questions and all(in_digest(f) for f in questions)  # flag: only abusive and spam here
 
 
 def test_two_runs_at_once_handle_each_comment_once(published, tmp_path):

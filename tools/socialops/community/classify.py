@@ -18,7 +18,7 @@ Every :class:`Decision` says why (``reasons``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from socialops.community.categories import CONFIDENCE as CONFIDENCE_ORDER
@@ -42,6 +42,9 @@ from socialops.community.settings import ProfileRules
 _WORKFLOW = re.compile(r"::[a-z-]+(?:\s[^:]*)?::|\$\{\{|\$\(|`[^`]*`")
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
 _QUESTION_SUFFIX = re.compile(r"^[^\W\d_]{2,}(?:ko|kö|kohan|köhän|kos|kös)$")
+_PHONE = re.compile(r"(?<![\w.])\+?\d{2,4}[ -]?\d{3}[ -]?\d{3,4}(?![\w.])")
+_MONEY = re.compile(r"[$€£]\s?\d|\d[\d.,\s]*(?:€|\$|e\b|euro|eur\b|kr\b|kronor|dollar|k\b)|\d+\s?%")
+_SPOKEN_CLITIC = re.compile(r"^[^\W\d_]{3,}[aeiouyäö](?:ks|kse)$")  # colloquial -ks: "onks", "löytyyks"
 _SAD = re.compile("[\U0001F643\U0001F611\U0001F612\U0001F644\U0001F620\U0001F621\U0001F624\U0001F92C\U0001F44E\U0001F61E\U0001F615]")
 WH_WORDS = frozenset({"what", "when", "where", "which", "who", "why", "how"})
 QUESTION_WORDS_FI = frozenset({"mihin", "milloin", "missä", "mistä", "paljonko", "montako", "kauanko", "kuinka",
@@ -70,6 +73,7 @@ class _Text:
     tokens: list[Token]
     second: list[int]  # where the text speaks to someone ("you", "sä")
     first: list[int]  # where it speaks of the writer ("I", "olin")
+    hits: Mapping[str, list[tuple[Pattern, int]]]  # lexicon class -> its matches, found once per comment
 
 
 def _quote(pattern: Pattern, tokens: Sequence[Token], at: int) -> str:
@@ -106,7 +110,16 @@ AGREE = 0.15
 # below this probability of its top category the model's decision is of low confidence
 SURE = 0.6
 # without any abuse found by the rules, the model calls a comment abusive only at least this sure
-ABUSE_ALONE = 0.45
+ABUSE_ALONE = 0.35
+# with the rules' evidence of an aimed insult (or of a veiled threat), the model's probability of abuse that
+# suffices to call a comment abusive (with low confidence: never hidden)
+ABUSE_AIMED = 0.15
+ABUSE_VEILED = 0.3
+# without a health or safety word, the model reports an incident only at least this sure
+INCIDENT_ALONE = 0.5
+# the lexicon classes that are a sign of hostility (an insult said of oneself is none: "olin ihan idiootti"):
+# without one, the model alone never calls a comment abusive
+HOSTILE = frozenset({"insult", "weak_insult", "slur", "threat", "directed", "profanity", "veiled_threat", "identity"})
 # spam signals that need no language (and no model): the same text again and again, mass mentions, injection
 LANGUAGE_FREE_SPAM = frozenset({"repeated", "mentions", "injection"})
 
@@ -124,12 +137,14 @@ class Evidence:
     question: _Evidence
     incident: _Evidence
     classes: tuple[str, ...]  # the lexicon classes that matched
+    hostile: bool = False  # a sign of hostility (HOSTILE) other than an insult the writer says of themselves
 
     def signals(self) -> list[str]:
         """The rules' findings as features of the model."""
         out = [f"spam{min(int(self.spam.score), 4)}", f"neg{min(int(self.negative.score * 2), 6)}",
                f"q{min(int(self.question.score), 4)}", f"pos{min(self.positives, 3)}",
-               f"second{bool(self.text.second)}", f"first{bool(self.text.first)}"]
+               f"second{bool(self.text.second)}", f"first{bool(self.text.first)}",
+               f"mention{MENTION.search(self.text.raw) is not None}"]
         if self.abuse.kinds:
             out += [f"abuse-{self.abuse_confidence}"] + [f"abuse:{k}" for k in self.abuse.kinds]
         out += [f"spam:{k}" for k in self.spam.kinds] + [f"neg:{k}" for k in self.negative.kinds]
@@ -165,18 +180,19 @@ def rule_evidence(text: str, *, rules: ProfileRules | None = None, repeats: int 
     raw = str(text or "")
     norm = normalise(raw)
     tokens = tokenize(norm, lemmas)
-    t = _Text(raw, norm, tokens, [at for _, at in _hits(lexicons, "second_person", tokens)],
-              [at for _, at in _hits(lexicons, "first_person", tokens)])
+    hits = {name: _hits(lexicons, name, tokens) for name in LEXICON_CLASSES}
+    t = _Text(raw, norm, tokens, [at for _, at in hits["second_person"]], [at for _, at in hits["first_person"]], hits)
     incident = _Evidence()
-    for pattern, at in _hits(lexicons, "incident", tokens):
+    for pattern, at in hits["incident"]:
         incident.add("incident", f"health or safety word {_quote(pattern, tokens, at)}")
         incident.score += 1
     abuse, confidence = _abuse(t, lexicons, rules)
     negative, positives = _complaints(t, lexicons)
-    classes = tuple(name for name in LEXICON_CLASSES
-                    if any(lex.index[name].find(tokens) for lex in lexicons if name in lex.index))
+    classes = tuple(name for name in LEXICON_CLASSES if hits[name])
+    said_of_oneself = {"insult", "weak_insult"} - set(abuse.kinds) if t.first else set()
+    hostile = bool(abuse.kinds) or bool(set(classes) & (HOSTILE - said_of_oneself))
     return Evidence(t, _spam(t, lexicons, repeats), abuse, confidence, negative, positives,
-                    _question(t, lexicons), incident, classes)
+                    _question(t, lexicons), incident, classes, hostile)
 
 
 def classify(text: str, *, rules: ProfileRules | None = None, author: str | None = None,
@@ -190,8 +206,15 @@ def classify(text: str, *, rules: ProfileRules | None = None, author: str | None
     """
     rules = rules or ProfileRules()
     found = rule_evidence(text, rules=rules, repeats=repeats, lexicons=lexicons)
+    probabilities = (model or builtin_model()).probabilities(features(found.text.raw, found.text.tokens,
+                                                                      found.signals()))
+    return combine(found, probabilities, rules=rules, author=author)
+
+
+def combine(found: Evidence, probabilities: Mapping[str, float], *, rules: ProfileRules,
+            author: str | None = None) -> Decision:
+    """The decision from the rules' evidence and the model's probabilities (see :func:`classify`)."""
     tokens = found.text.tokens
-    probabilities = (model or builtin_model()).probabilities(features(found.text.raw, tokens, found.signals()))
     watch = tuple(dict.fromkeys(_quote(p, tokens, at) for p, at in _hits((), "", tokens, rules.watch_words)))
     trusted = rules.is_trusted(author)
     scores = {"spam": found.spam.score, "negative": found.negative.score, "question": found.question.score,
@@ -218,9 +241,18 @@ def classify(text: str, *, rules: ProfileRules | None = None, author: str | None
     if category == "spam" and set(evidence.kinds) & LANGUAGE_FREE_SPAM:
         return decide(category, confidence, evidence)
     best = max(probabilities, key=probabilities.__getitem__)
-    if best == "abusive" and not found.abuse.kinds and probabilities[best] < ABUSE_ALONE:
-        # an unsure model does not call abusive what the rules found no abuse in ("to die for", "I'm an idiot")
-        return decide(category, confidence, evidence)
+    if best == "abusive" and not found.abuse.kinds and (probabilities[best] < ABUSE_ALONE
+                                                        or not found.hostile):
+        # the model does not call abusive what the rules found no sign of hostility in ("@kai your favourite!",
+        # "to die for", "I'm an idiot"): the next most likely category instead
+        best = max((c for c in probabilities if c != "abusive"), key=probabilities.__getitem__)
+    aimed = {"weak_insult", "directed", "extra", "insult"} & set(found.abuse.kinds)
+    if best != "abusive" and found.abuse.kinds and probabilities["abusive"] >= (ABUSE_AIMED if aimed else ABUSE_VEILED):
+        # an insult aimed at someone, or a veiled threat, that the model does not rule out
+        return decide("abusive", "low", found.abuse, model_says=True)
+    if best == "incident" and probabilities[best] < INCIDENT_ALONE:
+        # without a health or safety word, only a sure model reports an incident
+        best = max((c for c in probabilities if c != "incident"), key=probabilities.__getitem__)
     sure = "medium" if probabilities[best] >= SURE else "low"
     if best == category:
         return decide(category, min(confidence, sure, key=CONFIDENCE_ORDER.index), evidence, model_says=True)
@@ -235,10 +267,10 @@ def _spam(t: _Text, lexicons: Sequence[Lexicon], repeats: int) -> _Evidence:
     links = URL.findall(t.norm)
     mentions = MENTION.findall(t.raw)
     emoji = len(_EMOJI.findall(t.raw))
-    for pattern, at in _hits(lexicons, "spam_strong", t.tokens):
+    for pattern, at in t.hits["spam_strong"]:
         spam.add("spam", f"spam phrase {_quote(pattern, t.tokens, at)}")
         spam.score += 2
-    for pattern, at in _hits(lexicons, "spam", t.tokens):
+    for pattern, at in t.hits["spam"]:
         spam.add("spam", f"advertising word {_quote(pattern, t.tokens, at)}")
         spam.score += 1
     if links:
@@ -250,6 +282,13 @@ def _spam(t: _Text, lexicons: Sequence[Lexicon], repeats: int) -> _Evidence:
         if emoji >= 4:
             spam.score += 1
             spam.add("emoji", f"{emoji} emoji around a link")
+    selling = spam.score > 0
+    if _PHONE.search(t.raw):
+        spam.score += 1
+        spam.add("phone", "a phone number")
+    if selling and _MONEY.search(t.norm):  # "DM me" + money, "followers for $5"
+        spam.score += 1
+        spam.add("money", "a sum of money with a commercial word")
     if len(mentions) >= 5 or (len(mentions) >= 3 and links):
         spam.score += 2
         spam.add("mentions", f"{len(mentions)} accounts mentioned")
@@ -272,10 +311,10 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
         return not _near(second, at, 3) and any(0 < at - i <= 3 for i in first)
 
     for kind, label in (("threat", "threat"), ("slur", "slur"), ("directed", "abusive phrase")):
-        for pattern, at in _hits(lexicons, kind, tokens):
+        for pattern, at in t.hits[kind]:
             abuse.add(kind, f"{label} {_quote(pattern, tokens, at)}")
             confidence = "high"
-    for pattern, at in _hits(lexicons, "insult", tokens, extra=()):
+    for pattern, at in t.hits["insult"]:
         if of_oneself(at):
             continue
         abuse.add("insult", f"insult {_quote(pattern, tokens, at)}")
@@ -285,15 +324,28 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
             continue
         abuse.add("extra", f"abusive word of this profile {_quote(pattern, tokens, at)}")
         confidence = "high"
-    weak = _hits(lexicons, "weak_insult", tokens)
+    weak = t.hits["weak_insult"]
     distinct_weak = {p.source for p, _ in weak}
+    staff = [at for _, at in t.hits["staff"]]
+    mentioned = MENTION.search(t.raw) is not None
     for pattern, at in weak:
+        if of_oneself(at):
+            continue
         aimed = any(0 < at - i <= 4 for i in second) or any(0 < i - at <= 1 for i in second)  # "you're so dumb"
-        if aimed or (len(distinct_weak) >= 2 and second):
-            abuse.add("weak_insult", f"insult aimed at someone {_quote(pattern, tokens, at)}")
+        at_staff = any(0 < at - i <= 6 for i in staff)  # "the manager there is a complete idiot"
+        if aimed or at_staff or mentioned or (len(distinct_weak) >= 2 and second):
+            whom = "someone" if aimed or not (at_staff or mentioned) else "staff" if at_staff else "a commenter"
+            abuse.add("weak_insult", f"insult aimed at {whom} {_quote(pattern, tokens, at)}")
             if confidence == "low":
                 confidence = "medium"
-    for pattern, at in _hits(lexicons, "profanity", tokens):
+    threats = {at for _, at in t.hits["threat"]}
+    for pattern, at in t.hits["veiled_threat"]:  # a threat with a gap: for a person to judge, never hidden
+        if at in threats:
+            continue
+        abuse.add("veiled_threat", f"veiled threat {_quote(pattern, tokens, at)}")
+        if confidence == "low":
+            confidence = "medium"
+    for pattern, at in t.hits["profanity"]:
         if _near(second, at, 1) and not of_oneself(at):
             abuse.add("directed", f"swearing aimed at someone {_quote(pattern, tokens, at)}")
             if confidence == "low":
@@ -307,9 +359,9 @@ def _complaints(t: _Text, lexicons: Sequence[Lexicon]) -> tuple[_Evidence, int]:
     tokens = t.tokens
     letters = [ch for ch in t.raw if ch.isalpha()]
     caps = len(letters) >= 10 and sum(ch.isupper() for ch in letters) / len(letters) >= 0.8
-    negators = [at for _, at in _hits(lexicons, "negation", tokens)]
+    negators = [at for _, at in t.hits["negation"]]
     for name, weight in (("negative_strong", 2.0), ("negative", 1.0), ("negative_hint", 0.5)):
-        for pattern, at in _hits(lexicons, name, tokens):
+        for pattern, at in t.hits[name]:
             single = len(pattern.parts) == 1
             if single and any(0 < at - i <= 2 for i in negators):
                 continue  # "ei huono", "not bad"
@@ -317,7 +369,7 @@ def _complaints(t: _Text, lexicons: Sequence[Lexicon]) -> tuple[_Evidence, int]:
                                       f"{_quote(pattern, tokens, at)}")
             negative.score += weight
     positives = 0
-    for pattern, at in _hits(lexicons, "positive", tokens):
+    for pattern, at in t.hits["positive"]:
         if len(pattern.parts) == 1 and any(0 < at - i <= 2 for i in negators):
             negative.add("complaint", f"praise negated {_quote(pattern, tokens, at)}")  # "ei kiva", "not happy"
             negative.score += 1
@@ -329,6 +381,14 @@ def _complaints(t: _Text, lexicons: Sequence[Lexicon]) -> tuple[_Evidence, int]:
     if _SAD.search(t.raw):
         negative.score += 1
         negative.add("emoji", "an annoyed or sad emoji")
+    rhetorical = t.hits["complaint_question"]
+    if rhetorical and ("?" in t.raw or rhetorical[0][1] == 0):  # "why is the app down again?"
+        negative.score += 1
+        negative.add("complaint-question", f"a complaint put as a question {_quote(rhetorical[0][0], tokens, rhetorical[0][1])}")
+    for pattern, at in t.hits["sarcasm"]:  # "thanks a lot", "kiitos vaan"
+        negative.score += 1
+        negative.add("sarcasm", f"sarcasm {_quote(pattern, tokens, at)}")
+        break
     return negative, positives
 
 
@@ -338,8 +398,8 @@ def _question(t: _Text, lexicons: Sequence[Lexicon]) -> _Evidence:
     if "?" in raw:
         question.score += 1
         question.add("question-mark", "a question mark")
-    skip = {at for _, at in _hits(lexicons, "not_question", tokens)}
-    starts = {at for p, at in _hits(lexicons, "question_start", tokens) if tokens[at].clause_start}
+    skip = {at for _, at in t.hits["not_question"]}
+    starts = {at for p, at in t.hits["question_start"] if tokens[at].clause_start}
     if starts:
         question.score += 1
         at = min(starts)
@@ -348,8 +408,14 @@ def _question(t: _Text, lexicons: Sequence[Lexicon]) -> _Evidence:
             question.score += 1
         elif at == 0 and tokens[0].text in WH_WORDS | QUESTION_WORDS_FI and "!" not in raw:
             question.score += 1
+    for pattern, at in t.hits["question_implicit"]:  # "wondering if", "mietin vaan et", "undrar om"
+        question.score += 2
+        question.add("question-implicit", f"a question put as a statement {_quote(pattern, tokens, at)}")
+        break
     for tok in tokens:
-        if tok.index in skip or not _QUESTION_SUFFIX.match(tok.text) or re.search(r"(kk|pp|tt)(o|ö)$", tok.text):
+        spoken = tok.clause_start and len(tok.text) >= 5 and _SPOKEN_CLITIC.match(tok.text)  # "toimiiks se"
+        if tok.index in skip or re.search(r"(kk|pp|tt)(o|ö)$", tok.text) or not (
+                _QUESTION_SUFFIX.match(tok.text) or spoken):
             continue
         if tok.clause_start or "?" in raw:
             question.score += 2 if tok.clause_start else 1

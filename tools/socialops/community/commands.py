@@ -3,7 +3,7 @@
 and carrying them out on the network (:func:`run_moderate`), each recorded in ``state/moderation.csv``.
 
 ``/reply N text``, ``/reply N @saved-reply``, ``/hide N``, ``/unhide N``, ``/delete N``, ``/block N``,
-``/dismiss``. N is the comment's number in the issue (or its id): a command acts on the comment it names,
+``/dismiss``, and in the digest (:mod:`socialops.community.digest`) ``/flag N`` (an issue of its own). N is the comment's number in the issue (or its id): a command acts on the comment it names,
 never on "the latest" one, so a comment added to the thread later cannot become the target of a command
 written about another. N may be left out only while the issue holds one comment.
 
@@ -24,7 +24,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from socialops.community.access import Authorization, authorize, refusal
-from socialops.community.issues import IssueComment, issue_comments, redact_quote
+from socialops.community.digest import digest_comments, digest_entries, flag_from_digest
+from socialops.community.issues import IssueComment, issue_comments, redact_quote, saved_replies
 from socialops.community.manual import manual_steps
 from socialops.community.replies import reply_text
 from socialops.community.settings import profile_rules
@@ -33,12 +34,13 @@ from socialops.errors import NetworkError, SocialOpsError, TrackerError, UsageEr
 from socialops.networks.contract import Network, open_network
 from socialops.networks.types import Comment
 from socialops.repository import git as repo
+from socialops.repository.config import load_config
 from socialops.repository.profiles import Profile, find_profiles, load_profile
 from socialops.state.comments import CsvLog, keyed_hash, moderation_log, seen_comments, state_keys
 from socialops.tracker.interface import Tracker
 from socialops.tracker.markers import INDEX_LABEL, marker_key
 
-COMMANDS = ("reply", "hide", "unhide", "delete", "block", "dismiss")
+COMMANDS = ("reply", "hide", "unhide", "delete", "block", "dismiss", "flag")
 REFUSED_LABEL = "command-refused"
 _COMMAND = re.compile(r"\A\s*/(?P<verb>[a-z]+)(?P<rest>[^\n]*)(?P<more>(?:\n.*)?)\Z", re.S)
 _SAVED = re.compile(r"\A@(?P<name>[A-Za-z0-9_-]{1,64})\Z")
@@ -84,7 +86,7 @@ def parse_command(body: str, *, comments_in_issue: int = 1, ids: Sequence[str] =
 
 # --- running a command from an issue comment (socialops moderate, .github/workflows/moderate.yml) ---------
 
-HANDLED_BY_PEOPLE = frozenset({"reply", "hide", "unhide", "delete", "block", "dismiss"})
+HANDLED_BY_PEOPLE = frozenset({"reply", "hide", "unhide", "delete", "block", "dismiss", "flag"})
 AUTO_ACTOR = "socialops (hide rule)"
 DONE_WORDS = {"hide": "Hidden", "unhide": "Shown again (unhidden)", "delete": "Deleted", "block": "Blocked the author of"}
 
@@ -113,6 +115,7 @@ class _Request:
     records: list[IssueComment]  # the comments the issue names, by number
     command: Command
     labels: frozenset[str]
+    body: str = ""  # the issue's text (a digest's entries name the post of each comment, for /flag)
 
 
 def run_moderate(root: Path, event: Mapping[str, Any], *, now: dt.datetime, env: Mapping[str, str],
@@ -196,13 +199,13 @@ def _read_request(root: Path, event: Mapping[str, Any], key: str | None,
         issue_body = issue_body or (found.body if found else "")
     if INDEX_LABEL not in labels:
         return ModerateResult("ignored", f"the issue has no '{INDEX_LABEL}' label", number)
-    records = issue_comments(issue_body) or _legacy_records(root, key, number)
+    records = issue_comments(issue_body) or digest_comments(issue_body) or _legacy_records(root, key, number)
     if not records:
         return ModerateResult("ignored", "the issue is not about a comment socialops flagged", number)
     command = parse_command(body, comments_in_issue=len(records), ids=[r.comment.id for r in records])
     if command is None:
         return ModerateResult("ignored", "not a socialops command", number)
-    return _Request(login, number, key, str(comment.get("id") or ""), records, command, labels)
+    return _Request(login, number, key, str(comment.get("id") or ""), records, command, labels, issue_body)
 
 
 def _legacy_records(root: Path, key: str, number: int) -> list[IssueComment]:
@@ -288,6 +291,8 @@ class _Moderation:
     def on_network(self, network: Network, auth: Authorization, target: IssueComment, text: str) -> ModerateResult:
         r, verb = self.request, self.request.command.verb
         label, name = network.moderation_spec.label, network.moderation_spec.name
+        if verb == "flag":
+            return self.flag(network, target)
         if verb != "reply" and not network.can(verb):
             self.answer(f"{label}'s API cannot {verb} comments, so nothing was done on the network. By hand: "
                         f"{manual_steps(name, verb)}\n\nWhen it is done, write `/dismiss` to close this issue.")
@@ -318,6 +323,39 @@ class _Moderation:
             return ModerateResult("done-unconfirmed", f"/{verb} by {r.login} on {label} was done and recorded, but "
                                   f"the issue could not be updated: {exc}", r.number)
         return ModerateResult("done", f"/{verb} by {r.login} on {label}", r.number)
+
+    def flag(self, network: Network, target: IssueComment) -> ModerateResult:
+        """``/flag N`` in a digest: the comment gets an issue of its own, and the digest says where."""
+        r = self.request
+        entry = next((e for e in digest_entries(r.body) if e.get("n") == target.number), None)
+        if entry is None:
+            self.answer("`/flag` works in a digest of comments only: this issue is the comment's own already.")
+            return ModerateResult("usage", "/flag outside a digest", r.number)
+        try:
+            flagged = flag_from_digest(self.tracker, entry, profile=self.profile, network=network,
+                                       state_key=self.state_key, tz=self.timezone(), replies=saved_replies(self.root),
+                                       who=f"@{r.login}")
+        except NetworkError as exc:
+            message = network.redact(str(exc))
+            self.answer(f"Could not read comment {target.number} on {network.moderation_spec.label}: "
+                        f"{escape_untrusted_markdown(message, max_chars=400)}. Nothing changed; try again later.")
+            self.record([target], "flag", "failed", message, network.name)
+            return ModerateResult("failed", "/flag could not read the comment", r.number)
+        if flagged is None:
+            self.answer(f"Comment {target.number} is no longer on {network.moderation_spec.label} (deleted?), so "
+                        "there is nothing to flag.")
+            self.record([target], "flag", "usage", "the comment is gone", network.name)
+            return ModerateResult("usage", "/flag of a comment that is gone", r.number)
+        key, number = flagged
+        self.record([target], "flag", "done", f"{key}", network.name)
+        self.answer(f"Comment {target.number} is flagged: issue #{number} (for @{r.login}).")
+        return ModerateResult("done", f"/flag by {r.login}: issue #{number}", r.number)
+
+    def timezone(self):
+        try:
+            return load_config(self.root).tz
+        except SocialOpsError:
+            return dt.UTC
 
     def remove_quote(self, target: IssueComment, label: str) -> str:
         """A deleted comment's text leaves the issue too (the quote becomes a note); what to say about it."""

@@ -16,8 +16,10 @@ A run (:func:`run_comments`, the ``socialops comments`` command, ``.github/workf
 5. opens one issue per flagged comment -- or one per thread when several flagged comments come from one
    thread: later ones are added to the thread's issue with the next numbers, and it is reopened if it was
    closed -- through the tracker (GitHub, or the local outbox without a token), with the comment quoted
-   inert; past the profile's ``moderation.issue_cap`` issues in a run, the rest are listed in one digest issue
-   (:mod:`socialops.community.digest`), the most severe first getting issues of their own;
+   inert; past the profile's ``moderation.issue_cap`` issues in a run, the rest are listed in the digest
+   issue, the most severe first getting issues of their own;
+   every comment that gets no issue (not flagged, or past the cap) is listed, one line each, in the
+   profile's digest issue of the day (:mod:`socialops.community.digest`), where the same /commands work;
 6. appends a line per comment to ``state/comments.csv`` right after its issue is written, drops the lines
    past each profile's retention window, and finally commits ``state/`` and pushes (rebase and retry on a
    moved branch).
@@ -303,15 +305,15 @@ class _Run:
         """Issues for the flagged comments, the most urgent threads first; past a profile's cap, its digest."""
         log = comments_log(self.root)
         groups: dict[tuple[str, str], list[Found]] = {}
+        overflow: dict[str, list[Found]] = {}  # profile -> its comments without an issue of their own
         for found in self.result.new:
             rules = profile_rules(found.profile.raw)
             if found.decision.flagged and (found.decision.category in rules.flag or found.decision.watch):
                 self.auto_hide(found, rules)
                 groups.setdefault((found.profile.id, found.comment.thread), []).append(found)
             else:
-                log.append([self.seen_row(found, "seen")])
+                overflow.setdefault(found.profile.id, []).append(found)
         written: Counter[str] = Counter()
-        overflow: dict[str, list[Found]] = {}
         for (profile_id, thread), items in sorted(groups.items(), key=lambda kv: self.urgency(kv[1])):
             if written[profile_id] >= profile_rules(items[0].profile.raw).issue_cap:
                 overflow.setdefault(profile_id, []).extend(items)
@@ -339,7 +341,7 @@ class _Run:
         profile = items[0].profile
         try:
             key, number = write_digest(self.tracker, items, now=self.now, tz=self.tz,
-                                       cap=profile_rules(profile.raw).issue_cap)
+                                       network=self.networks[profile.id])
         except SocialOpsError as exc:
             self.result.errors.append(f"{profile.id}: could not write the digest issue: {inert_for_log(str(exc))}")
             return
@@ -405,10 +407,13 @@ class _Run:
             body, _ = render_issue(shown, tz=self.tz, replies=saved_replies(self.root), network=network)
             labels = issue_labels(shown)
             issue = tracker.open_issue(key, issue_title(shown), body, labels, reopen=True)
-            (self.result.issues_opened if issue.created else self.result.issues_updated).append(key)
-            if not issue.created:  # opened by a run that died before writing its seen lines
-                tracker.add_labels(key, labels)
-            return issue.number, shown
+            named = {c.comment.id for c in issue_comments(issue.body)}
+            if issue.created or all(f.comment.id in named for f in shown):
+                (self.result.issues_opened if issue.created else self.result.issues_updated).append(key)
+                if not issue.created:  # opened by a run that died before writing its seen lines
+                    tracker.add_labels(key, labels)
+                return issue.number, shown
+            existing = issue  # opened by /flag from the digest: these comments are added to it
         before = len(issue_comments(existing.body))
         shown = items[:max(0, MAX_COMMENTS_PER_ISSUE - before)]
         if not shown:

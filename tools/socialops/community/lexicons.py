@@ -25,7 +25,7 @@ LANGUAGES = ("fi", "en", "sv")
 LEXICON_CLASSES = (
     "insult", "weak_insult", "slur", "threat", "directed", "profanity", "second_person", "first_person",
     "negation", "negative_strong", "negative", "negative_hint", "positive", "question_start", "not_question", "spam_strong", "spam",
-    "incident", "sarcasm", "veiled_threat", "identity",
+    "incident", "sarcasm", "veiled_threat", "identity", "staff", "question_implicit", "complaint_question",
 )
 
 # --- text normalisation -----------------------------------------------------------------------------------
@@ -75,12 +75,24 @@ class Token:
     index: int
 
 
+# letters spelled apart to dodge word lists: "k-u-s-i-p-ä-ä", "c l o w n s", "tyh.mät pe.lle.t"
+_SPELLED_APART = re.compile(r"(?<!\w)(?:[^\W\d_][ .*_-]){2,}[^\W\d_](?!\w)")
+_DOTTED = re.compile(r"(?<=[^\W\d_])\.(?=[^\W\d_])")
+
+
+def despace(text: str) -> str:
+    """Letters spelled apart joined again into words."""
+    text = _SPELLED_APART.sub(lambda m: re.sub(r"[ .*_-]", "", m.group(0)), text)
+    return _DOTTED.sub("", text)
+
+
 def tokenize(text: str, lemmatise: Callable[[str], tuple[str, ...]] | None = None) -> list[Token]:
-    """The words of an (already normalised) text, links and mentions removed, with the spellings to match
-    (and their lemmas, when ``lemmatise`` is given)."""
+    """The words of an (already normalised) text, links and mentions removed, letters spelled apart joined,
+    with the spellings to match (and their lemmas, when ``lemmatise`` is given)."""
     text = _HTML_TAG.sub(" ", text)
     text = URL.sub(" ", text)
     text = MENTION.sub(" ", text)
+    text = despace(text)
     out: list[Token] = []
     for part in _SENTENCE.split(text):
         first = True
@@ -191,6 +203,7 @@ class PatternIndex:
         self.prefix: dict[str, list[tuple[str, Pattern]]] = {}
         self.inside: list[tuple[str, Pattern]] = []
         self.compound: list[tuple[str, Pattern]] = []
+        self._seen: dict[str, list[Pattern]] = {}
         for p in self.patterns:
             mode, want = p.parts[0]
             if mode == "exact":
@@ -207,10 +220,14 @@ class PatternIndex:
             return list(self.patterns)  # a masked letter: try everything
         out: list[Pattern] = []
         for form in token.forms:
-            out += self.exact.get(form, ())
-            out += [p for want, p in self.prefix.get(form[:1], ()) if form.startswith(want)]
-            out += [p for want, p in self.inside if want in form]
-            out += [p for want, p in self.compound if _in_compound(form, want)]
+            found = self._seen.get(form)
+            if found is None:  # words recur across comments: each spelling is looked up once
+                found = self.exact.get(form, []) + [p for want, p in self.prefix.get(form[:1], ()) if form.startswith(want)]
+                found += [p for want, p in self.inside if want in form]
+                found += [p for want, p in self.compound if _in_compound(form, want)]
+                if len(self._seen) < 100_000:
+                    self._seen[form] = found
+            out += found
         return list(dict.fromkeys(out))
 
     def find(self, tokens: Sequence[Token]) -> list[tuple[Pattern, int]]:

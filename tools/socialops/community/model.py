@@ -2,8 +2,8 @@
 ``tools/scripts/train_classifier.py`` on the train split of the labelled corpus and shipped as
 ``data/classifier.json``; inference here is plain Python.
 
-Features (:func:`features`): character n-grams of each word (spelling, inflection and compounds in any
-language), the words and their lemmas, word pairs, emoji and punctuation, and the rules' signals (which
+Features (:func:`features`): character n-grams of each word and of its lemma (spelling, inflection and
+compounds in any language), the words and their lemmas, word pairs and lemma pairs, emoji and punctuation, and the rules' signals (which
 lexicon classes matched, the rule scores). Each feature is hashed with zlib.crc32 (stable across runs and
 machines, unlike ``hash()``) into a fixed number of buckets, with a sign bit so that collisions tend to
 cancel; the values are scaled to unit length. The model gives one probability per category (softmax).
@@ -36,12 +36,15 @@ def features(raw: str, tokens: Sequence[Token], signals: Iterable[str]) -> list[
     """The features of a comment: ``raw`` as written, its ``tokens`` (with lemmas), the rules' ``signals``."""
     out: list[str] = [f"r:{s}" for s in signals]
     words = [t.forms[0] for t in tokens]
+    lemmas = [t.forms[-1] for t in tokens]
     for token in tokens:
         out += [f"w:{form}" for form in token.forms]
-        padded = f" {token.forms[0]} "
-        for n in NGRAMS:
-            out += [f"c:{padded[i:i + n]}" for i in range(max(1, len(padded) - n + 1))]
+        for spelling in dict.fromkeys((token.forms[0], token.forms[-1])):  # as written, and its lemma
+            padded = f" {spelling} "
+            for n in NGRAMS:
+                out += [f"c:{padded[i:i + n]}" for i in range(max(1, len(padded) - n + 1))]
     out += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    out += [f"l:{a} {b}" for a, b in zip(lemmas, lemmas[1:], strict=False)]
     if tokens:
         out += [f"first:{words[0]}", f"last:{words[-1]}"]
     out += [f"e:{e}" for e in _EMOJI.findall(raw)]
