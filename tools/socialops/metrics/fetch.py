@@ -36,7 +36,15 @@ from typing import Any
 from socialops.errors import SocialOpsError, UsageError
 from socialops.metrics.budget import JOURNAL, Limit, load_journal, save_journal
 from socialops.metrics.fetcher import Fetcher, ProfileRun, redact_for
-from socialops.metrics.tables import METRICS_DIR, PARTITION_BYTES, Fragment, csv_time, fmt_number, upsert
+from socialops.metrics.tables import (
+    LOCAL_FIGURES,
+    METRICS_DIR,
+    PARTITION_BYTES,
+    Fragment,
+    csv_time,
+    fmt_number,
+    upsert,
+)
 from socialops.networks.contract import open_network
 from socialops.networks.types import POST_FIGURES, MetricsCall, Publication, post_item
 from socialops.repository.config import load_config
@@ -152,6 +160,9 @@ def build_fragment(runs: Iterable[ProfileRun], *, day: dt.date) -> Fragment:
             frag.followers.append(row)
         for date, values in sorted(figures.daily.items()):
             row = {"date": date, "profile": profile.id, "network": network}
+            if any(c in values for c in LOCAL_FIGURES):  # a local business's views, calls, ... of the day
+                frag.local.append({**row, **{c: fmt_number(values.get(c)) for c in LOCAL_FIGURES}})
+                continue
             row.update({c: fmt_number(values.get(c)) for c in ("gained", "lost")})
             frag.followers.append(row)
         for dimension, buckets in sorted(figures.audience.items()):
