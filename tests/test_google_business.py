@@ -242,8 +242,9 @@ def test_hours_read_and_written_round_trip_including_after_midnight():
     ({"categories": {"additional": ["bakery"]}}, "'categories' takes 'primary:'"),
 ])
 def test_local_basics_written_wrong_are_reported_with_their_line(tmp_path, raw, fragment):
-    from socialops.validate.profiles import profile_problems
     import yaml
+
+    from socialops.validate.profiles import profile_problems
 
     text = "id: g\nnetwork: google_business\naccount: K\naccount_id: '1'\nlocation_id: '2'\n" + yaml.safe_dump(raw)
     problems = profile_problems(parse_profile(text, "profiles/g.yaml"), tmp_path)
@@ -429,10 +430,10 @@ def test_local_blocks_google_would_refuse_are_reported(local, fragment):
 
 
 def test_validate_reports_a_bad_local_block_and_a_summary_over_1500_characters(tmp_path):
-    from tests.helpers import make_repo
     from socialops.repository.config import load_config
     from socialops.repository.posts import load_post
     from socialops.validate.posts import post_problems
+    from tests.helpers import make_repo
 
     root = make_repo(tmp_path, {"content/2026/12/joulu.md": (
         "---\nid: joulu\nprofiles: [kahvila-google]\npublish_at: 2026-12-10 09:00\nlocal:\n  topic: event\n---\n"
