@@ -12,7 +12,7 @@ documented ones [C], developers.google.com/my-business/reference/rest/v4/account
 
 A review becomes a :class:`~socialops.networks.types.Comment` whose id is the review's name and the time it was
 last written (``<name>@<updateTime>``): an edited review is new to the inbox, its first version is not
-handled twice. ``ref`` keeps the review's name, its stars and whether it is answered.
+handled twice, and its thread is the review (an edit joins the review's issue). ``ref`` keeps the review's name, its stars and whether it is answered.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Any
 
 from socialops.core.times import parse_utc
 from socialops.networks.contract import Comments
-from socialops.networks.google_business.client import MY_BUSINESS, GoogleBusinessClient
+from socialops.errors import NetworkError
+from socialops.networks.google_business.client import INFORMATION, MY_BUSINESS, GoogleBusinessClient
 from socialops.networks.types import Comment
 
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
@@ -45,7 +46,7 @@ def review_comment(review: Any, location: str, maps_url: str = "") -> Comment | 
     return Comment(
         id=f"{review['name']}@{version}" if version else review["name"], post_remote_id=location,
         text=str(review.get("comment") or ""), author_name=name or "A Google user",
-        created_at=written, url=maps_url or None,
+        created_at=written, url=maps_url or None, thread_id=review["name"],
         ref={"kind": "review", "review": review["name"], "stars": str(stars),
              "answered": "yes" if reply and reply.get("comment") else "",
              "created": str(review.get("createTime") or "")})
@@ -63,6 +64,7 @@ class GoogleReviews(GoogleBusinessClient, Comments):
         """Reviews written or edited since ``since``, oldest first (the list is read newest first and stops at
         the first older one). Also keeps the location's average rating and count in ``review_stats``."""
         url = f"{MY_BUSINESS}/{self.v4_location}/reviews"
+        maps_url = self.maps_url()
         found: list[Comment] = []
         token = ""
         self.review_stats = {}
@@ -76,7 +78,7 @@ class GoogleReviews(GoogleBusinessClient, Comments):
                                      if isinstance(page.get(k), int | float)}
             older = False
             for review in page.get("reviews") or [] if isinstance(page, dict) else []:
-                comment = review_comment(review, self.location)
+                comment = review_comment(review, self.location, maps_url)
                 if comment is None:
                     continue
                 if since is not None and comment.created_at is not None and comment.created_at < since:
@@ -87,6 +89,15 @@ class GoogleReviews(GoogleBusinessClient, Comments):
             if older or not token:
                 break
         return sorted(found, key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.id))
+
+    def maps_url(self) -> str:
+        """The location on Google Maps (``metadata.mapsUri``): where a person reads the reviews; "" if unknown."""
+        try:
+            location = self.call("GET", f"{INFORMATION}/{self.location}", params={"readMask": "metadata"}) or {}
+        except NetworkError:
+            return ""
+        metadata = location.get("metadata") if isinstance(location.get("metadata"), dict) else {}
+        return str(metadata.get("mapsUri") or "")
 
     def reply_to_comment(self, comment: Comment, text: str, *, key: str) -> str:
         """Answer (or change the answer to) a review: PUT is create-or-replace, so sending it again is safe."""
