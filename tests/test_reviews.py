@@ -14,7 +14,6 @@ import pytest
 from socialops.community.categories import Decision
 from socialops.community.commands import run_moderate
 from socialops.community.fetch import run_comments
-from socialops.community.issues import issue_comments
 from socialops.community.reviews import review_decision
 from socialops.networks.google_business.reviews import review_comment
 from socialops.state.comments import moderation_log

@@ -21,8 +21,8 @@ import datetime as dt
 from typing import Any
 
 from socialops.core.times import parse_utc
-from socialops.networks.contract import Comments
 from socialops.errors import NetworkError
+from socialops.networks.contract import Comments
 from socialops.networks.google_business.client import INFORMATION, MY_BUSINESS, GoogleBusinessClient
 from socialops.networks.types import Comment
 
