@@ -180,3 +180,26 @@ def test_the_rendered_review_issue_is_valid_markdown(shop, tmp_path):
     html = cmarkgfm.github_flavored_markdown_to_html(outbox(root)[0]["body"])
     assert "<h4>Review 1 · ★★☆☆☆ (2 of 5) · negative (" in html and "<code>/unreply 1</code>" in html
     Path(tmp_path / "review-issue.md").write_text(outbox(root)[0]["body"], encoding="utf-8")
+
+
+# --- Facebook Page recommendations ---------------------------------------------------------------------------
+
+
+def test_facebook_recommendations_are_reviews_and_meta_s_deprecation_is_a_warning(tmp_path):
+    from tests.test_facebook import PAGE, Meta, fx
+    from tests.test_facebook import network as facebook
+
+    meta = Meta().on("GET", f"/{PAGE}/ratings", fx("ratings.json"))
+    found = facebook(meta).list_reviews(since=NOW - dt.timedelta(days=30))
+    assert [(c.id, c.ref["recommends"], c.author_name) for c in found] == [
+        ("104567890123456_900002", "yes", "Anna A"), ("104567890123456_900001", "no", "Pekka P")]
+    assert meta.requests[0].url.params["fields"].startswith("created_time,recommendation_type,review_text")
+    # a "does not recommend" is at least negative feedback, whatever its words
+    decision = review_decision(Decision("other", "low", ()), found[1])
+    assert decision.category == "negative" and "does not recommend" in decision.reason
+    # the version socialops uses answers error 12: not an error of the run, a warning that says what to do
+    from socialops.networks.types import UnsupportedAction
+
+    gone = Meta().on("GET", f"/{PAGE}/ratings", (400, fx("error_12.json")))
+    with pytest.raises(UnsupportedAction, match="deprecated them in Graph API v22.0"):
+        facebook(gone).list_reviews()

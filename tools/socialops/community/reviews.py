@@ -98,8 +98,9 @@ def collect_inbox(run: Any) -> None:
         try:
             reviews = network.list_reviews(since=since)
         except NetworkError as exc:
-            if getattr(exc, "action", None) == "list":
-                continue  # this Page's recommendations cannot be read (the token lacks the right): not an error
+            if getattr(exc, "action", None) == "list":  # the API gives no reviews (Meta's deprecation): say so
+                run.result.warnings.append(f"{profile_id}: {inert_for_log(str(exc))}")
+                continue
             run.result.errors.append(f"{profile_id}: reviews: {inert_for_log(network.redact(str(exc)))}")
             continue
         run.result.fetched += len(reviews)

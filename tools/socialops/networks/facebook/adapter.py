@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from socialops.errors import AuthError, OutcomeUnknown, PermanentNetworkError, TransientNetworkError
 from socialops.networks.contract import Publishing
 from socialops.networks.facebook.metrics import facebook_calls
-from socialops.networks.facebook.page import FacebookPage
+from socialops.networks.facebook.recommendations import FacebookRecommendations
 from socialops.networks.meta.graph import (
     GRAPH_BASE,
     RUPLOAD_BASE,
@@ -53,7 +53,7 @@ CAPTIONS_MAX_BYTES = 200_000
 RECENT_POSTS_LIMIT = 25
 RECONCILE_SLACK = dt.timedelta(minutes=10)
 
-class FacebookNetwork(FacebookPage, Publishing):
+class FacebookNetwork(FacebookRecommendations, Publishing):
     """Posts of every type to the Page, their reconciliation by listing, and the Page's metrics."""
 
     # --- publish ---------------------------------------------------------------------------------
