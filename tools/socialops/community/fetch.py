@@ -55,8 +55,8 @@ from socialops.community.issues import (
     saved_replies,
 )
 from socialops.community.lexicons import normalise
-from socialops.community.reviews import collect_inbox
 from socialops.community.settings import DEFAULT_WINDOW_DAYS, ProfileRules, profile_rules
+from socialops.community.sources import collect_inbox
 from socialops.core.locks import run_lock
 from socialops.core.safetext import inert_for_log
 from socialops.errors import NetworkError, SocialOpsError
@@ -148,9 +148,14 @@ def run_comments(root: Path, *, now: dt.datetime, env: Mapping[str, str] | None 
     env = dict(os.environ) if env is None else dict(env)
     root = Path(root)
     with run_lock(root, LOCK_FILE, what="comments", timeout=lock_timeout):
-        return _Run(root, now=now, env=env, tracker=tracker, opener=opener, dry_run=dry_run,
-                    only=set(profiles) if profiles else None, days=days, push=push,
-                    run_id=run_id or env.get("GITHUB_RUN_ID", "")).run()
+        run = _Run(root, now=now, env=env, tracker=tracker, opener=opener, dry_run=dry_run,
+                   only=set(profiles) if profiles else None, days=days, push=push,
+                   run_id=run_id or env.get("GITHUB_RUN_ID", ""))
+        try:
+            return run.run()
+        finally:
+            for network in run.networks.values():  # their HTTP clients
+                network.close()
 
 
 class _Run:

@@ -25,7 +25,7 @@ from typing import Any
 
 from socialops.community.categories import CATEGORY_TITLE, CUSTOMER_SERVICE, SEVERITY, Decision
 from socialops.community.manual import manual_steps
-from socialops.community.reviews import review_lines
+from socialops.community.sources import inbox_lines
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted, safe_link
 from socialops.networks.contract import Network
 from socialops.networks.types import Comment
@@ -169,9 +169,9 @@ def render_comment(n: int, found: Found, *, tz, network: Network) -> tuple[str, 
              f"({safe_link(found.post_url, 'published post')}"
              + (f", `{found.post_path}`" if found.post_path and "`" not in found.post_path else "") + ")",
              f"- **Why flagged:** {escape_untrusted_markdown(d.reason, max_chars=600)}"]
-    review = review_lines(n, found)
-    if review is not None:  # a review: its stars in the heading, the business instead of a post
-        lines[0], lines[4] = review
+    other = inbox_lines(n, found)
+    if other is not None:  # a review, mention or message: its kind in the heading, where it is instead of a post
+        lines[0], lines[4] = other
         del lines[5]
     if found.hidden == "hidden":
         lines.append(f"- **Hidden at once** by the profile's hide rule ({escape_untrusted_markdown(found.hide_rule)}):"

@@ -1,10 +1,11 @@
 """Reviews in the inbox: Google reviews of a Business Profile location, and Facebook Page recommendations.
 
-A network whose adapter can list reviews (``list_reviews(since=...)``, giving
+A network whose adapter can list reviews (``list_reviews(since=...)``, read by
+:mod:`socialops.community.sources`, giving
 :class:`~socialops.networks.types.Comment` objects with ``ref["kind"] == "review"`` and the stars in
 ``ref["stars"]`` or ``ref["recommends"]``) is asked for the reviews written or edited within the profile's
 window on every comments run, whether or not socialops published anything there. Each review then goes the
-way of a comment (:meth:`socialops.community.fetch._Run.consider`): the seen-log makes it once, the classifier
+way of a comment (the comments run's ``consider``): the seen-log makes it once, the classifier
 sorts it, and :func:`review_decision` makes a 1 or 2 star review (or a "doesn't recommend") at least negative
 feedback, so it reaches a person even when its text is mild or empty. Its issue shows the stars
 (:func:`review_lines`) and offers ``/reply`` (on Google also ``/unreply``: a second ``/reply`` replaces the
@@ -13,15 +14,11 @@ answer).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from socialops.community.categories import Decision
-from socialops.community.settings import DEFAULT_WINDOW_DAYS, profile_rules
-from socialops.core.safetext import escape_untrusted_markdown, inert_for_log, safe_link
-from socialops.errors import NetworkError, SocialOpsError
-from socialops.networks.contract import adapter_class
+from socialops.core.safetext import escape_untrusted_markdown, safe_link
 from socialops.networks.types import Comment
 
 if TYPE_CHECKING:
@@ -78,33 +75,3 @@ def review_lines(n: int, found: Found) -> tuple[str, str] | None:
     return (f"#### Review {n} · {rating} · {d.category} ({d.confidence} confidence)",
             f"- **Review:** {escape_untrusted_markdown(found.post_title, max_chars=120)} "
             f"({safe_link(found.post_url, 'the business on the map')}){answered}")
-
-
-def collect_inbox(run: Any) -> None:
-    """Add the reviews of every profile whose network lists them to ``run`` (a comments run)."""
-    for profile_id, profile in sorted(run.profiles.items()):
-        if run.only is not None and profile_id not in run.only or not profile.raw:
-            continue
-        try:
-            if not hasattr(adapter_class(profile), "list_reviews"):
-                continue
-            network = run.networks.get(profile_id) or run.open(profile)
-        except SocialOpsError as exc:
-            run.result.errors.append(f"{profile_id}: {inert_for_log(str(exc))}")
-            continue
-        run.networks[profile_id] = network
-        rules = profile_rules(profile.raw)
-        since = run.now - dt.timedelta(days=run.days or rules.window_days or DEFAULT_WINDOW_DAYS)
-        try:
-            reviews = network.list_reviews(since=since)
-        except NetworkError as exc:
-            if getattr(exc, "action", None) == "list":  # the API gives no reviews (Meta's deprecation): say so
-                run.result.warnings.append(f"{profile_id}: {inert_for_log(str(exc))}")
-                continue
-            run.result.errors.append(f"{profile_id}: reviews: {inert_for_log(network.redact(str(exc)))}")
-            continue
-        run.result.fetched += len(reviews)
-        label = network.moderation_spec.label.replace(" Business Profile", "")
-        for review in reviews:
-            run.consider(profile, network, review, ("", review_title(review, label), "", review.url or ""),
-                         adjust=review_decision)
