@@ -26,10 +26,11 @@ from socialops.state.publications import Ledger
 if TYPE_CHECKING:
     from socialops.community.issues import Found
 
-# adapter method -> (what it is, in messages; how an item is called; how its decision is adjusted)
-SOURCES: dict[str, tuple[str, Callable, Callable]] = {
-    "list_reviews": ("reviews", review_title, review_decision),
-    "list_mentions": ("mentions and messages", mention_title, message_decision),
+# adapter method -> (how an item is called in its issue, how its decision is adjusted)
+SOURCES: dict[str, tuple[Callable, Callable]] = {
+    "list_reviews": (review_title, review_decision),
+    "list_mentions": (mention_title, message_decision),
+    "list_messages": (mention_title, message_decision),
 }
 
 
@@ -66,7 +67,7 @@ def collect_inbox(run: Any) -> None:
                 if method == "list_own_posts":
                     _own_posts(run, profile, network, since, ledger_ids)
                     continue
-                what, title, adjust = SOURCES[method]
+                title, adjust = SOURCES[method]
                 items = getattr(network, method)(since=since)
             except NetworkError as exc:
                 if getattr(exc, "action", None) == "list":  # the API gives none (deprecated, no right): say so

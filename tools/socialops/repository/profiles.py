@@ -18,7 +18,7 @@ MAX_PROFILE_BYTES = 200_000
 PROFILE_KEYS = (
     "id", "network", "imitates", "account", "display_name", "timezone", "token_env", "owners", "brand",
     "instance", "service", "language", "page_id", "ig_user_id", "organization_id", "threads_user_id", "media_base_url",
-    "account_id", "location_id",
+    "account_id", "location_id", "direct_messages",
     # basics kept in sync (profiles issue)
     "bio", "website", "contact", "avatar", "cover", "fields", "services", "roles", "moderation",
     "hours", "special_hours", "categories", "attributes",  # a local business's basics (Google Business Profile)
