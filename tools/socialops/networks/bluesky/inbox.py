@@ -125,7 +125,7 @@ class BlueskyInbox(BlueskyClient):
                     author_id=sender, author_handle=str(who.get("handle") or ""),
                     author_name=str(who.get("displayName") or ""), created_at=parse_utc(str(m.get("sentAt") or "")),
                     thread_id=str(convo["id"]), ref={"kind": "message", "convo": str(convo["id"])}))
-        return out
+        return sorted(out, key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.id))
 
     def send_message(self, comment: Comment, text: str) -> str:
         """Answer in the conversation of a direct message (a chat message, at most 1,000 characters)."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from socialops.core.times import parse_utc
 from socialops.errors import PermanentNetworkError
-from socialops.networks.facebook.page import FacebookPage
+from socialops.networks.facebook.inbox import FacebookInbox
 from socialops.networks.types import Comment, UnsupportedAction
 
 RATING_FIELDS = "created_time,recommendation_type,review_text,reviewer{id,name},open_graph_story{id}"
@@ -40,7 +40,7 @@ def recommendation_comment(row: Any, page_id: str) -> Comment | None:
                    ref={"kind": "review", "recommends": {"positive": "yes", "negative": "no"}.get(kind, "")})
 
 
-class FacebookRecommendations(FacebookPage):
+class FacebookRecommendations(FacebookInbox):
     """The Page's recommendations, as reviews for the inbox."""
 
     def list_reviews(self, *, since: dt.datetime | None = None) -> list[Comment]:
