@@ -203,3 +203,41 @@ def test_facebook_recommendations_are_reviews_and_meta_s_deprecation_is_a_warnin
     gone = Meta().on("GET", f"/{PAGE}/ratings", (400, fx("error_12.json")))
     with pytest.raises(UnsupportedAction, match="deprecated them in Graph API v22.0"):
         facebook(gone).list_reviews()
+
+
+# --- the report's customer-service section -----------------------------------------------------------------------
+
+
+def test_the_report_counts_the_inbox_by_week_with_ratings_reply_times_and_what_is_unanswered(shop):
+    from socialops.metrics.report import build_report
+    from socialops.state.inbox import inbox_log
+
+    root, google = shop
+    run(root, google)  # 2026-12-02 12:00: a 2-star review (flagged) and a 5-star one (seen)
+    rows = inbox_log(root).rows()
+    assert sorted((r["kind"], r["stars"], r["action"]) for r in rows) == [("review", "2", "issue"),
+                                                                        ("review", "5", "seen")]
+    assert all("Matti" not in json.dumps(r) and "Kahvi" not in json.dumps(r) for r in rows)  # no names, no texts
+    report = build_report(root, 2026, 12).markdown
+    section = report[report.index("## Customer service"):]
+    assert "| 2026-W49 | 0 | 2 | 0 | 0 | 1 |" in section
+    assert "**Reviews:** 2 rated, average **3.5** of 5; 1 of 1-2 stars." in section
+    assert "**Unanswered** at the end of the month: 1 of 1 flagged (1 review); the oldest waits since 2026-12-02." \
+        in section
+    # a /reply three hours later: answered, and the time to first reply is measured
+    (issue,) = outbox(root)
+    event = {"comment": {"body": "/reply Pahoittelut!", "user": {"login": "liisa-mod"}, "id": 9},
+             "issue": {"number": issue["number"], "body": issue["body"], "labels": [{"name": n} for n in issue["labels"]]}}
+    run_moderate(root, event, now=NOW + dt.timedelta(hours=3), env={}, tracker=OutboxTracker(root),
+                 opener=lambda p: network(google), push=False, key=issue["key"], permission=lambda login: "read")
+    section = build_report(root, 2026, 12).markdown.split("## Customer service", 1)[1]
+    assert "median 3.0 h, 1 of 1 within 24 hours" in section
+    assert "**Unanswered:** none; all 1 flagged items were handled." in section
+
+
+def test_a_month_without_inbox_items_says_so(tmp_path):
+    from socialops.metrics.report import build_report
+
+    (tmp_path / "schedule.yaml").write_text("timezone: Europe/Helsinki\n", encoding="utf-8")
+    report = build_report(tmp_path, 2026, 11).markdown
+    assert "## Customer service\n\nNothing reached the inbox this month" in report

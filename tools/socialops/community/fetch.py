@@ -56,7 +56,7 @@ from socialops.community.issues import (
 )
 from socialops.community.lexicons import normalise
 from socialops.community.settings import DEFAULT_WINDOW_DAYS, ProfileRules, profile_rules
-from socialops.community.sources import collect_inbox
+from socialops.community.sources import collect_inbox, record_inbox
 from socialops.core.locks import run_lock
 from socialops.core.safetext import inert_for_log
 from socialops.errors import NetworkError, SocialOpsError
@@ -78,6 +78,7 @@ from socialops.state.comments import (
     state_keys,
     was_seen,
 )
+from socialops.state.inbox import INBOX_LOG
 from socialops.state.publications import PUBLISHED, Ledger
 from socialops.tracker import tracker_from_env
 from socialops.tracker.interface import Tracker
@@ -198,9 +199,10 @@ class _Run:
         self.collect()
         if not self.dry_run:
             self.flag()
+            record_inbox(self)
             self.forget_old()
             if git:
-                paths = [p for p in (COMMENTS_LOG, MODERATION_LOG) if (self.root / p).exists()]
+                paths = [p for p in (COMMENTS_LOG, MODERATION_LOG, INBOX_LOG) if (self.root / p).exists()]
                 if paths:
                     n = len(self.result.new)
                     self.result.committed = repo.commit_paths(

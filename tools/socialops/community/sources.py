@@ -21,6 +21,8 @@ from socialops.community.settings import DEFAULT_WINDOW_DAYS, profile_rules
 from socialops.core.safetext import inert_for_log
 from socialops.errors import NetworkError, SocialOpsError
 from socialops.networks.contract import adapter_class
+from socialops.state.comments import comments_log, keyed_hash
+from socialops.state.inbox import inbox_log
 from socialops.state.publications import Ledger
 
 if TYPE_CHECKING:
@@ -91,3 +93,21 @@ def _own_posts(run: Any, profile: Any, network: Any, since: dt.datetime, ledger_
         run.result.fetched += len(comments)
         for comment in comments:
             run.consider(profile, network, comment, ("", "a post made outside socialops", "", url))
+
+
+def record_inbox(run: Any) -> None:
+    """Append to ``state/inbox.csv`` the kind (and stars) of each review, mention and message the run handled,
+    with what the seen-log says was done (an item without a seen line, its issue not written, is left for the
+    run that handles it)."""
+    done = {(row["profile"], row["comment"]): row["action"] for row in comments_log(run.root).rows()}
+    rows = []
+    for found in run.result.new:
+        kind = found.comment.ref.get("kind", "")
+        item = keyed_hash(run.keys(found.profile.id)[0], found.comment.id)
+        action = done.get((found.profile.id, item))
+        if kind and action:
+            rows.append({"time": run.now, "profile": found.profile.id, "kind": kind, "item": item,
+                         "stars": found.comment.ref.get("stars", "") if kind == "review" else "",
+                         "category": found.decision.category, "action": action})
+    if rows:
+        inbox_log(run.root).append(rows)
