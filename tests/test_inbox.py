@@ -176,3 +176,24 @@ def test_instagram_tags_and_conversations():
     assert net.reply_to_comment(tag, "Kiitos!", key="k") == "17890002"
     sent = {k: v[0] for k, v in parse_qs(meta.requests[-1].content.decode()).items()}
     assert sent == {"media_id": "17890001", "message": "Kiitos!"}
+
+
+def test_a_hostile_direct_message_is_inert_in_its_issue():
+    from zoneinfo import ZoneInfo
+
+    from socialops.community.issues import Found, render_issue
+    from socialops.community.mentions import mention_title
+
+    net, _ = bluesky_chat()
+    message = net.list_messages()[1]
+    message = type(message)(**{**message.__dict__, "author_name": "@everyone <b>Fani</b> [x](https://evil.example)"})
+    profile = parse_profile("id: cafe-bsky\nnetwork: bluesky\naccount: brand.test\n", "profiles/cafe-bsky.yaml")
+    found = Found(profile, "bluesky", "", mention_title(message, "Bluesky"), "", "", message,
+                  message_decision(Decision("other", "low", ()), message))
+    body, _ = render_issue([found], tz=ZoneInfo("Europe/Helsinki"), replies=[], network=net)
+    assert "#### Direct message 1 · question" in body and "private" in body
+    start, end = body.index("```text\n"), body.index("\n```", body.index("```text\n") + 8)
+    assert HOSTILE in body[start:end]
+    outside = body[:start] + body[end:]
+    for bad in ("::add-mask::", "<img", "<b>", "](https://evil", "${{", "@everyone"):
+        assert bad not in outside, bad
