@@ -107,7 +107,7 @@ def test_the_readme_example_is_valid_for_the_loader_and_the_schema():
 
     root = Path(__file__).resolve().parents[1]
     readme = (root / "README.md").read_text(encoding="utf-8")
-    block = readme.split("## Comments and moderation", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    block = readme.split("## The inbox", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     data = yaml.safe_load(block)
     assert settings_problems(data) == []
     schema = json.loads((root / "schemas" / "profile.schema.json").read_text(encoding="utf-8"))

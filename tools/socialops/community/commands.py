@@ -40,7 +40,7 @@ from socialops.state.comments import CsvLog, keyed_hash, moderation_log, seen_co
 from socialops.tracker.interface import Tracker
 from socialops.tracker.markers import INDEX_LABEL, marker_key
 
-COMMANDS = ("reply", "hide", "unhide", "delete", "block", "dismiss", "flag")
+COMMANDS = ("reply", "hide", "unhide", "delete", "block", "dismiss", "flag", "unreply")
 REFUSED_LABEL = "command-refused"
 _COMMAND = re.compile(r"\A\s*/(?P<verb>[a-z]+)(?P<rest>[^\n]*)(?P<more>(?:\n.*)?)\Z", re.S)
 _SAVED = re.compile(r"\A@(?P<name>[A-Za-z0-9_-]{1,64})\Z")
@@ -88,7 +88,8 @@ def parse_command(body: str, *, comments_in_issue: int = 1, ids: Sequence[str] =
 
 HANDLED_BY_PEOPLE = frozenset({"reply", "hide", "unhide", "delete", "block", "dismiss", "flag"})
 AUTO_ACTOR = "socialops (hide rule)"
-DONE_WORDS = {"hide": "Hidden", "unhide": "Shown again (unhidden)", "delete": "Deleted", "block": "Blocked the author of"}
+DONE_WORDS = {"hide": "Hidden", "unhide": "Shown again (unhidden)", "delete": "Deleted", "block": "Blocked the author of",
+              "unreply": "Removed the profile's answer to"}
 
 
 @dataclass
@@ -309,6 +310,8 @@ class _Moderation:
                 network.delete_comment(comment)
             elif verb == "block":
                 network.block_author(comment)
+            elif verb == "unreply":  # a review's answer (Google): the review itself stays
+                network.delete_reply(comment)
         except NetworkError as exc:
             message = network.redact(str(exc))
             self.answer(f"Could not {verb} the comment on {label}: {escape_untrusted_markdown(message, max_chars=400)}"

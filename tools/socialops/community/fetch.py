@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from socialops.community.categories import SEVERITY
+from socialops.community.categories import SEVERITY, Decision
 from socialops.community.classify import classify
 from socialops.community.digest import write_digest
 from socialops.community.issues import (
@@ -58,12 +58,14 @@ from socialops.community.issues import (
 )
 from socialops.community.lexicons import normalise
 from socialops.community.settings import DEFAULT_WINDOW_DAYS, ProfileRules, profile_rules
+from socialops.community.sources import collect_inbox, record_inbox
 from socialops.core.locks import run_lock
 from socialops.core.safetext import inert_for_log
 from socialops.errors import NetworkError, SocialOpsError
 from socialops.metrics.tables import deleted_pairs, mark_deleted
 from socialops.networks.calls import error_says_gone
 from socialops.networks.contract import Network, open_network
+from socialops.networks.types import Comment
 from socialops.repository import git as repo
 from socialops.repository.config import load_config
 from socialops.repository.index import load_index
@@ -80,6 +82,7 @@ from socialops.state.comments import (
     state_keys,
     was_seen,
 )
+from socialops.state.inbox import INBOX_LOG
 from socialops.state.publications import PUBLISHED, Ledger
 from socialops.tracker import tracker_from_env
 from socialops.tracker.interface import Tracker
@@ -150,9 +153,14 @@ def run_comments(root: Path, *, now: dt.datetime, env: Mapping[str, str] | None 
     env = dict(os.environ) if env is None else dict(env)
     root = Path(root)
     with run_lock(root, LOCK_FILE, what="comments", timeout=lock_timeout):
-        return _Run(root, now=now, env=env, tracker=tracker, opener=opener, dry_run=dry_run,
-                    only=set(profiles) if profiles else None, days=days, push=push,
-                    run_id=run_id or env.get("GITHUB_RUN_ID", "")).run()
+        run = _Run(root, now=now, env=env, tracker=tracker, opener=opener, dry_run=dry_run,
+                   only=set(profiles) if profiles else None, days=days, push=push,
+                   run_id=run_id or env.get("GITHUB_RUN_ID", ""))
+        try:
+            return run.run()
+        finally:
+            for network in run.networks.values():  # their HTTP clients
+                network.close()
 
 
 class _Run:
@@ -162,6 +170,8 @@ class _Run:
         self.networks: dict[str, Network] = {}
         self.profiles: dict[str, Profile] = {}
         self.seen: dict[tuple[str, str], SeenComment] = {}
+        self.handled: set[tuple[str, str]] = set()
+        self.text_counts: dict[str, Counter[str]] = {}  # keyed text hashes of each profile: repeats are spam
         self.tz: Any = dt.UTC
         self.root = root
         self.now = now
@@ -194,10 +204,11 @@ class _Run:
         self.collect()
         if not self.dry_run:
             self.flag()
+            record_inbox(self)
             self.forget_old()
             marked = mark_deleted(self.root, self.gone, day=self.now.date().isoformat())
             if git:
-                paths = [p for p in (COMMENTS_LOG, MODERATION_LOG) if (self.root / p).exists()]
+                paths = [p for p in (COMMENTS_LOG, MODERATION_LOG, INBOX_LOG) if (self.root / p).exists()]
                 paths += [p.relative_to(self.root).as_posix() for p in marked]
                 if paths:
                     n = len(self.result.new)
@@ -229,12 +240,10 @@ class _Run:
         self.profiles = profiles = config.profiles
         titles = self._titles(self.tz)
         self.seen = seen_comments(self.root)
-        handled: set[tuple[str, str]] = set()
-        digests: dict[str, Counter[str]] = {}
         for rec in self.seen.values():
             digest = rec.text_hash or rec.legacy.get("digest")
             if digest:
-                digests.setdefault(rec.profile, Counter())[str(digest)] += 1
+                self.text_counts.setdefault(rec.profile, Counter())[str(digest)] += 1
         for profile_id, pubs in self.publications().items():
             profile = profiles.get(profile_id)
             if profile is None or not profile.raw:
@@ -251,8 +260,6 @@ class _Run:
                 self.result.errors.append(f"{profile_id}: {inert_for_log(str(exc))}")
                 continue
             self.networks[profile_id] = network
-            counts = digests.setdefault(profile_id, Counter())
-            keys = self.keys(profile_id)
             for post_id, remote_id, url, _published in recent:
                 self.result.checked_posts += 1
                 try:
@@ -275,20 +282,30 @@ class _Run:
                 self.result.fetched += len(comments)
                 title, path = titles.get(post_id, (post_id, ""))
                 for comment in comments:
-                    if (comment.own or (profile_id, comment.id) in handled
-                            or was_seen(self.seen, profile_id, comment.id, keys)):
-                        continue
-                    handled.add((profile_id, comment.id))  # once per run too (a network listing it twice)
-                    if rules.is_trusted(comment.author_handle, comment.author_id):
-                        decision = classify(comment.text, rules=rules, author=comment.author_handle or
-                                            comment.author_id)
-                    else:
-                        digest = text_digest(keys[0], comment.text)
-                        counts[digest] += 1
-                        decision = classify(comment.text, rules=rules, author=comment.author_handle,
-                                            repeats=counts[digest] + counts[legacy_digest(comment.text)])
-                    self.result.new.append(Found(profile, network.name, post_id, title, path, url or "", comment,
-                                                 decision))
+                    self.consider(profile, network, comment, (post_id, title, path, url or ""))
+        collect_inbox(self)  # reviews, mentions, messages: sources beyond the ledger's publications
+
+    def consider(self, profile: Profile, network: Network, comment: Comment, post: tuple[str, str, str, str],
+                 adjust: Callable[[Decision, Comment], Decision] | None = None) -> None:
+        """Classify a comment not seen before (``adjust`` may raise the category: a 1-star review) and add it to
+        the run's new ones; the profile's own, and ones seen in an earlier run or already in this one, are left."""
+        profile_id, keys = profile.id, self.keys(profile.id)
+        if (comment.own or (profile_id, comment.id) in self.handled
+                or was_seen(self.seen, profile_id, comment.id, keys)):
+            return
+        self.handled.add((profile_id, comment.id))  # once per run too (a network listing it twice)
+        rules = profile_rules(profile.raw)
+        if rules.is_trusted(comment.author_handle, comment.author_id):
+            decision = classify(comment.text, rules=rules, author=comment.author_handle or comment.author_id)
+        else:
+            counts = self.text_counts.setdefault(profile_id, Counter())
+            digest = text_digest(keys[0], comment.text)
+            counts[digest] += 1
+            decision = classify(comment.text, rules=rules, author=comment.author_handle,
+                                repeats=counts[digest] + counts[legacy_digest(comment.text)])
+        if adjust is not None:
+            decision = adjust(decision, comment)
+        self.result.new.append(Found(profile, network.name, *post, comment, decision))
 
     def _titles(self, tz) -> dict[str, tuple[str, str]]:
         try:

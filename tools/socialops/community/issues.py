@@ -25,6 +25,7 @@ from typing import Any
 
 from socialops.community.categories import CATEGORY_TITLE, CUSTOMER_SERVICE, SEVERITY, Decision
 from socialops.community.manual import manual_steps
+from socialops.community.sources import inbox_lines
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted, safe_link
 from socialops.networks.contract import Network
 from socialops.networks.types import Comment
@@ -34,7 +35,7 @@ from socialops.state.comments import keyed_hash
 _DATA_RE = re.compile(r"<!-- socialops:comments=(?P<data>[A-Za-z0-9_=-]*) -->")
 _QUOTE_RE = re.compile(r"^(?P<fence>`{3,})text\n.*?\n(?P=fence)$", re.M | re.S)
 COMMANDS_HEADING = "\n### Commands\n"
-ACTIONS = ("hide", "unhide", "delete", "block")
+ACTIONS = ("hide", "unhide", "delete", "block", "unreply")
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_:./-]{1,120}")  # an id shown in a code span as it is
 
 
@@ -168,6 +169,10 @@ def render_comment(n: int, found: Found, *, tz, network: Network) -> tuple[str, 
              f"({safe_link(found.post_url, 'published post')}"
              + (f", `{found.post_path}`" if found.post_path and "`" not in found.post_path else "") + ")",
              f"- **Why flagged:** {escape_untrusted_markdown(d.reason, max_chars=600)}"]
+    other = inbox_lines(n, found)
+    if other is not None:  # a review, mention or message: its kind in the heading, where it is instead of a post
+        lines[0], lines[4] = other
+        del lines[5]
     if found.hidden == "hidden":
         lines.append(f"- **Hidden at once** by the profile's hide rule ({escape_untrusted_markdown(found.hide_rule)}):"
                      f" write `/unhide {n}` to show it again.")
@@ -201,7 +206,7 @@ def _commands(profile: Profile, replies: list[str], network: Network, count: int
         ("/hide N", "hides comment N"), ("/unhide N", "shows a hidden comment again"),
         ("/delete N", "deletes comment N (its quote here is removed too)"), ("/block N", "blocks its author"),
         ("/dismiss", "nothing to do: closes this issue"),
-    ]
+    ] + ([("/unreply N", "removes the profile's answer to review N")] if network.can("unreply") else [])
     table = ["| command | does |", "|---|---|"]
     for cmd, does in rows:
         verb = cmd.split()[0][1:]

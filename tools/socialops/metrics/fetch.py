@@ -37,6 +37,7 @@ from socialops.errors import SocialOpsError, UsageError
 from socialops.metrics.budget import JOURNAL, Limit, load_journal, save_journal
 from socialops.metrics.fetcher import Fetcher, ProfileRun, redact_for
 from socialops.metrics.tables import (
+    LOCAL_FIGURES,
     METRICS_DIR,
     PARTITION_BYTES,
     Fragment,
@@ -161,6 +162,9 @@ def build_fragment(runs: Iterable[ProfileRun], *, day: dt.date) -> Fragment:
             frag.followers.append(row)
         for date, values in sorted(figures.daily.items()):
             row = {"date": date, "profile": profile.id, "network": network}
+            if any(c in values for c in LOCAL_FIGURES):  # a local business's views, calls, ... of the day
+                frag.local.append({**row, **{c: fmt_number(values.get(c)) for c in LOCAL_FIGURES}})
+                continue
             row.update({c: fmt_number(values.get(c)) for c in ("gained", "lost")})
             frag.followers.append(row)
         for dimension, buckets in sorted(figures.audience.items()):

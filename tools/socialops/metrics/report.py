@@ -32,6 +32,7 @@ from socialops.errors import UsageError
 from socialops.metrics import charts
 from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, best_times
 from socialops.metrics.charts import WEEKDAYS
+from socialops.metrics.customer_service import customer_service_section
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, Rows, num, read_table
 from socialops.networks import NETWORKS
 from socialops.repository.profiles import find_profiles, load_profile
@@ -201,6 +202,7 @@ def build_report(root: Path, year: int, month: int) -> ReportResult:
     for section in (_followers_section, _engagement_section, _heatmap_section, _top_posts_section,
                     _audience_section, _suggestions_section):
         md += section(m)
+    md += customer_service_section(root, start, end, schedule.tz, _table)
     md.append("_Figures of sandbox profiles are simulated (socialops' built-in sandbox network), not measured._"
               if any(n == "sandbox" for n in m.networks.values()) else "")
     text = "\n".join(md).rstrip("\n") + "\n"

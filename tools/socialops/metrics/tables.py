@@ -30,6 +30,8 @@ POST_COLUMNS = ("profile", "post_id", "network", "type", "pillar", "published_at
                 *POST_FIGURES, "engagement", "engagement_rate", "rate_base", "updated")
 FOLLOWER_COLUMNS = ("date", "profile", "network", "followers", "follows", "posts", "gained", "lost")
 AUDIENCE_COLUMNS = ("date", "profile", "network", "dimension", "bucket", "value")
+LOCAL_FIGURES = ("views", "searches", "calls", "directions", "website_clicks")  # a local business, per day
+LOCAL_COLUMNS = ("date", "profile", "network", *LOCAL_FIGURES)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class Table:
 POSTS = Table("posts", POST_COLUMNS, ("profile", "post_id"), "published_at")
 FOLLOWERS = Table("followers", FOLLOWER_COLUMNS, ("date", "profile"), "date")
 AUDIENCE = Table("audience", AUDIENCE_COLUMNS, ("date", "profile", "dimension", "bucket"), "date")
-TABLES = (POSTS, FOLLOWERS, AUDIENCE)
+LOCAL = Table("local", LOCAL_COLUMNS, ("date", "profile"), "date")
+TABLES = (POSTS, FOLLOWERS, AUDIENCE, LOCAL)
 
 Rows = dict[tuple[str, ...], dict[str, str]]
 
@@ -154,9 +157,11 @@ class Fragment:
     posts: list[dict[str, str]] = field(default_factory=list)
     followers: list[dict[str, str]] = field(default_factory=list)
     audience: list[dict[str, str]] = field(default_factory=list)
+    local: list[dict[str, str]] = field(default_factory=list)
 
     def rows(self, table: Table) -> list[dict[str, str]]:
-        return {"posts": self.posts, "followers": self.followers, "audience": self.audience}[table.name]
+        return {"posts": self.posts, "followers": self.followers, "audience": self.audience,
+                "local": self.local}[table.name]
 
     def write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -212,6 +217,10 @@ def upsert(root: Path, fragment: Fragment, *, partition_bytes: int = PARTITION_B
     for row in fragment.audience:
         audience[AUDIENCE.key_of(row)] = {c: row.get(c, "") for c in AUDIENCE_COLUMNS}
 
+    local = read_table(folder, LOCAL)
+    for row in fragment.local:
+        local[LOCAL.key_of(row)] = {c: row.get(c, "") for c in LOCAL_COLUMNS}
+
     posts = read_table(folder, POSTS)
     figure_columns = (*POST_FIGURES, "status")
     for row in fragment.posts:
@@ -250,7 +259,7 @@ def upsert(root: Path, fragment: Fragment, *, partition_bytes: int = PARTITION_B
         row["rate_base"] = base_name if row["engagement_rate"] else ""
 
     changed: list[Path] = []
-    for table, rows in ((POSTS, posts), (FOLLOWERS, followers), (AUDIENCE, audience)):
+    for table, rows in ((POSTS, posts), (FOLLOWERS, followers), (AUDIENCE, audience), (LOCAL, local)):
         changed += write_table(folder, table, rows, partition_bytes=partition_bytes)
     return changed
 

@@ -5,6 +5,7 @@ Adding a network means adding its folder (spec.py, adapter.py, metrics.py) and i
 
 from socialops.networks.bluesky.spec import SPEC as BLUESKY
 from socialops.networks.facebook.spec import SPEC as FACEBOOK
+from socialops.networks.google_business.spec import SPEC as GOOGLE_BUSINESS
 from socialops.networks.instagram.spec import SPEC as INSTAGRAM
 from socialops.networks.linkedin.spec import SPEC as LINKEDIN
 from socialops.networks.mastodon.spec import SPEC as MASTODON
@@ -13,5 +14,6 @@ from socialops.networks.spec import NetworkSpec
 from socialops.networks.threads.spec import SPEC as THREADS
 
 NETWORKS: dict[str, NetworkSpec] = {
-    spec.name: spec for spec in (SANDBOX, MASTODON, BLUESKY, FACEBOOK, INSTAGRAM, LINKEDIN, THREADS)
+    spec.name: spec for spec in (SANDBOX, MASTODON, BLUESKY, FACEBOOK, INSTAGRAM, LINKEDIN, THREADS,
+                                         GOOGLE_BUSINESS)
 }

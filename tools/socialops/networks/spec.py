@@ -20,7 +20,7 @@ ALL_TYPES = frozenset({"text", "image", "carousel", "video", "story", "reel", "l
 SYNC, CHECK, MANUAL = "sync", "check", "manual"
 # The basics, in the order they are shown. "contact.*" are the keys under `contact:`.
 BASICS = ("display_name", "bio", "website", "contact.email", "contact.phone", "contact.address", "avatar", "cover",
-          "fields", "services")
+          "fields", "services", "hours", "special_hours", "categories", "attributes")
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,12 @@ class NetworkSpec:
     checklist: tuple[tuple[str, str], ...] = ()  # opening the profile: (step, how), filled with {secret} ...
     profile_steps: Mapping[str, str] = field(default_factory=dict)  # basic -> where a person changes it
     moderation_steps: Mapping[str, str] = field(default_factory=dict)  # action -> what to do by hand
+
+    def __post_init__(self) -> None:
+        # A basic a spec leaves out is one its network does not have (hours, categories: local businesses).
+        missing = [b for b in BASICS if b not in self.basics]
+        if missing:
+            object.__setattr__(self, "basics", {**self.basics, **dict.fromkeys(missing)})
 
     def supports(self, post_type: str) -> bool:
         return post_type in self.types

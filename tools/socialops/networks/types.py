@@ -64,6 +64,7 @@ class PublishRequest:
     scheduled_at: dt.datetime | None = None
     attempt: int = 1
     resume: dict[str, dict[str, Any]] = field(default_factory=dict)
+    local: Mapping[str, Any] = field(default_factory=dict)  # the post's `local:` block (Google Business Profile)
 
     @property
     def text(self) -> str:

@@ -41,8 +41,10 @@ from typing import TYPE_CHECKING, Any
 
 from socialops.errors import ConfigError
 from socialops.networks import NETWORKS
+from socialops.networks.google_business.basics import BasicsProblem, local_desired
 from socialops.networks.profile import normalise_phone, normalise_text
 from socialops.networks.spec import BASICS
+from socialops.repository.schedule import load_schedule
 
 if TYPE_CHECKING:
     from socialops.repository.profiles import Profile
@@ -54,7 +56,8 @@ ADDRESS_KEYS = ("street", "postal_code", "city", "region", "country")
 LABELS = {
     "display_name": "display name", "bio": "bio", "website": "website", "contact.email": "e-mail",
     "contact.phone": "phone", "contact.address": "address", "avatar": "profile picture", "cover": "cover image",
-    "fields": "profile fields", "services": "services and products",
+    "fields": "profile fields", "services": "services and products", "hours": "opening hours",
+    "special_hours": "special hours", "categories": "categories", "attributes": "attributes",
 }
 
 
@@ -182,6 +185,10 @@ def desired(profile: Profile, root: Path) -> dict[str, Any]:
     services = format_services(raw.get("services"))
     if services:
         out["services"] = services
+    try:  # opening hours, categories, attributes (a local business's basics)
+        out.update(local_desired(raw, load_schedule(root).raw.get("blackout") if "special_hours" in raw else None))
+    except BasicsProblem as exc:
+        raise ConfigError(f"{exc}", path=profile.path, line=profile.line(*exc.key)) from None
     return out
 
 

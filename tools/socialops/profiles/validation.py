@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from socialops.content.render import count_length
 from socialops.core.problems import ERROR, WARNING, Problem
 from socialops.networks import NETWORKS
+from socialops.networks.google_business.basics import LOCAL_BASICS, BasicsProblem, local_desired
 from socialops.networks.profile import normalise_phone, normalise_text
 from socialops.profiles.basics import (
     ADDRESS_KEYS,
@@ -88,6 +89,13 @@ def basics_problems(profile: Profile, root: Path | None) -> list[Problem]:
         _not_applicable(add, support, "services", ("services",), label)
     if "roles" in raw:
         _check_roles(add, raw["roles"])
+    for key in LOCAL_BASICS:  # opening hours, categories, attributes: written so Google can take them
+        if key in raw:
+            try:
+                local_desired({key: raw[key]}, None)
+            except BasicsProblem as exc:
+                add(exc.key, ERROR, "profile-basics", str(exc))
+            _not_applicable(add, support, key, (key,), label)
     return out
 
 

@@ -44,7 +44,8 @@ def build_request(root: Path, post: Post, profile: Profile, *, post_id: str, at:
                                index=m.index))
     return PublishRequest(post_id=post_id, profile_id=profile.id, idempotency_key=key, rendered=rendered,
                           media=media, root=root, live=post.live, scheduled_at=at,
-                          resume=resume if resume is not None else {})
+                          resume=resume if resume is not None else {},
+                          local=post.raw["local"] if isinstance(post.raw.get("local"), dict) else {})
 
 
 def digest(request: PublishRequest) -> str:

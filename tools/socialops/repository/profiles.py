@@ -20,8 +20,10 @@ PROFILE_KEYS = (
     "instance", "service", "language", "page_id", "ig_user_id", "organization_id", "threads_user_id", "media_base_url",
     "handover",  # hand posts over to the network's own scheduling (publish/leads.py)
     "reply_control",  # Threads: who may reply to the profile's posts
+    "account_id", "location_id", "direct_messages",
     # basics kept in sync (profiles issue)
     "bio", "website", "contact", "avatar", "cover", "fields", "services", "roles", "moderation",
+    "hours", "special_hours", "categories", "attributes",  # a local business's basics (Google Business Profile)
 )
 
 

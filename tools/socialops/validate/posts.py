@@ -15,6 +15,7 @@ from socialops.content.render import hashtags, render
 from socialops.core.problems import ERROR, WARNING, Problem
 from socialops.core.safetext import invisible_characters
 from socialops.networks import NETWORKS
+from socialops.networks.google_business.local_posts import local_problems
 from socialops.repository.config import Config
 from socialops.repository.posts import (
     CAPTION_MODES,
@@ -46,6 +47,7 @@ _POST_KEY_TYPES = {
     "overrides": ((dict,), "profile ids or networks, each with keys like 'body'"),
     "live": ((dict,), "keys starts_at, duration_minutes and url"),
     "captions": ((str,), "burn or file (how subtitles reach a network that takes no subtitle file)"),
+    "local": ((dict,), "keys topic, button, event and offer (a Google Business Profile post)"),
 }
 _POST_KEY_SET, _MEDIA_KEY_SET = frozenset(POST_KEYS), frozenset(MEDIA_KEYS)
 _LINK = re.compile(r"^https?://[^\s/]+\.[^\s]*$")
@@ -62,6 +64,9 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
     _check_pillar(post, config, out)
     _check_media_items(post, out)
     _check_live(post, config, out)
+    if "local" in post.raw:  # what kind of Google Business Profile post it is
+        out += [Problem(post.path, post.line(*key), ERROR, "local-invalid", message) for key, message in
+                local_problems(post.raw["local"], post_type=post.type, link=post.link)]
     _check_overrides(post, targets, out)
     out += placeholder_problems(post)
     check_media_files(post, post.media, ("media",), out, media_stats)

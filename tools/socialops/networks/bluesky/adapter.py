@@ -50,6 +50,7 @@ from socialops.networks.bluesky.client import (
     richtext_length,
     tid_for,
 )
+from socialops.networks.bluesky.inbox import BlueskyInbox
 from socialops.networks.bluesky.media import (
     aspect_ratio,
     blob_json,
@@ -70,7 +71,7 @@ CAPTION_MAX_BYTES = 20_000
 FIRST_COMMENT_SUFFIX = ":first_comment"
 
 
-class BlueskyNetwork(BlueskyProfile, Publishing, Comments, Metrics):
+class BlueskyNetwork(BlueskyProfile, BlueskyInbox, Publishing, Comments, Metrics):
 
     # --- publishing ------------------------------------------------------------------------------
 
@@ -372,6 +373,8 @@ class BlueskyNetwork(BlueskyProfile, Publishing, Comments, Metrics):
         return [str(u) for u in value.get("hiddenReplies") or [] if isinstance(u, str)]
 
     def reply_to_comment(self, comment, text, *, key):
+        if comment.ref.get("kind") == "message":  # a direct message is answered in its conversation
+            return self.send_message(comment, text)
         self._check_length(text)
         root = {"uri": comment.ref.get("root_uri") or comment.post_remote_id, "cid": comment.ref.get("root_cid", "")}
         parent = {"uri": comment.ref.get("uri") or comment.id, "cid": comment.ref.get("cid", "")}

@@ -43,7 +43,7 @@ from socialops.errors import AuthError, OutcomeUnknown, PermanentNetworkError, T
 from socialops.networks.captions import srt_bytes
 from socialops.networks.contract import Publishing
 from socialops.networks.facebook.metrics import facebook_calls
-from socialops.networks.facebook.page import FacebookPage
+from socialops.networks.facebook.recommendations import FacebookRecommendations
 from socialops.networks.meta.graph import (
     GRAPH_BASE,
     RUPLOAD_BASE,
@@ -66,7 +66,7 @@ RECONCILE_SLACK = dt.timedelta(minutes=10)
 # upload_phase (start, finish) as the SDK's enums spell them: lower case on video_reels, upper case on video_stories
 UPLOAD_PHASES = {"video_reels": ("start", "finish"), "video_stories": ("START", "FINISH")}
 
-class FacebookNetwork(FacebookPage, Publishing, NativeScheduling):
+class FacebookNetwork(FacebookRecommendations, Publishing, NativeScheduling):
     """Posts of every type to the Page, their reconciliation by listing, native scheduling of text and link
     posts, and the Page's metrics."""
 

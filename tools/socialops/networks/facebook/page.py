@@ -130,6 +130,8 @@ class FacebookPage(MetaNetwork, ProfileBasics):
         return out
 
     def reply_to_comment(self, comment, text, *, key):
+        if comment.ref.get("kind") == "message":  # a Messenger conversation (networks.meta.inbox)
+            return self.send_message(comment, text)
         body = self.graph.post(f"{comment.id}/comments", {"message": text}, create=True)
         return need_id(body, "id", network=self.name, what="replying to a comment", created=True)
 

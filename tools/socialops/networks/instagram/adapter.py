@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 from socialops.core.times import parse_utc
 from socialops.errors import PermanentNetworkError, TransientNetworkError
 from socialops.networks.contract import ProfileBasics, Publishing
+from socialops.networks.instagram.inbox import InstagramInbox
 from socialops.networks.instagram.metrics import instagram_calls
 from socialops.networks.instagram.spec import SPEC
 from socialops.networks.meta.containers import AlreadyPublished, ContainerFlow
@@ -51,7 +52,7 @@ LIVE_NOTE = ("Instagram's API cannot start or schedule a live broadcast: the ann
              "start the broadcast in the Instagram app")
 
 
-class InstagramNetwork(ContainerFlow, Publishing, ProfileBasics):
+class InstagramNetwork(InstagramInbox, ContainerFlow, Publishing, ProfileBasics):
     spec: ClassVar = SPEC
     text_field: ClassVar[str] = "caption"  # the post's text in the recent media listing
     container_edge, publish_edge, limit_edge = "media", "media_publish", "content_publishing_limit"
@@ -245,6 +246,9 @@ class InstagramNetwork(ContainerFlow, Publishing, ProfileBasics):
         return out
 
     def reply_to_comment(self, comment, text, *, key):
+        if comment.ref.get("kind") in ("message", "mention"):  # a conversation, or media the account is tagged in
+            return self.send_message(comment, text) if comment.ref["kind"] == "message" else \
+                self.reply_to_mention(comment, text)
         # Instagram takes replies to top-level comments only: a reply to a reply goes to its thread, naming them.
         target = comment.parent_id or comment.id
         if comment.parent_id and comment.author_handle and f"@{comment.author_handle}" not in text:

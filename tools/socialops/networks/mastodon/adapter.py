@@ -48,6 +48,7 @@ from socialops.errors import (
 )
 from socialops.networks.contract import Comments, Metrics, Publishing
 from socialops.networks.mastodon.client import html_to_text
+from socialops.networks.mastodon.inbox import MastodonInbox, next_max_id
 from socialops.networks.mastodon.metrics import mastodon_calls
 from socialops.networks.mastodon.profile import MastodonProfile
 from socialops.networks.scheduling import NativeScheduling, Scheduled
@@ -64,7 +65,7 @@ RECONCILE_SLACK = dt.timedelta(minutes=10)  # clock skew between our claim time 
 FIRST_COMMENT_SUFFIX = ":first_comment"
 
 
-class MastodonNetwork(MastodonProfile, Publishing, NativeScheduling, Comments, Metrics):
+class MastodonNetwork(MastodonProfile, MastodonInbox, Publishing, NativeScheduling, Comments, Metrics):
     """Statuses with media, their reconciliation by Idempotency-Key or by listing, native scheduling, metrics,
     and replies."""
 
@@ -367,7 +368,7 @@ class MastodonNetwork(MastodonProfile, Publishing, NativeScheduling, Comments, M
                     return self._result(status, extra)
             if not statuses or (oldest is not None and oldest < since):
                 return None  # everything since the claim was seen: it is not there
-            next_max = _next_max_id(response.headers.get("Link"))
+            next_max = next_max_id(response.headers.get("Link"))
             if not next_max:
                 return None
             params = {**params, "max_id": next_max}
@@ -418,7 +419,9 @@ class MastodonNetwork(MastodonProfile, Publishing, NativeScheduling, Comments, M
         mention = f"@{comment.author_handle}"
         if comment.author_handle and mention not in text:
             text = f"{mention} {text}"  # Mastodon shows a reply to the person it mentions
-        params: dict[str, Any] = {"status": text, "in_reply_to_id": comment.id, "visibility": self.visibility}
+        # a direct message is answered in kind (only the people it mentions see it)
+        visibility = "direct" if comment.ref.get("visibility") == "direct" else self.visibility
+        params: dict[str, Any] = {"status": text, "in_reply_to_id": comment.id, "visibility": visibility}
         if self.language:
             params["language"] = self.language
         # The Idempotency-Key makes the POST safe to repeat: the same key returns the first reply.
@@ -441,15 +444,3 @@ def _normalise(text: str) -> str:
     # Mastodon shows a remote mention @user@domain as @user; white space may be reflowed.
     text = _MENTION_DOMAIN.sub(lambda m: "@" + m.group(1), text)
     return " ".join(text.split())
-
-
-def _next_max_id(link: str | None) -> str | None:
-    """The max_id of the rel="next" page in a Link header."""
-    if not link:
-        return None
-    for part in link.split(","):
-        if 'rel="next"' in part:
-            found = re.search(r"[?&]max_id=([^&>]+)", part)
-            if found:
-                return found.group(1)
-    return None

@@ -1,0 +1,37 @@
+"""The Facebook Page's inbox beyond comments: posts that tag the Page, and Messenger conversations
+(``networks.meta.inbox``).
+
+``GET /{page-id}/tagged?fields=id,message,from,created_time,permalink_url`` [C]: the posts in which the Page is
+tagged (needs ``pages_read_user_content``), ``{"data": [{"id", "message", "from": {"id", "name"},
+"created_time", "permalink_url"}], "paging": ...}``. A tag is answered with a comment on the post
+(``POST /{post-id}/comments``, as for a comment).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from socialops.core.times import parse_utc
+from socialops.networks.facebook.page import FacebookPage
+from socialops.networks.meta.inbox import MetaInbox
+from socialops.networks.types import Comment
+
+TAGGED_FIELDS = "id,message,from,created_time,permalink_url"
+
+
+class FacebookInbox(FacebookPage, MetaInbox):
+    """Posts tagging the Page, and the Page's conversations."""
+
+    def list_mentions(self, *, since: dt.datetime | None = None) -> list[Comment]:
+        body = self.graph.get(f"{self.page_id}/tagged", fields=TAGGED_FIELDS, limit=50)
+        out = []
+        for post in body.get("data") or []:
+            author = post.get("from") if isinstance(post, dict) and isinstance(post.get("from"), dict) else {}
+            when = parse_utc(str(post.get("created_time") or "")) if isinstance(post, dict) else None
+            if not isinstance(post, dict) or not post.get("id") or (since and when and when < since):
+                continue
+            out.append(Comment(id=str(post["id"]), post_remote_id=str(post["id"]), text=str(post.get("message") or ""),
+                               author_id=str(author.get("id") or ""), author_name=str(author.get("name") or ""),
+                               created_at=when, url=str(post.get("permalink_url") or "") or None,
+                               ref={"kind": "mention"}))
+        return sorted(out, key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.id))
