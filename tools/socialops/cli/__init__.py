@@ -49,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                       "suggestions."),
     "site": ("plan", "A static dashboard for GitHub Pages: the month calendar, each post as it will look, the plan, "
                      "charts."),
+    "tune": ("loop", "Propose changes to schedule.yaml from the metrics (cadence hours and weekdays, pillar shares) as "
+                     "a pull request with the evidence; the plan changes only when it is merged."),
     "validate": ("content", "Check posts, profiles and schedule.yaml; every problem with file, line and what to do."),
 }
 
