@@ -71,7 +71,7 @@ def test_the_advice_moves_the_weak_hour_and_the_pillar_shares_and_keeps_the_comm
     assert plan["pillars"]["menu"]["share"] == 55 and plan["pillars"]["events"]["share"] == 45  # at most 5 points
     assert "# twice a week" in tuning.text and "# food first" in tuning.text
     assert "| cafe-masto | hours | [9, 12] | [12, 18] |" in tuning.body
-    assert "| menu | 18 | 1.50× | 50 % | 55 % |" in tuning.body
+    assert "| menu | 18 | 1.43× | 50 % | 55 % |" in tuning.body
     assert "nothing changes the plan until this is merged" in tuning.body
     assert (repo / "schedule.yaml").read_text() == SCHEDULE  # the plan itself is untouched
 
@@ -136,3 +136,12 @@ def test_end_to_end_against_the_github_stand_in(repo):
         ops = [r.op_id for r in server.requests()]
         assert ops.count("pulls/create") == 1 and ops.count("git/create-ref") == 1 and "git/update-ref" in ops
         assert TOKEN not in done.output
+
+
+def test_the_metrics_workflow_opens_the_plan_pull_request_monthly():
+    workflow = yaml.safe_load((Path(__file__).parent.parent / ".github/workflows/metrics.yml").read_text())
+    job = workflow["jobs"]["commit"]
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    (step,) = [s for s in job["steps"] if "socialops tune --pull-request" in s.get("run", "")]
+    assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}" and '"$(date -u +%d)" = "01"' in step["run"]
+    assert job["steps"][-1] is step  # after the report and its commit: the branch starts from them

@@ -8,8 +8,8 @@ profile's mean), so a large Instagram account does not drown a small Mastodon on
 * slots: a cadence entry's listed hours (``hours: [...]``, ``times: [...]``) move toward the estimated best
   hours, its weekdays (``days: [...]``) toward the best weekdays -- only when the estimate is at least
   ``medium`` confidence and the better slot is estimated ``MIN_GAIN`` better; ``best`` slots follow on their own;
-* pillar shares: each moves toward ``share x how its posts engage`` by at most ``MAX_SHARE_STEP`` points a
-  month, the total kept; a pillar needs ``MIN_POSTS`` posts in the last ``LOOKBACK_DAYS`` days;
+* pillar shares: each moves toward ``share x how its posts engage`` (shrunk toward the average as the timing
+  estimate is) by at most ``MAX_SHARE_STEP`` points a month, the total kept; a pillar needs ``MIN_POSTS`` posts in the last ``LOOKBACK_DAYS`` days;
 * post types whose posts engage less than ``WEAK_TYPE`` of their profile's average post are named.
 """
 
@@ -176,7 +176,9 @@ def _share_changes(pillars: Mapping[str, Mapping], by_pillar: Mapping[str, list[
     shares = {p: float(s) for p, s in shares.items() if isinstance(s, int | float) and not isinstance(s, bool)}
     if len(shares) < 2:
         return []
-    effect = {p: statistics.fmean(by_pillar[p]) if len(by_pillar.get(p, [])) >= MIN_POSTS else 1.0 for p in shares}
+    # shrunk toward 1 (as engaging as the average post) by PRIOR_POSTS pseudo-posts, as the timing estimate is
+    effect = {p: (timing.PRIOR_POSTS + sum(by_pillar[p])) / (timing.PRIOR_POSTS + len(by_pillar[p]))
+              if len(by_pillar.get(p, [])) >= MIN_POSTS else 1.0 for p in shares}
     total = sum(shares.values())
     wanted = {p: shares[p] * effect[p] for p in shares}
     scale = total / sum(wanted.values()) if sum(wanted.values()) else 1.0

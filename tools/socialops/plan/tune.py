@@ -135,8 +135,10 @@ def describe(tuning: Tuning) -> str:
                   f"best weekdays {days}; from {found.posts} posts"
                   + (" and when its followers are online" if found.basis == "audience" else "") + ".")
     md.append("")
-    md += [f"- {escape_untrusted_markdown(s, max_chars=300)}" for s in tuning.skipped]
-    md += ["", f"The full evidence: `{REPORTS_DIR}/{tuning.month}.md` (the monthly report). Written by "
+    if tuning.skipped:
+        md += ["### Left for people", ""]
+        md += [f"- {escape_untrusted_markdown(s, max_chars=300)}" for s in tuning.skipped] + [""]
+    md += [f"The full evidence: `{REPORTS_DIR}/{tuning.month}.md` (the monthly report). Written by "
            "`socialops tune --pull-request`; nothing changes the plan until this is merged."]
     return "\n".join(md).rstrip() + "\n"
 
