@@ -217,3 +217,19 @@ def test_the_publication_count_counts_every_publication_of_the_ledger(tmp_path):
     publish_to_sandbox(root, profile, env, "late", dt.datetime(2026, 12, 3, 7, 0, tzinfo=UTC))
     md = report.build_report(root, 2026, 12).markdown
     assert "2 publications on 1 profile (1 without figures yet)." in md
+
+
+def test_the_summary_comes_first_with_three_things_to_do_and_the_month_before(sandbox_month):
+    md = report.build_report(sandbox_month, 2026, 12).markdown
+    summary = md.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    assert md.index("## Summary") < md.index("## Followers")
+    todo = re.findall(r"^(\d)\. (.+)$", summary, flags=re.MULTILINE)
+    assert [n for n, _ in todo] == ["1", "2", "3"] and "**Three things to do next**" in summary
+    assert "| | 2026-12 | 2026-11 | change |" in summary
+    # publications with figures: counted from posts.csv for each month, independently
+    rows = read_csv(sandbox_month / "metrics/posts.csv")
+    december = sum(1 for r in rows if "2026-11-30T22:00:00Z" <= r["published_at"] < "2026-12-31T22:00:00Z")
+    november = sum(1 for r in rows if r["published_at"] < "2026-11-30T22:00:00Z")
+    line = next(x for x in summary.splitlines() if x.startswith("| publications with figures"))
+    assert line.startswith(f"| publications with figures | {december} | {november} | ")
+    assert f"{(december - november) / november * 100:+.0f} %" in line

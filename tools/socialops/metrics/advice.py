@@ -31,6 +31,7 @@ LOOKBACK_DAYS = 90
 MIN_POSTS = 3
 MIN_GAIN = 1.1  # a slot is moved only to one estimated at least 10 % better
 MIN_CONFIDENCE = 0.5  # medium
+MIN_EFFECT = 0.1  # a pillar engaging within 10 % of the average keeps its share
 MAX_SHARE_STEP = 5
 MIN_SHARE_STEP = 2
 WEAK_TYPE = 0.75
@@ -77,8 +78,8 @@ class Advice:
     def actions(self) -> list[str]:
         """The points to act on, most telling first (one line each)."""
         out = [f"{c.profile}: {c.why}" for c in self.slots]
-        out += [f"Pillar {c.pillar}: its posts engage {c.multiplier:.2f}x the average ({c.posts} posts); share "
-                f"{c.old:g} % → {c.new:g} %" for c in sorted(self.shares, key=lambda c: -abs(c.new - c.old))]
+        out += [f"Pillar {c.pillar}: its posts engage {c.multiplier:.2f}× the average post ({c.posts} posts), so "
+                f"its share {c.old:g} % → {c.new:g} %" for c in sorted(self.shares, key=lambda c: -abs(c.new - c.old))]
         out += [f"Post type {n.type} engages {(1 - n.multiplier) * 100:.0f} % below its profiles' average "
                 f"({n.posts} posts): fewer of them, or a different format" for n in self.types]
         return out
@@ -179,6 +180,7 @@ def _share_changes(pillars: Mapping[str, Mapping], by_pillar: Mapping[str, list[
     # shrunk toward 1 (as engaging as the average post) by PRIOR_POSTS pseudo-posts, as the timing estimate is
     effect = {p: (timing.PRIOR_POSTS + sum(by_pillar[p])) / (timing.PRIOR_POSTS + len(by_pillar[p]))
               if len(by_pillar.get(p, [])) >= MIN_POSTS else 1.0 for p in shares}
+    effect = {p: e if abs(e - 1) >= MIN_EFFECT else 1.0 for p, e in effect.items()}
     total = sum(shares.values())
     wanted = {p: shares[p] * effect[p] for p in shares}
     scale = total / sum(wanted.values()) if sum(wanted.values()) else 1.0

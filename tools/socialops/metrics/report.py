@@ -1,6 +1,7 @@
 """The monthly report, from the metrics CSVs and the plan: ``reports/YYYY-MM.md`` with PNG charts beside it.
 
-Everything is derived from ``metrics/posts.csv``, ``metrics/followers.csv`` and ``metrics/audience.csv`` (see
+It opens with a summary: the three things to do next and the month against the month before
+(``socialops.metrics.summary``). Everything is derived from ``metrics/posts.csv``, ``metrics/followers.csv`` and ``metrics/audience.csv`` (see
 ``socialops.metrics.tables``) and ``schedule.yaml`` (its timezone and pillars):
 
 * follower growth per profile over the month (chart and table);
@@ -32,6 +33,7 @@ from socialops.errors import UsageError
 from socialops.metrics import charts
 from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, BestTimes, best_times
 from socialops.metrics.charts import WEEKDAYS
+from socialops.metrics.summary import summary_section
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, Rows, num, read_table
 from socialops.networks import NETWORKS
 from socialops.repository.profiles import find_profiles, load_profile
@@ -205,7 +207,7 @@ def build_report(root: Path, year: int, month: int) -> ReportResult:
     m = _Month(name=f"{year:04d}-{month:02d}", root=root, folder=folder, schedule=schedule, start=start, end=end,
                post_rows=post_rows, posts=load_posts(post_rows), followers=read_table(root / METRICS_DIR, FOLLOWERS),
                audience=read_table(root / METRICS_DIR, AUDIENCE), labels=_network_labels(root))
-    md = _introduction(m)
+    md = _introduction(m) + summary_section(m, _n, _pct)
     for section in (_followers_section, _engagement_section, _heatmap_section, _top_posts_section,
                     _audience_section, _suggestions_section):
         md += section(m)
