@@ -6,6 +6,7 @@ It opens with a summary: the three things to do next and the month against the m
 
 * follower growth per profile over the month (chart and table);
 * engagement by post type and by pillar (the posts published in the month; pillars against their planned share);
+* engagement by campaign and by tag (``socialops.metrics.labels``);
 * a weekday x hour heatmap of the engagement rate, in the plan's timezone;
 * the top and bottom posts of the month, with links;
 * the audience (age, gender, country, city, ... -- whatever the network offers) on the latest day measured;
@@ -33,6 +34,7 @@ from socialops.errors import UsageError
 from socialops.metrics import charts
 from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, BestTimes, best_times
 from socialops.metrics.charts import WEEKDAYS
+from socialops.metrics.labels import labels_section
 from socialops.metrics.summary import summary_section
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, Rows, num, read_table
 from socialops.networks import NETWORKS
@@ -208,8 +210,8 @@ def build_report(root: Path, year: int, month: int) -> ReportResult:
                post_rows=post_rows, posts=load_posts(post_rows), followers=read_table(root / METRICS_DIR, FOLLOWERS),
                audience=read_table(root / METRICS_DIR, AUDIENCE), labels=_network_labels(root))
     md = _introduction(m) + summary_section(m, _n, _pct)
-    for section in (_followers_section, _engagement_section, _heatmap_section, _top_posts_section,
-                    _audience_section, _suggestions_section):
+    for section in (_followers_section, _engagement_section, lambda m: labels_section(m, _n, _pct),
+                    _heatmap_section, _top_posts_section, _audience_section, _suggestions_section):
         md += section(m)
     md.append("_Figures of sandbox profiles are simulated (socialops' built-in sandbox network), not measured._"
               if any(n == "sandbox" for n in m.networks.values()) else "")

@@ -24,7 +24,7 @@ POST_TYPES = ("text", "image", "carousel", "video", "story", "reel", "live", "li
 STATUSES = ("draft", "ready")
 POST_KEYS = (
     "id", "title", "profiles", "publish_at", "type", "media", "link", "first_comment",
-    "pillar", "tags", "status", "overrides", "live", "created", "internal",
+    "pillar", "tags", "status", "overrides", "live", "created", "internal", "campaign",
 )
 MEDIA_KEYS = ("path", "alt", "captions")
 OVERRIDE_KEYS = ("body", "link", "first_comment", "tags", "media")
