@@ -74,3 +74,11 @@ def test_online_hours_are_read_in_the_plans_timezone_from_the_latest_day():
     older = [dict(r, date="2026-11-01", value="1") for r in audience()]
     online = timing.online_by_hour(older + audience(), ZoneInfo("Europe/Helsinki"))["insta"]
     assert online.index(max(online)) == 20  # 18 UTC is 20:00 in Helsinki in December
+
+
+def test_unreadable_online_rows_are_left_out():
+    rows = audience() + [{"date": "", "profile": "insta", "dimension": timing.ONLINE, "bucket": "03", "value": "9999"},
+                         {"date": "2026-12-30", "profile": "insta", "dimension": timing.ONLINE, "bucket": "24",
+                          "value": "9999"}]
+    online = timing.online_by_hour(rows, UTC)["insta"]
+    assert online == [float(ONLINE[h]) for h in range(24)]

@@ -92,16 +92,21 @@ def level(confidence: float) -> str:
 
 def online_by_hour(audience_rows: Iterable[Mapping[str, str]], tz: Any) -> dict[str, list[float]]:
     """``{profile: [followers online in local hour 0..23]}`` from the latest day of ``online_hour`` rows."""
-    latest: dict[str, str] = {}
-    rows = [r for r in audience_rows if r.get("dimension") == ONLINE]
-    for r in rows:
-        latest[r["profile"]] = max(latest.get(r["profile"], ""), r.get("date", ""))
-    out: dict[str, list[float]] = {}
-    for r in rows:
-        value, bucket = num(r.get("value")), r.get("bucket", "")
-        if r.get("date") != latest[r["profile"]] or value is None or not bucket.isdigit() or int(bucket) > 23:
+    latest: dict[str, dt.date] = {}
+    rows = []
+    for r in audience_rows:
+        try:
+            day = dt.date.fromisoformat(r.get("date", ""))
+        except ValueError:
             continue
-        day = dt.date.fromisoformat(latest[r["profile"]]) if latest[r["profile"]] else dt.date(2026, 1, 1)
+        if r.get("dimension") == ONLINE:
+            rows.append((day, r))
+            latest[r["profile"]] = max(latest.get(r["profile"], day), day)
+    out: dict[str, list[float]] = {}
+    for day, r in rows:
+        value, bucket = num(r.get("value")), r.get("bucket", "")
+        if day != latest[r["profile"]] or value is None or not bucket.isdigit() or int(bucket) > 23:
+            continue
         local = dt.datetime.combine(day, dt.time(int(bucket)), dt.UTC).astimezone(tz).hour
         out.setdefault(r["profile"], [0.0] * 24)[local] += value
     return {pid: values for pid, values in out.items() if sum(values) > 0}
