@@ -1,7 +1,8 @@
 """The posts' own labels in ``metrics/posts.csv``: ``tags`` (the post's ``tags:``, for your own reports) and
 ``campaign`` (the post's ``campaign:``, e.g. ``campaign: gift-cards-2026``).
 
-The report groups engagement by tag and by campaign. Labels are read from the content each time the metrics are
+The report groups engagement by tag and by campaign, and sets variant A against B where two posts of a campaign
+went to the same profile and differ in one thing only (type, pillar, hour, weekday or tags). Labels are read from the content each time the metrics are
 fetched, so a tag added later reaches the rows of posts already published.
 """
 
@@ -57,6 +58,36 @@ def _group(rows: list[tuple[str, float | None, float]]) -> list[tuple[str, int, 
     return sorted(out, key=lambda g: (-g[1], g[0]))
 
 
+def _traits(row: dict[str, str], tz: Any) -> dict[str, str]:
+    local = parse_utc(row.get("published_at")).astimezone(tz)
+    return {"type": row.get("type", ""), "pillar": row.get("pillar", ""), "hour": f"{local.hour:02d}:00",
+            "weekday": f"{local:%a}", "tags": row.get("tags", "")}
+
+
+def variants(month: list[dict[str, str]], tz: Any, fmt_pct: Any) -> list[str]:
+    """One line per campaign and profile with exactly two rated posts that differ in one trait: A against B."""
+    pairs: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for row in month:
+        if row.get("campaign") and num(row.get("engagement_rate")) is not None:
+            pairs.setdefault((row["campaign"], row["profile"]), []).append(row)
+    out = []
+    for (campaign, profile), rows in sorted(pairs.items()):
+        if len(rows) != 2:
+            continue
+        a, b = sorted(rows, key=lambda r: (r.get("published_at", ""), r.get("post_id", "")))
+        ta, tb = _traits(a, tz), _traits(b, tz)
+        differ = [k for k in ta if ta[k] != tb[k]]
+        if len(differ) != 1:
+            continue
+        trait = differ[0]
+        ra, rb = num(a["engagement_rate"]), num(b["engagement_rate"])
+        better = "A" if ra > rb else "B" if rb > ra else "neither"
+        out.append(f"- {campaign} on {profile}: A `{a['post_id']}` ({trait} {ta[trait] or '–'}) "
+                   f"{fmt_pct(ra, 2)} against B `{b['post_id']}` ({trait} {tb[trait] or '–'}) {fmt_pct(rb, 2)}: "
+                   f"they differ only in {trait}; {better} engaged better")
+    return out
+
+
 def labels_section(m: Any, fmt_n: Any, fmt_pct: Any, *, shown: int = 10) -> list[str]:
     """The report's section: engagement by campaign and by tag, of the posts published in the month."""
     md = ["## Engagement by campaign and tag", ""]
@@ -75,4 +106,8 @@ def labels_section(m: Any, fmt_n: Any, fmt_pct: Any, *, shown: int = 10) -> list
             md += [f"| {label.replace('|', '/')} | {n} | {fmt_n(e)} | {fmt_pct(r, 2)} |"
                    for label, n, e, r in groups[:shown]]
             md += ([f"… and {len(groups) - shown} more {title}s"] if len(groups) > shown else []) + [""]
+    tests = variants(month, m.tz, fmt_pct)
+    if tests:
+        md += ["Variant A against B (two posts of a campaign on one profile that differ in one thing):", ""]
+        md += tests + [""]
     return md
