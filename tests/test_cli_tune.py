@@ -145,3 +145,5 @@ def test_the_metrics_workflow_opens_the_plan_pull_request_monthly():
     (step,) = [s for s in job["steps"] if "socialops tune --pull-request" in s.get("run", "")]
     assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}" and '"$(date -u +%d)" = "01"' in step["run"]
     assert job["steps"][-1] is step  # after the report and its commit: the branch starts from them
+    (figures,) = [s for s in job["steps"] if s.get("run") == "socialops post-figures"]
+    assert figures["env"]["GITHUB_TOKEN"] == "${{ github.token }}"

@@ -18,6 +18,7 @@ layout), each tagged with GitHub's operationId:
     GET   /repos/{o}/{r}/pulls                         pulls/list  (state, head=owner:branch, base)
     POST  /repos/{o}/{r}/pulls                         pulls/create  (422 when head already has an open one)
     PATCH /repos/{o}/{r}/pulls/{n}                     pulls/update  (title, body)
+    GET   /repos/{o}/{r}/commits/{sha}/pulls           repos/list-pull-requests-associated-with-commit
     GET   /repos/{o}/{r}/git/ref/heads/{branch}        git/get-ref
     POST  /repos/{o}/{r}/git/refs                      git/create-ref  (422 when it exists)
     PATCH /repos/{o}/{r}/git/refs/heads/{branch}       git/update-ref
@@ -260,6 +261,14 @@ class GitHubStandin:
         with self.lock:
             return self.commits[self.refs[branch]].get(path) if branch in self.refs else None
 
+    def add_merged_pull_request(self, title: str, merge_commit: str, *, login: str = "contributor") -> dict:
+        """A closed, merged pull request whose merge commit is ``merge_commit``."""
+        with self.lock:
+            issue = self.add_pull_request(title, login=login)
+            issue.update(state="closed", _merge_commit=merge_commit)
+            issue["pull_request"]["merged_at"] = _now()
+            return issue
+
     def pulls(self) -> list[dict]:
         with self.lock:
             return [i for i in self.issues.values() if "_head_ref" in i]
@@ -403,6 +412,8 @@ class GitHubStandin:
         ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)", "pulls/get", "_get_pull"),
         ("PATCH", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)", "pulls/update", "_patch_pull"),
         ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls", "pulls/list", "_list_pulls"),
+        ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/commits/(?P<sha>[0-9a-f]{7,40})/pulls",
+         "repos/list-pull-requests-associated-with-commit", "_list_commit_pulls"),
         ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls", "pulls/create", "_post_pull"),
         ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/git/ref/heads/(?P<branch>.+)", "git/get-ref", "_get_ref"),
         ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/git/refs", "git/create-ref", "_post_ref"),
@@ -668,7 +679,11 @@ class GitHubStandin:
         sha = self.refs.get(head, issue.get("_head_sha", "0" * 40)) if "_head_ref" in issue else issue["_head_sha"]
         return {"number": issue["number"], "state": issue["state"], "title": issue["title"], "body": issue["body"],
                 "html_url": issue["html_url"], "head": {"sha": sha, "ref": head},
-                "base": {"ref": issue.get("_base_ref", "main")}}
+                "base": {"ref": issue.get("_base_ref", "main")}, "merged_at": issue["pull_request"].get("merged_at"),
+                "merge_commit_sha": issue.get("_merge_commit")}
+
+    def _list_commit_pulls(self, body: Any, query: dict, sha: str) -> tuple:
+        return 200, [self._pull(i) for i in self.issues.values() if i.get("_merge_commit") == sha], {}
 
     def _not_found(self) -> _Reply:
         return _Reply(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})

@@ -1,4 +1,5 @@
-"""The improvement loop: tune (the metrics' advice for the plan, as a pull request)."""
+"""The improvement loop: tune (the metrics' advice for the plan, as a pull request), post-figures (each post's
+figures on its pull request)."""
 
 from __future__ import annotations
 
@@ -52,3 +53,25 @@ def tune(ws: Workspace, month, pull_request, fmt):
     elif proposal is not None:
         click.echo(f"pull request {proposal.result}: {proposal.where}", err=True)
     click.echo(f"# {tuning.title}\n\n{tuning.body}" + (f"\n```diff\n{diff}```\n" if diff else ""), nl=False)
+
+
+@click.command(name="post-figures")
+@now_option(help="As if the time were T.")
+@format_option("text", "json")
+@pass_workspace
+def post_figures(ws: Workspace, fmt):
+    """Comment each post's figures (per profile, against the profile's median) on the pull request that added
+    it, after 24 hours and after 7 days: one comment per post, kept up to date."""
+    import json
+
+    from socialops.metrics.post_figures import comment_post_figures
+
+    done = comment_post_figures(ws.root, ws.tracker, now=ws.now, tz=ws.tz)
+    if fmt == "json":
+        click.echo(json.dumps([{"post_id": c.post_id, "pull_request": c.pull_request, "result": c.result}
+                               for c in done], indent=2))
+        return
+    for c in done:
+        click.echo(f"{c.post_id}: pull request #{c.pull_request}: {c.result}")
+    if not done:
+        click.echo("No post between 24 hours and 8 days old came with a merged pull request.", err=True)

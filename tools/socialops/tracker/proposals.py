@@ -96,3 +96,24 @@ def _to_github(tracker: Any, *, branch: str, base: str, title: str, body: str, f
     pull = call("POST", "pulls", f"open the pull request of {branch}",
                 {"title": title, "head": branch, "base": base, "body": body})
     return Proposal(pull["number"], pull.get("html_url"), "created", pull.get("html_url") or "")
+
+
+def merged_pull_of_commit(tracker: Tracker, sha: str) -> int | None:
+    """The merged pull request that brought commit ``sha`` (``GET commits/{sha}/pulls``); None when there is
+    none, or without GitHub (the outbox knows no pull requests)."""
+    if isinstance(tracker, OutboxTracker) or not sha:
+        return None
+    from github import GithubException
+
+    def lookup() -> Any:
+        try:
+            return tracker._gh.requester.requestJsonAndCheck(
+                "GET", f"/repos/{tracker.repo_name}/commits/{quote(sha)}/pulls")[1]
+        except GithubException as exc:
+            if exc.status in (404, 422):
+                return None
+            raise
+
+    pulls = tracker._read(lookup, f"look up the pull request of commit {sha[:12]}") or []
+    merged = [p for p in pulls if isinstance(p, dict) and p.get("merged_at")]
+    return int(merged[0]["number"]) if merged else None
