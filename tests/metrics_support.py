@@ -152,6 +152,8 @@ def graph_answer(removed: frozenset[str] = frozenset(), *, fail: dict[str, int] 
             elif owner == "17841400000000000":
                 if metrics == ["follower_count"]:
                     name = "instagram/follower_count.json"
+                elif metrics == ["online_followers"]:
+                    name = "instagram/online_followers.json"
                 else:
                     name = f"instagram/demographics_{params['breakdown'].replace(',', '_')}.json"
             elif owner.startswith("1789"):

@@ -142,6 +142,11 @@ def test_instagram_media_account_and_demographics(tmp_path):
     assert audience[("age", "25-34")] == "1820" and audience[("gender", "U")] == "120"
     assert audience[("age_gender", "F:25-34")] == "1100" and audience[("age_gender", "M:25-34")] == "690"
     assert audience[("country", "SE")] == "320" and audience[("city", "Helsinki, Uusimaa")] == "2400"
+    # online_followers (the documented shape: values[].value = {"0": n, ..., "23": n}) as online_hour buckets
+    assert audience[("online_hour", "18")] == "1460" and audience[("online_hour", "03")] == "120"
+    assert sum(1 for dimension, _ in audience if dimension == "online_hour") == 24
+    online = [r for r in rec.requests if rec.params(r).get("metric") == "online_followers"]
+    assert len(online) == 1 and rec.params(online[0])["period"] == "lifetime"
     asked = rec.metrics_asked()
     assert not asked & REMOVED_META
     breakdowns = {rec.params(r).get("breakdown") for r in rec.requests} - {None}

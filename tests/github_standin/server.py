@@ -15,6 +15,15 @@ layout), each tagged with GitHub's operationId:
     GET   /repos/{o}/{r}/issues/comments/{id}          issues/get-comment
     PATCH /repos/{o}/{r}/issues/comments/{id}          issues/update-comment
     GET   /repos/{o}/{r}/pulls/{n}                     pulls/get  (number, state, head.sha only)
+    GET   /repos/{o}/{r}/pulls                         pulls/list  (state, head=owner:branch, base)
+    POST  /repos/{o}/{r}/pulls                         pulls/create  (422 when head already has an open one)
+    PATCH /repos/{o}/{r}/pulls/{n}                     pulls/update  (title, body)
+    GET   /repos/{o}/{r}/commits/{sha}/pulls           repos/list-pull-requests-associated-with-commit
+    GET   /repos/{o}/{r}/git/ref/heads/{branch}        git/get-ref
+    POST  /repos/{o}/{r}/git/refs                      git/create-ref  (422 when it exists)
+    PATCH /repos/{o}/{r}/git/refs/heads/{branch}       git/update-ref
+    GET   /repos/{o}/{r}/contents/{path}?ref=          repos/get-content  (a file: base64 content, blob sha)
+    PUT   /repos/{o}/{r}/contents/{path}               repos/create-or-update-file-contents  (409 on a stale sha)
     GET   /repos/{o}/{r}/collaborators/{u}/permission  repos/get-collaborator-permission-level
     GET   /repos/{o}/{r}/labels                        issues/list-labels-for-repo (paginated)
     GET   /repos/{o}/{r}/labels/{name}                 issues/get-label
@@ -30,6 +39,8 @@ case-insensitively, and a duplicate label is a 422 ``already_exists``.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import threading
@@ -150,6 +161,8 @@ class GitHubStandin:
         self._thread: threading.Thread | None = None
         self._users: dict[str, dict] = {}
         self.permissions: dict[str, tuple[str, str]] = {}  # login -> (permission, role_name); others: 404
+        self.commits: dict[str, dict[str, str]] = {"0" * 40: {}}  # commit sha -> {path: text}
+        self.refs: dict[str, str] = {"main": "0" * 40}  # branch -> commit sha
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -238,6 +251,35 @@ class GitHubStandin:
             }
             issue["html_url"] = html
             return issue
+
+    def add_file(self, path: str, text: str, *, branch: str = "main") -> str:
+        """Commit ``text`` as ``path`` on ``branch``; returns the new commit's sha."""
+        with self.lock:
+            return self._commit(branch, path, text)
+
+    def file(self, path: str, *, branch: str = "main") -> str | None:
+        with self.lock:
+            return self.commits[self.refs[branch]].get(path) if branch in self.refs else None
+
+    def add_merged_pull_request(self, title: str, merge_commit: str, *, login: str = "contributor") -> dict:
+        """A closed, merged pull request whose merge commit is ``merge_commit``."""
+        with self.lock:
+            issue = self.add_pull_request(title, login=login)
+            issue.update(state="closed", _merge_commit=merge_commit)
+            issue["pull_request"]["merged_at"] = _now()
+            return issue
+
+    def pulls(self) -> list[dict]:
+        with self.lock:
+            return [i for i in self.issues.values() if "_head_ref" in i]
+
+    def _commit(self, branch: str, path: str, text: str) -> str:
+        files = dict(self.commits[self.refs.get(branch, self.refs["main"])])
+        files[path] = text
+        sha = hashlib.sha1(f"{branch}|{len(self.commits)}|{path}|{text}".encode()).hexdigest()
+        self.commits[sha] = files
+        self.refs[branch] = sha
+        return sha
 
     def add_comment(self, number: int, body: str, *, login: str = "someone", user_type: str = "User") -> dict:
         with self.lock:
@@ -368,6 +410,18 @@ class GitHubStandin:
         ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/(?P<n>\d+)/labels", "issues/add-labels",
          "_post_issue_labels"),
         ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)", "pulls/get", "_get_pull"),
+        ("PATCH", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)", "pulls/update", "_patch_pull"),
+        ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls", "pulls/list", "_list_pulls"),
+        ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/commits/(?P<sha>[0-9a-f]{7,40})/pulls",
+         "repos/list-pull-requests-associated-with-commit", "_list_commit_pulls"),
+        ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls", "pulls/create", "_post_pull"),
+        ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/git/ref/heads/(?P<branch>.+)", "git/get-ref", "_get_ref"),
+        ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/git/refs", "git/create-ref", "_post_ref"),
+        ("PATCH", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/git/refs/heads/(?P<branch>.+)", "git/update-ref",
+         "_patch_ref"),
+        ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/contents/(?P<path>.+)", "repos/get-content", "_get_content"),
+        ("PUT", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/contents/(?P<path>.+)",
+         "repos/create-or-update-file-contents", "_put_content"),
         ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/collaborators/(?P<login>[^/]+)/permission",
          "repos/get-collaborator-permission-level", "_get_permission"),
         ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/labels", "issues/list-labels-for-repo", "_list_labels"),
@@ -618,8 +672,99 @@ class GitHubStandin:
         issue = self._issue_or_404(n)
         if "pull_request" not in issue:
             raise _Reply(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
-        return 200, {"number": issue["number"], "state": issue["state"], "title": issue["title"],
-                     "head": {"sha": issue["_head_sha"], "ref": f"branch-{issue['number']}"}}, {}
+        return 200, self._pull(issue), {}
+
+    def _pull(self, issue: dict) -> dict:
+        head = issue.get("_head_ref") or f"branch-{issue['number']}"
+        sha = self.refs.get(head, issue.get("_head_sha", "0" * 40)) if "_head_ref" in issue else issue["_head_sha"]
+        return {"number": issue["number"], "state": issue["state"], "title": issue["title"], "body": issue["body"],
+                "html_url": issue["html_url"], "head": {"sha": sha, "ref": head},
+                "base": {"ref": issue.get("_base_ref", "main")}, "merged_at": issue["pull_request"].get("merged_at"),
+                "merge_commit_sha": issue.get("_merge_commit")}
+
+    def _list_commit_pulls(self, body: Any, query: dict, sha: str) -> tuple:
+        return 200, [self._pull(i) for i in self.issues.values() if i.get("_merge_commit") == sha], {}
+
+    def _not_found(self) -> _Reply:
+        return _Reply(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
+
+    def _list_pulls(self, body: Any, query: dict) -> tuple:
+        state = query.get("state", ["open"])[0]
+        head = query.get("head", [""])[0]
+        base = query.get("base", [""])[0]
+        out = [self._pull(i) for i in self.pulls() if state in ("all", i["state"])
+               and (not head or head == f"{self.owner}:{i['_head_ref']}") and (not base or base == i["_base_ref"])]
+        return 200, out, {}
+
+    def _post_pull(self, body: Any, query: dict) -> tuple:
+        head, base = body.get("head", ""), body.get("base", "")
+        if head not in self.refs or base not in self.refs:
+            raise self._invalid("PullRequest", "head" if head not in self.refs else "base")
+        if any(i["_head_ref"] == head and i["state"] == "open" for i in self.pulls()):
+            raise self._invalid("PullRequest", "head", "custom", f"A pull request already exists for "
+                                f"{self.owner}:{head}.")
+        issue = self.add_pull_request(body.get("title", ""), login=self.login)
+        issue.update(body=body.get("body") or "", _head_ref=head, _base_ref=base)
+        return 201, self._pull(issue), {}
+
+    def _patch_pull(self, body: Any, query: dict, n: str) -> tuple:
+        issue = self._issue_or_404(n)
+        if "_head_ref" not in issue:
+            raise self._not_found()
+        issue.update({k: v for k, v in body.items() if k in ("title", "body", "state")})
+        return 200, self._pull(issue), {}
+
+    def _ref(self, branch: str) -> dict:
+        return {"ref": f"refs/heads/{branch}", "object": {"sha": self.refs[branch], "type": "commit"}}
+
+    def _get_ref(self, body: Any, query: dict, branch: str) -> tuple:
+        branch = unquote(branch)
+        if branch not in self.refs:
+            raise self._not_found()
+        return 200, self._ref(branch), {}
+
+    def _post_ref(self, body: Any, query: dict) -> tuple:
+        ref, sha = body.get("ref", ""), body.get("sha", "")
+        branch = ref.removeprefix("refs/heads/")
+        if not ref.startswith("refs/heads/") or sha not in self.commits:
+            raise self._invalid("Reference", "ref")
+        if branch in self.refs:
+            raise self._invalid("Reference", "ref", "custom", "Reference already exists")
+        self.refs[branch] = sha
+        return 201, self._ref(branch), {}
+
+    def _patch_ref(self, body: Any, query: dict, branch: str) -> tuple:
+        branch = unquote(branch)
+        if branch not in self.refs or body.get("sha") not in self.commits:
+            raise self._invalid("Reference", "sha")
+        self.refs[branch] = body["sha"]
+        return 200, self._ref(branch), {}
+
+    @staticmethod
+    def _blob_sha(text: str) -> str:
+        data = text.encode("utf-8")
+        return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+    def _get_content(self, body: Any, query: dict, path: str) -> tuple:
+        path, branch = unquote(path), query.get("ref", ["main"])[0]
+        text = self.commits[self.refs[branch]].get(path) if branch in self.refs else None
+        if text is None:
+            raise self._not_found()
+        return 200, {"type": "file", "encoding": "base64", "path": path, "name": path.rsplit("/", 1)[-1],
+                     "sha": self._blob_sha(text), "content": base64.b64encode(text.encode()).decode()}, {}
+
+    def _put_content(self, body: Any, query: dict, path: str) -> tuple:
+        path, branch = unquote(path), body.get("branch", "main")
+        if branch not in self.refs:
+            raise self._invalid("Commit", "branch")
+        old = self.commits[self.refs[branch]].get(path)
+        if old is not None and body.get("sha") != self._blob_sha(old):
+            raise _Reply(409, {"message": f"{path} does not match {body.get('sha')}", "documentation_url": DOCS,
+                               "status": "409"})
+        text = base64.b64decode(body.get("content", "")).decode("utf-8")
+        sha = self._commit(branch, path, text)
+        return (201 if old is None else 200), {"content": {"path": path, "sha": self._blob_sha(text)},
+                                               "commit": {"sha": sha, "message": body.get("message", "")}}, {}
 
     def _get_permission(self, body: Any, query: dict, login: str) -> tuple:
         login = unquote(login)

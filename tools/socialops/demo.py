@@ -26,6 +26,7 @@ from socialops.metrics.fetch import fetch_metrics, format_result
 from socialops.metrics.report import build_report
 from socialops.networks.contract import open_network
 from socialops.plan.issue import sync_plan_issue
+from socialops.plan.tune import open_tune_pull_request, tune
 from socialops.plan.view import build_plan, check_findings, format_plan_text
 from socialops.profiles.sync import format_outcomes, run_profiles, select_profiles
 from socialops.publish.demo import example_start, publish_demo
@@ -186,6 +187,7 @@ def run_demo(root: Path, *, now: dt.datetime | None, days: int, echo: Callable[[
         echo(f"- {scratch}/state/publications.csv: what was published where, and when (the ledger)\n"
              f"- {scratch}/.socialops/outbox/issues/: the issues (on GitHub, the repository's issues)\n"
              f"- {scratch / report}: the month's report, with its charts beside it\n"
+             f"- {scratch}/.socialops/outbox/pull-requests/: the plan pull request (on GitHub, a pull request)\n"
              f"- {scratch}/.socialops/sandbox.sqlite: what the sandbox network received\n"
              f"Remove the folder when done: rm -r {scratch}")
     else:
@@ -230,4 +232,15 @@ def _loop(scratch: Path, *, now: dt.datetime, days: int, echo: Callable[[str], N
 
     comments_step(scratch, now=now, end=end, env=env, echo=echo)
     issues_step(scratch, echo=echo)
-    return metrics_and_report(scratch, now=now, end=end, env=env, echo=echo).relative_to(scratch)
+    report = metrics_and_report(scratch, now=now, end=end, env=env, echo=echo)
+    tune_step(scratch, now=end, month=report.stem, env=env, echo=echo)
+    return report.relative_to(scratch)
+
+
+def tune_step(scratch: Path, *, now: dt.datetime, month: str, env: dict[str, str], echo: Callable[[str], None]) -> None:
+    """Step 5b: the monthly plan pull request (`socialops tune --pull-request`), here into the outbox."""
+    echo("== 5b. the plan pull request: the metrics' advice for schedule.yaml, for people to review and merge")
+    tuning = tune(scratch, now=now, month=month)
+    proposal = open_tune_pull_request(tracker_from_env(scratch, env), tuning)
+    where = f"in the outbox: {Path(proposal.where).relative_to(scratch)}" if proposal else "none: no change needed"
+    echo(f"-- {tuning.title} ({where})\n\n{tuning.body}")

@@ -37,6 +37,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("content", "Write a new post file with a fresh, unique id."),
     "plan": ("plan", "The calendar of slots per profile and week: filled, empty, the pillar mix, blackouts and "
                      "collisions."),
+    "post-figures": ("loop", "Comment each post's figures (per profile, against the profile's median) on the pull "
+                             "request that added it, after 24 hours and after 7 days: one comment per post, kept up "
+                             "to date."),
     "pr-comment": ("review", "Post the preview of a review run (its artifact folder: pr-number.txt, preview.json) as "
                              "the one sticky comment on its pull request. Nothing is posted when the pull request has "
                              "moved on (exit 0)."),
@@ -49,6 +52,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                       "suggestions."),
     "site": ("plan", "A static dashboard for GitHub Pages: the month calendar, each post as it will look, the plan, "
                      "charts."),
+    "tune": ("loop", "Propose changes to schedule.yaml from the metrics (cadence hours and weekdays, pillar shares) as "
+                     "a pull request with the evidence; the plan changes only when it is merged."),
     "validate": ("content", "Check posts, profiles and schedule.yaml; every problem with file, line and what to do."),
 }
 

@@ -1,113 +1,108 @@
-"""The best times to post: a pure function of the rows of ``metrics/posts.csv``, the plan's timezone and now.
+"""The best times to post: a pure function of the rows of ``metrics/posts.csv`` (and of ``metrics/audience.csv``:
+when followers are online), the plan's timezone and now.
 
-For each profile: the hours and weekdays (in the timezone given) whose posts had the highest mean engagement
-rate over the ``WINDOW_DAYS`` days up to now -- or, with too few posts to tell, no suggestion and why. The
-plan and publish use the hours (a cadence slot written as ``best`` takes them, best first); the monthly
-report shows them.
+For each profile: every hour and weekday (in the timezone given) ranked by the estimated engagement rate of a
+post there, with how sure the best one is (``socialops.metrics.timing``: a shrinkage estimate that starts from
+the audience signal or the network's general pattern and moves to the profile's own results over the
+``WINDOW_DAYS`` days up to now). The plan and publish use the hours (a cadence slot written as ``best`` takes
+them, best first); the monthly report and ``socialops tune`` show them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from socialops.core.times import parse_utc
-from socialops.metrics.tables import METRICS_DIR, POSTS, num, read_table
+from socialops.metrics import timing
+from socialops.metrics.tables import AUDIENCE, METRICS_DIR, POSTS, num, read_table
 
 WINDOW_DAYS = 180
-MIN_POSTS = 8  # posts with an engagement rate before any suggestion is made
-MIN_PER_SLOT = 2  # posts an hour (or weekday) needs before it counts
-MIN_SLOTS = 3  # hours (or weekdays) with enough posts to compare
 SUGGESTED_HOURS = 3
 
 
 @dataclass
 class BestTimes:
-    """What one profile's posts say about when to post."""
+    """What one profile's posts and audience say about when to post."""
 
     profile: str
     posts: int  # posts with an engagement rate in the window
-    hours: list[tuple[int, float, int]] = field(default_factory=list)  # (hour, mean rate, posts), best first
-    weekdays: list[tuple[int, float, int]] = field(default_factory=list)  # (weekday 0=Mon, mean rate, posts)
+    hours: list[tuple[int, float, int]] = field(default_factory=list)  # (hour, estimated rate, posts), best first
+    weekdays: list[tuple[int, float, int]] = field(default_factory=list)  # (weekday 0=Mon, estimated rate, posts)
     overall: float | None = None  # mean rate of all its posts in the window
-    reason: str = ""  # why there is no suggestion (too little data)
+    reason: str = ""  # why there is no suggestion (nothing known about the profile)
+    confidence: float = 0.0  # the probability that the best hour beats the runner-up
+    weekday_confidence: float = 0.0
+    basis: str = ""  # the prior's source: audience (followers online), network (its other profiles) or general
+    estimate: timing.Estimate | None = None
 
     @property
     def best_hours(self) -> list[int]:
         return [h for h, _, _ in self.hours[:SUGGESTED_HOURS]]
 
-
-@dataclass(frozen=True)
-class _Rated:
-    profile: str
-    published: dt.datetime
-    rate: float
+    @property
+    def level(self) -> str:
+        return timing.level(self.confidence)
 
 
-def _rated(rows: Iterable[Mapping[str, str]]) -> list[_Rated]:
-    """The live posts with a publication time and an engagement rate."""
+def _rated(rows: Iterable[Mapping[str, str]], oldest: dt.datetime, now: dt.datetime) -> list[timing.Rated]:
+    """The live posts published in (oldest, now] with an engagement rate."""
     out = []
     for row in rows:
         published = parse_utc(row.get("published_at"))
         rate = num(row.get("engagement_rate"))
-        if published is None or rate is None or row.get("status") == "deleted":
+        if published is None or rate is None or row.get("status") == "deleted" or not oldest < published <= now:
             continue
-        out.append(_Rated(row.get("profile", ""), published, rate))
+        out.append(timing.Rated(row.get("profile", ""), row.get("network", ""), published, rate))
     return out
 
 
-def _ranked(groups: Mapping[int, list[float]]) -> list[tuple[int, float, int]]:
-    rows = [(k, statistics.fmean(v), len(v)) for k, v in groups.items() if len(v) >= MIN_PER_SLOT]
-    return sorted(rows, key=lambda r: (-r[1], r[0]))
-
-
-def _for_profile(rated: Iterable[_Rated], profile: str, tz: Any, now: dt.datetime) -> BestTimes:
-    oldest = now - dt.timedelta(days=WINDOW_DAYS)
-    mine = [p for p in rated if p.profile == profile and oldest < p.published <= now]
-    result = BestTimes(profile, len(mine))
-    by_hour: dict[int, list[float]] = {}
-    by_day: dict[int, list[float]] = {}
-    for p in mine:
-        local = p.published.astimezone(tz)
-        by_hour.setdefault(local.hour, []).append(p.rate)
-        by_day.setdefault(local.weekday(), []).append(p.rate)
-    hours, days = _ranked(by_hour), _ranked(by_day)
-    if len(mine) < MIN_POSTS or len(hours) < MIN_SLOTS:
-        result.reason = (f"too little data: {len(mine)} post{'s' if len(mine) != 1 else ''} with figures in the last "
-                         f"{WINDOW_DAYS} days, "
-                         f"{len(hours)} hour{'s' if len(hours) != 1 else ''} with {MIN_PER_SLOT} or more posts; "
-                         f"a suggestion needs {MIN_POSTS} posts over at least {MIN_SLOTS} such hours")
+def _for_profile(found: timing.Estimate) -> BestTimes:
+    result = BestTimes(found.profile, found.posts, overall=found.overall, confidence=found.hour_confidence,
+                       weekday_confidence=found.weekday_confidence, basis=found.basis, estimate=found)
+    if not found.evidence:
+        result.reason = (f"nothing to go on yet: no post with figures in the last {WINDOW_DAYS} days and no "
+                         "audience signal (when followers are online)")
         return result
-    result.overall = statistics.fmean(p.rate for p in mine)
-    result.hours = hours
-    result.weekdays = days if len(days) >= MIN_SLOTS else []
+    result.hours = [(s.slot, s.rate, s.posts) for s in found.hours]
+    result.weekdays = [(s.slot, s.rate, s.posts) for s in found.weekdays]
     return result
 
 
 def best_times(rows: Iterable[Mapping[str, str]], tz: Any, *, now: dt.datetime,
-               profiles: Iterable[str] | None = None) -> dict[str, BestTimes]:
+               profiles: Iterable[str] | None = None,
+               audience: Iterable[Mapping[str, str]] = ()) -> dict[str, BestTimes]:
     """``{profile id: BestTimes}`` for ``profiles`` (default: every profile in the rows), from the rows of
-    ``metrics/posts.csv`` published in the ``WINDOW_DAYS`` days up to ``now``, hours and weekdays in ``tz``.
-    Deleted posts and rows without an engagement rate do not count."""
-    rated = _rated(rows)
-    ids = sorted({p.profile for p in rated} if profiles is None else set(profiles))
-    return {pid: _for_profile(rated, pid, tz, now) for pid in ids}
+    ``metrics/posts.csv`` published in the ``WINDOW_DAYS`` days up to ``now`` and the ``online_hour`` rows of
+    ``metrics/audience.csv`` measured up to ``now``; hours and weekdays in ``tz``. Deleted posts and rows
+    without an engagement rate do not count."""
+    rows = list(rows)
+    rated = _rated(rows, now - dt.timedelta(days=WINDOW_DAYS), now)
+    day = now.date().isoformat()
+    online = timing.online_by_hour([r for r in audience if r.get("date", "") <= day], tz)
+    everyone = {p.profile for p in _rated(rows, dt.datetime.min.replace(tzinfo=dt.UTC), dt.datetime.max.replace(
+        tzinfo=dt.UTC))} | set(online)
+    ids = sorted(everyone if profiles is None else set(profiles))
+    return {pid: _for_profile(timing.estimate(rated, online, tz, pid)) for pid in ids}
 
 
-def best_hours(rows: Iterable[Mapping[str, str]], tz: Any, *, now: dt.datetime) -> dict[str, list[int]]:
-    """``{profile id: [hours, best first]}``: what a cadence slot written as ``best`` takes. Profiles with too
-    little data are left out (``best`` then keeps its fallback)."""
-    return {pid: found.best_hours for pid, found in best_times(rows, tz, now=now).items() if found.best_hours}
+def best_hours(rows: Iterable[Mapping[str, str]], tz: Any, *, now: dt.datetime,
+               audience: Iterable[Mapping[str, str]] = ()) -> dict[str, list[int]]:
+    """``{profile id: [hours, best first]}``: what a cadence slot written as ``best`` takes. Profiles nothing is
+    known about are left out (``best`` then keeps its fallback)."""
+    found = best_times(rows, tz, now=now, audience=audience)
+    return {pid: s.best_hours for pid, s in found.items() if s.best_hours}
 
 
 def load_best_hours(root: Path, tz: Any, *, now: dt.datetime) -> dict[str, list[int]]:
-    """:func:`best_hours` of the repository's ``metrics/posts.csv`` (nothing when it cannot be read)."""
+    """:func:`best_hours` of the repository's ``metrics/posts.csv`` and ``metrics/audience.csv`` (nothing when
+    they cannot be read)."""
     try:
         rows = read_table(Path(root) / METRICS_DIR, POSTS).values()
+        audience = read_table(Path(root) / METRICS_DIR, AUDIENCE).values()
     except (OSError, ValueError):
         return {}
-    return best_hours(rows, tz, now=now)
+    return best_hours(rows, tz, now=now, audience=audience)

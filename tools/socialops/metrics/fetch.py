@@ -36,6 +36,7 @@ from typing import Any
 from socialops.errors import SocialOpsError, UsageError
 from socialops.metrics.budget import JOURNAL, Limit, load_journal, save_journal
 from socialops.metrics.fetcher import Fetcher, ProfileRun, redact_for
+from socialops.metrics.labels import label_rows
 from socialops.metrics.tables import (
     LOCAL_FIGURES,
     METRICS_DIR,
@@ -231,6 +232,7 @@ def fetch_metrics(
     result.seconds = time.monotonic() - started
     result.requests = sum(r.requests for r in result.runs)
     fragment = build_fragment(result.runs, day=day)
+    label_rows(root, fragment.posts, tz)  # tags and campaign, from the posts
     if out is not None:
         fragment.write(Path(out))
     else:

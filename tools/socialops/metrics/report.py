@@ -1,15 +1,17 @@
 """The monthly report, from the metrics CSVs and the plan: ``reports/YYYY-MM.md`` with PNG charts beside it.
 
-Everything is derived from ``metrics/posts.csv``, ``metrics/followers.csv`` and ``metrics/audience.csv`` (see
+It opens with a summary: the three things to do next and the month against the month before
+(``socialops.metrics.summary``). Everything is derived from ``metrics/posts.csv``, ``metrics/followers.csv`` and ``metrics/audience.csv`` (see
 ``socialops.metrics.tables``) and ``schedule.yaml`` (its timezone and pillars):
 
 * follower growth per profile over the month (chart and table);
 * engagement by post type and by pillar (the posts published in the month; pillars against their planned share);
+* engagement by campaign and by tag (``socialops.metrics.labels``);
 * a weekday x hour heatmap of the engagement rate, in the plan's timezone;
 * the top and bottom posts of the month, with links;
 * the audience (age, gender, country, city, ... -- whatever the network offers) on the latest day measured;
-* suggested cadence slots per profile: the best times up to the end of the month
-  (``socialops.metrics.best_times``, the same function the plan and publish use), or "too little data".
+* suggested cadence slots per profile: the best times up to the end of the month, with how sure they are
+  (``socialops.metrics.best_times``, the same estimate the plan, publish and ``tune`` use).
 
 The report only renders: the best times are computed by ``best_times``, the charts drawn by
 ``socialops.metrics.charts``.
@@ -30,9 +32,11 @@ from socialops.core.times import parse_utc
 from socialops.core.words import plural
 from socialops.errors import UsageError
 from socialops.metrics import charts
-from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, best_times
+from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, BestTimes, best_times
 from socialops.metrics.charts import WEEKDAYS
 from socialops.metrics.customer_service import customer_service_section
+from socialops.metrics.labels import labels_section
+from socialops.metrics.summary import summary_section
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, Rows, num, read_table
 from socialops.networks import NETWORKS
 from socialops.repository.profiles import find_profiles, load_profile
@@ -40,6 +44,8 @@ from socialops.repository.schedule import Schedule, load_schedule
 from socialops.state.publications import PUBLISHED, Ledger
 
 REPORTS_DIR = "reports"
+BASIS = {"audience": "when followers are online", "network": "the network's other profiles",
+         "general": "the general daily rhythm"}
 TOP = 5
 DEMOGRAPHIC_ROWS = 8
 DIMENSIONS = ("age", "gender", "age_gender", "country", "region", "city", "industry", "seniority", "function",
@@ -146,6 +152,12 @@ class _Month:
         out.update({r["profile"]: r["network"] for r in self.followers.values()})
         return out
 
+    @functools.cached_property
+    def best(self) -> dict[str, BestTimes]:
+        """The best times up to the end of the month (the same estimate the plan and `tune` use)."""
+        return best_times(self.post_rows.values(), self.tz, now=self.end, profiles=self.profiles,
+                          audience=self.audience.values())
+
     def chart(self, draw: Callable[..., bool], suffix: str, *data: Any) -> str:
         """Draw a chart into ``<month>-<suffix>.png`` beside the report; returns its file name."""
         path = self.folder / f"{self.name}-{suffix}.png"
@@ -198,9 +210,9 @@ def build_report(root: Path, year: int, month: int) -> ReportResult:
     m = _Month(name=f"{year:04d}-{month:02d}", root=root, folder=folder, schedule=schedule, start=start, end=end,
                post_rows=post_rows, posts=load_posts(post_rows), followers=read_table(root / METRICS_DIR, FOLLOWERS),
                audience=read_table(root / METRICS_DIR, AUDIENCE), labels=_network_labels(root))
-    md = _introduction(m)
-    for section in (_followers_section, _engagement_section, _heatmap_section, _top_posts_section,
-                    _audience_section, _suggestions_section):
+    md = _introduction(m) + summary_section(m, _n, _pct)
+    for section in (_followers_section, _engagement_section, lambda m: labels_section(m, _n, _pct),
+                    _heatmap_section, _top_posts_section, _audience_section, _suggestions_section):
         md += section(m)
     md += customer_service_section(root, start, end, schedule.tz, _table)
     md.append("_Figures of sandbox profiles are simulated (socialops' built-in sandbox network), not measured._"
@@ -390,21 +402,23 @@ def _dimension_line(dimension: str, buckets: Mapping[str, float]) -> str:
 
 def _suggestions_section(m: _Month) -> list[str]:
     md = ["## Suggested cadence slots", ""]
-    md.append(f"From each profile's posts of the last {WINDOW_DAYS} days up to the end of the month: the "
-              "hours and weekdays (plan's timezone) whose posts had the highest mean engagement rate. A cadence "
-              "slot in `schedule.yaml` whose hours say `best` (e.g. `{per_week: 3, hours: [best, best, best]}`) "
-              "takes these hours, best first.")
+    md.append(f"For each profile, the hours and weekdays (plan's timezone) whose posts are estimated to engage "
+              f"best: a shrinkage estimate that starts from when its followers are online (where the network says) "
+              f"or the network's general pattern, and moves to the profile's own results of the last {WINDOW_DAYS} "
+              "days as they accumulate. The confidence says how much of it rests on those results. A cadence slot "
+              "whose hours say `best` takes these hours; `socialops tune` proposes them as a pull request.")
     md.append("")
-    found = best_times(m.post_rows.values(), m.tz, now=m.end, profiles=m.profiles)
     for pid in m.profiles:
-        s = found[pid]
+        s = m.best[pid]
         if s.reason:
             md.append(f"- **{s.profile}**: {s.reason}.")
             continue
-        hours = ", ".join(f"{h:02d}:00 ({r * 100:.2f} %, {n} posts)" for h, r, n in s.hours[:SUGGESTED_HOURS])
-        line = f"- **{s.profile}**: best hours {hours}; all posts {_pct(s.overall, 2)}"
-        if s.weekdays:
-            line += "; best weekdays " + ", ".join(f"{WEEKDAYS[d]} ({r * 100:.2f} %)" for d, r, _ in s.weekdays[:3])
+        hours = ", ".join(f"{h:02d}:00 ({r * 100:.2f} %, {plural(n, 'post')})" for h, r, n in s.hours[:SUGGESTED_HOURS])
+        line = (f"- **{s.profile}**: best hours {hours}; {s.level} confidence ({s.confidence * 100:.0f} %, "
+                f"from {BASIS[s.basis]} and {plural(s.posts, 'post')})")
+        if s.overall is not None:
+            line += f"; all posts {_pct(s.overall, 2)}"
+        line += "; best weekdays " + ", ".join(f"{WEEKDAYS[d]} ({r * 100:.2f} %)" for d, r, _ in s.weekdays[:3])
         md.append(line + ".")
     md.append("")
     return md

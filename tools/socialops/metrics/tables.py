@@ -27,7 +27,7 @@ PARTITION_BYTES = 4_000_000
 ENGAGEMENT = ("likes", "comments", "shares", "quotes", "saves")
 
 POST_COLUMNS = ("profile", "post_id", "network", "type", "pillar", "published_at", "url", "remote_id", "status",
-                *POST_FIGURES, "engagement", "engagement_rate", "rate_base", "updated")
+                *POST_FIGURES, "engagement", "engagement_rate", "rate_base", "updated", "tags", "campaign")
 FOLLOWER_COLUMNS = ("date", "profile", "network", "followers", "follows", "posts", "gained", "lost")
 AUDIENCE_COLUMNS = ("date", "profile", "network", "dimension", "bucket", "value")
 LOCAL_FIGURES = ("views", "searches", "calls", "directions", "website_clicks")  # a local business, per day

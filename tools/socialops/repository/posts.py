@@ -24,7 +24,7 @@ POST_TYPES = ("text", "image", "carousel", "video", "story", "reel", "live", "li
 STATUSES = ("draft", "ready")
 POST_KEYS = (
     "id", "title", "profiles", "publish_at", "type", "media", "link", "first_comment",
-    "pillar", "tags", "status", "overrides", "live", "created", "internal", "captions", "local",
+    "pillar", "tags", "status", "overrides", "live", "created", "internal", "captions", "local", "campaign",
 )
 CAPTION_MODES = ("burn", "file")  # subtitles where the network takes no file: burned in, or refused
 MEDIA_KEYS = ("path", "alt", "captions")

@@ -7,7 +7,8 @@ media: ``GET /{media-id}/insights?metric=views,reach,likes,comments,shares,saved
 account: ``GET /{ig-user-id}?fields=followers_count,follows_count,media_count``,
 ``GET /{ig-user-id}/insights?metric=follower_count&period=day``, and per breakdown (age, gender,
 age+gender, country, city) ``GET /{ig-user-id}/insights?metric=follower_demographics&period=lifetime
-&metric_type=total_value&timeframe=this_month&breakdown=...``. ``impressions``, ``plays``,
+&metric_type=total_value&timeframe=this_month&breakdown=...``, and when followers are online
+``GET /{ig-user-id}/insights?metric=online_followers&period=lifetime``. ``impressions``, ``plays``,
 ``video_views`` and ``engagement`` (removed 2023-2025) are never asked for.
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 
 from socialops.networks.calls import filled, gone_on_404
 from socialops.networks.meta.metrics import follower_demographics, insight_series, meta_insights_call, window
-from socialops.networks.types import ACCOUNT_ITEM, Figures, MetricsCall, Publication, post_item
+from socialops.networks.types import ACCOUNT_ITEM, Figures, MetricsCall, Publication, as_number, post_item
 
 INSTAGRAM_FEED_METRICS = ["views", "reach", "likes", "comments", "shares", "saved", "total_interactions"]
 INSTAGRAM_STORY_METRICS = ["views", "reach", "replies", "shares"]
@@ -53,6 +54,32 @@ def instagram_daily(values: Mapping[str, Any], figures: Figures) -> None:
         figures.day(day, "gained", value)
 
 
+def instagram_online_followers(values: Mapping[str, Any], figures: Figures) -> None:
+    """``online_followers`` (IG User insights, period=lifetime): ``{"data": [{"name": "online_followers",
+    "period": "lifetime", "values": [{"value": {"0": 123, ..., "23": 456}, "end_time": "..."}]}]}`` -- the
+    followers online in each hour of the day, averaged over the days the answer covers, as the audience
+    dimension ``online_hour`` (buckets ``00`` to ``23``, read as UTC hours; an hour with no value is left out)."""
+    body = values.get("")
+    data = body.get("data") if isinstance(body, Mapping) else None
+    totals: dict[str, list[float]] = {}
+    for entry in data if isinstance(data, list) else []:
+        if not isinstance(entry, Mapping) or entry.get("name") != "online_followers":
+            continue
+        for item in entry.get("values") or []:
+            hours = item.get("value") if isinstance(item, Mapping) else None
+            for hour, value in (hours.items() if isinstance(hours, Mapping) else ()):
+                number = as_number(value)
+                if str(hour).isdigit() and int(hour) < 24 and number is not None:
+                    totals.setdefault(f"{int(hour):02d}", []).append(number)
+    if totals:
+        figures.audience["online_hour"] = {hour: sum(v) / len(v) for hour, v in totals.items()}
+
+
+def instagram_online_call(base: str, user_id: str, headers: dict[str, str]) -> MetricsCall:
+    return meta_insights_call("instagram online_followers", f"{base}/{user_id}/insights", ["online_followers"],
+                              {"period": "lifetime"}, headers, instagram_online_followers, (ACCOUNT_ITEM,))
+
+
 def instagram_calls(pubs: list[Publication], *, base: str, user_id: str, headers: dict[str, str],
                     now: dt.datetime) -> list[MetricsCall]:
     calls: list[MetricsCall] = []
@@ -79,4 +106,5 @@ def instagram_calls(pubs: list[Publication], *, base: str, user_id: str, headers
             {"period": "lifetime", "metric_type": "total_value", "timeframe": "this_month", "breakdown": breakdown},
             headers, lambda values, figures, dimension=dimension: follower_demographics(dimension, values, figures),
             (ACCOUNT_ITEM,)))
+    calls.append(instagram_online_call(base, user_id, headers))
     return calls

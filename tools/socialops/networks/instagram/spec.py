@@ -45,7 +45,7 @@ SPEC = NetworkSpec(
     metrics=MetricsCapability(
         post=frozenset({"views", "reach", "likes", "comments", "shares", "saves", "video_views"}),
         profile=frozenset({"followers", "follows", "posts"}), daily=frozenset({"gained"}),
-        demographics=("age", "gender", "age_gender", "country", "city"), requests=10, per_seconds=1.0,
+        demographics=("age", "gender", "age_gender", "country", "city", "online_hour"), requests=10, per_seconds=1.0,
         concurrency=8),
     # IG user node: username, name, biography, website, profile_picture_url readable; no write API [U]
     basics={"display_name": CHECK, "bio": CHECK, "website": CHECK, "contact.email": MANUAL,

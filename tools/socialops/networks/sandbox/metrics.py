@@ -13,7 +13,9 @@ answer, and figures evolve over time as a real account's would:
   link clicks are fixed fractions of reach (with per-post noise). All of them only grow;
 * gained and lost followers for each of the three days before the question;
 * the audience by age, gender, age and gender, country, city (and, for a LinkedIn imitation, region,
-  industry, seniority, function and company size) as fixed shares of today's followers.
+  industry, seniority, function and company size) as fixed shares of today's followers;
+* for an Instagram imitation, when followers are online (``online_hour``, per UTC hour): the same daily rhythm
+  that makes posts reach further, peaking at the profile's favourite hour, so ``socialops tune`` finds it.
 
 Only the figures the imitated network offers are reported (its spec's ``metrics``): a sandbox imitating Bluesky
 reports no reach and no demographics, as Bluesky would not.
@@ -94,12 +96,26 @@ def _created(row: Any) -> dt.datetime:
     return parse_utc_strict(str(row["created_at"]))
 
 
+def hour_factor(pid: str, hour: int) -> float:
+    """How far a post at this local hour reaches: the daily rhythm plus the profile's favourite hour."""
+    favourite = FAVOURITE_HOURS[int(unit(pid, "favourite") * len(FAVOURITE_HOURS))]
+    return HOURS[hour] + 0.5 * math.exp(-((hour - favourite) ** 2) / 3)
+
+
+def online(pid: str, total: float, tz: dt.tzinfo, day: dt.date) -> dict[str, float]:
+    """Followers online in each UTC hour of ``day``: a share of them following the local hour's factor."""
+    out = {}
+    for hour in range(24):
+        local = dt.datetime.combine(day, dt.time(hour), dt.UTC).astimezone(tz).hour
+        out[f"{hour:02d}"] = float(round(total * 0.12 * hour_factor(pid, local) * (0.95 + 0.1 * unit(pid, day, hour))))
+    return out
+
+
 def potential(pid: str, row: Any, tz: dt.tzinfo, network: str) -> float:
     """The reach a post will eventually have."""
     created = _created(row)
     local = created.astimezone(tz)
-    favourite = FAVOURITE_HOURS[int(unit(pid, "favourite") * len(FAVOURITE_HOURS))]
-    hour = HOURS[local.hour] + 0.5 * math.exp(-((local.hour - favourite) ** 2) / 3)
+    hour = hour_factor(pid, local.hour)
     weekdays = WORK_WEEKDAYS if network == "linkedin" else WEEKDAYS
     luck = 0.6 + 0.8 * unit(pid, row["id"], "luck")
     return base_followers(pid, created) * 0.6 * TYPE_REACH.get(row["type"], 0.6) * hour * weekdays[local.weekday()] \
@@ -205,4 +221,6 @@ def simulate(path: Path, profile: Any, publications: list[Publication], *, now: 
         if "lost" in caps.daily:
             figures.day(day, "lost", lost)
     figures.audience.update(audience(pid, total, caps.demographics))
+    if "online_hour" in caps.demographics:
+        figures.audience["online_hour"] = online(pid, total, tz, today)
     return figures
