@@ -104,7 +104,6 @@ def test_init_refuses_bad_input(tmp_path):
     subprocess.run(["git", "clone", "-q", str(ROOT), str(target)], check=True)
     for args, words in ((["--name", "X", "--timezone", "London", "--profile", "bluesky:x"], "Europe/London"),
                         (["--name", "X", "--timezone", "UTC", "--profile", "myspace:x"], "not a network"),
-                        (["--name", "X", "--timezone", "UTC", "--profile", "threads:x"], "not a network"),
                         (["--name", "X", "--timezone", "UTC", "--profile", "bluesky"], "network:account"),
                         (["--timezone", "UTC", "--profile", "bluesky:x"], "brand's name"),
                         (["--name", "X", "--timezone", "UTC", "--profile", "bluesky:x", "--owner", "anna"], "GitHub")):

@@ -38,6 +38,11 @@ def shop(tmp_path):
     return root, google
 
 
+def thread_issues(root):
+    """The issues of reviews, without the day's digest (where a review nobody needs to see first is a line)."""
+    return [issue for issue in outbox(root) if "-digest-" not in issue["key"]]
+
+
 def run(root, google, now=NOW):
     return run_comments(root, now=now, env={}, tracker=OutboxTracker(root), push=False,
                         opener=lambda profile: network(google))
@@ -49,7 +54,9 @@ def test_a_two_star_review_becomes_an_issue_with_its_stars_and_is_handled_once(s
     # three reviews: the 2-star one (new), the 5-star one without text (new), the October one (outside the window)
     assert result.fetched == 2 and len(result.new) == 2
     assert {f.decision.category for f in result.new} == {"negative", "other"}
-    (issue,) = outbox(root)
+    (issue,) = thread_issues(root)
+    (digest,) = [i for i in outbox(root) if "-digest-" in i["key"]]  # the 5-star review reaches a person too
+    assert digest["title"] == "Comments on kahvila-google on 2026-12-02" and "other" in digest["body"]
     assert issue["title"].startswith("Negative feedback on kahvila-google: Google review, 2 of 5 stars")
     assert {"negative", "customer-service", "profile:kahvila-google", "network:google_business"} <= set(issue["labels"])
     body = issue["body"]
@@ -59,7 +66,7 @@ def test_a_two_star_review_becomes_an_issue_with_its_stars_and_is_handled_once(s
     assert "`/reply 1 …`" in body and "`/unreply 1`" in body and "/unreply N" in body
     # the next run finds the same reviews and opens nothing
     again = run(root, google, NOW + dt.timedelta(minutes=30))
-    assert again.new == [] and again.issues_opened == [] and len(outbox(root)) == 1
+    assert again.new == [] and again.issues_opened == [] and len(thread_issues(root)) == 1
 
 
 def test_an_edited_review_is_new_and_joins_the_reviews_issue(shop):
@@ -70,7 +77,7 @@ def test_an_edited_review_is_new_and_joins_the_reviews_issue(shop):
     google.reviews["reviews"][0] = edited
     later = run(root, google, NOW + dt.timedelta(hours=7))
     assert [f.decision.category for f in later.new] == ["negative"] and later.issues_updated
-    (issue,) = outbox(root)
+    (issue,) = thread_issues(root)
     assert "#### Review 2 · ★☆☆☆☆ (1 of 5)" in issue["body"] and "vielä huonompi" in issue["body"]
 
 
@@ -88,7 +95,7 @@ def test_a_hostile_review_is_inert_in_its_issue(shop):
 
 
 def moderate(root, google, text, *, login="liisa-mod", event_id=1):
-    (issue,) = outbox(root)
+    (issue,) = thread_issues(root)
     event = {"comment": {"body": text, "user": {"login": login}, "id": event_id},
              "issue": {"number": issue["number"], "body": issue["body"], "labels": [{"name": n} for n in issue["labels"]]}}
     return run_moderate(root, event, now=NOW, env={}, tracker=OutboxTracker(root), opener=lambda p: network(google),
@@ -104,7 +111,7 @@ def test_reply_update_and_unreply_go_to_the_reviews_reply(shop):
     put = google.requests[-1]
     assert (put.method, put.url.path) == ("PUT", f"/v4/{review}/reply")
     assert json.loads(put.content) == {"comment": "Hei Matti Meikäläinen, pahoittelut! Otamme yhteyttä."}
-    (issue,) = outbox(root)
+    (issue,) = thread_issues(root)
     assert issue["state"] == "closed" and "answered" in issue["labels"]
     # a second /reply replaces the answer (Google's PUT is create-or-update)
     assert moderate(root, google, "/reply 1 Korjasimme kahvinkeittimen, tervetuloa uudelleen!", event_id=2).status == "done"
@@ -213,19 +220,19 @@ def test_the_report_counts_the_inbox_by_week_with_ratings_reply_times_and_what_i
     from socialops.state.inbox import inbox_log
 
     root, google = shop
-    run(root, google)  # 2026-12-02 12:00: a 2-star review (flagged) and a 5-star one (seen)
+    run(root, google)  # 2026-12-02 12:00: a 2-star review (flagged) and a 5-star one (a line of the digest)
     rows = inbox_log(root).rows()
     assert sorted((r["kind"], r["stars"], r["action"]) for r in rows) == [("review", "2", "issue"),
-                                                                        ("review", "5", "seen")]
+                                                                        ("review", "5", "digest")]
     assert all("Matti" not in json.dumps(r) and "Kahvi" not in json.dumps(r) for r in rows)  # no names, no texts
     report = build_report(root, 2026, 12).markdown
     section = report[report.index("## Customer service"):]
-    assert "| 2026-W49 | 0 | 2 | 0 | 0 | 1 |" in section
+    assert "| 2026-W49 | 0 | 2 | 0 | 0 | 1 |" in section  # the 5-star review is a digest line, not flagged
     assert "**Reviews:** 2 rated, average **3.5** of 5; 1 of 1-2 stars." in section
     assert "**Unanswered** at the end of the month: 1 of 1 flagged (1 review); the oldest waits since 2026-12-02." \
         in section
     # a /reply three hours later: answered, and the time to first reply is measured
-    (issue,) = outbox(root)
+    (issue,) = thread_issues(root)
     event = {"comment": {"body": "/reply Pahoittelut!", "user": {"login": "liisa-mod"}, "id": 9},
              "issue": {"number": issue["number"], "body": issue["body"], "labels": [{"name": n} for n in issue["labels"]]}}
     run_moderate(root, event, now=NOW + dt.timedelta(hours=3), env={}, tracker=OutboxTracker(root),

@@ -33,10 +33,16 @@ UNIVERSE = ("Page", "PagePost", "Post", "Photo", "AdVideo", "Comment", "LiveVide
 # (https://developers.facebook.com/docs/graph-api/results, .../using-graph-api#fields).
 GENERIC_PARAMS = frozenset({"fields", "limit", "after", "before", "since", "until"})
 INSIGHTS_DOC = "https://developers.facebook.com/docs/instagram-platform/api-reference/instagram-user/insights"
+CONVERSATIONS_DOC = "https://developers.facebook.com/docs/messenger-platform/conversations"
 # Requests and answers the SDK leaves out, documented by Meta's reference: (kind, where, name, value) -> source.
 DOCUMENTED: dict[tuple[str, ...], str] = {
     ("value", "IGUser/insights", "metric", "follower_count"): INSIGHTS_DOC,
     ("value", "IGUser/insights", "metric", "follower_demographics"): INSIGHTS_DOC,
+    ("value", "IGUser/insights", "metric", "online_followers"): INSIGHTS_DOC,
+    # The Conversations API's examples write the platform in lower case (the SDK's enum in upper case).
+    **{("value", "Page/conversations", "platform", p): CONVERSATIONS_DOC for p in ("messenger", "instagram")},
+    ("answer", "Page/messages", "message_id"): "https://developers.facebook.com/docs/messenger-platform/reference/send-api",
+    ("answer", "Page/messages", "recipient_id"): "https://developers.facebook.com/docs/messenger-platform/reference/send-api",
     **{("value", "IGUser/insights", "breakdown", b): INSIGHTS_DOC for b in ("age", "gender", "country", "city")},
     ("edge", "debug_token"): "https://developers.facebook.com/docs/graph-api/reference/debug_token",
     # What create calls answer: the SDK types them as the object, Meta's reference lists the keys.
@@ -155,7 +161,8 @@ def field_problems(cls: SdkClass, expression: str) -> list[str]:
         if name in cls.fields:
             sub = sdk_class(_element_type(cls.field_types.get(name)) or "")
         elif (edge := cls.get_edge(name)) is not None:
-            sub = sdk_class(edge.target or "")
+            # an edge the SDK types only as AbstractCrudObject says nothing of its fields, as an untyped field
+            sub = None if edge.target in (None, "AbstractCrudObject") else sdk_class(edge.target)
         else:
             problems.append(f"{cls.name} has no field or edge '{name}'")
             continue

@@ -53,9 +53,15 @@ def inbox_items(root: Path) -> list[dict[str, Any]]:
         extra = kinds.get(key, {})
         stars = extra.get("stars", "")
         items.append({"time": when, "profile": row["profile"], "kind": _kind(extra.get("kind", "")),
-                      "stars": int(stars) if stars.isdigit() else None, "flagged": row["action"] in ("issue", "digest"),
+                      "stars": int(stars) if stars.isdigit() else None, "flagged": _flagged(row),
                       "replied": replies.get(key), "handled": handled.get(key)})
     return items
+
+
+def _flagged(row: dict[str, str]) -> bool:
+    """Needed a person: an issue of its own, or a digest line of a flagged category (past the issue cap). A digest
+    line of praise and chatter ("other") reached a person too, but waits for no answer."""
+    return row["action"] == "issue" or (row["action"] == "digest" and row.get("category", "other") != "other")
 
 
 def _hours(delta: dt.timedelta) -> str:

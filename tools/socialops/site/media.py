@@ -71,10 +71,12 @@ def shown_aspect(spec, post_type: str, width: int, height: int) -> float | None:
     if post_type in ("story", "reel"):
         return 9 / 16
     own = width / height if height else None
-    low, high = getattr(spec, "aspect_min", None), getattr(spec, "aspect_max", None)
-    if own is None or low is None or high is None:
-        return own
-    return min(max(own, low), high)
+    rules = spec.media_rules_for(post_type, "image") if spec is not None else []
+    lows = [r.aspect_min for r in rules if r.aspect_min is not None]
+    highs = [r.aspect_max for r in rules if r.aspect_max is not None]
+    if own is None:
+        return None
+    return min(max(own, max(lows, default=own)), min(highs, default=own))
 
 
 def image_size(root: Path, rel: str) -> tuple[int, int] | None:

@@ -17,7 +17,7 @@ Sources (tags as in ../shared/reference/platform-api.md: [V] verified against th
   enabled for the Cloud project by Google's access request form [C].
 """
 
-from socialops.networks.spec import CHECK, MANUAL, SYNC, MetricsCapability, NetworkSpec, secret_step
+from socialops.networks.spec import CHECK, MANUAL, SYNC, MediaRule, MetricsCapability, NetworkSpec, secret_step
 
 # Local post limits [C] (event title [U]): used by the post rules and the adapter.
 SUMMARY_LIMIT = 1_500
@@ -31,7 +31,9 @@ DESCRIPTION_LIMIT = 750
 SPEC = NetworkSpec(
     name="google_business", label="Google Business Profile", adapter="google_business:GoogleBusinessNetwork",
     types=frozenset({"text", "image", "link", "live"}),
-    text_limit=SUMMARY_LIMIT, counting="chars", max_media=1, image_max_bytes=5_000_000, image_min_width=250,
+    text_limit=SUMMARY_LIMIT, counting="chars", max_media=1,
+    media_rules=(MediaRule("image", max_bytes=5_000_000, min_width=250,
+                           source="Google Business Profile photos: up to 5 MB, at least 250 px wide [C]"),),
     needs_public_media_url=True, idempotency="none",
     settings=("account_id", "location_id", "media_base_url"), required_settings=("account_id", "location_id"),
     notes={"live": "Google Business Profile has no broadcasts: a live post becomes an EVENT post at its time",
