@@ -17,7 +17,15 @@ Sources (tags as in ../shared/reference/platform-api.md: [V] verified against th
   enabled for the Cloud project by Google's access request form [C].
 """
 
-from socialops.networks.spec import CHECK, MANUAL, SYNC, MediaRule, MetricsCapability, NetworkSpec, secret_step
+from socialops.networks.spec import (
+    CHECK,
+    MANUAL,
+    SYNC,
+    MediaRule,
+    MetricsCapability,
+    NetworkSpec,
+    secret_step,
+)
 
 # Local post limits [C] (event title [U]): used by the post rules and the adapter.
 SUMMARY_LIMIT = 1_500
