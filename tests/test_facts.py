@@ -5,7 +5,7 @@ and no entry, right or tampered with, makes a post publish at another time than 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import subprocess
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -182,8 +182,15 @@ def test_a_record_further_ahead_than_a_run_sets_is_not_trusted(origin, tmp_path,
 def test_damaged_facts_are_a_miss_not_an_error(origin, tmp_path, parsed):
     editor = clone(origin, tmp_path, "editor")
     assert facts.write(editor, HEL.key, {}, {"key": 1}, push=False)
-    blob = git(editor, "rev-parse", "refs/heads/socialops-facts:facts.json").strip()
-    assert json.loads(git(editor, "cat-file", "blob", blob))["posts"] == {}
-    git(editor, "update-ref", "refs/heads/socialops-facts", git(editor, "rev-parse", "HEAD").strip())  # not JSON
+    assert facts.read_facts(editor, HEL.key) == {} and facts.read_next_due(editor) == {"key": 1}  # local first
+    git(editor, "update-ref", "-d", "refs/remotes/origin/socialops-facts")
+    git(editor, "update-ref", "refs/heads/socialops-facts", git(editor, "rev-parse", "HEAD").strip())  # no files
     assert facts.read_facts(editor, HEL.key) == {} and facts.read_next_due(editor) is None
+    blob = git(editor, "hash-object", "-w", "--", "schedule.yaml").strip()  # not JSON
+    tree = subprocess.run(["git", "mktree"], cwd=editor, input=f"100644 blob {blob}\tfacts.json\n", text=True,
+                          capture_output=True, check=True).stdout.strip()
+    commit = git(editor, "commit-tree", tree, "-m", "damaged", env=IDENTITY).strip()
+    git(editor, "update-ref", "refs/heads/socialops-facts", commit)
+    assert facts.read_facts(editor, HEL.key) == {}
     assert [s._replace(blob=None) for s in index.load_index(editor, HEL)] == truth(editor)
+    assert len(parsed) == 3 * 2  # every post read (the second time for truth())

@@ -67,26 +67,43 @@ def to_fact(summary: Any) -> list:
             summary.pillar, summary.created, summary.title, summary.error]
 
 
-def _ref(root: Path) -> str | None:
-    """The facts branch to read: the local one (this clone's latest), else the remote's."""
+def _refs(root: Path) -> list[str]:
+    """The facts branches to read, best first: the local one (this clone's latest), then the remotes'."""
     found = repo.git(root, "for-each-ref", "--format=%(refname)", f"refs/heads/{BRANCH}",
                      f"refs/remotes/*/{BRANCH}", check=False)
-    refs = found.stdout.split() if found.returncode == 0 else []
-    local = f"refs/heads/{BRANCH}"
-    return local if local in refs else (refs[0] if refs else None)
+    return sorted(found.stdout.split(), key=lambda ref: not ref.startswith("refs/heads/")) \
+        if found.returncode == 0 else []
 
 
 def _read(root: Path, name: str) -> Any:
-    ref = _ref(root)
-    if ref is None:
-        return None
-    shown = repo.git(root, "cat-file", "blob", f"{ref}:{name}", check=False)
-    if shown.returncode != 0:
-        return None
-    try:
-        return json.loads(shown.stdout)
-    except ValueError:
-        return None
+    """A file of the facts branch as JSON, or None. One git call where the branch is local or origin's."""
+    import subprocess
+
+    wanted = [f"refs/heads/{BRANCH}", f"refs/remotes/origin/{BRANCH}"]
+    for attempt in (wanted, None):
+        refs = attempt if attempt is not None else [r for r in _refs(root) if r not in wanted]
+        if not refs:
+            return None
+        try:
+            shown = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
+                                   input="".join(f"{ref}:{name}\n" for ref in refs).encode(),
+                                   env={**os.environ, "LC_ALL": "C"})
+        except OSError:  # no git
+            return None
+        if shown.returncode != 0:
+            return None
+        out = shown.stdout
+        while out:
+            header, _, out = out.partition(b"\n")
+            parts = header.split(b" ")
+            if len(parts) == 3 and parts[1] == b"blob":
+                try:
+                    return json.loads(out[:int(parts[2])])
+                except ValueError:
+                    return None
+            if len(parts) == 3:  # another kind of object: skip it
+                out = out[int(parts[2]) + 1:]
+    return None
 
 
 def read_facts(root: Path, scope: str) -> dict[str, list]:
@@ -114,8 +131,8 @@ def write(root: Path, scope: str, posts: dict[str, list], next_due: dict, *, pus
         blobs = {name: _hash(root, text) for name, text in files.items()}
         tree_text = "".join(f"100644 blob {blob}\t{name}\0" for name, blob in sorted(blobs.items()))
         tree = _run_input(root, ["mktree", "-z"], tree_text)
-        ref = _ref(root)
-        if ref is not None and repo.git(root, "rev-parse", f"{ref}^{{tree}}", check=False).stdout.strip() == tree:
+        refs = _refs(root)
+        if refs and repo.git(root, "rev-parse", f"{refs[0]}^{{tree}}", check=False).stdout.strip() == tree:
             return False
         commit = repo.git(root, "-c", "commit.gpgsign=false", "commit-tree", tree, "-m",
                           "socialops: scheduling facts (written by publish; see repository/facts.py)",
