@@ -15,7 +15,7 @@ UV     := $(if $(UV_ON_PATH),$(UV_ON_PATH),$(BIN)/uv)
 .PHONY: demo test lint lint-workflows unit servers bench clean lock
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(if $(UV_ON_PATH),$(UV) venv --python $(PYTHON) $(VENV),$(PYTHON) -m venv $(VENV))
 
 $(BIN)/uv: | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check uv
@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml requirements.lock | $(BIN)/python $(UV)
 
 # The test tools (pyproject.toml's [test] extra) on top; the lock's versions stay.
 $(TEST_STAMP): $(STAMP)
-	$(UV) pip install --python $(BIN)/python -e '.[test]'
+	$(UV) pip install --python $(BIN)/python -r pyproject.toml --extra test
 	touch $@
 
 demo: $(STAMP)
