@@ -28,14 +28,16 @@ _IMPLICIT = Resolver.yaml_implicit_resolvers  # first character -> [(tag, patter
 _CONSTRUCTOR = SafeConstructor()
 _BUILD = {f"tag:yaml.org,2002:{name}": getattr(_CONSTRUCTOR, f"construct_yaml_{name}")
           for name in ("null", "bool", "int", "float", "timestamp")}
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?$")
+# A line: its indentation, a list item's dash, a key, and the rest (without trailing spaces).
+_LINE = re.compile(r"^( *)(- +)?(?:([A-Za-z_][A-Za-z0-9_-]*):(?= |$) *)?((?:[^\n]*[^ \n])?) *$", re.M)
 _FLOW_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*): +")
 _MAX_DEPTH = 8
 # Characters the reader leaves to the safe loader: tabs, carriage returns, YAML's other line breaks, a byte
 # order mark, and what YAML does not allow in a document at all.
 _UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _PLAIN_START_REFUSED = set("-?:,[]{}#&*!|>'\"%@`")
-_FLOW_PLAIN_REFUSED = set("[]{}#:,'\"")
+_FLOW_PLAIN = re.compile("[^\\[\\]{}#:,'\"]*")  # a flow scalar's characters, up to what ends (or refuses) it
+_TEXT_KEYS: dict[str, bool] = {}
 
 
 class _Other(Exception):
@@ -71,80 +73,70 @@ def read(text: str) -> dict | None:
     """The mapping `text` holds when it has the common shape, else None (then use the safe loader)."""
     if _UNUSUAL.search(text):
         return None
-    tokens = []
-    for line in text.split("\n"):
-        content = line.lstrip(" ")
-        if not content or content[0] == "#":
-            continue
-        if line.startswith(("---", "...", "%")):
-            return None
-        tokens.append([len(line) - len(content), content.rstrip(" ")])
-    if not tokens or tokens[0][0] != 0:
-        return None
     try:
-        data, end = _mapping(tokens, 0, 0, 0)
+        return _block(_LINE.findall(text))
     except _Other:
         return None
-    return data if end == len(tokens) else None
 
 
-def _mapping(tokens: list, pos: int, indent: int, depth: int) -> tuple[dict, int]:
-    if depth > _MAX_DEPTH:
-        raise _Other
-    out: dict = {}
-    while pos < len(tokens) and tokens[pos][0] == indent:
-        match = _KEY.match(tokens[pos][1])
-        if match is None:
+def _block(lines: list[tuple[str, str, str, str]]) -> dict:
+    """The lines' mappings and lists, nested by indentation: a stack of (indentation, container), and the
+    key whose value is still to come (`key:` with nothing after it)."""
+    root: dict = {}
+    stack: list[tuple[int, Any]] = [(0, root)]
+    pending: tuple[dict, str, int] | None = None
+    for spaces, dash, key, rest in lines:
+        if not dash and not key:
+            if rest and rest[0] != "#":
+                raise _Other  # neither a key nor a list item (or a document marker, a directive...)
+            continue  # blank, or a comment
+        indent = len(spaces)
+        if pending is not None:
+            owner, owner_key, owner_indent = pending
+            pending = None
+            if indent > owner_indent:
+                if len(stack) > _MAX_DEPTH:
+                    raise _Other
+                owner[owner_key] = child = [] if dash else {}
+                stack.append((indent, child))
+            elif dash and indent == owner_indent:
+                raise _Other  # a list at its key's own indentation
+        while stack[-1][0] > indent:
+            stack.pop()
+        top_indent, container = stack[-1]
+        if top_indent != indent:
             raise _Other
-        key, rest = match.group(1), match.group(2)
-        if key in out or type(_plain(key)) is not str:
+        if dash:
+            if type(container) is not list:
+                raise _Other
+            if not key:
+                if not rest or rest[0] == "#":
+                    raise _Other  # an item that goes on below its dash
+                container.append(_value(rest))
+                continue
+            indent += len(dash)  # "- key: value": a mapping that starts on the dash's line
+            container.append(item := {})
+            stack.append((indent, item))
+            container = item
+        elif type(container) is not dict:
             raise _Other
-        pos += 1
-        more = pos < len(tokens) and tokens[pos][0] > indent
-        if rest is None or rest == "" or rest[0] == "#":
-            if more:
-                child = tokens[pos]
-                if child[1] == "-" or child[1].startswith("- "):
-                    out[key], pos = _sequence(tokens, pos, child[0], depth + 1)
-                else:
-                    out[key], pos = _mapping(tokens, pos, child[0], depth + 1)
-            elif pos < len(tokens) and tokens[pos][0] == indent and tokens[pos][1].startswith("-"):
-                raise _Other  # a list at the key's own indentation
-            else:
-                out[key] = None
-        else:
-            if more:
-                raise _Other  # a value that goes on over more lines
-            out[key] = _value(rest)
-    return out, pos
-
-
-def _sequence(tokens: list, pos: int, indent: int, depth: int) -> tuple[list, int]:
-    if depth > _MAX_DEPTH:
-        raise _Other
-    out: list = []
-    while pos < len(tokens) and tokens[pos][0] == indent:
-        content = tokens[pos][1]
-        if not content.startswith("- "):
+        if key in container or not _text_key(key):
             raise _Other
-        rest = content[2:].lstrip(" ")
         if not rest or rest[0] == "#":
-            raise _Other
-        if _KEY.match(rest):  # "- key: value", a mapping that starts on the dash's line
-            tokens[pos] = [indent + len(content) - len(rest), rest]
-            item, pos = _mapping(tokens, pos, tokens[pos][0], depth + 1)
-            out.append(item)
-            continue
-        pos += 1
-        if pos < len(tokens) and tokens[pos][0] > indent:
-            raise _Other
-        out.append(_value(rest))
-    return out, pos
+            container[key] = None
+            pending = (container, key, indent)
+        else:
+            container[key] = _value(rest)
+    return root
 
 
 def _value(text: str) -> Any:
     """A value written on the key's (or dash's) line."""
     first = text[0]
+    if first not in _PLAIN_START_REFUSED and ":" not in text and "#" not in text:  # plain text: most values
+        return text if first not in _IMPLICIT else _typed(text)
+    if first == '"' and text[-1] == '"' and text.count('"') == 2 and "\\" not in text:
+        return text[1:-1]
     if first in "\"'":
         value, end = _quoted(text, 0)
         _only_comment(text, end)
@@ -204,7 +196,7 @@ def _flow(text: str) -> tuple[Any, int]:
         key = None
         if close == "}":
             match = _FLOW_KEY.match(text, pos)
-            if match is None or type(_plain(match.group(1))) is not str:
+            if match is None or not _text_key(match.group(1)):
                 raise _Other
             key, pos = match.group(1), match.end()
         value, pos = _flow_scalar(text, pos, close)
@@ -234,15 +226,23 @@ def _flow_scalar(text: str, pos: int, close: str) -> tuple[Any, int]:
         raise _Other
     if text[pos] in "\"'":
         return _quoted(text, pos)
-    end = pos
-    while end < len(text) and text[end] not in ",]}":
-        if text[end] in _FLOW_PLAIN_REFUSED:
-            raise _Other
-        end += 1
+    end = _FLOW_PLAIN.match(text, pos).end()  # type: ignore[union-attr]  # matches, if only nothing
+    if end >= len(text) or text[end] not in ",]}":
+        raise _Other  # a character a flow scalar may not hold here (or the line ended)
     value = text[pos:end].rstrip(" ")
-    if not value or value[0] in _PLAIN_START_REFUSED or end >= len(text):
+    if not value or value[0] in _PLAIN_START_REFUSED:
         raise _Other
     return _plain(value), end
+
+
+def _text_key(key: str) -> bool:
+    """Is this key text, as the safe loader reads it (`on`, `null`, `yes` are not)?"""
+    known = _TEXT_KEYS.get(key)
+    if known is None:
+        known = type(_plain(key)) is str
+        if len(_TEXT_KEYS) < 10_000:
+            _TEXT_KEYS[key] = known
+    return known
 
 
 @functools.lru_cache(maxsize=4096)
