@@ -96,9 +96,10 @@ def _fork_worker(work: Callable[[], Any]) -> tuple[int, int]:
 def _collect(pid: int, reader: int) -> tuple[dict, Any]:
     """A child's result, or nothing when it died before sending all of it."""
     with os.fdopen(reader, "rb") as source:
-        data = source.read()
+        try:
+            result = pickle.load(source)  # from the pipe as it comes: the bytes are never all held at once
+        except Exception:  # a child that died leaves a cut-off pickle: its items are done again
+            result = {}, None
+        source.read()  # to its end, so that a child still writing is never left blocked
     os.waitpid(pid, 0)
-    try:
-        return pickle.loads(data)
-    except Exception:  # a child that died leaves a cut-off pickle: its items are done again
-        return {}, None
+    return result

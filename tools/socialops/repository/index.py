@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 from pathlib import Path
+from sys import intern
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -58,9 +59,11 @@ def summarize(root: Path, rel: str, tz: ZoneInfo) -> PostSummary:
     except ValueError as exc:
         error = f"{rel}:{post.line('publish_at')}: {exc}"
     created = post.raw.get("created")
+    # The few values many posts share (status, type, pillar, profile ids) are interned: one string each,
+    # also across the workers' pickles, keeps a 100,000-post index small.
     return PostSummary(
-        path=rel, id=post.id, status=post.status, profiles=tuple(post.profiles), publish_ts=ts, type=post.type,
-        pillar=post.pillar, created=str(created) if created is not None else None, title=post.title, error=error,
+        path=rel, id=post.id, status=intern(post.status), profiles=tuple(map(intern, post.profiles)), publish_ts=ts,
+        type=intern(post.type), pillar=intern(post.pillar) if post.pillar else None, created=str(created) if created is not None else None, title=post.title, error=error,
     )
 
 
