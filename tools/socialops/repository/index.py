@@ -110,7 +110,7 @@ def _load_index(root: Path, tz: ZoneInfo, use_cache: bool, shared: bool) -> list
         elif blob is not None and shared:
             if known is None:
                 known = facts.read_facts(root, tz.key)
-            summary = from_fact(rel, blob, known.get(rel))
+            summary = from_fact(rel, blob, known.pop(rel, None))  # popped: the JSON is freed as it is used
             if summary is not None:
                 key = (SHARED, blob)  # kept apart from what this clone read itself: see confirm()
                 used_shared = True
