@@ -79,8 +79,16 @@ def test_any_change_means_a_full_run(repo, tmp_path, index_reads, change):
     assert [p.status for p in result.pairs] == [R_PUBLISHED]
 
 
-def test_dry_runs_and_profile_filters_never_take_the_shortcut(repo, tmp_path, index_reads):
+def test_dry_runs_and_profile_filters_take_the_shortcut_but_never_write_it(repo, tmp_path, index_reads):
+    # Nothing due for any profile is nothing due for one, and a dry run shows the same nothing (issue 16).
     run(repo, local("2026-11-30 12:00"), tmp_path)
-    run(repo, local("2026-11-30 12:05"), tmp_path, dry_run=True)
-    run(repo, local("2026-11-30 12:06"), tmp_path, profiles=["sandbox-a"])
+    assert run(repo, local("2026-11-30 12:05"), tmp_path, dry_run=True).pairs == []
+    assert run(repo, local("2026-11-30 12:06"), tmp_path, profiles=["sandbox-a"]).pairs == []
+    assert len(index_reads) == 1
+    # With a change in the work tree they read the posts, and they leave the record as it was.
+    record = (repo / NEXT_DUE_FILE).read_text()
+    write_post(repo, "later", profiles=["sandbox-a"], at="2026-11-30 11:00")
+    assert [p.post_id for p in run(repo, local("2026-11-30 12:07"), tmp_path, dry_run=True).pairs] == ["later"]
+    run(repo, local("2026-11-30 12:08"), tmp_path, profiles=["sandbox-b"])
     assert len(index_reads) == 3
+    assert (repo / NEXT_DUE_FILE).read_text() == record

@@ -221,7 +221,7 @@ def test_example_repository_is_valid():
 # Python 3.12+ warns about forking a threaded process.
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_many_posts_are_checked_in_forked_processes_with_the_same_result(tmp_path, monkeypatch):
-    from socialops.validate import engine as validate
+    from socialops.core import workers
 
     posts = {f"content/2026/12/p{i:03}.md": post(GOOD.replace("id: good", f"id: p{i}")) for i in range(40)}
     posts["content/2026/12/p007.md"] = post("id: p7\nprofiles: [cafe-mast]")  # unknown profile
@@ -230,19 +230,19 @@ def test_many_posts_are_checked_in_forked_processes_with_the_same_result(tmp_pat
     root = make_repo(tmp_path, posts)
     serial = validate_repository(root, use_cache=False)
     forks, sent = [], []
-    real_fork_worker, real_collect = validate._fork_worker, validate._collect
-    monkeypatch.setattr(validate, "_fork_worker", lambda work: forks.append(1) or real_fork_worker(work))
+    real_fork_worker, real_collect = workers._fork_worker, workers._collect
+    monkeypatch.setattr(workers, "_fork_worker", lambda work: forks.append(1) or real_fork_worker(work))
 
     def collect(*args):
         result = real_collect(*args)
         sent.append(len(result[0]))
         return result
 
-    monkeypatch.setattr(validate, "_collect", collect)
-    monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(validate, "_CHUNK", 3)
-    monkeypatch.setattr(validate.threading, "active_count", lambda: 1)  # pytest's own threads do not matter
-    monkeypatch.setattr(validate.os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(workers, "_collect", collect)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(workers, "CHUNK", 3)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)  # pytest's own threads do not matter
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 3)
     parallel = validate_repository(root, use_cache=False)
     assert len(forks) == 2 and len(sent) == 2 and sum(sent) > 0  # the children checked posts too
     assert parallel == serial
@@ -251,6 +251,7 @@ def test_many_posts_are_checked_in_forked_processes_with_the_same_result(tmp_pat
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_posts_a_dead_worker_had_claimed_are_checked_by_the_parent(tmp_path, monkeypatch):
+    from socialops.core import workers
     from socialops.validate import engine as validate
 
     posts = {f"content/2026/12/p{i:03}.md": post(GOOD.replace("id: good", f"id: p{i}")) for i in range(30)}
@@ -265,10 +266,10 @@ def test_posts_a_dead_worker_had_claimed_are_checked_by_the_parent(tmp_path, mon
         return real_check_one(*args, **kwargs)
 
     monkeypatch.setattr(validate, "_check_one", dies_in_a_child)
-    monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(validate, "_CHUNK", 2)
-    monkeypatch.setattr(validate.threading, "active_count", lambda: 1)
-    monkeypatch.setattr(validate.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(workers, "CHUNK", 2)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
     report = validate_repository(root)
     assert [(p.path, p.code) for p in report.problems] == [("content/2026/12/p017.md", "unknown-profile")]
     assert report.checked == 30 + len(PROFILES) + 1

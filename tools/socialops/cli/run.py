@@ -38,7 +38,7 @@ def publish(ws: Workspace, dry_run, profiles, no_push, fmt):
     from socialops.publish.run import run_publish
 
     now = ws.now
-    result = run_publish(ws.root, now=now, dry_run=dry_run, profiles=ws.profile_ids(profiles) or None,
+    result = run_publish(ws.root, now=now, dry_run=dry_run, profiles=ws.profile_ids(profiles) if profiles else None,
                          push=not no_push)
     click.echo(format_table(result, ws.tz), err=fmt == "json", nl=False)
     for warning in result.warnings:

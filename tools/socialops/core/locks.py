@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from socialops.errors import LockError
 
 
@@ -15,6 +13,9 @@ from socialops.errors import LockError
 def run_lock(root: Path, relative: str, *, what: str, timeout: float) -> Iterator[None]:
     """Hold ``root/relative`` for the block; another ``what`` run waits up to ``timeout`` seconds, then
     LockError names the lock."""
+    # Imported here: filelock 4 takes longer to import than publish's nothing-due run takes for all the rest.
+    from filelock import FileLock, Timeout
+
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path))

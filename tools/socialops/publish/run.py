@@ -78,10 +78,13 @@ def run_publish(
         def clock() -> dt.datetime:
             return now.astimezone(dt.UTC) + dt.timedelta(seconds=time.monotonic() - start)
     root = Path(root)
+    # Nothing due for any profile is nothing due for some, and a dry run would only show the same nothing. No
+    # lock needed: this only reads (what a run writes meanwhile is uncommitted, and that rules the shortcut out).
+    # Outside git it finds no record.
+    if nothing_due_yet(root, now):
+        return RunResult(now=now, dry_run=dry_run)
+    git = repo.is_work_tree(root)
     with run_lock(root, LOCK_FILE, what="publish", timeout=lock_timeout):
-        git = repo.is_work_tree(root)
-        if git and not dry_run and not profiles and nothing_due_yet(root, now):
-            return RunResult(now=now, dry_run=dry_run)
         # Loaded only when something may be due: the run of nearly every cron tick (nothing due) stays
         # fast without them (benchmarks/bench_publish.py: under 0.5 s).
         from socialops.publish.steps import PublishRun  # lazy: see above

@@ -185,7 +185,8 @@ def relevant_posts(summaries: list, published: Mapping[tuple[str, str], Any], *,
     return out
 
 
-def remember_next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now: dt.datetime) -> None:
+def remember_next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now: dt.datetime,
+                      push: bool = False) -> None:
     """After a run with nothing due: the earliest moment anything can become due, saved with the state
     of the repository, so that runs before that moment with nothing changed stop at once."""
     if any(st.open_claims for st in summary.others.values()) or summary.pending_comments():
@@ -193,7 +194,8 @@ def remember_next_due(root: Path, summaries: list, summary: Summary, config: Any
     key = due_inputs_key(root)
     if key is None:
         return
-    save_next_due(root, key, next_due(root, summaries, summary, config, now=now))
+    save_next_due(root, key, next_due(root, summaries, summary, config, now=now), summaries, config.schedule.tz.key,
+                  push=push)
 
 
 def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now: dt.datetime) -> dt.datetime:

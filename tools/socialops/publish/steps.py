@@ -53,17 +53,18 @@ class PublishRun:
         summary = rec.ledger.summary()
         summaries = index.load_index(self.root, config.schedule.tz)
         self.result.warnings += unreadable_posts(summaries)
-        slots = due_slots(self.root, summaries, config.profiles, config.schedule, summary, now=self.now)
-        candidates, elsewhere = select_due(summaries, slots, summary, now=self.now, wall=self.clock(),
-                                           only=self.only, clone=clone, claim_lease=self.claim_lease,
-                                           root=self.root, late_window=config.schedule.late_window)
+        candidates, elsewhere = self._select(summaries, summary, config, clone)
+        if candidates and not index.confirm(self.root, config.schedule.tz, summaries, {c.path for c in candidates}):
+            # a shared fact disagrees with its file: this run reads every post itself
+            summaries = index.load_index(self.root, config.schedule.tz, shared=False)
+            candidates, elsewhere = self._select(summaries, summary, config, clone)
         self.result.pairs.extend(elsewhere)
         pending = {} if self.dry_run else summary.pending_comments()
         handovers = None if self.dry_run else Handovers(rec, config, summaries, summary, now=self.now, only=self.only,
                                                         clone=clone, claim_lease=self.claim_lease)
         if not candidates and not pending and not (handovers and handovers.any()):
             if git and full and not self.result.pairs:
-                remember_next_due(self.root, summaries, summary, config, now=self.now)
+                remember_next_due(self.root, summaries, summary, config, now=self.now, push=self.push)
             return self.result
         publisher = Publisher(rec, config, env=self.env, clone=clone, clients=clients,
                               network_options=network_options)
@@ -81,6 +82,11 @@ class PublishRun:
         finally:
             publisher.close()
         return self.result
+
+    def _select(self, summaries: list, summary: Any, config: Any, clone: str) -> tuple[list, list]:
+        slots = due_slots(self.root, summaries, config.profiles, config.schedule, summary, now=self.now)
+        return select_due(summaries, slots, summary, now=self.now, wall=self.clock(), only=self.only, clone=clone,
+                          claim_lease=self.claim_lease, root=self.root, late_window=config.schedule.late_window)
 
     def _settle(self) -> None:
         """Up to date with upstream, and the events an interrupted run wrote but did not commit committed."""

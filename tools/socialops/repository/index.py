@@ -1,8 +1,10 @@
 """A fast summary of every post, for commands that scan them all (publish, plan, calendar).
 
 Parsing YAML is the expensive part of reading posts, so each post's summary is cached under
-.socialops/cache keyed by the file's size and mtime (and the plan's timezone, which naive times are
-read in). A warm load of 100,000 posts is one pickle load plus one stat per file.
+.socialops/cache (with the plan's timezone, which naive times are read in), keyed in a git work tree by the
+file's blob id in git's index (one `git ls-files` for all posts, no stat per file), else, and for files
+edited or not in git, by size and mtime. A post this clone has not read may be known from the shared
+facts (repository/facts.py: what a fresh clone finds); the rest are read, in forked workers when many.
 """
 
 from __future__ import annotations
@@ -10,16 +12,19 @@ from __future__ import annotations
 import gc
 import os
 from pathlib import Path
-from typing import NamedTuple
+from sys import intern
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from socialops.core import cache
+from socialops.core import cache, workers
 from socialops.errors import ContentError
+from socialops.repository import facts
 from socialops.repository.git import find_posts
 from socialops.repository.posts import load_post, parse_when
 
 CACHE_FILE = ".socialops/cache/index.pickle"
-_VERSION = 2
+SHARED = "shared"  # an entry's key is (SHARED, blob id) when it came from the shared facts
+_VERSION = 3
 
 
 class PostSummary(NamedTuple):
@@ -34,6 +39,7 @@ class PostSummary(NamedTuple):
     created: str | None
     title: str
     error: str | None = None  # why the file or its time cannot be read; such posts are never published
+    blob: str | None = None  # the git blob id of the file's content, when git's index has it unchanged
 
     @property
     def queued(self) -> bool:
@@ -53,44 +59,103 @@ def summarize(root: Path, rel: str, tz: ZoneInfo) -> PostSummary:
     except ValueError as exc:
         error = f"{rel}:{post.line('publish_at')}: {exc}"
     created = post.raw.get("created")
+    # The few values many posts share (status, type, pillar, profile ids) are interned: one string each,
+    # also across the workers' pickles, keeps a 100,000-post index small.
     return PostSummary(
-        path=rel, id=post.id, status=post.status, profiles=tuple(post.profiles), publish_ts=ts, type=post.type,
-        pillar=post.pillar, created=str(created) if created is not None else None, title=post.title, error=error,
+        path=rel, id=post.id, status=intern(post.status), profiles=tuple(map(intern, post.profiles)), publish_ts=ts,
+        type=intern(post.type), pillar=intern(post.pillar) if post.pillar else None, created=str(created) if created is not None else None, title=post.title, error=error,
     )
 
 
-def load_index(root: Path, tz: ZoneInfo, *, use_cache: bool = True) -> list[PostSummary]:
-    """Summaries of every post under content/, in path order."""
+def load_index(root: Path, tz: ZoneInfo, *, use_cache: bool = True, shared: bool = True) -> list[PostSummary]:
+    """Summaries of every post under content/, in path order. ``shared``: use the facts other clones wrote
+    (repository/facts.py) for posts this one has not read yet."""
     # Loading 100,000 cached summaries makes hundreds of thousands of objects at once; the cyclic garbage
     # collector would walk the growing heap again and again meanwhile (there are no cycles here to collect).
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_index(root, tz, use_cache)
+        return _load_index(root, tz, use_cache, shared)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load_index(root: Path, tz: ZoneInfo, use_cache: bool) -> list[PostSummary]:
+def _load_index(root: Path, tz: ZoneInfo, use_cache: bool, shared: bool) -> list[PostSummary]:
     cache_path, cache_key = root / CACHE_FILE, (_VERSION, tz.key)
     entries: dict = (cache.load(cache_path, cache_key) or {}) if use_cache else {}
-    out: list[PostSummary] = []
-    fresh: dict = {}
-    changed = False
+    # In a git work tree a post is known by its blob id (no stat per file); edited and untracked files, and
+    # everything outside git, by size and mtime.
+    blobs = facts.clean_blobs(root) if use_cache else None
+    known: dict | None = None  # the shared facts, read at the first post this clone has not seen
+    out: list[PostSummary | None] = []
+    keys: list = []
+    unread: list[int] = []
+    used_shared = False
     base = str(root)
     for rel in find_posts(root):
-        try:
-            st = os.stat(f"{base}/{rel}")
+        blob = blobs.get(rel) if blobs else None
+        if blob is not None:
+            key: Any = blob
+        else:
+            try:
+                st = os.stat(f"{base}/{rel}")
+            except OSError:
+                continue
             key = (st.st_size, st.st_mtime_ns)
-        except OSError:
-            continue
         entry = entries.get(rel)
-        if entry is None or entry[0] != key:
-            entry = (key, summarize(root, rel, tz))
-            changed = True
-        fresh[rel] = entry
-        out.append(entry[1])
-    if use_cache and (changed or len(fresh) != len(entries)):
-        cache.save(cache_path, cache_key, fresh)
-    return out
+        summary = None
+        if entry is not None and (entry[0] == key or (shared and entry[0] == (SHARED, key))):
+            key, summary = entry
+        elif blob is not None and shared:
+            if known is None:
+                known = facts.read_facts(root, tz.key)
+            summary = from_fact(rel, blob, known.pop(rel, None))  # popped: the JSON is freed as it is used
+            if summary is not None:
+                key = (SHARED, blob)  # kept apart from what this clone read itself: see confirm()
+                used_shared = True
+        if summary is None:
+            unread.append(len(out))
+        out.append(summary)
+        keys.append((rel, key))
+    if unread:
+        for i, summary in zip(unread, summarize_many(root, [keys[i][0] for i in unread], tz), strict=True):
+            rel, key = keys[i]
+            out[i] = summary._replace(blob=key) if isinstance(key, str) else summary
+    summaries: list[PostSummary] = out  # type: ignore[assignment]  # every None was filled above
+    if use_cache and (unread or used_shared or len(keys) != len(entries)):
+        cache.save(cache_path, cache_key, {rel: (key, s) for (rel, key), s in zip(keys, summaries, strict=True)})
+    return summaries
+
+
+def summarize_many(root: Path, rels: list[str], tz: ZoneInfo) -> list[PostSummary]:
+    """summarize() of each path, in forked workers when there are many (a cold index of a large repository)."""
+    return workers.map_chunks(lambda rel: summarize(root, rel, tz), rels)
+
+
+# --- shared facts: a summary as JSON, checked field by field ---------------------------------------------
+
+
+def _opt_str(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def from_fact(rel: str, blob: str, fact: Any) -> PostSummary | None:
+    """The summary an entry gives for the post at `rel` with content `blob`, or None when the entry is for
+    other content (or other path), or is not exactly the shape to_fact writes."""
+    if type(fact) is not list or len(fact) != 10 or fact[0] != blob:
+        return None
+    _, post_id, status, profiles, ts, kind, pillar, created, title, error = fact
+    if not (_opt_str(post_id) and type(status) is str and type(profiles) is list
+            and all(type(p) is str for p in profiles) and (ts is None or type(ts) in (int, float))
+            and type(kind) is str and _opt_str(pillar) and _opt_str(created) and type(title) is str
+            and _opt_str(error)):
+        return None
+    return PostSummary(rel, post_id, status, tuple(profiles), float(ts) if ts is not None else None, kind, pillar,
+                       created, title, error, blob)
+
+
+def confirm(root: Path, tz: ZoneInfo, summaries: list[PostSummary], paths: set[str]) -> bool:
+    """Do the summaries of these paths say what their files say? (Before a due pair is claimed: a shared
+    fact that does not match its file must not publish anything.)"""
+    return all(summarize(root, s.path, tz) == s._replace(blob=None) for s in summaries if s.path in paths)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from socialops.core import yamlfile
+from socialops.core import frontmatter, yamlfile
 from socialops.errors import ContentError
 
 MAX_POST_BYTES = 1_000_000
@@ -332,7 +332,7 @@ def parse_post(text: str, rel: str) -> Post:
     fm_text = text[opening.end():closing.start()]
     line_offset = text.count("\n", 0, opening.end())
     try:
-        doc = yamlfile.load(fm_text, line_offset=line_offset)
+        doc = frontmatter.load(fm_text, line_offset=line_offset)
     except yamlfile.YamlProblem as exc:
         raise ContentError(exc.message, path=rel, line=exc.line) from None
     data = doc.data

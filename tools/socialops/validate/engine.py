@@ -12,14 +12,11 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import pickle
-import signal
-import sys
-import threading
 from pathlib import Path
 from typing import Any
 
 from socialops import __version__
+from socialops.core import workers
 from socialops.core.problems import ERROR, Problem, Report, sort_problems
 from socialops.errors import ContentError
 from socialops.repository.config import Config, load_config
@@ -84,85 +81,16 @@ def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
     return post.file_key, post.id, post_problems(post, config, stats), deps, None
 
 
-PARALLEL_MIN = 1500  # below this many files to parse, a second process costs more than it saves
-_CHUNK = 100  # posts claimed at a time: small enough that the processes finish together
-
-
 def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) -> dict:
     """Check posts; when there are many (a cold run over a large repository), in forked processes and this
-    one together, each claiming the next chunk of posts until none are left."""
-    workers = min(os.cpu_count() or 1, 8)
+    one together (core.workers). Each child sends back the media it inspected, for the cache."""
     stat_memo: dict = {}
-    # Forking a process that runs other threads can deadlock the child (a lock held by a thread that is
-    # not copied): the CLI runs none, a program embedding socialops might. On macOS, system libraries are
-    # not safe to use in a forked child (why Python stopped forking there by default).
-    if (len(rels) < PARALLEL_MIN or workers < 2 or not hasattr(os, "fork") or sys.platform == "darwin"
-            or threading.active_count() > 1):
-        return {rel: _check_one(root, rel, config, media_cache, stat_memo) for rel in rels}
-    # At most 1,000 chunks: their numbers (4,000 bytes) fit in one page, the least buffer a pipe has, so
-    # writing them all never waits for a reader.
-    size = max(_CHUNK, -(-len(rels) // 1000))
-    chunks = [rels[i:i + size] for i in range(0, len(rels), size)]
-    # The chunks' numbers wait in a pipe, 4 bytes each; a process claims a chunk by reading 4 bytes (a read
-    # this small from a pipe is never split between readers). os.fork and pipes, not multiprocessing: its
-    # imports alone cost more than a tenth of the time this saves.
-    claims, filler = os.pipe()
-    os.write(filler, b"".join(i.to_bytes(4, "little") for i in range(len(chunks))))
-    os.close(filler)
-
-    def check_claimed() -> tuple[dict, dict]:
-        known = set(media_cache)
-        results = {}
-        while claim := os.read(claims, 4):
-            for rel in chunks[int.from_bytes(claim, "little")]:
-                results[rel] = _check_one(root, rel, config, media_cache, stat_memo)
-        return results, {k: v for k, v in media_cache.items() if k not in known}
-
-    children = [_fork_worker(check_claimed) for _ in range(workers - 1)]
-    try:
-        results, _ = check_claimed()
-        for pid, reader in children:
-            part, new_media = _collect(pid, reader)
-            results.update(part)
-            media_cache.update(new_media)
-        children = []
-    finally:
-        os.close(claims)
-        for pid, reader in children:  # only when this process is interrupted
-            os.kill(pid, signal.SIGTERM)
-            _collect(pid, reader)
-    for rel in rels:  # what a child that died had claimed
-        if rel not in results:
-            results[rel] = _check_one(root, rel, config, media_cache, stat_memo)
-    return results
-
-
-def _fork_worker(work) -> tuple[int, int]:
-    """Run `work()` in a forked child that sends its pickled result back: (pid, the pipe to read it from)."""
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: send the result, and leave without running the parent's exit handlers
-        status = 1
-        try:
-            os.close(reader)
-            with os.fdopen(writer, "wb") as out:
-                pickle.dump(work(), out, protocol=pickle.HIGHEST_PROTOCOL)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(writer)
-    return pid, reader
-
-
-def _collect(pid: int, reader: int) -> tuple[dict, dict]:
-    """A child's result, or nothing when it died before sending all of it."""
-    with os.fdopen(reader, "rb") as source:
-        data = source.read()
-    os.waitpid(pid, 0)
-    try:
-        return pickle.loads(data)
-    except Exception:  # a child that died leaves a cut-off pickle: its posts are checked again
-        return {}, {}
+    known = set(media_cache)
+    results, reports = workers.map_chunks(lambda rel: _check_one(root, rel, config, media_cache, stat_memo), rels,
+                                          report=lambda: {k: v for k, v in media_cache.items() if k not in known})
+    for new_media in reports:
+        media_cache.update(new_media)
+    return dict(zip(rels, results, strict=True))
 
 
 def validate_repository(root: Path, paths: list[str] | None = None, *, use_cache: bool = True) -> Report:

@@ -1,0 +1,196 @@
+"""Scheduling facts on the socialops-facts branch (repository/facts.py): a fresh clone, as every scheduled
+run on GitHub is, reads only the posts whose (path, blob) it has not seen, takes the nothing-due shortcut,
+and no entry, right or tampered with, makes a post publish at another time than its file says."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import socialops.repository.index as index
+from socialops.publish.results import R_PUBLISHED
+from socialops.publish.run import run_publish
+from socialops.repository import facts
+from tests.publish_support import IDENTITY, bare_with_clones, git, git_init, make_repo, write_post
+
+HEL = ZoneInfo("Europe/Helsinki")
+LATER = "content/2026/12/later.md"
+OTHER = "content/2026/12/other.md"
+
+
+def local(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=HEL)
+
+
+def run(root, now, tmp_path, **kw):
+    return run_publish(root, now=now, env={"SOCIALOPS_SANDBOX": str(tmp_path / "sandbox.sqlite")}, **kw)
+
+
+@pytest.fixture
+def origin(tmp_path):
+    """A remote whose facts branch a first clone's nothing-due run wrote (at 2026-11-30 12:00)."""
+    src = make_repo(tmp_path / "src", schedule={"cadence": {"sandbox-b": [{"days": ["wed"], "times": ["10:00"]}]}})
+    write_post(src, "later", profiles=["sandbox-a"], at="2026-12-01 09:00")
+    write_post(src, "other", profiles=["sandbox-a", "sandbox-b"], at="2026-12-05 09:00")
+    write_post(src, "queued", profiles=["sandbox-b"], at=None, created="2026-11-20 10:00")
+    git_init(src)
+    bare, [first] = bare_with_clones(tmp_path, src, names=("first",))
+    assert run(first, local("2026-11-30 12:00"), tmp_path).pairs == []
+    assert "socialops-facts" in git(bare, "branch", "--list")
+    return bare
+
+
+def clone(bare, tmp_path, name: str):
+    git(tmp_path, "clone", "-q", str(bare), str(tmp_path / name))
+    return tmp_path / name
+
+
+def push_change(bare, tmp_path, change) -> None:
+    editor = clone(bare, tmp_path, "editor")
+    change(editor)
+    git(editor, "add", "-A")
+    git(editor, "commit", "-qm", "change", env=IDENTITY)
+    git(editor, "push", "-q", "origin", "main")
+
+
+@pytest.fixture
+def parsed(monkeypatch):
+    """The paths whose files the index reads."""
+    paths: list[str] = []
+    real = index.summarize
+    monkeypatch.setattr(index, "summarize", lambda root, rel, tz: paths.append(rel) or real(root, rel, tz))
+    return paths
+
+
+@pytest.fixture
+def index_reads(monkeypatch):
+    calls = []
+    real = index.load_index
+    monkeypatch.setattr(index, "load_index", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def truth(root):
+    return [s._replace(blob=None) for s in index.load_index(root, HEL, use_cache=False)]
+
+
+def test_a_fresh_clone_takes_the_nothing_due_shortcut_without_reading_a_post(origin, tmp_path, index_reads):
+    fresh = clone(origin, tmp_path, "fresh")
+    assert not (fresh / ".socialops").exists()
+    assert run(fresh, local("2026-11-30 13:00"), tmp_path).pairs == []
+    assert run(clone(origin, tmp_path, "dry"), local("2026-11-30 13:00"), tmp_path, dry_run=True).pairs == []
+    assert index_reads == []
+
+
+def test_a_fresh_clone_reads_no_post_whose_blob_the_facts_name(origin, tmp_path, parsed):
+    fresh = clone(origin, tmp_path, "fresh")
+    summaries = index.load_index(fresh, HEL)
+    assert parsed == []
+    assert [s._replace(blob=None) for s in summaries] == truth(fresh)
+    assert all(s.blob for s in summaries)
+
+
+def rename(root):
+    (root / "content/2026/11").mkdir(parents=True)
+    git(root, "mv", LATER, "content/2026/11/later.md")
+
+
+@pytest.mark.parametrize(("change", "read"), [
+    (lambda root: write_post(root, "later", profiles=["sandbox-a"], at="2026-11-30 11:00"), {LATER}),
+    (lambda root: write_post(root, "new", profiles=["sandbox-b"], at="2026-11-30 11:30"), {"content/2026/12/new.md"}),
+    (rename, {"content/2026/11/later.md"}),
+    (lambda root: (root / OTHER).unlink(), set()),
+], ids=["changed", "added", "renamed", "deleted"])
+def test_a_post_changed_added_renamed_or_deleted_since_the_facts_is_read_anew(origin, tmp_path, parsed, change,
+                                                                              read):
+    push_change(origin, tmp_path, change)
+    fresh = clone(origin, tmp_path, "fresh")
+    summaries = index.load_index(fresh, HEL)
+    assert set(parsed) == read
+    assert [s._replace(blob=None) for s in summaries] == truth(fresh)
+
+
+def test_work_tree_edits_are_read_anew_even_when_git_is_told_to_look_away(origin, tmp_path, parsed):
+    fresh = clone(origin, tmp_path, "fresh")
+    write_post(fresh, "later", profiles=["sandbox-a"], at="2026-11-30 11:00")  # edited, not committed
+    git(fresh, "update-index", "--assume-unchanged", OTHER)
+    write_post(fresh, "other", profiles=["sandbox-a"], at="2026-11-30 10:00")  # edited under the flag
+    write_post(fresh, "untracked", profiles=["sandbox-a"], at="2026-12-03 10:00")
+    (fresh / "content/2026/12/link.md").symlink_to("queued.md")
+    summaries = index.load_index(fresh, HEL)
+    assert set(parsed) == {LATER, OTHER, "content/2026/12/untracked.md", "content/2026/12/link.md"}
+    assert [s._replace(blob=None) for s in summaries] == truth(fresh)
+    result = run(fresh, local("2026-11-30 12:10"), tmp_path, push=False)
+    assert sorted(p.post_id for p in result.pairs if p.status == R_PUBLISHED) == ["later", "other"]
+
+
+def tamper(bare, tmp_path, edit) -> None:
+    """Rewrite the facts branch on the remote (as someone who may push could)."""
+    editor = clone(bare, tmp_path, "tamperer")
+    posts = facts.read_facts(editor, HEL.key)
+    record = facts.read_next_due(editor)
+    edit(posts, record)
+    assert facts.write(editor, HEL.key, posts, record, push=True)
+
+
+def test_a_tampered_entry_cannot_publish_a_post_before_its_time(origin, tmp_path):
+    moment = local("2026-11-30 11:30").timestamp()
+
+    def due_now(posts, record):
+        posts[LATER][4] = moment  # the file says 2026-12-01 09:00
+        record["key"] = ["nothing"]  # so that the run looks at the posts
+
+    tamper(origin, tmp_path, due_now)
+    fresh = clone(origin, tmp_path, "fresh")
+    assert index.load_index(fresh, HEL)[0].publish_ts == moment  # the index takes it...
+    assert run(fresh, local("2026-11-30 12:10"), tmp_path, push=False).pairs == []  # ...publish does not
+    result = run(fresh, local("2026-12-01 09:05"), tmp_path, push=False)
+    assert [(p.post_id, p.status) for p in result.pairs] == [("later", R_PUBLISHED)]
+
+
+def test_an_entry_counts_only_for_the_path_and_blob_it_names(origin, tmp_path, parsed):
+    def swapped(posts, record):
+        posts[OTHER], posts[LATER] = posts[LATER], posts[OTHER]  # each now names the other's blob
+        posts["content/2026/12/queued.md"][0] = "0" * 40
+
+    tamper(origin, tmp_path, swapped)
+    fresh = clone(origin, tmp_path, "fresh")
+    summaries = index.load_index(fresh, HEL)
+    assert set(parsed) == {LATER, OTHER, "content/2026/12/queued.md"}
+    assert [s._replace(blob=None) for s in summaries] == truth(fresh)
+
+
+@pytest.mark.parametrize("entry", [None, [], "x", [None] * 10, ["b", "id", "ready", "sandbox-a", None, "text", None,
+                                                                   None, "t", None]])
+def test_entries_of_another_shape_are_ignored(entry):
+    assert index.from_fact("content/a.md", "b", entry) is None
+
+
+def test_a_record_further_ahead_than_a_run_sets_is_not_trusted(origin, tmp_path, index_reads):
+    def far(posts, record):
+        record["next_due"] = local("2027-06-01 00:00").isoformat()
+
+    tamper(origin, tmp_path, far)
+    fresh = clone(origin, tmp_path, "fresh")
+    run(fresh, local("2026-11-30 13:00"), tmp_path, push=False)
+    assert len(index_reads) == 1
+
+
+def test_damaged_facts_are_a_miss_not_an_error(origin, tmp_path, parsed):
+    editor = clone(origin, tmp_path, "editor")
+    assert facts.write(editor, HEL.key, {}, {"key": 1}, push=False)
+    assert facts.read_facts(editor, HEL.key) == {} and facts.read_next_due(editor) == {"key": 1}  # local first
+    git(editor, "update-ref", "-d", "refs/remotes/origin/socialops-facts")
+    git(editor, "update-ref", "refs/heads/socialops-facts", git(editor, "rev-parse", "HEAD").strip())  # no files
+    assert facts.read_facts(editor, HEL.key) == {} and facts.read_next_due(editor) is None
+    blob = git(editor, "hash-object", "-w", "--", "schedule.yaml").strip()  # not JSON
+    tree = subprocess.run(["git", "mktree"], cwd=editor, input=f"100644 blob {blob}\tfacts.json\n", text=True,
+                          capture_output=True, check=True).stdout.strip()
+    commit = git(editor, "commit-tree", tree, "-m", "damaged", env=IDENTITY).strip()
+    git(editor, "update-ref", "refs/heads/socialops-facts", commit)
+    assert facts.read_facts(editor, HEL.key) == {}
+    assert [s._replace(blob=None) for s in index.load_index(editor, HEL)] == truth(editor)
+    assert len(parsed) == 3 * 2  # every post read (the second time for truth())

@@ -1,0 +1,146 @@
+"""core.frontmatter: the fast reader gives what the safe loader gives, on every document it accepts, and
+accepts the common shape of posts (else it would save nothing)."""
+
+import datetime as dt
+import random
+
+import pytest
+import yaml
+
+from socialops.core import frontmatter, yamlfile
+
+# Scalars that YAML 1.1 types in surprising ways, and text with the characters that end or start things.
+TRICKY = [
+    "yes", "no", "on", "off", "Yes", "NO", "On", "OFF", "y", "n", "true", "False", "TRUE", "null", "Null", "~",
+    "", "0", "-1", "+5", "007", "0777", "08", "0x1F", "0b101", "1_000", "1:30", "09:00", "190:20:30", "1.5", ".5",
+    "1e3", "1.0e+3", "-.inf", ".NaN", ".nan", "2026-12-01", "2026-12-01 09:00", "2026-12-01 09:00:00",
+    "2026-12-01T09:00:00Z", "2026-12-01 09:00:00+02:00", "2026-02-30", "2026-1-5", "12:00", "=", "<<",
+    "a#b", "a #b", "C#", "#tag", "a: b", "a:b", "http://x.example/a?b=c#d", "key:", "-", "- x", "-x", "?x",
+    ":x", "[x]", "{x}", "x]", "x}", "a, b", "&a", "*a", "!x", "|", ">", "%x", "@x", "`x", "'x", '"x', "x'",
+    'x"', "it's", 'say "hi"', "back\\slash", "tab\there", "ä ö å", "emoji 🎉", "  spaced  ", "trailing ",
+    "Joulukalenteri, luukku 1", "x" * 200, "1 2", "0.", "-0", "+.5", "True story", "NULL island",
+]
+KEYS = ["id", "title", "profiles", "publish_at", "type", "media", "link", "pillar", "tags", "status", "created",
+        "overrides", "x_y", "a-b", "yes", "on", "null", "no_", "On2", "path", "alt", "body"]
+
+
+def scalar_text(rng: random.Random, flow: bool = False) -> str:
+    value = rng.choice(TRICKY)
+    style = rng.random()
+    if style < 0.5:
+        return value
+    if style < 0.75:
+        return '"' + value + '"'
+    return "'" + value.replace("'", "''") + "'"
+
+
+def flow_text(rng: random.Random) -> str:
+    items = [scalar_text(rng, flow=True) for _ in range(rng.randint(0, 4))]
+    if rng.random() < 0.5:
+        return "[" + ", ".join(items) + "]"
+    keys = rng.sample(KEYS, k=min(len(items), len(KEYS)))
+    return "{" + ", ".join(f"{k}: {v}" for k, v in zip(keys, items, strict=False)) + "}"
+
+
+def block(rng: random.Random, indent: int, depth: int) -> list[str]:
+    lines = []
+    pad = " " * indent
+    for key in rng.sample(KEYS, k=rng.randint(1, 5)):
+        kind = rng.random()
+        comment = rng.choice(["", "", "", "  # note", " #x", "#y"])
+        if kind < 0.5 or depth > 2:
+            lines.append(f"{pad}{key}: {scalar_text(rng)}{comment}")
+        elif kind < 0.65:
+            lines.append(f"{pad}{key}: {flow_text(rng)}{comment}")
+        elif kind < 0.8:
+            lines.append(f"{pad}{key}:{comment}")
+            step = rng.choice([0, 2, 4])
+            for _ in range(rng.randint(1, 3)):
+                item = rng.random()
+                if item < 0.4:
+                    lines.append(f"{pad}{' ' * step}- {scalar_text(rng)}")
+                elif item < 0.7:
+                    lines.append(f"{pad}{' ' * step}- {flow_text(rng)}")
+                else:
+                    inner = block(rng, indent + step + 2, depth + 1)
+                    inner[0] = f"{pad}{' ' * step}- " + inner[0].lstrip(" ")
+                    lines += inner
+        elif kind < 0.95:
+            lines.append(f"{pad}{key}:{comment}")
+            lines += block(rng, indent + rng.choice([1, 2, 4]), depth + 1)
+        else:
+            lines.append(f"{pad}{key}:")
+        if rng.random() < 0.1:
+            lines.append(rng.choice(["", "# a comment", "   ", f"{pad}  # indented comment"]))
+    return lines
+
+
+def same(a, b) -> bool:
+    """Equal values of equal types (1 == True == 1.0 in Python; NaN is not equal to itself)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and a != a:
+        return b != b
+    if isinstance(a, dt.datetime):
+        return a == b and a.tzinfo == b.tzinfo
+    return a == b
+
+
+def test_every_document_the_fast_reader_accepts_reads_the_same_as_the_safe_loader():
+    rng = random.Random(16)
+    accepted = 0
+    for n in range(6000):
+        text = "\n".join(block(rng, 0, 0)) + "\n"
+        if n % 7 == 0:  # damage some: a tab, a wrong indentation, an anchor, a repeated key
+            pos = rng.randrange(len(text))
+            text = text[:pos] + rng.choice(["\t", "\n ", " &a ", "\nid: 1\nid: 2\n", "*", ": ", "\n- x\n"]) + text[pos:]
+        fast = frontmatter.read(text)
+        if fast is None:
+            continue
+        accepted += 1
+        try:
+            expected = yaml.safe_load(text)
+        except yaml.YAMLError:
+            pytest.fail(f"the fast reader accepted what the safe loader refuses:\n{text}")
+        assert same(fast, expected), text
+        assert same(yamlfile.load(text).data, expected), text  # the C loader, as the slow path uses
+    assert accepted > 800  # many generated shapes take the fast path, so the comparison means something
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\n",  # anchors and aliases
+    "a: !!str 1\n",  # tags
+    "a: |\n  text\n",  # block scalars
+    "a: 'two\n  lines'\n",  # a quoted string over lines
+    'a: "esc\\n"\n',  # escapes
+    "a: plain\n  continued\n",  # a plain value over lines
+    "a: [x, [y]]\n",  # nested flow
+    "a: {u: http://x}\n",  # ':' inside a flow scalar
+    "a: 1\na: 2\n",  # a repeated key (the safe loader's own error names it)
+    "<<: {a: 1}\n",  # merge keys
+    "on: 1\n",  # a key that is not text
+    "a:\n- x\n",  # a list at the key's indentation
+    "a:\tb\n",  # a tab
+    "  a: 1\n",  # an indented document
+    "a: b: c\n",  # an error
+    "- x\n",  # not a mapping
+    "a: =\n",  # the value tag
+])
+def test_other_shapes_are_left_to_the_safe_loader(text):
+    assert frontmatter.read(text) is None
+
+
+def test_a_post_of_the_common_shape_takes_the_fast_path_and_keeps_its_lines():
+    text = ('id: luukku-1   # stable\ntitle: "Joulukalenteri, luukku 1"\nprofiles: [acme-instagram, acme-facebook]\n'
+            "publish_at: 2026-12-01 09:00\nmedia:\n  - {path: media/a.jpg, alt: \"Piparkakkutalo\"}\n"
+            "  - path: media/b.jpg\n    alt: 'Lähikuva'\nfirst_comment: \"#joulu #acme\"\nstatus: ready\n"
+            "overrides:\n  linkedin:\n    body: Longer text\ncreated: 2026-11-02\n")
+    doc = frontmatter.load(text, line_offset=1)
+    assert isinstance(doc, frontmatter.FastDoc)
+    assert doc.data == yaml.safe_load(text)
+    assert doc.data["created"] == dt.date(2026, 11, 2) and doc.data["publish_at"] == "2026-12-01 09:00"
+    assert doc.line("media", 1, "alt") == 9 and doc.line("overrides", "linkedin", "body") == 14

@@ -1,0 +1,162 @@
+"""Scheduling facts that survive a fresh clone: what the index knows of each post, keyed by its path and
+git blob id, kept on a branch of their own (``socialops-facts``) that a clone brings along.
+
+Every scheduled publish run is a fresh clone: ``.socialops/`` (the local caches) is empty there. The facts
+let it read only the posts whose content it has not seen: ``git ls-files`` gives every post's blob id in
+one call, and an entry is used only for the exact (path, blob id) it names, so a post changed, added,
+renamed or deleted since the facts were written is read from its file, and so is every file that differs
+from git's index (edited, untracked) or that git does not store as its content (a symbolic link).
+
+Why a branch and not a file on main: a pull request can change any file on main, but it cannot move
+another branch; only the publish run (and people who may push) write it, and a push there never adds
+commits to main's history. The branch holds one commit, replaced each time (force-pushed): two files,
+``facts.json`` (the entries) and ``next-due.json`` (the nothing-due record, read without the entries). Both
+are JSON and checked entry by entry: a damaged or foreign entry is a miss, never an error. An entry that
+does not match its file can still not publish a post early: every due pair's post is read from its file
+before it is claimed (``index.confirm``), and a disagreement sets all the facts aside for that run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from socialops import __version__
+from socialops.repository import git as repo
+
+BRANCH = "socialops-facts"
+FACTS_NAME = "facts.json"
+NEXT_DUE_NAME = "next-due.json"
+_REGULAR_FILE = ("100644", "100755")
+
+
+def clean_blobs(root: Path, folder: str = "content") -> dict[str, str] | None:
+    """{path: blob id} of the files under `folder` whose working-tree content is exactly their blob in
+    git's index: tracked regular files, not edited, not flagged (assume-unchanged, skip-worktree), not in a
+    merge conflict. None when `root` is not a git work tree (or git fails)."""
+    # `git status` refreshes the index's file stamps first (a copied or touched file whose content is the
+    # same is then clean again); on a fresh clone the stamps are new and nothing is read.
+    status = repo.git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--ignore-submodules=all",
+                      "--", folder, check=False)
+    listed = repo.git(root, "ls-files", "-s", "-v", "-z", "--", folder, check=False)
+    if status.returncode != 0 or listed.returncode != 0:
+        return None
+    changed = set()
+    records = iter(status.stdout.split("\0"))
+    for record in records:
+        if len(record) > 3:
+            changed.add(record[3:])
+            if record[0] in "RC":  # a rename or copy names its source next
+                changed.add(next(records, ""))
+    blobs: dict[str, str] = {}
+    for record in listed.stdout.split("\0"):
+        meta, _, path = record.partition("\t")
+        parts = meta.split(" ")
+        # "H <mode> <blob> <stage>": H is a plain cached file (other tags: flags set on it); stage 0 is merged
+        if len(parts) == 4 and parts[0] == "H" and parts[1] in _REGULAR_FILE and parts[3] == "0" \
+                and path not in changed:
+            blobs[path] = parts[2]
+    return blobs
+
+
+def to_fact(summary: Any) -> list:
+    """A post's entry (an index.PostSummary with its blob id) as JSON values; index.from_fact reads it back."""
+    return [summary.blob, summary.id, summary.status, list(summary.profiles), summary.publish_ts, summary.type,
+            summary.pillar, summary.created, summary.title, summary.error]
+
+
+def _refs(root: Path) -> list[str]:
+    """The facts branches to read, best first: the local one (this clone's latest), then the remotes'."""
+    found = repo.git(root, "for-each-ref", "--format=%(refname)", f"refs/heads/{BRANCH}",
+                     f"refs/remotes/*/{BRANCH}", check=False)
+    return sorted(found.stdout.split(), key=lambda ref: not ref.startswith("refs/heads/")) \
+        if found.returncode == 0 else []
+
+
+def _read(root: Path, name: str) -> Any:
+    """A file of the facts branch as JSON, or None. One git call where the branch is local or origin's."""
+    import subprocess
+
+    wanted = [f"refs/heads/{BRANCH}", f"refs/remotes/origin/{BRANCH}"]
+    for attempt in (wanted, None):
+        refs = attempt if attempt is not None else [r for r in _refs(root) if r not in wanted]
+        if not refs:
+            return None
+        try:
+            shown = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
+                                   input="".join(f"{ref}:{name}\n" for ref in refs).encode(),
+                                   env={**os.environ, "LC_ALL": "C"})
+        except OSError:  # no git
+            return None
+        if shown.returncode != 0:
+            return None
+        out = shown.stdout
+        while out:
+            header, _, out = out.partition(b"\n")
+            parts = header.split(b" ")
+            if len(parts) == 3 and parts[1] == b"blob":
+                try:
+                    return json.loads(out[:int(parts[2])])
+                except ValueError:
+                    return None
+            if len(parts) == 3:  # another kind of object: skip it
+                out = out[int(parts[2]) + 1:]
+    return None
+
+
+def read_facts(root: Path, scope: str) -> dict[str, list]:
+    """The shared entries {path: [blob id, *fields]} written for `scope` (this version and time zone)."""
+    data = _read(root, FACTS_NAME)
+    if not isinstance(data, dict) or data.get("scope") != [__version__, scope]:
+        return {}
+    posts = data.get("posts")
+    return posts if isinstance(posts, dict) else {}
+
+
+def read_next_due(root: Path) -> dict | None:
+    data = _read(root, NEXT_DUE_NAME)
+    return data if isinstance(data, dict) else None
+
+
+def write(root: Path, scope: str, posts: dict[str, list], next_due: dict, *, push: bool) -> bool:
+    """Replace the facts branch with these entries and record (when they differ from what it holds), and
+    push it to the current branch's remote. False when nothing was written or the push failed: the facts
+    only save time, so no failure here stops a run."""
+    files = {FACTS_NAME: json.dumps({"scope": [__version__, scope], "posts": posts}, separators=(",", ":"),
+                                    ensure_ascii=False, sort_keys=True),
+             NEXT_DUE_NAME: json.dumps(next_due, sort_keys=True)}
+    try:
+        blobs = {name: _hash(root, text) for name, text in files.items()}
+        tree_text = "".join(f"100644 blob {blob}\t{name}\0" for name, blob in sorted(blobs.items()))
+        tree = _run_input(root, ["mktree", "-z"], tree_text)
+        refs = _refs(root)
+        if refs and repo.git(root, "rev-parse", f"{refs[0]}^{{tree}}", check=False).stdout.strip() == tree:
+            return False
+        commit = repo.git(root, "-c", "commit.gpgsign=false", "commit-tree", tree, "-m",
+                          "socialops: scheduling facts (written by publish; see repository/facts.py)",
+                          env=repo.identity_env(root)).stdout.strip()
+        repo.git(root, "update-ref", f"refs/heads/{BRANCH}", commit)
+    except (OSError, repo.GitError):
+        return False
+    where = repo.upstream(root) if push else None
+    if where is None:
+        return True
+    pushed = repo.git(root, "push", "--quiet", "--force", where[0], f"{commit}:refs/heads/{BRANCH}", check=False,
+                      env=repo.remote_auth_env(os.environ))
+    return pushed.returncode == 0
+
+
+def _hash(root: Path, text: str) -> str:
+    return _run_input(root, ["hash-object", "-w", "--stdin"], text)
+
+
+def _run_input(root: Path, args: list[str], text: str) -> str:
+    import subprocess
+
+    done = subprocess.run(["git", *args], cwd=root, input=text.encode(), capture_output=True,
+                          env={**os.environ, "LC_ALL": "C"})
+    if done.returncode != 0:
+        raise repo.GitError(f"git {args[0]} failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout.decode().strip()
