@@ -288,7 +288,7 @@ def _path_problems(cls: SdkClass, path: tuple[str, ...], where: str) -> list[str
         return _path_problems(sub, rest, where) if rest and sub is not None else []
     edge = cls.get_edge(key)
     if edge is not None:  # an expanded edge: {"data": [...], "summary": ...}
-        sub = sdk_class(edge.target or "")
+        sub = None if edge.target in (None, "AbstractCrudObject") else sdk_class(edge.target)
         if len(rest) > 2 and rest[0] == "data" and sub is not None:
             return _path_problems(sub, rest[2:], where)
         return []
