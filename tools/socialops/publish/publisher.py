@@ -21,6 +21,7 @@ from socialops.errors import (
     NetworkError,
     OutcomeUnknown,
     PermanentNetworkError,
+    RateLimited,
     SocialOpsError,
     TransientNetworkError,
 )
@@ -30,7 +31,15 @@ from socialops.publish.issues import invalid_post_body
 from socialops.publish.reconcile import drop_lost_claims, settle_lost_answer
 from socialops.publish.record import Recorder
 from socialops.publish.request import build_request, checked_post, digest
-from socialops.publish.results import R_FAILED, R_MISSED, R_WOULD_FAIL, PairResult, duration_words, local_time
+from socialops.publish.results import (
+    R_FAILED,
+    R_HELD,
+    R_MISSED,
+    R_WOULD_FAIL,
+    PairResult,
+    duration_words,
+    local_time,
+)
 from socialops.publish.select import Candidate, is_late
 from socialops.repository.posts import Post
 from socialops.repository.profiles import Profile
@@ -186,6 +195,10 @@ class Publisher:
             self._auth_failed[profile.id] = reason
             rec.outcome(c, "failed", R_FAILED, key=c.key, detail=reason, data={"permanent": False},
                         issue=FAILED_ISSUE)
+        except RateLimited as exc:  # certainly not posted (429): released, due again once the limit resets
+            until = self.network(profile).hold_limit(exc.retry_after, str(exc))
+            rec.append([rec.event(c, "released", key=c.key, detail="held back by the rate limit")])
+            self._held(c, until)
         except TransientNetworkError as exc:
             self._failed_for_now(c, profile, exc)
         except (PermanentNetworkError, SocialOpsError) as exc:  # also configuration: a missing setting
@@ -198,6 +211,28 @@ class Publisher:
                 self._failed_for_now(c, profile, TransientNetworkError(f"{what}: {exc}"))
         else:
             rec.published(c, c.key, found, how="posted")
+
+    def hold_back(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates whose profile's rate limit is free; the others stay due, unclaimed (one summary line
+        per profile instead of an issue per post)."""
+        out = []
+        for c in candidates:
+            try:
+                until = self.network(self.config.profiles[c.profile]).held_until()
+            except SocialOpsError:
+                until = None  # the publish step reports what is wrong with the profile
+            if until is None:
+                out.append(c)
+            else:
+                self._held(c, until)
+        return out
+
+    def _held(self, c: Candidate, until: Any) -> None:
+        when = local_time(until, self.config.schedule.tz)
+        c.result = PairResult(c.post_id, c.profile, R_HELD, c.at, c.path, detail=f"rate limit used up until {when}")
+        start = f"{c.profile}: its rate limit is used up"
+        if not any(w.startswith(start) for w in self.rec.result.warnings):
+            self.rec.result.warnings.append(f"{start} until {when}; its due posts wait for a later run")
 
     def _failed_for_now(self, c: Candidate, profile: Profile, error: NetworkError) -> None:
         """A failure that may pass (the HTTP layer has already retried): the next run tries again."""
