@@ -169,9 +169,11 @@ class Network:
         """When the rate limit this profile's token used up -- in this run or an earlier one -- resets; None when
         it is free."""
         now = self.now()
-        if self._blocked_until is None:
+        if self._limits is None:  # read once: from then on this instance knows what it waited out
             limits, key = self._remembered()
-            self._blocked_until = limits.held_until(key, now)
+            remembered = limits.held_until(key, now)
+            if remembered is not None and (self._blocked_until is None or remembered > self._blocked_until):
+                self._blocked_until = remembered
         if self._blocked_until is not None and self._blocked_until <= now:
             self._blocked_until = None
         return self._blocked_until
@@ -181,7 +183,7 @@ class Network:
         profile until then, in this run and in later ones. Returns when it resets."""
         now = self.now()
         until = now + dt.timedelta(seconds=self.limit_hold_seconds if wait is None else wait)
-        if self._blocked_until is None or until > self._blocked_until:
+        if self._blocked_until is None or until > self._blocked_until + dt.timedelta(seconds=1):
             self._blocked_until = until
             limits, key = self._remembered()
             limits.hold(key, until, now=now, network=self.name, profile=self.profile.id, reason=self.redact(reason))
@@ -275,9 +277,15 @@ class Network:
                 secret_name=self.profile.token_env,
                 secrets=self.secrets(),
                 sleep=self._sleep,
+                before_request=self._respect_limits_before_request,
+                on_rate_limited=lambda limited: self.hold_limit(limited.retry_after, str(limited)),
                 **options,
             )
         return self._http
+
+    def _respect_limits_before_request(self) -> None:
+        if self._http is not None:
+            self.respect_limits(self._http.max_wait)
 
     def close(self) -> None:
         if self._http is not None:

@@ -80,6 +80,7 @@ class Publisher:
         self.network_options = dict(network_options or {})
         self.networks: dict[str, Network] = {}
         self._auth_failed: dict[str, str] = {}  # profile id -> why its token was refused this run
+        self._limited: set[str] = set()  # profiles whose rate limit this run found used up for longer than it waits
 
     def close(self) -> None:
         for network in self.networks.values():
@@ -185,6 +186,10 @@ class Publisher:
             c.result = PairResult(c.post_id, c.profile, R_FAILED, c.at, c.path, attempt=c.attempt,
                                   detail=self._auth_failed[profile.id])
             return
+        if profile.id in self._limited and (until := self.network(profile).held_until()) is not None:
+            rec.append([rec.event(c, "released", key=c.key, detail="not tried: held back by the rate limit")])
+            self._held(c, until)
+            return
         try:
             found = self.network(profile).publish(c.request)
         except OutcomeUnknown as exc:
@@ -197,8 +202,9 @@ class Publisher:
                         issue=FAILED_ISSUE)
         except RateLimited as exc:  # certainly not posted (429): released, due again once the limit resets
             until = self.network(profile).hold_limit(exc.retry_after, str(exc))
+            self._limited.add(profile.id)
             rec.append([rec.event(c, "released", key=c.key, detail="held back by the rate limit")])
-            self._held(c, until)
+            self._held(c, until, rec.redact(profile, str(exc)))
         except TransientNetworkError as exc:
             self._failed_for_now(c, profile, exc)
         except (PermanentNetworkError, SocialOpsError) as exc:  # also configuration: a missing setting
@@ -227,9 +233,10 @@ class Publisher:
                 self._held(c, until)
         return out
 
-    def _held(self, c: Candidate, until: Any) -> None:
+    def _held(self, c: Candidate, until: Any, why: str = "") -> None:
         when = local_time(until, self.config.schedule.tz)
-        c.result = PairResult(c.post_id, c.profile, R_HELD, c.at, c.path, detail=f"rate limit used up until {when}")
+        c.result = PairResult(c.post_id, c.profile, R_HELD, c.at, c.path, attempt=c.attempt,
+                              detail=f"rate limit used up until {when}" + (f" ({why})" if why else ""))
         start = f"{c.profile}: its rate limit is used up"
         if not any(w.startswith(start) for w in self.rec.result.warnings):
             self.rec.result.warnings.append(f"{start} until {when}; its due posts wait for a later run")
