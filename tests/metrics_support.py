@@ -102,15 +102,36 @@ def publish(root: Path, post_id: str, profile: str, remote_id: str, *, when: dt.
 
 
 class Recorder:
-    """A MockTransport handler that answers with a function and remembers every request."""
+    """A MockTransport handler that answers with a function and remembers every request. A Graph batch request
+    (``POST https://graph.facebook.com/`` with ``batch=[{"method", "relative_url"}]``, up to 50; the answer a list of
+    ``{"code", "headers", "body"}`` with ``body`` a JSON text: developers.facebook.com/docs/graph-api/batch-requests)
+    is answered request by request, each recorded in ``requests`` as if sent alone; the batches in ``batches``."""
 
     def __init__(self, answer):
         self.answer = answer
         self.requests: list[httpx.Request] = []
+        self.batches: list[list[dict[str, str]]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.host == "graph.facebook.com" and request.url.path == "/":
+            return self.graph_batch(request)
         self.requests.append(request)
         return self.answer(request)
+
+    def graph_batch(self, request: httpx.Request) -> httpx.Response:
+        form = {k: v[-1] for k, v in parse_qs(request.content.decode()).items()}
+        batch = json.loads(form["batch"])
+        assert len(batch) <= 50 and form.get("include_headers") == "false"
+        self.batches.append(batch)
+        answers = []
+        for part in batch:
+            assert part["method"] == "GET"
+            sub = httpx.Request("GET", f"https://graph.facebook.com/{part['relative_url']}",
+                                headers={"Authorization": request.headers["Authorization"]})
+            self.requests.append(sub)
+            response = self.answer(sub)
+            answers.append({"code": response.status_code, "body": response.text})
+        return httpx.Response(200, json=answers)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self)

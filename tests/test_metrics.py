@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import shutil
 import time
 
@@ -15,10 +16,13 @@ import pytest
 from socialops.errors import UsageError
 from socialops.metrics import budget, tables
 from socialops.metrics import fetch as lib
+from socialops.metrics.fetcher import Fetcher, ProfileRun
 from socialops.networks.bluesky.metrics import bluesky_calls
+from socialops.networks.http import Announced, announced_budget
 from socialops.networks.instagram.metrics import instagram_calls
 from socialops.networks.mastodon.metrics import mastodon_statuses
-from socialops.networks.types import Figures, Publication, as_number
+from socialops.networks.types import Figures, MetricsCall, Publication, as_number
+from socialops.repository.profiles import load_profile
 from tests.metrics_support import (
     FB_POST,
     NOW,
@@ -509,3 +513,74 @@ def test_unknown_profile_is_a_usage_error(tmp_path):
     root = repo_with(tmp_path, "cafe-masto")
     with pytest.raises(UsageError, match="nobody"):
         lib.fetch_metrics(root, now=NOW, env=TOKENS, profiles=["nobody"])
+
+
+# --- as few requests as each API allows; the budget announced in every answer -------------------------------------
+
+
+def test_graph_calls_go_fifty_to_a_batch_request(tmp_path):
+    root = repo_with(tmp_path, "cafe-fb")
+    posts = [f"104512345678901_1221000000000000{i:02d}" for i in range(30)]
+    for i, remote_id in enumerate(posts):
+        publish(root, f"p{i}", "cafe-fb", remote_id, when=PUBLISHED)
+    rec = Recorder(graph_answer())
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=rec.transport())
+    assert not result.failed, result.runs[0].failures
+    assert [len(b) for b in rec.batches] == [50, 13]  # 2 requests per post and 3 for the page: 63 in 2
+    assert result.requests == 2
+    rows = read_csv(root / "metrics/posts.csv")
+    assert len(rows) == 30 and {r["reach"] for r in rows} == {"1520"} and {r["shares"] for r in rows} == {"9"}
+
+
+def test_a_request_graph_did_not_complete_in_a_batch_goes_again_alone(tmp_path):
+    root = repo_with(tmp_path, "cafe-fb")
+    publish(root, "p1", "cafe-fb", FB_POST, when=PUBLISHED)
+    answer = graph_answer()
+    refused: list[str] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(f"{FB_POST}/insights") and not refused:
+            refused.append(str(request.url))  # throttled once inside the batch (code 4: app request limit)
+            return httpx.Response(400, json={"error": {"message": "(#4) Application request limit reached",
+                                                       "type": "OAuthException", "code": 4}})
+        return answer(request)
+
+    rec = Recorder(flaky)
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=rec.transport(), backoff=0.01)
+    assert not result.failed, result.runs[0].failures
+    assert len(rec.batches) == 1 and result.requests == 2  # the batch, then the refused one on its own
+    assert read_csv(root / "metrics/posts.csv")[0]["reach"] == "1520"
+
+
+def test_graph_usage_near_the_ceiling_stops_the_rest_of_the_calls(tmp_path):
+    root = repo_with(tmp_path, "cafe-fb")
+    publish(root, "p1", "cafe-fb", FB_POST, when=PUBLISHED)
+    usage = json.dumps({"104512345678901": [{"type": "pages", "call_count": 96, "total_cputime": 10,
+                                             "total_time": 12, "estimated_time_to_regain_access": 30}]})
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"id": "x"}, headers={"X-Business-Use-Case-Usage": usage})
+
+    calls = [MetricsCall(name=f"c{i}", url=f"https://graph.facebook.com/v26.0/{i}") for i in range(3)]
+    fetcher = Fetcher(transport=httpx.MockTransport(answer))
+    run = ProfileRun(profile=load_profile(root, "profiles/cafe-fb.yaml"), publications=[])
+    asyncio.run(fetcher.run([(run, calls)]))
+    assert len(sent) == 1  # the first answer said 96 % of the budget is used, for 30 minutes
+    assert len(run.failures) == 1 and "budget is spent for 1800 s" in run.failures[0]
+
+
+@pytest.mark.parametrize("headers, expected", [
+    ({"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "299", "X-RateLimit-Reset": "2026-12-02T06:05:00.000000Z"},
+     Announced(299, 300.0, 300)),
+    ({"RateLimit-Limit": "3000", "RateLimit-Remaining": "2999", "RateLimit-Reset": str(int(NOW.timestamp()) + 60),
+      "RateLimit-Policy": "3000;w=300"}, Announced(2999, 60.0, 3000, 300.0)),
+    ({"X-App-Usage": '{"call_count": 40, "total_cputime": 5, "total_time": 8}'}, None),
+    ({"X-App-Usage": '{"call_count": 92, "total_cputime": 5, "total_time": 8}'}, Announced(0, 3600.0)),
+    ({"X-Business-Use-Case-Usage": '{"1": [{"type": "pages", "call_count": 100, "total_cputime": 1, '
+                                   '"total_time": 1, "estimated_time_to_regain_access": 12}]}'}, Announced(0, 720.0)),
+    ({"Content-Type": "application/json"}, None),
+])
+def test_the_budget_announced_in_an_answer(headers, expected):
+    assert announced_budget(httpx.Headers(headers), NOW) == expected

@@ -124,6 +124,8 @@ class Fetcher:
             if isinstance(exc, AuthError):
                 run.stopped = run.stopped or message
                 message = f"{run.id}: {message}"
+            elif isinstance(exc, RateLimited):  # about the host, not the call: one line for all its calls
+                message = f"{run.id}: {message}"
             else:
                 message = f"{run.id}: {call.name}: {message}"
             run.fail(call, message)

@@ -29,10 +29,12 @@ from socialops.networks.instagram.metrics import instagram_calls
 from socialops.networks.instagram.spec import SPEC
 from socialops.networks.meta.graph import (
     GRAPH_BASE,
+    GRAPH_HOST,
     MetaNetwork,
     need_id,
     text_matches,
 )
+from socialops.networks.meta.metrics import graph_batches
 from socialops.networks.profile import fetch_image, normalise_text
 from socialops.networks.types import (
     Claim,
@@ -230,8 +232,9 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
     # --- metrics (facebook/metrics.py: endpoints, metric names, tolerance of removed metrics) ---------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        return instagram_calls(publications, base=GRAPH_BASE, user_id=self.ig_user_id,
-                               headers={"Authorization": f"Bearer {self.token()}"}, now=now)
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        calls = instagram_calls(publications, base=GRAPH_BASE, user_id=self.ig_user_id, headers=headers, now=now)
+        return graph_batches(calls, host=GRAPH_HOST, headers=headers)
 
     def reconcile(self, claim: Claim) -> PublishResult | None:
         progress = claim.progress
