@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -140,9 +141,12 @@ class Recorder:
         return {k: v[-1] for k, v in parse_qs(urlsplit(str(request.url)).query).items()}
 
     def metrics_asked(self) -> set[str]:
+        """Every metric asked for: ``metric=`` of an insights request, ``insights.metric(..)`` of a field expansion."""
         out: set[str] = set()
         for request in self.requests:
-            out.update((self.params(request).get("metric") or "").split(","))
+            params = self.params(request)
+            out.update((params.get("metric") or "").split(","))
+            out.update(",".join(re.findall(r"insights\.metric\(([^)]*)\)", params.get("fields") or "")).split(","))
         return out - {""}
 
 
@@ -183,6 +187,16 @@ def graph_answer(removed: frozenset[str] = frozenset(), *, fail: dict[str, int] 
             body["data"] = [d for d in body["data"] if d["name"] in metrics]
             return httpx.Response(200, json=body)
         owner = parts[0]
+        expanded = re.search(r"insights\.metric\(([^)]*)\)", params.get("fields") or "")
+        if expanded:  # field expansion: the object's fields with its insights (an invalid metric refuses it whole)
+            metrics = expanded.group(1).split(",")
+            if set(metrics) & removed:
+                return httpx.Response(400, json=fixture("facebook/error_invalid_metric.json"))
+            fields, insights = (("instagram/media_fields.json", "instagram/media_insights.json")
+                                if owner.startswith("1789") else
+                                ("facebook/post_fields.json", "facebook/post_insights.json"))
+            data = [d for d in fixture(insights)["data"] if d["name"] in metrics]
+            return httpx.Response(200, json={**fixture(fields), "insights": {"data": data}})
         if owner == "104512345678901":
             return httpx.Response(200, json=fixture("facebook/page.json"))
         if owner == "17841400000000000":

@@ -158,7 +158,13 @@ def test_instagram_media_account_and_demographics(tmp_path):
 def test_instagram_not_enough_viewers_and_removed_impressions_are_tolerated():
     calls = instagram_calls([Publication("s", "cafe-ig", "1789", type="story")], base="https://g/v26.0",
                                      user_id="1784", headers={}, now=NOW)
-    story = calls[0]
+    expanded = calls[0]  # the media's fields and insights in one request
+    assert expanded.params[0] == ("fields", "like_count,comments_count,insights.metric(views,reach,replies,shares)")
+    instead = expanded.on_error(400, fixture("instagram/error_not_enough_viewers.json"))
+    assert instead is not None and [c.name for c in instead.calls] == ["instagram media 1789 insights",
+                                                                       "instagram media 1789 fields"]
+    assert expanded.on_error(400, {"error": {"code": 4, "message": "(#4) Application request limit reached"}}) is None
+    story = instead.calls[0]
     assert story.params[0] == ("metric", "views,reach,replies,shares")
     handled = story.on_error(400, fixture("instagram/error_not_enough_viewers.json"))
     assert handled is not None and len(handled.calls) == 4  # split per metric first
@@ -520,16 +526,17 @@ def test_unknown_profile_is_a_usage_error(tmp_path):
 
 def test_graph_calls_go_fifty_to_a_batch_request(tmp_path):
     root = repo_with(tmp_path, "cafe-fb")
-    posts = [f"104512345678901_1221000000000000{i:02d}" for i in range(30)]
+    posts = [f"104512345678901_1221000000000000{i:02d}" for i in range(60)]
     for i, remote_id in enumerate(posts):
         publish(root, f"p{i}", "cafe-fb", remote_id, when=PUBLISHED)
     rec = Recorder(graph_answer())
     result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=rec.transport())
     assert not result.failed, result.runs[0].failures
-    assert [len(b) for b in rec.batches] == [50, 13]  # 2 requests per post and 3 for the page: 63 in 2
+    # one request per post (its fields and insights by field expansion) and 3 for the page: 63 in 2
+    assert [len(b) for b in rec.batches] == [50, 13]
     assert result.requests == 2
     rows = read_csv(root / "metrics/posts.csv")
-    assert len(rows) == 30 and {r["reach"] for r in rows} == {"1520"} and {r["shares"] for r in rows} == {"9"}
+    assert len(rows) == 60 and {r["reach"] for r in rows} == {"1520"} and {r["shares"] for r in rows} == {"9"}
 
 
 def test_a_request_graph_did_not_complete_in_a_batch_goes_again_alone(tmp_path):
@@ -539,7 +546,7 @@ def test_a_request_graph_did_not_complete_in_a_batch_goes_again_alone(tmp_path):
     refused: list[str] = []
 
     def flaky(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith(f"{FB_POST}/insights") and not refused:
+        if request.url.path.endswith(FB_POST) and not refused:
             refused.append(str(request.url))  # throttled once inside the batch (code 4: app request limit)
             return httpx.Response(400, json={"error": {"message": "(#4) Application request limit reached",
                                                        "type": "OAuthException", "code": 4}})

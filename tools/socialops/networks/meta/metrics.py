@@ -170,3 +170,26 @@ def _batch_part(call: MetricsCall, answer: Any) -> Figures:
         return call.parse(body)
     handled = call.on_error(code, body) if code >= 300 and call.on_error is not None else None
     return handled if handled is not None else Figures(calls=[call])
+
+
+def expanded_call(name: str, url: str, fields: str, metrics: list[str], headers: dict[str, str],
+                  parse: Callable[[Any, dict[str, Any], Figures], None], separate: list[MetricsCall],
+                  on_gone: Callable[[int, Any], Figures | None], items: tuple[str, ...]) -> MetricsCall:
+    """One object's fields and its insights in one request, by field expansion (``?fields=<fields>,
+    insights.metric(<metrics>)``): ``parse(body, {metric: value}, figures)``. When Graph refuses the metrics
+    (a removed one, not enough viewers), the ``separate`` calls go instead, where a refused metric costs only
+    itself; a post the network no longer has is ``on_gone``."""
+
+    def on_parse(body: Any) -> Figures:
+        figures = Figures()
+        parse(body, insight_values(body.get("insights") if isinstance(body, Mapping) else None), figures)
+        return figures
+
+    def on_error(status: int, body: Any) -> Figures | None:
+        gone = on_gone(status, body)
+        if gone is not None:
+            return gone
+        return Figures(calls=list(separate)) if meta_refusal(status, body) is not None else None
+
+    return MetricsCall(name=name, url=url, params=[("fields", f"{fields},insights.metric({','.join(metrics)})")],
+                       headers=headers, parse=on_parse, on_error=on_error, items=items)
