@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from socialops.state.publications import Event, Ledger
-from tests.helpers import write
+from tests.helpers import serving, write
 
 FIX = Path(__file__).parent / "fixtures" / "metrics"
 UTC = dt.UTC
@@ -371,15 +371,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @contextmanager
 def mastodon_stand_in(delay: float = 0.0, failing: set[str] | None = None, **options: Any) -> Iterator[MastodonStandIn]:
-    server = MastodonStandIn(delay, failing, **options)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(MastodonStandIn(delay, failing, **options)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def mastodon_repo(root: Path, server_url: str, n: int, *, start: dt.datetime) -> Path:

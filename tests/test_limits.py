@@ -11,6 +11,7 @@ import http.server
 import itertools
 import json
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,11 +26,18 @@ from socialops.networks.limits import LIMITS, MAX_HOLD, RememberedLimits, limit_
 from socialops.publish.results import R_HELD, R_PUBLISHED
 from socialops.publish.run import run_publish
 from socialops.state.publications import Ledger
+from tests.helpers import serving
 from tests.publish_support import git_init, make_repo, write_post
 
 HEL = ZoneInfo("Europe/Helsinki")
-# The runs are in real time: the server's Retry-After and X-RateLimit-Reset are read against the clock.
-START = dt.datetime.now(HEL).replace(second=0, microsecond=0)
+# The runs are in real time: the server's Retry-After and X-RateLimit-Reset are read against the clock. START is
+# when each test starts (the posts fall due just before it).
+START = dt.datetime.now(HEL)
+
+
+@pytest.fixture(autouse=True)
+def _start_now(monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "START", dt.datetime.now(HEL).replace(second=0, microsecond=0))
 TOKEN = "masto-limits-token-0123456789"
 ENV = {"MASTODON_TOKEN": TOKEN}
 FIX = Path(__file__).parent / "fixtures" / "mastodon"
@@ -102,15 +110,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @contextmanager
 def faulty_mastodon() -> Iterator[FaultyMastodon]:
-    server = FaultyMastodon()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(FaultyMastodon()) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def repo_on(tmp_path: Path, server: FaultyMastodon, posts: int = 4) -> Path:

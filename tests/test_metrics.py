@@ -18,8 +18,8 @@ from socialops.metrics import budget, tables
 from socialops.metrics import fetch as lib
 from socialops.metrics.fetcher import Fetcher, ProfileRun
 from socialops.networks.bluesky.metrics import bluesky_calls
-from socialops.networks.http import Announced, announced_budget
 from socialops.networks.instagram.metrics import instagram_calls
+from socialops.networks.limits import Announced, announced_budget
 from socialops.networks.mastodon.metrics import mastodon_statuses
 from socialops.networks.types import Figures, MetricsCall, Publication, as_number
 from socialops.repository.profiles import load_profile

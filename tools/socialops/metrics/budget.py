@@ -20,7 +20,7 @@ from socialops.core.files import atomic_write_text
 from socialops.errors import RateLimited, UsageError
 from socialops.metrics.tables import fmt_number
 from socialops.networks import NETWORKS
-from socialops.networks.http import Announced
+from socialops.networks.limits import Announced
 
 JOURNAL = ".socialops/metrics-journal.json"
 
@@ -167,12 +167,13 @@ class Limiter:
                 self.allowance -= 1
             self._window.append(now)
             self.starts.append(now)
+            self._ready.notify(1)  # the next in line may fit too (one at a time: no herd of thousands waking)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         async with self._ready:
             self.in_flight -= 1
-            self._ready.notify_all()
+            self._ready.notify(1)
 
 
 def limit_for(network: str, overrides: Mapping[str, Limit] | None = None) -> Limit:

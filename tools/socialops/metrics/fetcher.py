@@ -21,7 +21,8 @@ from socialops.errors import (
     TransientNetworkError,
 )
 from socialops.metrics.budget import MAX_IN_FLIGHT, Limit, Limiter, limit_for
-from socialops.networks.http import announced_budget, backoff_delay, redact
+from socialops.networks.http import backoff_delay, redact
+from socialops.networks.limits import announced_budget
 from socialops.networks.types import Figures, MetricsCall, Publication
 from socialops.repository.profiles import Profile
 

@@ -16,7 +16,7 @@ What it does for every call made through :meth:`Http.request`:
   longer than ``max_wait`` is not slept: :class:`~socialops.errors.RateLimited` is raised with
   ``retry_after`` so the run can go on with other profiles. ``before_request`` and ``on_rate_limited`` let the
   profile's adapter hold every later call until the limit resets (``Network.respect_limits``, ``networks.limits``).
-* **Budgets** a server announces (:func:`announced_budget`) are read by the concurrent metrics fetcher.
+* **Budgets** a server announces in its answers are read by ``networks.limits.announced_budget``.
 * **Errors**: 429 -> RateLimited; 401 (and 403, or whatever ``auth_error`` recognises, such as Meta's
   error code 190) -> :class:`~socialops.errors.AuthError` naming the secret to renew (the profile's
   ``token_env``); other 4xx -> PermanentNetworkError.
@@ -34,8 +34,7 @@ import email.utils
 import logging
 import random
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from socialops.core.times import parse_utc
@@ -144,86 +143,6 @@ def parse_reset(value: str | None, now: dt.datetime) -> float | None:
     if number > 1_000_000_000:
         return max(0.0, number - now.timestamp())
     return max(0.0, number)
-
-
-@dataclass(frozen=True)
-class Announced:
-    """The budget a server announced in an answer: ``remaining`` requests until ``reset`` seconds from now, of
-    ``limit`` per window (``window`` seconds when the server names it). ``remaining`` 0 with a ``reset``: wait."""
-
-    remaining: int
-    reset: float | None
-    limit: int | None = None
-    window: float | None = None
-
-
-# Meta throttles at 100 % of any usage counter; stop a little before it.
-GRAPH_USAGE_CEILING = 90.0
-
-
-def announced_budget(headers: Mapping[str, str], now: dt.datetime) -> Announced | None:
-    """The budget announced in an answer's headers, or None when it names none: Mastodon's ``X-RateLimit-Limit/
-    Remaining/Reset`` (ISO time), the atproto ``RateLimit-Limit/Remaining/Reset`` (epoch seconds) with
-    ``RateLimit-Policy: <limit>;w=<seconds>``, and Graph's ``X-App-Usage`` / ``X-Business-Use-Case-Usage``
-    (percentages used: at :data:`GRAPH_USAGE_CEILING` or more the budget is spent until
-    ``estimated_time_to_regain_access`` minutes; below it they give no count, so nothing is announced)."""
-    for prefix in ("X-RateLimit-", "RateLimit-"):
-        remaining = _integer(headers.get(prefix + "Remaining"))
-        if remaining is None:
-            continue
-        window = None
-        policy = headers.get(prefix + "Policy") or ""
-        match = re.search(r"\bw\s*=\s*(\d+(?:\.\d+)?)", policy)
-        if match:
-            window = float(match.group(1))
-        return Announced(max(0, remaining), parse_reset(headers.get(prefix + "Reset"), now),
-                         _integer(headers.get(prefix + "Limit")), window)
-    return _graph_usage(headers)
-
-
-def _integer(value: str | None) -> int | None:
-    try:
-        return int(float(value)) if value is not None and value.strip() else None
-    except ValueError:
-        return None
-
-
-def _graph_usage(headers: Mapping[str, str]) -> Announced | None:
-    """Meta's usage headers: the highest percentage used, and the minutes until access returns."""
-    import json
-
-    used: list[float] = []
-    regain: list[float] = []
-
-    def collect(entry: Any) -> None:
-        if not isinstance(entry, Mapping):
-            return
-        for key in ("call_count", "total_cputime", "total_time"):
-            value = entry.get(key)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                used.append(float(value))
-        minutes = entry.get("estimated_time_to_regain_access")
-        if isinstance(minutes, int | float) and not isinstance(minutes, bool):
-            regain.append(float(minutes) * 60)
-
-    for name in ("X-App-Usage", "X-Business-Use-Case-Usage", "X-Ad-Account-Usage"):
-        raw = headers.get(name)
-        if not raw:
-            continue
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            continue
-        if name == "X-Business-Use-Case-Usage" and isinstance(body, Mapping):
-            for entries in body.values():
-                for entry in entries if isinstance(entries, list) else []:
-                    collect(entry)
-        else:
-            collect(body)
-    if not used or max(used) < GRAPH_USAGE_CEILING:
-        return None
-    # Spent: Meta's usage is a rolling hour when it names no time to regain access.
-    return Announced(0, max(regain) if regain and max(regain) > 0 else 3600.0)
 
 
 def backoff_delay(attempt: int, *, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None) -> float:

@@ -1,5 +1,5 @@
-"""Rate limits remembered beyond one call: a limit a profile's token used up holds until its reset, for the rest of
-the run and for later runs.
+"""Rate limits: the budget a server announces in an answer (:func:`announced_budget`), and limits remembered beyond
+one call -- a limit a profile's token used up holds until its reset, for the rest of the run and for later runs.
 
 Kept in ``state/rate-limits.csv``, an append-only log committed with the ledger: every cron run is a fresh clone,
 so a limit remembered in the git-ignored ``.socialops/`` would be forgotten by the next run, which would send its
@@ -14,11 +14,96 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from socialops.core.safetext import one_line
 from socialops.core.times import format_utc, parse_utc
+from socialops.networks.http import parse_reset
 from socialops.state.log import append_rows, log_rows
+
+
+@dataclass(frozen=True)
+class Announced:
+    """The budget a server announced in an answer: ``remaining`` requests until ``reset`` seconds from now, of
+    ``limit`` per window (``window`` seconds when the server names it). ``remaining`` 0 with a ``reset``: wait."""
+
+    remaining: int
+    reset: float | None
+    limit: int | None = None
+    window: float | None = None
+
+
+# Meta throttles at 100 % of any usage counter; stop a little before it.
+GRAPH_USAGE_CEILING = 90.0
+
+
+def announced_budget(headers: Mapping[str, str], now: dt.datetime) -> Announced | None:
+    """The budget announced in an answer's headers, or None when it names none: Mastodon's ``X-RateLimit-Limit/
+    Remaining/Reset`` (ISO time), the atproto ``RateLimit-Limit/Remaining/Reset`` (epoch seconds) with
+    ``RateLimit-Policy: <limit>;w=<seconds>``, and Graph's ``X-App-Usage`` / ``X-Business-Use-Case-Usage``
+    (percentages used: at :data:`GRAPH_USAGE_CEILING` or more the budget is spent until
+    ``estimated_time_to_regain_access`` minutes; below it they give no count, so nothing is announced)."""
+    for prefix in ("X-RateLimit-", "RateLimit-"):
+        remaining = _integer(headers.get(prefix + "Remaining"))
+        if remaining is None:
+            continue
+        window = None
+        policy = headers.get(prefix + "Policy") or ""
+        match = re.search(r"\bw\s*=\s*(\d+(?:\.\d+)?)", policy)
+        if match:
+            window = float(match.group(1))
+        return Announced(max(0, remaining), parse_reset(headers.get(prefix + "Reset"), now),
+                         _integer(headers.get(prefix + "Limit")), window)
+    return _graph_usage(headers)
+
+
+def _integer(value: str | None) -> int | None:
+    try:
+        return int(float(value)) if value is not None and value.strip() else None
+    except ValueError:
+        return None
+
+
+def _graph_usage(headers: Mapping[str, str]) -> Announced | None:
+    """Meta's usage headers: the highest percentage used, and the minutes until access returns."""
+    used: list[float] = []
+    regain: list[float] = []
+
+    def collect(entry: Any) -> None:
+        if not isinstance(entry, Mapping):
+            return
+        for key in ("call_count", "total_cputime", "total_time"):
+            value = entry.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                used.append(float(value))
+        minutes = entry.get("estimated_time_to_regain_access")
+        if isinstance(minutes, int | float) and not isinstance(minutes, bool):
+            regain.append(float(minutes) * 60)
+
+    for name in ("X-App-Usage", "X-Business-Use-Case-Usage", "X-Ad-Account-Usage"):
+        raw = headers.get(name)
+        if not raw:
+            continue
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            continue
+        if name == "X-Business-Use-Case-Usage" and isinstance(body, Mapping):
+            for entries in body.values():
+                for entry in entries if isinstance(entries, list) else []:
+                    collect(entry)
+        else:
+            collect(body)
+    if not used or max(used) < GRAPH_USAGE_CEILING:
+        return None
+    # Spent: Meta's usage is a rolling hour when it names no time to regain access.
+    return Announced(0, max(regain) if regain and max(regain) > 0 else 3600.0)
+
 
 LIMITS = "state/rate-limits.csv"
 HEADER = "time,network,profile,key,until,reason"
