@@ -167,13 +167,13 @@ class Limiter:
                 self.allowance -= 1
             self._window.append(now)
             self.starts.append(now)
-            self._ready.notify(1)  # the next in line may fit too (one at a time: no herd of thousands waking)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         async with self._ready:
             self.in_flight -= 1
-            self._ready.notify(1)
+            # all of them: on Python 3.11 a notification to a waiter whose timeout fires at once is lost
+            self._ready.notify_all()
 
 
 def limit_for(network: str, overrides: Mapping[str, Limit] | None = None) -> Limit:
