@@ -36,13 +36,12 @@ from socialops.networks.facebook.metrics import facebook_calls
 from socialops.networks.facebook.page import FacebookPage
 from socialops.networks.meta.graph import (
     GRAPH_BASE,
-    GRAPH_HOST,
     RUPLOAD_BASE,
     caption_locale,
     need_id,
     text_matches,
 )
-from socialops.networks.meta.metrics import graph_batches
+from socialops.networks.meta.metrics import graph_requests
 from socialops.networks.types import (
     Claim,
     MediaFile,
@@ -321,9 +320,8 @@ class FacebookNetwork(FacebookPage, Publishing):
     # --- metrics (facebook/metrics.py: endpoints, metric names, tolerance of removed metrics) ---------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        headers = {"Authorization": f"Bearer {self.token()}"}
-        calls = facebook_calls(publications, base=GRAPH_BASE, page_id=self.page_id, headers=headers, now=now)
-        return graph_batches(calls, host=GRAPH_HOST, headers=headers)
+        return graph_requests(self.token(), lambda headers: facebook_calls(
+            publications, base=GRAPH_BASE, page_id=self.page_id, headers=headers, now=now))
 
     # --- reconcile -------------------------------------------------------------------------------
 

@@ -29,12 +29,11 @@ from socialops.networks.instagram.metrics import instagram_calls
 from socialops.networks.instagram.spec import SPEC
 from socialops.networks.meta.graph import (
     GRAPH_BASE,
-    GRAPH_HOST,
     MetaNetwork,
     need_id,
     text_matches,
 )
-from socialops.networks.meta.metrics import graph_batches
+from socialops.networks.meta.metrics import graph_requests
 from socialops.networks.profile import fetch_image, normalise_text
 from socialops.networks.types import (
     Claim,
@@ -232,9 +231,8 @@ class InstagramNetwork(MetaNetwork, Publishing, ProfileBasics):
     # --- metrics (facebook/metrics.py: endpoints, metric names, tolerance of removed metrics) ---------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        headers = {"Authorization": f"Bearer {self.token()}"}
-        calls = instagram_calls(publications, base=GRAPH_BASE, user_id=self.ig_user_id, headers=headers, now=now)
-        return graph_batches(calls, host=GRAPH_HOST, headers=headers)
+        return graph_requests(self.token(), lambda headers: instagram_calls(
+            publications, base=GRAPH_BASE, user_id=self.ig_user_id, headers=headers, now=now))
 
     def reconcile(self, claim: Claim) -> PublishResult | None:
         progress = claim.progress

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from socialops.core.times import parse_utc
 from socialops.networks.calls import chunks
 from socialops.networks.http import redacted_excerpt
+from socialops.networks.meta.graph import GRAPH_HOST
 from socialops.networks.types import Figures, MetricsCall
 
 
@@ -193,3 +194,9 @@ def expanded_call(name: str, url: str, fields: str, metrics: list[str], headers:
 
     return MetricsCall(name=name, url=url, params=[("fields", f"{fields},insights.metric({','.join(metrics)})")],
                        headers=headers, parse=on_parse, on_error=on_error, items=items)
+
+
+def graph_requests(token: str, build: Callable[[dict[str, str]], list[MetricsCall]]) -> list[MetricsCall]:
+    """The calls ``build(headers)`` makes (the token as a Bearer header, never in a URL), 50 to a batch."""
+    headers = {"Authorization": f"Bearer {token}"}
+    return graph_batches(build(headers), host=GRAPH_HOST, headers=headers)
