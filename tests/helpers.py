@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import textwrap
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -130,3 +134,16 @@ def track_client(client):
     """Hand an httpx client to be closed after the test (tests/conftest.py closes them)."""
     OPEN_CLIENTS.append(client)
     return client
+
+
+@contextmanager
+def serving(server: Any) -> Iterator[Any]:
+    """A ``socketserver`` server answering in a thread of its own while the block runs."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

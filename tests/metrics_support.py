@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from socialops.state.publications import Event, Ledger
-from tests.helpers import write
+from tests.helpers import serving, write
 
 FIX = Path(__file__).parent / "fixtures" / "metrics"
 UTC = dt.UTC
@@ -102,15 +103,36 @@ def publish(root: Path, post_id: str, profile: str, remote_id: str, *, when: dt.
 
 
 class Recorder:
-    """A MockTransport handler that answers with a function and remembers every request."""
+    """A MockTransport handler that answers with a function and remembers every request. A Graph batch request
+    (``POST https://graph.facebook.com/`` with ``batch=[{"method", "relative_url"}]``, up to 50; the answer a list of
+    ``{"code", "headers", "body"}`` with ``body`` a JSON text: developers.facebook.com/docs/graph-api/batch-requests)
+    is answered request by request, each recorded in ``requests`` as if sent alone; the batches in ``batches``."""
 
     def __init__(self, answer):
         self.answer = answer
         self.requests: list[httpx.Request] = []
+        self.batches: list[list[dict[str, str]]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.host == "graph.facebook.com" and request.url.path == "/":
+            return self.graph_batch(request)
         self.requests.append(request)
         return self.answer(request)
+
+    def graph_batch(self, request: httpx.Request) -> httpx.Response:
+        form = {k: v[-1] for k, v in parse_qs(request.content.decode()).items()}
+        batch = json.loads(form["batch"])
+        assert len(batch) <= 50 and form.get("include_headers") == "false"
+        self.batches.append(batch)
+        answers = []
+        for part in batch:
+            assert part["method"] == "GET"
+            sub = httpx.Request("GET", f"https://graph.facebook.com/{part['relative_url']}",
+                                headers={"Authorization": request.headers["Authorization"]})
+            self.requests.append(sub)
+            response = self.answer(sub)
+            answers.append({"code": response.status_code, "body": response.text})
+        return httpx.Response(200, json=answers)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self)
@@ -119,9 +141,12 @@ class Recorder:
         return {k: v[-1] for k, v in parse_qs(urlsplit(str(request.url)).query).items()}
 
     def metrics_asked(self) -> set[str]:
+        """Every metric asked for: ``metric=`` of an insights request, ``insights.metric(..)`` of a field expansion."""
         out: set[str] = set()
         for request in self.requests:
-            out.update((self.params(request).get("metric") or "").split(","))
+            params = self.params(request)
+            out.update((params.get("metric") or "").split(","))
+            out.update(",".join(re.findall(r"insights\.metric\(([^)]*)\)", params.get("fields") or "")).split(","))
         return out - {""}
 
 
@@ -164,6 +189,16 @@ def graph_answer(removed: frozenset[str] = frozenset(), *, fail: dict[str, int] 
             body["data"] = [d for d in body["data"] if d["name"] in metrics]
             return httpx.Response(200, json=body)
         owner = parts[0]
+        expanded = re.search(r"insights\.metric\(([^)]*)\)", params.get("fields") or "")
+        if expanded:  # field expansion: the object's fields with its insights (an invalid metric refuses it whole)
+            metrics = expanded.group(1).split(",")
+            if set(metrics) & removed:
+                return httpx.Response(400, json=fixture("facebook/error_invalid_metric.json"))
+            fields, insights = (("instagram/media_fields.json", "instagram/media_insights.json")
+                                if owner.startswith("1789") else
+                                ("facebook/post_fields.json", "facebook/post_insights.json"))
+            data = [d for d in fixture(insights)["data"] if d["name"] in metrics]
+            return httpx.Response(200, json={**fixture(fields), "insights": {"data": data}})
         if owner == "104512345678901":
             return httpx.Response(200, json=fixture("facebook/page.json"))
         if owner == "17841400000000000":
@@ -188,17 +223,85 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 # --- a real HTTP server: Mastodon's status API, answering each request after a delay --------------------------------
 
 
+class Budget:
+    """Mastodon's rate limiter as rack-attack runs it: at most ``limit`` requests per fixed window of ``window``
+    seconds (the first starting at ``origin``), announced in ``X-RateLimit-Limit/Remaining/Reset`` (an ISO time) on
+    every answer; a request over the limit is refused with 429."""
+
+    def __init__(self, limit: int, window: float, *, origin: float | None = None):
+        self.limit = limit
+        self.window = window
+        self.origin = time.time() if origin is None else origin  # when the first window starts
+        self.counts: dict[int, int] = {}
+        self.refused = 0
+
+    def take(self, wall: float) -> tuple[bool, dict[str, str]]:
+        slot = int((wall - self.origin) // self.window)
+        used = self.counts[slot] = self.counts.get(slot, 0) + 1
+        reset_time = self.origin + (slot + 1) * self.window
+        reset = dt.datetime.fromtimestamp(reset_time, UTC).isoformat(timespec="microseconds")
+        headers = {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(max(0, self.limit - used)),
+                   "X-RateLimit-Reset": reset.replace("+00:00", "Z")}
+        if used > self.limit:
+            self.refused += 1
+            return False, headers
+        return True, headers
+
+
+_STATUS = fixture("mastodon/status.json")
+_ACCOUNT = fixture("mastodon/account.json")
+
+
+def status_body(status_id: str) -> dict[str, Any]:
+    return dict(_STATUS, id=status_id, favourites_count=int(status_id[-3:]) % 97)
+
+
+def mastodon_answer(target: str, authorization: str | None, *, multi: bool,
+                    failing: set[str] = frozenset()) -> tuple[int, Any]:
+    """The documented answer of the status API to ``GET target``: one status, up to 20 of them (Mastodon 4.3+,
+    when ``multi``), or the account. A status in ``failing`` makes any request naming it answer 503."""
+    parts = urlsplit(target)
+    if authorization != "Bearer masto-secret-token":
+        return 401, {"error": "The access token is invalid"}
+    if parts.path == "/api/v1/accounts/verify_credentials":
+        return 200, _ACCOUNT
+    if parts.path == "/api/v1/statuses" and multi:
+        ids = parse_qs(parts.query).get("id[]", [])
+        if len(ids) > 20:
+            return 422, {"error": "Too many statuses requested"}
+        if failing & set(ids):
+            return 503, {"error": "Service Unavailable"}
+        return 200, [status_body(i) for i in dict.fromkeys(ids)]
+    if parts.path.startswith("/api/v1/statuses/"):
+        status_id = parts.path.rsplit("/", 1)[1]
+        if status_id in failing:
+            return 503, {"error": "Service Unavailable"}
+        return 200, status_body(status_id)
+    return 404, {"error": "Record not found"}
+
+
 class MastodonStandIn(http.server.ThreadingHTTPServer):
+    """Mastodon's status API on 127.0.0.1 (``multi=False``: a server older than 4.3, without the multiple-status
+    endpoint). ``gate``: each request but the first waits until that many are in the server at once (at most 10
+    s), so ``max_concurrent`` shows whether the client sent them together, whatever the machine's load. ``budget``: the
+    rate limit it announces and enforces."""
+
     daemon_threads = True
     request_queue_size = 256  # the default backlog of 5 drops concurrent connects (the client retries after 1 s)
 
-    def __init__(self, delay: float = 0.0, failing: set[str] | None = None):
+    def __init__(self, delay: float = 0.0, failing: set[str] | None = None, *, multi: bool = True, gate: int = 0,
+                 budget: Budget | None = None):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.delay = delay
         self.failing = set(failing or ())
+        self.multi = multi
+        self.budget = budget
         self.arrivals: list[float] = []
         self.paths: list[str] = []
         self.lock = threading.Lock()
+        self.inside = 0
+        self.max_concurrent = 0
+        self.gate = threading.Barrier(gate) if gate > 1 else None
 
     @property
     def url(self) -> str:
@@ -207,9 +310,16 @@ class MastodonStandIn(http.server.ThreadingHTTPServer):
     def max_in_window(self, seconds: float = 1.0) -> int:
         return max_in_window(self.arrivals, seconds)
 
-
-_STATUS = fixture("mastodon/status.json")
-_ACCOUNT = fixture("mastodon/account.json")
+    def asked_ids(self) -> list[list[str]]:
+        """The status ids each status request asked for, in the order they came."""
+        out = []
+        for path in self.paths:
+            parts = urlsplit(path)
+            if parts.path == "/api/v1/statuses":
+                out.append(parse_qs(parts.query).get("id[]", []))
+            elif parts.path.startswith("/api/v1/statuses/"):
+                out.append([parts.path.rsplit("/", 1)[1]])
+        return out
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -223,48 +333,48 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
         server: MastodonStandIn = self.server  # type: ignore[assignment]
-        if self.path == "/__arrivals":  # for a benchmark running the server in another process
-            with server.lock:
-                return self._send(200, {"arrivals": list(server.arrivals)})
+        headers: dict[str, str] = {}
         with server.lock:
             server.arrivals.append(time.monotonic())
             server.paths.append(self.path)
-        if server.delay:
-            time.sleep(server.delay)
-        if self.headers.get("Authorization") != "Bearer masto-secret-token":
-            return self._send(401, {"error": "The access token is invalid"})
-        if self.path == "/api/v1/accounts/verify_credentials":
-            return self._send(200, _ACCOUNT)
-        if self.path.startswith("/api/v1/statuses/"):
-            status_id = self.path.rsplit("/", 1)[1]
-            if status_id in server.failing:
-                return self._send(503, {"error": "Service Unavailable"})
-            body = dict(_STATUS)
-            body["id"] = status_id
-            body["favourites_count"] = int(status_id[-3:]) % 97
-            return self._send(200, body)
-        return self._send(404, {"error": "Record not found"})
+            server.inside += 1
+            server.max_concurrent = max(server.max_concurrent, server.inside)
+            gated = server.gate is not None and len(server.paths) > 1  # the first request goes alone
+            allowed = True
+            if server.budget is not None:
+                allowed, headers = server.budget.take(time.time())
+        try:
+            if gated:
+                try:
+                    server.gate.wait(timeout=10)
+                except threading.BrokenBarrierError:
+                    pass
+            if server.delay:
+                time.sleep(server.delay)
+            if not allowed:
+                return self._send(429, {"error": "Too many requests"}, headers)
+            status, body = mastodon_answer(self.path, self.headers.get("Authorization"), multi=server.multi,
+                                           failing=server.failing)
+            return self._send(status, body, headers)
+        finally:
+            with server.lock:
+                server.inside -= 1
 
-    def _send(self, status: int, body: Any) -> None:
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
 
 @contextmanager
-def mastodon_stand_in(delay: float = 0.0, failing: set[str] | None = None) -> Iterator[MastodonStandIn]:
-    server = MastodonStandIn(delay, failing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+def mastodon_stand_in(delay: float = 0.0, failing: set[str] | None = None, **options: Any) -> Iterator[MastodonStandIn]:
+    with serving(MastodonStandIn(delay, failing, **options)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def mastodon_repo(root: Path, server_url: str, n: int, *, start: dt.datetime) -> Path:
@@ -307,24 +417,15 @@ def publish_to_sandbox(root: Path, profile: Any, env: dict[str, str], post_id: s
     return result.remote_id
 
 
-def serve(delay: float) -> None:
-    """``python -m tests.metrics_support DELAY``: the same API in a process of its own, on asyncio (no thread per
-    connection), for the benchmark; prints its URL. ``GET /__arrivals`` lists when each request arrived."""
+def serve(delay: float, limit: int = 0, window: float = 1.0, multi: bool = True) -> None:
+    """``python -m tests.metrics_support DELAY [LIMIT WINDOW [single]]``: the same API in a process of its own, on
+    asyncio (no thread per connection), for the benchmark; prints its URL. With a LIMIT it announces and enforces
+    LIMIT requests per WINDOW seconds (:class:`Budget`); ``single``: a server older than 4.3. ``GET /__arrivals``
+    lists when each request arrived and how many were refused with 429."""
     import asyncio
 
     arrivals: list[float] = []
-
-    def answer(path: str, headers: dict[str, str]) -> tuple[int, Any]:
-        if path == "/__arrivals":
-            return 200, {"arrivals": arrivals}
-        if headers.get("authorization") != "Bearer masto-secret-token":
-            return 401, {"error": "The access token is invalid"}
-        if path == "/api/v1/accounts/verify_credentials":
-            return 200, _ACCOUNT
-        if path.startswith("/api/v1/statuses/"):
-            status_id = path.rsplit("/", 1)[1]
-            return 200, dict(_STATUS, id=status_id, favourites_count=int(status_id[-3:]) % 97)
-        return 404, {"error": "Record not found"}
+    budget = Budget(limit, window) if limit else None
 
     async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -333,14 +434,22 @@ def serve(delay: float) -> None:
                 lines = head.decode("latin-1").split("\r\n")
                 _method, path, _version = lines[0].split(" ", 2)
                 headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-                if path != "/__arrivals":
+                extra: dict[str, str] = {}
+                if path == "/__arrivals":
+                    status, body = 200, {"arrivals": arrivals, "refused": budget.refused if budget else 0}
+                else:
                     arrivals.append(time.monotonic())
+                    allowed = True
+                    if budget is not None:
+                        allowed, extra = budget.take(time.time())
                     if delay:
                         await asyncio.sleep(delay)
-                status, body = answer(path, headers)
+                    status, body = (mastodon_answer(path, headers.get("authorization"), multi=multi) if allowed
+                                    else (429, {"error": "Too many requests"}))
                 data = json.dumps(body).encode()
+                head_out = "".join(f"{k}: {v}\r\n" for k, v in extra.items())
                 writer.write(f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}"
-                             f"\r\n\r\n".encode() + data)
+                             f"\r\n{head_out}\r\n".encode() + data)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -359,7 +468,9 @@ def serve(delay: float) -> None:
 if __name__ == "__main__":
     import sys
 
-    serve(float(sys.argv[1]) if len(sys.argv) > 1 else 0.0)
+    args = sys.argv[1:]
+    serve(float(args[0]) if args else 0.0, int(args[1]) if len(args) > 1 else 0,
+          float(args[2]) if len(args) > 2 else 1.0, multi="single" not in args[3:])
 
 
 def max_in_window(times: list[float], seconds: float = 1.0) -> int:

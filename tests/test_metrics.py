@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import shutil
 import time
 
@@ -15,14 +16,19 @@ import pytest
 from socialops.errors import UsageError
 from socialops.metrics import budget, tables
 from socialops.metrics import fetch as lib
+from socialops.metrics.fetcher import Fetcher, ProfileRun
 from socialops.networks.bluesky.metrics import bluesky_calls
 from socialops.networks.instagram.metrics import instagram_calls
-from socialops.networks.types import Figures, Publication, as_number
+from socialops.networks.limits import Announced, announced_budget
+from socialops.networks.mastodon.metrics import mastodon_statuses
+from socialops.networks.types import Figures, MetricsCall, Publication, as_number
+from socialops.repository.profiles import load_profile
 from tests.metrics_support import (
     FB_POST,
     NOW,
     PUBLISHED,
     TOKENS,
+    Budget,
     Recorder,
     add_post,
     by_key,
@@ -30,6 +36,7 @@ from tests.metrics_support import (
     graph_answer,
     mastodon_repo,
     mastodon_stand_in,
+    max_in_window,
     publish,
     read_csv,
     repo_with,
@@ -156,7 +163,13 @@ def test_instagram_media_account_and_demographics(tmp_path):
 def test_instagram_not_enough_viewers_and_removed_impressions_are_tolerated():
     calls = instagram_calls([Publication("s", "cafe-ig", "1789", type="story")], base="https://g/v26.0",
                                      user_id="1784", headers={}, now=NOW)
-    story = calls[0]
+    expanded = calls[0]  # the media's fields and insights in one request
+    assert expanded.params[0] == ("fields", "like_count,comments_count,insights.metric(views,reach,replies,shares)")
+    instead = expanded.on_error(400, fixture("instagram/error_not_enough_viewers.json"))
+    assert instead is not None and [c.name for c in instead.calls] == ["instagram media 1789 insights",
+                                                                       "instagram media 1789 fields"]
+    assert expanded.on_error(400, {"error": {"code": 4, "message": "(#4) Application request limit reached"}}) is None
+    story = instead.calls[0]
     assert story.params[0] == ("metric", "views,reach,replies,shares")
     handled = story.on_error(400, fixture("instagram/error_not_enough_viewers.json"))
     assert handled is not None and len(handled.calls) == 4  # split per metric first
@@ -294,44 +307,96 @@ def test_figures_merge_is_the_same_in_any_order():
 
 
 def test_requests_are_concurrent_and_the_rate_limit_holds(tmp_path):
-    with mastodon_stand_in(delay=0.05) as server:
-        root = mastodon_repo(tmp_path / "repo", server.url, 40, start=PUBLISHED - dt.timedelta(days=3))
-        started = time.monotonic()
+    # 60 statuses: three calls of 20 (GET /api/v1/statuses?id[]=, Mastodon 4.3+) and the account. The first call
+    # goes alone (it learns the budget); the stand-in then holds each request until three are inside at once, so
+    # a client sending them one after another shows max_concurrent 1, whatever the machine's load.
+    with mastodon_stand_in(delay=0.05, gate=3) as server:
+        root = mastodon_repo(tmp_path / "repo", server.url, 60, start=PUBLISHED - dt.timedelta(days=3))
         result = lib.fetch_metrics(root, now=NOW, env=TOKENS,
                                    limits={"mastodon": budget.Limit(10_000, 1.0, concurrency=20)})
-        fast = time.monotonic() - started
-        assert not result.failed and result.requests == 41
-        assert fast < 41 * 0.05 / 2  # far quicker than one after another (2 s)
-        server.arrivals.clear()
-        shutil.rmtree(root / "metrics")
-        started = time.monotonic()
+        assert not result.failed and result.requests == 4
+        assert server.max_concurrent == 3
+        asked = server.asked_ids()
+        assert sorted(len(ids) for ids in asked) == [20, 20, 20]
+        assert sorted(i for ids in asked for i in ids) == [f"1135{i:08d}" for i in range(60)]
+    # 400 statuses under a configured 10 a second: 21 requests, never more than 10 starts within a second (the
+    # starts the limiter stamped when it let each request go: what it decides on, so no thread's delay blurs it)
+    with mastodon_stand_in(delay=0.01) as server:
+        root = mastodon_repo(tmp_path / "repo2", server.url, 400, start=PUBLISHED - dt.timedelta(days=3))
         result = lib.fetch_metrics(root, now=NOW, env=TOKENS, limits={"mastodon": budget.Limit(10, 1.0, 20)})
-        slow = time.monotonic() - started
-    assert not result.failed
-    assert server.max_in_window(1.0) <= 10
-    assert slow >= 3.0  # 41 requests at 10 a second: at least four full windows
-    assert len(read_csv(root / "metrics/posts.csv")) == 40
+        assert not result.failed
+        (starts,) = result.starts.values()
+        assert len(starts) == len(server.paths) == result.requests == 21
+        assert max_in_window(starts, 1.0) <= 10
+        assert len(read_csv(root / "metrics/posts.csv")) == 400
+
+
+def test_an_announced_budget_is_never_exceeded_and_the_rest_waits_for_the_next_run(tmp_path):
+    # The server allows 5 requests in a window that resets in an hour; the built-in budget (300 per 5 min)
+    # would send all 11. The client learns the budget from the first answer and stops at 5: nothing refused.
+    with mastodon_stand_in(budget=Budget(5, 3600.0)) as server:
+        root = mastodon_repo(tmp_path / "repo", server.url, 200, start=PUBLISHED - dt.timedelta(days=3))
+        result = lib.fetch_metrics(root, now=NOW, env=TOKENS)
+        assert server.budget.refused == 0 and result.refused == 0
+        assert len(server.paths) == result.requests == 5
+        assert result.failed
+        assert any("budget is spent" in m and "the next run fetches the rest" in m for m in result.runs[0].failures)
+        assert (root / budget.JOURNAL).exists()
+
+
+def test_a_budget_announced_per_second_holds_over_many_windows(tmp_path):
+    with mastodon_stand_in(delay=0.01, budget=Budget(4, 1.0)) as server:
+        root = mastodon_repo(tmp_path / "repo", server.url, 200, start=PUBLISHED - dt.timedelta(days=3))
+        result = lib.fetch_metrics(root, now=NOW, env=TOKENS)
+        assert not result.failed, result.runs[0].failures
+        assert server.budget.refused == 0 and result.refused == 0
+        assert len(server.paths) == result.requests == 11
+        assert len(read_csv(root / "metrics/posts.csv")) == 200
 
 
 def test_partial_failure_keeps_what_was_fetched_and_a_rerun_fetches_only_the_rest(tmp_path):
-    with mastodon_stand_in(failing={"113500000003"}) as server:
+    ids = [f"1135{i:08d}" for i in range(25)]
+    with mastodon_stand_in(failing={"113500000003"}) as server:  # the call asking for it fails: 20 of 25
+        root = mastodon_repo(tmp_path / "repo", server.url, 25, start=PUBLISHED)
+        first = lib.fetch_metrics(root, now=NOW, env=TOKENS, backoff=0.01)
+        assert first.failed
+        assert any("statuses (20)" in m and "503" in m for m in first.runs[0].failures)
+        rows = by_key(read_csv(root / "metrics/posts.csv"), "post_id")
+        assert sorted(rows) == [(f"post-{i:05d}",) for i in range(20, 25)]
+        assert (root / budget.JOURNAL).exists()
+        server.failing.clear()
+        server.paths.clear()
+        second = lib.fetch_metrics(root, now=NOW + dt.timedelta(hours=1), env=TOKENS)
+        assert not second.failed
+        assert server.asked_ids() == [ids[:20]] and len(server.paths) == 1  # only what failed (not the account)
+        assert len(read_csv(root / "metrics/posts.csv")) == 25
+        assert not (root / budget.JOURNAL).exists()  # nothing left to resume: the next run fetches everything
+        server.paths.clear()
+        lib.fetch_metrics(root, now=NOW + dt.timedelta(hours=2), env=TOKENS)
+        assert len(server.paths) == 3
+
+
+def test_a_server_older_than_4_3_is_asked_status_by_status(tmp_path):
+    with mastodon_stand_in(failing={"113500000003"}, multi=False) as server:
         root = mastodon_repo(tmp_path / "repo", server.url, 6, start=PUBLISHED)
         first = lib.fetch_metrics(root, now=NOW, env=TOKENS, backoff=0.01)
         assert first.failed
         assert any("113500000003" in m and "503" in m for m in first.runs[0].failures)
+        assert server.paths[0].startswith("/api/v1/statuses?id%5B%5D=")  # 404 there: one by one
         rows = by_key(read_csv(root / "metrics/posts.csv"), "post_id")
         assert sorted(rows) == [(f"post-{i:05d}",) for i in (0, 1, 2, 4, 5)]
-        assert (root / budget.JOURNAL).exists()
         server.failing.clear()
         server.paths.clear()
         second = lib.fetch_metrics(root, now=NOW + dt.timedelta(hours=1), env=TOKENS)
         assert not second.failed
         assert server.paths == ["/api/v1/statuses/113500000003"]  # only what failed (the account was fetched)
         assert len(read_csv(root / "metrics/posts.csv")) == 6
-        assert not (root / budget.JOURNAL).exists()  # nothing left to resume: the next run fetches everything
-        server.paths.clear()
-        lib.fetch_metrics(root, now=NOW + dt.timedelta(hours=2), env=TOKENS)
-        assert len(server.paths) == 7
+
+
+def test_a_status_missing_from_the_batch_answer_is_gone():
+    figures = Figures()
+    mastodon_statuses(["1", "2"], [fixture("mastodon/status.json") | {"id": "1"}], figures)
+    assert set(figures.posts) == {"1"} and figures.gone == {"2"}
 
 
 def test_retry_after_pauses_the_network_then_succeeds(tmp_path):
@@ -459,3 +524,75 @@ def test_unknown_profile_is_a_usage_error(tmp_path):
     root = repo_with(tmp_path, "cafe-masto")
     with pytest.raises(UsageError, match="nobody"):
         lib.fetch_metrics(root, now=NOW, env=TOKENS, profiles=["nobody"])
+
+
+# --- as few requests as each API allows; the budget announced in every answer -------------------------------------
+
+
+def test_graph_calls_go_fifty_to_a_batch_request(tmp_path):
+    root = repo_with(tmp_path, "cafe-fb")
+    posts = [f"104512345678901_1221000000000000{i:02d}" for i in range(60)]
+    for i, remote_id in enumerate(posts):
+        publish(root, f"p{i}", "cafe-fb", remote_id, when=PUBLISHED)
+    rec = Recorder(graph_answer())
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=rec.transport())
+    assert not result.failed, result.runs[0].failures
+    # one request per post (its fields and insights by field expansion) and 3 for the page: 63 in 2
+    assert [len(b) for b in rec.batches] == [50, 13]
+    assert result.requests == 2
+    rows = read_csv(root / "metrics/posts.csv")
+    assert len(rows) == 60 and {r["reach"] for r in rows} == {"1520"} and {r["shares"] for r in rows} == {"9"}
+
+
+def test_a_request_graph_did_not_complete_in_a_batch_goes_again_alone(tmp_path):
+    root = repo_with(tmp_path, "cafe-fb")
+    publish(root, "p1", "cafe-fb", FB_POST, when=PUBLISHED)
+    answer = graph_answer()
+    refused: list[str] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(FB_POST) and not refused:
+            refused.append(str(request.url))  # throttled once inside the batch (code 4: app request limit)
+            return httpx.Response(400, json={"error": {"message": "(#4) Application request limit reached",
+                                                       "type": "OAuthException", "code": 4}})
+        return answer(request)
+
+    rec = Recorder(flaky)
+    result = lib.fetch_metrics(root, now=NOW, env=TOKENS, transport=rec.transport(), backoff=0.01)
+    assert not result.failed, result.runs[0].failures
+    assert len(rec.batches) == 1 and result.requests == 2  # the batch, then the refused one on its own
+    assert read_csv(root / "metrics/posts.csv")[0]["reach"] == "1520"
+
+
+def test_graph_usage_near_the_ceiling_stops_the_rest_of_the_calls(tmp_path):
+    root = repo_with(tmp_path, "cafe-fb")
+    publish(root, "p1", "cafe-fb", FB_POST, when=PUBLISHED)
+    usage = json.dumps({"104512345678901": [{"type": "pages", "call_count": 96, "total_cputime": 10,
+                                             "total_time": 12, "estimated_time_to_regain_access": 30}]})
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"id": "x"}, headers={"X-Business-Use-Case-Usage": usage})
+
+    calls = [MetricsCall(name=f"c{i}", url=f"https://graph.facebook.com/v26.0/{i}") for i in range(3)]
+    fetcher = Fetcher(transport=httpx.MockTransport(answer))
+    run = ProfileRun(profile=load_profile(root, "profiles/cafe-fb.yaml"), publications=[])
+    asyncio.run(fetcher.run([(run, calls)]))
+    assert len(sent) == 1  # the first answer said 96 % of the budget is used, for 30 minutes
+    assert len(run.failures) == 1 and "budget is spent for 1800 s" in run.failures[0]
+
+
+@pytest.mark.parametrize("headers, expected", [
+    ({"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "299", "X-RateLimit-Reset": "2026-12-02T06:05:00.000000Z"},
+     Announced(299, 300.0, 300)),
+    ({"RateLimit-Limit": "3000", "RateLimit-Remaining": "2999", "RateLimit-Reset": str(int(NOW.timestamp()) + 60),
+      "RateLimit-Policy": "3000;w=300"}, Announced(2999, 60.0, 3000, 300.0)),
+    ({"X-App-Usage": '{"call_count": 40, "total_cputime": 5, "total_time": 8}'}, None),
+    ({"X-App-Usage": '{"call_count": 92, "total_cputime": 5, "total_time": 8}'}, Announced(0, 3600.0)),
+    ({"X-Business-Use-Case-Usage": '{"1": [{"type": "pages", "call_count": 100, "total_cputime": 1, '
+                                   '"total_time": 1, "estimated_time_to_regain_access": 12}]}'}, Announced(0, 720.0)),
+    ({"Content-Type": "application/json"}, None),
+])
+def test_the_budget_announced_in_an_answer(headers, expected):
+    assert announced_budget(httpx.Headers(headers), NOW) == expected

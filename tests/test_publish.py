@@ -16,6 +16,7 @@ from socialops.publish.demo import publish_demo
 from socialops.publish.results import (
     R_ELSEWHERE,
     R_FAILED,
+    R_HELD,
     R_MISSED,
     R_PUBLISHED,
     R_UNCONFIRMED,
@@ -297,11 +298,21 @@ def test_transient_errors_that_last_fail_the_run_and_retry_next_time(repo, tmp_p
 
 
 def test_long_rate_limit_is_not_waited_out(repo, tmp_path):
+    """A limit used up for longer than the run waits holds the profile's posts back: they stay due, with one
+    line in the summary instead of an issue each, and a later run before the reset does not try them
+    (issue 18, point 3; the Mastodon server tests are in test_limits.py)."""
     sleeps = []
     result = run(repo, local("2026-12-01 09:05"), tmp_path, faults="rate_limit=900", sleeps=sleeps,
                  network_options={"sandbox": {"max_wait": 60}})
-    assert set(statuses(result).values()) == {R_FAILED} and sleeps == []
+    assert set(statuses(result).values()) == {R_HELD} and sleeps == [] and not result.failed
     assert "429" in result.pairs[0].detail
+    assert outbox(repo) == {}
+    assert sorted(w.split(":")[0] for w in result.warnings) == ["sandbox-a", "sandbox-b"]
+    assert {st.status for st in Ledger(repo).state().values()} == {"pending"}
+    later = run(repo, local("2026-12-01 09:10"), tmp_path)  # no fault now, but the limit holds until 09:20
+    assert set(statuses(later).values()) == {R_HELD} and posted(tmp_path) == []
+    after = run(repo, local("2026-12-01 09:25"), tmp_path)
+    assert set(statuses(after).values()) == {R_PUBLISHED}
 
 
 def test_permanent_error_fails_only_that_pair(repo, tmp_path):

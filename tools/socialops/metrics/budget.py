@@ -1,12 +1,14 @@
-"""The request budget of a metrics run: per network at most ``requests`` per ``per_seconds`` (a sliding
-window) and ``concurrency`` in flight (each network spec's ``metrics``, or ``--rate``), and the journal of what was already
-fetched today, so that a run after a partial failure fetches only the rest."""
+"""The request budget of a metrics run: per host the budget its server announces in every answer (never exceeded),
+and until the first answer announces one the built-in budget of at most ``requests`` per ``per_seconds`` (a sliding
+window) with ``concurrency`` in flight (each network spec's ``metrics``; a ``--rate`` the user sets holds throughout);
+and the journal of what was already fetched today, so that a run after a partial failure fetches only the rest."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import json
+import math
 import re
 import time
 from collections import deque
@@ -15,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from socialops.core.files import atomic_write_text
-from socialops.errors import UsageError
+from socialops.errors import RateLimited, UsageError
 from socialops.metrics.tables import fmt_number
 from socialops.networks import NETWORKS
+from socialops.networks.limits import Announced
 
 JOURNAL = ".socialops/metrics-journal.json"
 
@@ -46,52 +49,135 @@ def parse_rate(text: str) -> tuple[str, Limit]:
     return name, Limit(int(count), seconds, int(conc) if conc else 8)
 
 
+MAX_IN_FLIGHT = 64  # requests in flight to one host at most, however large its budget
+MIN_IN_FLIGHT = 2
+
+
 class Limiter:
-    """At most ``requests`` starts in any ``per_seconds`` window, at most ``concurrency`` in flight, and a pause
-    when the network asked for one (Retry-After, rate-limit headers). Records every start (monotonic seconds)."""
+    """The budget of one host: a pause when the network asked for one (Retry-After), the budget the server
+    announced in its last answers (``X-RateLimit-*``, ``RateLimit-*``, Graph's usage: :meth:`learn`), and the
+    built-in ``limit`` (at most ``requests`` starts in any ``per_seconds`` window, ``concurrency`` in flight) until
+    the first answer announces one -- or always, when ``fixed`` (a ``--rate`` the user set). Until the first answer
+    one request is in flight (it asks what the budget is); then the requests in flight follow the announced budget: as many as it allows in a second, between ``MIN_IN_FLIGHT`` and ``MAX_IN_FLIGHT``.
+    A wait longer than ``max_wait`` raises RateLimited instead (the run goes on with other networks). Records
+    every start (monotonic seconds)."""
 
     # The window is kept a little wider than asked: a request's way to the server takes longer on a new
     # connection than on a reused one, so starts spaced exactly one window apart can arrive closer together.
     MARGIN = 0.05
 
-    def __init__(self, limit: Limit, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, limit: Limit, clock: Callable[[], float] = time.monotonic, *, fixed: bool = False,
+                 max_wait: float = float("inf"), name: str = ""):
         self.limit = limit
         self.clock = clock
+        self.fixed = fixed
+        self.max_wait = max_wait
+        self.name = name
         self._window: deque[float] = deque()
-        self._sem = asyncio.Semaphore(max(1, limit.concurrency))
-        self._lock = asyncio.Lock()
+        self._ready = asyncio.Condition()
+        self.in_flight = 0
         self.paused_until = 0.0
         self.starts: list[float] = []
+        # the announced budget: starts still allowed before reset_at (None: none announced yet)
+        self.allowance: int | None = None
+        self.reset_at: float | None = None
+        self.announced_limit: int | None = None
+        self.window_seconds: float | None = None
+        self.answered = False
+
+    @property
+    def concurrency(self) -> int:
+        if not self.answered:  # one request asks what the budget is before the others go
+            return 1
+        if self.allowance is None or self.fixed:
+            return max(1, self.limit.concurrency)
+        per_second = self.allowance / max(1.0, (self.reset_at or 0.0) - self.clock())
+        return max(MIN_IN_FLIGHT, min(MAX_IN_FLIGHT, math.ceil(per_second)))
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
+    def learn(self, announced: Announced | None) -> None:
+        """After an answer: take in the budget it announced, if any (call it before leaving ``async with``: the
+        requests still in flight besides this one may not have been counted by the server yet, so they are
+        counted here)."""
+        self.answered = True
+        if announced is None:
+            return
+        now = self.clock()
+        others = max(0, self.in_flight - 1)
+        allowance = announced.remaining - others
+        reset_at = now + announced.reset if announced.reset is not None else None
+        if reset_at is not None and self.reset_at is not None and reset_at < self.reset_at - self.MARGIN:
+            return  # a late answer about a window already over
+        new_window = self.reset_at is None or (reset_at is not None and reset_at > self.reset_at + self.MARGIN)
+        if self.allowance is None or new_window:
+            self.allowance, self.reset_at = allowance, reset_at
+        else:
+            self.allowance = min(self.allowance, allowance)
+        self.announced_limit = announced.limit or self.announced_limit
+        self.window_seconds = announced.window or self.window_seconds
+
+    def spent(self, wait: float | None) -> None:
+        """A 429: nothing left until ``wait`` seconds from now (or until an answer says otherwise)."""
+        self.allowance = 0
+        if wait is not None:
+            self.reset_at = self.clock() + wait
+
+    def _wait_needed(self, now: float) -> float:
+        """Seconds before the next start may go (0: now)."""
+        if now < self.paused_until:
+            return self.paused_until - now
+        if self.allowance is not None and self.reset_at is not None and now >= self.reset_at:
+            # a new window: the full budget again, less what is still on its way (no size known: the built-in
+            # budget until the next answer says)
+            full = self.announced_limit
+            self.allowance = None if full is None else full - self.in_flight
+            self.reset_at = now + self.window_seconds if full is not None and self.window_seconds else None
+        if self.allowance is not None and self.allowance <= 0:
+            if self.reset_at is not None:
+                return self.reset_at - now + self.MARGIN
+            # no reset named: the next answer says; with none on its way, one request asks
+            return 1.0 if self.in_flight else 0.0
+        if self.allowance is None or self.fixed:
+            window = self.limit.per_seconds + self.MARGIN
+            while self._window and self._window[0] <= now - window:
+                self._window.popleft()
+            if len(self._window) >= self.limit.requests:
+                return self._window[0] + window - now
+        return 0.0
+
     async def __aenter__(self) -> Limiter:
-        await self._sem.acquire()
-        try:
-            async with self._lock:
-                while True:
-                    now = self.clock()
-                    if now < self.paused_until:
-                        await asyncio.sleep(self.paused_until - now)
-                        continue
-                    window = self.limit.per_seconds + self.MARGIN
-                    while self._window and self._window[0] <= now - window:
-                        self._window.popleft()
-                    if len(self._window) < self.limit.requests:
-                        self._window.append(now)
-                        self.starts.append(now)
-                        return self
-                    await asyncio.sleep(self._window[0] + window - now)
-        except BaseException:
-            self._sem.release()
-            raise
+        async with self._ready:
+            while True:
+                now = self.clock()
+                wait = self._wait_needed(now)
+                if wait > self.max_wait:
+                    raise RateLimited(f"{self.name or 'the network'}: its request budget is spent for {wait:.0f} "
+                                      "s, longer than this run waits; the next run fetches the rest",
+                                      retry_after=wait, network=self.name or None)
+                if wait <= 0 and self.in_flight < self.concurrency:
+                    break
+                try:
+                    await asyncio.wait_for(self._ready.wait(), timeout=wait if wait > 0 else None)
+                except TimeoutError:
+                    pass
+            self.in_flight += 1
+            if self.allowance is not None:
+                self.allowance -= 1
+            self._window.append(now)
+            self.starts.append(now)
+        return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._sem.release()
+        async with self._ready:
+            self.in_flight -= 1
+            # all of them: on Python 3.11 a notification to a waiter whose timeout fires at once is lost
+            self._ready.notify_all()
 
 
 def limit_for(network: str, overrides: Mapping[str, Limit] | None = None) -> Limit:
+    """The built-in budget of ``network`` (its spec's ``metrics``), or the one the user set (``--rate``)."""
     if overrides and network in overrides:
         return overrides[network]
     spec = NETWORKS.get(network)

@@ -5,11 +5,12 @@
 1. finds the published (post, profile) pairs in the ledger (``state/publications.csv``) of the last
    ``since_days`` days, for the profiles selected (``--profile``, ``--shard I/N``);
 2. asks each profile's adapter for its requests (``Network.metrics_calls``; endpoints and parsing in
-   each network's ``metrics.py``) and sends them concurrently (``socialops.metrics.fetcher``), but per
-   network never more than ``requests`` per ``per_seconds`` (a sliding window) nor more than ``concurrency``
-   at once (``specs.METRICS``, or ``limits=`` / ``--rate``: ``socialops.metrics.budget``). Transient failures
-   are retried with backoff, Retry-After and the networks' rate-limit signals are honoured (the whole network
-   pauses), a refused token stops that profile only;
+   each network's ``metrics.py``: as few requests as its API allows, batches where it takes them) and sends them
+   concurrently (``socialops.metrics.fetcher``), per host never over the budget its server announces in every
+   answer, and until the first answer announces one never more than ``requests`` per ``per_seconds`` (a sliding
+   window) nor more than ``concurrency`` at once (``specs.METRICS``; ``limits=`` / ``--rate`` hold throughout:
+   ``socialops.metrics.budget``). Transient failures are retried with backoff, Retry-After and the networks'
+   rate-limit signals are honoured (the whole host pauses), a refused token stops that profile only;
 3. turns the answers into rows and upserts them into ``metrics/posts.csv``, ``metrics/followers.csv`` and
    ``metrics/audience.csv`` (``socialops.metrics.tables``) -- also when some requests failed: what was
    fetched is kept, the rows of what failed keep their earlier values, and the run reports the failures
@@ -64,8 +65,10 @@ class MetricsResult:
     runs: list[ProfileRun] = field(default_factory=list)
     changed: list[Path] = field(default_factory=list)
     requests: int = 0
+    refused: int = 0  # answers 429: a budget was exceeded after all
     seconds: float = 0.0
     out: Path | None = None
+    starts: dict[str, list[float]] = field(default_factory=dict)  # "network host" -> when each request went
 
     @property
     def failed(self) -> bool:
@@ -74,7 +77,7 @@ class MetricsResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "now": self.now.isoformat(), "day": self.day.isoformat(), "failed": self.failed,
-            "requests": self.requests, "seconds": round(self.seconds, 3),
+            "requests": self.requests, "refused": self.refused, "seconds": round(self.seconds, 3),
             "changed": [p.as_posix() for p in self.changed], "out": self.out.as_posix() if self.out else None,
             "profiles": [{
                 "profile": r.id, "network": r.profile.network, "publications": len(r.publications),
@@ -222,6 +225,8 @@ def fetch_metrics(
         fetcher = Fetcher(limits=limits, transport=transport, retries=retries, backoff=backoff, max_wait=max_wait)
         if jobs:
             asyncio.run(fetcher.run(jobs))
+        result.refused = fetcher.refused
+        result.starts = {f"{network} {host}": limiter.starts for (network, host), limiter in fetcher.limiters.items()}
     finally:
         for run in result.runs:
             if run.network is not None:

@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from socialops.errors import AuthError, ConfigError, NetworkError, RateLimited
 from socialops.networks import NETWORKS
 from socialops.networks.http import Http, parse_reset, redact
+from socialops.networks.limits import RememberedLimits, limit_key
 from socialops.networks.spec import NetworkSpec
 from socialops.networks.types import (
     AccessReport,
@@ -152,7 +153,41 @@ class Network:
 
     # Networks that say in each answer how many calls are left: (remaining header, reset header).
     limit_headers: ClassVar[tuple[str, str] | None] = None
+    # How long a 429 that names no reset holds the profile back (Mastodon's window is 5 minutes).
+    limit_hold_seconds: ClassVar[float] = 300.0
     _blocked_until: dt.datetime | None = None
+    _limits: RememberedLimits | None = None
+
+    def _remembered(self) -> tuple[RememberedLimits, str]:
+        """The limits remembered under ``state/`` (networks.limits) and this profile's key among them."""
+        if self._limits is None:
+            self._limits = RememberedLimits(self.root)
+        secrets = self.secrets()
+        return self._limits, limit_key(self.name, self.profile.id, secrets[0] if secrets else "")
+
+    def held_until(self) -> dt.datetime | None:
+        """When the rate limit this profile's token used up -- in this run or an earlier one -- resets; None when
+        it is free."""
+        now = self.now()
+        if self._limits is None:  # read once: from then on this instance knows what it waited out
+            limits, key = self._remembered()
+            remembered = limits.held_until(key, now)
+            if remembered is not None and (self._blocked_until is None or remembered > self._blocked_until):
+                self._blocked_until = remembered
+        if self._blocked_until is not None and self._blocked_until <= now:
+            self._blocked_until = None
+        return self._blocked_until
+
+    def hold_limit(self, wait: float | None, reason: str) -> dt.datetime:
+        """The limit is used up for ``wait`` seconds (None: ``limit_hold_seconds``): hold every call of this
+        profile until then, in this run and in later ones. Returns when it resets."""
+        now = self.now()
+        until = now + dt.timedelta(seconds=self.limit_hold_seconds if wait is None else wait)
+        if self._blocked_until is None or until > self._blocked_until + dt.timedelta(seconds=1):
+            self._blocked_until = until
+            limits, key = self._remembered()
+            limits.hold(key, until, now=now, network=self.name, profile=self.profile.id, reason=self.redact(reason))
+        return self._blocked_until
 
     def note_limits(self, response: Any) -> None:
         """After an answer: with none left (remaining 0), hold the next call until the reset time."""
@@ -167,27 +202,25 @@ class Network:
         except ValueError:
             return
         if left > 0:
-            self._blocked_until = None
             return
         wait = parse_reset(response.headers.get(reset_header), self.now())
         if wait is not None:
-            self._blocked_until = self.now() + dt.timedelta(seconds=wait)
+            self.hold_limit(wait, f"{remaining_header}: 0")
 
     def respect_limits(self, max_wait: float) -> None:
         """Before a call: wait out a used-up limit, or raise RateLimited when the wait is longer than
-        ``max_wait`` seconds (the run goes on with other work; a later run retries)."""
-        if self._blocked_until is None:
+        ``max_wait`` seconds (the limit still holds: the run goes on with other work; a later run retries)."""
+        until = self.held_until()
+        if until is None:
             return
-        wait = (self._blocked_until - self.now()).total_seconds()
-        self._blocked_until = None
-        if wait <= 0:
-            return
+        wait = (until - self.now()).total_seconds()
         if wait > max_wait:
             raise RateLimited(
-                f"{self.name}: the rate limit of profile '{self.profile.id}' is used up for {wait:.0f} s "
-                f"({self.limit_headers[0]}: 0)", retry_after=wait, network=self.name,
+                f"{self.name}: the rate limit of profile '{self.profile.id}' is used up until "
+                f"{until.strftime('%Y-%m-%d %H:%M:%S')} UTC ({wait:.0f} s)", retry_after=wait, network=self.name,
             )
         self.sleep(wait)
+        self._blocked_until = None
 
     @staticmethod
     def derived_id(key: str, length: int = 13) -> str:
@@ -244,9 +277,15 @@ class Network:
                 secret_name=self.profile.token_env,
                 secrets=self.secrets(),
                 sleep=self._sleep,
+                before_request=self._respect_limits_before_request,
+                on_rate_limited=lambda limited: self.hold_limit(limited.retry_after, str(limited)),
                 **options,
             )
         return self._http
+
+    def _respect_limits_before_request(self) -> None:
+        if self._http is not None:
+            self.respect_limits(self._http.max_wait)
 
     def close(self) -> None:
         if self._http is not None:

@@ -14,7 +14,9 @@ What it does for every call made through :meth:`Http.request`:
   publisher reconciles instead of posting twice.
 * **Retry-After** (seconds or an HTTP date) and the rate-limit reset headers are honoured; a wait
   longer than ``max_wait`` is not slept: :class:`~socialops.errors.RateLimited` is raised with
-  ``retry_after`` so the run can go on with other profiles.
+  ``retry_after`` so the run can go on with other profiles. ``before_request`` and ``on_rate_limited`` let the
+  profile's adapter hold every later call until the limit resets (``Network.respect_limits``, ``networks.limits``).
+* **Budgets** a server announces in its answers are read by ``networks.limits.announced_budget``.
 * **Errors**: 429 -> RateLimited; 401 (and 403, or whatever ``auth_error`` recognises, such as Meta's
   error code 190) -> :class:`~socialops.errors.AuthError` naming the secret to renew (the profile's
   ``token_env``); other 4xx -> PermanentNetworkError.
@@ -210,6 +212,8 @@ class Http:
         headers: dict[str, str] | None = None,
         classify: Callable[[httpx.Response, str, bool], tuple[NetworkError | None, float | None] | None]
         | None = None,
+        before_request: Callable[[], None] | None = None,
+        on_rate_limited: Callable[[RateLimited], None] | None = None,
     ) -> None:
         import time
 
@@ -232,6 +236,9 @@ class Http:
         self._custom_classify = classify
         self.headers = dict(headers or {})
         self.waits: list[float] = []  # every pause taken, for tests and diagnostics
+        # the profile's remembered rate limit: waited out (or raised) before a request, noted after a 429
+        self._before_request = before_request
+        self._on_rate_limited = on_rate_limited
 
     # --- secrets ---------------------------------------------------------------------------------
 
@@ -287,10 +294,17 @@ class Http:
             log.debug("%s (attempt %d)", where, tries)
             return self._send(method, url, where, safe, kwargs)
 
-        return retry_transient(send_once, retries=self.retries, max_wait=self.max_wait, sleep=self._pause,
-                               rng=self._rng, base=self.backoff, cap=self.max_backoff,
-                               on_retry=lambda failure, delay: log.debug(
-                                   "%s: %s; retrying in %.1f s", where, self.redact(str(failure)), delay))
+        if self._before_request is not None:
+            self._before_request()
+        try:
+            return retry_transient(send_once, retries=self.retries, max_wait=self.max_wait, sleep=self._pause,
+                                   rng=self._rng, base=self.backoff, cap=self.max_backoff,
+                                   on_retry=lambda failure, delay: log.debug(
+                                       "%s: %s; retrying in %.1f s", where, self.redact(str(failure)), delay))
+        except RateLimited as limited:
+            if self._on_rate_limited is not None:
+                self._on_rate_limited(limited)
+            raise
 
     def _send(self, method: str, url: str, where: str, safe: bool, kwargs: dict[str, Any]) -> httpx.Response:
         """One try: the response of a success; otherwise raises the error, carrying the wait the server asked

@@ -282,6 +282,7 @@ class MetricsCall:
     items: tuple[str, ...] = ()
     local: Callable[[], Figures] | None = None
     method: str = "GET"
+    form: dict[str, str] = field(default_factory=dict)  # the body of a POST (Graph's batch requests)
 
 
 def post_item(remote_id: str) -> str:

@@ -22,6 +22,7 @@ from socialops.errors import (
     NetworkError,
     OutcomeUnknown,
     PermanentNetworkError,
+    RateLimited,
     SocialOpsError,
     TransientNetworkError,
 )
@@ -32,7 +33,15 @@ from socialops.publish.issues import invalid_post_body
 from socialops.publish.reconcile import drop_lost_claims, settle_lost_answer
 from socialops.publish.record import Recorder
 from socialops.publish.request import build_request, checked_post, digest
-from socialops.publish.results import R_FAILED, R_MISSED, R_WOULD_FAIL, PairResult, duration_words, local_time
+from socialops.publish.results import (
+    R_FAILED,
+    R_HELD,
+    R_MISSED,
+    R_WOULD_FAIL,
+    PairResult,
+    duration_words,
+    local_time,
+)
 from socialops.publish.select import Candidate, is_late, post_file_hash
 from socialops.publish.subtitles import with_subtitles_burned
 from socialops.repository.posts import Post
@@ -74,6 +83,7 @@ class Publisher:
         self.network_options = dict(network_options or {})
         self.networks: dict[str, Network] = {}
         self._auth_failed: dict[str, str] = {}  # profile id -> why its token was refused this run
+        self._limited: set[str] = set()  # profiles whose rate limit this run found used up for longer than it waits
 
     def close(self) -> None:
         for network in self.networks.values():
@@ -180,6 +190,10 @@ class Publisher:
             c.result = PairResult(c.post_id, c.profile, R_FAILED, c.at, c.path, attempt=c.attempt,
                                   detail=self._auth_failed[profile.id])
             return
+        if profile.id in self._limited and (until := self.network(profile).held_until()) is not None:
+            rec.append([rec.event(c, "released", key=c.key, detail="not tried: held back by the rate limit")])
+            self._held(c, until)
+            return
         try:
             request = with_subtitles_burned(c.request, profile.spec or NETWORKS["sandbox"],
                                             c.post.captions_mode if c.post else "burn")
@@ -192,6 +206,11 @@ class Publisher:
             self._auth_failed[profile.id] = reason
             rec.outcome(c, "failed", R_FAILED, key=c.key, detail=reason, data={"permanent": False},
                         issue=FAILED_ISSUE)
+        except RateLimited as exc:  # certainly not posted (429): released, due again once the limit resets
+            until = self.network(profile).hold_limit(exc.retry_after, str(exc))
+            self._limited.add(profile.id)
+            rec.append([rec.event(c, "released", key=c.key, detail="held back by the rate limit")])
+            self._held(c, until, rec.redact(profile, str(exc)))
         except TransientNetworkError as exc:
             self._failed_for_now(c, profile, exc)
         except (PermanentNetworkError, SocialOpsError) as exc:  # also configuration: a missing setting
@@ -204,6 +223,29 @@ class Publisher:
                 self._failed_for_now(c, profile, TransientNetworkError(f"{what}: {exc}"))
         else:
             rec.published(c, c.key, found, how="posted")
+
+    def hold_back(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates whose profile's rate limit is free; the others stay due, unclaimed (one summary line
+        per profile instead of an issue per post)."""
+        out = []
+        for c in candidates:
+            try:
+                until = self.network(self.config.profiles[c.profile]).held_until()
+            except SocialOpsError:
+                until = None  # the publish step reports what is wrong with the profile
+            if until is None:
+                out.append(c)
+            else:
+                self._held(c, until)
+        return out
+
+    def _held(self, c: Candidate, until: Any, why: str = "") -> None:
+        when = local_time(until, self.config.schedule.tz)
+        c.result = PairResult(c.post_id, c.profile, R_HELD, c.at, c.path, attempt=c.attempt,
+                              detail=f"rate limit used up until {when}" + (f" ({why})" if why else ""))
+        start = f"{c.profile}: its rate limit is used up"
+        if not any(w.startswith(start) for w in self.rec.result.warnings):
+            self.rec.result.warnings.append(f"{start} until {when}; its due posts wait for a later run")
 
     def _failed_for_now(self, c: Candidate, profile: Profile, error: NetworkError) -> None:
         """A failure that may pass (the HTTP layer has already retried): the next run tries again."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from socialops.core.times import format_utc
 from socialops.errors import SocialOpsError
 from socialops.networks.http import redact
+from socialops.networks.limits import LIMITS
 from socialops.publish.issues import Issue, issue_key, pair_issue
 from socialops.publish.results import R_COMMENT_PENDING, R_PUBLISHED, PairResult, RunResult
 from socialops.publish.select import Candidate
@@ -101,7 +102,7 @@ class Recorder:
         self.pending_outcomes = 0
         if not self.git or self.dry_run:
             return
-        if repo.commit_paths(self.root, [PUBLICATIONS], message):
+        if repo.commit_paths(self.root, [PUBLICATIONS, LIMITS], message):
             self.result.commits += 1
         if push and self.push:
             try:

@@ -13,6 +13,7 @@ R_UNCONFIRMED = "unconfirmed"
 R_MISSED = "missed"
 R_ELSEWHERE = "in progress elsewhere"
 R_DEFERRED = "deferred"
+R_HELD = "held back"  # a used-up rate limit holds the pair back; it stays due (networks.limits)
 R_WOULD = "would publish"
 R_WOULD_RECONCILE = "would reconcile"
 R_WOULD_FAIL = "would fail"

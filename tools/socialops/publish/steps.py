@@ -103,7 +103,7 @@ class PublishRun:
             reconcile_open_claims(c, rec, publisher.config.profiles.get(c.profile), publisher.network)
         to_claim = [c for c in stale if c.result is None] + [c for c in candidates if c not in stale]
         # 2. Load and validate the posts, the late window, then the claims.
-        claims = publisher.not_missed(publisher.prepare(to_claim))
+        claims = publisher.hold_back(publisher.not_missed(publisher.prepare(to_claim)))
         if self.dry_run:
             for c in claims:
                 c.result = PairResult(c.post_id, c.profile, R_WOULD, c.at, c.path,

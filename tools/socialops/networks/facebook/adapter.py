@@ -51,6 +51,7 @@ from socialops.networks.meta.graph import (
     need_id,
     text_matches,
 )
+from socialops.networks.meta.metrics import graph_requests
 from socialops.networks.scheduling import NativeScheduling, Scheduled
 from socialops.networks.types import (
     Claim,
@@ -337,8 +338,8 @@ class FacebookNetwork(FacebookRecommendations, Publishing, NativeScheduling):
     # --- metrics (facebook/metrics.py: endpoints, metric names, tolerance of removed metrics) ---------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        return facebook_calls(publications, base=GRAPH_BASE, page_id=self.page_id,
-                              headers={"Authorization": f"Bearer {self.token()}"}, now=now)
+        return graph_requests(self.token(), lambda headers: facebook_calls(
+            publications, base=GRAPH_BASE, page_id=self.page_id, headers=headers, now=now))
 
     # --- native scheduling -----------------------------------------------------------------------
 

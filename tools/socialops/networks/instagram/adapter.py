@@ -37,6 +37,7 @@ from socialops.networks.instagram.metrics import instagram_calls
 from socialops.networks.instagram.spec import SPEC
 from socialops.networks.meta.containers import AlreadyPublished, ContainerFlow
 from socialops.networks.meta.graph import GRAPH_BASE, need_id
+from socialops.networks.meta.metrics import graph_requests
 from socialops.networks.profile import fetch_image, normalise_text
 from socialops.networks.types import (
     Comment,
@@ -168,8 +169,8 @@ class InstagramNetwork(InstagramInbox, ContainerFlow, Publishing, ProfileBasics)
     # --- metrics (facebook/metrics.py: endpoints, metric names, tolerance of removed metrics) ---------
 
     def metrics_calls(self, publications: list[Any], *, now: dt.datetime) -> list[Any]:
-        return instagram_calls(publications, base=GRAPH_BASE, user_id=self.ig_user_id,
-                               headers={"Authorization": f"Bearer {self.token()}"}, now=now)
+        return graph_requests(self.token(), lambda headers: instagram_calls(
+            publications, base=GRAPH_BASE, user_id=self.ig_user_id, headers=headers, now=now))
 
     # --- profile basics (socialops.profiles.sync, socialops.profiles.check) ----------------------------------
     # platform-api.md 2.5 [U]: no write endpoint; the IG user node shows username, name, biography, website and

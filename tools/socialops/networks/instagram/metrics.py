@@ -2,8 +2,9 @@
 
 Endpoints (../shared/reference/platform-api.md, x.3; tags there say how sure each one is):
 
-media: ``GET /{media-id}/insights?metric=views,reach,likes,comments,shares,saved,total_interactions``
-(stories: ``views,reach,replies,shares``) and ``GET /{media-id}?fields=like_count,comments_count``;
+media: ``GET /{media-id}?fields=like_count,comments_count,insights.metric(views,reach,likes,comments,shares,
+saved,total_interactions)`` (stories: ``views,reach,replies,shares``; field expansion: one request; when Meta refuses
+a metric, ``GET /{media-id}/insights?metric=..`` and the fields without insights instead);
 account: ``GET /{ig-user-id}?fields=followers_count,follows_count,media_count``,
 ``GET /{ig-user-id}/insights?metric=follower_count&period=day``, and per breakdown (age, gender,
 age+gender, country, city) ``GET /{ig-user-id}/insights?metric=follower_demographics&period=lifetime
@@ -19,9 +20,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from socialops.networks.calls import filled, gone_on_404
-from socialops.networks.meta.metrics import follower_demographics, insight_series, meta_insights_call, window
+from socialops.networks.meta.metrics import (
+    expanded_call,
+    follower_demographics,
+    insight_series,
+    meta_insights_call,
+    window,
+)
 from socialops.networks.types import ACCOUNT_ITEM, Figures, MetricsCall, Publication, as_number, post_item
 
+INSTAGRAM_FIELDS = "like_count,comments_count"
 INSTAGRAM_FEED_METRICS = ["views", "reach", "likes", "comments", "shares", "saved", "total_interactions"]
 INSTAGRAM_STORY_METRICS = ["views", "reach", "replies", "shares"]
 INSTAGRAM_BREAKDOWNS = (("age", "age"), ("gender", "gender"), ("age,gender", "age_gender"), ("country", "country"),
@@ -40,6 +48,12 @@ def instagram_media_fields(remote_id: str, body: Any, figures: Figures) -> None:
     if isinstance(body, Mapping):
         figures.post(remote_id, "likes", body.get("like_count"))
         figures.post(remote_id, "comments", body.get("comments_count"))
+
+
+def instagram_media(remote_id: str, post_type: str, body: Any, values: Mapping[str, Any], figures: Figures) -> None:
+    """A media's fields and insights from one answer (field expansion)."""
+    instagram_media_fields(remote_id, body, figures)
+    instagram_media_insights(remote_id, post_type, values, figures)
 
 
 def instagram_account(body: Any, figures: Figures) -> None:
@@ -86,14 +100,19 @@ def instagram_calls(pubs: list[Publication], *, base: str, user_id: str, headers
     for pub in pubs:
         rid, kind = pub.remote_id, pub.type
         metrics = INSTAGRAM_STORY_METRICS if kind == "story" else INSTAGRAM_FEED_METRICS
-        calls.append(meta_insights_call(
-            f"instagram media {rid} insights", f"{base}/{rid}/insights", metrics, {}, headers,
-            lambda values, figures, rid=rid, kind=kind: instagram_media_insights(rid, kind, values, figures),
-            (post_item(rid),)))
-        calls.append(MetricsCall(
-            name=f"instagram media {rid}", url=f"{base}/{rid}", params=[("fields", "like_count,comments_count")],
-            headers=headers, parse=lambda body, rid=rid: filled(lambda f: instagram_media_fields(rid, body, f)),
-            on_error=gone_on_404(rid), items=(post_item(rid),)))
+        separate = [
+            meta_insights_call(
+                f"instagram media {rid} insights", f"{base}/{rid}/insights", metrics, {}, headers,
+                lambda values, figures, rid=rid, kind=kind: instagram_media_insights(rid, kind, values, figures),
+                (post_item(rid),)),
+            MetricsCall(
+                name=f"instagram media {rid} fields", url=f"{base}/{rid}", params=[("fields", INSTAGRAM_FIELDS)],
+                headers=headers, parse=lambda body, rid=rid: filled(lambda f: instagram_media_fields(rid, body, f)),
+                on_error=gone_on_404(rid), items=(post_item(rid),))]
+        calls.append(expanded_call(
+            f"instagram media {rid}", f"{base}/{rid}", INSTAGRAM_FIELDS, metrics, headers,
+            lambda body, values, figures, rid=rid, kind=kind: instagram_media(rid, kind, body, values, figures),
+            separate, gone_on_404(rid), (post_item(rid),)))
     calls.append(MetricsCall(name="instagram account", url=f"{base}/{user_id}",
                              params=[("fields", "followers_count,follows_count,media_count")], headers=headers,
                              parse=lambda body: filled(lambda f: instagram_account(body, f)), items=(ACCOUNT_ITEM,)))
