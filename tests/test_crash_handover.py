@@ -101,7 +101,7 @@ def test_killed_during_a_hand_over_schedules_exactly_once(mastodon_server, proxy
     assert Ledger(root).state()[("pulla", "cafe-masto")].status == "claimed"
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
-    assert "handed over" in done.stderr
+    assert "handed over" in done.stdout  # the run's table is on standard output
     st = Ledger(root).state()[("pulla", "cafe-masto")]
     assert st.status == SCHEDULED
     waiting = [s for s in api(mastodon_server, "GET", "/api/v1/scheduled_statuses").json()

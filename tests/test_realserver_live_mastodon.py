@@ -89,7 +89,9 @@ def test_a_status_deleted_on_the_instance_is_marked_and_skipped(mastodon_server,
 
     again = run_comments(root, now=when + dt.timedelta(days=29), env=env, tracker=outbox, push=False,
                          opener=opener)
-    assert not again.failed and again.checked_posts == 0
+    # skipped: asking for its comments again would meet the 404 and warn again (the account's own recent
+    # statuses, which the shared instance has from other tests, are still read)
+    assert not again.failed and not any("no longer on the network" in w for w in again.warnings)
     fetched = lib.fetch_metrics(root, now=when + dt.timedelta(days=1), env=env)
     assert not fetched.failed and fetched.requests == 1  # the account only: the deleted status is not asked about
     assert read_csv(root / "metrics/posts.csv")[0]["status"] == "deleted"
