@@ -5,11 +5,17 @@
 tagged (needs ``pages_read_user_content``), ``{"data": [{"id", "message", "from": {"id", "name"},
 "created_time", "permalink_url"}], "paging": ...}``. A tag is answered with a comment on the post
 (``POST /{post-id}/comments``, as for a comment).
+
+``GET /{page-id}/published_posts?fields=id,created_time,permalink_url&since=<unix>`` [C]: the Page's own posts
+(made anywhere: Meta Business Suite, the app, socialops), newest first, ``{"data": [{"id": "<page>_<post>",
+"created_time", "permalink_url"}], "paging": ...}``; their comments are read as for socialops' own posts
+(``list_comments``), so that comments on posts made in the apps reach the inbox too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from socialops.core.times import parse_utc
 from socialops.networks.facebook.page import FacebookPage
@@ -17,6 +23,8 @@ from socialops.networks.meta.inbox import MetaInbox
 from socialops.networks.types import Comment
 
 TAGGED_FIELDS = "id,message,from,created_time,permalink_url"
+OWN_POST_FIELDS = "id,created_time,permalink_url"
+OWN_POSTS_LIMIT = 100  # the window is 30 days: a Page posting more than thrice a day is not our user
 
 
 class FacebookInbox(FacebookPage, MetaInbox):
@@ -35,3 +43,18 @@ class FacebookInbox(FacebookPage, MetaInbox):
                                created_at=when, url=str(post.get("permalink_url") or "") or None,
                                ref={"kind": "mention"}))
         return sorted(out, key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.id))
+
+    def list_own_posts(self, *, since: dt.datetime | None = None) -> list[tuple[str, str, dt.datetime | None]]:
+        """The Page's own posts since ``since`` (made anywhere): (id, url, created at), newest first."""
+        params: dict[str, Any] = {"fields": OWN_POST_FIELDS, "limit": OWN_POSTS_LIMIT}
+        if since is not None:
+            params["since"] = int(since.timestamp())
+        body = self.graph.get(f"{self.page_id}/published_posts", **params)
+        out = []
+        for post in body.get("data") or []:
+            when = parse_utc(str(post.get("created_time") or "")) if isinstance(post, dict) else None
+            if not isinstance(post, dict) or not post.get("id") or (since and when and when < since):
+                continue
+            out.append((str(post["id"]), str(post.get("permalink_url") or f"https://www.facebook.com/{post['id']}"),
+                        when))
+        return out
