@@ -10,8 +10,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import httpx
-
 from socialops.community.fetch import run_comments
 from socialops.networks.linkedin.adapter import encode_urn
 from socialops.state.publications import Event, Ledger
@@ -136,3 +134,24 @@ def test_linkedin_comments_on_page_posts_made_in_the_app_become_items_once(tmp_p
     assert listed.headers["LinkedIn-Version"]
     assert len(api.sent("GET", base + encode_urn(published) + "/comments")) == 2  # once per run
     assert second.new == [] and second.issues_opened == []
+
+
+def test_a_facebook_video_socialops_published_is_known_by_its_video_and_read_once(tmp_path):
+    video, post = "1122334455667788", f"{PAGE}_122098765432300"
+    root = shop(tmp_path, f"id: aurinko-facebook\nnetwork: facebook\ntoken_env: FB_TOKEN\npage_id: '{PAGE}'\n",
+                "aurinko-facebook", video)  # socialops records a video (and a reel) by its video id
+    posts = {"data": [{"id": post, "created_time": "2026-12-01T07:00:03+0000",
+                       "permalink_url": f"https://www.facebook.com/{PAGE}/videos/{video}",
+                       "attachments": {"data": [{"media_type": "video", "target": {"id": video},
+                                                 "url": f"https://www.facebook.com/{PAGE}/videos/{video}"}]}}]}
+    meta = (FacebookMeta()
+            .on("GET", f"/{PAGE}/published_posts", posts)
+            .on("GET", f"/{video}/comments", load("facebook_comments_1.json"))
+            .on("GET", "/1045_122/comments", load("facebook_comments_2.json"))
+            .on("GET", f"/{PAGE}/ratings", {"data": []})
+            .on("GET", f"/{PAGE}/tagged", {"data": []}))
+    first, second = two_runs(root, lambda profile: facebook(meta))
+    assert first.errors == [], first.errors
+    assert app_made(first) == {} and [f.comment.id for f in first.new].count("1045_122_901") == 1
+    assert len(meta.sent("GET", f"/{video}/comments")) == 2 and meta.sent("GET", f"/{post}/comments") == []
+    assert second.new == []

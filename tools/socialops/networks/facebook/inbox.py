@@ -6,10 +6,13 @@ tagged (needs ``pages_read_user_content``), ``{"data": [{"id", "message", "from"
 "created_time", "permalink_url"}], "paging": ...}``. A tag is answered with a comment on the post
 (``POST /{post-id}/comments``, as for a comment).
 
-``GET /{page-id}/published_posts?fields=id,created_time,permalink_url&since=<unix>`` [C]: the Page's own posts
-(made anywhere: Meta Business Suite, the app, socialops), newest first, ``{"data": [{"id": "<page>_<post>",
-"created_time", "permalink_url"}], "paging": ...}``; their comments are read as for socialops' own posts
-(``list_comments``), so that comments on posts made in the apps reach the inbox too.
+``GET /{page-id}/published_posts?fields=id,created_time,permalink_url,attachments{media_type,target{id}}
+&since=<unix>`` [C]: the Page's own posts (made anywhere: Meta Business Suite, the app, socialops), newest
+first, ``{"data": [{"id": "<page>_<post>", "created_time", "permalink_url", "attachments": {"data":
+[{"media_type": "video", "target": {"id": "<video>"}}]}}], "paging": ...}``; their comments are read as for
+socialops' own posts (``list_comments``), so that comments on posts made in the apps reach the inbox too. A
+video's post is named by its video (as socialops records its videos and reels), so that one socialops
+published is recognised and read once.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from socialops.networks.meta.inbox import MetaInbox
 from socialops.networks.types import Comment
 
 TAGGED_FIELDS = "id,message,from,created_time,permalink_url"
-OWN_POST_FIELDS = "id,created_time,permalink_url"
+OWN_POST_FIELDS = "id,created_time,permalink_url,attachments{media_type,target{id}}"
 OWN_POSTS_LIMIT = 100  # the window is 30 days: a Page posting more than thrice a day is not our user
 
 
@@ -55,6 +58,16 @@ class FacebookInbox(FacebookPage, MetaInbox):
             when = parse_utc(str(post.get("created_time") or "")) if isinstance(post, dict) else None
             if not isinstance(post, dict) or not post.get("id") or (since and when and when < since):
                 continue
-            out.append((str(post["id"]), str(post.get("permalink_url") or f"https://www.facebook.com/{post['id']}"),
-                        when))
+            url = str(post.get("permalink_url") or f"https://www.facebook.com/{post['id']}")
+            out.append((video_of(post) or str(post["id"]), url, when))
         return out
+
+
+def video_of(post: dict[str, Any]) -> str:
+    """The id of the video a post shows ("" for any other post)."""
+    attachments = post.get("attachments") if isinstance(post.get("attachments"), dict) else {}
+    for attachment in attachments.get("data") or []:
+        target = attachment.get("target") if isinstance(attachment, dict) else None
+        if attachment.get("media_type") == "video" and isinstance(target, dict) and target.get("id"):
+            return str(target["id"])
+    return ""
