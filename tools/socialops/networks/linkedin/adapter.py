@@ -18,6 +18,8 @@ Every call carries `Authorization: Bearer`, `LinkedIn-Version: LINKEDIN_VERSION`
 - commentary: the "little" text format; reserved characters backslash-escaped                              [V]
 - 429 without headers -> RateLimited (daily limits reset at midnight UTC)                                  [V]
 - reconcile: GET /rest/posts?q=author&author={org}&count=…&sortBy=CREATED, match the commentary          [C]
+- own posts for the inbox (made anywhere): the same list, newest first, while ``createdAt`` is in the window;
+  their comments as for socialops' posts                                                                  [C]
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ RESTLI_PROTOCOL = "2.0.0"
 RESERVED = "\\|{}@[]()<>#*_~"
 _RESERVED_RE = re.compile("([" + re.escape(RESERVED) + "])")
 RECENT_POSTS = 20
+OWN_POSTS = 50  # the inbox's window is 30 days: more posts than this in it is not our user
 RECONCILE_SLACK = dt.timedelta(minutes=10)
 LIVE_NOTE = ("LinkedIn Live events can only be created by approved partners: the announcement was published; "
              "schedule the event itself in LinkedIn")
@@ -403,6 +406,20 @@ class LinkedInNetwork(Publishing, Comments, Metrics, ProfileBasics):
                 report.capabilities.append(Capability(name, MISSING, seen, fix))
         return report
 
+
+    def list_own_posts(self, *, since: dt.datetime | None = None) -> list[tuple[str, str, dt.datetime | None]]:
+        """The organization's own posts since ``since`` (made anywhere): (urn, url, created at), newest first."""
+        body = self.call_json("GET", f"posts?q=author&author={encode_urn(self.author)}&count={OWN_POSTS}"
+                                     "&sortBy=CREATED")
+        out = []
+        for entry in body.get("elements") or []:
+            created = entry.get("createdAt") if isinstance(entry, dict) else None
+            when = dt.datetime.fromtimestamp(created / 1000, dt.UTC) if isinstance(created, int | float) else None
+            if not isinstance(entry, dict) or not entry.get("id") or (since and when and when < since):
+                continue
+            urn = str(entry["id"])
+            out.append((urn, f"https://www.linkedin.com/feed/update/{urn}/", when))
+        return out
 
     # --- comments and moderation (Comments API: list, replies, reply; LinkedIn has no hide/delete/block API) ---
 
