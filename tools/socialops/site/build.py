@@ -23,7 +23,7 @@ from socialops.repository.media import resolve_media_path
 from socialops.site import charts
 from socialops.site.calendar import month_pages
 from socialops.site.html import STYLE, esc, page, table
-from socialops.site.media import Thumbnails
+from socialops.site.media import Thumbnails, shown_aspect
 from socialops.site.mockup import post_page
 from socialops.site.model import SiteData, gather
 
@@ -43,6 +43,8 @@ def build_site(root: Path, out: Path, *, now: dt.datetime, brand: str, private_r
     out.mkdir(parents=True, exist_ok=True)
     images = Thumbnails(root, out) if data.settings.media else None
     figures = {(r["profile"], r["post_id"]): r for r in read_table(root / METRICS_DIR, POSTS).values()}
+    if images is not None:
+        images.make(_wanted_images(data, images))
     thumbs = _calendar_thumbs(data, images) if images else {}
     pages: dict[str, str] = {"assets/site.css": STYLE}
     pages.update(month_pages(data, thumbs))
@@ -78,6 +80,19 @@ def _write_pages(out: Path, pages: dict[str, str]) -> None:
         except FileNotFoundError:
             pass
         path.write_bytes(data)
+
+
+def _wanted_images(data: SiteData, images: Thumbnails) -> list[tuple[str, float | None]]:
+    """Every (image, shape) the pages show: each profile's mock-up, and the calendar's square."""
+    wanted = []
+    for post in data.posts:
+        for item in post.profiles:
+            spec = getattr(data.profiles.get(item.profile_id), "spec", None)
+            for media in item.rendered.media if item.rendered else []:
+                rel = resolve_media_path(post.path, media.path) if media.kind == "image" else None
+                if rel and (size := images.size(rel)):
+                    wanted += [(rel, shown_aspect(spec, post.type, *size)), (rel, 1.0)]
+    return wanted
 
 
 def _calendar_thumbs(data: SiteData, images: Thumbnails) -> dict[str, str]:
