@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import re
@@ -364,14 +365,15 @@ def test_tracker_from_env_without_token_is_the_outbox(tmp_path):
 
 
 def test_outbox_open_is_idempotent_and_complete(tmp_path):
-    t = OutboxTracker(tmp_path)
+    t = OutboxTracker(tmp_path, clock=lambda: datetime.datetime(2026, 12, 1, 8, 0, tzinfo=datetime.UTC))
     first = t.open_issue("publish-failed-p1-ig", "Failed", "Token expired", ["publish-failed"])
     second = t.open_issue("publish-failed-p1-ig", "Failed again", "other")
     assert first.created and not second.created and first.number == second.number == 1
     path = tmp_path / ".socialops/outbox/issues/publish-failed-p1-ig.json"
     data = json.loads(path.read_text())
     assert data == {"key": "publish-failed-p1-ig", "number": 1, "title": "Failed", "body": "Token expired",
-                    "labels": [INDEX_LABEL, "publish-failed"], "state": "open", "comments": []}
+                    "labels": [INDEX_LABEL, "publish-failed"], "state": "open", "comments": [],
+                    "opened_at": "2026-12-01T08:00:00.000000Z"}
     t.comment("publish-failed-p1-ig", "first note")
     t.comment(1, "by number")
     t.add_labels(1, ["hidden", "publish-failed"])

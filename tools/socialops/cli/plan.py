@@ -37,6 +37,7 @@ def plan(ws: Workspace, weeks, check, fmt, no_issue):
         published_from_ledger,
         weeks_to_cover_horizon,
     )
+    from socialops.plan.weekly import weekly_section
     from socialops.repository.index import load_index
 
     config = load_plan_config(ws.root)
@@ -59,7 +60,9 @@ def plan(ws: Workspace, weeks, check, fmt, no_issue):
                f"{len(report['collisions'])} collisions, {len(report['blackout_posts'])} posts on blackout days",
                err=True)
     if not no_issue:
-        done = sync_plan_issue(ws.tracker, report)
+        weekly = weekly_section(ws.root, now=ws.now, tz=config.tz, plan=report, tracker=ws.tracker,
+                                titles={p.id: p.title for p in posts if p.id})
+        done = sync_plan_issue(ws.tracker, report, weekly)
         if done != "none":
             click.echo(f"plan --check: the 'Content plan' issue: {done}", err=True)
     sys.exit(1 if planlib.check_findings(report) else 0)

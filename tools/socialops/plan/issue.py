@@ -14,8 +14,9 @@ PLAN_ISSUE_KEY = "content-plan"
 PLAN_ISSUE_LABELS = ("plan-gap",)
 
 
-def plan_issue_body(plan: dict[str, Any], escape=lambda s: s) -> str:
-    """The "Content plan" issue: what --check found, and how to fix it. `escape` makes titles safe Markdown."""
+def plan_issue_body(plan: dict[str, Any], escape=lambda s: s, weekly: str = "") -> str:
+    """The "Content plan" issue: what --check found, and how to fix it, then the ``weekly`` section (see
+    plan/weekly.py). `escape` makes titles safe Markdown."""
     out = [f"`socialops plan --check` found these in the next {plan['horizon_days']} days "
            f"(checked {plan['now'].replace('T', ' ')}, {plan['timezone']}).", ""]
     if plan["gaps"]:
@@ -37,22 +38,24 @@ def plan_issue_body(plan: dict[str, Any], escape=lambda s: s) -> str:
         for b in plan["blackout_posts"]:
             out.append(f"- `{b['post']}` ({escape(b['title'])}) on {when_text(b['at'])} in `{b['path']}`")
         out.append("")
+    if weekly:
+        out += [weekly.rstrip(), ""]
     out.append("This issue is updated by the plan workflow and closed when the plan is full again.")
     return "\n".join(out)
 
 
-def sync_plan_issue(tracker: Any, plan: dict[str, Any]) -> str:
-    """Open, update or close the one "Content plan" issue. Returns what was done: opened, reopened, updated,
-    unchanged, closed or none."""
+def sync_plan_issue(tracker: Any, plan: dict[str, Any], weekly: str = "") -> str:
+    """Open, update or close the one "Content plan" issue, with the ``weekly`` section in its body (or in the
+    closing comment). Returns what was done: opened, reopened, updated, unchanged, closed or none."""
     needed = check_findings(plan)
     n = len(plan["gaps"])
     title = f"Content plan: {n} empty slot{'s' if n != 1 else ''} in the next {plan['horizon_days']} days" if n \
         else "Content plan: posts to move"
-    body = plan_issue_body(plan, lambda s: escape_untrusted_markdown(s, max_chars=200)) if needed else ""
+    body = plan_issue_body(plan, lambda s: escape_untrusted_markdown(s, max_chars=200), weekly) if needed else ""
     done = sync_status_issue(
         tracker, PLAN_ISSUE_KEY, needed=needed, title=title, body=body, labels=PLAN_ISSUE_LABELS,
         close_comment=f"The plan is full again: no empty slots in the next {plan['horizon_days']} days "
-                      f"(checked {plan['now'].replace('T', ' ')}).",
+                      f"(checked {plan['now'].replace('T', ' ')})." + (f"\n\n{weekly}" if weekly else ""),
         same=lambda old, new: _without_checked(old) == _without_checked(new))
     return done or ("unchanged" if needed else "none")
 

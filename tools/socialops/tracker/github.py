@@ -276,11 +276,18 @@ class GitHubTracker(Tracker):
     def _tracked(self, key: str | None, issue: Any, created: bool = False) -> TrackedIssue:
         return TrackedIssue(key=key, number=issue.number, title=issue.title, body=strip_marker(issue.body),
                             labels=[lab.name for lab in issue.labels], state=issue.state, url=issue.html_url,
-                            created=created)
+                            created=created, opened_at=issue.created_at)
 
     def find_issue(self, key):
         issue = self._lookup(key)
         return self._tracked(key, issue) if issue is not None else None
+
+    def open_issues(self, label):
+        def load() -> list[Any]:
+            return [issue for issue in self._repo.get_issues(state="open", labels=[INDEX_LABEL, label],
+                                                             sort="created", direction="asc")
+                    if "/pull/" not in (issue.html_url or "")]
+        return [self._tracked(None, issue) for issue in self._read(load, f"list the open issues labelled {label}")]
 
     def open_issue(self, key, title, body, labels=(), *, reopen=False):
         labels = check_labels([INDEX_LABEL, *labels])

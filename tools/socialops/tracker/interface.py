@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ class TrackedIssue:
     url: str | None = None
     created: bool = False  # True when this call opened it
     comments: list[str] = field(default_factory=list)  # filled by the outbox only
+    opened_at: dt.datetime | None = None  # when it was opened (None when not known)
 
 
 class Tracker(ABC):
@@ -40,6 +42,11 @@ class Tracker(ABC):
     @abstractmethod
     def find_issue(self, key: str) -> TrackedIssue | None:
         """The issue opened for ``key``, open or closed, or None."""
+
+    @abstractmethod
+    def open_issues(self, label: str) -> list[TrackedIssue]:
+        """The open issues socialops opened that carry ``label`` (a customer-service issue, say), oldest
+        first, with the time each was opened."""
 
     @abstractmethod
     def update_issue(self, key: str, *, title: str | None = None, body: str | None = None) -> TrackedIssue | None:

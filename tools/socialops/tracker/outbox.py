@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from socialops.core.files import atomic_write_text
+from socialops.core.times import format_utc, parse_utc
 from socialops.errors import TrackerError
 from socialops.tracker.interface import TrackedIssue, Tracker
 from socialops.tracker.markers import INDEX_LABEL, check_key, check_labels, sticky_marker, with_marker
@@ -24,13 +27,14 @@ def outbox_name(key: str) -> str:
 class OutboxTracker(Tracker):
     """Writes what would go to GitHub under ``<repo>/.socialops/outbox/``.
 
-    ``issues/<key>.json``: ``{"key", "number", "title", "body", "labels", "state", "comments"}``
+    ``issues/<key>.json``: ``{"key", "number", "title", "body", "labels", "state", "comments", "opened_at"}``
     (comments is a list of Markdown strings); ``pull-comments/<pr>-<marker>.md``: the sticky
     comment's text. Files are replaced atomically."""
 
     kind = "outbox"
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)):
+        self.clock = clock  # stamps ``opened_at`` on the issues it opens
         self.root = Path(root) / ".socialops" / "outbox"
         self.issues_dir = self.root / "issues"
         self.pulls_dir = self.root / "pull-comments"
@@ -77,7 +81,8 @@ class OutboxTracker(Tracker):
     def _issue(data: dict, created: bool = False) -> TrackedIssue:
         return TrackedIssue(key=data.get("key"), number=data.get("number"), title=data["title"],
                             body=data["body"], labels=list(data["labels"]), state=data["state"], url=None,
-                            created=created, comments=list(data.get("comments", [])))
+                            created=created, comments=list(data.get("comments", [])),
+                            opened_at=parse_utc(data.get("opened_at")))
 
     def open_issue(self, key, title, body, labels=(), *, reopen=False):
         path = self._path(key)
@@ -89,7 +94,8 @@ class OutboxTracker(Tracker):
             return self._issue(data)
         number = 1 + max((d.get("number") or 0 for _, d in self._all()), default=0)
         data = {"key": key, "number": number, "title": title, "body": body,
-                "labels": check_labels([INDEX_LABEL, *labels]), "state": "open", "comments": []}
+                "labels": check_labels([INDEX_LABEL, *labels]), "state": "open", "comments": [],
+                "opened_at": format_utc(self.clock())}
         self._write_json(path, data)
         return self._issue(data, created=True)
 
@@ -104,6 +110,10 @@ class OutboxTracker(Tracker):
             data["body"] = body
         self._write_json(path, data)
         return self._issue(data)
+
+    def open_issues(self, label):
+        found = [self._issue(data) for _, data in self._all() if data["state"] == "open" and label in data["labels"]]
+        return sorted(found, key=lambda issue: issue.number or 0)
 
     def find_issue(self, key):
         data = self._load(self._path(key))
