@@ -82,12 +82,12 @@ class Links:
         return f"{self.server}/{self.repository}/blob/{self.sha}/{quote(rel)}"
 
 
-def build(root: Path, paths: list[str] | None, *, now: dt.datetime) -> list[PostPreview]:
+def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: list | None = None) -> list[PostPreview]:
     """Previews of the posts at `paths` (repository-relative); all posts with something still to publish
-    when `paths` is None."""
+    when `paths` is None. `summaries`: the index, when the caller has loaded it already."""
     config = load_config(root, unreadable=[])  # files that cannot be read: validate_repository reports them
     tz = config.tz
-    summaries = load_index(root, tz)
+    summaries = load_index(root, tz) if summaries is None else summaries
     states = Ledger(root).state()
     times = resolve_times(summaries, config.profiles, config.schedule, now=now, published=published_times(states))
     if paths is None:

@@ -18,7 +18,6 @@ from socialops.core.files import write_if_changed
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, num, read_table
 from socialops.plan.calendar import calendar_bytes, load_lives
 from socialops.plan.published import published_from_ledger
-from socialops.repository.index import load_index
 from socialops.repository.media import resolve_media_path
 from socialops.site import charts
 from socialops.site.calendar import month_pages
@@ -112,7 +111,7 @@ def _calendar_thumbs(data: SiteData, images: Thumbnails) -> dict[str, str]:
 
 def _write_feed(root: Path, out: Path, data: SiteData) -> None:
     shown = {p.post_id for p in data.posts}  # the feed shows only what the site shows
-    posts = [s for s in load_index(root, data.tz) if s.id in shown]
+    posts = [s for s in data.summaries if s.id in shown]
     published, urls = published_from_ledger(root)
     feed = calendar_bytes(posts, data.profiles, data.schedule, now=data.now, published=published, urls=urls,
                           lives=load_lives(root, posts, data.tz), until=data.now + dt.timedelta(weeks=13),

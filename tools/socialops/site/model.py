@@ -52,6 +52,7 @@ class SiteData:
     lives: dict[str, LiveSession]
     plan: dict[str, Any]
     schedule: Any  # repository.schedule.Schedule
+    summaries: list  # the index, as repository.index loaded it
     tags: dict[str, list[str]] = field(default_factory=dict)  # post id -> tags
     left_out: int = 0  # drafts and internal posts not shown
 
@@ -63,7 +64,8 @@ def gather(root: Path, *, now: dt.datetime, brand: str, private_repository: bool
         settings = SiteSettings(settings.private, media=not private_repository)
     tz = config.tz
     summaries = load_index(root, tz)
-    previews = build_previews(root, sorted(s.path for s in summaries if s.id and not s.error), now=now)
+    previews = build_previews(root, sorted(s.path for s in summaries if s.id and not s.error), now=now,
+                              summaries=summaries)
     shown = [p for p in previews if settings.private or (p.status != "draft" and not p.internal)]
     states = Ledger(root).state()
     plan = build_plan(summaries, config.profiles, config.schedule, now=now,
@@ -82,7 +84,7 @@ def gather(root: Path, *, now: dt.datetime, brand: str, private_repository: bool
     tags = {p.post_id: sorted({t for item in p.profiles if item.rendered for t in item.rendered.tags})
             for p in shown if p.post_id}
     return SiteData(brand, tz, now, settings, dict(config.profiles), shown, entries, blackouts(config.schedule),
-                    lives, plan, config.schedule, tags, len(previews) - len(shown))
+                    lives, plan, config.schedule, summaries, tags, len(previews) - len(shown))
 
 
 def _post_entries(previews: list[PostPreview], tz, drafts_at: dict[str, dt.datetime]) -> list[Entry]:
