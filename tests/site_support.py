@@ -7,20 +7,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.helpers import image, make_repo, write
+from tests.helpers import SCHEDULE, image, make_repo, write
 
 HKI = ZoneInfo("Europe/Helsinki")
 NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=HKI)
-
-SCHEDULE = """\
-timezone: Europe/Helsinki
-pillars:
-  menu: {share: 60, goal: "Food"}
-  events: {share: 40, goal: "Events"}
-cadence:
-  cafe-masto:
-    - {days: [mon, wed], times: ["09:00"]}
-"""
 
 
 def site_repo(root: Path, *, schedule: str = SCHEDULE) -> Path:
