@@ -451,6 +451,29 @@ def test_limiter_window_counts_starts():
         assert starts[i + 5] - starts[i] >= 0.5
 
 
+def test_limiter_allowance_from_answers_that_come_back_out_of_order():
+    # A limit of 5 per hour: the first answer says 4 left; two requests go, then a third. The answer counting all
+    # four (1 left) comes back before an older one (2 left) while that older request is still on its way: the
+    # server named its limit, so it has counted 4 = every start; 1 is left, and the late, larger figure is old.
+    clock = [0.0]
+    limiter = budget.Limiter(budget.Limit(300, 300.0), clock=lambda: clock[0])
+    limiter.in_flight = 1
+    limiter.window_starts = 1
+    limiter.learn(Announced(4, 3600.0, 5))
+    assert limiter.allowance == 4
+    limiter.in_flight, limiter.window_starts, limiter.allowance = 2, 4, 1  # three more went out
+    limiter.learn(Announced(1, 3600.0, 5))
+    assert limiter.allowance == 1
+    limiter.in_flight = 1
+    limiter.learn(Announced(2, 3600.0, 5))
+    assert limiter.allowance == 1
+    # No limit named: every other request on its way may be uncounted.
+    unnamed = budget.Limiter(budget.Limit(300, 300.0), clock=lambda: clock[0])
+    unnamed.in_flight, unnamed.window_starts = 3, 3
+    unnamed.learn(Announced(4, 3600.0))
+    assert unnamed.allowance == 2
+
+
 @pytest.mark.parametrize("text, expected", [
     ("mastodon=20/s", ("mastodon", budget.Limit(20, 1.0, 8))),
     ("bluesky=3000/300s", ("bluesky", budget.Limit(3000, 300.0, 8))),

@@ -83,6 +83,7 @@ class Limiter:
         self.reset_at: float | None = None
         self.announced_limit: int | None = None
         self.window_seconds: float | None = None
+        self.window_starts = 0  # starts since the announced window began (as far as this client can tell)
         self.answered = False
 
     @property
@@ -105,18 +106,29 @@ class Limiter:
         if announced is None:
             return
         now = self.clock()
-        others = max(0, self.in_flight - 1)
-        allowance = announced.remaining - others
         reset_at = now + announced.reset if announced.reset is not None else None
         if reset_at is not None and self.reset_at is not None and reset_at < self.reset_at - self.MARGIN:
             return  # a late answer about a window already over
         new_window = self.reset_at is None or (reset_at is not None and reset_at > self.reset_at + self.MARGIN)
+        if new_window and self.reset_at is not None:
+            self.window_starts = self.in_flight  # those on their way may count in the new window
+        allowance = announced.remaining - self._maybe_uncounted(announced)
         if self.allowance is None or new_window:
             self.allowance, self.reset_at = allowance, reset_at
         else:
             self.allowance = min(self.allowance, allowance)
         self.announced_limit = announced.limit or self.announced_limit
         self.window_seconds = announced.window or self.window_seconds
+
+    def _maybe_uncounted(self, announced: Announced) -> int:
+        """How many of the other requests on their way the server may not have counted in ``announced``: all of
+        them, unless it names its limit -- then it has counted ``limit - remaining`` requests, and at most the
+        rest of this window's starts are not among them. (Answers come back in any order, so the smallest
+        allowance seen in a window holds: a late answer's larger ``remaining`` is older, not newer.)"""
+        others = max(0, self.in_flight - 1)
+        if announced.limit is None:
+            return others
+        return min(others, max(0, self.window_starts - (announced.limit - announced.remaining)))
 
     def spent(self, wait: float | None) -> None:
         """A 429: nothing left until ``wait`` seconds from now (or until an answer says otherwise)."""
@@ -134,6 +146,7 @@ class Limiter:
             full = self.announced_limit
             self.allowance = None if full is None else full - self.in_flight
             self.reset_at = now + self.window_seconds if full is not None and self.window_seconds else None
+            self.window_starts = self.in_flight
         if self.allowance is not None and self.allowance <= 0:
             if self.reset_at is not None:
                 return self.reset_at - now + self.MARGIN
@@ -163,6 +176,7 @@ class Limiter:
                 except TimeoutError:
                     pass
             self.in_flight += 1
+            self.window_starts += 1
             if self.allowance is not None:
                 self.allowance -= 1
             self._window.append(now)
