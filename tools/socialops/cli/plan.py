@@ -41,7 +41,7 @@ def plan(ws: Workspace, weeks, check, fmt, no_issue):
     from socialops.repository.index import load_index
 
     config = load_plan_config(ws.root)
-    posts = load_index(ws.root, config.tz)
+    posts = load_index(ws.root, config.schedule.zones)
     published, _ = published_from_ledger(ws.root)
     report = planlib.build_plan(posts, config.profiles, config.schedule, now=ws.now,
                                 weeks=weeks or weeks_to_cover_horizon(ws.now, config), published=published,
@@ -85,7 +85,7 @@ def calendar(ws: Workspace, out, weeks, past_weeks):
 
     config = load_plan_config(ws.root)
     now = ws.now
-    posts = load_index(ws.root, config.tz)
+    posts = load_index(ws.root, config.schedule.zones)
     published, urls = published_from_ledger(ws.root)
     data = calendar_bytes(posts, config.profiles, config.schedule, now=now, published=published, urls=urls,
                           lives=load_lives(ws.root, posts, config.tz), until=now + dt.timedelta(weeks=weeks),

@@ -86,8 +86,7 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: l
     """Previews of the posts at `paths` (repository-relative); all posts with something still to publish
     when `paths` is None. `summaries`: the index, when the caller has loaded it already."""
     config = load_config(root, unreadable=[])  # files that cannot be read: validate_repository reports them
-    tz = config.tz
-    summaries = load_index(root, tz) if summaries is None else summaries
+    summaries = load_index(root, config.schedule.zones) if summaries is None else summaries
     states = Ledger(root).state()
     times = resolve_times(summaries, config.profiles, config.schedule, now=now, published=published_times(states))
     if paths is None:
@@ -121,7 +120,7 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: l
             label = spec.label + (" (sandbox)" if profile.network == "sandbox" else "")
             supported = spec.supports(post.type)
             item = ProfilePreview(pid, label, supported, render(post, profile, spec) if supported else None,
-                                  counting=spec.counting, slot=times.get((post.id, pid)) or _draft_slot(post, tz),
+                                  counting=spec.counting, slot=times.get((post.id, pid)) or _draft_slot(post, config.schedule.zones.for_path(rel)),
                                   state=states.get((post.id, pid)))
             if post.type == "live" and not spec.live_api and spec.notes.get("live"):
                 item.notes.append(spec.notes["live"] + ".")

@@ -73,6 +73,11 @@ CODES: dict[str, str] = {
     "cadence-day": "a weekday that is not mon..sun (or ma, ti, ke, to, pe, la, su)",
     "cadence-time": "a slot time that is not \"HH:MM\" (24 h, in quotes) or an hour 0-23",
     "blackout-invalid": "a blackout date or range that cannot be read, or whose `from` is after its `to`",
+    "profile-brand": "a profile's `brand:` that cannot be a folder name under content/, like acme",
+    "brand-folder": "a post that publishes to a profile of another brand than the one whose folder "
+                    "(content/<brand>/) holds it, or a brand's profile from outside the brand's folder",
+    "brand-plan": "a section under `brands:` in schedule.yaml that cannot be used: its shape, its name, or "
+                  "slots for a profile of another brand",
     "workflow-secrets": "a workflow that does not pass a profile's token secret, or passes one no profile uses "
                         "(`socialops codeowners` writes them)",
     "placeholder": "text, a link or a file name left from the template of `socialops new` (write the real one)",

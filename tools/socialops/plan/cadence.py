@@ -398,14 +398,15 @@ class CadenceSlot:
 
 
 def profile_tz(profile: Any, sched: Schedule) -> ZoneInfo:
-    """The profile's own timezone when it names a valid one, else the plan's."""
+    """The profile's own timezone when it names a valid one, else its brand's plan's, else the plan's."""
     name = getattr(profile, "timezone", None) if profile is not None else None
     if name:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    return sched.tz
+    brand = getattr(profile, "brand", None) if profile is not None else None
+    return sched.for_brand(brand).tz if brand else sched.tz
 
 
 def local_slot(day: dt.date, time: dt.time, tz: ZoneInfo) -> dt.datetime:

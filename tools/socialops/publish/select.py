@@ -194,7 +194,7 @@ def remember_next_due(root: Path, summaries: list, summary: Summary, config: Any
     key = due_inputs_key(root)
     if key is None:
         return
-    save_next_due(root, key, next_due(root, summaries, summary, config, now=now), summaries, config.schedule.tz.key,
+    save_next_due(root, key, next_due(root, summaries, summary, config, now=now), summaries, config.schedule.zones.key,
                   push=push)
 
 

@@ -51,12 +51,12 @@ class PublishRun:
                        env=self.env, dry_run=self.dry_run, git=git, push=self.push, sleep=self.sleep,
                        tz=config.schedule.tz, late_window=config.schedule.late_window)
         summary = rec.ledger.summary()
-        summaries = index.load_index(self.root, config.schedule.tz)
+        summaries = index.load_index(self.root, config.schedule.zones)
         self.result.warnings += unreadable_posts(summaries)
         candidates, elsewhere = self._select(summaries, summary, config, clone)
-        if candidates and not index.confirm(self.root, config.schedule.tz, summaries, {c.path for c in candidates}):
+        if candidates and not index.confirm(self.root, config.schedule.zones, summaries, {c.path for c in candidates}):
             # a shared fact disagrees with its file: this run reads every post itself
-            summaries = index.load_index(self.root, config.schedule.tz, shared=False)
+            summaries = index.load_index(self.root, config.schedule.zones, shared=False)
             candidates, elsewhere = self._select(summaries, summary, config, clone)
         self.result.pairs.extend(elsewhere)
         pending = {} if self.dry_run else summary.pending_comments()

@@ -6,12 +6,14 @@ need a clean one call it), so publish, comments and metrics pay for no rule and 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from socialops.core.problems import ERROR, Problem
 from socialops.errors import ConfigError
+from socialops.repository.brands import brand_names, post_brand
 from socialops.repository.profiles import Profile, find_profiles, load_profile
 from socialops.repository.schedule import SCHEDULE_FILE, Schedule, load_schedule
 
@@ -27,6 +29,15 @@ class Config:
     @property
     def tz(self) -> ZoneInfo:
         return self.schedule.tz
+
+    @functools.cached_property
+    def brands(self) -> list[str]:
+        """The brands: named by profiles (`brand:`) or by the plan's `brands:` sections; [] without brands."""
+        return brand_names(self.profiles, self.schedule)
+
+    def post_brand(self, rel: str) -> str | None:
+        """The brand whose folder (content/<brand>/) holds the post at `rel`."""
+        return post_brand(rel, self.brands) if self.brands else None
 
 
 def load_config(root: Path, unreadable: list[Problem] | None = None) -> Config:

@@ -21,6 +21,7 @@ from socialops.errors import ContentError
 from socialops.repository import facts
 from socialops.repository.git import find_posts
 from socialops.repository.posts import load_post, parse_when
+from socialops.repository.schedule import Zones
 
 CACHE_FILE = ".socialops/cache/index.pickle"
 SHARED = "shared"  # an entry's key is (SHARED, blob id) when it came from the shared facts
@@ -46,7 +47,7 @@ class PostSummary(NamedTuple):
         return self.publish_ts is None and self.error is None
 
 
-def summarize(root: Path, rel: str, tz: ZoneInfo) -> PostSummary:
+def summarize(root: Path, rel: str, tz: ZoneInfo | Zones) -> PostSummary:
     try:
         post = load_post(root, rel)
     except ContentError as exc:
@@ -54,7 +55,7 @@ def summarize(root: Path, rel: str, tz: ZoneInfo) -> PostSummary:
     error = None
     ts = None
     try:
-        moment = parse_when(post.raw.get("publish_at"), tz)
+        moment = parse_when(post.raw.get("publish_at"), tz.for_path(rel) if isinstance(tz, Zones) else tz)
         ts = moment.timestamp() if moment else None
     except ValueError as exc:
         error = f"{rel}:{post.line('publish_at')}: {exc}"
@@ -67,8 +68,9 @@ def summarize(root: Path, rel: str, tz: ZoneInfo) -> PostSummary:
     )
 
 
-def load_index(root: Path, tz: ZoneInfo, *, use_cache: bool = True, shared: bool = True) -> list[PostSummary]:
-    """Summaries of every post under content/, in path order. ``shared``: use the facts other clones wrote
+def load_index(root: Path, tz: ZoneInfo | Zones, *, use_cache: bool = True, shared: bool = True) -> list[PostSummary]:
+    """Summaries of every post under content/, in path order. ``tz``: the plan's timezone, or its Zones (the
+    brands' own, for naive times in their folders). ``shared``: use the facts other clones wrote
     (repository/facts.py) for posts this one has not read yet."""
     # Loading 100,000 cached summaries makes hundreds of thousands of objects at once; the cyclic garbage
     # collector would walk the growing heap again and again meanwhile (there are no cycles here to collect).
@@ -81,7 +83,7 @@ def load_index(root: Path, tz: ZoneInfo, *, use_cache: bool = True, shared: bool
             gc.enable()
 
 
-def _load_index(root: Path, tz: ZoneInfo, use_cache: bool, shared: bool) -> list[PostSummary]:
+def _load_index(root: Path, tz: ZoneInfo | Zones, use_cache: bool, shared: bool) -> list[PostSummary]:
     cache_path, cache_key = root / CACHE_FILE, (_VERSION, tz.key)
     entries: dict = (cache.load(cache_path, cache_key) or {}) if use_cache else {}
     # In a git work tree a post is known by its blob id (no stat per file); edited and untracked files, and
@@ -128,7 +130,7 @@ def _load_index(root: Path, tz: ZoneInfo, use_cache: bool, shared: bool) -> list
     return summaries
 
 
-def summarize_many(root: Path, rels: list[str], tz: ZoneInfo) -> list[PostSummary]:
+def summarize_many(root: Path, rels: list[str], tz: ZoneInfo | Zones) -> list[PostSummary]:
     """summarize() of each path, in forked workers when there are many (a cold index of a large repository)."""
     return workers.map_chunks(lambda rel: summarize(root, rel, tz), rels)
 
@@ -155,7 +157,7 @@ def from_fact(rel: str, blob: str, fact: Any) -> PostSummary | None:
                        created, title, error, blob)
 
 
-def confirm(root: Path, tz: ZoneInfo, summaries: list[PostSummary], paths: set[str]) -> bool:
+def confirm(root: Path, tz: ZoneInfo | Zones, summaries: list[PostSummary], paths: set[str]) -> bool:
     """Do the summaries of these paths say what their files say? (Before a due pair is claimed: a shared
     fact that does not match its file must not publish anything.)"""
     return all(summarize(root, s.path, tz) == s._replace(blob=None) for s in summaries if s.path in paths)

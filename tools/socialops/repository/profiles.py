@@ -60,6 +60,11 @@ class Profile(yamlfile.KeyLines):
         return self._str("timezone")
 
     @property
+    def brand(self) -> str | None:
+        """The brand (client) the profile belongs to: its posts live under content/<brand>/."""
+        return self._str("brand")
+
+    @property
     def token_env(self) -> str | None:
         return self._str("token_env")
 

@@ -15,7 +15,8 @@ from socialops.errors import ConfigError, ContentError
 from socialops.repository.posts import read_text
 
 SCHEDULE_FILE = "schedule.yaml"
-SCHEDULE_KEYS = ("timezone", "late_window", "horizon_days", "pillars", "cadence", "blackout", "site")
+SCHEDULE_KEYS = ("timezone", "late_window", "horizon_days", "pillars", "cadence", "blackout", "site", "brands")
+BRAND_PLAN_KEYS = ("timezone", "pillars", "cadence")  # what a brand's section of schedule.yaml overrides
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_LATE_WINDOW = dt.timedelta(hours=24)
 DEFAULT_HORIZON_DAYS = 14
@@ -35,10 +36,36 @@ class Schedule(yamlfile.KeyLines):
 
     @functools.cached_property
     def tz(self) -> ZoneInfo:
-        try:
-            return ZoneInfo(self.timezone_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo(DEFAULT_TIMEZONE)
+        return _zone(self.timezone_name) or ZoneInfo(DEFAULT_TIMEZONE)
+
+    @functools.cached_property
+    def brands(self) -> dict[str, dict[str, Any]]:
+        """`brands:`, each brand's plan: {name: its section}; sections of the wrong shape are left out."""
+        value = self.raw.get("brands")
+        if not isinstance(value, dict):
+            return {}
+        return {str(k): v for k, v in value.items() if isinstance(v, dict)}
+
+    def for_brand(self, brand: str | None) -> Schedule:
+        """The plan of one brand: the top level with what its `brands:` section overrides (timezone, pillars,
+        cadence), with the lines of schedule.yaml. The plan itself for no brand or one without a section."""
+        section = self.brands.get(brand) if brand is not None else None
+        if not section:
+            return self
+        raw = {k: v for k, v in self.raw.items() if k != "brands"}
+        raw.update({k: section[k] for k in BRAND_PLAN_KEYS if k in section})
+        lines = dict(self.lines)
+        prefix = ("brands", brand)
+        for key, line in self.lines.items():
+            if key[:2] == prefix and len(key) > 2:
+                lines[key[2:]] = line
+        return Schedule(path=self.path, raw=raw, lines=lines)
+
+    @functools.cached_property
+    def zones(self) -> Zones:
+        """The plan's timezone and each brand's own, in which naive times of the brand's posts are read."""
+        own = ((name, _zone(section.get("timezone"))) for name, section in sorted(self.brands.items()))
+        return Zones(self.tz, tuple((name, zone) for name, zone in own if zone is not None))
 
     @property
     def late_window(self) -> dt.timedelta:
@@ -61,10 +88,13 @@ class Schedule(yamlfile.KeyLines):
 
     @property
     def cadence(self) -> dict[str, list]:
-        value = self.raw.get("cadence")
-        if not isinstance(value, dict):
-            return {}
-        return {str(k): (v if isinstance(v, list) else [v]) for k, v in value.items() if v is not None}
+        """The slots of every profile: the top level's, and those of each brand's section (profile ids are
+        unique across brands; validate reports one listed twice)."""
+        out: dict[str, list] = {}
+        for value in (self.raw.get("cadence"), *(s.get("cadence") for s in self.brands.values())):
+            if isinstance(value, dict):
+                out.update({str(k): (v if isinstance(v, list) else [v]) for k, v in value.items() if v is not None})
+        return out
 
     @property
     def site(self) -> SiteSettings:
@@ -74,6 +104,37 @@ class Schedule(yamlfile.KeyLines):
         private, media = value.get("private", False), value.get("media")
         return SiteSettings(private=private if isinstance(private, bool) else False,
                             media=media if isinstance(media, bool) else None)
+
+
+@dataclass(frozen=True)
+class Zones:
+    """The timezones naive post times are read in: a post under content/<brand>/ in its brand's plan's, every
+    other post in the plan's."""
+
+    default: ZoneInfo
+    brands: tuple[tuple[str, ZoneInfo], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Names them all: what a cache of times read in them is valid for."""
+        return ";".join([self.default.key, *(f"{name}={zone.key}" for name, zone in self.brands)])
+
+    def for_path(self, rel: str) -> ZoneInfo:
+        if self.brands and rel.startswith("content/"):
+            folder = rel.split("/", 2)[1]
+            for name, zone in self.brands:
+                if name == folder:
+                    return zone
+        return self.default
+
+
+def _zone(name: Any) -> ZoneInfo | None:
+    if not isinstance(name, str):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def gather(root: Path, *, now: dt.datetime, brand: str, private_repository: bool
     if settings.media is None:
         settings = SiteSettings(settings.private, media=not private_repository)
     tz = config.tz
-    summaries = load_index(root, tz)
+    summaries = load_index(root, config.schedule.zones)
     previews = build_previews(root, sorted(s.path for s in summaries if s.id and not s.error), now=now,
                               summaries=summaries)
     shown = [p for p in previews if settings.private or (p.status != "draft" and not p.internal)]

@@ -26,6 +26,7 @@ from socialops.repository.posts import load_post
 from socialops.repository.profiles import find_profiles
 from socialops.repository.schedule import SCHEDULE_FILE
 from socialops.validate import cache as validatecache
+from socialops.validate.brands import brand_plan_problems
 from socialops.validate.cache import config_stamp, duplicate_problems, fresh, stat_key
 from socialops.validate.posts import post_problems
 from socialops.validate.profiles import profile_problems
@@ -35,8 +36,9 @@ from socialops.validate.wiring import wiring_problems
 
 def config_problems(config: Config) -> list[Problem]:
     """The rules of schedule.yaml, of every profile, and of the workflows' token secrets."""
-    return schedule_problems(config) + [p for profile in config.profiles.values()
-                                        for p in profile_problems(profile, config.root)] + wiring_problems(config)
+    return schedule_problems(config) + brand_plan_problems(config) + [
+        p for profile in config.profiles.values() for p in profile_problems(profile, config.root)
+    ] + wiring_problems(config)
 
 
 def config_fingerprint(config: Config) -> str:

@@ -29,6 +29,7 @@ from socialops.repository.posts import (
     parse_when,
 )
 from socialops.repository.profiles import Profile
+from socialops.validate.brands import post_brand_problems
 from socialops.validate.common import type_line, unknown_keys, unknown_profile_message
 from socialops.validate.media import check_media_files, check_media_for_profile
 from socialops.validate.placeholders import placeholder_problems
@@ -61,7 +62,10 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
     _check_time(post, "publish_at", post.raw.get("publish_at"), config, out)
     _check_link_and_tags(post, out)
     targets = _check_profiles(post, config, out)
-    _check_pillar(post, config, out)
+    folder = config.post_brand(post.path)
+    if config.brands:
+        out += post_brand_problems(post, config, targets, folder)
+    _check_pillar(post, config.schedule.for_brand(folder).pillars, out)
     _check_media_items(post, out)
     _check_live(post, config, out)
     if "local" in post.raw:  # what kind of Google Business Profile post it is
@@ -140,8 +144,9 @@ def _check_profiles(post: Post, config: Config, out: list[Problem]) -> list[Prof
     return targets
 
 
-def _check_pillar(post: Post, config: Config, out: list[Problem]) -> None:
-    pillar, pillars = post.raw.get("pillar"), config.schedule.pillars
+def _check_pillar(post: Post, pillars: dict, out: list[Problem]) -> None:
+    """`pillars`: those of the plan of the post's brand (the top level's unless its section has its own)."""
+    pillar = post.raw.get("pillar")
     if isinstance(pillar, str) and pillars and pillar not in pillars:
         close = difflib.get_close_matches(pillar, list(pillars), n=1)
         hint = f"Did you mean '{close[0]}'? " if close else ""
@@ -207,7 +212,7 @@ def _check_overrides(post: Post, targets: list[Profile], out: list[Problem]) -> 
 def _check_time(post: Post, key, value, config: Config, out: list[Problem]) -> None:
     keys = key if isinstance(key, tuple) else (key,)
     try:
-        parse_when(value, config.tz)
+        parse_when(value, config.schedule.zones.for_path(post.path))
     except ValueError as exc:
         text = str(exc)
         code = "time-in-dst-gap" if "does not exist" in text else "time-ambiguous" if "twice" in text else "bad-time"

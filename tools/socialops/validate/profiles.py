@@ -14,6 +14,7 @@ from socialops.profiles.validation import (
 )
 from socialops.repository.profiles import PROFILE_KEYS, Profile
 from socialops.repository.schedule import parse_duration
+from socialops.validate.brands import profile_brand_problems
 from socialops.validate.common import timezone_advice, unknown_keys, valid_timezone
 
 _TOKEN_ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -39,6 +40,7 @@ def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem
         return out
     out += basics_problems(profile, root)
     out += unknown_keys(raw, PROFILE_KEYS, path, profile.line, "a profile")
+    out += profile_brand_problems(profile)
     stem = PurePosixPath(path).stem
     if "id" in raw and str(raw["id"]) != stem:
         out.append(Problem(path, profile.line("id"), ERROR, "profile-id",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from socialops.core.problems import ERROR, WARNING, Problem
 from socialops.plan.cadence import cadence_problems
 from socialops.repository.config import Config
-from socialops.repository.schedule import SCHEDULE_FILE, SCHEDULE_KEYS, parse_duration
+from socialops.repository.schedule import SCHEDULE_FILE, SCHEDULE_KEYS, Schedule, parse_duration
 from socialops.validate.common import timezone_advice, unknown_keys, unknown_profile_message, valid_timezone
 
 
@@ -32,7 +32,7 @@ def schedule_problems(config: Config) -> list[Problem]:
                              or any(not isinstance(v, bool) for v in site.values())):
         out.append(Problem(path, sched.line("site"), ERROR, "schedule-invalid",
                            "'site' takes 'private: true' or 'false' and 'media: true' or 'false'"))
-    out += _pillar_problems(config)
+    out += pillar_problems(sched, ("pillars",))
     cadence = raw.get("cadence")
     if cadence is not None and not isinstance(cadence, dict):
         out.append(Problem(path, sched.line("cadence"), ERROR, "wrong-type",
@@ -42,27 +42,28 @@ def schedule_problems(config: Config) -> list[Problem]:
             if pid not in config.profiles:
                 out.append(Problem(path, sched.line("cadence", pid), ERROR, "unknown-profile",
                                    unknown_profile_message(str(pid), config)))
-    out += cadence_problems(sched)  # slot syntax, blackouts: owned by the plan
+    out += cadence_problems(sched)  # slot syntax, blackouts: owned by the plan (the top level's; brands' apart)
     return out
 
 
-def _pillar_problems(config: Config) -> list[Problem]:
-    sched, path, out = config.schedule, SCHEDULE_FILE, []
+def pillar_problems(sched: Schedule, keys: tuple) -> list[Problem]:
+    """The pillars of the plan (or of a brand's plan: `sched` its view, `keys` where they are in the file)."""
+    path, out = SCHEDULE_FILE, []
     pillars = sched.raw.get("pillars")
     if pillars is None:
         return out
     if not isinstance(pillars, dict):
-        return [Problem(path, sched.line("pillars"), ERROR, "wrong-type",
+        return [Problem(path, sched.line(*keys), ERROR, "wrong-type",
                         "'pillars' must be names with a share, like 'menu: {share: 40}'")]
     total = 0.0
     for name, spec in pillars.items():
         share = spec.get("share") if isinstance(spec, dict) else None
         if not isinstance(share, int | float) or isinstance(share, bool) or share < 0:
-            out.append(Problem(path, sched.line("pillars", name), ERROR, "schedule-invalid",
+            out.append(Problem(path, sched.line(*keys, name), ERROR, "schedule-invalid",
                                f"the pillar '{name}' needs a share in percent, like 'share: 30'"))
         else:
             total += share
     if pillars and abs(total - 100) > 0.5:
-        out.append(Problem(path, sched.line("pillars"), WARNING, "schedule-pillars",
+        out.append(Problem(path, sched.line(*keys), WARNING, "schedule-pillars",
                            f"the pillar shares add up to {total:g}, not 100"))
     return out

@@ -1,0 +1,48 @@
+"""Brands: several clients (or sub-brands) in one repository.
+
+A profile belongs to a brand by its `brand:` key; a post belongs to the brand whose folder it is in,
+content/<brand>/...; schedule.yaml may hold a plan per brand under `brands:` (repository.schedule). A
+repository without brands works as before: every profile and post belongs to no brand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+BRAND_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # one folder name under content/
+LABEL_PREFIX = "brand:"  # the issue label of a brand's issues: brand:<name>
+
+
+def valid_name(name: Any) -> bool:
+    return isinstance(name, str) and bool(BRAND_RE.match(name)) and name not in (".", "..")
+
+
+def brand_names(profiles: Mapping[str, Any], schedule: Any = None) -> list[str]:
+    """Every brand the repository knows: named by a profile's `brand:` or by a section of the plan."""
+    names = {p.brand for p in profiles.values() if valid_name(getattr(p, "brand", None))}
+    if schedule is not None:
+        names |= {n for n in schedule.brands if valid_name(n)}
+    return sorted(names, key=str.lower)
+
+
+def post_brand(rel: str, names: Iterable[str]) -> str | None:
+    """The brand whose folder holds the post at `rel` (content/<brand>/...), or None."""
+    parts = rel.split("/")
+    if len(parts) >= 3 and parts[0] == "content" and parts[1] in names:
+        return parts[1]
+    return None
+
+
+def profiles_of(profiles: Mapping[str, Any], brands: Iterable[str]) -> list[str]:
+    """The ids of the profiles of these brands, in id order."""
+    wanted = set(brands)
+    return sorted(pid for pid, p in profiles.items() if getattr(p, "brand", None) in wanted)
+
+
+def brand_labels(profile_ids: Iterable[str], profiles: Mapping[str, Any]) -> list[str]:
+    """The `brand:<name>` labels of the brands of these profiles, so that a client's team can filter its
+    issues."""
+    names = {getattr(profiles.get(pid), "brand", None) for pid in profile_ids}
+    return sorted(f"{LABEL_PREFIX}{n}" for n in names if valid_name(n))
