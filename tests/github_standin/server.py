@@ -7,7 +7,8 @@ layout), each tagged with GitHub's operationId:
     GET   /rate_limit                                  rate-limit/get
     GET   /repos/{o}/{r}/issues                        issues/list-for-repo  (state, labels, sort,
                                                        direction, per_page, page; Link header)
-    POST  /repos/{o}/{r}/issues                        issues/create
+    POST  /repos/{o}/{r}/issues                        issues/create  (assignees: 422 for a login that cannot be
+                                                       assigned, i.e. not given triage or more in ``permissions``)
     GET   /repos/{o}/{r}/issues/{n}                    issues/get
     PATCH /repos/{o}/{r}/issues/{n}                    issues/update
     GET   /repos/{o}/{r}/issues/{n}/comments           issues/list-comments  (paginated)
@@ -52,6 +53,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 DOCS = "https://docs.github.com/rest"
+ASSIGNABLE = ("admin", "maintain", "write", "triage")  # who an issue can be assigned to (a collaborator)
 SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
     "If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000."
@@ -342,10 +344,12 @@ class GitHubStandin:
             "title": str(data["title"]), "body": data.get("body"), "user": self._user(login),
             "labels": [self._label(x if isinstance(x, str) else x["name"]) for x in data.get("labels") or []],
             "state": "open", "state_reason": None, "locked": False, "active_lock_reason": None,
-            "assignee": None, "assignees": [], "milestone": None, "comments": 0,
+            "assignee": None, "assignees": [self._user(str(a)) for a in data.get("assignees") or []],
+            "milestone": None, "comments": 0,
             "created_at": now, "updated_at": now, "closed_at": None, "closed_by": None,
             "author_association": "OWNER" if login == self.login else "NONE",
         }
+        issue["assignee"] = issue["assignees"][0] if issue["assignees"] else None
         self.issues[n] = issue
         return issue
 
@@ -585,6 +589,12 @@ class GitHubStandin:
             raise self._invalid("Issue", "title", "missing_field")
         if len(body.get("body") or "") > 65536:
             raise self._invalid("Issue", "body", "custom", "body is too long (maximum is 65536 characters)")
+        for login in body.get("assignees") or []:
+            if self.permissions.get(str(login), ("none", ""))[0] not in ASSIGNABLE:
+                # GitHub: {"resource": "Issue", "field": "assignees", "code": "invalid", "value": login}
+                err = self._invalid("Issue", "assignees")
+                err.body["errors"][0]["value"] = login
+                raise err
         return 201, self._public(self._create_issue(body, self.login)), {}
 
     def _get_issue(self, body: Any, query: dict, n: str) -> tuple:

@@ -147,7 +147,8 @@ def comments(ws: Workspace, dry_run, profiles, days, no_push, fmt):
 @no_push_option()
 @pass_workspace
 def moderate(ws: Workspace, event_path, issue_number, login, command_text, no_push):
-    """Carry out a /command written in a comment's issue or digest: /reply, /hide, /unhide, /delete, /block, /dismiss, /flag."""
+    """Carry out a /command written in a comment's issue or digest (/reply, /hide, /unhide, /delete, /block,
+    /dismiss, /flag) or in a manual task's issue (/done URL, /skip)."""
     from socialops.community.commands import read_event, run_moderate
     from socialops.core.safetext import inert_for_log
     from socialops.tracker.events import event_issue_key, typed_command_event

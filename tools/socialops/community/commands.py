@@ -29,10 +29,12 @@ from socialops.community.issues import IssueComment, issue_comments, redact_quot
 from socialops.community.manual import manual_steps
 from socialops.community.replies import reply_text
 from socialops.community.settings import profile_rules
+from socialops.community.tasks import run_task_command
 from socialops.core.safetext import escape_untrusted_markdown, quote_untrusted
 from socialops.errors import NetworkError, SocialOpsError, TrackerError, UsageError
 from socialops.networks.contract import Network, open_network
 from socialops.networks.types import Comment
+from socialops.publish.tasks import task_pair
 from socialops.repository import git as repo
 from socialops.repository.config import load_config
 from socialops.repository.profiles import Profile, find_profiles, load_profile
@@ -129,6 +131,12 @@ def run_moderate(root: Path, event: Mapping[str, Any], *, now: dt.datetime, env:
     the issue body. ``permission(login)``: the person's repository permission (see
     :meth:`socialops.tracker.interface.Tracker.permission`)."""
     root = Path(root)
+    issue_body = str(event["issue"].get("body") or "") if isinstance(event.get("issue"), dict) else ""
+    task_key = key or _unquote(marker_key(issue_body))
+    if task_pair(task_key):  # a manual task's issue: /done URL, /skip
+        done = run_task_command(root, event, task_key or "", now=now, tracker=tracker, permission=permission,
+                                push=push, run_id=run_id)
+        return ModerateResult(done.status, done.message, done.issue, done.committed, done.pushed)
     request = _read_request(root, event, key, tracker)
     if isinstance(request, ModerateResult):
         return request

@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "bad-captions": "`captions` is not burn or file",
     "link-invalid": "a link that is not an http(s) address",
     "live-invalid": "a live post without a readable `live.starts_at`",
+    "task-untimed": "a live that a person does by hand (a manual task) without `publish_at`",
     "local-invalid": "a Google Business Profile post's `local:` block Google would refuse (topic, button, event, offer)",
     "override-unknown": "an override for a profile or network the post does not target",
     "profile-network": "a profile with a missing or unknown network",

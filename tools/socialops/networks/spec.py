@@ -122,6 +122,12 @@ class NetworkSpec:
     checklist: tuple[tuple[str, str], ...] = ()  # opening the profile: (step, how), filled with {secret} ...
     profile_steps: Mapping[str, str] = field(default_factory=dict)  # basic -> where a person changes it
     moderation_steps: Mapping[str, str] = field(default_factory=dict)  # action -> what to do by hand
+    # Manual tasks (socialops.publish.tasks): post types the API cannot publish (type -> why), the steps a person
+    # follows per post type ("*": any other type), and the addresses of the network's posts (regular expressions
+    # with {user} and {host} for the profile's account; a group "id" is the post's id), to check a /done URL.
+    manual_types: Mapping[str, str] = field(default_factory=dict)
+    task_steps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    post_addresses: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # A basic a spec leaves out is one its network does not have (hours, categories: local businesses).
@@ -148,6 +154,13 @@ class NetworkSpec:
         if self.captions and post_type in self.caption_types:
             return "file"
         return "refused" if mode == "file" else "burn"
+
+    def steps_for(self, post_type: str) -> tuple[str, ...]:
+        """What a person does to publish a ``post_type`` post by hand on this network."""
+        return self.task_steps.get(post_type) or self.task_steps.get("*") or (
+            f"Open the {self.label} app or website, signed in as the profile.",
+            "Make the post with the text and the media below (download the files from the links).",
+            "Publish it, open it, and copy its address (Share > Copy link).")
 
     def has_adapter(self) -> bool:
         """Is the adapter's module there? Found without importing it (validate stays light)."""

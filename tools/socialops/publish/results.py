@@ -25,6 +25,9 @@ R_NOT_HANDED_OVER = "not handed over"  # the network refused the hand-over: publ
 R_COMMENT_PENDING = "published, first comment pending"  # the next run sends the first comment again
 R_COMMENT_FAILED = "published, first comment failed"  # given up: an issue asks a person
 R_COMMENT_SENT = "first comment sent"  # a later run sent the first comment that had failed
+R_TASK = "handed to a person"  # a manual task: an issue asks a person to publish it by hand
+R_WOULD_TASK = "would hand to a person"
+R_REMINDED = "person reminded"  # a manual task still waiting: its issue got a reminder
 # A run with any of these exits 1.
 FAILING = frozenset({R_FAILED, R_DEFERRED, R_UNCONFIRMED, R_MISSED, R_COMMENT_PENDING, R_COMMENT_FAILED})
 

@@ -16,18 +16,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from socialops.core.times import parse_utc
 from socialops.metrics.best_times import load_best_hours
 from socialops.plan import cadence
 from socialops.plan.queue import resolve_times
 from socialops.publish.leads import handover_lead
 from socialops.publish.nothing_due import due_inputs_key, save_next_due
 from socialops.publish.results import R_ELSEWHERE, PairResult, duration_words
+from socialops.publish.tasks import next_reminder
 from socialops.state.publications import (
     CLAIMED,
     FAILED,
+    HANDED,
     MISSED,
     PUBLISHED,
     SCHEDULED,
+    SKIPPED,
     UNCONFIRMED,
     PairState,
     Summary,
@@ -59,8 +63,9 @@ class Candidate:
 def due_slots(root: Path, summaries: list, profiles: Mapping[str, Any], schedule: Any, summary: Summary, *,
               now: dt.datetime) -> dict[tuple[str, str], Any]:
     """(post id, profile) -> its slot (``.at``) for every pair whose time has come by ``now``."""
-    relevant = relevant_posts(summaries, summary.published, now=now, late_window=schedule.late_window)
-    published = relevant_published(summary.published, relevant, now=now, late_window=schedule.late_window)
+    done = {**summary.published, **tasks_held(summary)}
+    relevant = relevant_posts(summaries, done, now=now, late_window=schedule.late_window)
+    published = relevant_published(done, relevant, now=now, late_window=schedule.late_window)
     # Cadence slots written as `best` take the hours the metrics suggest.
     return resolve_times(relevant, profiles, schedule, now=now, published=published, until=now,
                          best_hours=load_best_hours(root, schedule.tz, now=now))
@@ -94,8 +99,8 @@ def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: S
                 again = state.missed_again(slot.at, post_file_hash(root, post.path) if root else None, late_window)
                 if not again:
                     continue
-            elif state.status in (PUBLISHED, UNCONFIRMED, SCHEDULED) or handover_claims(state):
-                continue  # a hand-over (done, or its claim open) is followed by publish.handover
+            elif state.status in (PUBLISHED, UNCONFIRMED, SCHEDULED, HANDED, SKIPPED) or handover_claims(state):
+                continue  # a hand-over (done, or its claim open) is followed by publish.handover; a task by a person
             if state.status == CLAIMED and in_flight(state, wall, clone=clone, claim_lease=claim_lease):
                 elsewhere.append(PairResult(post_id, profile_id, R_ELSEWHERE, slot.at, post.path,
                                             detail="another run claimed it less than "
@@ -104,6 +109,15 @@ def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: S
         out.append(Candidate(post_id, profile_id, post.path, slot.at, state, again=again))
     out.sort(key=lambda c: (c.at, c.post_id, c.profile))
     return out, elsewhere
+
+
+def tasks_held(summary: Summary) -> dict[tuple[str, str], float]:
+    """Manual tasks handed to a person (or skipped) keep the slot they were handed at, as published pairs do."""
+    out = {}
+    for pair, st in summary.others.items():
+        if st.status in (HANDED, SKIPPED) and (at := parse_utc(st.task.get("for"))) is not None:
+            out[pair] = at.timestamp()
+    return out
 
 
 def handover_claims(state: PairState) -> list:
@@ -204,6 +218,9 @@ def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now:
     wrong). With nothing pending, a day from now."""
     schedule = config.schedule
     earliest = now + dt.timedelta(days=1)
+    reminder = next_reminder(summary)  # a manual task still waiting is reminded once
+    if reminder is not None:
+        earliest = min(earliest, reminder)
     queued: set[str] = set()
     leads: dict[str, dt.timedelta | None] = {}
     for s in summaries:
@@ -214,7 +231,7 @@ def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now:
             if summary.is_published(pair):
                 continue
             state = summary.get(pair)
-            if state is not None and state.status == UNCONFIRMED:
+            if state is not None and state.status in (UNCONFIRMED, HANDED, SKIPPED):
                 continue
             if state is not None and state.status == MISSED and (s.publish_ts is None or not state.missed_again(
                     dt.datetime.fromtimestamp(s.publish_ts, dt.UTC), None, schedule.late_window)):

@@ -15,11 +15,13 @@ from socialops.publish.issues import open_issues
 from socialops.publish.publisher import Publisher, clone_id
 from socialops.publish.reconcile import reconcile_open_claims
 from socialops.publish.record import Recorder
-from socialops.publish.results import R_WOULD, PairResult, RunResult
+from socialops.publish.results import R_WOULD, R_WOULD_TASK, PairResult, RunResult
 from socialops.publish.select import Candidate, due_slots, remember_next_due, select_due
+from socialops.publish.tasks import Tasks
 from socialops.repository import git as repo
 from socialops.repository import index
 from socialops.repository.config import load_config
+from socialops.repository.manual import manual_reason
 from socialops.state.publications import PUBLICATIONS
 
 
@@ -62,7 +64,9 @@ class PublishRun:
         pending = {} if self.dry_run else summary.pending_comments()
         handovers = None if self.dry_run else Handovers(rec, config, summaries, summary, now=self.now, only=self.only,
                                                         clone=clone, claim_lease=self.claim_lease)
-        if not candidates and not pending and not (handovers and handovers.any()):
+        self.tasks = Tasks(rec, config, summary, now=self.now, only=self.only, tracker=self.tracker, env=self.env)
+        reminders = not self.dry_run and bool(self.tasks.reminders_due())
+        if not candidates and not pending and not (handovers and handovers.any()) and not reminders:
             if git and full and not self.result.pairs:
                 remember_next_due(self.root, summaries, summary, config, now=self.now, push=self.push)
             return self.result
@@ -76,6 +80,7 @@ class PublishRun:
                 retry_first_comments(rec, config, pending, summary.published,
                                      {str(s.id): s.path for s in summaries if s.id}, publisher.network, only=self.only)
             if not self.dry_run:
+                self.result.pairs.extend(self.tasks.remind())
                 self._finish_rows([])
                 rec.commit(f"publish: {self.result.summary()}", push=True, final=True)
                 open_issues(self.root, self.env, self.tracker, rec.issues, rec.resolved, self.result)
@@ -103,13 +108,22 @@ class PublishRun:
             reconcile_open_claims(c, rec, publisher.config.profiles.get(c.profile), publisher.network)
         to_claim = [c for c in stale if c.result is None] + [c for c in candidates if c not in stale]
         # 2. Load and validate the posts, the late window, then the claims.
-        claims = publisher.hold_back(publisher.not_missed(publisher.prepare(to_claim)))
+        ready = publisher.not_missed(publisher.prepare(to_claim))
+        # What no API publishes goes to a person (an issue), never to the network.
+        reasons = {(c.post_id, c.profile): why for c in ready if not c.key
+                   and (why := manual_reason(c.post, publisher.config.profiles[c.profile]))}
+        by_hand = [c for c in ready if (c.post_id, c.profile) in reasons]
+        claims = publisher.hold_back([c for c in ready if (c.post_id, c.profile) not in reasons])
         if self.dry_run:
+            for c in by_hand:
+                c.result = PairResult(c.post_id, c.profile, R_WOULD_TASK, c.at, c.path,
+                                      detail=reasons[(c.post_id, c.profile)])
             for c in claims:
                 c.result = PairResult(c.post_id, c.profile, R_WOULD, c.at, c.path,
                                       detail="resumes an earlier claim" if c.key else "")
             self._finish_rows(candidates)
             return
+        self.tasks.hand(by_hand, reasons)
         # 3. Publish.
         for c in publisher.claim(claims):
             publisher.publish(c)

@@ -29,6 +29,10 @@
     the network publishes it then, and a later run records ``published`` when it sees the publication.
   - ``unscheduled``: the scheduled item was withdrawn (the post was edited or withdrawn before its time) or
     left the network's schedule without a publication; the pair is pending again.
+  - ``handed``: a post no API can publish (a manual task: ``socialops.publish.tasks``) was handed to a person in
+    an issue; ``data`` = ``{"issue": its key, "number": its number, "url": its address, "for": the time}``.
+  - ``reminded``: the person was reminded in the handed task's issue (once).
+  - ``skipped``: a person said the handed task will not be done (``/skip``); ``detail`` says who.
   - ``retry``: written by a person (any time, the pair, ``event`` = retry): publish the pair again
     although it failed, was unconfirmed or missed; the late window then counts from this line.
 
@@ -55,11 +59,12 @@ from socialops.state.log import append_rows, json_cell, read_text
 
 PUBLICATIONS = "state/publications.csv"
 CACHE_FILE = ".socialops/cache/ledger.pickle"
-CACHE_VERSION = 6  # 3: kept by core.cache as (key, value); 4: PairState.missed; 5: first comments; 6: hand-overs
+CACHE_VERSION = 7  # 3: kept by core.cache as (key, value); 4: PairState.missed; 5: first comments; 6: hand-overs;
+# 7: manual tasks
 FIELDS = ("time", "post_id", "profile", "event", "attempt", "key", "remote_id", "url", "detail", "data", "run")
 HEADER = ",".join(FIELDS)
 EVENTS = frozenset({"claimed", "progress", "published", "failed", "unconfirmed", "missed", "released", "retry",
-                    "scheduled", "unscheduled"})
+                    "scheduled", "unscheduled", "handed", "reminded", "skipped"})
 
 # Pair statuses after folding.
 PENDING = "pending"  # nothing recorded, or a person asked for a retry
@@ -69,6 +74,8 @@ FAILED = "failed"
 UNCONFIRMED = "unconfirmed"
 MISSED = "missed"
 SCHEDULED = "scheduled"  # handed over to the network's scheduling, not yet seen published
+HANDED = "handed"  # a manual task in an issue, waiting for a person
+SKIPPED = "skipped"  # a manual task a person said will not be done
 
 
 @dataclass(frozen=True)
@@ -143,7 +150,7 @@ class PairState:
     missed: dict[str, Any] = field(default_factory=dict)  # the data of the last missed event
     first_comment: FirstComment | None = None  # a published post whose first comment failed
     scheduled: dict[str, Any] = field(default_factory=dict)  # the hand-over: id, key, for, file
-
+    task: dict[str, Any] = field(default_factory=dict)  # a manual task: issue, number, url, for, at, reminded
 
     def missed_again(self, due: dt.datetime, file_hash: str | None, late_window: dt.timedelta) -> str:
         """Why a missed pair is due again: "time" when it has been given a new time, "content" when its post
@@ -234,7 +241,8 @@ def fold(events: Iterable[Event]) -> dict[tuple[str, str], PairState]:
 
 
 # Indexes into the compact per-pair state used while folding.
-_ST, _ATT, _OPEN, _RID, _URL, _PUB, _REASON, _PERM, _DIGEST, _OUT, _RETRY, _PROG, _CLOSED, _MISSED, _FC, _SCHED = range(16)
+(_ST, _ATT, _OPEN, _RID, _URL, _PUB, _REASON, _PERM, _DIGEST, _OUT, _RETRY, _PROG, _CLOSED, _MISSED, _FC, _SCHED,
+ _TASK) = range(17)
 
 
 def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
@@ -249,7 +257,7 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
         st = states.get(pair)
         if st is None:
             st = states[pair] = [PENDING, 0, None, "", "", None, "", False, "", None, None, None, None, None, None,
-                                 None]
+                                 None, None]
         if kind == "claimed":
             st[_ATT] = max(st[_ATT], attempt or st[_ATT] + 1)
             if key and not (st[_CLOSED] and key in st[_CLOSED]):
@@ -295,16 +303,35 @@ def _fold_compact(rows: list[Row]) -> dict[tuple[str, str], list]:
             _close_compact(st, key)
             if st[_ST] == SCHEDULED:
                 st[_ST], st[_SCHED] = PENDING, None
+        elif kind in _TASK_EVENTS:
+            _fold_task(st, kind, when, row)
         elif kind == "retry":
             st[_RETRY] = when
             if st[_ST] != PUBLISHED:
-                st[_ST], st[_REASON], st[_PERM], st[_DIGEST] = PENDING, "", False, ""
+                st[_ST], st[_REASON], st[_PERM], st[_DIGEST], st[_TASK] = PENDING, "", False, "", None
     for st in states.values():
         if st[_ST] != PUBLISHED and st[_OPEN]:
             st[_ST] = CLAIMED
         if st[_FC] is not None:
             _settle_first_comment(st[_FC], st[_PROG] or {})
     return states
+
+
+_TASK_EVENTS = frozenset({"handed", "reminded", "skipped"})
+
+
+def _fold_task(st: list, kind: str, when: str, row: Row) -> None:
+    """A manual task's events: handed to a person (waiting), reminded once, skipped by a person."""
+    if st[_ST] == PUBLISHED:
+        return
+    if kind == "handed":
+        if st[_ST] != HANDED:
+            st[_ST], st[_TASK] = HANDED, {**json_cell(row[9]), "at": when}
+    elif kind == "reminded":
+        if st[_TASK] is not None:
+            st[_TASK].setdefault("reminded", when)
+    else:
+        st[_ST], st[_REASON] = SKIPPED, row[8]
 
 
 def _settle_first_comment(fc: FirstComment, progress: dict[str, dict[str, dict[str, Any]]]) -> None:
@@ -353,7 +380,7 @@ def _pair_state(pair: tuple[str, str], st: list) -> PairState:
         remote_id=st[_RID], url=st[_URL], published_at=_time(st[_PUB]), reason=st[_REASON], permanent=st[_PERM],
         digest=st[_DIGEST], outcome_at=_time(st[_OUT]), retry_at=_time(st[_RETRY]), progress=progress,
         closed_keys=set(st[_CLOSED] or ()), missed=json_cell(st[_MISSED]) if st[_MISSED] else {},
-        first_comment=st[_FC], scheduled=st[_SCHED] or {},
+        first_comment=st[_FC], scheduled=st[_SCHED] or {}, task=st[_TASK] or {},
     )
 
 
@@ -435,5 +462,10 @@ class Ledger:
 
 
 def published_times(states: dict[tuple[str, str], PairState]) -> dict[tuple[str, str], dt.datetime]:
-    """(post id, profile) -> when it was published, for the queue (published pairs keep their slot)."""
-    return {pair: st.published_at for pair, st in states.items() if st.status == PUBLISHED and st.published_at}
+    """(post id, profile) -> when it was published, for the queue (published pairs keep their slot, and so do
+    manual tasks handed to a person, at the time they were handed for)."""
+    out = {pair: st.published_at for pair, st in states.items() if st.status == PUBLISHED and st.published_at}
+    for pair, st in states.items():
+        if st.status in (HANDED, SKIPPED) and (at := parse_utc(st.task.get("for"))) is not None:
+            out[pair] = at
+    return out

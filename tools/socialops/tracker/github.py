@@ -276,7 +276,8 @@ class GitHubTracker(Tracker):
     def _tracked(self, key: str | None, issue: Any, created: bool = False) -> TrackedIssue:
         return TrackedIssue(key=key, number=issue.number, title=issue.title, body=strip_marker(issue.body),
                             labels=[lab.name for lab in issue.labels], state=issue.state, url=issue.html_url,
-                            created=created, opened_at=issue.created_at)
+                            created=created, opened_at=issue.created_at,
+                            assignees=[a.login for a in issue.assignees or []])
 
     def find_issue(self, key):
         issue = self._lookup(key)
@@ -289,7 +290,7 @@ class GitHubTracker(Tracker):
                     if "/pull/" not in (issue.html_url or "")]
         return [self._tracked(None, issue) for issue in self._read(load, f"list the open issues labelled {label}")]
 
-    def open_issue(self, key, title, body, labels=(), *, reopen=False):
+    def open_issue(self, key, title, body, labels=(), *, reopen=False, assignees=()):
         labels = check_labels([INDEX_LABEL, *labels])
         existing = self._lookup(key)
         if existing is not None:
@@ -298,8 +299,19 @@ class GitHubTracker(Tracker):
             return self._tracked(key, existing)
         self._ensure_labels(labels)
         text = with_marker(issue_marker(key), body)
-        issue = self._write(lambda: self._repo.create_issue(title=title, body=text, labels=labels),
-                            f"open an issue for {key!r}", reconcile=lambda: self._lookup(key, refresh=True))
+        what = f"open an issue for {key!r}"
+        try:
+            issue = self._write(lambda: self._repo.create_issue(title=title, body=text, labels=labels,
+                                                                assignees=list(assignees)),
+                                what, reconcile=lambda: self._lookup(key, refresh=True))
+        except TrackerError as exc:
+            if not assignees or "assignees" not in str(exc):
+                raise
+            # 422: someone GitHub cannot assign (no access to the repository): mentioned instead, so still told
+            text = fit_body(text + "\n\n" + " ".join(f"@{login}" for login in assignees) + ": this is for you "
+                            "(GitHub could not assign it to you).")
+            issue = self._write(lambda: self._repo.create_issue(title=title, body=text, labels=labels),
+                                what, reconcile=lambda: self._lookup(key, refresh=True))
         self._index()[encode_key(key)] = issue
         log.info("opened issue #%s for %s", issue.number, key)
         return self._tracked(key, issue, created=True)

@@ -20,6 +20,7 @@ class TrackedIssue:
     created: bool = False  # True when this call opened it
     comments: list[str] = field(default_factory=list)  # filled by the outbox only
     opened_at: dt.datetime | None = None  # when it was opened (None when not known)
+    assignees: list[str] = field(default_factory=list)
 
 
 class Tracker(ABC):
@@ -33,10 +34,11 @@ class Tracker(ABC):
 
     @abstractmethod
     def open_issue(self, key: str, title: str, body: str, labels: Sequence[str] = (), *,
-                   reopen: bool = False) -> TrackedIssue:
+                   reopen: bool = False, assignees: Sequence[str] = ()) -> TrackedIssue:
         """Open the issue for ``key`` unless one exists (open or closed); return it.
 
-        With ``reopen=True`` a closed issue for the key is opened again (its text is left as is).
+        With ``reopen=True`` a closed issue for the key is opened again (its text is left as is). ``assignees``:
+        GitHub logins to assign a new issue to; those GitHub will not assign are mentioned in it instead.
         The ``socialops`` label is always added; labels are created when missing."""
 
     @abstractmethod

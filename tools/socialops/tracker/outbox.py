@@ -82,9 +82,9 @@ class OutboxTracker(Tracker):
         return TrackedIssue(key=data.get("key"), number=data.get("number"), title=data["title"],
                             body=data["body"], labels=list(data["labels"]), state=data["state"], url=None,
                             created=created, comments=list(data.get("comments", [])),
-                            opened_at=parse_utc(data.get("opened_at")))
+                            opened_at=parse_utc(data.get("opened_at")), assignees=list(data.get("assignees", [])))
 
-    def open_issue(self, key, title, body, labels=(), *, reopen=False):
+    def open_issue(self, key, title, body, labels=(), *, reopen=False, assignees=()):
         path = self._path(key)
         data = self._load(path)
         if data is not None:
@@ -96,6 +96,8 @@ class OutboxTracker(Tracker):
         data = {"key": key, "number": number, "title": title, "body": body,
                 "labels": check_labels([INDEX_LABEL, *labels]), "state": "open", "comments": [],
                 "opened_at": format_utc(self.clock())}
+        if assignees:
+            data["assignees"] = list(assignees)
         self._write_json(path, data)
         return self._issue(data, created=True)
 

@@ -17,6 +17,7 @@ from socialops.core.safetext import invisible_characters
 from socialops.networks import NETWORKS
 from socialops.networks.google_business.local_posts import local_problems
 from socialops.repository.config import Config
+from socialops.repository.manual import manual_reason
 from socialops.repository.posts import (
     CAPTION_MODES,
     LIVE_KEYS,
@@ -49,6 +50,8 @@ _POST_KEY_TYPES = {
     "live": ((dict,), "keys starts_at, duration_minutes and url"),
     "captions": ((str,), "burn or file (how subtitles reach a network that takes no subtitle file)"),
     "local": ((dict,), "keys topic, button, event and offer (a Google Business Profile post)"),
+    "manual": ((bool,), "true (a person publishes it, reminded in an issue) or false"),
+    "stickers": ((list,), "a list of the story's stickers, like [\"poll: Glögi vai kaakao?\", \"link\"]"),
 }
 _POST_KEY_SET, _MEDIA_KEY_SET = frozenset(POST_KEYS), frozenset(MEDIA_KEYS)
 _LINK = re.compile(r"^https?://[^\s/]+\.[^\s]*$")
@@ -72,6 +75,7 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
         out += [Problem(post.path, post.line(*key), ERROR, "local-invalid", message) for key, message in
                 local_problems(post.raw["local"], post_type=post.type, link=post.link)]
     _check_overrides(post, targets, out)
+    _check_manual(post, targets, out)
     out += placeholder_problems(post)
     check_media_files(post, post.media, ("media",), out, media_stats)
     for profile in targets:
@@ -189,6 +193,17 @@ def _check_live(post: Post, config: Config, out: list[Problem]) -> None:
     if post.type == "link" and not post.link:
         out.append(Problem(path, post.line("type"), ERROR, "type-media-mismatch",
                            "a link post needs 'link: https://…'"))
+
+
+def _check_manual(post: Post, targets: list[Profile], out: list[Problem]) -> None:
+    """A live a person does by hand needs its time: the task comes then, not in a queue slot."""
+    if post.type != "live" or "publish_at" in post.raw:
+        return
+    by_hand = [p.id for p in targets if manual_reason(post, p)]
+    if by_hand:
+        out.append(Problem(post.path, post.line("type"), ERROR, "task-untimed",
+                           f"this live is done by hand on {', '.join(by_hand)}, so it needs 'publish_at: "
+                           "YYYY-MM-DD HH:MM' (when the person gets the task, e.g. an hour before live.starts_at)"))
 
 
 def _check_overrides(post: Post, targets: list[Profile], out: list[Problem]) -> None:

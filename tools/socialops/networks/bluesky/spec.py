@@ -64,4 +64,8 @@ SPEC = NetworkSpec(
         "delete": "Bluesky cannot delete someone else's reply: /hide puts it behind the thread's hidden "
                   "replies (threadgate), /block blocks the author; report it in the app (··· > Report post).",
     },
+    task_steps={"*": ("Sign in to Bluesky as {account} and write a new post.",
+                      "Paste the text below and add the media (with alt text).",
+                      "Post it, open it, and copy its address (··· > Copy link to post).")},
+    post_addresses=(r"https://bsky\.app/profile/({user}|did:plc:[a-z0-9]+)/post/(?P<id>[a-z0-9]+)/?",),
 )

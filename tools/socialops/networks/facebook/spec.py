@@ -74,4 +74,11 @@ SPEC = NetworkSpec(
     moderation_steps={
         "hide": "Open the comment on Facebook, click ··· and choose Hide comment.",
     },
+    task_steps={
+        "story": ("On the Page {account} (Facebook app or Meta Business Suite), choose Create story.",
+                  "Add the media below and the stickers the post lists.", "Share it, open it, and copy its link."),
+        "*": ("On the Page {account} (Facebook or Meta Business Suite), make the post with the text and media below.",
+              "Publish it, open it (click its time), and copy the address from the browser."),
+    },
+    post_addresses=(r"https://(www\.|m\.|web\.)?facebook\.com/\S+", r"https://fb\.watch/\S+"),
 )

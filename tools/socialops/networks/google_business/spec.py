@@ -81,4 +81,9 @@ SPEC = NetworkSpec(
                   "that breaks Google's policies: Reviews > ··· > Report review.",
         "block": "Google has no blocking of reviewers. Report abusive reviews: Reviews > ··· > Report review.",
     },
+    task_steps={"*": ("Open the business profile {account} (search for it on Google while signed in, or "
+                      "business.google.com), and choose Add update.",
+                      "Add the text and the photo below, and post it.",
+                      "Open the update on the profile, choose Share, and copy its link.")},
+    post_addresses=(r"https://(posts\.gle|maps\.app\.goo\.gl|g\.page|(www\.)?google\.[a-z.]+)/\S+",),
 )

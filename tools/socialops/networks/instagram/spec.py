@@ -79,4 +79,19 @@ SPEC = NetworkSpec(
         "block": "Instagram's API has no block. In the Instagram app open the commenter's profile, tap "
                  "··· and choose Block (or Restrict, so their comments need your approval).",
     },
+    manual_types={"live": "Instagram's API cannot start or schedule a live broadcast"},
+    task_steps={
+        "live": ("In the Instagram app, signed in as {account}, tap + and choose Live at the time below.",
+                 "Give the broadcast the title, and say the text below (or pin it as a comment).",
+                 "When it ends, share the replay to the profile if you like, and copy the profile's or the "
+                 "replay's address."),
+        "story": ("In the Instagram app, signed in as {account}, tap + and choose Story.",
+                  "Pick the media below, and add the stickers the post lists (link, poll, question, countdown...).",
+                  "Share it to your story, open it, tap ··· > Copy link."),
+        "*": ("In the Instagram app, signed in as {account}, tap + and make the post with the media below.",
+              "Paste the text below as the caption.", "Share it, open it, tap ··· > Copy link."),
+    },
+    post_addresses=(r"https://(www\.)?instagram\.com/(p|reel|tv)/(?P<id>[A-Za-z0-9_-]+)/?(\?.*)?",
+                    r"https://(www\.)?instagram\.com/stories/{user}/(?P<id>\d+)/?(\?.*)?",
+                    r"https://(www\.)?instagram\.com/{user}/(live/)?(\?.*)?"),
 )

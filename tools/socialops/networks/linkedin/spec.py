@@ -72,4 +72,8 @@ SPEC = NetworkSpec(
         "block": "LinkedIn pages cannot block members. Report the comment (··· > Report) and remove it "
                  "from the post in the app.",
     },
+    task_steps={"*": ("On LinkedIn, open the page {account} as an admin and choose Start a post.",
+                      "Add the text and the media below, and post it.",
+                      "Open the post (··· > Copy link to post) and copy its address.")},
+    post_addresses=(r"https://(www\.)?linkedin\.com/(feed/update/urn:li:(activity|share|ugcPost):(?P<id>\d+)|posts/)\S*",),
 )

@@ -61,4 +61,8 @@ SPEC = NetworkSpec(
         "delete": "Mastodon lets you delete only your own posts. Report the reply to the moderators of "
                   "your instance (··· > Report) and /block the author.",
     },
+    task_steps={"*": ("Sign in to {host} as {account} and write a new post.",
+                      "Paste the text below and attach the media (with their descriptions).",
+                      "Publish it, open it, and copy its address from the browser.")},
+    post_addresses=(r"https://{host}/@{user}/(?P<id>\d+)/?", r"https://{host}/users/{user}/statuses/(?P<id>\d+)/?"),
 )

@@ -19,4 +19,5 @@ SPEC = NetworkSpec(
     # the embedded sandbox stores every basic (so check, diff and sync work in the demo)
     basics=dict.fromkeys(BASICS, SYNC),
     max_fields=4,
+    post_addresses=(r"https://sandbox\.socialops\.invalid/\S+",),
 )

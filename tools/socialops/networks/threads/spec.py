@@ -60,4 +60,7 @@ SPEC = NetworkSpec(
                   "the reply and choose Delete.",
         "block": "Threads' API has no block. In the Threads app open the profile, tap ··· and choose Block.",
     },
+    task_steps={"*": ("In the Threads app, signed in as {account}, start a new thread.",
+                      "Paste the text below and add the media.", "Post it, open it, tap ··· > Copy link.")},
+    post_addresses=(r"https://(www\.)?threads\.(net|com)/@{user}/post/(?P<id>[A-Za-z0-9_-]+)/?(\?.*)?",),
 )
