@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
+from socialops.cli import main
 from socialops.community.commands import run_moderate
 from socialops.networks.sandbox.store import sandbox_posts
 from socialops.plan.published import published_from_ledger
@@ -118,6 +121,12 @@ def test_a_task_opens_one_issue_for_the_editors_and_is_reminded_once(repo, tmp_p
     assert any("a reminder" in c and "@maija" in c for c in comments(gh, poll["number"]))
     assert publish(repo, tmp_path, gh, local("2026-12-02 12:00")).pairs == []  # once
     assert sum(1 for c in comments(gh, poll["number"]) if "a reminder" in c) == 1
+
+    shown = CliRunner(env={"GITHUB_TOKEN": ""}).invoke(main, ["--repo", str(repo), "plan", "--now",
+                                                              "2026-12-02 12:00", "--format", "json"])
+    entries = {e["post"]: e["source"] for p in json.loads(shown.output)["profiles"] for w in p["weeks"]
+               for e in w["entries"] if "post" in e}
+    assert entries == {"glogi-live": "waiting", "poll": "waiting", "plain": "published"}
 
 
 def test_done_with_the_post_address_records_it_published_and_closes_the_issue(repo, tmp_path, gh):

@@ -35,6 +35,7 @@ def plan(ws: Workspace, weeks, check, fmt, no_issue):
         load_plan_config,
         missed_from_ledger,
         published_from_ledger,
+        tasks_from_ledger,
         weeks_to_cover_horizon,
     )
     from socialops.plan.weekly import weekly_section
@@ -46,7 +47,7 @@ def plan(ws: Workspace, weeks, check, fmt, no_issue):
     report = planlib.build_plan(posts, config.profiles, config.schedule, now=ws.now,
                                 weeks=weeks or weeks_to_cover_horizon(ws.now, config), published=published,
                                 best_hours=load_best_hours(ws.root, config.tz, now=ws.now),
-                                missed=missed_from_ledger(ws.root))
+                                missed=missed_from_ledger(ws.root), tasks=tasks_from_ledger(ws.root))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     elif fmt == "markdown":

@@ -13,7 +13,7 @@ from socialops.errors import ConfigError
 from socialops.plan.view import week_start
 from socialops.repository.config import load_config
 from socialops.repository.schedule import SCHEDULE_FILE
-from socialops.state.publications import MISSED, PUBLISHED, Ledger, published_times
+from socialops.state.publications import HANDED, MISSED, PUBLISHED, SKIPPED, Ledger, published_times
 from socialops.validate.schedule import schedule_problems
 
 
@@ -28,6 +28,12 @@ def missed_from_ledger(root: Path) -> dict[tuple[str, str], dt.datetime | None]:
     """(post id, profile) -> the time it was due, for the pairs the ledger shows missed."""
     return {pair: parse_utc(st.missed.get("due")) for pair, st in Ledger(root).summary().others.items()
             if st.status == MISSED}
+
+
+def tasks_from_ledger(root: Path) -> dict[tuple[str, str], str]:
+    """(post id, profile) -> "waiting" (a manual task handed to a person) or "skipped", from the ledger."""
+    words = {HANDED: "waiting", SKIPPED: "skipped"}
+    return {pair: words[st.status] for pair, st in Ledger(root).summary().others.items() if st.status in words}
 
 
 def load_plan_config(root: Path) -> Any:

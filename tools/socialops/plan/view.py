@@ -14,7 +14,8 @@ from socialops.repository.schedule import Schedule
 
 FILLED, EMPTY, PASSED, EXTRA = "filled", "empty", "passed", "extra"
 SOURCE_WORDS = {"queue": "queued", "timed": "timed", "published": "published",
-                "missed": "MISSED, not posted: give it a new publish_at"}
+                "missed": "MISSED, not posted: give it a new publish_at",
+                "waiting": "waiting for a person: a task to do by hand (its issue)", "skipped": "skipped by a person"}
 
 
 def week_start(moment: dt.datetime, tz: ZoneInfo) -> dt.date:
@@ -25,10 +26,12 @@ def week_start(moment: dt.datetime, tz: ZoneInfo) -> dt.date:
 def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, now: dt.datetime, weeks: int = 2,
                published: Mapping[tuple[str, str], dt.datetime] | None = None,
                best_hours: Mapping[str, Any] | None = None,
-               missed: Mapping[tuple[str, str], dt.datetime | None] | None = None) -> dict[str, Any]:
+               missed: Mapping[tuple[str, str], dt.datetime | None] | None = None,
+               tasks: Mapping[tuple[str, str], str] | None = None) -> dict[str, Any]:
     """The plan from the Monday of this week for `weeks` weeks, as plain data (the JSON output). ``missed``:
     the pairs the ledger shows missed, with the time they were due (None: not recorded); a post still at
-    that time is shown as missed in its slot.
+    that time is shown as missed in its slot. ``tasks``: manual tasks handed to a person, "waiting" or
+    "skipped" (they keep their slot through ``published``).
 
     Per profile and week: every slot (filled, empty, or passed when empty and already past) with the post in
     it, and posts outside any slot (extra). Also: the empty slots within the horizon (`gaps`), the pillar mix
@@ -56,7 +59,7 @@ def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, 
     for pid in sorted(set(state.rules) | set(profiles)):
         slot_list = state.slots.get(pid, [])
         week_views = [_week_view(monday, tz, now, slot_list, state.occurrences.get(pid, []), by_id, in_range_posts,
-                                 missed or {})
+                                 missed or {}, tasks or {})
                       for monday in weeks_shown]
         for s in slot_list:
             if s.occupant is None and now <= s.at < horizon_end:
@@ -110,8 +113,12 @@ def _describe(key: tuple[str, str], by_id: Mapping[str, Any]) -> dict[str, Any]:
             "pillar": post.pillar if post else None}
 
 
-def _source(how: str, key: tuple[str, str], at: dt.datetime, missed: Mapping[tuple[str, str], Any]) -> str:
-    """How a post is in its place: "missed" when the ledger shows it missed at this very time."""
+def _source(how: str, key: tuple[str, str], at: dt.datetime, missed: Mapping[tuple[str, str], Any],
+            tasks: Mapping[tuple[str, str], str]) -> str:
+    """How a post is in its place: "missed" when the ledger shows it missed at this very time; a manual task
+    "waiting" for a person or "skipped"."""
+    if key in tasks:
+        return tasks[key]
     if how != "published" and key in missed and missed[key] in (None, at):
         return "missed"
     return how
@@ -119,7 +126,8 @@ def _source(how: str, key: tuple[str, str], at: dt.datetime, missed: Mapping[tup
 
 def _week_view(monday: dt.date, tz: ZoneInfo, now: dt.datetime, slot_list: list[CadenceSlot],
                occurrences: list[Occurrence], by_id: Mapping[str, Any], in_range_posts: set[str],
-               missed: Mapping[tuple[str, str], dt.datetime | None]) -> dict[str, Any]:
+               missed: Mapping[tuple[str, str], dt.datetime | None],
+               tasks: Mapping[tuple[str, str], str]) -> dict[str, Any]:
     """One week of one profile: its slots and the posts outside any slot. Adds the posts shown to
     `in_range_posts`."""
     w_begin = dt.datetime.combine(monday, dt.time(), tz)
@@ -134,7 +142,7 @@ def _week_view(monday: dt.date, tz: ZoneInfo, now: dt.datetime, slot_list: list[
         if at != s.at:
             entry["slot"] = _iso(s.at)
         if s.occupant is not None:
-            entry.update(state=FILLED, source=_source(s.how, s.occupant, at, missed), **_describe(s.occupant, by_id))
+            entry.update(state=FILLED, source=_source(s.how, s.occupant, at, missed, tasks), **_describe(s.occupant, by_id))
             in_range_posts.add(s.occupant[0])
         else:
             entry["state"] = PASSED if s.at < now else EMPTY
@@ -143,7 +151,7 @@ def _week_view(monday: dt.date, tz: ZoneInfo, now: dt.datetime, slot_list: list[
         entries.append(entry)
     for occ in occurrences:
         if occ.slot is None and w_begin <= occ.at < w_end:
-            source = "published" if occ.published else _source("timed", occ.key, occ.at, missed)
+            source = _source("published" if occ.published else "timed", occ.key, occ.at, missed, tasks)
             entries.append({"at": _iso(occ.at), "state": EXTRA, "source": source, **_describe(occ.key, by_id)})
             in_range_posts.add(occ.key[0])
     entries.sort(key=lambda e: (e["at"], e.get("post") or ""))
