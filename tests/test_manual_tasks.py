@@ -165,3 +165,98 @@ def test_skip_records_it_skipped_and_closes_the_issue(repo, tmp_path, gh):
     assert gh.issues[n]["state"] == "closed"
     later = publish(repo, tmp_path, gh, local("2026-12-02 12:00"))  # skipped: no reminder, nothing more
     assert [(p.post_id, p.status) for p in later.pairs] == [("poll", R_REMINDED)]
+
+
+def test_a_run_that_died_after_opening_the_issue_finds_it_again(repo, tmp_path, gh):
+    """The issue was opened but `handed` never recorded (the run died between): no second issue."""
+    tracker(gh).open_issue(task_key("poll", "cafe-masto"), "To do by hand", "opened by a run that died", [])
+    result = publish(repo, tmp_path, gh, local("2026-12-01 09:05"))
+    assert {p.post_id: p.status for p in result.pairs}["poll"] == R_TASK
+    assert len(gh.issues_with_marker(f"socialops:key={task_key('poll', 'cafe-masto')} ")) == 1
+    assert Ledger(repo).state()[("poll", "cafe-masto")].task["number"] == 1
+
+
+@pytest.mark.parametrize(("profile", "url", "remote_id"), [
+    ("cafe-masto", "https://mastodon.example/@cafe/109876", "109876"),
+    ("cafe-insta", "https://www.instagram.com/p/C0abc123/", "C0abc123"),
+    ("cafe-insta", "https://www.instagram.com/cafe.aurinko/live/", ""),
+    ("cafe-bsky", "https://bsky.app/profile/cafe.example/post/3kabc2xyz", "3kabc2xyz"),
+    ("cafe-threads", "https://www.threads.net/@cafe.aurinko/post/C1xYz", "C1xYz"),
+    ("cafe-li", "https://www.linkedin.com/feed/update/urn:li:activity:7000000000000000001/", "7000000000000000001"),
+])
+def test_the_address_of_a_post_of_the_profile_is_taken(tmp_path, profile, url, remote_id):
+    from socialops.networks.post_urls import check_post_address
+    from socialops.repository.config import load_config
+
+    root = make_repo(tmp_path / "r", profiles=())
+    write_profile(root, "cafe-masto", imitates="mastodon", account="@cafe@mastodon.example")
+    write_profile(root, "cafe-insta", imitates="instagram", account="@cafe.aurinko")
+    write_profile(root, "cafe-bsky", imitates="bluesky", account="cafe.example")
+    write_profile(root, "cafe-threads", imitates="threads", account="cafe.aurinko")
+    write_profile(root, "cafe-li", imitates="linkedin", account="cafe-oy")
+    p = load_config(root).profiles[profile]
+    assert check_post_address(p, url) == (found := check_post_address(p, url)) and found.ok
+    assert found.remote_id == remote_id
+    other = {"cafe-masto": "https://mastodon.example/@someone/1", "cafe-insta": "https://www.facebook.com/x/posts/1",
+             "cafe-bsky": "https://bsky.app/profile/other.example/post/3kabc", "cafe-li": "https://example.com/x",
+             "cafe-threads": "https://www.threads.net/@other/post/C1"}[profile]
+    assert not check_post_address(p, other).ok
+    assert "not a web address" in check_post_address(p, "javascript:alert(1)").problem
+
+
+def test_validate_wants_a_time_for_a_live_done_by_hand_and_takes_manual_anywhere(tmp_path):
+    from socialops.repository.config import load_config
+    from socialops.repository.posts import load_post
+    from socialops.publish.request import checked_post
+    from socialops.validate.posts import post_problems
+
+    root = make_repo(tmp_path / "r", profiles=())
+    write_profile(root, "cafe-insta", imitates="instagram", account="@cafe.aurinko")
+    write_profile(root, "cafe-masto", imitates="mastodon", account="@cafe@mastodon.example")
+    image(root / "content/media/live.jpg")
+    live = write_post(root, "live", profiles=["cafe-insta"], at=None, type="live", live={"starts_at": "2026-12-01 18:00"},
+                      media=["content/media/live.jpg"])
+    manual = write_post(root, "by-hand", profiles=["cafe-masto"], manual=True, stickers=["poll: glögi or cocoa?"])
+    config = load_config(root)
+    [problem] = [p for p in post_problems(load_post(root, live), config) if p.code == "task-untimed"]
+    assert (problem.severity, problem.path) == ("error", live)
+    assert (root / live).read_text().splitlines()[problem.line - 1] == "type: live"  # the line to fix
+    assert "needs 'publish_at" in problem.message and "cafe-insta" in problem.message
+    assert checked_post(root, manual, config)[1] == []  # manual: true on a network that does everything
+
+
+def test_a_story_with_stickers_and_a_network_without_an_adapter_go_to_a_person(tmp_path, monkeypatch):
+    import dataclasses
+
+    from socialops.networks import NETWORKS
+    from socialops.repository.config import load_config
+    from socialops.repository.manual import manual_reason
+    from socialops.repository.posts import load_post
+    from socialops.tracker.outbox import OutboxTracker
+
+    monkeypatch.setitem(NETWORKS, "riverchat", dataclasses.replace(NETWORKS["mastodon"], name="riverchat",
+                                                                   label="Riverchat", adapter="riverchat:Nothing"))
+    root = make_repo(tmp_path / "r", profiles=())
+    write_profile(root, "cafe-insta", imitates="instagram", account="@cafe.aurinko")
+    (root / "profiles/cafe-river.yaml").write_text("id: cafe-river\nnetwork: riverchat\naccount: cafe\n"
+                                                   "owners: ['@acme/social', '@liisa']\n")
+    image(root / "content/media/story.jpg", size=(1080, 1920))
+    story = write_post(root, "story", profiles=["cafe-insta"], type="story", media=["content/media/story.jpg"],
+                       stickers=["poll: glögi or cocoa?"])
+    plain_story = write_post(root, "plain-story", profiles=["cafe-insta"], type="story",
+                             media=["content/media/story.jpg"])
+    write_post(root, "river", profiles=["cafe-river"], body="Hello river\n")
+    git_init(root)
+    config = load_config(root)
+    assert manual_reason(load_post(root, story), config.profiles["cafe-insta"]) == \
+        "no network's API adds stickers to a story"
+    assert manual_reason(load_post(root, plain_story), config.profiles["cafe-insta"]) == ""
+
+    result = run_publish(root, now=local("2026-12-01 09:05"), env={"SOCIALOPS_SANDBOX": str(tmp_path / "s.sqlite")},
+                         sleep=lambda s: None)
+    statuses = {p.post_id: p.status for p in result.pairs}
+    assert statuses == {"story": R_TASK, "plain-story": R_PUBLISHED, "river": R_TASK}
+    river = OutboxTracker(root).find_issue(task_key("river", "cafe-river"))
+    assert river.assignees == ["liisa"] and "socialops cannot publish to Riverchat in this version" in river.body
+    sticker_issue = OutboxTracker(root).find_issue(task_key("story", "cafe-insta"))
+    assert "- poll: glögi or cocoa?" in sticker_issue.body and "`content/media/story.jpg`" in sticker_issue.body

@@ -31,13 +31,14 @@ def test_a_threads_profile_validates():
     assert codes(THREADS_PROFILE) == []
 
 
-def test_a_network_without_an_adapter_is_refused(monkeypatch):
+def test_a_network_without_an_adapter_is_a_warning_its_posts_go_to_a_person(monkeypatch):
     monkeypatch.setitem(NETWORKS, "riverchat", dataclasses.replace(SPEC, name="riverchat", label="Riverchat",
                                                                    adapter="riverchat:RiverchatNetwork"))
-    found = codes("id: cafe-river\nnetwork: riverchat\naccount: cafe\ntoken_env: RIVER_TOKEN\n",
-                  "profiles/cafe-river.yaml")
-    assert found == [("profile-network", "socialops cannot publish to Riverchat in this version; use "
-                                         "'network: sandbox' with 'imitates: riverchat' until it can")]
+    found = profile_problems(parse_profile("id: cafe-river\nnetwork: riverchat\naccount: cafe\ntoken_env: RIVER_TOKEN\n",
+                                           "profiles/cafe-river.yaml"))
+    assert [(p.code, p.severity) for p in found] == [("profile-network", "warning")]
+    assert found[0].message.startswith("socialops cannot publish to Riverchat in this version: each post for this "
+                                       "profile becomes a task for a person")
 
 
 @pytest.mark.parametrize("post_type", sorted(SPEC.types))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
-from socialops.core.problems import ERROR, Problem
+from socialops.core.problems import ERROR, WARNING, Problem
 from socialops.networks import NETWORKS
 from socialops.networks.addresses import cleartext_problem
 from socialops.networks.media_urls import media_url_problem
@@ -54,9 +54,10 @@ def profile_problems(profile: Profile, root: Path | None = None) -> list[Problem
                            f"use one of: {known}"))
         return out
     if not NETWORKS[network].has_adapter():  # a network declared before its adapter lands (issue 14)
-        out.append(Problem(path, profile.line("network"), ERROR, "profile-network",
-                           f"socialops cannot publish to {NETWORKS[network].label} in this version; use "
-                           f"'network: sandbox' with 'imitates: {network}' until it can"))
+        out.append(Problem(path, profile.line("network"), WARNING, "profile-network",
+                           f"socialops cannot publish to {NETWORKS[network].label} in this version: each post for "
+                           "this profile becomes a task for a person (an issue at its time); to try the plan out "
+                           f"instead, use 'network: sandbox' with 'imitates: {network}'"))
         return out
     if network == "sandbox":
         imitates = raw.get("imitates")
