@@ -205,9 +205,9 @@ def test_the_address_of_a_post_of_the_profile_is_taken(tmp_path, profile, url, r
 
 
 def test_validate_wants_a_time_for_a_live_done_by_hand_and_takes_manual_anywhere(tmp_path):
+    from socialops.publish.request import checked_post
     from socialops.repository.config import load_config
     from socialops.repository.posts import load_post
-    from socialops.publish.request import checked_post
     from socialops.validate.posts import post_problems
 
     root = make_repo(tmp_path / "r", profiles=())
