@@ -119,7 +119,7 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: l
                 continue
             label = spec.label + (" (sandbox)" if profile.network == "sandbox" else "")
             supported = spec.supports(post.type)
-            item = ProfilePreview(pid, label, supported, render(post, profile, spec) if supported else None,
+            item = ProfilePreview(pid, label, supported, render(post, profile, spec, kit=config.kit) if supported else None,
                                   counting=spec.counting, slot=times.get((post.id, pid)) or _draft_slot(post, config.schedule.zones.for_path(rel)),
                                   state=states.get((post.id, pid)))
             if post.type == "live" and not spec.live_api and spec.notes.get("live"):

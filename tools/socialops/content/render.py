@@ -1,5 +1,5 @@
-"""The text each network receives: overrides applied, Markdown reduced to plain text, lengths counted
-the way each network counts them."""
+"""The text each network receives: overrides applied, snippets expanded, Markdown reduced to plain text,
+lengths counted the way each network counts them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from socialops.content.snippets import expand
 from socialops.repository.posts import Media, media_list
+from socialops.repository.textkit import EMPTY_KIT, TextKit, load_kit
 
 if TYPE_CHECKING:
     from socialops.networks.spec import NetworkSpec
@@ -133,15 +135,21 @@ class Rendered:
         return self.length > self.limit
 
 
-def render(post: Post, profile: Profile, spec: NetworkSpec) -> Rendered:
-    """Apply the post's overrides for this profile and reduce the text for its network."""
+def render(post: Post, profile: Profile, spec: NetworkSpec, *, kit: TextKit | None = None) -> Rendered:
+    """Apply the post's overrides for this profile, expand its snippets and reduce the text for its network.
+    `kit`: the repository's snippets and link tags; by default those of the repository the post was loaded from."""
+    if kit is None:
+        kit = load_kit(post.root) if post.root is not None else EMPTY_KIT
+    networks = (spec.name, profile.network)
     override = post.override_for(profile.id, spec.name)
     body = override.get("body")
-    text = plain_text(body if isinstance(body, str) else post.body)
+    text = plain_text(expand(body if isinstance(body, str) else post.body, kit.snippets, profile.id, networks)[0])
     link = override.get("link") if isinstance(override.get("link"), str) else post.link
     if link and spec.link_in_text and link not in text:
         text = f"{text}\n\n{link}" if text else link
     first_comment = override["first_comment"] if "first_comment" in override else post.first_comment
+    if first_comment is not None:
+        first_comment = expand(str(first_comment), kit.snippets, profile.id, networks)[0]
     media = media_list(override["media"]) if "media" in override else post.media
     tags = override.get("tags")
     tags = [str(t) for t in tags] if isinstance(tags, list) else list(post.tags)

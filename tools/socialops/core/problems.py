@@ -81,6 +81,11 @@ CODES: dict[str, str] = {
                   "slots for a profile of another brand",
     "workflow-secrets": "a workflow that does not pass a profile's token secret, or passes one no profile uses "
                         "(`socialops codeowners` writes them)",
+    "snippet-unknown": "`{{snippet: name}}` names no file in snippets/",
+    "snippet-loop": "snippets that use each other round in a circle (a uses b, b uses a)",
+    "snippet-empty": "a snippet file without text",
+    "snippet-invalid": "a snippet file that cannot be used: two files with one name, or a setting that is not "
+                       "a network or profile",
     "placeholder": "text, a link or a file name left from the template of `socialops new` (write the real one)",
 }
 

@@ -7,7 +7,7 @@ need a clean one call it), so publish, comments and metrics pay for no rule and 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,8 @@ from socialops.errors import ConfigError
 from socialops.repository.brands import brand_names, post_brand
 from socialops.repository.profiles import Profile, find_profiles, load_profile
 from socialops.repository.schedule import SCHEDULE_FILE, Schedule, load_schedule
+from socialops.repository.snippets import Snippet, load_snippets
+from socialops.repository.textkit import TextKit
 
 
 @dataclass
@@ -25,6 +27,7 @@ class Config:
     root: Path
     schedule: Schedule
     profiles: dict[str, Profile]
+    snippets: dict[str, Snippet] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -39,9 +42,14 @@ class Config:
         """The brand whose folder (content/<brand>/) holds the post at `rel`."""
         return post_brand(rel, self.brands) if self.brands else None
 
+    @functools.cached_property
+    def kit(self) -> TextKit:
+        """What posts' texts are finished with: the snippets and the plan's link tags."""
+        return TextKit(snippets=self.snippets, utm=self.schedule.raw.get("utm"))
+
 
 def load_config(root: Path, unreadable: list[Problem] | None = None) -> Config:
-    """Load schedule.yaml and every profile under profiles/.
+    """Load schedule.yaml, every profile under profiles/ and the snippets under snippets/.
 
     A file that cannot be read at all (not YAML, not keys and values, too large) raises ConfigError with its
     path and line. When `unreadable` is given, such a file is recorded there as a problem instead and stands in
@@ -63,4 +71,8 @@ def load_config(root: Path, unreadable: list[Problem] | None = None) -> Config:
             unreadable.append(Problem(rel, exc.line or 1, ERROR, "unreadable", exc.message))
             profile = Profile(id=Path(rel).stem, path=rel, raw={})
         profiles[profile.id] = profile
-    return Config(root=root, schedule=schedule, profiles=profiles)
+    broken: list[tuple] = []
+    snippets = load_snippets(root, broken if unreadable is not None else None)
+    if unreadable is not None:
+        unreadable += [Problem(rel, line, ERROR, "unreadable", message) for rel, line, message in broken]
+    return Config(root=root, schedule=schedule, profiles=profiles, snippets=snippets)

@@ -67,6 +67,7 @@ class Post(yamlfile.KeyLines):
     doc: yamlfile.YamlDoc | None = field(default=None, repr=False)
     body_line: int = 1
     file_key: tuple | None = field(default=None, repr=False)  # (size, mtime) of the file as it was read
+    root: Path | None = field(default=None, repr=False)  # the repository it was loaded from (its snippets)
     # Normalised once (validation asks for them many times): wrong shapes become empty values.
     profiles: list[str] = field(init=False, repr=False)
     media: list[Media] = field(init=False, repr=False)
@@ -365,4 +366,5 @@ def load_post(root: Path, rel: str) -> Post:
         text, file_key = _read(path, rel, MAX_POST_BYTES, follow_links=True)
     post = parse_post(text, rel)
     post.file_key = file_key
+    post.root = root
     return post

@@ -28,6 +28,7 @@ from socialops.repository.git import find_posts
 CACHE_FILE = ".socialops/cache/validate.pickle"
 SNAPSHOT_FILE = ".socialops/cache/validate-report.pickle"
 SCHEDULE_FILE = "schedule.yaml"  # as repository.schedule names it: importing it would slow the warm path
+SNIPPETS_DIR = "snippets"  # as repository.snippets names it, for the same reason
 VISIBILITY_ENV = "GITHUB_REPOSITORY_VISIBILITY"  # validation warns about private repositories' media URLs
 
 # An entry per post: (stat key, post id, problems, {media file: stat key}, line of the id or None)
@@ -44,14 +45,15 @@ def stat_key(root: Path, rel: str) -> tuple | None:
 
 def config_stamp(root: Path, env: dict | None = None) -> tuple:
     """Everything besides the posts that the rules read, by size and mtime: schedule.yaml, the workflows that
-    pass tokens, every file under profiles/ (profile images included), the repository's visibility, and this
-    version of socialops."""
+    pass tokens, every file under profiles/ (profile images included) and snippets/, the repository's
+    visibility, and this version of socialops."""
     env = os.environ if env is None else env
     files = [(rel, stat_key(root, rel)) for rel in (SCHEDULE_FILE, *(f"{WORKFLOWS_DIR}/{n}" for n in TOKEN_WORKFLOWS))]
-    for folder, dirs, names in os.walk(root / "profiles"):
-        dirs.sort()
-        rel_folder = Path(folder).relative_to(root).as_posix()
-        files += [(f"{rel_folder}/{name}", stat_key(root, f"{rel_folder}/{name}")) for name in sorted(names)]
+    for top in ("profiles", SNIPPETS_DIR):
+        for folder, dirs, names in os.walk(root / top):
+            dirs.sort()
+            rel_folder = Path(folder).relative_to(root).as_posix()
+            files += [(f"{rel_folder}/{name}", stat_key(root, f"{rel_folder}/{name}")) for name in sorted(names)]
     return (__version__, env.get(VISIBILITY_ENV, ""), tuple(files))
 
 

@@ -31,6 +31,7 @@ from socialops.validate.cache import config_stamp, duplicate_problems, fresh, st
 from socialops.validate.posts import post_problems
 from socialops.validate.profiles import profile_problems
 from socialops.validate.schedule import schedule_problems
+from socialops.validate.snippets import snippet_problems
 from socialops.validate.wiring import wiring_problems
 
 
@@ -38,17 +39,19 @@ def config_problems(config: Config) -> list[Problem]:
     """The rules of schedule.yaml, of every profile, and of the workflows' token secrets."""
     return schedule_problems(config) + brand_plan_problems(config) + [
         p for profile in config.profiles.values() for p in profile_problems(profile, config.root)
-    ] + wiring_problems(config)
+    ] + wiring_problems(config) + snippet_problems(config)
 
 
 def config_fingerprint(config: Config) -> str:
-    """What every post's problems depend on besides its own files: the configuration's content, the
+    """What every post's problems depend on besides its own files: the configuration's content (snippets too), the
     repository's visibility and this version of socialops. A cached post entry holds for one fingerprint."""
     digest = hashlib.sha256(__version__.encode())
     digest.update(os.environ.get(validatecache.VISIBILITY_ENV, "").encode())
     digest.update(repr(sorted(config.schedule.raw.items(), key=str)).encode())
     for profile in config.profiles.values():
         digest.update(profile.path.encode() + repr(sorted(profile.raw.items(), key=str)).encode())
+    for snippet in config.snippets.values():  # posts are checked with their snippets expanded
+        digest.update(snippet.path.encode() + repr((snippet.text, sorted(snippet.raw.items(), key=str))).encode())
     return digest.hexdigest()
 
 

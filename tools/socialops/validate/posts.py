@@ -34,6 +34,7 @@ from socialops.validate.brands import post_brand_problems
 from socialops.validate.common import type_line, unknown_keys, unknown_profile_message
 from socialops.validate.media import check_media_files, check_media_for_profile
 from socialops.validate.placeholders import placeholder_problems
+from socialops.validate.snippets import post_snippet_problems
 
 _POST_KEY_TYPES = {
     "id": ((str, int), "text, like 'joulukalenteri-1'"),
@@ -77,9 +78,10 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
     _check_overrides(post, targets, out)
     _check_manual(post, targets, out)
     out += placeholder_problems(post)
+    out += post_snippet_problems(post, config, targets)
     check_media_files(post, post.media, ("media",), out, media_stats)
     for profile in targets:
-        _check_for_profile(post, profile, out, media_stats)
+        _check_for_profile(post, profile, out, media_stats, config)
     return out
 
 
@@ -242,7 +244,7 @@ def _body_line(post: Post, profile: Profile) -> int:
     return post.body_line
 
 
-def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_stats) -> None:
+def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_stats, config: Config) -> None:
     """What the profile's network takes: the post's type, its text as rendered for the profile, its media."""
     # Every check below costs one comparison when it passes: this runs for each profile of every post.
     spec = profile.spec
@@ -259,7 +261,7 @@ def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_s
                            f"{spec.label} cannot publish a {ptype} post, so {profile.id} cannot take it; remove the "
                            f"profile or change the type ({ptype} works on: {', '.join(able)})"))
         return
-    rendered = render(post, profile, spec)
+    rendered = render(post, profile, spec, kit=config.kit)
     if spec.needs_media and not rendered.media:
         out.append(Problem(path, post.line("profiles"), ERROR, "needs-media",
                            f"{spec.label} needs an image or a video; add 'media:' or remove {profile.id}"))
