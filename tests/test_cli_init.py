@@ -55,6 +55,8 @@ def test_a_brand_from_a_fresh_clone_validates_previews_plans_and_publishes(clone
     replies = {p.name for p in (root / "replies").iterdir()}
     assert {"thanks.md", "kiitos.md", "tack.md", "README.md"} <= replies and "allergeenit.md" not in replies
     assert "Bakery Lane" in (root / "replies/thanks.md").read_text()
+    assert sorted(p.name for p in (root / "snippets").iterdir()) == ["README.md", "hashtags.md", "signature.md"]
+    assert "#BakeryLane" in (root / "snippets/hashtags.md").read_text()
     form = (root / ".github/ISSUE_TEMPLATE/new-post.yml").read_text()
     assert "placeholder: bakery-lane-bluesky, bakery-lane-instagram" in form and "kahvila" not in form
     codeowners = (root / ".github/CODEOWNERS").read_text()

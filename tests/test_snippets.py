@@ -168,3 +168,16 @@ def test_publishing_sends_the_expanded_text_with_bluesky_facets(tmp_path):
     assert [facet_text(request.text, f) for f in facets] == ["https://cafe.example/ä", "#pulla"]
     link = facets[0]["index"]
     assert link["byteStart"] == len("Hyvää huomenta ☕ Lue lisää ".encode())
+
+
+def test_a_changed_snippet_previews_the_posts_that_use_it(tmp_path):
+    from socialops.validate.changed import files_to_check, posts_to_preview
+    from tests.helpers import git_init
+
+    root = repo_with(tmp_path, {"content/a.md": post("a", "{{snippet: outer}}\n"), "content/b.md": post("b", "B\n"),
+                                "content/c.md": post("c", "{{snippet: other}}\n")},
+                     {"outer.md": "{{snippet: inner}}", "inner.md": "sisä", "other.md": "muu"})
+    git_init(root)
+    write(root / "snippets/inner.md", "uusi")
+    assert posts_to_preview(root, None, "HEAD") == ["content/a.md"]  # through outer
+    assert files_to_check(root, None, "HEAD") is None  # every post is checked again

@@ -1,8 +1,8 @@
 """`socialops init`: the template made into one brand's repository, or a profile added to it later.
 
-The first run removes the example café (its posts, profiles, saved replies, metrics, ledgers, reports and the
+The first run removes the example café (its posts, profiles, saved replies, snippets, metrics, ledgers, reports and the
 local sandbox), then writes the brand's profiles (on the sandbox network, imitating each real network, until
-the team goes live), schedule.yaml with a starting cadence, saved replies in the brand's languages, the issue
+the team goes live), schedule.yaml with a starting cadence, saved replies in the brand's languages, example snippets, the issue
 form's example profiles, CODEOWNERS and the workflows' token secrets. A later run with only `--profile` adds
 profiles: their files, a cadence each, and the generated files again. Nothing of the brand's own is removed
 then, and a repository that has published (state/publications.csv) is never made again.
@@ -27,7 +27,7 @@ from socialops.repository.schedule import SCHEDULE_FILE
 from socialops.template import texts
 from socialops.validate.common import timezone_advice, valid_timezone
 
-EXAMPLE_PATHS = ("content", "profiles", "replies", "metrics", "state", "reports", ".socialops")
+EXAMPLE_PATHS = ("content", "profiles", "replies", "snippets", "metrics", "state", "reports", ".socialops")
 LEDGER = "state/publications.csv"
 ISSUE_FORM = ".github/ISSUE_TEMPLATE/new-post.yml"
 _LOGIN = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
@@ -128,8 +128,18 @@ def _make(root: Path, *, accounts, name, timezone, languages, owners, admins) ->
     (root / "content" / ".gitkeep").write_text("", encoding="utf-8")
     atomic_write_text(root / SCHEDULE_FILE, texts.schedule_text(brand=name.strip(), timezone=timezone, cadence={}))
     result = _add(root, name.strip(), accounts, owners=owners, admins=admins, made=True)
-    result.written[:0] = [SCHEDULE_FILE] + _write_replies(root, name.strip(), languages, result.notes)
+    result.written[:0] = [SCHEDULE_FILE] + _write_replies(root, name.strip(), languages, result.notes) \
+        + _write_snippets(root, name.strip())
     return result
+
+
+def _write_snippets(root: Path, brand: str) -> list[str]:
+    """Two example snippets (a hashtag set, a signature with a text per network) and how to write them."""
+    folder = root / "snippets"
+    folder.mkdir(exist_ok=True)
+    for file_name, text in texts.snippets_texts(brand).items():
+        atomic_write_text(folder / file_name, text)
+    return [f"snippets/{name}" for name in texts.snippets_texts(brand)]
 
 
 def _write_replies(root: Path, brand: str, languages: list[str], notes: list[str]) -> list[str]:

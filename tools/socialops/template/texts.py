@@ -126,3 +126,44 @@ def replies_readme(languages: list[str]) -> str:
             f"here without `.md` (for example `/reply @{example}`). `{{name}}` is replaced with the commenter's\n"
             "display name. Keep replies short and friendly; add your own files for the questions you get often.\n\n"
             "| file | language | when |\n|---|---|---|\n" + "\n".join(rows) + "\n")
+
+
+# Example snippets for a new brand: {file name: text}. `{brand}` is the brand's name.
+SNIPPETS = {
+    "hashtags.md": "#{tag} #smallbusiness #local",
+    "signature.md": "---\n# Other text where a network needs it: a network name or a profile id, then its text.\n"
+                    "linkedin: \"{brand}: follow us for news and offers.\"\n"
+                    "bluesky: \"\"          # nothing for Bluesky (its 300 characters go to the post)\n"
+                    "---\n— {brand}\n",
+}
+
+SNIPPETS_README = """# Snippets: text you use again and again
+
+Each file here is a piece of text that posts can use: hashtag sets, signatures, disclaimers. Write
+`{{snippet: hashtags}}` in a post's text or its `first_comment`, and the text of `hashtags.md` stands
+there when the post is checked, previewed and published (lengths and hashtags are counted with it).
+Change the file once, and every post that has not been published yet uses the new text.
+
+A file's name is its snippet's name (`signature.md` is `signature`; `legal/disclaimer.md` is
+`legal/disclaimer`). Snippets can use other snippets, but not in a circle.
+
+When a network needs other text (or none), start the file with settings, as a post does: a network
+name (instagram, facebook, linkedin, mastodon, bluesky, threads, google_business) or a profile id,
+then its text in quotes. `""` means nothing for that network. The text below the settings is for
+every other network.
+
+```
+---
+linkedin: "Follow us for news and offers."
+bluesky: ""
+---
+— The team
+```
+"""
+
+
+def snippets_texts(brand: str) -> dict[str, str]:
+    """The example snippets of a new brand, file name -> text."""
+    tag = "".join(word for word in brand.title().split() if word.isalnum()) or "OurBrand"
+    out = {name: text.replace("{brand}", brand).replace("{tag}", tag) for name, text in SNIPPETS.items()}
+    return {**out, "README.md": SNIPPETS_README}
