@@ -41,7 +41,7 @@ from socialops.state.comments import seen_comments
 from socialops.tracker import tracker_from_env
 from socialops.validate.engine import validate_repository
 
-COPIED = ("content", "profiles", "schedule.yaml", "replies", "state", "metrics", "reports", "schemas",
+COPIED = ("content", "profiles", "snippets", "schedule.yaml", "replies", "state", "metrics", "reports", "schemas",
           ".gitattributes")
 RUN_EVERY = dt.timedelta(hours=3)
 SHOWN_ISSUES = 3  # titles shown of each kind of issue
