@@ -48,6 +48,8 @@ CODES: dict[str, str] = {
     "link-invalid": "a link that is not an http(s) address",
     "live-invalid": "a live post without a readable `live.starts_at`",
     "task-untimed": "a live that a person does by hand (a manual task) without `publish_at`",
+    "repeat-invalid": "a recurring post's `repeat:` rule that cannot be used (every, on, at, from, until, count, rrule)",
+    "evergreen-invalid": "an evergreen post's `evergreen:` interval that cannot be used (like `every: 60 days`)",
     "local-invalid": "a Google Business Profile post's `local:` block Google would refuse (topic, button, event, offer)",
     "override-unknown": "an override for a profile or network the post does not target",
     "profile-network": "a profile with a missing or unknown network",

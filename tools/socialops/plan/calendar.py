@@ -98,13 +98,14 @@ def build_calendar(posts: list, profiles: Mapping[str, Any], schedule: Schedule,
     for post in sorted(posts, key=lambda p: p.path):
         if post.id and not post.error and post.id not in by_id:
             by_id[post.id] = post
+    occurrences = {p.id: p for p in state.posts if p.id and p.id not in by_id}  # recurring and evergreen
 
     def network(pid: str) -> str:
         profile = profiles.get(pid)
         return f" ({profile.network})" if profile is not None and getattr(profile, "network", "") else ""
 
     for (post_id, pid), slot in state.result.items():
-        _add_pair(feed, post_id, pid, slot, by_id.get(post_id), f"Profile: {pid}{network(pid)}", urls, schedule.tz)
+        _add_pair(feed, post_id, pid, slot, by_id.get(post_id) or occurrences.get(post_id), f"Profile: {pid}{network(pid)}", urls, schedule.tz)
 
     # Published pairs of posts that are no longer in content/ stay in the calendar.
     for (post_id, pid), when in published.items():

@@ -18,6 +18,7 @@ from socialops.plan.cadence import (
     profile_tz,
     window_of,
 )
+from socialops.plan.recurring import expand, not_before
 from socialops.repository.posts import parse_when
 from socialops.repository.schedule import Schedule
 
@@ -57,6 +58,7 @@ class QueueState:
     order: list[str]  # queued post ids in queue order
     rules: dict[str, list[CadenceRule]]
     blackouts: list[Blackout]
+    posts: list  # the posts with recurring and evergreen posts' occurrences (plan.recurring.expand)
 
 
 def created_time(value: Any, tz: ZoneInfo) -> dt.datetime | None:
@@ -137,6 +139,12 @@ def queue_state(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *,
     first_week -= dt.timedelta(days=first_week.weekday() + 2)
     near = (dt.datetime.combine(first_week, dt.time(), plan_tz).timestamp(),
             (end + dt.timedelta(days=10)).timestamp())
+    # Recurring posts' occurrences and evergreen posts' republications. Occurrences start a late window
+    # before the queue: one that late is recorded missed (the missed-post policy), older ones are history
+    # (a recurring post added today with a start long past must not report each earlier time missed).
+    posts = expand(posts, published, plan_tz, lo=max(start - schedule.late_window,
+                                                     dt.datetime.fromtimestamp(near[0], dt.UTC)),
+                   hi=dt.datetime.fromtimestamp(near[1], dt.UTC))
     result, occurrences, queued, timed_ts = _fixed_posts(posts, published, tz_of, near)
 
     # Slots over whole weeks, so that every window (a day or an ISO week) is complete.
@@ -157,7 +165,8 @@ def queue_state(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *,
     queued.sort(key=lambda item: queue_order_key(item[0], plan_tz))
     unplaced = _take_free_slots(queued, slots, start, end, result)
     return QueueState(start=start, end=end, result=result, slots=slots, occurrences=occurrences,
-                      unplaced=unplaced, order=[p.id for p, _ in queued], rules=rules, blackouts=blackout_list)
+                      unplaced=unplaced, order=[p.id for p, _ in queued], rules=rules, blackouts=blackout_list,
+                      posts=posts)
 
 
 def _timezones(profiles: Mapping[str, Any], schedule: Schedule) -> Callable[[str], ZoneInfo]:
@@ -229,15 +238,20 @@ def _keep_published_slots(result: dict[tuple[str, str], Slot], published: Mappin
 
 def _take_free_slots(queued: list, slots: Mapping[str, list[CadenceSlot]], start: dt.datetime, end: dt.datetime,
                      result: dict[tuple[str, str], Slot]) -> list[tuple[str, str]]:
-    """The queue: in order, each pair takes its profile's next free slot from now - late window to `end`.
-    Returns the pairs that found none."""
+    """The queue: in order, each pair takes its profile's next free slot from now - late window to `end`;
+    then evergreen republications, each the first free slot from the end of its interval. Returns the pairs
+    that found none."""
     free: dict[str, list[CadenceSlot]] = {
         pid: [s for s in profile_slots if s.occupant is None and start <= s.at <= end]
         for pid, profile_slots in slots.items()
     }
     cursor: dict[str, int] = dict.fromkeys(free, 0)
     unplaced: list[tuple[str, str]] = []
+    again = []
     for post, pids in queued:
+        if getattr(post, "not_before", None):
+            again.append((post, pids))
+            continue
         for pid in pids:
             key = (post.id, pid)
             options = free.get(pid)
@@ -247,6 +261,19 @@ def _take_free_slots(queued: list, slots: Mapping[str, list[CadenceSlot]], start
                 continue
             slot = options[i]
             cursor[pid] = i + 1
+            slot.occupant, slot.how = key, "queue"
+            result[key] = Slot(slot.at, "queue")
+    for post, pids in again:
+        for pid in pids:
+            key, bound = (post.id, pid), not_before(post, pid)
+            if bound > end.timestamp():
+                continue  # comes back after the span: not a pair without a slot
+            # The slots before the cursor were all taken above; later ones may be taken by earlier entries here.
+            slot = next((s for s in free.get(pid, [])[cursor.get(pid, 0):]
+                         if s.occupant is None and s.at.timestamp() >= bound), None)
+            if slot is None:
+                unplaced.append(key)
+                continue
             slot.occupant, slot.how = key, "queue"
             result[key] = Slot(slot.at, "queue")
     return unplaced

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from socialops.plan.cadence import DAY_ABBR, CadenceSlot, blackout_reason
 from socialops.plan.queue import Occurrence, QueueState, queue_state
+from socialops.repository.recurrence import base_id
 from socialops.repository.schedule import Schedule
 
 FILLED, EMPTY, PASSED, EXTRA = "filled", "empty", "passed", "extra"
@@ -51,6 +52,9 @@ def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, 
     for post in sorted(posts, key=lambda p: p.path):
         if post.id and not post.error and post.id not in by_id:
             by_id[post.id] = post
+    # Recurring and evergreen posts' occurrences (their ids end in @...), shown as their post.
+    expanded = {p.id: p for p in sorted(state.posts, key=lambda p: p.path) if p.id and not p.error}
+    lookup = {**by_id, **expanded}
 
     gaps: list[dict[str, Any]] = []
     profile_views = []
@@ -58,7 +62,7 @@ def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, 
     weeks_shown = [first + dt.timedelta(weeks=w) for w in range(weeks)]
     for pid in sorted(set(state.rules) | set(profiles)):
         slot_list = state.slots.get(pid, [])
-        week_views = [_week_view(monday, tz, now, slot_list, state.occurrences.get(pid, []), by_id, in_range_posts,
+        week_views = [_week_view(monday, tz, now, slot_list, state.occurrences.get(pid, []), lookup, in_range_posts,
                                  missed or {}, tasks or {})
                       for monday in weeks_shown]
         for s in slot_list:
@@ -76,7 +80,7 @@ def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, 
     for post_id, pid in state.unplaced:
         why = (f"{pid} has no cadence in schedule.yaml" if not state.rules.get(pid)
                else f"no free slot of {pid} until {state.end.astimezone(tz):%Y-%m-%d}")
-        unplaced.append({"post": post_id, "profile": pid, "why": why, "title": by_id[post_id].title})
+        unplaced.append({"post": post_id, "profile": pid, "why": why, "title": lookup[post_id].title})
 
     notes = []
     for pid, rules in sorted(state.rules.items()):
@@ -97,8 +101,8 @@ def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, 
         "to": (first + dt.timedelta(weeks=weeks, days=-1)).isoformat(), "weeks": weeks,
         "horizon_days": schedule.horizon_days, "late_window_minutes": int(schedule.late_window.total_seconds() // 60),
         "counts": summary, "profiles": profile_views, "gaps": gaps,
-        "pillars": _pillar_mix(in_range_posts, by_id, schedule.pillars),
-        "blackout_posts": _blackout_posts(state, by_id, tz), "collisions": _collisions(state),
+        "pillars": _pillar_mix(in_range_posts, lookup, schedule.pillars),
+        "blackout_posts": _blackout_posts(state, expanded, tz), "collisions": _collisions(state),
         "unplaced": unplaced, "queue_order": state.order, "notes": notes,
     }
 
@@ -108,7 +112,7 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _describe(key: tuple[str, str], by_id: Mapping[str, Any]) -> dict[str, Any]:
-    post = by_id.get(key[0])
+    post = by_id.get(key[0]) or by_id.get(base_id(key[0]))
     return {"post": key[0], "title": post.title if post else key[0], "path": post.path if post else None,
             "pillar": post.pillar if post else None}
 
@@ -169,7 +173,7 @@ def _pillar_mix(post_ids: set[str], by_id: Mapping[str, Any],
     """The pillar mix of the posts in these weeks (each post once, whatever its number of profiles)."""
     counts: dict[str, int] = {}
     for post_id in post_ids:
-        post = by_id.get(post_id)
+        post = by_id.get(post_id) or by_id.get(base_id(post_id))
         name = (post.pillar if post else None) or "(none)"
         counts[name] = counts.get(name, 0) + 1
     total = sum(counts.values())

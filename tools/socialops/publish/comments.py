@@ -23,6 +23,7 @@ from socialops.publish.issues import pair_issue
 from socialops.publish.request import build_request
 from socialops.publish.results import R_COMMENT_FAILED, R_COMMENT_PENDING, R_COMMENT_SENT, PairResult
 from socialops.repository.posts import load_post
+from socialops.repository.recurrence import base_id
 from socialops.state.publications import COMMENT_RETRY, Event, FirstComment
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def retry_first_comments(rec: Recorder, config: Any, pending: dict[tuple[str, st
         if only is not None and profile_id not in only:
             continue
         profile = config.profiles.get(profile_id)
-        path = paths.get(post_id)
+        path = paths.get(post_id) or paths.get(base_id(post_id))  # a recurring or evergreen post's occurrence
         went_out = dt.datetime.fromtimestamp(published[(post_id, profile_id)], dt.UTC)
         row = PairResult(post_id, profile_id, R_COMMENT_PENDING, went_out, path or "", remote_id=remote_id)
         rec.result.pairs.append(row)

@@ -20,10 +20,12 @@ from socialops.core.times import parse_utc
 from socialops.metrics.best_times import load_best_hours
 from socialops.plan import cadence
 from socialops.plan.queue import resolve_times
+from socialops.plan.recurring import comes_back, expand
 from socialops.publish.leads import handover_lead
 from socialops.publish.nothing_due import due_inputs_key, save_next_due
 from socialops.publish.results import R_ELSEWHERE, PairResult, duration_words
 from socialops.publish.tasks import next_reminder
+from socialops.repository.recurrence import base_id
 from socialops.state.publications import (
     CLAIMED,
     FAILED,
@@ -90,7 +92,7 @@ def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: S
         if summary.is_published((post_id, profile_id)):
             continue
         state = summary.get((post_id, profile_id))
-        post = by_id.get(post_id)
+        post = by_id.get(post_id) or by_id.get(base_id(post_id))  # an occurrence: its post's file
         if post is None:
             continue
         again = ""
@@ -168,8 +170,9 @@ def relevant_published(published: Mapping[tuple[str, str], float], relevant: lis
     lo = (now - late_window - dt.timedelta(days=10)).timestamp()
     hi = (now + dt.timedelta(days=11)).timestamp()
     ids = {p.id for p in relevant}
+    again = {p.id for p in relevant if comes_back(p)}  # an evergreen post's interval counts from its last time
     return {pair: dt.datetime.fromtimestamp(ts, dt.UTC) for pair, ts in published.items()
-            if lo <= ts <= hi or pair[0] in ids}
+            if lo <= ts <= hi or pair[0] in ids or (again and base_id(pair[0]) in again)}
 
 
 def relevant_posts(summaries: list, published: Mapping[tuple[str, str], Any], *, now: dt.datetime,
@@ -192,7 +195,7 @@ def relevant_posts(summaries: list, published: Mapping[tuple[str, str], Any], *,
             continue
         if post.status != "ready":
             continue  # drafts get no slot; duplicates were settled above
-        if ts is not None and ts >= lo:
+        if (ts is not None and ts >= lo) or comes_back(post):
             out.append(post)
         elif any((post.id, pid) not in published for pid in post.profiles):
             out.append(post)
@@ -208,8 +211,20 @@ def remember_next_due(root: Path, summaries: list, summary: Summary, config: Any
     key = due_inputs_key(root)
     if key is None:
         return
-    save_next_due(root, key, next_due(root, summaries, summary, config, now=now), summaries, config.schedule.zones.key,
+    # Recurring and evergreen posts count by their occurrences: the next one, not the post's first time.
+    pending = with_occurrences(summaries, summary, config.schedule, now=now, ahead=dt.timedelta(days=2))
+    save_next_due(root, key, next_due(root, pending, summary, config, now=now), summaries, config.schedule.zones.key,
                   push=push)
+
+
+def with_occurrences(summaries: list, summary: Summary, schedule: Any, *, now: dt.datetime,
+                     ahead: dt.timedelta) -> list:
+    """The summaries with recurring posts' occurrences (to `now + ahead`) and evergreen republications, for
+    the steps that take summaries as they are (resolve_times expands them itself)."""
+    if not any(comes_back(s) for s in summaries):
+        return summaries
+    published = relevant_published(summary.published, summaries, now=now, late_window=schedule.late_window)
+    return expand(summaries, published, schedule.tz, lo=now - 2 * schedule.late_window, hi=now + ahead)
 
 
 def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now: dt.datetime) -> dt.datetime:

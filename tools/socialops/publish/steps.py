@@ -16,13 +16,15 @@ from socialops.publish.publisher import Publisher, clone_id
 from socialops.publish.reconcile import reconcile_open_claims
 from socialops.publish.record import Recorder
 from socialops.publish.results import R_WOULD, R_WOULD_TASK, PairResult, RunResult
-from socialops.publish.select import Candidate, due_slots, remember_next_due, select_due
+from socialops.publish.select import Candidate, due_slots, remember_next_due, select_due, with_occurrences
 from socialops.publish.tasks import Tasks
 from socialops.repository import git as repo
 from socialops.repository import index
 from socialops.repository.config import load_config
 from socialops.repository.manual import manual_reason
 from socialops.state.publications import PUBLICATIONS
+
+HANDOVER_AHEAD = dt.timedelta(days=60)  # recurring posts' occurrences a hand-over may need (leads are shorter)
 
 
 class PublishRun:
@@ -62,8 +64,9 @@ class PublishRun:
             candidates, elsewhere = self._select(summaries, summary, config, clone)
         self.result.pairs.extend(elsewhere)
         pending = {} if self.dry_run else summary.pending_comments()
-        handovers = None if self.dry_run else Handovers(rec, config, summaries, summary, now=self.now, only=self.only,
-                                                        clone=clone, claim_lease=self.claim_lease)
+        handovers = None if self.dry_run else Handovers(
+            rec, config, with_occurrences(summaries, summary, config.schedule, now=self.now, ahead=HANDOVER_AHEAD),
+            summary, now=self.now, only=self.only, clone=clone, claim_lease=self.claim_lease)
         self.tasks = Tasks(rec, config, summary, now=self.now, only=self.only, tracker=self.tracker, env=self.env)
         reminders = not self.dry_run and bool(self.tasks.reminders_due())
         if not candidates and not pending and not (handovers and handovers.any()) and not reminders:

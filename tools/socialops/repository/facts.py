@@ -64,7 +64,7 @@ def clean_blobs(root: Path, folder: str = "content") -> dict[str, str] | None:
 def to_fact(summary: Any) -> list:
     """A post's entry (an index.PostSummary with its blob id) as JSON values; index.from_fact reads it back."""
     return [summary.blob, summary.id, summary.status, list(summary.profiles), summary.publish_ts, summary.type,
-            summary.pillar, summary.created, summary.title, summary.error]
+            summary.pillar, summary.created, summary.title, summary.error, summary.repeat, summary.evergreen]
 
 
 def _refs(root: Path) -> list[str]:

@@ -18,14 +18,14 @@ from zoneinfo import ZoneInfo
 
 from socialops.core import cache, workers
 from socialops.errors import ContentError
-from socialops.repository import facts
+from socialops.repository import facts, recurrence
 from socialops.repository.git import find_posts
 from socialops.repository.posts import load_post, parse_when
 from socialops.repository.schedule import Zones
 
 CACHE_FILE = ".socialops/cache/index.pickle"
 SHARED = "shared"  # an entry's key is (SHARED, blob id) when it came from the shared facts
-_VERSION = 3
+_VERSION = 4  # 4: repeat and evergreen
 
 
 class PostSummary(NamedTuple):
@@ -41,6 +41,9 @@ class PostSummary(NamedTuple):
     title: str
     error: str | None = None  # why the file or its time cannot be read; such posts are never published
     blob: str | None = None  # the git blob id of the file's content, when git's index has it unchanged
+    repeat: str | None = None  # a recurring post's rule (repository.recurrence), canonical text
+    evergreen: int | None = None  # an evergreen post's interval in days
+    not_before: tuple[float, ...] | None = None  # never in the index: see plan.recurring
 
     @property
     def queued(self) -> bool:
@@ -54,17 +57,26 @@ def summarize(root: Path, rel: str, tz: ZoneInfo | Zones) -> PostSummary:
         return PostSummary(rel, None, "draft", (), None, "text", None, None, Path(rel).stem, error=str(exc))
     error = None
     ts = None
+    moment = None
+    zone = tz.for_path(rel) if isinstance(tz, Zones) else tz
     try:
-        moment = parse_when(post.raw.get("publish_at"), tz.for_path(rel) if isinstance(tz, Zones) else tz)
+        moment = parse_when(post.raw.get("publish_at"), zone)
         ts = moment.timestamp() if moment else None
     except ValueError as exc:
         error = f"{rel}:{post.line('publish_at')}: {exc}"
+    repeat, evergreen = None, None
+    if error is None and ("repeat" in post.raw or "evergreen" in post.raw):
+        try:
+            repeat, evergreen = recurrence.post_rules(post.raw, moment, zone)
+        except recurrence.RuleError as exc:
+            error = f"{rel}:{post.line(*exc.keys)}: {exc.message}"
     created = post.raw.get("created")
     # The few values many posts share (status, type, pillar, profile ids) are interned: one string each,
     # also across the workers' pickles, keeps a 100,000-post index small.
     return PostSummary(
         path=rel, id=post.id, status=intern(post.status), profiles=tuple(map(intern, post.profiles)), publish_ts=ts,
         type=intern(post.type), pillar=intern(post.pillar) if post.pillar else None, created=str(created) if created is not None else None, title=post.title, error=error,
+        repeat=repeat, evergreen=evergreen,
     )
 
 
@@ -145,16 +157,16 @@ def _opt_str(value: Any) -> bool:
 def from_fact(rel: str, blob: str, fact: Any) -> PostSummary | None:
     """The summary an entry gives for the post at `rel` with content `blob`, or None when the entry is for
     other content (or other path), or is not exactly the shape to_fact writes."""
-    if type(fact) is not list or len(fact) != 10 or fact[0] != blob:
+    if type(fact) is not list or len(fact) != 12 or fact[0] != blob:
         return None
-    _, post_id, status, profiles, ts, kind, pillar, created, title, error = fact
+    _, post_id, status, profiles, ts, kind, pillar, created, title, error, repeat, evergreen = fact
     if not (_opt_str(post_id) and type(status) is str and type(profiles) is list
             and all(type(p) is str for p in profiles) and (ts is None or type(ts) in (int, float))
             and type(kind) is str and _opt_str(pillar) and _opt_str(created) and type(title) is str
-            and _opt_str(error)):
+            and _opt_str(error) and _opt_str(repeat) and (evergreen is None or type(evergreen) is int)):
         return None
     return PostSummary(rel, post_id, status, tuple(profiles), float(ts) if ts is not None else None, kind, pillar,
-                       created, title, error, blob)
+                       created, title, error, blob, repeat, evergreen)
 
 
 def confirm(root: Path, tz: ZoneInfo | Zones, summaries: list[PostSummary], paths: set[str]) -> bool:

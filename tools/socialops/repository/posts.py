@@ -26,6 +26,7 @@ POST_KEYS = (
     "id", "title", "profiles", "publish_at", "type", "media", "link", "first_comment",
     "pillar", "tags", "status", "overrides", "live", "created", "internal", "captions", "local", "campaign",
     "manual", "stickers",
+    "repeat", "evergreen",
 )
 CAPTION_MODES = ("burn", "file")  # subtitles where the network takes no file: burned in, or refused
 MEDIA_KEYS = ("path", "alt", "captions")

@@ -16,6 +16,7 @@ from socialops.core.problems import ERROR, WARNING, Problem
 from socialops.core.safetext import invisible_characters
 from socialops.networks import NETWORKS
 from socialops.networks.google_business.local_posts import local_problems
+from socialops.repository import recurrence
 from socialops.repository.config import Config
 from socialops.repository.manual import manual_reason
 from socialops.repository.posts import (
@@ -72,6 +73,8 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
     _check_pillar(post, config.schedule.for_brand(folder).pillars, out)
     _check_media_items(post, out)
     _check_live(post, config, out)
+    if post.raw.get("repeat") is not None or post.raw.get("evergreen") is not None:
+        _check_comes_back(post, config, out)
     if "local" in post.raw:  # what kind of Google Business Profile post it is
         out += [Problem(post.path, post.line(*key), ERROR, "local-invalid", message) for key, message in
                 local_problems(post.raw["local"], post_type=post.type, link=post.link)]
@@ -234,6 +237,20 @@ def _check_time(post: Post, key, value, config: Config, out: list[Problem]) -> N
         text = str(exc)
         code = "time-in-dst-gap" if "does not exist" in text else "time-ambiguous" if "twice" in text else "bad-time"
         out.append(Problem(post.path, post.line(*keys), ERROR, code, f"'{'.'.join(keys)}': {text}"))
+
+
+def _check_comes_back(post: Post, config: Config, out: list[Problem]) -> None:
+    """A recurring post's rule, an evergreen post's interval."""
+    zone = config.schedule.zones.for_path(post.path)
+    try:
+        start = parse_when(post.raw.get("publish_at"), zone)
+    except ValueError:
+        return  # reported above; the rule starts there
+    try:
+        recurrence.post_rules(post.raw, start, zone)
+    except recurrence.RuleError as exc:
+        code = "evergreen-invalid" if exc.keys[:1] == ("evergreen",) else "repeat-invalid"
+        out.append(Problem(post.path, post.line(*exc.keys), ERROR, code, exc.message))
 
 
 def _body_line(post: Post, profile: Profile) -> int:
