@@ -52,8 +52,7 @@ def build_plan(posts: list, profiles: Mapping[str, Any], schedule: Schedule, *, 
     for post in sorted(posts, key=lambda p: p.path):
         if post.id and not post.error and post.id not in by_id:
             by_id[post.id] = post
-    # Recurring and evergreen posts' occurrences (their ids end in @...), shown as their post.
-    expanded = {p.id: p for p in sorted(state.posts, key=lambda p: p.path) if p.id and not p.error}
+    expanded = {p.id: p for p in sorted(state.posts, key=lambda p: p.path) if p.id and not p.error}  # and <id>@...
     lookup = {**by_id, **expanded}
 
     gaps: list[dict[str, Any]] = []
