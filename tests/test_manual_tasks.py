@@ -13,11 +13,13 @@ from click.testing import CliRunner
 
 from socialops.cli import main
 from socialops.community.commands import run_moderate
+from socialops.metrics.report import build_report
 from socialops.networks.sandbox.store import sandbox_posts
 from socialops.plan.published import published_from_ledger
 from socialops.publish.results import R_PUBLISHED, R_REMINDED, R_TASK, R_WOULD_TASK
 from socialops.publish.run import run_publish
 from socialops.publish.tasks import TASK_LABEL, task_key
+from socialops.site.build import build_site
 from socialops.state.publications import HANDED, PUBLISHED, SKIPPED, Ledger
 from socialops.tracker.github import GitHubTracker, make_github, make_retry
 from tests.github_standin import GitHubStandin
@@ -127,6 +129,10 @@ def test_a_task_opens_one_issue_for_the_editors_and_is_reminded_once(repo, tmp_p
     entries = {e["post"]: e["source"] for p in json.loads(shown.output)["profiles"] for w in p["weeks"]
                for e in w["entries"] if "post" in e}
     assert entries == {"glogi-live": "waiting", "poll": "waiting", "plain": "published"}
+    build_site(repo, tmp_path / "site", now=local("2026-12-02 12:00"), brand="Cafe")
+    month = (tmp_path / "site/calendar/2026-12.html").read_text(encoding="utf-8")
+    assert month.count('<li class="by-hand">') == 2 and "09:00 waiting for a person" in month
+    assert "2 waiting for a person" in (tmp_path / "site/index.html").read_text(encoding="utf-8")
 
 
 def test_done_with_the_post_address_records_it_published_and_closes_the_issue(repo, tmp_path, gh):
@@ -144,10 +150,12 @@ def test_done_with_the_post_address_records_it_published_and_closes_the_issue(re
     done = command(repo, gh, n, "/done https://mastodon.example/@cafe/109876")
     assert done.status == "done" and done.committed and done.exit_code == 0
     st = Ledger(repo).state()[("poll", "cafe-masto")]
-    assert (st.status, st.url, st.remote_id) == (PUBLISHED, "https://mastodon.example/@cafe/109876", "109876")
+    assert (st.status, st.url, st.remote_id) == (PUBLISHED, "https://mastodon.example/@cafe/109876", "")
     assert gh.issues[n]["state"] == "closed" and "Recorded as published by hand" in comments(gh, n)[-1]
     times, urls = published_from_ledger(repo)  # the plan and the dashboard read these
     assert urls[("poll", "cafe-masto")] == st.url and ("poll", "cafe-masto") in times
+    report = build_report(repo, 2026, 12).markdown  # the monthly report counts it (plain + poll)
+    assert "2 publications on 1 profile" in report
     later = publish(repo, tmp_path, gh, local("2026-12-02 12:00"))  # no reminder for a task that is done
     assert [(p.post_id, p.status) for p in later.pairs] == [("glogi-live", R_REMINDED)]
     assert command(repo, gh, n, "/done https://mastodon.example/@cafe/109876").status == "done"
@@ -177,12 +185,13 @@ def test_a_run_that_died_after_opening_the_issue_finds_it_again(repo, tmp_path, 
 
 
 @pytest.mark.parametrize(("profile", "url", "remote_id"), [
-    ("cafe-masto", "https://mastodon.example/@cafe/109876", "109876"),
-    ("cafe-insta", "https://www.instagram.com/p/C0abc123/", "C0abc123"),
+    ("real-masto", "https://mastodon.example/@cafe/109876", "109876"),  # the id the API knows it by
+    ("cafe-masto", "https://mastodon.example/@cafe/109876", ""),  # a sandbox imitating Mastodon has no such post
+    ("cafe-insta", "https://www.instagram.com/p/C0abc123/", ""),  # a shortcode: not the API's media id
     ("cafe-insta", "https://www.instagram.com/cafe.aurinko/live/", ""),
-    ("cafe-bsky", "https://bsky.app/profile/cafe.example/post/3kabc2xyz", "3kabc2xyz"),
-    ("cafe-threads", "https://www.threads.net/@cafe.aurinko/post/C1xYz", "C1xYz"),
-    ("cafe-li", "https://www.linkedin.com/feed/update/urn:li:activity:7000000000000000001/", "7000000000000000001"),
+    ("cafe-bsky", "https://bsky.app/profile/cafe.example/post/3kabc2xyz", ""),
+    ("cafe-threads", "https://www.threads.net/@cafe.aurinko/post/C1xYz", ""),
+    ("cafe-li", "https://www.linkedin.com/feed/update/urn:li:activity:7000000000000000001/", ""),
 ])
 def test_the_address_of_a_post_of_the_profile_is_taken(tmp_path, profile, url, remote_id):
     from socialops.networks.post_urls import check_post_address
@@ -194,10 +203,12 @@ def test_the_address_of_a_post_of_the_profile_is_taken(tmp_path, profile, url, r
     write_profile(root, "cafe-bsky", imitates="bluesky", account="cafe.example")
     write_profile(root, "cafe-threads", imitates="threads", account="cafe.aurinko")
     write_profile(root, "cafe-li", imitates="linkedin", account="cafe-oy")
+    (root / "profiles/real-masto.yaml").write_text("id: real-masto\nnetwork: mastodon\ninstance: "
+                                                   "https://mastodon.example\naccount: '@cafe'\ntoken_env: MASTO\n")
     p = load_config(root).profiles[profile]
     assert check_post_address(p, url) == (found := check_post_address(p, url)) and found.ok
     assert found.remote_id == remote_id
-    other = {"cafe-masto": "https://mastodon.example/@someone/1", "cafe-insta": "https://www.facebook.com/x/posts/1",
+    other = {"cafe-masto": "https://mastodon.example/@someone/1", "real-masto": "https://other.example/@cafe/1", "cafe-insta": "https://www.facebook.com/x/posts/1",
              "cafe-bsky": "https://bsky.app/profile/other.example/post/3kabc", "cafe-li": "https://example.com/x",
              "cafe-threads": "https://www.threads.net/@other/post/C1"}[profile]
     assert not check_post_address(p, other).ok

@@ -28,9 +28,9 @@ def account_parts(account: str, instance: str | None = None) -> tuple[str, str]:
     return user, host
 
 
-def patterns(profile: Any) -> list[re.Pattern[str]]:
-    """The compiled address patterns of the profile's posts: those of its network, and for a sandbox profile
-    also those of the network it imitates."""
+def patterns(profile: Any) -> list[tuple[str, re.Pattern[str]]]:
+    """(network, compiled pattern) of the addresses of the profile's posts: those of its network, and for a
+    sandbox profile also those of the network it imitates."""
     names = [profile.network] + ([profile.rules_network] if profile.rules_network != profile.network else [])
     user, host = account_parts(profile.account, profile.setting("instance"))
     out = []
@@ -39,7 +39,7 @@ def patterns(profile: Any) -> list[re.Pattern[str]]:
         for template in spec.post_addresses if spec else ():
             text = template.replace("{user}", re.escape(user) if user else r"[^/\s]+")
             text = text.replace("{host}", re.escape(host) if host else r"[^/\s]+")
-            out.append(re.compile(text, re.IGNORECASE))
+            out.append((name, re.compile(text, re.IGNORECASE)))
     return out
 
 
@@ -49,10 +49,10 @@ def check_post_address(profile: Any, url: str) -> PostAddress:
     if not url.lower().startswith("https://"):
         return PostAddress(False, problem="that is not a web address: paste the post's address, starting with https://")
     found = patterns(profile)
-    for pattern in found:
+    for name, pattern in found:
         m = pattern.fullmatch(url)
-        if m:
-            return PostAddress(True, remote_id=(m.groupdict().get("id") or ""))
+        if m:  # the id is the API's only on the profile's own network (a sandbox imitating one knows no such post)
+            return PostAddress(True, remote_id=(m.groupdict().get("id") or "") if name == profile.network else "")
     spec = NETWORKS.get(profile.rules_network)
     label = spec.label if spec else profile.network
     if not found:

@@ -124,7 +124,8 @@ class NetworkSpec:
     moderation_steps: Mapping[str, str] = field(default_factory=dict)  # action -> what to do by hand
     # Manual tasks (socialops.publish.tasks): post types the API cannot publish (type -> why), the steps a person
     # follows per post type ("*": any other type), and the addresses of the network's posts (regular expressions
-    # with {user} and {host} for the profile's account; a group "id" is the post's id), to check a /done URL.
+    # with {user} and {host} for the profile's account; a group "id" is the id the API knows the post by, so the
+    # metrics can fetch its figures; "code" one the API does not take), to check a /done URL.
     manual_types: Mapping[str, str] = field(default_factory=dict)
     task_steps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     post_addresses: tuple[str, ...] = ()

@@ -130,7 +130,8 @@ def _overview(data: SiteData, feed_url: str | None) -> str:
             f"{len(data.profiles)} profiles.</p>",
             "<ul>"
             f'<li><a href="calendar/{month}.html">This month\'s calendar</a>: {counts["planned"]} planned, '
-            f'{counts["published"]} published, {counts["missed"]} missed</li>'
+            f'{counts["published"]} published, {counts["missed"]} missed'
+            + (f', {counts["by-hand"]} waiting for a person' if counts["by-hand"] else "") + "</li>"
             f'<li><a href="plan.html">The plan</a>: {gaps} empty slot{"s" if gaps != 1 else ""} in the next '
             f'{data.plan["horizon_days"]} days</li>'
             '<li><a href="metrics.html">Metrics</a> and <a href="report.html">the latest report</a></li>'

@@ -9,10 +9,10 @@ from collections.abc import Iterable
 
 from socialops.plan.cadence import blackout_reason
 from socialops.site.html import esc, page
-from socialops.site.model import DONE, DRAFT, EMPTY, LATE, LIVE, PLANNED, Entry, SiteData
+from socialops.site.model import DONE, DRAFT, EMPTY, LATE, LIVE, PLANNED, TASK, Entry, SiteData
 
 KIND_WORDS = {PLANNED: "planned", DONE: "published", LATE: "missed", DRAFT: "draft", EMPTY: "empty slot",
-              LIVE: "live session"}
+              LIVE: "live session", TASK: "waiting for a person"}
 
 
 def month_key(day: dt.date) -> str:

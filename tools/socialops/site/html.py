@@ -14,7 +14,7 @@ NAV = (("index.html", "Overview"), ("calendar/index.html", "Calendar"), ("plan.h
 STYLE = """\
 :root { --fg: #1b1f24; --muted: #4d5561; --bg: #ffffff; --line: #c9d1d9; --accent: #0b57d0;
   --planned: #e8f0fe; --published: #e6f4ea; --missed: #fce8e6; --empty: #fff8e1; --blackout: #eceff1;
-  --live: #f3e8fd; }
+  --live: #f3e8fd; --by-hand: #fff0d9; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
   background: var(--bg); }
@@ -40,6 +40,7 @@ ul.entries { list-style: none; margin: .25rem 0 0; padding: 0; font-size: .8rem;
 ul.entries li { margin: 0 0 .25rem; padding: .15rem .3rem; border-radius: 4px; overflow-wrap: anywhere; }
 li.planned { background: var(--planned); } li.published { background: var(--published); }
 li.missed { background: var(--missed); } li.empty { background: var(--empty); } li.live { background: var(--live); }
+li.by-hand { background: var(--by-hand); }
 li.draft { background: #f1f3f4; border: 1px dashed var(--muted); }
 ul.entries img { width: 2.5rem; height: 2.5rem; object-fit: cover; float: left; margin-right: .3rem; }
 .legend span { display: inline-block; padding: .1rem .5rem; margin-right: .5rem; border-radius: 4px; }

@@ -14,16 +14,27 @@ from typing import Any
 
 from socialops.content.preview import PostPreview
 from socialops.content.preview import build as build_previews
+from socialops.core.times import parse_utc
 from socialops.plan.cadence import Blackout, blackouts
 from socialops.plan.calendar import LiveSession, load_lives
 from socialops.plan.published import load_plan_config, weeks_to_cover_horizon
 from socialops.plan.view import build_plan
 from socialops.repository.index import load_index
 from socialops.repository.schedule import SiteSettings
-from socialops.state.publications import FAILED, MISSED, PUBLISHED, UNCONFIRMED, Ledger, published_times
+from socialops.state.publications import (
+    FAILED,
+    HANDED,
+    MISSED,
+    PUBLISHED,
+    SKIPPED,
+    UNCONFIRMED,
+    Ledger,
+    published_times,
+)
 
 # Where a pair stands, as the calendar colours it.
 PLANNED, DONE, LATE, DRAFT, EMPTY, LIVE = "planned", "published", "missed", "draft", "empty", "live"
+TASK = "by-hand"  # a manual task handed to a person, waiting for /done
 
 
 @dataclass(frozen=True)
@@ -31,7 +42,7 @@ class Entry:
     """One thing on the calendar, at a time in the plan's timezone."""
 
     at: dt.datetime
-    kind: str  # PLANNED, DONE, LATE, DRAFT, EMPTY or LIVE
+    kind: str  # PLANNED, DONE, LATE, DRAFT, EMPTY, LIVE or TASK
     profile: str
     post_id: str | None = None
     title: str = ""
@@ -68,8 +79,10 @@ def gather(root: Path, *, now: dt.datetime, brand: str, private_repository: bool
                               summaries=summaries)
     shown = [p for p in previews if settings.private or (p.status != "draft" and not p.internal)]
     states = Ledger(root).state()
+    tasks = {pair: "waiting" if st.status == HANDED else "skipped" for pair, st in states.items()
+             if st.status in (HANDED, SKIPPED)}
     plan = build_plan(summaries, config.profiles, config.schedule, now=now,
-                      weeks=weeks_to_cover_horizon(now, config), published=published_times(states))
+                      weeks=weeks_to_cover_horizon(now, config), published=published_times(states), tasks=tasks)
     drafts_at = {s.id: dt.datetime.fromtimestamp(s.publish_ts, tz) for s in summaries
                  if s.status == "draft" and s.publish_ts is not None}
     entries = _post_entries(shown, tz, drafts_at) + _empty_slots(plan, tz)
@@ -97,6 +110,10 @@ def _post_entries(previews: list[PostPreview], tz, drafts_at: dict[str, dt.datet
                 at, kind = state.published_at or (slot.at if slot else None), DONE
             elif state is not None and state.status in (MISSED, FAILED, UNCONFIRMED):
                 at, kind = (slot.at if slot else state.outcome_at), LATE
+            elif state is not None and state.status in (HANDED, SKIPPED):
+                if state.status == SKIPPED:
+                    continue  # a person said it will not be done
+                at, kind = parse_utc(state.task.get("for")) or (slot.at if slot else None), TASK
             else:
                 at = slot.at if slot else drafts_at.get(post.post_id or "")
                 kind = DRAFT if post.status == "draft" else PLANNED

@@ -67,5 +67,5 @@ SPEC = NetworkSpec(
     task_steps={"*": ("Sign in to Bluesky as {account} and write a new post.",
                       "Paste the text below and add the media (with alt text).",
                       "Post it, open it, and copy its address (··· > Copy link to post).")},
-    post_addresses=(r"https://bsky\.app/profile/({user}|did:plc:[a-z0-9]+)/post/(?P<id>[a-z0-9]+)/?",),
+    post_addresses=(r"https://bsky\.app/profile/({user}|did:plc:[a-z0-9]+)/post/(?P<code>[a-z0-9]+)/?",),
 )

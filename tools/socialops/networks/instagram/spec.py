@@ -91,7 +91,7 @@ SPEC = NetworkSpec(
         "*": ("In the Instagram app, signed in as {account}, tap + and make the post with the media below.",
               "Paste the text below as the caption.", "Share it, open it, tap ··· > Copy link."),
     },
-    post_addresses=(r"https://(www\.)?instagram\.com/(p|reel|tv)/(?P<id>[A-Za-z0-9_-]+)/?(\?.*)?",
-                    r"https://(www\.)?instagram\.com/stories/{user}/(?P<id>\d+)/?(\?.*)?",
+    post_addresses=(r"https://(www\.)?instagram\.com/(p|reel|tv)/(?P<code>[A-Za-z0-9_-]+)/?(\?.*)?",
+                    r"https://(www\.)?instagram\.com/stories/{user}/(?P<code>\d+)/?(\?.*)?",
                     r"https://(www\.)?instagram\.com/{user}/(live/)?(\?.*)?"),
 )

@@ -75,5 +75,5 @@ SPEC = NetworkSpec(
     task_steps={"*": ("On LinkedIn, open the page {account} as an admin and choose Start a post.",
                       "Add the text and the media below, and post it.",
                       "Open the post (··· > Copy link to post) and copy its address.")},
-    post_addresses=(r"https://(www\.)?linkedin\.com/(feed/update/urn:li:(activity|share|ugcPost):(?P<id>\d+)|posts/)\S*",),
+    post_addresses=(r"https://(www\.)?linkedin\.com/(feed/update/urn:li:(activity|share|ugcPost):(?P<code>\d+)|posts/)\S*",),
 )

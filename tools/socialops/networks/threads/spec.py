@@ -62,5 +62,5 @@ SPEC = NetworkSpec(
     },
     task_steps={"*": ("In the Threads app, signed in as {account}, start a new thread.",
                       "Paste the text below and add the media.", "Post it, open it, tap ··· > Copy link.")},
-    post_addresses=(r"https://(www\.)?threads\.(net|com)/@{user}/post/(?P<id>[A-Za-z0-9_-]+)/?(\?.*)?",),
+    post_addresses=(r"https://(www\.)?threads\.(net|com)/@{user}/post/(?P<code>[A-Za-z0-9_-]+)/?(\?.*)?",),
 )
