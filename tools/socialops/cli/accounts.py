@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from socialops.cli.options import format_option
+from socialops.cli.options import brand_option, format_option
 from socialops.cli.workspace import Workspace, pass_workspace
 
 
@@ -39,29 +39,29 @@ def _profiles_command(name: str):
     """A profiles subcommand over profile ids ([ID]...: all profiles when none) with --format text|json."""
 
     def decorate(func):
-        func = format_option("text", "json")(func)
+        func = brand_option()(format_option("text", "json")(func))
         return profiles.command(name)(click.argument("ids", nargs=-1, metavar="[ID]...")(func))
 
     return decorate
 
 
-def _profile_runner(ws: Workspace, ids):
+def _profile_runner(ws: Workspace, ids, brands=()):
     """The chosen profiles, the broken ones (file errors), and how to open each one's network."""
     from socialops.networks.contract import open_network
     from socialops.profiles.sync import select_profiles
 
-    chosen, broken = select_profiles(ws.root, ws.profile_ids(ids))
+    chosen, broken = select_profiles(ws.root, ws.select_profiles(ids, brands) or [])
     return chosen, broken, (lambda profile: open_network(profile, env=ws.env, root=ws.root))
 
 
 @_profiles_command("check")
 @click.option("--no-issue", is_flag=True, help="Do not open or close the 'Open this profile' issues.")
 @pass_workspace
-def profiles_check(ws: Workspace, ids, fmt, no_issue):
+def profiles_check(ws: Workspace, ids, fmt, brands, no_issue):
     """The token works, the account is the one named, and the token may publish, read metrics, moderate."""
     from socialops.profiles.check import check_profiles, format_results
 
-    chosen, _broken, opener = _profile_runner(ws, ids)
+    chosen, _broken, opener = _profile_runner(ws, ids, brands)
     results = check_profiles(chosen, opener, tracker=None if no_issue else ws.tracker, now=ws.now)
     _show(fmt, lambda: [r.to_dict() for r in results], lambda: format_results(results))
     disabled = _disabled_workflows(ws, no_issue)
@@ -93,10 +93,10 @@ def _show(fmt: str, as_json, as_text) -> None:
     click.echo(json.dumps(as_json(), ensure_ascii=False, indent=2) if fmt == "json" else as_text())
 
 
-def _diff_or_sync(ws: Workspace, ids, fmt, mode, *, dry_run=False, issue=False):
+def _diff_or_sync(ws: Workspace, ids, fmt, brands, mode, *, dry_run=False, issue=False):
     from socialops.profiles.sync import Outcome, format_outcomes, outcomes_failed, run_profiles
 
-    chosen, broken, opener = _profile_runner(ws, ids)
+    chosen, broken, opener = _profile_runner(ws, ids, brands)
     tracker = ws.tracker if issue and not dry_run else None
     ok = [p for p in chosen if p.id not in broken]
     done = {o.profile_id: o for o in run_profiles(ws.root, ok, mode=mode, open_network=opener, tracker=tracker,
@@ -110,15 +110,15 @@ def _diff_or_sync(ws: Workspace, ids, fmt, mode, *, dry_run=False, issue=False):
 @_profiles_command("diff")
 @click.option("--issue", is_flag=True, help="Keep a 'Profile drift' issue per profile with what differs.")
 @pass_workspace
-def profiles_diff(ws: Workspace, ids, fmt, issue):
+def profiles_diff(ws: Workspace, ids, fmt, brands, issue):
     """The basics in profiles/ against the live accounts, field by field (exit 1 when anything differs)."""
-    _diff_or_sync(ws, ids, fmt, "diff", issue=issue)
+    _diff_or_sync(ws, ids, fmt, brands, "diff", issue=issue)
 
 
 @_profiles_command("sync")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing, touch no issue.")
 @click.option("--no-issue", is_flag=True, help="Do not keep the 'Profile drift' issues.")
 @pass_workspace
-def profiles_sync(ws: Workspace, ids, dry_run, fmt, no_issue):
+def profiles_sync(ws: Workspace, ids, dry_run, fmt, brands, no_issue):
     """Write the basics the network's API can change; what it cannot becomes a 'Profile drift' issue."""
-    _diff_or_sync(ws, ids, fmt, "sync", dry_run=dry_run, issue=not no_issue)
+    _diff_or_sync(ws, ids, fmt, brands, "sync", dry_run=dry_run, issue=not no_issue)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from socialops.cli.options import format_option, now_option, profile_option
+from socialops.cli.options import brand_option, format_option, now_option, profile_option
 from socialops.cli.workspace import Workspace, pass_workspace
 from socialops.errors import UsageError
 
@@ -20,8 +20,10 @@ POST_TYPES = ["text", "image", "carousel", "video", "story", "reel", "live", "li
 @format_option("text", "json", "github")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option("--no-cache", is_flag=True, help="Check everything again, ignoring .socialops/cache.")
+@brand_option(help="Only this brand's posts (content/<brand>/) and profiles, and the plan (repeatable, or "
+                   "acme,beta).")
 @pass_workspace
-def validate(ws: Workspace, paths, changed_since, fmt, strict, no_cache):
+def validate(ws: Workspace, paths, changed_since, fmt, strict, no_cache, brands):
     """Check posts, profiles and schedule.yaml; every problem with file, line and what to do."""
     from socialops.core import problems as fmt_problems
     from socialops.validate.cache import cached_report
@@ -30,16 +32,20 @@ def validate(ws: Workspace, paths, changed_since, fmt, strict, no_cache):
     missing = [p for p in paths if not (Path(p) if Path(p).is_absolute() else Path.cwd() / p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    names = ws.brands(brands) if brands else []
     selected = None
-    if paths or changed_since:  # only then: the warm path with nothing changed reads no YAML at all
+    if paths or changed_since or names:  # only then: the warm path with nothing changed reads no YAML at all
         from socialops.validate.changed import files_to_check
 
-        selected = files_to_check(root, [ws.relative(p) for p in paths] or None, changed_since)
+        given = [ws.relative(p) for p in paths] + [f"content/{n}" for n in names]
+        selected = files_to_check(root, given or None, changed_since)
     report = None if no_cache else cached_report(root, selected)  # nothing changed: no YAML is read at all
     if report is None:
         from socialops.validate.engine import validate_repository
 
         report = validate_repository(root, selected, use_cache=not no_cache)
+    if names:
+        report = _of_brands(ws, report, names)
     if fmt == "json":
         click.echo(fmt_problems.format_json(report.checked, report.problems))
     else:
@@ -48,6 +54,16 @@ def validate(ws: Workspace, paths, changed_since, fmt, strict, no_cache):
         # after the problems, on the same stream; --format github keeps standard output to annotations
         click.echo(_summary(report), err=fmt == "github")
     sys.exit(1 if report.errors or (strict and report.warnings) else 0)
+
+
+def _of_brands(ws: Workspace, report, names: list[str]):
+    """The report without the problems of other brands' profile files."""
+    from socialops.core.problems import Report
+    from socialops.repository.brands import profiles_of
+
+    own = {ws.config.profiles[pid].path for pid in profiles_of(ws.config.profiles, names)}
+    others = {p.path for p in ws.config.profiles.values()} - own
+    return Report(checked=report.checked - len(others), problems=[p for p in report.problems if p.path not in others])
 
 
 def _summary(report) -> str:

@@ -29,5 +29,10 @@ def profile_option(required: bool = False, help: str = "Only this profile (repea
     return click.option("--profile", "profiles", multiple=True, required=required, metavar="ID", help=help)
 
 
+def brand_option(help: str = "Only the profiles of this brand (repeatable, or a comma list: acme,beta)."):
+    """--brand NAME (repeatable, or comma separated); check the names with Workspace.select_profiles."""
+    return click.option("--brand", "brands", multiple=True, metavar="NAME", help=help)
+
+
 def no_push_option():
     return click.option("--no-push", is_flag=True, help="Commit state/ but do not fetch, rebase or push.")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from socialops.cli.options import format_option, now_option
+from socialops.cli.options import brand_option, format_option, now_option
 from socialops.cli.workspace import Workspace, pass_workspace
 
 PLAN_NOW_HELP = "Plan as if the time were T ('YYYY-MM-DD HH:MM', plan's timezone)."
@@ -23,50 +23,75 @@ PLAN_NOW_HELP = "Plan as if the time were T ('YYYY-MM-DD HH:MM', plan's timezone
 @format_option("text", "markdown", "json")
 @now_option(help=PLAN_NOW_HELP)
 @click.option("--no-issue", is_flag=True, help="With --check: do not touch the 'Content plan' issue.")
+@brand_option(help="The plan of this brand, in its own plan's timezone, with its own 'Content plan' issue "
+                   "(repeatable, or acme,beta: one plan each; JSON: {brand: plan}).")
 @pass_workspace
-def plan(ws: Workspace, weeks, check, fmt, no_issue):
+def plan(ws: Workspace, weeks, check, fmt, no_issue, brands):
     """The calendar of slots per profile and week: filled, empty, the pillar mix, blackouts and collisions."""
     import json
 
+    from socialops.plan import view as planlib
+    from socialops.plan.published import load_plan_config
+    from socialops.repository.index import load_index
+
+    config = load_plan_config(ws.root)
+    names = ws.brands(brands)
+    posts = load_index(ws.root, config.schedule.zones)
+    reports = {brand: _one_plan(ws, config, posts, brand, weeks) for brand in names or [None]}
+    if fmt == "json":
+        click.echo(json.dumps(reports if names else reports[None], ensure_ascii=False, indent=2))
+    for brand, report in reports.items():
+        if fmt != "json":
+            heading = f"# {brand}\n\n" if names else ""
+            click.echo(heading + (planlib.format_plan_markdown if fmt == "markdown" else planlib.format_plan_text)(
+                report), nl=False)
+        if check:
+            _check_plan(ws, report, posts, brand, no_issue)
+    sys.exit(1 if check and any(planlib.check_findings(r) for r in reports.values()) else 0)
+
+
+def _one_plan(ws: Workspace, config, posts, brand: str | None, weeks: int | None) -> dict:
+    """The plan of one brand (its profiles and posts, in its plan) or, for None, of every profile."""
     from socialops.metrics.best_times import load_best_hours
     from socialops.plan import view as planlib
-    from socialops.plan.issue import sync_plan_issue
     from socialops.plan.published import (
-        load_plan_config,
         missed_from_ledger,
         published_from_ledger,
         tasks_from_ledger,
         weeks_to_cover_horizon,
     )
-    from socialops.plan.weekly import weekly_section
-    from socialops.repository.index import load_index
+    from socialops.repository.brands import profiles_of
 
-    config = load_plan_config(ws.root)
-    posts = load_index(ws.root, config.schedule.zones)
+    profiles, schedule = config.profiles, config.schedule.for_brand(brand)
+    if brand is not None:
+        chosen = set(profiles_of(profiles, [brand]))
+        profiles = {pid: p for pid, p in profiles.items() if pid in chosen}
+        posts = [p._replace(profiles=tuple(i for i in p.profiles if i in chosen)) for p in posts
+                 if not chosen.isdisjoint(p.profiles)]
     published, _ = published_from_ledger(ws.root)
-    report = planlib.build_plan(posts, config.profiles, config.schedule, now=ws.now,
-                                weeks=weeks or weeks_to_cover_horizon(ws.now, config), published=published,
-                                best_hours=load_best_hours(ws.root, config.tz, now=ws.now),
-                                missed=missed_from_ledger(ws.root), tasks=tasks_from_ledger(ws.root))
-    if fmt == "json":
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
-    elif fmt == "markdown":
-        click.echo(planlib.format_plan_markdown(report), nl=False)
-    else:
-        click.echo(planlib.format_plan_text(report), nl=False)
-    if not check:
-        return
-    n = len(report["gaps"])
-    click.echo(f"plan --check: {n} empty slot{'s' if n != 1 else ''} in the next {report['horizon_days']} days, "
-               f"{len(report['collisions'])} collisions, {len(report['blackout_posts'])} posts on blackout days",
-               err=True)
+    return planlib.build_plan(posts, profiles, schedule, now=ws.now,
+                              weeks=weeks or weeks_to_cover_horizon(ws.now, config), published=published,
+                              best_hours=load_best_hours(ws.root, schedule.tz, now=ws.now),
+                              missed=missed_from_ledger(ws.root), tasks=tasks_from_ledger(ws.root))
+
+
+def _check_plan(ws: Workspace, report: dict, posts, brand: str | None, no_issue: bool) -> None:
+    """plan --check: what it found on standard error, and the 'Content plan' issue (one per brand)."""
+    from socialops.plan.issue import sync_plan_issue
+    from socialops.plan.weekly import weekly_section
+    from socialops.repository.brands import profiles_of
+
+    n, of = len(report["gaps"]), f" ({brand})" if brand else ""
+    click.echo(f"plan --check{of}: {n} empty slot{'s' if n != 1 else ''} in the next {report['horizon_days']} "
+               f"days, {len(report['collisions'])} collisions, {len(report['blackout_posts'])} posts on blackout "
+               "days", err=True)
     if not no_issue:
-        weekly = weekly_section(ws.root, now=ws.now, tz=config.tz, plan=report, tracker=ws.tracker,
-                                titles={p.id: p.title for p in posts if p.id})
-        done = sync_plan_issue(ws.tracker, report, weekly)
+        weekly = weekly_section(ws.root, now=ws.now, tz=ws.config.schedule.for_brand(brand).tz, plan=report,
+                                tracker=ws.tracker, titles={p.id: p.title for p in posts if p.id}, brand=brand,
+                                profiles=set(profiles_of(ws.config.profiles, [brand])) if brand else None)
+        done = sync_plan_issue(ws.tracker, report, weekly, brand=brand)
         if done != "none":
-            click.echo(f"plan --check: the 'Content plan' issue: {done}", err=True)
-    sys.exit(1 if planlib.check_findings(report) else 0)
+            click.echo(f"plan --check{of}: the 'Content plan' issue: {done}", err=True)
 
 
 @click.command()

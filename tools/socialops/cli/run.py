@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from socialops.cli.options import format_option, no_push_option, now_option, profile_option
+from socialops.cli.options import brand_option, format_option, no_push_option, now_option, profile_option
 from socialops.cli.workspace import Workspace, pass_workspace
 from socialops.errors import UsageError
 
@@ -29,16 +29,17 @@ def _finish_run(result, fmt: str) -> None:
 @now_option(help="Publish as if the time were T (naive = the plan's timezone).")
 @click.option("--dry-run", is_flag=True, help="Show what is due; record, post and commit nothing.")
 @profile_option()
+@brand_option()
 @no_push_option()
 @format_option("text", "json")
 @pass_workspace
-def publish(ws: Workspace, dry_run, profiles, no_push, fmt):
+def publish(ws: Workspace, dry_run, profiles, brands, no_push, fmt):
     """Publish the due posts exactly once, recording each outcome in state/publications.csv."""
     from socialops.publish.results import format_table
     from socialops.publish.run import run_publish
 
     now = ws.now
-    result = run_publish(ws.root, now=now, dry_run=dry_run, profiles=ws.profile_ids(profiles) if profiles else None,
+    result = run_publish(ws.root, now=now, dry_run=dry_run, profiles=ws.select_profiles(profiles, brands),
                          push=not no_push)
     click.echo(format_table(result, ws.tz), err=fmt == "json", nl=False)
     for warning in result.warnings:
@@ -49,6 +50,7 @@ def publish(ws: Workspace, dry_run, profiles, no_push, fmt):
 @click.command()
 @now_option()
 @profile_option()
+@brand_option()
 @click.option("--shard", metavar="I/N", help="Only every N-th profile (sorted by id) from the I-th: one job of a matrix.")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Write only the fetched rows to this folder (a shard's part) instead of updating metrics/.")
@@ -61,7 +63,7 @@ def publish(ws: Workspace, dry_run, profiles, no_push, fmt):
 @click.option("--no-resume", is_flag=True, help="Fetch everything, also what an earlier run today already fetched.")
 @format_option("text", "json")
 @pass_workspace
-def metrics(ws: Workspace, profiles, shard, out, merge_dirs, rates, since_days, no_resume, fmt):
+def metrics(ws: Workspace, profiles, brands, shard, out, merge_dirs, rates, since_days, no_resume, fmt):
     """Fetch post figures, followers and audience into metrics/*.csv. Exit 1 when some could not be fetched."""
     from socialops.metrics import fetch as lib
     from socialops.metrics.budget import parse_rate
@@ -69,15 +71,15 @@ def metrics(ws: Workspace, profiles, shard, out, merge_dirs, rates, since_days, 
 
     root = ws.root
     if merge_dirs:
-        if out or shard or profiles:
-            raise UsageError("--merge only merges; leave out --out, --shard and --profile")
+        if out or shard or profiles or brands:
+            raise UsageError("--merge only merges; leave out --out, --shard, --profile and --brand")
         changed = merge_fragments(root, [Path(d) for d in merge_dirs])
         names = ", ".join(p.relative_to(root).as_posix() for p in changed) or "nothing"
         click.echo(f"merged {len(merge_dirs)} folder(s); changed: {names}", err=fmt == "json")
         return
     now = ws.now
     limits = dict(parse_rate(r) for r in rates)
-    result = lib.fetch_metrics(root, now=now, profiles=ws.profile_ids(profiles) or None,
+    result = lib.fetch_metrics(root, now=now, profiles=ws.select_profiles(profiles, brands),
                                shard=lib.parse_shard(shard) if shard else None, out=Path(out) if out else None,
                                limits=limits, since_days=since_days, resume=not no_resume,
                                say=lambda text: click.echo(f"socialops: {text}", err=True))
@@ -89,35 +91,41 @@ def metrics(ws: Workspace, profiles, shard, out, merge_dirs, rates, since_days, 
 @click.option("--month", metavar="YYYY-MM", help="The month to report (default: this month, in the plan's timezone).")
 @now_option(help="As if the time were T (sets the default month).")
 @click.option("--print", "show", is_flag=True, help="Also print the report's Markdown.")
+@brand_option(help="A report of this brand's profiles only, in reports/<brand>/ (repeatable, or acme,beta: one "
+                   "report each).")
 @pass_workspace
-def report(ws: Workspace, month, show):
+def report(ws: Workspace, month, show, brands):
     """Write reports/YYYY-MM.md with charts: growth, engagement, best hours, top posts, audience, suggestions."""
     from socialops.metrics import report as lib
+    from socialops.repository.brands import profiles_of
 
     year, number = lib.parse_month(month) if month else lib.default_month(ws.now, ws.tz)
-    result = lib.build_report(ws.root, year, number)
-    click.echo(f"wrote {result.path.relative_to(ws.root).as_posix()} and {len(result.images)} chart(s)"
-               f"{'' if result.changed else ' (unchanged)'}", err=show)
-    if show:
-        click.echo(result.markdown, nl=False)
+    for brand in ws.brands(brands) or [None]:
+        chosen = set(profiles_of(ws.config.profiles, [brand])) if brand else None
+        result = lib.build_report(ws.root, year, number, brand=brand, profiles=chosen)
+        click.echo(f"wrote {result.path.relative_to(ws.root).as_posix()} and {len(result.images)} chart(s)"
+                   f"{'' if result.changed else ' (unchanged)'}", err=show)
+        if show:
+            click.echo(result.markdown, nl=False)
 
 
 @click.command()
 @now_option()
 @click.option("--dry-run", is_flag=True, help="Fetch and classify only: hide nothing, open no issue, record nothing.")
 @profile_option()
+@brand_option()
 @click.option("--days", type=click.IntRange(1, 365), default=None,
               help="Look at publications of the last N days (default: the profile's moderation.window_days, or 30).")
 @no_push_option()
 @format_option("text", "json")
 @pass_workspace
-def comments(ws: Workspace, dry_run, profiles, days, no_push, fmt):
+def comments(ws: Workspace, dry_run, profiles, brands, days, no_push, fmt):
     """Fetch new comments, classify them, hide per the profiles' rules and open issues for people."""
     from socialops.community.fetch import run_comments
     from socialops.core.safetext import inert_for_log
 
     now = ws.now
-    result = run_comments(ws.root, now=now, dry_run=dry_run, profiles=ws.profile_ids(profiles) or None, days=days,
+    result = run_comments(ws.root, now=now, dry_run=dry_run, profiles=ws.select_profiles(profiles, brands), days=days,
                           push=not no_push)
     # Only counts, categories and ids reach the log: never a comment's text or its author's name.
     for found in result.new:

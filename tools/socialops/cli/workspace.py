@@ -85,6 +85,38 @@ class Workspace:
                              f"(profiles: {', '.join(sorted(known)) or 'none'})")
         return wanted
 
+    def brands(self, given: Iterable[str]) -> list[str]:
+        """The brands of --brand (repeatable, or comma lists), each one the repository has: the one message
+        for an unknown brand names those that exist."""
+        wanted = list(dict.fromkeys(n.strip() for text in given for n in text.split(",") if n.strip()))
+        known = self.config.brands
+        unknown = [n for n in wanted if n not in known]
+        if unknown:
+            have = (f"brands: {', '.join(known)}" if known else
+                    "this repository has no brands; a profile names its brand with 'brand: NAME'")
+            raise UsageError(f"--brand: no brand {', '.join(unknown)} ({have})")
+        return wanted
+
+    def select_profiles(self, ids: Iterable[str], brands: Iterable[str] = ()) -> list[str] | None:
+        """The profile ids of --profile and --brand: None when neither is given (every profile); with both,
+        the given profiles of those brands. Never an empty list, which a command could read as 'all'."""
+        from socialops.repository.brands import profiles_of
+
+        chosen = self.profile_ids(ids) if ids else None
+        names = self.brands(brands)
+        if not names:
+            return chosen
+        of_brands = profiles_of(self.config.profiles, names)
+        empty = [n for n in names if not profiles_of(self.config.profiles, [n])]
+        if empty:
+            raise UsageError(f"--brand {', '.join(empty)}: no profile has 'brand: {empty[0]}' yet")
+        if chosen is None:
+            return of_brands
+        both = [i for i in chosen if i in of_brands]
+        if not both:
+            raise UsageError(f"none of --profile {', '.join(chosen)} belongs to --brand {', '.join(names)}")
+        return both
+
     def relative(self, given: str) -> str:
         """A path given on the command line, relative to the repository root."""
         path = Path(given)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +70,11 @@ def _hours(delta: dt.timedelta) -> str:
 
 
 def customer_service_section(root: Path, start: dt.datetime, end: dt.datetime, tz: Any,
-                             table: Callable[[list[str], list[list[str]]], list[str]]) -> list[str]:
-    """The section's Markdown lines for the month [start, end) (``table`` draws the report's tables)."""
-    items = inbox_items(root)
+                             table: Callable[[list[str], list[list[str]]], list[str]],
+                             profiles: Collection[str] | None = None) -> list[str]:
+    """The section's Markdown lines for the month [start, end) (``table`` draws the report's tables);
+    ``profiles``: only theirs (a brand's report)."""
+    items = [i for i in inbox_items(root) if profiles is None or i["profile"] in profiles]
     month = [i for i in items if start <= i["time"] < end]
     md = ["## Customer service", ""]
     if not month:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import statistics
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,7 @@ class _Month:
     followers: Rows
     audience: Rows
     labels: dict[str, str]
+    only: Collection[str] | None = None  # a brand's report: its profiles
     images: list[Path] = field(default_factory=list)
     changed: list[Path] = field(default_factory=list)
 
@@ -199,22 +200,29 @@ def _group(posts: list[PostRow], key) -> list[tuple[str, int, float, float | Non
     return out
 
 
-def build_report(root: Path, year: int, month: int) -> ReportResult:
-    """Write ``reports/YYYY-MM.md`` and its charts; returns what was written."""
+def build_report(root: Path, year: int, month: int, *, brand: str | None = None,
+                 profiles: Collection[str] | None = None) -> ReportResult:
+    """Write ``reports/YYYY-MM.md`` and its charts; returns what was written. A brand's report
+    (``brand`` and its ``profiles``): ``reports/<brand>/YYYY-MM.md``, its profiles only, in its plan."""
     root = Path(root)
-    schedule = load_schedule(root)
+    schedule = load_schedule(root).for_brand(brand)
     start, end = month_bounds(year, month, schedule.tz)
-    folder = root / REPORTS_DIR
+    folder = root / REPORTS_DIR / brand if brand else root / REPORTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    post_rows = read_table(root / METRICS_DIR, POSTS)
+
+    def table(name: str) -> Rows:
+        rows = read_table(root / METRICS_DIR, name)
+        return rows if profiles is None else {k: r for k, r in rows.items() if r.get("profile") in profiles}
+
+    post_rows = table(POSTS)
     m = _Month(name=f"{year:04d}-{month:02d}", root=root, folder=folder, schedule=schedule, start=start, end=end,
-               post_rows=post_rows, posts=load_posts(post_rows), followers=read_table(root / METRICS_DIR, FOLLOWERS),
-               audience=read_table(root / METRICS_DIR, AUDIENCE), labels=_network_labels(root))
+               post_rows=post_rows, posts=load_posts(post_rows), followers=table(FOLLOWERS),
+               audience=table(AUDIENCE), labels=_network_labels(root), only=profiles)
     md = _introduction(m) + summary_section(m, _n, _pct)
     for section in (_followers_section, _engagement_section, lambda m: labels_section(m, _n, _pct),
                     _heatmap_section, _top_posts_section, _audience_section, _suggestions_section):
         md += section(m)
-    md += customer_service_section(root, start, end, schedule.tz, _table)
+    md += customer_service_section(root, start, end, schedule.tz, _table, profiles)
     md.append("_Figures of sandbox profiles are simulated (socialops' built-in sandbox network), not measured._"
               if any(n == "sandbox" for n in m.networks.values()) else "")
     text = "\n".join(md).rstrip("\n") + "\n"
@@ -229,10 +237,10 @@ def _introduction(m: _Month) -> list[str]:
     in_month = m.in_month
     last = m.last_day.isoformat()
     data_days = sorted({r["date"] for r in m.followers.values() if r["date"] <= last})
-    published = _published_in(m.root, m.start, m.end)  # the ledger: also what has no figures yet
+    published = _published_in(m.root, m.start, m.end, m.only)  # the ledger: also what has no figures yet
     pairs = published | {(p.post_id, p.profile) for p in in_month}
     without = len(pairs) - len(in_month)
-    md = [f"# Social media report {m.name}", "",
+    md = [f"# Social media report {m.name}" + (f": {m.folder.name}" if m.only is not None else ""), "",
           f"From the metrics in `metrics/` (latest day measured: {data_days[-1] if data_days else 'none'}); "
           f"times in {m.tz.key}. Posts published {m.start.date().isoformat()} to {last}: "
           f"{plural(len(pairs), 'publication')} on {plural(len({pid for _, pid in pairs}), 'profile')}"
@@ -251,10 +259,12 @@ def _daily_sum(rows: list[dict], window: list[dict], column: str) -> str:
     return _n(sum(num(r.get(column)) or 0 for r in window))
 
 
-def _published_in(root: Path, start: dt.datetime, end: dt.datetime) -> set[tuple[str, str]]:
+def _published_in(root: Path, start: dt.datetime, end: dt.datetime,
+                  only: Collection[str] | None = None) -> set[tuple[str, str]]:
     """(post id, profile) of every publication the ledger records in [start, end)."""
     return {pair for pair, state in Ledger(root).state().items()
-            if state.status == PUBLISHED and state.published_at is not None and start <= state.published_at < end}
+            if state.status == PUBLISHED and state.published_at is not None and start <= state.published_at < end
+            and (only is None or pair[1] in only)}
 
 
 def _followers_section(m: _Month) -> list[str]:

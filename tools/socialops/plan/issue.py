@@ -44,16 +44,19 @@ def plan_issue_body(plan: dict[str, Any], escape=lambda s: s, weekly: str = "") 
     return "\n".join(out)
 
 
-def sync_plan_issue(tracker: Any, plan: dict[str, Any], weekly: str = "") -> str:
-    """Open, update or close the one "Content plan" issue, with the ``weekly`` section in its body (or in the
-    closing comment). Returns what was done: opened, reopened, updated, unchanged, closed or none."""
+def sync_plan_issue(tracker: Any, plan: dict[str, Any], weekly: str = "", brand: str | None = None) -> str:
+    """Open, update or close the one "Content plan" issue (one per brand, labelled brand:<name>, for a brand's
+    plan), with the ``weekly`` section in its body (or in the closing comment). Returns what was done: opened,
+    reopened, updated, unchanged, closed or none."""
     needed = check_findings(plan)
     n = len(plan["gaps"])
-    title = f"Content plan: {n} empty slot{'s' if n != 1 else ''} in the next {plan['horizon_days']} days" if n \
-        else "Content plan: posts to move"
+    name = f"Content plan of {brand}" if brand else "Content plan"
+    title = f"{name}: {n} empty slot{'s' if n != 1 else ''} in the next {plan['horizon_days']} days" if n \
+        else f"{name}: posts to move"
     body = plan_issue_body(plan, lambda s: escape_untrusted_markdown(s, max_chars=200), weekly) if needed else ""
     done = sync_status_issue(
-        tracker, PLAN_ISSUE_KEY, needed=needed, title=title, body=body, labels=PLAN_ISSUE_LABELS,
+        tracker, f"{PLAN_ISSUE_KEY}-{brand}" if brand else PLAN_ISSUE_KEY, needed=needed, title=title, body=body,
+        labels=[*PLAN_ISSUE_LABELS, f"brand:{brand}"] if brand else PLAN_ISSUE_LABELS,
         close_comment=f"The plan is full again: no empty slots in the next {plan['horizon_days']} days "
                       f"(checked {plan['now'].replace('T', ' ')})." + (f"\n\n{weekly}" if weekly else ""),
         same=lambda old, new: _without_checked(old) == _without_checked(new))

@@ -14,6 +14,7 @@ from socialops.plan.view import week_start
 from socialops.repository.config import load_config
 from socialops.repository.schedule import SCHEDULE_FILE
 from socialops.state.publications import HANDED, MISSED, PUBLISHED, SKIPPED, Ledger, published_times
+from socialops.validate.brands import brand_plan_problems
 from socialops.validate.schedule import schedule_problems
 
 
@@ -39,7 +40,8 @@ def tasks_from_ledger(root: Path) -> dict[tuple[str, str], str]:
 def load_plan_config(root: Path) -> Any:
     """The configuration, refusing a schedule.yaml with errors (the plan would be made of guesses)."""
     config = load_config(root)
-    broken = [p for p in schedule_problems(config) if p.path == SCHEDULE_FILE and p.severity == "error"]
+    broken = [p for p in schedule_problems(config) + brand_plan_problems(config)
+              if p.path == SCHEDULE_FILE and p.severity == "error"]
     if broken:
         first = broken[0]
         more = f" (and {len(broken) - 1} more; run 'socialops validate')" if len(broken) > 1 else ""

@@ -7,7 +7,7 @@ the tracker's open issues; post and issue titles are untrusted and escaped."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,22 +55,28 @@ def next_week_gaps(plan: Mapping[str, Any], now: dt.datetime) -> list[dict[str, 
     return [gap for gap in plan["gaps"] if dt.datetime.fromisoformat(gap["at"]) < now + WEEK]
 
 
-def open_customer_service(tracker: Tracker, now: dt.datetime) -> list[dict[str, Any]]:
-    """The open customer-service issues, oldest first, with their age in whole days (None when not known)."""
+def open_customer_service(tracker: Tracker, now: dt.datetime, brand: str | None = None) -> list[dict[str, Any]]:
+    """The open customer-service issues (of one brand's profiles: labelled brand:<name>), oldest first, with
+    their age in whole days (None when not known)."""
     out = []
     for issue in tracker.open_issues(CUSTOMER_SERVICE_LABEL):
+        if brand is not None and f"brand:{brand}" not in issue.labels:
+            continue
         age = (now - issue.opened_at).days if issue.opened_at else None
         out.append({"number": issue.number, "title": issue.title, "url": issue.url, "age_days": age})
     return sorted(out, key=lambda i: (-(i["age_days"] or 0), i["number"] or 0))
 
 
 def weekly_section(root: Path, *, now: dt.datetime, tz: ZoneInfo, plan: Mapping[str, Any], tracker: Tracker,
-                   titles: Mapping[str, str] | None = None) -> str:
+                   titles: Mapping[str, str] | None = None, brand: str | None = None,
+                   profiles: Collection[str] | None = None) -> str:
     """The weekly section as Markdown; "" when the week has nothing to tell (no posts either side, no open
-    customer-service issue). ``titles``: post id -> title."""
+    customer-service issue). ``titles``: post id -> title. A brand's (``brand``, its ``profiles``): only what
+    is theirs, since its issue is the client's."""
     titles = titles or {}
-    went, coming = last_week_posts(root, now), next_week_posts(plan, now)
-    gaps, service = next_week_gaps(plan, now), open_customer_service(tracker, now)
+    went = [p for p in last_week_posts(root, now) if profiles is None or p["profile"] in profiles]
+    coming = next_week_posts(plan, now)
+    gaps, service = next_week_gaps(plan, now), open_customer_service(tracker, now, brand)
     if not (went or coming or service):
         return ""
     out = [f"## Weekly digest ({(now - WEEK).astimezone(tz):%Y-%m-%d} to {(now + WEEK).astimezone(tz):%Y-%m-%d})", ""]

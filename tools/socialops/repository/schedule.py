@@ -54,6 +54,7 @@ class Schedule(yamlfile.KeyLines):
             return self
         raw = {k: v for k, v in self.raw.items() if k != "brands"}
         raw.update({k: section[k] for k in BRAND_PLAN_KEYS if k in section})
+        raw["cadence"] = self.cadence  # every profile's slots, wherever given
         lines = dict(self.lines)
         prefix = ("brands", brand)
         for key, line in self.lines.items():

@@ -36,7 +36,6 @@ from socialops.tracker.markers import (
     INDEX_LABEL,
     LabelSpec,
     check_key,
-    check_labels,
     encode_key,
     fit_body,
     issue_marker,
@@ -291,7 +290,7 @@ class GitHubTracker(Tracker):
         return [self._tracked(None, issue) for issue in self._read(load, f"list the open issues labelled {label}")]
 
     def open_issue(self, key, title, body, labels=(), *, reopen=False, assignees=()):
-        labels = check_labels([INDEX_LABEL, *labels])
+        labels = self._with_brands([INDEX_LABEL, *labels])
         existing = self._lookup(key)
         if existing is not None:
             if reopen and existing.state != "open":
@@ -358,7 +357,7 @@ class GitHubTracker(Tracker):
         return self._tracked(key, issue)
 
     def add_labels(self, key_or_number, labels):
-        labels = check_labels(labels)
+        labels = self._with_brands(labels)
         if not labels:
             return
         number = key_or_number if isinstance(key_or_number, int) else self._issue(key_or_number).number

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from socialops.tracker.markers import check_labels
 
 
 @dataclass
@@ -31,6 +33,15 @@ class Tracker(ABC):
     record that first, and report it."""
 
     kind: str = "tracker"
+    # profile id -> its brand: an issue labelled profile:<id> gets brand:<brand> too (tracker_from_env sets it)
+    brand_of: Mapping[str, str] = {}
+
+    def _with_brands(self, labels: Iterable[str]) -> list[str]:
+        """The labels as given, checked, with the brand label of each profile label."""
+        labels = list(labels)
+        brands = [f"brand:{self.brand_of[name[8:]]}" for name in labels
+                  if name.startswith("profile:") and name[8:] in self.brand_of]
+        return check_labels([*labels, *brands])
 
     @abstractmethod
     def open_issue(self, key: str, title: str, body: str, labels: Sequence[str] = (), *,

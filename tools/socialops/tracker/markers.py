@@ -50,6 +50,7 @@ LABEL_PREFIXES: dict[str, LabelSpec] = {
     "profile:": LabelSpec("bfdadc", "Concerns the profile {rest}"),
     "network:": LabelSpec("d4c5f9", "Concerns the {rest} network"),
     "category:": LabelSpec("c2e0c6", "Comment category {rest}"),
+    "brand:": LabelSpec("fbca04", "Concerns the brand {rest} (its profiles and posts)"),
 }
 
 

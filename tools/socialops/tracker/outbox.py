@@ -13,7 +13,7 @@ from socialops.core.files import atomic_write_text
 from socialops.core.times import format_utc, parse_utc
 from socialops.errors import TrackerError
 from socialops.tracker.interface import TrackedIssue, Tracker
-from socialops.tracker.markers import INDEX_LABEL, check_key, check_labels, sticky_marker, with_marker
+from socialops.tracker.markers import INDEX_LABEL, check_key, sticky_marker, with_marker
 
 
 def outbox_name(key: str) -> str:
@@ -94,7 +94,7 @@ class OutboxTracker(Tracker):
             return self._issue(data)
         number = 1 + max((d.get("number") or 0 for _, d in self._all()), default=0)
         data = {"key": key, "number": number, "title": title, "body": body,
-                "labels": check_labels([INDEX_LABEL, *labels]), "state": "open", "comments": [],
+                "labels": self._with_brands([INDEX_LABEL, *labels]), "state": "open", "comments": [],
                 "opened_at": format_utc(self.clock())}
         if assignees:
             data["assignees"] = list(assignees)
@@ -138,7 +138,7 @@ class OutboxTracker(Tracker):
 
     def add_labels(self, key_or_number, labels):
         path, data = self._resolve(key_or_number)
-        data["labels"] = check_labels([*data["labels"], *labels])
+        data["labels"] = self._with_brands([*data["labels"], *labels])
         self._write_json(path, data)
 
     def upsert_pr_comment(self, pr_number, marker, body):
