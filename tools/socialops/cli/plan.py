@@ -62,9 +62,10 @@ def _one_plan(ws: Workspace, config, posts, brand: str | None, weeks: int | None
     )
     from socialops.repository.brands import profiles_of
 
-    profiles, schedule = config.profiles, config.schedule.for_brand(brand)
+    profiles, schedule = config.profiles, config.schedule
     if brand is not None:
         chosen = set(profiles_of(profiles, [brand]))
+        schedule = schedule.for_brand(brand, chosen)
         profiles = {pid: p for pid, p in profiles.items() if pid in chosen}
         posts = [p._replace(profiles=tuple(i for i in p.profiles if i in chosen)) for p in posts
                  if not chosen.isdisjoint(p.profiles)]

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from socialops.errors import ConfigError
 from socialops.profiles.wiring import write_wiring
+from socialops.repository.brands import valid_name
 from socialops.repository.profiles import parse_roles
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"
@@ -39,7 +40,6 @@ HEADER = (
     "# Code Owners\", a merge needs the approval of an owner of what the pull request changes.\n"
 )
 OWNER_RE = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?$")
-BRAND_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ADMIN_PATHS = ("/.github/", "/tools/", "/pyproject.toml", "/requirements.lock", "/replies/", "/state/")
 
@@ -67,7 +67,7 @@ def _brand(profile: Any) -> str | None:
     brand = (getattr(profile, "raw", None) or {}).get("brand")
     if brand is None:
         return None
-    if not isinstance(brand, str) or not BRAND_RE.match(brand) or brand in (".", ".."):
+    if not valid_name(brand):
         raise ConfigError(f"brand {brand!r} must be one folder name under content/, like 'acme'",
                           path=_where(profile))
     return brand

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,15 +47,16 @@ class Schedule(yamlfile.KeyLines):
             return {}
         return {str(k): v for k, v in value.items() if isinstance(v, dict)}
 
-    def for_brand(self, brand: str | None) -> Schedule:
-        """The plan of one brand: the top level with what its `brands:` section overrides (timezone, pillars,
-        cadence), with the lines of schedule.yaml. The plan itself for no brand or one without a section."""
-        section = self.brands.get(brand) if brand is not None else None
-        if not section:
+    def for_brand(self, brand: str | None, profiles: Collection[str] | None = None) -> Schedule:
+        """The plan of one brand: the top level with what its `brands:` section overrides (timezone, pillars),
+        with the lines of schedule.yaml; the slots of ``profiles`` (its profiles) or of every profile. The plan
+        itself for no brand, or one without a section when no profiles are given."""
+        section = self.brands.get(brand, {}) if brand is not None else {}
+        if not section and profiles is None:
             return self
         raw = {k: v for k, v in self.raw.items() if k != "brands"}
         raw.update({k: section[k] for k in BRAND_PLAN_KEYS if k in section})
-        raw["cadence"] = self.cadence  # every profile's slots, wherever given
+        raw["cadence"] = {pid: v for pid, v in self.cadence.items() if profiles is None or pid in profiles}
         lines = dict(self.lines)
         prefix = ("brands", brand)
         for key, line in self.lines.items():
