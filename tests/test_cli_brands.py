@@ -160,3 +160,11 @@ def test_comments_of_one_brand(repo):
     result = run(repo, "comments", "--brand", "acme", "--dry-run", "--now", "2026-12-02 12:00", "--format", "json")
     assert result.exit_code == 0, result.output
     assert "1 posts checked" in result.stderr
+
+
+def test_codeowners_per_brand_folder(repo):
+    result = run(repo, "codeowners")
+    assert result.exit_code == 0, result.output
+    owners = (repo / ".github/CODEOWNERS").read_text()
+    assert "/content/acme/ @acme-team\n" in owners and "/content/beta/ @beta-team\n" in owners
+    assert "/content/ @house\n" in owners
