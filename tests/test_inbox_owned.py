@@ -123,7 +123,8 @@ def test_linkedin_comments_on_page_posts_made_in_the_app_become_items_once(tmp_p
            .on("GET", base + encode_urn(published) + "/comments", {"paging": {"start": 0, "count": 100, "total": 0},
                                                                      "elements": []})
            .on("GET", base + encode_urn(made_in_app) + "/comments", load("linkedin_comments.json"))
-           .on("GET", base + encode_urn(top) + "/comments", load("linkedin_replies.json")))
+           .on("GET", base + encode_urn(top) + "/comments", load("linkedin_replies.json"))
+           .on("GET", "/rest/organizationalEntityNotifications", {"paging": {"start": 0, "count": 50}, "elements": []}))
     first, second = two_runs(root, lambda profile: linkedin(api))
     assert first.errors == [], first.errors
     found = app_made(first)

@@ -20,13 +20,13 @@ Every call carries `Authorization: Bearer`, `LinkedIn-Version: LINKEDIN_VERSION`
 - reconcile: GET /rest/posts?q=author&author={org}&count=…&sortBy=CREATED, match the commentary          [C]
 - own posts for the inbox (made anywhere): the same list, newest first, while ``createdAt`` is in the window;
   their comments as for socialops' posts                                                                  [C]
+- mentions of the page (posts and comments naming it) for the inbox: mentions.py                        [V/U]
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -40,6 +40,8 @@ from socialops.errors import (
 )
 from socialops.networks.captions import srt_bytes
 from socialops.networks.contract import Comments, Metrics, ProfileBasics, Publishing
+from socialops.networks.linkedin.little import escape_commentary, unescape_commentary
+from socialops.networks.linkedin.mentions import LinkedInMentions
 from socialops.networks.linkedin.metrics import linkedin_calls
 from socialops.networks.linkedin.spec import SPEC
 from socialops.networks.meta.graph import caption_locale, text_matches
@@ -63,23 +65,11 @@ from socialops.networks.types import (
 LINKEDIN_VERSION = "202606"
 API_BASE = "https://api.linkedin.com/rest"
 RESTLI_PROTOCOL = "2.0.0"
-RESERVED = "\\|{}@[]()<>#*_~"
-_RESERVED_RE = re.compile("([" + re.escape(RESERVED) + "])")
 RECENT_POSTS = 20
 OWN_POSTS = 50  # the inbox's window is 30 days: more posts than this in it is not our user
 RECONCILE_SLACK = dt.timedelta(minutes=10)
 LIVE_NOTE = ("LinkedIn Live events can only be created by approved partners: the announcement was published; "
              "schedule the event itself in LinkedIn")
-
-
-def escape_commentary(text: str) -> str:
-    """Text in LinkedIn's "little" format: every reserved character `\\ | { } @ [ ] ( ) < > # * _ ~` escaped with
-    a backslash, so LinkedIn neither reads it as markup nor truncates the post at it."""
-    return _RESERVED_RE.sub(r"\\\1", text)
-
-
-def unescape_commentary(text: str) -> str:
-    return re.sub(r"\\([" + re.escape(RESERVED) + "])", r"\1", text)
 
 
 def encode_urn(urn: str) -> str:
@@ -91,7 +81,7 @@ def _seconds_to_midnight_utc(now: dt.datetime) -> float:
     return (tomorrow - now).total_seconds()
 
 
-class LinkedInNetwork(Publishing, Comments, Metrics, ProfileBasics):
+class LinkedInNetwork(LinkedInMentions, Publishing, Comments, Metrics, ProfileBasics):
     spec: ClassVar = SPEC
     poll_interval: ClassVar[float] = 5.0
     max_polls: ClassVar[int] = 60
@@ -467,6 +457,8 @@ class LinkedInNetwork(Publishing, Comments, Metrics, ProfileBasics):
         return out
 
     def reply_to_comment(self, comment, text, *, key):
+        if comment.id == comment.post_remote_id:  # a post that mentions the page (mentions.py)
+            return self.comment_on_post(comment.id, text)
         parent = comment.parent_id or comment.id  # replies nest one level
         response = self.call("POST", f"socialActions/{encode_urn(parent)}/comments", safe=False,
                              json={"actor": self.author, "object": str(comment.post_remote_id),
