@@ -176,3 +176,22 @@ def test_mentions_become_issues_once_across_two_runs_stay_inert_and_reply_commen
     (sent,) = [r for r in api.requests if r.method == "POST"]
     assert json.loads(sent.content) == {"actor": ORG, "object": SHARE_1,
                                         "message": {"text": "Kiitos! Gluteenitonta pipariakin on."}}
+
+
+def test_a_comment_on_the_page_s_own_post_that_mentions_the_page_is_one_item(tmp_path, small_pages):
+    """The comments of the page's own posts are read first; the same comment's mention notification (its id
+    is the comment URN, as the Comments API's ``$URN``) adds nothing."""
+    root = shop(tmp_path)
+    own = "urn:li:share:7266000000000000009"
+    comments = {"paging": {"start": 0, "count": 100, "total": 1}, "elements": [
+        {**fx("comment_mentioning.json"), "commentsSummary": {"aggregatedTotalComments": 0,
+                                                             "totalFirstLevelComments": 0}}]}
+    api = (api_with_mentions()
+           .on("GET", "/rest/posts", {"paging": {"start": 0, "count": 50}, "elements": [
+               {"id": own, "author": ORG, "commentary": "Joulukahvit", "createdAt": ms(NOW - dt.timedelta(days=2))}]})
+           .on("GET", f"/rest/socialActions/{encode_urn(own)}/comments", comments))
+    first = run_comments(root, now=NOW, env={}, tracker=OutboxTracker(root), push=False,
+                         opener=lambda p: network(api))
+    assert first.errors == [], first.errors
+    assert [(f.comment.id, f.comment.ref.get("kind", "comment")) for f in first.new] == [
+        (COMMENT, "comment"), (SHARE_1, "mention")]
