@@ -271,3 +271,23 @@ def test_a_story_with_stickers_and_a_network_without_an_adapter_go_to_a_person(t
     assert river.assignees == ["liisa"] and "socialops cannot publish to Riverchat in this version" in river.body
     sticker_issue = OutboxTracker(root).find_issue(task_key("story", "cafe-insta"))
     assert "- poll: glögi or cocoa?" in sticker_issue.body and "`content/media/story.jpg`" in sticker_issue.body
+
+
+def test_the_reminder_comes_after_the_plans_task_reminder(tmp_path, gh):
+    from socialops.repository.config import load_config
+    from socialops.repository.schedule import parse_schedule
+    from socialops.validate.schedule import schedule_problems
+
+    root = make_repo(tmp_path / "repo", profiles=(), schedule={"task_reminder": "2h"})
+    write_profile(root, "cafe-masto", imitates="mastodon", account="@cafe@mastodon.example",
+                  roles={"editors": ["@maija"]})
+    write_post(root, "poll", profiles=["cafe-masto"], at="2026-12-01 09:00", manual=True)
+    git_init(root)
+    assert [p.status for p in publish(root, tmp_path, gh, local("2026-12-01 09:05")).pairs] == [R_TASK]
+    assert publish(root, tmp_path, gh, local("2026-12-01 10:00")).pairs == []
+    assert [p.status for p in publish(root, tmp_path, gh, local("2026-12-01 11:10")).pairs] == [R_REMINDED]
+    assert parse_schedule("task_reminder: 90m\n").task_reminder == dt.timedelta(minutes=90)
+    assert parse_schedule("timezone: UTC\n").task_reminder == dt.timedelta(hours=24)
+    (root / "schedule.yaml").write_text("timezone: Europe/Helsinki\ntask_reminder: soon\n")
+    [problem] = schedule_problems(load_config(root))
+    assert (problem.code, problem.line) == ("schedule-invalid", 2) and "'soon' is not a duration" in problem.message

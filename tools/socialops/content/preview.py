@@ -25,6 +25,7 @@ from socialops.errors import ContentError
 from socialops.plan.queue import Slot, resolve_times
 from socialops.repository.config import load_config
 from socialops.repository.index import load_index
+from socialops.repository.manual import manual_reason
 from socialops.repository.media import resolve_media_path
 from socialops.repository.posts import load_post, parse_when
 from socialops.state.publications import PUBLISHED, Ledger, PairState, published_times
@@ -122,7 +123,11 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: l
             item = ProfilePreview(pid, label, supported, render(post, profile, spec, kit=config.kit) if supported else None,
                                   counting=spec.counting, slot=times.get((post.id, pid)) or _draft_slot(post, config.schedule.zones.for_path(rel)),
                                   state=states.get((post.id, pid)))
-            if post.type == "live" and not spec.live_api and spec.notes.get("live"):
+            by_hand = manual_reason(post, profile)
+            if by_hand:
+                item.notes.append(f"Published by hand ({by_hand}): at its time an issue asks the profile's editors "
+                                  "to do it, with the text, the media and the steps; `/done ADDRESS` records it.")
+            elif post.type == "live" and not spec.live_api and spec.notes.get("live"):
                 item.notes.append(spec.notes["live"] + ".")
             if post.link and spec.notes.get("link"):
                 item.notes.append(spec.notes["link"].capitalize() + ".")

@@ -233,7 +233,7 @@ def next_due(root: Path, summaries: list, summary: Summary, config: Any, *, now:
     wrong). With nothing pending, a day from now."""
     schedule = config.schedule
     earliest = now + dt.timedelta(days=1)
-    reminder = next_reminder(summary)  # a manual task still waiting is reminded once
+    reminder = next_reminder(summary, schedule.task_reminder)  # a manual task still waiting is reminded once
     if reminder is not None:
         earliest = min(earliest, reminder)
     queued: set[str] = set()

@@ -5,7 +5,7 @@ editors, with the text rendered for the network, links to the media and the netw
 Exactly once: the issue's key is the pair's (``manual--<post id>--<profile>``), and the tracker never opens two
 issues for one key, so a run that dies between opening the issue and recording ``handed`` finds the same issue
 on the next run. Once ``handed`` is in the ledger, runs leave the pair alone but for one reminder (``reminded``)
-when it is still open ``REMIND_AFTER`` later. ``/done URL`` or ``/skip`` in the issue settle it
+when it is still open ``task_reminder`` (``schedule.yaml``) later. ``/done URL`` or ``/skip`` in the issue settle it
 (:mod:`socialops.community.tasks`).
 """
 
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 TASK_LABEL = "manual-task"
 KEY_PREFIX = "manual--"
-REMIND_AFTER = dt.timedelta(hours=24)
 TYPE_WORDS = {"live": "live broadcast", "story": "story", "reel": "reel", "carousel": "carousel", "video": "video",
               "image": "image post", "text": "post", "link": "link post"}
 
@@ -131,7 +130,7 @@ class Tasks:
     def reminders_due(self) -> dict[tuple[str, str], Any]:
         return {pair: st for pair, st in self.waiting.items()
                 if not st.task.get("reminded") and _handed_at(st) is not None
-                and self.now - _handed_at(st) >= REMIND_AFTER}
+                and self.now - _handed_at(st) >= self.config.schedule.task_reminder}
 
     def _tracker(self) -> Any:
         if self.tracker is None:
@@ -163,7 +162,7 @@ class Tasks:
                                   detail=reasons[(c.post_id, c.profile)])
 
     def remind(self) -> list[PairResult]:
-        """One reminder in each task's issue that is still open ``REMIND_AFTER`` after it was handed."""
+        """One reminder in each task's issue that is still open ``task_reminder`` after it was handed."""
         rows = []
         for (post_id, profile), st in sorted(self.reminders_due().items()):
             key = st.task.get("issue") or task_key(post_id, profile)
@@ -195,8 +194,8 @@ def _for(st: Any) -> dt.datetime | None:
     return parse_utc(st.task.get("for"))
 
 
-def next_reminder(summary: Any) -> dt.datetime | None:
+def next_reminder(summary: Any, after: dt.timedelta) -> dt.datetime | None:
     """The earliest reminder still to come (for the run that remembers when something next is due)."""
-    times = [at + REMIND_AFTER for st in summary.others.values()
+    times = [at + after for st in summary.others.values()
              if st.status == HANDED and not st.task.get("reminded") and (at := _handed_at(st)) is not None]
     return min(times, default=None)

@@ -16,11 +16,13 @@ from socialops.errors import ConfigError, ContentError
 from socialops.repository.posts import read_text
 
 SCHEDULE_FILE = "schedule.yaml"
-SCHEDULE_KEYS = ("timezone", "late_window", "horizon_days", "pillars", "cadence", "blackout", "site", "brands")
+SCHEDULE_KEYS = ("timezone", "late_window", "horizon_days", "pillars", "cadence", "blackout", "site", "brands",
+                 "task_reminder")
 BRAND_PLAN_KEYS = ("timezone", "pillars", "cadence")  # what a brand's section of schedule.yaml overrides
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_LATE_WINDOW = dt.timedelta(hours=24)
 DEFAULT_HORIZON_DAYS = 14
+DEFAULT_TASK_REMINDER = dt.timedelta(hours=24)
 _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$")
 
 
@@ -76,6 +78,15 @@ class Schedule(yamlfile.KeyLines):
             return parse_duration(self.raw.get("late_window"))
         except ValueError:
             return DEFAULT_LATE_WINDOW
+
+    @property
+    def task_reminder(self) -> dt.timedelta:
+        """How long a manual task may wait for a person before its issue gets its one reminder."""
+        try:
+            value = self.raw.get("task_reminder")
+            return DEFAULT_TASK_REMINDER if value is None else parse_duration(value)
+        except ValueError:
+            return DEFAULT_TASK_REMINDER
 
     @property
     def horizon_days(self) -> int:

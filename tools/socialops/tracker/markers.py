@@ -45,6 +45,7 @@ LABELS: dict[str, LabelSpec] = {
     "profile-drift": LabelSpec("c5def5", "The live profile differs from its file in profiles/"),
     "plan-gap": LabelSpec("fef2c0", "The content plan has empty slots"),
     "new-post": LabelSpec("0e8a16", "A post proposed with the issue form"),
+    "manual-task": LabelSpec("fbca04", "A post no API can publish: do it by hand, then /done ADDRESS"),
 }
 LABEL_PREFIXES: dict[str, LabelSpec] = {
     "profile:": LabelSpec("bfdadc", "Concerns the profile {rest}"),

@@ -18,11 +18,12 @@ def schedule_problems(config: Config) -> list[Problem]:
     if "timezone" in raw and not valid_timezone(raw["timezone"]):
         out.append(Problem(path, sched.line("timezone"), ERROR, "schedule-timezone",
                            f"'{raw['timezone']}' is not a timezone; {timezone_advice(raw['timezone'])}"))
-    if "late_window" in raw:
-        try:
-            parse_duration(raw["late_window"])
-        except ValueError as exc:
-            out.append(Problem(path, sched.line("late_window"), ERROR, "schedule-invalid", str(exc)))
+    for key in ("late_window", "task_reminder"):
+        if key in raw:
+            try:
+                parse_duration(raw[key])
+            except ValueError as exc:
+                out.append(Problem(path, sched.line(key), ERROR, "schedule-invalid", str(exc)))
     horizon = raw.get("horizon_days")
     if horizon is not None and (not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1):
         out.append(Problem(path, sched.line("horizon_days"), ERROR, "schedule-invalid",
