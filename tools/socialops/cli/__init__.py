@@ -3,7 +3,7 @@
 Exit codes: 0 fine, 1 problems found or a run failed (any SocialOpsError), 2 usage or configuration error.
 With `--format json` only JSON goes to stdout; messages and progress go to stderr.
 
-One module per group of commands (content, plan, run, accounts, review), loaded when one of its commands
+One module per group of commands (content, plan, run, accounts, review, sheets), loaded when one of its commands
 runs; shared options in options.py, and the workspace each command works in (root, timezone, --now,
 configuration, tracker) in workspace.py. The library is imported inside the commands, so `socialops --help`
 starts fast.
@@ -12,6 +12,7 @@ starts fast.
 from __future__ import annotations
 
 import importlib
+import keyword
 
 import click
 
@@ -26,6 +27,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                "workflow passes."),
     "comments": ("run", "Fetch new comments, classify them, hide per the profiles' rules and open issues for people."),
     "demo": ("run", "The whole loop on the sandbox network, in a scratch copy: validate, plan, publish, issues."),
+    "export": ("sheets", "Write the plan to a CSV file a spreadsheet opens and `socialops import` reads again: each "
+                         "post with its time, profiles, text, media and status."),
+    "import": ("sheets", "Bring a content calendar in from a spreadsheet (.csv or .xlsx): a post file per row, on a "
+                         "branch with one pull request. Every invalid row is named with its column; nothing is "
+                         "written while one is invalid."),
     "init": ("template", "Make this template your brand's repository, or add a profile to it."),
     "issue-post": ("review", "Write a draft post file from an issue made with the 'Propose a post' form; print {path, "
                              "title, unknown, commit_message, pr_title, pr_body} as JSON (unknown: profiles left out "
@@ -69,7 +75,8 @@ class _Main(click.Group):
         if name not in COMMANDS:
             return None
         module = importlib.import_module(f"socialops.cli.{COMMANDS[name][0]}")
-        return getattr(module, name.replace("-", "_"))
+        attr = name.replace("-", "_")
+        return getattr(module, f"{attr}_" if keyword.iskeyword(attr) else attr)  # `import` is import_
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)  # as click.Group lays it out

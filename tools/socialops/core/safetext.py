@@ -93,3 +93,18 @@ def inert_for_log(text: str, max_chars: int = 200) -> str:
     if text.startswith(("#", "-")):
         text = " " + text
     return text[:max_chars]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A cell of a CSV file a spreadsheet will open: text a spreadsheet would run as a formula (it starts with
+    =, +, -, @, a tab or a carriage return) gets an apostrophe first, which the spreadsheet shows as text."""
+    text = str(text)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def from_csv_cell(text: str) -> str:
+    """The text `csv_cell` made inert, as it was (an apostrophe before a formula's first sign is taken off)."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text

@@ -34,6 +34,16 @@ def resolve_media_path(post_path: str, media_path: str) -> str | None:
     return joined
 
 
+def media_folders(root: Path) -> list[str]:
+    """The repository's media folders: content/media/ and content/<brand>/media/."""
+    found = []
+    for folder in [root / "content", *sorted(p for p in (root / "content").glob("*/") if p.is_dir())]:
+        media = folder / "media"
+        if media.is_dir() and not media.is_symlink() and not folder.name.startswith("."):
+            found.append(media.relative_to(root).as_posix())
+    return found
+
+
 def media_paths(post: Post) -> set[str]:
     """The repository-relative paths of every media and subtitle file a post uses, overrides included."""
     found = set()
