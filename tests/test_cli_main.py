@@ -21,7 +21,7 @@ def test_the_table_of_commands_says_what_the_commands_say():
 
 
 def test_every_command_module_is_in_the_table():
-    modules = {"content", "plan", "run", "accounts", "review", "template", "loop"}
+    modules = {"content", "plan", "run", "accounts", "review", "template", "loop", "sheets"}
     assert {module for module, _ in COMMANDS.values()} == modules
     for module in modules:
         namespace = __import__(f"socialops.cli.{module}", fromlist=["_"])

@@ -10,8 +10,12 @@ from typing import Any
 
 from socialops.content.importer import NewPost, Plan
 from socialops.content.new import slugify
+from socialops.core.files import atomic_write_text
 from socialops.core.safetext import escape_untrusted_markdown
 from socialops.core.words import plural
+from socialops.repository.git import commit_to_new_branch, is_work_tree
+from socialops.tracker.outbox import OutboxTracker
+from socialops.tracker.proposals import propose
 
 MAX_LISTED = 200  # rows listed in the pull request's text; the files are all there anyway
 
@@ -56,10 +60,6 @@ def _rows(rows: list[int]) -> str:
 
 def deliver(root: Path, plan: Plan, posts: list[NewPost], *, tracker: Any, branch: str, base: str) -> Delivery:
     """Put the posts where people review them (see the module's text)."""
-    from socialops.repository.git import commit_to_new_branch, is_work_tree
-    from socialops.tracker.outbox import OutboxTracker
-    from socialops.tracker.proposals import propose
-
     files = {p.path: p.text for p in posts}
     title, body = describe(plan, posts)
     if not isinstance(tracker, OutboxTracker):
@@ -68,8 +68,6 @@ def deliver(root: Path, plan: Plan, posts: list[NewPost], *, tracker: Any, branc
     if is_work_tree(root):
         commit = commit_to_new_branch(root, branch, files, f"{title}\n\n{body}")
         return Delivery("branch", branch, commit=commit)
-    from socialops.core.files import atomic_write_text
-
     for p in posts:
         (root / p.path).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(root / p.path, p.text)

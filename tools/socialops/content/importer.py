@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from socialops.content.spreadsheet import Sheet, cell_text
 from socialops.core.problems import ERROR, WARNING
 from socialops.errors import ContentError
 from socialops.repository.media import inspect_media, media_folders
-from socialops.repository.posts import MAX_POST_BYTES, POST_TYPES, parse_post
+from socialops.repository.posts import MAX_POST_BYTES, parse_post
 from socialops.validate.posts import post_problems
 
 # the post's key -> the field of the column it comes from (publish_at: see _column)
@@ -157,7 +156,7 @@ def _row_post(ctx: _Context, sheet: Sheet, row: Any, issues: list[Issue], explic
         meta["title"] = cell_text(cells["title"])
     meta["profiles"] = _profiles(ctx.config, cells.get("profiles"), problem)
     if "type" in cells:
-        meta["type"] = _post_type(cells["type"], problem)
+        meta["type"] = _post_type(cells["type"])
     if when is not None:
         text, moment = when
         meta["publish_at"] = text
@@ -236,26 +235,22 @@ def _profiles(config: Any, value: Any, problem) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _post_type(value: Any, problem) -> str:
+def _post_type(value: Any) -> str:
+    """The type in the words people use ('kuva' -> image); an unknown one is left for validation to name."""
     word = cell_text(value).strip().lower()
-    word = TYPE_WORDS.get(word, word)
-    if word not in POST_TYPES:
-        close = difflib.get_close_matches(word, POST_TYPES, n=1)
-        problem("type", f"'{cell_text(value)}' is not a type{f'; did you mean {close[0]}?' if close else ''} "
-                        f"Types: {', '.join(POST_TYPES)}")
-    return word
+    return TYPE_WORDS.get(word, word)
 
 
 def _media(ctx: _Context, cells: dict, problem) -> list[dict[str, str]]:
-    """Each media name found in a media folder, with its alt text (the alt column: one per file, split by |)."""
+    """Each media name found in a media folder, with its alt text."""
     try:
         names = media_names(cell_text(cells["media"])) if "media" in cells else []
     except CellError as exc:
         problem("media", exc.message)
         return []
-    alts = [a.strip() for a in re.split(r"\s*\|\s*|\n", cell_text(cells["alt"]))] if "alt" in cells else []
+    alts = _alts(cell_text(cells["alt"]), len(names)) if "alt" in cells else []
     if len(alts) > max(len(names), 1):
-        problem("alt", f"{len(alts)} alt texts for {len(names)} media files; give one per file, split by |")
+        problem("alt", f"{len(alts)} alt texts for {len(names)} media files; give one per file, one a line")
     items = []
     for i, name in enumerate(names):
         found = ctx.media.get(name, [])
@@ -273,6 +268,13 @@ def _media(ctx: _Context, cells: dict, problem) -> list[dict[str, str]]:
             item["alt"] = alts[i]
         items.append(item)
     return items
+
+
+def _alts(text: str, files: int) -> list[str]:
+    """The alt texts of the media: the whole cell for one file; for several, one a line (or split by |)."""
+    if files <= 1:
+        return [text.strip()]
+    return [a.strip() for a in (text.split("\n") if "\n" in text else text.split("|"))]
 
 
 def _check(ctx: _Context, sheet: Sheet, row: Any, path: str, text: str, issues: list[Issue]) -> None:

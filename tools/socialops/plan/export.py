@@ -83,7 +83,7 @@ def _row(root: Path, rel: str, pairs: dict, published: dict, tz: Any, media_fold
         "id": post.id or "", "date": f"{local:%Y-%m-%d}" if local else "", "time": f"{local:%H:%M}" if local else "",
         "profiles": ", ".join(post.profiles), "type": post.type, "title": str(raw.get("title", "") or ""),
         "text": post.body.strip(), "media": ", ".join(media),
-        "alt": " | ".join(m.alt or "" for m in post.media) if any(m.alt for m in post.media) else "",
+        "alt": "\n".join(m.alt or "" for m in post.media) if any(m.alt for m in post.media) else "",
         "link": post.link or "", "pillar": post.pillar or "", "first comment": post.first_comment or "",
         "tags": ", ".join(post.tags), "campaign": str(raw.get("campaign", "") or ""), "status": status,
         "planned": "; ".join(planned),
