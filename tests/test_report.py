@@ -63,7 +63,10 @@ def test_report_from_sandbox_data(sandbox_month):
             "2026-12-audience-cafe-insta.png", "2026-12-audience-cafe-fb.png"} <= names
     for path in result.images:
         assert path.parent == root / "reports" and path.read_bytes().startswith(PNG)
-        assert f"]({path.name})" in md
+        # described in a sentence (the chart's alt text), for screen readers and where images are off
+        assert re.search(rf"!\[[A-Z][^\]\n]{{30,}}\.\]\({re.escape(path.name)}\)", md), path.name
+    # the engagement chart sets the month beside the month before
+    assert "by post type and by pillar: highest post type" in md and "in 2026-12 beside 2026-11" in md
     # followers: the count on the eve of the month and the last one in it, per profile, from followers.csv
     counts = {}
     for row in read_csv(root / "metrics/followers.csv"):

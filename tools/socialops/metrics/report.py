@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import statistics
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, BestTimes
 from socialops.metrics.charts import WEEKDAYS
 from socialops.metrics.customer_service import customer_service_section
 from socialops.metrics.labels import labels_section
-from socialops.metrics.summary import summary_section
+from socialops.metrics.summary import month_before, summary_section
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, Rows, num, read_table
 from socialops.networks import NETWORKS
 from socialops.repository.profiles import find_profiles, load_profile
@@ -159,13 +159,15 @@ class _Month:
         return best_times(self.post_rows.values(), self.tz, now=self.end, profiles=self.profiles,
                           audience=self.audience.values())
 
-    def chart(self, draw: Callable[..., bool], suffix: str, *data: Any) -> str:
-        """Draw a chart into ``<month>-<suffix>.png`` beside the report; returns its file name."""
+    def chart(self, made: charts.Chart, suffix: str) -> str:
+        """Save a chart as ``<month>-<suffix>.png`` beside the report; returns its Markdown image, the chart's
+        alt text as its description."""
         path = self.folder / f"{self.name}-{suffix}.png"
-        if draw(path, *data):
+        if charts.save_chart(made.figure, path):
             self.changed.append(path)
         self.images.append(path)
-        return path.name
+        alt = made.alt.replace("[", "(").replace("]", ")").replace("\n", " ")
+        return f"![{alt}]({path.name})"
 
 
 def _pct(value: float | None, digits: int = 1) -> str:
@@ -298,7 +300,7 @@ def _followers_section(m: _Month) -> list[str]:
         md += _table(["profile", "network", "first", "last", "change", "gained", "lost", "days measured"], rows)
         md.append("")
     if any(len(v) >= 2 for v in series.values()):
-        md += [f"![Followers per profile]({m.chart(charts.followers_chart, 'followers', series)})", ""]
+        md += [m.chart(charts.followers_chart(series, m.tz.key), "followers"), ""]
     elif m.profiles:
         md += ["Too little data for a growth chart: it needs follower counts on two days or more this month.", ""]
     return md
@@ -324,8 +326,11 @@ def _engagement_section(m: _Month) -> list[str]:
                    f"{shares[p]} %" if isinstance(shares.get(p), int | float) else "–", _n(e), _pct(r, 2)]
                   for p, n, e, r in by_pillar])
     md.append("")
-    image = m.chart(charts.groups_chart, "engagement", by_type, by_pillar)
-    return md + [f"![Mean engagement rate by post type and by pillar]({image})", ""]
+    earlier = month_before(m.start)
+    before = [p for p in m.posts if earlier <= p.published < m.start]
+    previous = (f"{earlier:%Y-%m}", _group(before, lambda p: p.type),
+                _group(before, lambda p: p.pillar or "(no pillar)")) if before else None
+    return md + [m.chart(charts.groups_chart(by_type, by_pillar, m.name, previous), "engagement"), ""]
 
 
 def _heatmap_section(m: _Month) -> list[str]:
@@ -338,10 +343,10 @@ def _heatmap_section(m: _Month) -> list[str]:
         cells.setdefault((local.weekday(), local.hour), []).append(p.rate)
     if not cells:
         return md + ["No posts with an engagement rate this month.", ""]
-    image = m.chart(charts.heatmap_chart, "heatmap", cells, m.tz.key)
+    image = m.chart(charts.heatmap_chart(cells, m.tz.key), "heatmap")
     md.append(f"Mean engagement rate of the month's posts by the weekday and hour they went out "
               f"({sum(len(v) for v in cells.values())} posts in {len(cells)} of the 168 weekday-hours).")
-    md += ["", f"![Engagement rate by weekday and hour]({image})", ""]
+    md += ["", image, ""]
     best = sorted(((statistics.fmean(v), k, len(v)) for k, v in cells.items()), key=lambda t: (-t[0], t[1]))[:5]
     md += _table(["weekday", "hour", "posts", "mean rate"],
                  [[WEEKDAYS[d], f"{h:02d}:00", str(n), _pct(r, 2)] for r, (d, h), n in best])
@@ -391,8 +396,7 @@ def _audience_section(m: _Month) -> list[str]:
         md += [f"### {profile} (followers on {day})", ""]
         md += [_dimension_line(dimension, dims[dimension]) for dimension in DIMENSIONS if dims.get(dimension)]
         if dims.get("age_gender") or dims.get("age") or dims.get("country"):
-            image = m.chart(charts.audience_chart, f"audience-{profile}", profile, dims)
-            md += ["", f"![Audience of {profile}]({image})", ""]
+            md += ["", m.chart(charts.audience_chart(profile, dims), f"audience-{profile}"), ""]
     if md[-1] != "":
         md.append("")
     return md

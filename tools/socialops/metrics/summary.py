@@ -18,7 +18,7 @@ from socialops.metrics.tables import num
 THINGS_TO_DO = 3
 
 
-def _month_before(start: dt.datetime) -> dt.datetime:
+def month_before(start: dt.datetime) -> dt.datetime:
     last = (start - dt.timedelta(days=1)).replace(day=1)
     return last.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -60,7 +60,7 @@ def _change(now: float | None, before: float | None, percent_points: bool = Fals
 
 def comparison(m: Any, fmt_n: Any, fmt_pct: Any) -> list[str]:
     """The table of this month against the month before (``m``: the report's month)."""
-    previous = _month_before(m.start)
+    previous = month_before(m.start)
     now = _figures(m.posts, m.followers.values(), m.start, m.end)
     before = _figures(m.posts, m.followers.values(), previous, m.start)
     rows = [("publications with figures", "posts", fmt_n, False), ("engagement", "engagement", fmt_n, False),
