@@ -70,6 +70,7 @@ from socialops.repository import git as repo
 from socialops.repository.config import load_config
 from socialops.repository.index import load_index
 from socialops.repository.profiles import Profile
+from socialops.repository.recurrence import base_id
 from socialops.state.comments import (
     COMMENTS_LOG,
     MODERATION_LOG,
@@ -280,7 +281,7 @@ class _Run:
                                               f"{inert_for_log(network.redact(str(exc)))}")
                     continue
                 self.result.fetched += len(comments)
-                title, path = titles.get(post_id, (post_id, ""))
+                title, path = titles.get(post_id) or titles.get(base_id(post_id), (post_id, ""))
                 for comment in comments:
                     self.consider(profile, network, comment, (post_id, title, path, url or ""))
         collect_inbox(self)  # reviews, mentions, messages: sources beyond the ledger's publications

@@ -23,6 +23,7 @@ from socialops.core.safetext import (
 )
 from socialops.errors import ContentError
 from socialops.plan.queue import Slot, resolve_times
+from socialops.plan.recurring import next_times
 from socialops.repository.config import load_config
 from socialops.repository.index import load_index
 from socialops.repository.manual import manual_reason
@@ -90,6 +91,7 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: l
     summaries = load_index(root, config.schedule.zones) if summaries is None else summaries
     states = Ledger(root).state()
     times = resolve_times(summaries, config.profiles, config.schedule, now=now, published=published_times(states))
+    upcoming = next_times(times)  # recurring and evergreen posts: their next time
     if paths is None:
         pending = {s.path for s in summaries
                    if any(states.get((s.id, p)) is None or states[(s.id, p)].status != PUBLISHED for p in s.profiles)}
@@ -120,9 +122,10 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: l
                 continue
             label = spec.label + (" (sandbox)" if profile.network == "sandbox" else "")
             supported = spec.supports(post.type)
+            ledger_id, slot = upcoming.get((post.id, pid)) or (post.id, times.get((post.id, pid)))
             item = ProfilePreview(pid, label, supported, render(post, profile, spec, kit=config.kit) if supported else None,
-                                  counting=spec.counting, slot=times.get((post.id, pid)) or _draft_slot(post, config.schedule.zones.for_path(rel)),
-                                  state=states.get((post.id, pid)))
+                                  counting=spec.counting, slot=slot or _draft_slot(post, config.schedule.zones.for_path(rel)),
+                                  state=states.get((ledger_id, pid)))
             by_hand = manual_reason(post, profile)
             if by_hand:
                 item.notes.append(f"Published by hand ({by_hand}): at its time an issue asks the profile's editors "

@@ -53,6 +53,7 @@ from socialops.networks.types import POST_FIGURES, MetricsCall, Publication, pos
 from socialops.repository.config import load_config
 from socialops.repository.index import load_index
 from socialops.repository.profiles import Profile
+from socialops.repository.recurrence import base_id
 from socialops.state.publications import PUBLISHED, Ledger
 
 DEFAULT_SINCE_DAYS = 90
@@ -128,7 +129,7 @@ def publications(root: Path, profiles: Iterable[Profile], tz: Any, *, now: dt.da
         at = state.published_at
         if at is not None and (at > now or (oldest is not None and at < oldest)):
             continue
-        summary = summaries.get(post_id)
+        summary = summaries.get(post_id) or summaries.get(base_id(post_id))  # an occurrence: its post
         out[profile].append(Publication(
             post_id=post_id, profile=profile, remote_id=state.remote_id, url=state.url,
             type=summary.type if summary else "", pillar=(summary.pillar or "") if summary else "",

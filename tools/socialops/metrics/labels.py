@@ -16,6 +16,7 @@ from socialops.errors import ContentError
 from socialops.metrics.tables import num
 from socialops.repository.index import load_index
 from socialops.repository.posts import load_post
+from socialops.repository.recurrence import base_id
 
 SEPARATOR = ";"  # between the tags of one row
 
@@ -32,7 +33,7 @@ def tags_of(row: dict[str, str]) -> list[str]:
 
 def label_rows(root: Path, rows: list[dict[str, str]], tz: Any) -> None:
     """Fill ``tags`` and ``campaign`` of fetched ``posts.csv`` rows from their posts under ``content/``."""
-    wanted = {row.get("post_id") for row in rows}
+    wanted = {base_id(row.get("post_id") or "") for row in rows}  # an occurrence is labelled as its post
     paths = {s.id: s.path for s in load_index(root, tz) if s.id in wanted and s.error is None}
     found: dict[str, tuple[str, str]] = {}
     for post_id, rel in paths.items():
@@ -43,7 +44,7 @@ def label_rows(root: Path, rows: list[dict[str, str]], tz: Any) -> None:
         campaign = post.raw.get("campaign")
         found[post_id] = (tags_text(post.tags), " ".join(campaign.split()) if isinstance(campaign, str) else "")
     for row in rows:
-        row["tags"], row["campaign"] = found.get(row.get("post_id", ""), ("", ""))
+        row["tags"], row["campaign"] = found.get(base_id(row.get("post_id") or ""), ("", ""))
 
 
 def _group(rows: list[tuple[str, float | None, float]]) -> list[tuple[str, int, float, float | None]]:

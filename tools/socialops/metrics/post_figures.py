@@ -20,6 +20,7 @@ from socialops.core.times import parse_utc
 from socialops.metrics.tables import METRICS_DIR, POSTS, num, read_table
 from socialops.repository.git import git
 from socialops.repository.index import load_index
+from socialops.repository.recurrence import base_id
 from socialops.tracker.interface import Tracker
 from socialops.tracker.proposals import merged_pull_of_commit
 
@@ -99,11 +100,13 @@ def comment_post_figures(root: Path, tracker: Tracker, *, now: dt.datetime, tz: 
             due[post_id] = "7 days" if age >= SECOND else "24 hours"
     if not due:
         return []
-    paths = {s.id: s.path for s in load_index(root, tz) if s.id in due}
+    bases = {base_id(post_id) for post_id in due}  # an occurrence's figures go to its post's pull request
+    paths = {s.id: s.path for s in load_index(root, tz) if s.id in bases}
     medians = _medians(rows, now)
     out = []
     for post_id, age in sorted(due.items()):
-        number = merged_pull_of_commit(tracker, _added_by(root, paths[post_id])) if post_id in paths else None
+        path = paths.get(base_id(post_id))
+        number = merged_pull_of_commit(tracker, _added_by(root, path)) if path else None
         if number is not None:
             body = figures_comment(post_id, by_post[post_id], medians, age)
             out.append(Commented(post_id, number, tracker.upsert_pr_comment(number, marker(post_id), body)))

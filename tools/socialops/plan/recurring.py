@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from socialops.repository.recurrence import (
@@ -91,3 +92,15 @@ def not_before(post, pid: str) -> float | None:
     """The earliest time (epoch seconds) a queued entry may take a slot on `pid`: an evergreen republication's."""
     bounds = getattr(post, "not_before", None)
     return bounds[post.profiles.index(pid)] if bounds else None
+
+
+def next_times(times: Mapping[tuple[str, str], Any]) -> dict[tuple[str, str], tuple[str, Any]]:
+    """(post id, profile) -> (ledger id, Slot) of the post's next occurrence or republication not yet
+    published there, from resolve_times' answer (for the preview of a post that comes back)."""
+    out: dict[tuple[str, str], tuple[str, Any]] = {}
+    for (ledger_id, pid), slot in times.items():
+        if "@" in ledger_id and slot.published_at is None:
+            key = (base_id(ledger_id), pid)
+            if key not in out or slot.at < out[key][1].at:
+                out[key] = (ledger_id, slot)
+    return out

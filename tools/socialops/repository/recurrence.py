@@ -91,6 +91,8 @@ def repeat_rule(value: Any, start: dt.datetime | None, tz: ZoneInfo) -> str:
     if not isinstance(value, dict):
         raise RuleError("'repeat' must be keys like 'every: week', 'on: friday', 'at: \"16:00\"', or a rule like "
                         "'FREQ=MONTHLY;BYDAY=1MO'", ("repeat",))
+    # YAML 1.1 reads an unquoted `on:` key as true
+    value = {("on" if k is True else k): v for k, v in value.items()}
     unknown = [k for k in value if k not in REPEAT_KEYS]
     if unknown:
         raise RuleError(f"'repeat' has no key '{unknown[0]}'; use {', '.join(REPEAT_KEYS)}", ("repeat", unknown[0]))
