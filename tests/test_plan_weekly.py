@@ -1,5 +1,6 @@
-"""The weekly section of the "Content plan" issue: last week's posts with their figures, next week's posts, the
-empty slots, the open customer-service issues with their age; the issue edited in place, never a second one."""
+"""The weekly digest: last week's posts with their figures, next week's posts, the empty slots, the open
+customer-service issues with their age; in the "Content plan" issue while it is open, else in an issue of its
+own, "Weekly digest YYYY-Www"; either issue edited in place, never a second one."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from socialops.cli import main
 from socialops.metrics.tables import POSTS, render_rows
-from socialops.plan.issue import PLAN_ISSUE_KEY
+from socialops.plan.issue import PLAN_ISSUE_KEY, WEEKLY_ISSUE_KEY
 from socialops.plan.published import load_plan_config, published_from_ledger, weeks_to_cover_horizon
 from socialops.plan.view import build_plan
 from socialops.plan.weekly import weekly_section
@@ -140,18 +141,95 @@ def test_check_puts_the_week_into_the_plan_issue_and_edits_it_in_place(tmp_path)
     assert "**Empty slots in the next 7 days** (1):" in plan_issues[0]["body"]
 
 
-def test_when_the_plan_is_full_the_week_goes_into_the_closing_comment(tmp_path):
-    root = cafe(tmp_path)
-    assert "opened" in run_check(root).stderr
+def fill(root):
+    """Posts for the two empty slots of the week: the plan is full."""
     write(root / "content" / "2026" / "11" / "monday.md", timed("monday", "2026-11-30 09:00", "Monday lunch"))
     write(root / "content" / "2026" / "12" / "friday.md", timed("friday", "2026-12-04 09:00", "Friday cake"))
+
+
+def outbox_issues(root) -> list[dict]:
+    return [json.loads(p.read_text()) for p in (root / ".socialops" / "outbox" / "issues").glob("*.json")]
+
+
+def test_when_the_plan_is_full_the_week_goes_into_its_own_issue(tmp_path):
+    root = cafe(tmp_path)
+    assert "opened" in run_check(root).stderr
+    fill(root)
     result = run_check(root)
     assert result.exit_code == 0 and "the 'Content plan' issue: closed" in result.stderr
+    assert "the 'Weekly digest 2026-W48' issue: opened" in result.stderr
     issue = OutboxTracker(root).find_issue(PLAN_ISSUE_KEY)
     assert issue.state == "closed" and len(issue.comments) == 1
-    assert "The plan is full again" in issue.comments[0] and "Soup of the week | 12" in issue.comments[0]
-    assert "**Goes out in the next 7 days** (3):" in issue.comments[0]
-    assert "Empty slots" not in issue.comments[0]
+    assert "The plan is full again" in issue.comments[0] and "its own issue" in issue.comments[0]
+    digest = OutboxTracker(root).find_issue(f"{WEEKLY_ISSUE_KEY}-2026-W48")
+    assert digest.state == "open" and digest.title == "Weekly digest 2026-W48"
+    assert "weekly-digest" in digest.labels
+    assert "Soup of the week | 12" in digest.body and "**Goes out in the next 7 days** (3):" in digest.body
+    assert "Empty slots" not in digest.body
+
+
+def test_the_weekly_digest_issue_is_updated_in_its_week_and_a_new_one_opens_the_next(tmp_path):
+    root = cafe(tmp_path)
+    fill(root)
+    customer_service_issue(root, NOW - dt.timedelta(days=3))
+    first = run_check(root)
+    assert "the 'Weekly digest 2026-W48' issue: opened" in first.stderr and "'Content plan'" not in first.stderr
+    assert "(3 days old)" in OutboxTracker(root).find_issue(f"{WEEKLY_ISSUE_KEY}-2026-W48").body
+    assert "the 'Weekly digest 2026-W48' issue: unchanged" in run_check(root).stderr
+    # later that Sunday a post is added for Wednesday evening: the same issue is edited
+    write(root / "content" / "2026" / "12" / "wed.md", timed("wed", "2026-12-02 18:00", "Mulled wine evening"))
+    assert "the 'Weekly digest 2026-W48' issue: updated" in run_check(root).stderr
+    digests = [i for i in outbox_issues(root) if "weekly-digest" in i["labels"]]
+    assert len(digests) == 1 and digests[0]["comments"] == []
+    assert "Mulled wine evening" in digests[0]["body"] and "**Goes out in the next 7 days** (4):" in digests[0]["body"]
+    # the next Tuesday: a new issue for week 49, last week's closed with a pointer to it
+    write(root / "content" / "2026" / "12" / "monday.md", timed("monday7", "2026-12-07 09:00", "Monday soup"))
+    later = CliRunner(env={"GITHUB_TOKEN": ""}).invoke(main, ["--repo", str(root), "plan", "--now",
+                                                              "2026-12-01 12:00", "--check"])
+    assert "the 'Weekly digest 2026-W49' issue: opened" in later.stderr
+    old = OutboxTracker(root).find_issue(f"{WEEKLY_ISSUE_KEY}-2026-W48")
+    assert old.state == "closed" and old.comments == ["This week's digest: Weekly digest 2026-W49."]
+    assert OutboxTracker(root).find_issue(f"{WEEKLY_ISSUE_KEY}-2026-W49").state == "open"
+
+
+def test_the_weekly_digest_issue_closes_when_the_plan_issue_carries_the_week_again(tmp_path):
+    root = cafe(tmp_path)
+    fill(root)
+    assert "issue: opened" in run_check(root).stderr
+    (root / "content" / "2026" / "12" / "friday.md").unlink()  # a slot is empty again: the plan issue opens
+    result = run_check(root)
+    assert "the 'Content plan' issue: opened" in result.stderr
+    assert "the 'Weekly digest 2026-W48' issue: closed" in result.stderr
+    assert "## Weekly digest" in OutboxTracker(root).find_issue(PLAN_ISSUE_KEY).body
+    # the plan full again that week: the digest issue is opened again; the next week the plan issue (with its
+    # new empty slots) carries the week, and last week's digest issue is closed
+    fill(root)
+    assert "the 'Weekly digest 2026-W48' issue: reopened" in run_check(root).stderr
+    later = CliRunner(env={"GITHUB_TOKEN": ""}).invoke(main, ["--repo", str(root), "plan", "--now",
+                                                              "2026-12-01 12:00", "--check"])
+    assert "the 'Content plan' issue: reopened" in later.stderr and "Weekly digest 2026-W49" not in later.stderr
+    digests = [i for i in outbox_issues(root) if "weekly-digest" in i["labels"]]
+    assert [i["state"] for i in digests] == ["closed"]
+    assert digests[0]["comments"][-1] == 'The weekly digest is in the "Content plan" issue again.'
+
+
+def test_the_weekly_digest_issue_end_to_end_on_github(tmp_path):
+    """Against the GitHub stand-in: opened with its title and label, edited in place on the next run."""
+    root = cafe(tmp_path)
+    fill(root)
+    with GitHubStandin(token=TOKEN) as gh:
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": gh.full_name, "GITHUB_API_URL": gh.base_url}
+        runner = CliRunner(env=env)
+        args = ["--repo", str(root), "plan", "--now", NOW_TEXT, "--check"]
+        assert "the 'Weekly digest 2026-W48' issue: opened" in runner.invoke(main, args).stderr
+        write(root / "content" / "2026" / "12" / "wed.md", timed("wed", "2026-12-02 18:00", "Mulled wine evening"))
+        assert "the 'Weekly digest 2026-W48' issue: updated" in runner.invoke(main, args).stderr
+        issues = [i for i in gh.issues.values() if i["title"].startswith("Weekly digest")]
+        comments = [r for r in gh.requests("POST") if r.path.endswith("/comments")]
+    assert len(issues) == 1 and issues[0]["title"] == "Weekly digest 2026-W48"
+    assert {label["name"] for label in issues[0]["labels"]} >= {"weekly-digest", "socialops"}
+    assert "Mulled wine evening" in issues[0]["body"] and "Soup of the week | 12 | 3 | 4" in issues[0]["body"]
+    assert comments == [] and issues[0]["state"] == "open"
 
 
 def test_github_lists_the_open_customer_service_issues_socialops_opened():

@@ -78,7 +78,7 @@ def _one_plan(ws: Workspace, config, posts, brand: str | None, weeks: int | None
 
 def _check_plan(ws: Workspace, report: dict, posts, brand: str | None, no_issue: bool) -> None:
     """plan --check: what it found on standard error, and the 'Content plan' issue (one per brand)."""
-    from socialops.plan.issue import sync_plan_issue
+    from socialops.plan.issue import digest_week, sync_plan_issue, sync_weekly_issue
     from socialops.plan.weekly import weekly_section
     from socialops.repository.brands import profiles_of
 
@@ -87,12 +87,16 @@ def _check_plan(ws: Workspace, report: dict, posts, brand: str | None, no_issue:
                f"days, {len(report['collisions'])} collisions, {len(report['blackout_posts'])} posts on blackout "
                "days", err=True)
     if not no_issue:
-        weekly = weekly_section(ws.root, now=ws.now, tz=ws.config.schedule.for_brand(brand).tz, plan=report,
+        tz = ws.config.schedule.for_brand(brand).tz
+        weekly = weekly_section(ws.root, now=ws.now, tz=tz, plan=report,
                                 tracker=ws.tracker, titles={p.id: p.title for p in posts if p.id}, brand=brand,
                                 profiles=set(profiles_of(ws.config.profiles, [brand])) if brand else None)
         done = sync_plan_issue(ws.tracker, report, weekly, brand=brand)
         if done != "none":
             click.echo(f"plan --check{of}: the 'Content plan' issue: {done}", err=True)
+        digest = sync_weekly_issue(ws.tracker, weekly, now=ws.now, tz=tz, plan_issue=done, brand=brand)
+        if digest != "none":
+            click.echo(f"plan --check{of}: the 'Weekly digest {digest_week(ws.now, tz)}' issue: {digest}", err=True)
 
 
 @click.command()

@@ -1,10 +1,13 @@
 """The one "Content plan" issue: opened while `plan --check` finds something, updated, closed when the plan
-is full again."""
+is full again. It carries the weekly digest (plan/weekly.py); while it is closed, the digest is an issue of its
+own, one a week: "Weekly digest YYYY-Www"."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from socialops.core.safetext import escape_untrusted_markdown
 from socialops.plan.view import check_findings, when_text
@@ -12,6 +15,10 @@ from socialops.tracker.interface import sync_status_issue
 
 PLAN_ISSUE_KEY = "content-plan"
 PLAN_ISSUE_LABELS = ("plan-gap",)
+WEEKLY_ISSUE_KEY = "weekly-digest"
+WEEKLY_ISSUE_LABEL = "weekly-digest"
+WEEKLY_MOVES = "The weekly digest goes on in its own issue, \"Weekly digest\" and the week (label `weekly-digest`)."
+PLAN_ISSUE_OPEN = ("opened", "reopened", "updated", "unchanged")
 
 
 def plan_issue_body(plan: dict[str, Any], escape=lambda s: s, weekly: str = "") -> str:
@@ -58,10 +65,48 @@ def sync_plan_issue(tracker: Any, plan: dict[str, Any], weekly: str = "", brand:
         tracker, f"{PLAN_ISSUE_KEY}-{brand}" if brand else PLAN_ISSUE_KEY, needed=needed, title=title, body=body,
         labels=[*PLAN_ISSUE_LABELS, f"brand:{brand}"] if brand else PLAN_ISSUE_LABELS,
         close_comment=f"The plan is full again: no empty slots in the next {plan['horizon_days']} days "
-                      f"(checked {plan['now'].replace('T', ' ')})." + (f"\n\n{weekly}" if weekly else ""),
+                      f"(checked {plan['now'].replace('T', ' ')})." + (f"\n\n{WEEKLY_MOVES}" if weekly else ""),
         same=lambda old, new: _without_checked(old) == _without_checked(new))
     return done or ("unchanged" if needed else "none")
 
 
 def _without_checked(body: str) -> str:
     return re.sub(r"\(checked [^)]*\)", "", body or "").strip()
+
+
+def digest_week(now: dt.datetime, tz: ZoneInfo) -> str:
+    """The ISO week of ``now`` in the plan's timezone: 2026-W49."""
+    year, week, _ = now.astimezone(tz).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def sync_weekly_issue(tracker: Any, weekly: str, *, now: dt.datetime, tz: ZoneInfo, plan_issue: str,
+                      brand: str | None = None) -> str:
+    """The weekly digest as its own issue while no "Content plan" issue is open to carry it (``plan_issue``:
+    what ``sync_plan_issue`` did): "Weekly digest YYYY-Www" (of a brand), labelled ``weekly-digest``, one a
+    week, edited in place within the week; last week's is closed when this week's opens. When the plan issue
+    carries the digest again, or the week has nothing to tell, this week's issue is closed. Returns opened,
+    reopened, updated, unchanged, closed or none."""
+    of = f"-{brand}" if brand else ""
+    week = digest_week(now, tz)
+    key, before = (f"{WEEKLY_ISSUE_KEY}-{w}{of}" for w in (week, digest_week(now - dt.timedelta(days=7), tz)))
+    if plan_issue in PLAN_ISSUE_OPEN or not weekly:
+        why = "The weekly digest is in the \"Content plan\" issue again." if weekly \
+            else "Nothing to tell this week: no posts either side, no open customer-service issue."
+        _close_if_open(tracker, before, why)
+        return "closed" if _close_if_open(tracker, key, why) else "none"
+    title = f"Weekly digest {week}" + (f" of {brand}" if brand else "")
+    body = (f"{weekly.rstrip()}\n\nThis issue is updated by the plan workflow during the week {week}; the next "
+            "week's digest is a new issue, and this one is closed then.")
+    done = sync_status_issue(tracker, key, needed=True, title=title, body=body,
+                             labels=[WEEKLY_ISSUE_LABEL, *([f"brand:{brand}"] if brand else [])], close_comment="")
+    _close_if_open(tracker, before, f"This week's digest: {title}.")
+    return done or "unchanged"
+
+
+def _close_if_open(tracker: Any, key: str, comment: str) -> bool:
+    found = tracker.find_issue(key)
+    if found is None or found.state != "open":
+        return False
+    tracker.close(key, comment)
+    return True

@@ -44,6 +44,7 @@ LABELS: dict[str, LabelSpec] = {
     "hidden": LabelSpec("5a5a5a", "The comment was hidden on the network"),
     "profile-drift": LabelSpec("c5def5", "The live profile differs from its file in profiles/"),
     "plan-gap": LabelSpec("fef2c0", "The content plan has empty slots"),
+    "weekly-digest": LabelSpec("c2e0c6", "The week's posts with their figures, next week's, empty slots, open questions"),
     "new-post": LabelSpec("0e8a16", "A post proposed with the issue form"),
     "manual-task": LabelSpec("fbca04", "A post no API can publish: do it by hand, then /done ADDRESS"),
 }
