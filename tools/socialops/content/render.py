@@ -1,5 +1,5 @@
 """The text each network receives: overrides applied, snippets expanded, Markdown reduced to plain text,
-lengths counted the way each network counts them."""
+the brand's links tagged, lengths counted the way each network counts them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from socialops.content.snippets import expand
+from socialops.content.utm import URL_RE, tag_text, tag_url, tags_for
 from socialops.repository.posts import Media, media_list
 from socialops.repository.textkit import EMPTY_KIT, TextKit, load_kit
 
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from socialops.repository.posts import Post
     from socialops.repository.profiles import Profile
 
-URL_RE = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]", re.IGNORECASE)
 # '#' first, then the look back at the character before it: the regular expression engine can then jump
 # from '#' to '#' instead of trying every position (hashtags are counted for every post).
 HASHTAG_RE = re.compile(r"#(?<![\w#&]#)(\w[\w-]*)", re.UNICODE)
@@ -136,20 +136,24 @@ class Rendered:
 
 
 def render(post: Post, profile: Profile, spec: NetworkSpec, *, kit: TextKit | None = None) -> Rendered:
-    """Apply the post's overrides for this profile, expand its snippets and reduce the text for its network.
-    `kit`: the repository's snippets and link tags; by default those of the repository the post was loaded from."""
+    """Apply the post's overrides for this profile, expand its snippets, reduce the text for its network and
+    tag the brand's links. `kit`: the repository's snippets and the plan's link tags; by default those of the
+    repository the post was loaded from."""
     if kit is None:
         kit = load_kit(post.root) if post.root is not None else EMPTY_KIT
     networks = (spec.name, profile.network)
     override = post.override_for(profile.id, spec.name)
     body = override.get("body")
+    tags = tags_for(kit.utm, profile, post, spec.name, override)
     text = plain_text(expand(body if isinstance(body, str) else post.body, kit.snippets, profile.id, networks)[0])
+    text = tag_text(text, tags)
     link = override.get("link") if isinstance(override.get("link"), str) else post.link
+    link = tag_url(link, tags) if link and tags else link
     if link and spec.link_in_text and link not in text:
         text = f"{text}\n\n{link}" if text else link
     first_comment = override["first_comment"] if "first_comment" in override else post.first_comment
     if first_comment is not None:
-        first_comment = expand(str(first_comment), kit.snippets, profile.id, networks)[0]
+        first_comment = tag_text(expand(str(first_comment), kit.snippets, profile.id, networks)[0], tags)
     media = media_list(override["media"]) if "media" in override else post.media
     tags = override.get("tags")
     tags = [str(t) for t in tags] if isinstance(tags, list) else list(post.tags)

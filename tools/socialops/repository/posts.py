@@ -27,10 +27,11 @@ POST_KEYS = (
     "pillar", "tags", "status", "overrides", "live", "created", "internal", "captions", "local", "campaign",
     "manual", "stickers",
     "repeat", "evergreen",
+    "utm",  # link tags (content.utm)
 )
 CAPTION_MODES = ("burn", "file")  # subtitles where the network takes no file: burned in, or refused
 MEDIA_KEYS = ("path", "alt", "captions")
-OVERRIDE_KEYS = ("body", "link", "first_comment", "tags", "media", "quote_post_id")  # quote_post_id: Threads
+OVERRIDE_KEYS = ("body", "link", "first_comment", "tags", "media", "quote_post_id", "utm")  # quote_post_id: Threads
 LIVE_KEYS = ("starts_at", "duration_minutes", "url")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"}
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm"}

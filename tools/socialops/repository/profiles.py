@@ -24,6 +24,7 @@ PROFILE_KEYS = (
     # basics kept in sync (profiles issue)
     "bio", "website", "contact", "avatar", "cover", "fields", "services", "roles", "moderation",
     "hours", "special_hours", "categories", "attributes",  # a local business's basics (Google Business Profile)
+    "utm",  # link tags for the profile's posts (content.utm)
 )
 
 

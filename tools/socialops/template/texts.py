@@ -110,6 +110,12 @@ cadence:                # slots per profile: fixed days and times, or N a week a
 {slots}
 # blackout:             # no posts on these days, e.g.
 #   - {{from: 2026-12-24, to: 2026-12-26, reason: Christmas}}
+
+# utm:                  # tags on links to your own site, so its web analytics can tell where visits came from
+#   source: "{{network}}"
+#   medium: social
+#   campaign: "{{campaign}}"
+#   domains: [your-site.example]
 """
 
 

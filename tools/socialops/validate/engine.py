@@ -32,6 +32,7 @@ from socialops.validate.posts import post_problems
 from socialops.validate.profiles import profile_problems
 from socialops.validate.schedule import schedule_problems
 from socialops.validate.snippets import snippet_problems
+from socialops.validate.utm import utm_config_problems
 from socialops.validate.wiring import wiring_problems
 
 
@@ -39,7 +40,8 @@ def config_problems(config: Config) -> list[Problem]:
     """The rules of schedule.yaml, of every profile, and of the workflows' token secrets."""
     return schedule_problems(config) + brand_plan_problems(config) + [
         p for profile in config.profiles.values() for p in profile_problems(profile, config.root)
-    ] + wiring_problems(config) + snippet_problems(config)
+    ] + wiring_problems(config) + snippet_problems(config) \
+        + utm_config_problems(config)
 
 
 def config_fingerprint(config: Config) -> str:

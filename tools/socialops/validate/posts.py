@@ -36,6 +36,7 @@ from socialops.validate.common import type_line, unknown_keys, unknown_profile_m
 from socialops.validate.media import check_media_files, check_media_for_profile
 from socialops.validate.placeholders import placeholder_problems
 from socialops.validate.snippets import post_snippet_problems
+from socialops.validate.utm import post_utm_problems
 
 _POST_KEY_TYPES = {
     "id": ((str, int), "text, like 'joulukalenteri-1'"),
@@ -82,6 +83,8 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
     _check_manual(post, targets, out)
     out += placeholder_problems(post)
     out += post_snippet_problems(post, config, targets)
+    if "utm" in post.raw or post.overrides:
+        out += post_utm_problems(post)
     check_media_files(post, post.media, ("media",), out, media_stats)
     for profile in targets:
         _check_for_profile(post, profile, out, media_stats, config)
