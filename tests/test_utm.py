@@ -182,6 +182,7 @@ def test_preview_object_shows_tagged_links(tmp_path):
 
 @pytest.mark.parametrize(("schema", "good"), [
     ("schedule", {"timezone": "UTC", "utm": {"source": "{network}", "content": None, "domains": ["cafe.example"]}}),
+    ("schedule", {"timezone": "UTC", "brands": {"acme": {"utm": {"domains": ["acme.example"]}}}, "utm": True}),
     ("post", {"id": "a", "profiles": ["x"], "utm": False, "overrides": {"x": {"utm": {"term": "pulla"}}}}),
 ])
 def test_the_schemas_know_utm(schema, good):
@@ -193,3 +194,18 @@ def test_the_schemas_know_utm(schema, good):
     validator = jsonschema.Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
     assert list(validator.iter_errors(good)) == []
     assert list(validator.iter_errors({**good, "utm": {"medum": "social"}})) != []
+
+
+def test_each_brand_has_its_own_site_and_tags(tmp_path):
+    plan = SCHEDULE + ("utm: {medium: social, campaign: \"{brand}\"}\nbrands:\n  acme:\n    utm: {domains: [acme.example]}\n"
+                       "  bolt:\n    utm: {domains: [bolt.example], medium: organic, sorce: x}\n")
+    profiles = {"cafe-masto": "network: sandbox\nimitates: mastodon\naccount: '@c@x.social'\nbrand: acme\n",
+                "bolt-bsky": "network: sandbox\nimitates: bluesky\naccount: bolt.example\nbrand: bolt\n"}
+    posts = {"content/acme/a.md": post("a", "https://acme.example/ https://bolt.example/\n", profiles="[cafe-masto]"),
+             "content/bolt/b.md": post("b", "https://acme.example/ https://bolt.example/\n", profiles="[bolt-bsky]")}
+    root = repo(tmp_path, posts, schedule=plan, profiles=profiles)
+    assert rendered(root, "content/acme/a.md", "cafe-masto").text == \
+        "https://acme.example/?utm_source=mastodon&utm_medium=social&utm_campaign=acme https://bolt.example/"
+    assert rendered(root, "content/bolt/b.md", "bolt-bsky").text == \
+        "https://acme.example/ https://bolt.example/?utm_source=bluesky&utm_medium=organic&utm_campaign=bolt"
+    assert problems(root) == [("schedule.yaml", 13, "error", "unknown-key")]  # sorce, in bolt's section

@@ -144,7 +144,7 @@ def render(post: Post, profile: Profile, spec: NetworkSpec, *, kit: TextKit | No
     networks = (spec.name, profile.network)
     override = post.override_for(profile.id, spec.name)
     body = override.get("body")
-    tags = tags_for(kit.utm, profile, post, spec.name, override)
+    tags = tags_for(kit, profile, post, spec.name, override)
     text = plain_text(expand(body if isinstance(body, str) else post.body, kit.snippets, profile.id, networks)[0])
     text = tag_text(text, tags)
     link = override.get("link") if isinstance(override.get("link"), str) else post.link

@@ -1,7 +1,7 @@
 """Links that can be measured: UTM parameters added to the links of a post that lead to the brand's own sites.
 
-The settings are `utm:` in schedule.yaml (the plan's defaults), in a profile, in a post and in a post's
-override, each on top of the one before; `utm: false` in any of them means no tags. Values may hold
+The settings are `utm:` in schedule.yaml (the plan's defaults), in a brand's section of it, in a profile,
+in a post and in a post's override, each on top of the one before; `utm: false` in any of them means no tags. Values may hold
 placeholders ({network}, {profile}, {campaign}, {pillar}, {slug}, {id}, {brand}). Only links to the sites
 in `domains` and the profile's `website` are tagged (`domains: ["*"]`: every site); a parameter the link
 has already is kept as it is, and the rest of the address is left as written.
@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 if TYPE_CHECKING:
     from socialops.repository.posts import Post
     from socialops.repository.profiles import Profile
+    from socialops.repository.textkit import TextKit
 
 PARAMETERS = ("source", "medium", "campaign", "term", "content")  # utm_<name>
 KEYS = (*PARAMETERS, "domains")
@@ -62,19 +63,17 @@ def site_domain(value: Any) -> str | None:
     return host.lower().removeprefix("www.")
 
 
-def layers(plan: Any, profile: Profile, post: Post, override: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Each place that may say something about tags, least specific first, as (where, value)."""
-    out = [("schedule.yaml", plan), (profile.path, profile.raw.get("utm")), (post.path, post.raw.get("utm"))]
-    if "utm" in override:
-        out.append((post.path, override["utm"]))
-    return out
-
-
-def tags_for(plan: Any, profile: Profile, post: Post, network: str, override: dict[str, Any]) -> Tags | None:
-    """The tags `profile`'s links of `post` get, or None: no `utm:` anywhere, or `utm: false` somewhere."""
+def tags_for(kit: TextKit, profile: Profile, post: Post, network: str, override: dict[str, Any]) -> Tags | None:
+    """The tags `profile`'s links of `post` get, or None: no `utm:` anywhere, or `utm: false` somewhere. The
+    settings, least specific first: the plan's, the profile's brand's, the profile's, the post's, its override's."""
+    if kit.utm is None and not kit.brand_utm and "utm" not in profile.raw and "utm" not in post.raw \
+            and "utm" not in override:
+        return None  # the common case, at the cost of a few lookups
     merged: dict[str, Any] = {}
     enabled = False
-    for _, value in layers(plan, profile, post, override):
+    brand = profile.raw.get("brand")
+    for value in (kit.utm, kit.brand_utm.get(brand) if isinstance(brand, str) else None, profile.raw.get("utm"),
+                  post.raw.get("utm"), override.get("utm")):
         if value is False:
             return None
         if value is True:

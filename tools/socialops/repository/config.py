@@ -45,7 +45,7 @@ class Config:
     @functools.cached_property
     def kit(self) -> TextKit:
         """What posts' texts are finished with: the snippets and the plan's link tags."""
-        return TextKit(snippets=self.snippets, utm=self.schedule.raw.get("utm"))
+        return TextKit.of(self.snippets, self.schedule)
 
 
 def load_config(root: Path, unreadable: list[Problem] | None = None) -> Config:

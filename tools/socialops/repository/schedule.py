@@ -18,7 +18,7 @@ from socialops.repository.posts import read_text
 SCHEDULE_FILE = "schedule.yaml"
 SCHEDULE_KEYS = ("timezone", "late_window", "horizon_days", "pillars", "cadence", "blackout", "site", "brands",
                  "task_reminder", "utm")
-BRAND_PLAN_KEYS = ("timezone", "pillars", "cadence")  # what a brand's section of schedule.yaml overrides
+BRAND_PLAN_KEYS = ("timezone", "pillars", "cadence", "utm")  # what a brand's section of schedule.yaml overrides
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_LATE_WINDOW = dt.timedelta(hours=24)
 DEFAULT_HORIZON_DAYS = 14

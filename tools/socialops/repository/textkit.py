@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from socialops.repository.schedule import SCHEDULE_FILE, load_schedule
+from socialops.repository.schedule import SCHEDULE_FILE, Schedule, load_schedule
 from socialops.repository.snippets import Snippet, load_snippets, snippet_stamp
 
 
@@ -17,6 +17,12 @@ from socialops.repository.snippets import Snippet, load_snippets, snippet_stamp
 class TextKit:
     snippets: Mapping[str, Snippet] = field(default_factory=dict)
     utm: Any = None  # schedule.yaml's `utm:` as written (the plan's defaults)
+    brand_utm: Mapping[str, Any] = field(default_factory=dict)  # brand -> its section's `utm:` (on top of those)
+
+    @staticmethod
+    def of(snippets: Mapping[str, Snippet], schedule: Schedule) -> TextKit:
+        return TextKit(snippets=snippets, utm=schedule.raw.get("utm"),
+                       brand_utm={name: section["utm"] for name, section in schedule.brands.items() if "utm" in section})
 
 
 EMPTY_KIT = TextKit()
@@ -35,7 +41,7 @@ def load_kit(root: Path | str) -> TextKit:
     known = _LOADED.get(str(root))
     if known is not None and known[0] == stamp:
         return known[1]
-    utm = load_schedule(root).raw.get("utm") if schedule_key else None
-    kit = TextKit(snippets=load_snippets(root), utm=utm)
+    schedule = load_schedule(root) if schedule_key else Schedule(path=SCHEDULE_FILE, raw={})
+    kit = TextKit.of(load_snippets(root), schedule)
     _LOADED[str(root)] = (stamp, kit)
     return kit

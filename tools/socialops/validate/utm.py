@@ -50,15 +50,18 @@ def utm_problems(value: Any, path: str, line: Callable[..., int]) -> list[Proble
 
 
 def utm_config_problems(config: Config) -> list[Problem]:
-    """The plan's and each profile's `utm:`, and a warning for a profile whose links would be tagged but that
-    names no site to tag."""
-    schedule = config.schedule
-    plan = schedule.raw.get("utm")
-    out = utm_problems(plan, schedule.path, lambda *k: schedule.line("utm", *k))
+    """The plan's, each brand's and each profile's `utm:`, and a warning for a profile whose links would be
+    tagged but that names no site to tag."""
+    schedule, kit = config.schedule, config.kit
+    out = utm_problems(kit.utm, schedule.path, lambda *k: schedule.line("utm", *k))
+    for brand, value in kit.brand_utm.items():
+        out += utm_problems(value, schedule.path, lambda *k, b=brand: schedule.line("brands", b, "utm", *k))
     for profile in config.profiles.values():
         own = profile.raw.get("utm")
         out += utm_problems(own, profile.path, lambda *k, p=profile: p.line("utm", *k))
-        settings = [v for v in (plan, own) if v is not None]
+        brand = profile.raw.get("brand")
+        settings = [v for v in (kit.utm, kit.brand_utm.get(brand) if isinstance(brand, str) else None, own)
+                    if v is not None]
         if not settings or False in settings or not any(v is True or isinstance(v, dict) for v in settings):
             continue
         sites = [d for v in settings if isinstance(v, dict) and isinstance(v.get("domains"), list)
