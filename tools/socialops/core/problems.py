@@ -88,6 +88,8 @@ CODES: dict[str, str] = {
     "snippet-empty": "a snippet file without text",
     "snippet-invalid": "a snippet file that cannot be used: two files with one name, or a setting that is not "
                        "a network or profile",
+    "utm-invalid": "a `utm:` block (link tags) with a key, placeholder or site that cannot be used",
+    "utm-no-site": "links would get tags but no site is named to tag (add the profile's `website` or `utm.domains`)",
     "placeholder": "text, a link or a file name left from the template of `socialops new` (write the real one)",
 }
 
