@@ -93,6 +93,33 @@ def test_text_post_with_facets(bluesky_pds, bluesky_account):
     assert steps.names() == ["post"]
 
 
+def test_snippets_and_link_tags_land_with_their_facets(bluesky_pds, bluesky_account, tmp_path):
+    """The text as rendered from a post (a snippet expanded, the brand's link tagged): the PDS takes its facets,
+    whose byte offsets cover the tagged link and the snippet's hashtag."""
+    from socialops.content.render import render
+    from socialops.repository.config import load_config
+    from socialops.repository.posts import load_post
+    from tests.helpers import SCHEDULE, make_repo, write
+
+    root = make_repo(tmp_path / "repo", {"content/a.md": "---\nid: a\nprofiles: [b]\n---\nHyvää huomenta ☕ "
+                                                            "{{snippet: end}}\n"},
+                     profiles={"b": "network: sandbox\nimitates: bluesky\naccount: b.example\n"},
+                     schedule=SCHEDULE.replace("cafe-masto", "b") + "utm: {domains: [aurinko.example]}\n")
+    write(root / "snippets/end.md", "Lue https://aurinko.example/ä?x=1 #kahvi")
+    config = load_config(root)
+    text = render(load_post(root, "content/a.md"), config.profiles["b"], config.profiles["b"].spec,
+                  kit=config.kit).text
+    link = "https://aurinko.example/ä?x=1&utm_source=bluesky&utm_medium=social"
+    assert text == f"Hyvää huomenta ☕ Lue {link} #kahvi"
+    net = make_network(bluesky_pds, bluesky_account)
+    net.publish(make_request(text, key="rs-snippet-utm"))
+    value = get_record(bluesky_pds, bluesky_account, tid_for("rs-snippet-utm"))["value"]
+    assert value["text"] == text
+    spans = {f["features"][0]["$type"]: text.encode()[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode()
+             for f in value["facets"]}
+    assert spans == {"app.bsky.richtext.facet#tag": "#kahvi", "app.bsky.richtext.facet#link": link}
+
+
 def test_mention_is_resolved_to_the_did_by_the_pds(bluesky_pds, bluesky_account):
     fan = bluesky_pds["accounts"]["fan"]
     net = make_network(bluesky_pds, bluesky_account)

@@ -144,16 +144,16 @@ def render(post: Post, profile: Profile, spec: NetworkSpec, *, kit: TextKit | No
     networks = (spec.name, profile.network)
     override = post.override_for(profile.id, spec.name)
     body = override.get("body")
-    tags = tags_for(kit, profile, post, spec.name, override)
+    utm_tags = tags_for(kit, profile, post, spec.name, override)
     text = plain_text(expand(body if isinstance(body, str) else post.body, kit.snippets, profile.id, networks)[0])
-    text = tag_text(text, tags)
+    text = tag_text(text, utm_tags)
     link = override.get("link") if isinstance(override.get("link"), str) else post.link
-    link = tag_url(link, tags) if link and tags else link
+    link = tag_url(link, utm_tags) if link and utm_tags else link
     if link and spec.link_in_text and link not in text:
         text = f"{text}\n\n{link}" if text else link
     first_comment = override["first_comment"] if "first_comment" in override else post.first_comment
     if first_comment is not None:
-        first_comment = tag_text(expand(str(first_comment), kit.snippets, profile.id, networks)[0], tags)
+        first_comment = tag_text(expand(str(first_comment), kit.snippets, profile.id, networks)[0], utm_tags)
     media = media_list(override["media"]) if "media" in override else post.media
     tags = override.get("tags")
     tags = [str(t) for t in tags] if isinstance(tags, list) else list(post.tags)
