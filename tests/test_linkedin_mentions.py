@@ -40,11 +40,26 @@ def post(urn: str, author: str, commentary: str, created: int) -> dict:
             "createdAt": created, "lastModifiedAt": created}
 
 
-def api_with_mentions(second_post: dict | None = None) -> LinkedIn:
+def posts_route(posts: dict[str, dict], own: dict | None = None):
+    """GET /rest/posts: a batch get (``ids=List(...)``, Rest.li's BATCH_GET answer: ``results`` and ``errors``
+    by key) or the page's own posts (``q=author``)."""
+    from urllib.parse import unquote
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "ids" not in request.url.params:
+            return httpx.Response(200, json=own or POSTS_EMPTY)
+        asked = unquote(request.url.params["ids"].removeprefix("List(").removesuffix(")")).split(",")
+        return httpx.Response(200, json={
+            "results": {u: posts[u] for u in asked if u in posts}, "statuses": {u: 200 for u in asked if u in posts},
+            "errors": {u: {"status": 404, "message": "Not Found"} for u in asked if u not in posts}})
+    return answer
+
+
+def api_with_mentions(second_post: dict | None = None, own: dict | None = None) -> LinkedIn:
+    posts = {SHARE_1: fx("post_mentioning.json"), **({SHARE_2: second_post} if second_post else {})}
     return (LinkedIn()
             .on("GET", NOTES, fx("notifications_mentions_1.json"), fx("notifications_mentions_2.json"))
-            .on("GET", f"/rest/posts/{encode_urn(SHARE_1)}", fx("post_mentioning.json"))
-            .on("GET", f"/rest/posts/{encode_urn(SHARE_2)}", second_post or (404, {"status": 404, "message": "gone"}))
+            .on("GET", "/rest/posts", posts_route(posts, own))
             .on("GET", f"/rest/socialActions/{encode_urn(ACTIVITY)}/comments/7268000000000000201",
                 fx("comment_mentioning.json")))
 
@@ -65,6 +80,8 @@ def test_mentions_are_read_page_by_page_within_the_window_with_their_text(small_
     assert f"timeRange=(start:{ms(since)},end:{ms(NOW)})" in query.split("&")
     assert asked[0].url.params["q"] == "criteria" and asked[0].url.params["organizationalEntity"] == ORG
     assert [(c.id, c.ref["on"]) for c in found] == [(SHARE_1, "post"), (COMMENT, "comment")]  # SHARE_2 deleted
+    (batch,) = api.sent("GET", "/rest/posts")  # the posts of both pages in one batch get
+    assert batch.url.raw_path.decode().endswith(f"/rest/posts?ids=List({encode_urn(SHARE_1)},{encode_urn(SHARE_2)})")
     share, comment = found
     assert share.text == ("Paras joulukahvi on @Kahvila Aurinko! Onko teillä gluteenitonta piparia? #joulu "
                           "(kysyn kaverille)")
@@ -142,7 +159,7 @@ def test_mentions_become_issues_once_across_two_runs_stay_inert_and_reply_commen
     root = shop(tmp_path)
     hostile = post(SHARE_2, "urn:li:person:Evil7", escape_commentary("Onko teillä gluteenitonta? " + HOSTILE),
                    ms(NOW - dt.timedelta(hours=3)))
-    api = api_with_mentions(hostile).on("GET", "/rest/posts", POSTS_EMPTY)
+    api = api_with_mentions(hostile)
     api.on("POST", f"/rest/socialActions/{encode_urn(SHARE_1)}/comments", (201, None, {"x-restli-id": "c-1"}))
     tracker = OutboxTracker(root)
     first = run_comments(root, now=NOW, env={}, tracker=tracker, push=False, opener=lambda p: network(api))
@@ -186,10 +203,9 @@ def test_a_comment_on_the_page_s_own_post_that_mentions_the_page_is_one_item(tmp
     comments = {"paging": {"start": 0, "count": 100, "total": 1}, "elements": [
         {**fx("comment_mentioning.json"), "commentsSummary": {"aggregatedTotalComments": 0,
                                                              "totalFirstLevelComments": 0}}]}
-    api = (api_with_mentions()
-           .on("GET", "/rest/posts", {"paging": {"start": 0, "count": 50}, "elements": [
-               {"id": own, "author": ORG, "commentary": "Joulukahvit", "createdAt": ms(NOW - dt.timedelta(days=2))}]})
-           .on("GET", f"/rest/socialActions/{encode_urn(own)}/comments", comments))
+    own_posts = {"paging": {"start": 0, "count": 50}, "elements": [
+        {"id": own, "author": ORG, "commentary": "Joulukahvit", "createdAt": ms(NOW - dt.timedelta(days=2))}]}
+    api = api_with_mentions(own=own_posts).on("GET", f"/rest/socialActions/{encode_urn(own)}/comments", comments)
     first = run_comments(root, now=NOW, env={}, tracker=OutboxTracker(root), push=False,
                          opener=lambda p: network(api))
     assert first.errors == [], first.errors

@@ -10,9 +10,10 @@ Microsoft's documentation (Community Management API), [C] seen in independent cl
   comment that mentions the page with a comment URN ``urn:li:comment:(urn:li:activity:X,Y)`` as generated
   activity, is [U]: should LinkedIn refuse the action (400), the run asks for SHARE_MENTION alone. Paging by
   ``start``/``count`` with ``paging.total`` where given [C].
-- The mentioning post: ``GET /rest/posts/{urn}`` -> ``author``, ``commentary`` ("little" format), ``createdAt``
-  [V/C]; a comment: ``GET /rest/socialActions/{activity urn}/comments/{comment id}`` -> ``actor``,
-  ``message.text``, ``created.time`` [C]. What cannot be read leaves the text empty, with the link.
+- The mentioning posts, twenty a call: ``GET /rest/posts?ids=List({urn},...)`` -> ``results`` by URN with
+  ``author``, ``commentary`` ("little" format), ``createdAt``; ``errors`` by URN (404: deleted) [V/C]. A
+  comment: ``GET /rest/socialActions/{activity urn}/comments/{comment id}`` -> ``actor``, ``message.text``,
+  ``created.time`` [C]. What cannot be read leaves the text empty, with the link.
 - ``/reply``: a comment on the mentioning post (``POST /rest/socialActions/{post urn}/comments``, the
   organization as ``actor``) [V/C], or a reply to the mentioning comment (the adapter's reply path).
 
@@ -28,12 +29,14 @@ from typing import Any
 from urllib.parse import quote
 
 from socialops.errors import AuthError, PermanentNetworkError
+from socialops.networks.calls import chunks
 from socialops.networks.linkedin.little import plain_commentary
 from socialops.networks.types import Comment, UnsupportedAction
 
 ACTIONS = ("SHARE_MENTION", "COMMENT_MENTION")
 PAGE = 50
 PAGES = 20  # 1,000 mentions in a window: not our user
+BATCH = 20  # posts one batch get asks for
 RETENTION = dt.timedelta(days=60)  # LinkedIn keeps notifications for 60 days [V]
 _COMMENT_URN = re.compile(r"^urn:li:comment:\((urn:li:[A-Za-z]+:[^,]+),([^)]+)\)$")
 NO_RIGHT = ("LinkedIn mentions of the page could not be read ({why}): they need the permission "
@@ -62,12 +65,21 @@ class LinkedInMentions:
 
     def list_mentions(self, *, since: dt.datetime | None = None) -> list[Comment]:
         """Posts and comments mentioning the page since ``since`` (at most 60 days back), oldest first."""
-        found: dict[str, Comment] = {}
+        posts: dict[str, dt.datetime | None] = {}  # post URN -> when LinkedIn noted the mention
+        comments: dict[str, tuple[str, dt.datetime | None]] = {}  # comment URN -> (its post, when)
         for element in self._notifications(since):
-            item = self._mention(element)
-            if item is not None and (since is None or item.created_at is None or item.created_at >= since):
-                found.setdefault(item.id, item)
-        return sorted(found.values(), key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.id))
+            when = _millis(element.get("lastModifiedAt"))
+            activity, source = str(element.get("generatedActivity") or ""), str(element.get("sourcePost") or "")
+            if since is not None and when is not None and when < since:
+                continue
+            if element.get("action") == "COMMENT_MENTION" or activity.startswith("urn:li:comment:"):
+                if comment_parts(activity):
+                    comments.setdefault(activity, (source, when))
+            elif element.get("action") == "SHARE_MENTION" and (activity or source).startswith("urn:li:"):
+                posts.setdefault(activity or source, when)
+        found = [*self._post_mentions(posts), *(self._comment_mention(urn, *at) for urn, at in comments.items())]
+        return sorted((c for c in found if c is not None),
+                      key=lambda c: (c.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.id))
 
     def _notifications(self, since: dt.datetime | None) -> list[dict[str, Any]]:
         now = self.now()
@@ -99,41 +111,37 @@ class LinkedInMentions:
                 break
         return rows
 
-    def _mention(self, element: dict[str, Any]) -> Comment | None:
-        action = element.get("action")
-        activity = str(element.get("generatedActivity") or "")
-        source = str(element.get("sourcePost") or "")
-        when = _millis(element.get("lastModifiedAt"))
-        if action == "COMMENT_MENTION" or activity.startswith("urn:li:comment:"):
-            parts = comment_parts(activity)
-            if parts is None:
-                return None
-            post = source or parts[0]
-            actor, text, created = self._comment_text(*parts)
-            return self._item(activity, post, actor, text, created or when, feed_url(parts[0]), "comment")
-        post = activity or source
-        if action != "SHARE_MENTION" or not post.startswith("urn:li:"):
-            return None
-        try:
-            body = self.call_json("GET", f"posts/{quote(post, safe='')}")
-        except PermanentNetworkError as exc:
-            if exc.status == 404:
-                return None  # deleted since: nothing left to answer
-            body = {}
-        commentary = body.get("commentary")
-        text = plain_commentary(commentary) if isinstance(commentary, str) else ""
-        return self._item(post, post, str(body.get("author") or ""), text, _millis(body.get("createdAt")) or when,
-                          feed_url(post), "post")
+    def _post_mentions(self, posts: dict[str, dt.datetime | None]) -> list[Comment | None]:
+        """The mentioning posts, read BATCH at a time (Posts API batch get, ``ids=List(...)``) [V/C]."""
+        out: list[Comment | None] = []
+        for batch in chunks(list(posts), BATCH):
+            try:
+                body = self.call_json("GET", f"posts?ids=List({','.join(quote(u, safe='') for u in batch)})")
+            except PermanentNetworkError:
+                body = {}  # unreadable: the items keep their links
+            results = body.get("results") if isinstance(body.get("results"), dict) else {}
+            errors = body.get("errors") if isinstance(body.get("errors"), dict) else {}
+            for urn in batch:
+                if isinstance(errors.get(urn), dict) and errors[urn].get("status") == 404:
+                    continue  # deleted since: nothing left to answer
+                post = results.get(urn) if isinstance(results.get(urn), dict) else {}
+                commentary = post.get("commentary")
+                text = plain_commentary(commentary) if isinstance(commentary, str) else ""
+                out.append(self._item(urn, urn, str(post.get("author") or ""), text,
+                                      _millis(post.get("createdAt")) or posts[urn], feed_url(urn), "post"))
+        return out
 
-    def _comment_text(self, activity: str, comment_id: str) -> tuple[str, str, dt.datetime | None]:
+    def _comment_mention(self, urn: str, source: str, when: dt.datetime | None) -> Comment | None:
+        activity, comment_id = comment_parts(urn) or ("", "")
         try:
             body = self.call_json("GET", f"socialActions/{quote(activity, safe='')}/comments/"
                                          f"{quote(comment_id, safe='')}")
         except PermanentNetworkError:
-            return "", "", None
+            body = {}  # not readable by the page: the item keeps its link
         message = body.get("message") if isinstance(body.get("message"), dict) else {}
         created = body.get("created") if isinstance(body.get("created"), dict) else {}
-        return str(body.get("actor") or ""), str(message.get("text") or ""), _millis(created.get("time"))
+        return self._item(urn, source or activity, str(body.get("actor") or ""), str(message.get("text") or ""),
+                          _millis(created.get("time")) or when, feed_url(activity), "comment")
 
     def _item(self, urn: str, post: str, actor: str, text: str, when: dt.datetime | None, url: str,
               on: str) -> Comment | None:
