@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from zoneinfo import ZoneInfo
 
 from socialops.plan.cadence import cadence_rules, profile_tz
@@ -150,3 +151,18 @@ def test_the_schema_takes_brand_sections():
     jsonschema.validate(yaml.safe_load(SCHEDULE), schema)
     bad = yaml.safe_load(SCHEDULE.replace("    timezone: Europe/Stockholm", "    timezon: Europe/Stockholm"))
     assert not jsonschema.Draft202012Validator(schema).is_valid(bad)
+
+
+def test_shards_keep_a_brands_profiles_together_and_cover_all(tmp_path):
+    from socialops.core.shards import shard_of
+    from socialops.repository.brands import shard_profiles
+
+    config = load_config(agency_repo(tmp_path))
+    parts = [shard_profiles(config.profiles, (i, 3)) for i in (1, 2, 3)]
+    assert sorted(p for part in parts for p in part) == sorted(config.profiles)
+    assert any({"acme-masto", "acme-bsky"} <= set(part) for part in parts)
+    assert shard_profiles(config.profiles, (1, 1)) == sorted(config.profiles)
+    assert shard_profiles(config.profiles, (1, 3), among=["house-masto"]) in ([], ["house-masto"])
+    # the same on every machine: a hash of the text, not Python's salted hash()
+    assert [shard_of(f"brand:b{n}", 4) for n in range(6)] == [shard_of(f"brand:b{n}", 4) for n in range(6)]
+    assert shard_of("brand:acme", 7) == int.from_bytes(hashlib.sha256(b"brand:acme").digest()[:8], "big") % 7 + 1

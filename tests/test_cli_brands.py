@@ -168,3 +168,92 @@ def test_codeowners_per_brand_folder(repo):
     owners = (repo / ".github/CODEOWNERS").read_text()
     assert "/content/acme/ @acme-team\n" in owners and "/content/beta/ @beta-team\n" in owners
     assert "/content/ @house\n" in owners
+
+
+def _many_brands(root, brands: int, per_brand: int) -> list[tuple[str, str]]:
+    """Brands of `per_brand` sandbox profiles, each with two posts due at 09:00 and 09:10, and two profiles of
+    no brand; returns every due pair."""
+    write(root / "schedule.yaml", "timezone: Europe/Helsinki\n")
+    write(root / ".gitattributes", "state/*.csv merge=union\n")  # as the template has it
+    write(root / ".gitignore", ".socialops/\n")
+    pairs = []
+    owners = [(f"b{b:02d}", f"b{b:02d}-p{p}") for b in range(brands) for p in range(per_brand)]
+    owners += [(None, "solo-1"), (None, "solo-2")]
+    for brand, pid in owners:
+        write(root / f"profiles/{pid}.yaml", f"network: sandbox\nimitates: mastodon\naccount: {pid}\n"
+                                             + (f"brand: {brand}\n" if brand else ""))
+        for n, at in enumerate(("2026-12-01 09:00", "2026-12-01 09:10")):
+            folder = f"content/{brand}" if brand else "content/2026"
+            write(root / f"{folder}/{pid}-{n}.md", post(pid, id=f"{pid}-{n}", at=at))
+            pairs.append((f"{pid}-{n}", pid))
+    return pairs
+
+
+@pytest.mark.slow
+def test_shards_publish_concurrently_into_one_remote_exactly_once(tmp_path):
+    from socialops.networks.sandbox.store import sandbox_posts
+    from socialops.state.publications import PUBLICATIONS
+    from tests.publish_support import bare_with_clones, isolated_git_env, publisher_command, subprocess_env
+
+    source = tmp_path / "source"
+    source.mkdir()
+    pairs = _many_brands(source, brands=8, per_brand=2)
+    git_init(source)
+    shards = 6
+    bare, clones = bare_with_clones(tmp_path, source, names=[f"runner-{i}" for i in range(1, shards + 1)])
+    box = tmp_path / "box.sqlite"
+    env = subprocess_env(isolated_git_env(tmp_path / "home"), SOCIALOPS_SANDBOX=str(box),
+                         SOCIALOPS_SANDBOX_FAULTS="delay=0.02", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid",
+                         GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid")
+    import subprocess
+
+    procs = [subprocess.Popen(publisher_command(c, "--shard", f"{i}/{shards}", "--now", "2026-12-01T09:30:00+02:00",
+                                                "--format", "json"),
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i, c in enumerate(clones, 1)]
+    outputs = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        outputs.append(json.loads(out))
+    by_shard = [{(r["post_id"], r["profile"]) for r in o["pairs"] if r["status"] == "published"} for o in outputs]
+    assert sum(len(s) for s in by_shard) == len(pairs) and set().union(*by_shard) == set(pairs)  # disjoint, all
+    for shard in by_shard:  # a brand's profiles are in one shard
+        brands = {pid.split("-")[0] for _, pid in shard if pid.startswith("b")}
+        assert all(pid.split("-")[0] not in brands for other in by_shard if other is not shard for _, pid in other)
+    published = [(r["post_id"], r["profile"]) for r in sandbox_posts(box)]
+    assert sorted(published) == sorted(pairs)  # each pair reached the network exactly once
+    import csv
+    import io
+
+    rows = csv.DictReader(io.StringIO(git(bare, "show", f"main:{PUBLICATIONS}")))
+    done = [(r["post_id"], r["profile"]) for r in rows if r["event"] == "published"]
+    assert sorted(done) == sorted(pairs)  # the remote's ledger holds every shard's outcomes, once each
+
+
+def test_a_shard_without_profiles_publishes_nothing(repo):
+    from socialops.repository.brands import shard_profiles
+    from socialops.repository.config import load_config
+
+    profiles = load_config(repo).profiles
+    count = 8
+    empty = next(i for i in range(1, count + 1) if not shard_profiles(profiles, (i, count)))
+    result = run(repo, "publish", "--shard", f"{empty}/{count}", "--now", "2026-12-01 12:00", "--no-push")
+    assert result.exit_code == 0 and published(repo) == set()
+    assert f"shard {empty}/{count} has no profiles" in result.stderr
+    bad = run(repo, "publish", "--shard", "3/2")
+    assert bad.exit_code == 2 and "write I/N" in bad.stderr
+
+
+def test_the_publish_workflow_runs_a_matrix_of_shards():
+    from pathlib import Path
+
+    import yaml
+
+    wf = yaml.safe_load((Path(__file__).resolve().parents[1] / ".github/workflows/publish.yml").read_text())
+    assert "vars.PUBLISH_SHARDS" in wf["jobs"]["shards"]["steps"][0]["env"]["SHARDS"]
+    job = wf["jobs"]["publish"]
+    assert job["needs"] == "shards" and job["strategy"]["fail-fast"] is False
+    run_step = next(s for s in job["steps"] if s.get("name") == "Publish due posts")
+    assert 'socialops publish --shard "$SHARD"' in run_step["run"]
+    assert run_step["env"]["SHARD"] == "${{ matrix.shard }}/${{ matrix.of }}"

@@ -30,17 +30,21 @@ def _finish_run(result, fmt: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what is due; record, post and commit nothing.")
 @profile_option()
 @brand_option()
+@click.option("--shard", metavar="I/N", help="Only the profiles of shard I of N, a brand's together (a stable hash "
+                                             "of the brand, or of the profile id without one): one job of a matrix.")
 @no_push_option()
 @format_option("text", "json")
 @pass_workspace
-def publish(ws: Workspace, dry_run, profiles, brands, no_push, fmt):
+def publish(ws: Workspace, dry_run, profiles, brands, shard, no_push, fmt):
     """Publish the due posts exactly once, recording each outcome in state/publications.csv."""
     from socialops.publish.results import format_table
     from socialops.publish.run import run_publish
 
     now = ws.now
+    from socialops.core.shards import parse_shard
+
     result = run_publish(ws.root, now=now, dry_run=dry_run, profiles=ws.select_profiles(profiles, brands),
-                         push=not no_push)
+                         push=not no_push, shard=parse_shard(shard) if shard else None)
     click.echo(format_table(result, ws.tz), err=fmt == "json", nl=False)
     for warning in result.warnings:
         click.echo(f"socialops: warning: {warning}", err=True)

@@ -27,13 +27,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from socialops.core.shards import parse_shard  # noqa: F401 - `metrics --shard` reads it here
 from socialops.errors import SocialOpsError, UsageError
 from socialops.metrics.budget import JOURNAL, Limit, load_journal, save_journal
 from socialops.metrics.fetcher import Fetcher, ProfileRun, redact_for
@@ -103,13 +103,6 @@ def select_profiles(profiles: Mapping[str, Profile], only: Iterable[str] | None 
         index, count = shard
         ids = [pid for n, pid in enumerate(ids) if n % count == index - 1]
     return [profiles[i] for i in ids]
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
-    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
-        raise UsageError(f"--shard {text}: write I/N with 1 <= I <= N, e.g. --shard 2/4")
-    return int(match.group(1)), int(match.group(2))
 
 
 def publications(root: Path, profiles: Iterable[Profile], tz: Any, *, now: dt.datetime,

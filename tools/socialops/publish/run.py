@@ -64,8 +64,10 @@ def run_publish(
     tracker: Any = None,
     claim_lease: dt.timedelta = DEFAULT_CLAIM_LEASE,
     lock_timeout: float = 10.0,
+    shard: tuple[int, int] | None = None,
 ) -> RunResult:
-    """One publish run. ``profiles``: only these; ``push``: fetch, rebase and push (else commit only);
+    """One publish run. ``profiles``: only these; ``shard`` (i, n): only (those of) the profiles of shard i of n
+    (``repository.brands.shard_profiles``: a brand's profiles together), one job of a matrix; ``push``: fetch, rebase and push (else commit only);
     ``clients``/``network_options``: the httpx.Client and adapter options per profile (tests);
     ``clock``: the run's time (default: ``now`` moving on as the run takes time); ``tracker``: where issues
     go (default: GitHub or the local outbox). Raises LockError when another run holds the lock, GitError
@@ -91,6 +93,7 @@ def run_publish(
 
         run = PublishRun(root, now=now, env=dict(os.environ if env is None else env), dry_run=dry_run,
                          only=set(profiles) if profiles else None, push=push, clock=clock,
-                         sleep=sleep or time.sleep, tracker=tracker, claim_lease=claim_lease)
+                         sleep=sleep or time.sleep, tracker=tracker, claim_lease=claim_lease,
+                         shard=shard if shard and shard[1] > 1 else None)
         return run.run(git=git, clients=clients, network_options=network_options)
 

@@ -20,6 +20,7 @@ from socialops.publish.select import Candidate, due_slots, remember_next_due, se
 from socialops.publish.tasks import Tasks
 from socialops.repository import git as repo
 from socialops.repository import index
+from socialops.repository.brands import shard_profiles
 from socialops.repository.config import load_config
 from socialops.repository.manual import manual_reason
 from socialops.state.publications import PUBLICATIONS
@@ -32,8 +33,9 @@ class PublishRun:
 
     def __init__(self, root: Path, *, now: dt.datetime, env: dict[str, str], dry_run: bool, only: set[str] | None,
                  push: bool, clock: Callable[[], dt.datetime], sleep: Callable[[float], None], tracker: Any,
-                 claim_lease: dt.timedelta) -> None:
+                 claim_lease: dt.timedelta, shard: tuple[int, int] | None = None) -> None:
         self.root = root
+        self.shard = shard
         self.now = now
         self.env = env
         self.dry_run = dry_run
@@ -46,11 +48,16 @@ class PublishRun:
         self.result = RunResult(now=now, dry_run=dry_run)
 
     def run(self, *, git: bool, clients: Any, network_options: Any) -> RunResult:
-        full = not self.dry_run and self.only is None  # a run whose "nothing due" may be remembered
+        full = not self.dry_run and self.only is None and self.shard is None  # its "nothing due" may be remembered
         clone = clone_id(self.root)
         if git and not self.dry_run:
             self._settle()
         config = load_config(self.root)
+        if self.shard is not None:
+            self.only = set(shard_profiles(config.profiles, self.shard, among=self.only))
+            if not self.only:
+                self.result.warnings.append(f"shard {self.shard[0]}/{self.shard[1]} has no profiles")
+                return self.result
         rec = Recorder(self.root, self.result, run_id=f"{clone}/{uuid.uuid4().hex[:8]}", clock=self.clock,
                        env=self.env, dry_run=self.dry_run, git=git, push=self.push, sleep=self.sleep,
                        tz=config.schedule.tz, late_window=config.schedule.late_window)

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from socialops.core.shards import shard_of
+
 BRAND_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # one folder name under content/
 LABEL_PREFIX = "brand:"  # the issue label of a brand's issues: brand:<name>
 
@@ -39,6 +41,20 @@ def profiles_of(profiles: Mapping[str, Any], brands: Iterable[str]) -> list[str]
     """The ids of the profiles of these brands, in id order."""
     wanted = set(brands)
     return sorted(pid for pid, p in profiles.items() if getattr(p, "brand", None) in wanted)
+
+
+def shard_profiles(profiles: Mapping[str, Any], shard: tuple[int, int], among: Iterable[str] | None = None) -> list[str]:
+    """The profile ids of shard ``(i, n)``: a brand's profiles stay together (one job publishes a brand, and
+    a brand's failures are in one job's log); a profile of no brand goes by its own id."""
+    index, count = shard
+    pool = sorted(profiles) if among is None else sorted(among)
+    return [pid for pid in pool
+            if shard_of(_brand_or_id(pid, profiles.get(pid)), count) == index]
+
+
+def _brand_or_id(pid: str, profile: Any) -> str:
+    brand = getattr(profile, "brand", None)
+    return f"brand:{brand}" if valid_name(brand) else f"profile:{pid}"
 
 
 def brand_labels(profile_ids: Iterable[str], profiles: Mapping[str, Any]) -> list[str]:

@@ -351,9 +351,10 @@ def sync(root: Path) -> bool:
     return True
 
 
-def push_with_retry(root: Path, attempts: int = 5, sleep=None) -> bool:
-    """Push the current branch; when the remote moved, fetch, rebase and try again.
-    False when there is no remote to push to."""
+def push_with_retry(root: Path, attempts: int = 12, sleep=None) -> bool:
+    """Push the current branch; when the remote moved, fetch, rebase and try again, after a random wait that
+    grows with each attempt (capped at 8 s). Each round one of the pushers racing gets through: the attempts are
+    for a matrix of publishers (`publish --shard`; tried with 16 at once). False when there is no remote."""
     import random
 
     sleep = sleep or time.sleep
@@ -370,7 +371,7 @@ def push_with_retry(root: Path, attempts: int = 5, sleep=None) -> bool:
         last = pushed.stderr.strip()
         if attempt < attempts:
             sync(root)
-            sleep(random.uniform(0.05, 0.3) * attempt)
+            sleep(random.uniform(0.05, min(8.0, 0.2 * 2 ** attempt)))
     raise GitError(f"git push to {remote} {branch} failed {attempts} times: {last}")
 
 
