@@ -128,3 +128,8 @@ def test_one_pull_request_against_the_github_stand_in(tmp_path, repo):
         assert f"pull request created: {pull['html_url']}" in done.stderr and TOKEN not in done.output
         again = run(repo, sheet(tmp_path, GOOD), env=env)  # the same file again: the same pull request
         assert again.exit_code == 0 and len(server.pulls()) == 1 and "pull request updated" in again.stderr
+
+
+def test_an_unknown_brand_is_a_usage_error(tmp_path, repo):
+    done = run(repo, sheet(tmp_path, GOOD), "--brand", "acme")
+    assert done.exit_code == 2 and "--brand: no brand acme" in done.stderr

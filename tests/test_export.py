@@ -174,3 +174,19 @@ def test_round_trip_through_excel(repo, target, tmp_path):
                 cell.data_type = "s"
     book.save(tmp_path / "plan.xlsx")
     _same_posts(repo, target, tmp_path / "plan.xlsx", dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC))
+
+
+def test_a_brands_posts_only_in_its_timezone(tmp_path):
+    from tests.test_import import BRANDS
+
+    schedule = "timezone: Europe/Helsinki\nbrands:\n  acme: {timezone: Europe/Stockholm}\n"
+    root = make_repo(tmp_path / "brands", {
+        "content/acme/2026/12/a.md": "---\nid: a\nprofiles: [acme-masto]\npublish_at: 2026-12-05 09:00\n---\nHei\n",
+        "content/beta/2026/12/b.md": "---\nid: b\nprofiles: [beta-masto]\npublish_at: 2026-12-05 09:00\n---\nMoi\n",
+    }, profiles=BRANDS, schedule=schedule)
+    done = export(root, "--brand", "acme")
+    assert [(r["id"], r["time"], r["planned"]) for r in rows_of(done.stdout)] == [
+        ("a", "09:00", "acme-masto 2026-12-05 09:00")]  # in Stockholm's time, as the post says it
+    assert [r["id"] for r in rows_of(export(root).stdout)] == ["b", "a"]  # 09:00 in Helsinki is earlier
+    unknown = export(root, "--brand", "gamma")
+    assert unknown.exit_code == 2 and "no brand gamma" in unknown.stderr

@@ -175,14 +175,50 @@ def test_slugs_never_collide(tmp_path, repo):
                                          "give another")]
 
 
-def test_media_in_several_folders_and_hidden_names(tmp_path, repo):
-    image(repo / "content" / "brand-b" / "media" / "tori.jpg")
+def test_hidden_and_drive_names_are_refused(tmp_path, repo):
     (repo / "content" / "media" / ".env").write_text("SECRET=1")
-    plan = plan_of(repo, csv_file(tmp_path, HEAD + "2026-12-03,09:00,cafe-masto,Hei,tori.jpg,menu\n"
-                                                  "2026-12-03,10:00,cafe-masto,Hei,.env,menu\n"
-                                                  "2026-12-03,11:00,cafe-masto,Hei,C:tori.jpg,menu\n"))
+    plan = plan_of(repo, csv_file(tmp_path, HEAD + "2026-12-03,10:00,cafe-masto,Hei,.env,menu\n"
+                                                  "2026-12-03,11:00,cafe-masto,Hei,C:tori.jpg,menu\n"
+                                                  "2026-12-03,12:00,cafe-masto,Hei,/etc/passwd,menu\n"))
     assert [(r, c) for r, c, _ in errors(plan)] == [(2, "media"), (3, "media"), (4, "media")]
-    assert "in several media folders (content/media/tori.jpg, content/brand-b/media/tori.jpg)" in errors(plan)[0][2]
+    assert all("not a plain file name" in m for _, _, m in errors(plan))
+
+
+BRANDS = {"acme-masto": "network: sandbox\nimitates: mastodon\naccount: '@acme@example.social'\nbrand: acme\n",
+          "beta-masto": "network: sandbox\nimitates: mastodon\naccount: '@beta@example.social'\nbrand: beta\n",
+          "beta-bsky": "network: sandbox\nimitates: bluesky\naccount: beta.example\nbrand: beta\n"}
+
+
+def test_a_brands_rows_go_to_its_folder_with_its_media_and_timezone(tmp_path):
+    schedule = "timezone: Europe/Helsinki\nbrands:\n  acme: {timezone: Europe/Stockholm}\n"
+    root = make_repo(tmp_path / "brands", profiles=BRANDS, schedule=schedule)
+    for rel in ("content/acme/media/logo.jpg", "content/beta/media/b.jpg", "content/media/tori.jpg",
+                "content/beta/media/tori.jpg"):
+        image(root / rel)
+    text = ("date,time,profiles,text,media\n"
+            "2026-12-03,09:00,acme-masto,Hei,\"logo.jpg, tori.jpg\"\n"
+            "2026-12-03,09:00,acme-masto,Hei,b.jpg\n"
+            "2026-12-03,09:00,\"acme-masto, beta-masto\",Hei,\n"
+            "2026-12-03,09:00,mastodon,Hei,tori.jpg\n")
+    sheet = read_sheet(csv_file(tmp_path, text))
+    plan = plan_import(root, sheet, config=load_config(root), now=NOW, existing={})
+    first = parse_post(plan.posts[0].text, plan.posts[0].path)
+    assert plan.posts[0].path == "content/acme/2026/12/hei.md"
+    assert [m.path for m in first.media] == ["content/acme/media/logo.jpg", "content/media/tori.jpg"]
+    found = {(r, c): m for r, c, m in errors(plan)}
+    assert "b.jpg is in another brand's folder (content/beta/media/b.jpg)" in found[(3, "media")]
+    assert "beta-masto belongs to the brand beta" in found[(4, "profiles")]
+    assert "several profiles are on mastodon" in found[(5, "profiles")]
+    # with --brand beta: 'mastodon' is beta's one profile there, and the brand's own tori.jpg comes first
+    plan = plan_import(root, sheet, config=load_config(root), now=NOW, existing={}, brand="beta")
+    last = parse_post(plan.posts[-1].text, plan.posts[-1].path)
+    assert last.profiles == ["beta-masto"] and last.media[0].path == "content/beta/media/tori.jpg"
+    assert plan.posts[-1].path.startswith("content/beta/2026/12/")
+    assert "acme-masto belongs to the brand acme" in {(r, c): m for r, c, m in errors(plan)}[(2, "profiles")]
+    # naive times are in the brand's timezone: 02:30 that night exists in Helsinki, not in Stockholm
+    gap = read_sheet(csv_file(tmp_path, "date,time,profiles,text\n2027-03-28,02:30,acme-masto,Hei\n", "gap.csv"))
+    assert "does not exist in Europe/Stockholm" in errors(plan_import(root, gap, config=load_config(root), now=NOW,
+                                                                     existing={}))[0][2]
 
 
 def test_huge_cells_rows_and_files_are_refused(tmp_path, monkeypatch):

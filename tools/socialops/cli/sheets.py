@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from socialops.cli.options import format_option, now_option
+from socialops.cli.options import brand_option, format_option, now_option
 from socialops.cli.workspace import Workspace, pass_workspace
 
 
@@ -18,12 +18,14 @@ from socialops.cli.workspace import Workspace, pass_workspace
                                                    "nothing is imported while a row is invalid).")
 @click.option("--branch", metavar="NAME", help="The branch of the pull request (default: import/<file name>).")
 @click.option("--base", default="main", show_default=True, help="The branch the pull request goes into.")
+@click.option("--brand", metavar="NAME", help="Every row is this brand's: its folder, and 'instagram' means its "
+                                             "profile there (default: each row's profiles say).")
 @click.option("--sheet", metavar="NAME", help="The workbook's sheet to read (default: the first).")
 @click.option("--encoding", metavar="NAME", help="The CSV file's encoding when it is not UTF-8 (e.g. cp1252).")
 @now_option(help="As if the time were T: rows before it are in the past (tests).")
 @format_option("text", "json")
 @pass_workspace
-def import_(ws: Workspace, file, dry_run, skip_invalid, branch, base, sheet, encoding, fmt):
+def import_(ws: Workspace, file, dry_run, skip_invalid, branch, base, brand, sheet, encoding, fmt):
     """Bring a content calendar in from a spreadsheet (.csv or .xlsx): a post file per row, on a branch with one
     pull request. Every invalid row is named with its column; nothing is written while one is invalid."""
     from pathlib import Path
@@ -35,8 +37,9 @@ def import_(ws: Workspace, file, dry_run, skip_invalid, branch, base, sheet, enc
 
     config = ws.config
     table = read_sheet(Path(file), encoding=encoding, sheet=sheet)
-    existing = {s.id: s.path for s in load_index(ws.root, config.tz) if s.id}
-    plan = plan_import(ws.root, table, config=config, now=ws.now, existing=existing)
+    existing = {s.id: s.path for s in load_index(ws.root, config.schedule.zones) if s.id}
+    plan = plan_import(ws.root, table, config=config, now=ws.now, existing=existing,
+                       brand=ws.brands([brand])[0] if brand else None)
     posts = plan.valid_posts()
     blocked = bool(plan.invalid_rows) and not skip_invalid
     delivery = None
@@ -112,9 +115,10 @@ def _text_out(plan, posts, delivery, blocked, dry_run) -> None:
               help="What separates the cells: semicolon for Excel where the decimal mark is a comma (Finland).")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), metavar="FILE",
               help="The file to write (default: standard output).")
+@brand_option(help="Only the posts of this brand (repeatable, or a comma list: acme,beta).")
 @now_option(help="As if the time were T: the queue is placed from then.")
 @pass_workspace
-def export(ws: Workspace, since, until, fmt, delimiter, out):
+def export(ws: Workspace, since, until, fmt, delimiter, out, brands):
     """Write the plan to a CSV file a spreadsheet opens and `socialops import` reads again: each post with its time,
     profiles, text, media and status."""
     import datetime as dt
@@ -136,8 +140,9 @@ def export(ws: Workspace, since, until, fmt, delimiter, out):
         raise UsageError(f"--from {since} is after --to {until}")
     config = load_plan_config(ws.root)
     published, _ = published_from_ledger(ws.root)
-    rows = export_rows(ws.root, load_index(ws.root, config.tz), config, now=ws.now, published=published,
-                       since=days[0], until=days[1])
+    posts = load_index(ws.root, config.schedule.zones)
+    rows = export_rows(ws.root, posts, config, now=ws.now, published=published, since=days[0], until=days[1],
+                       brands=ws.brands(brands) if brands else None)
     text = to_csv(rows, DELIMITERS[delimiter])
     if out:
         atomic_write_bytes(Path(out), b"\xef\xbb\xbf" + text.encode("utf-8"))  # the mark tells Excel it is UTF-8

@@ -89,6 +89,7 @@ class _Context:
     now: dt.datetime
     taken: dict[str, str]  # post id -> its file (the repository's and the rows' so far)
     media: dict[str, list[str]]  # file name -> its repository-relative paths
+    brand: str | None = None  # --brand: every row is this brand's
     media_stats: dict[str, Any] = field(default_factory=dict)
 
 
@@ -101,14 +102,16 @@ def _media_index(root: Path) -> dict[str, list[str]]:
     return index
 
 
-def plan_import(root: Path, sheet: Sheet, *, config: Any, now: dt.datetime, existing: dict[str, str]) -> Plan:
-    """Turn every row into a post and check it; `existing`: the repository's post ids -> files."""
+def plan_import(root: Path, sheet: Sheet, *, config: Any, now: dt.datetime, existing: dict[str, str],
+                brand: str | None = None) -> Plan:
+    """Turn every row into a post and check it; `existing`: the repository's post ids -> files; `brand`: the
+    brand every row is for (its folder, its profiles)."""
     plan = Plan(sheet)
     for header in sheet.unknown:
         plan.issues.append(Issue(1, header, WARNING, "a column socialops does not know; its cells are not "
                                  "imported (columns: date, time, profiles, type, text, media, alt, link, pillar, "
                                  "first comment, title, slug, tags, campaign, status)", "unknown-column"))
-    ctx = _Context(root, config, now, dict(existing), _media_index(root))
+    ctx = _Context(root, config, now, dict(existing), _media_index(root), brand)
     explicit: dict[str, int] = {}
     for row in sheet.rows:
         issues: list[Issue] = []
@@ -143,42 +146,24 @@ def _row_post(ctx: _Context, sheet: Sheet, row: Any, issues: list[Issue], explic
     elif status == PUBLISHED:
         left_out.append((row.number, "already published"))
         return None
-    meta: dict[str, Any] = {}
+    profiles = _profiles(ctx, cells.get("profiles"), problem)
+    folder = _folder(ctx, profiles)
+    zone = ctx.config.schedule.zones.for_path(f"{folder}/")
     try:
-        when = publish_at(cells, ctx.config.tz)
+        when = publish_at(cells, zone)
     except CellError as exc:
         problem(exc.field, exc.message)
         when = None
     body = cell_text(cells.get("text", "")).strip()
     post_id = _post_id(ctx, cells, body, row.number, explicit, problem)
-    meta["id"] = post_id
-    if "title" in cells:
-        meta["title"] = cell_text(cells["title"])
-    meta["profiles"] = _profiles(ctx.config, cells.get("profiles"), problem)
-    if "type" in cells:
-        meta["type"] = _post_type(cells["type"])
-    if when is not None:
-        text, moment = when
-        meta["publish_at"] = text
-        if moment <= ctx.now:
-            problem("time" if "time" in cells else "date",
-                    f"{text} is in the past (now {ctx.now.astimezone(ctx.config.tz):%Y-%m-%d %H:%M}); give a later "
-                    "time, or leave the date empty to take the next free slot of the plan")
-    media = _media(ctx, cells, problem)
-    if media:
-        meta["media"] = media
-    for key in ("link", "first_comment", "pillar", "campaign"):
-        if key in cells:
-            meta[key] = cell_text(cells[key])
-    if "tags" in cells:
-        meta["tags"] = [t.lstrip("#") for t in split_list(cell_text(cells["tags"]))]
+    meta = _meta(ctx, cells, post_id, profiles, when, folder, problem)
     meta["status"] = status or "ready"
     # seconds apart, so that rows without a date take the plan's free slots in the sheet's order
-    meta["created"] = f"{(ctx.now + dt.timedelta(seconds=row.number)).astimezone(ctx.config.tz):%Y-%m-%d %H:%M:%S}"
+    meta["created"] = f"{(ctx.now + dt.timedelta(seconds=row.number)).astimezone(zone):%Y-%m-%d %H:%M:%S}"
     if meta.get("type") == "live" and "publish_at" in meta:
         meta["live"] = {"starts_at": meta["publish_at"], "duration_minutes": 60}
-    month = (when[1] if when else ctx.now).astimezone(ctx.config.tz)
-    path = f"content/{month:%Y}/{month:%m}/{post_id}.md"
+    month = (when[1] if when else ctx.now).astimezone(zone)
+    path = f"{folder}/{month:%Y}/{month:%m}/{post_id}.md"
     text = post_text(meta, body)
     if len(text.encode("utf-8")) > MAX_POST_BYTES:
         problem(None, f"the post would be more than {MAX_POST_BYTES:,} bytes; shorten the text")
@@ -188,6 +173,44 @@ def _row_post(ctx: _Context, sheet: Sheet, row: Any, issues: list[Issue], explic
     ctx.taken[post_id] = path
     _check(ctx, sheet, row, path, text, issues)
     return NewPost(row.number, post_id, path, text)
+
+
+def _meta(ctx: _Context, cells: dict, post_id: str, profiles: list[str], when, folder: str, problem) -> dict:
+    """The post's keys from the row's cells, in the order `socialops new` writes them."""
+    meta: dict[str, Any] = {"id": post_id}
+    if "title" in cells:
+        meta["title"] = cell_text(cells["title"])
+    meta["profiles"] = profiles
+    if "type" in cells:
+        meta["type"] = _post_type(cells["type"])
+    if when is not None:
+        text, moment = when
+        meta["publish_at"] = text
+        if moment <= ctx.now:
+            problem("time" if "time" in cells else "date",
+                    f"{text} is in the past (now {ctx.now.astimezone(moment.tzinfo):%Y-%m-%d %H:%M}); give a later "
+                    "time, or leave the date empty to take the next free slot of the plan")
+    media = _media(ctx, cells, folder, problem)
+    if media:
+        meta["media"] = media
+    for key in ("link", "first_comment", "pillar", "campaign"):
+        if key in cells:
+            meta[key] = cell_text(cells[key])
+    if "tags" in cells:
+        meta["tags"] = [t.lstrip("#") for t in split_list(cell_text(cells["tags"]))]
+    return meta
+
+
+def _folder(ctx: _Context, profiles: list[str]) -> str:
+    """Where the row's post goes: content/<brand>/ of --brand or of its profiles' brand, else content/.
+    Profiles of several brands: the first's (validation says which profile does not belong)."""
+    if ctx.brand:
+        return f"content/{ctx.brand}"
+    for pid in profiles:
+        brand = getattr(ctx.config.profiles.get(pid), "brand", None)
+        if brand in ctx.config.brands:
+            return f"content/{brand}"
+    return "content"
 
 
 def post_text(meta: dict[str, Any], body: str) -> str:
@@ -217,15 +240,16 @@ def _post_id(ctx: _Context, cells: dict, body: str, number: int, explicit: dict[
     return post_id
 
 
-def _profiles(config: Any, value: Any, problem) -> list[str]:
-    """Profile ids, or network names that one profile of the repository is on ('instagram')."""
+def _profiles(ctx: _Context, value: Any, problem) -> list[str]:
+    """Profile ids, or network names that one profile is on ('instagram'; with --brand, one of the brand's)."""
+    profiles = ctx.config.profiles
     out = []
     for word in split_list(cell_text(value)) if value is not None else []:
-        if word in config.profiles:
+        if word in profiles:
             out.append(word)
             continue
-        on = [pid for pid, p in config.profiles.items() if word.lower() in (p.network, getattr(p, "rules_network",
-                                                                                                None))]
+        on = [pid for pid, p in profiles.items() if word.lower() in (p.network, getattr(p, "rules_network", None))
+              and (ctx.brand is None or getattr(p, "brand", None) == ctx.brand)]
         if len(on) == 1:
             out.append(on[0])
         elif len(on) > 1:
@@ -241,7 +265,7 @@ def _post_type(value: Any) -> str:
     return TYPE_WORDS.get(word, word)
 
 
-def _media(ctx: _Context, cells: dict, problem) -> list[dict[str, str]]:
+def _media(ctx: _Context, cells: dict, folder: str, problem) -> list[dict[str, str]]:
     """Each media name found in a media folder, with its alt text."""
     try:
         names = media_names(cell_text(cells["media"])) if "media" in cells else []
@@ -254,6 +278,13 @@ def _media(ctx: _Context, cells: dict, problem) -> list[dict[str, str]]:
     items = []
     for i, name in enumerate(names):
         found = ctx.media.get(name, [])
+        own = [f for f in (f"{folder}/media/{name}", f"content/media/{name}") if f in found]
+        if own or folder == "content":
+            found = own[:1] or found  # the brand's own file first, then the shared one
+        elif found:
+            problem("media", f"{name} is in another brand's folder ({', '.join(found)}); copy it to "
+                             f"{folder}/media/ or content/media/")
+            continue
         if not found:
             close = difflib.get_close_matches(name, list(ctx.media), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
@@ -290,10 +321,13 @@ def _check(ctx: _Context, sheet: Sheet, row: Any, path: str, text: str, issues: 
     key_of_line = {}
     for keys, line in post.lines.items():
         key_of_line.setdefault(line, keys[0])
+    # a column whose cell could not be read already has its error: what validation makes of the rest is noise
+    unread = {i.column for i in issues if i.severity == ERROR and i.row == row.number}
     for found in post_problems(post, ctx.config, ctx.media_stats):
         if found.line >= post.body_line and post.body:
             column = sheet.columns.get("text")
         else:
             key = key_of_line.get(found.line)
             column = _column(sheet, key, row.cells) if key else None
-        issues.append(Issue(row.number, column, found.severity, found.message, found.code))
+        if column not in unread:
+            issues.append(Issue(row.number, column, found.severity, found.message, found.code))

@@ -28,13 +28,14 @@ DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
 
 
 def export_rows(root: Path, posts: list, config: Any, *, now: dt.datetime, published: dict,
-                since: dt.date | None = None, until: dt.date | None = None) -> list[dict[str, str]]:
+                since: dt.date | None = None, until: dt.date | None = None,
+                brands: list[str] | None = None) -> list[dict[str, str]]:
     """The plan's posts (summaries from repository.index) as rows, in time order; with `since`/`until` (days in
-    the plan's timezone, both included) only the posts planned or published on those days."""
-    tz = config.tz
+    the post's timezone, both included) only the posts planned or published on those days; with `brands` only
+    the posts in those brands' folders."""
     end = now + dt.timedelta(days=config.schedule.horizon_days)
     if until is not None:
-        end = max(end, dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tz))
+        end = max(end, dt.datetime.combine(until + dt.timedelta(days=2), dt.time(), dt.UTC))
     slots = queue_state(posts, config.profiles, config.schedule, now=now, published=published, until=end).result
     folders = tuple(media_folders(root))
     seen: set[str] = set()
@@ -43,6 +44,9 @@ def export_rows(root: Path, posts: list, config: Any, *, now: dt.datetime, publi
         if summary.error or not summary.id or summary.id in seen:
             continue  # validate reports them; an export shows each post once
         seen.add(summary.id)
+        if brands is not None and config.post_brand(summary.path) not in brands:
+            continue
+        tz = config.schedule.zones.for_path(summary.path)
         pairs = {pid: slots.get((summary.id, pid)) for pid in summary.profiles}
         times = sorted(s.at for s in pairs.values() if s is not None)
         first = (dt.datetime.fromtimestamp(summary.publish_ts, tz) if summary.publish_ts is not None
