@@ -39,6 +39,7 @@ _FIELD_OF_KEY = {"id": "id", "title": "title", "profiles": "profiles", "type": "
                  "link": "link", "first_comment": "first_comment", "pillar": "pillar", "tags": "tags",
                  "campaign": "campaign", "status": "status", "live": "date", "publish_at": "date"}
 PUBLISHED = "published"
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: 2,000 posts in a fraction of the time
 _STATUS = {"": "ready", "ready": "ready", "scheduled": "ready", "queued": "ready", "valmis": "ready",
            "ajastettu": "ready", "draft": "draft", "luonnos": "draft", PUBLISHED: PUBLISHED, "julkaistu": PUBLISHED}
 
@@ -214,7 +215,7 @@ def _folder(ctx: _Context, profiles: list[str]) -> str:
 
 
 def post_text(meta: dict[str, Any], body: str) -> str:
-    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
+    front = yaml.dump(meta, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
     return f"---\n{front}---\n{body}\n" if body else f"---\n{front}---\n"
 
 
