@@ -291,3 +291,28 @@ def test_the_reminder_comes_after_the_plans_task_reminder(tmp_path, gh):
     (root / "schedule.yaml").write_text("timezone: Europe/Helsinki\ntask_reminder: soon\n")
     [problem] = schedule_problems(load_config(root))
     assert (problem.code, problem.line) == ("schedule-invalid", 2) and "'soon' is not a duration" in problem.message
+
+
+def test_done_typed_on_the_command_line_settles_a_task_in_the_local_outbox(tmp_path):
+    """Without GitHub (a laptop, the demo): the issue is in the local outbox and /done is typed with moderate."""
+    from socialops.tracker.outbox import OutboxTracker
+
+    root = make_repo(tmp_path / "repo", profiles=())
+    write_profile(root, "cafe-masto", imitates="mastodon", account="@cafe@mastodon.example",
+                  roles={"editors": ["@maija"]})
+    write_post(root, "poll", profiles=["cafe-masto"], at="2026-12-01 09:00", manual=True)
+    git_init(root)
+    run_publish(root, now=local("2026-12-01 09:05"), env={"SOCIALOPS_SANDBOX": str(tmp_path / "s.sqlite")},
+                sleep=lambda s: None)
+    issue = OutboxTracker(root).find_issue(task_key("poll", "cafe-masto"))
+    assert issue.assignees == ["maija"] and issue.state == "open"
+    runner = CliRunner(env={"GITHUB_TOKEN": ""})
+    args = ["--repo", str(root), "moderate", "--issue", str(issue.number), "--as", "maija", "--no-push", "--now",
+            "2026-12-01 12:00", "--command"]
+    bad = runner.invoke(main, [*args, "/done https://mastodon.example/@someone/1"])
+    assert bad.exit_code == 0 and "usage" in bad.output
+    good = runner.invoke(main, [*args, "/done https://mastodon.example/@cafe/42"])
+    assert good.exit_code == 0 and "done" in good.output
+    assert Ledger(root).state()[("poll", "cafe-masto")].url == "https://mastodon.example/@cafe/42"
+    closed = OutboxTracker(root).find_issue(task_key("poll", "cafe-masto"))
+    assert closed.state == "closed" and "not the address of a Mastodon post" in closed.comments[0]

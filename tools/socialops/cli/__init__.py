@@ -38,8 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                              "because no such profile exists; the texts are safe to use as they are)."),
     "metrics": ("run", "Fetch post figures, followers and audience into metrics/*.csv. Exit 1 when some could not be "
                        "fetched."),
-    "moderate": ("run", "Carry out a /command written in a comment's issue or digest: /reply, /hide, /unhide, /delete, "
-                        "/block, /dismiss, /flag."),
+    "moderate": ("run", "Carry out a /command written in a comment's issue or digest (/reply, /hide, /unhide, /delete, "
+                        "/block, /dismiss, /flag) or in a manual task's issue (/done URL, /skip)."),
     "new": ("content", "Write a new post file with a fresh, unique id."),
     "plan": ("plan", "The calendar of slots per profile and week: filled, empty, the pillar mix, blackouts and "
                      "collisions."),
