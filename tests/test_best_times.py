@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from socialops.metrics import tables
-from socialops.metrics.best_times import WINDOW_DAYS, best_hours, best_times, load_best_hours
+from socialops.metrics.best_times import WINDOW_DAYS, best_hours, best_times, load_best_hours, pooled_networks
 from socialops.publish.results import R_PUBLISHED
 from socialops.publish.run import run_publish
 from tests.helpers import PROFILES
@@ -125,3 +125,44 @@ def test_publish_takes_the_best_hour_of_posts_csv(tmp_path):
     assert run_publish(root, now=monday.replace(hour=12, minute=59), env=env, sleep=lambda s: None).pairs == []
     done = run_publish(root, now=monday.replace(hour=13), env=env, sleep=lambda s: None)
     assert {(p.post_id, p.profile): p.status for p in done.pairs} == {("queued", "sandbox-a"): R_PUBLISHED}
+
+
+def evenings(profile: str, network: str, days=range(1, 13)) -> list[dict[str, str]]:
+    """A profile whose posts at 16 UTC engage three times as well as those at 07 UTC."""
+    return [{**row(profile, f"2026-12-{d:02d}T{7 if d % 2 else 16:02d}:00:00Z", "0.01" if d % 2 else "0.03"),
+             "network": network} for d in days]
+
+
+def test_a_sandbox_profile_pools_with_the_network_it_imitates():
+    """A real Instagram profile knows its evenings engage; the sandbox profile that imitates Instagram (one post
+    at 07 UTC of its own) starts from that pattern, not from the general rhythm nor from other sandbox profiles."""
+    rows = evenings("shop-insta", "instagram") + evenings("demo-masto", "sandbox", days=range(2, 13, 2))
+    rows.append({**row("demo-insta", "2026-12-15T07:00:00Z", "0.02"), "network": "sandbox"})
+    networks = {"shop-insta": "instagram", "demo-insta": "sandbox:instagram", "demo-masto": "sandbox:mastodon"}
+    pooled = best_times(rows, UTC, now=NOW, networks=networks)["demo-insta"]
+    assert pooled.basis == "network" and pooled.best_hours[0] == 16
+    ranked = [h for h, _, _ in pooled.hours]
+    assert ranked.index(16) < ranked.index(7)
+    # without knowing what it imitates it is pooled by its rows' network, "sandbox": with the Mastodon imitation
+    by_rows = best_times(rows, UTC, now=NOW)["demo-insta"]
+    assert by_rows.basis == "network" and by_rows.estimate.hours != pooled.estimate.hours
+    # a profile with no posts yet pools by the network it is given (and shows nothing until it has evidence)
+    empty = best_times(rows, UTC, now=NOW, networks={**networks, "new-insta": "sandbox:instagram"},
+                       profiles=["new-insta"])["new-insta"]
+    assert empty.posts == 0 and empty.basis == "network" and empty.estimate.hours[0].slot == 16
+
+
+def test_a_real_profile_never_pools_with_simulated_figures():
+    rows = evenings("demo-insta", "sandbox")  # simulated: evenings engage
+    rows.append({**row("shop-insta", "2026-12-15T07:00:00Z", "0.02"), "network": "instagram"})
+    found = best_times(rows, UTC, now=NOW, networks={"demo-insta": "sandbox:instagram",
+                                                      "shop-insta": "instagram"})["shop-insta"]
+    assert found.basis == "general"
+
+
+def test_pooled_networks_reads_the_profiles(tmp_path):
+    root = sandbox_repo(tmp_path / "repo", profiles={**PROFILES, "plain": "network: sandbox\n",
+                                                     "broken": "network: [\n"})
+    assert pooled_networks(root) == {"cafe-masto": "sandbox:mastodon", "cafe-bsky": "sandbox:bluesky",
+                                     "cafe-insta": "sandbox:instagram", "cafe-fb": "sandbox:facebook",
+                                     "cafe-li": "sandbox:linkedin", "plain": "sandbox:sandbox"}

@@ -195,11 +195,12 @@ def _share_changes(pillars: Mapping[str, Mapping], by_pillar: Mapping[str, list[
 
 
 def advise(schedule: Any, post_rows: Iterable[Mapping[str, str]], audience_rows: Iterable[Mapping[str, str]], *,
-           now: dt.datetime) -> Advice:
-    """What to change in ``schedule`` (a parsed ``schedule.yaml``) from the metrics up to ``now``."""
+           now: dt.datetime, networks: Mapping[str, str] | None = None) -> Advice:
+    """What to change in ``schedule`` (a parsed ``schedule.yaml``) from the metrics up to ``now``
+    (``networks``: see ``best_times``)."""
     rows = list(post_rows)
     best = best_times(rows, schedule.tz, now=now, profiles=sorted(schedule.cadence) or None,
-                      audience=list(audience_rows))
+                      audience=list(audience_rows), networks=networks)
     relative = _relative(rows, now)
     types = [TypeNote(t, round(statistics.fmean(v), 2), len(v)) for t, v in sorted(_by(relative, "type").items())
              if len(v) >= MIN_POSTS and statistics.fmean(v) < WEAK_TYPE]

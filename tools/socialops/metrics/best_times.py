@@ -48,15 +48,18 @@ class BestTimes:
         return timing.level(self.confidence)
 
 
-def _rated(rows: Iterable[Mapping[str, str]], oldest: dt.datetime, now: dt.datetime) -> list[timing.Rated]:
+def _rated(rows: Iterable[Mapping[str, str]], oldest: dt.datetime, now: dt.datetime,
+           networks: Mapping[str, str] | None = None) -> list[timing.Rated]:
     """The live posts published in (oldest, now] with an engagement rate."""
+    networks = networks or {}
     out = []
     for row in rows:
         published = parse_utc(row.get("published_at"))
         rate = num(row.get("engagement_rate"))
         if published is None or rate is None or row.get("status") == "deleted" or not oldest < published <= now:
             continue
-        out.append(timing.Rated(row.get("profile", ""), row.get("network", ""), published, rate))
+        pid = row.get("profile", "")
+        out.append(timing.Rated(pid, networks.get(pid) or row.get("network", ""), published, rate))
     return out
 
 
@@ -74,26 +77,45 @@ def _for_profile(found: timing.Estimate) -> BestTimes:
 
 def best_times(rows: Iterable[Mapping[str, str]], tz: Any, *, now: dt.datetime,
                profiles: Iterable[str] | None = None,
-               audience: Iterable[Mapping[str, str]] = ()) -> dict[str, BestTimes]:
+               audience: Iterable[Mapping[str, str]] = (),
+               networks: Mapping[str, str] | None = None) -> dict[str, BestTimes]:
     """``{profile id: BestTimes}`` for ``profiles`` (default: every profile in the rows), from the rows of
     ``metrics/posts.csv`` published in the ``WINDOW_DAYS`` days up to ``now`` and the ``online_hour`` rows of
     ``metrics/audience.csv`` measured up to ``now``; hours and weekdays in ``tz``. Deleted posts and rows
-    without an engagement rate do not count."""
+    without an engagement rate do not count. ``networks`` (``pooled_networks``): profile id -> the network whose
+    pattern it shares, so that a sandbox profile pools with the network it imitates."""
     rows = list(rows)
-    rated = _rated(rows, now - dt.timedelta(days=WINDOW_DAYS), now)
+    networks = networks or {}
+    rated = _rated(rows, now - dt.timedelta(days=WINDOW_DAYS), now, networks)
     day = now.date().isoformat()
     online = timing.online_by_hour([r for r in audience if r.get("date", "") <= day], tz)
     everyone = {p.profile for p in _rated(rows, dt.datetime.min.replace(tzinfo=dt.UTC), dt.datetime.max.replace(
         tzinfo=dt.UTC))} | set(online)
     ids = sorted(everyone if profiles is None else set(profiles))
-    return {pid: _for_profile(timing.estimate(rated, online, tz, pid)) for pid in ids}
+    return {pid: _for_profile(timing.estimate(rated, online, tz, pid, networks.get(pid, ""))) for pid in ids}
+
+
+def pooled_networks(root: Path) -> dict[str, str]:
+    """Profile id -> the network whose pattern its timing shares: its own, or for a sandbox profile
+    ``sandbox:<the network it imitates>`` (its simulated audience pools with that network's profiles)."""
+    from socialops.repository.profiles import find_profiles, load_profile
+
+    out = {}
+    for rel in find_profiles(Path(root)):
+        try:
+            profile = load_profile(Path(root), rel)
+        except Exception:  # noqa: BLE001 - a broken profile file is validate's business: it pools by its rows
+            continue
+        out[profile.id] = f"sandbox:{profile.rules_network}" if profile.network == "sandbox" else profile.network
+    return out
 
 
 def best_hours(rows: Iterable[Mapping[str, str]], tz: Any, *, now: dt.datetime,
-               audience: Iterable[Mapping[str, str]] = ()) -> dict[str, list[int]]:
+               audience: Iterable[Mapping[str, str]] = (),
+               networks: Mapping[str, str] | None = None) -> dict[str, list[int]]:
     """``{profile id: [hours, best first]}``: what a cadence slot written as ``best`` takes. Profiles nothing is
     known about are left out (``best`` then keeps its fallback)."""
-    found = best_times(rows, tz, now=now, audience=audience)
+    found = best_times(rows, tz, now=now, audience=audience, networks=networks)
     return {pid: s.best_hours for pid, s in found.items() if s.best_hours}
 
 
@@ -105,4 +127,4 @@ def load_best_hours(root: Path, tz: Any, *, now: dt.datetime) -> dict[str, list[
         audience = read_table(Path(root) / METRICS_DIR, AUDIENCE).values()
     except (OSError, ValueError):
         return {}
-    return best_hours(rows, tz, now=now, audience=audience)
+    return best_hours(rows, tz, now=now, audience=audience, networks=pooled_networks(root))

@@ -32,7 +32,7 @@ from socialops.core.times import parse_utc
 from socialops.core.words import plural
 from socialops.errors import UsageError
 from socialops.metrics import charts
-from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, BestTimes, best_times
+from socialops.metrics.best_times import SUGGESTED_HOURS, WINDOW_DAYS, BestTimes, best_times, pooled_networks
 from socialops.metrics.charts import WEEKDAYS
 from socialops.metrics.customer_service import customer_service_section
 from socialops.metrics.labels import labels_section
@@ -157,7 +157,12 @@ class _Month:
     def best(self) -> dict[str, BestTimes]:
         """The best times up to the end of the month (the same estimate the plan and `tune` use)."""
         return best_times(self.post_rows.values(), self.tz, now=self.end, profiles=self.profiles,
-                          audience=self.audience.values())
+                          audience=self.audience.values(), networks=self.pooled)
+
+    @functools.cached_property
+    def pooled(self) -> dict[str, str]:
+        """Whose pattern each profile's timing shares (a sandbox profile: the network it imitates)."""
+        return pooled_networks(self.root)
 
     def chart(self, made: charts.Chart, suffix: str) -> str:
         """Save a chart as ``<month>-<suffix>.png`` beside the report; returns its Markdown image, the chart's

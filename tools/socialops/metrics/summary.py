@@ -74,7 +74,7 @@ def comparison(m: Any, fmt_n: Any, fmt_pct: Any) -> list[str]:
 
 def things_to_do(m: Any) -> list[str]:
     """Up to ``THINGS_TO_DO`` points, most telling first."""
-    advice = advise(m.schedule, m.post_rows.values(), m.audience.values(), now=m.end)
+    advice = advise(m.schedule, m.post_rows.values(), m.audience.values(), now=m.end, networks=m.pooled)
     out = advice.actions()
     for pid, found in sorted(m.best.items(), key=lambda kv: kv[1].confidence):
         if len(out) >= THINGS_TO_DO:

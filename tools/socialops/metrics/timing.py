@@ -80,9 +80,16 @@ class Estimate:
 @dataclass(frozen=True)
 class Rated:
     profile: str
-    network: str
+    network: str  # whose pattern it shares: "instagram"; a sandbox profile "sandbox:instagram" (or "sandbox")
     published: dt.datetime
     rate: float
+
+
+def _pool(network: str) -> tuple[str, bool]:
+    """The network whose pattern a profile shares, and whether its figures are simulated (the sandbox's)."""
+    if network.startswith("sandbox:"):
+        return network.split(":", 1)[1], True
+    return network, network == "sandbox"
 
 
 def level(confidence: float) -> str:
@@ -163,12 +170,16 @@ def _sigma(groups: Mapping[int, list[float]]) -> float:
     return max(MIN_SIGMA, statistics.stdev(values)) if len(values) >= 3 else DEFAULT_SIGMA
 
 
-def estimate(posts: list[Rated], online: Mapping[str, list[float]], tz: Any, profile: str) -> Estimate:
+def estimate(posts: list[Rated], online: Mapping[str, list[float]], tz: Any, profile: str,
+             network: str = "") -> Estimate:
     """The estimate for ``profile`` from the rated posts of all profiles (its network's pattern is pooled from
-    the posts of the same network) and the followers online (local hours)."""
+    the posts of the same network) and the followers online (local hours). ``network``: the profile's (as in
+    ``Rated``; default: its posts'). A sandbox profile that imitates a network pools with that network's
+    profiles; a real profile never pools with simulated figures."""
     mine = [p for p in posts if p.profile == profile]
-    network = mine[0].network if mine else ""
-    peers = [p for p in posts if network and p.network == network and p.profile != profile]
+    pool, simulated = _pool(network or (mine[0].network if mine else ""))
+    peers = [p for p in posts if pool and p.profile != profile and _pool(p.network)[0] == pool
+             and (simulated or not _pool(p.network)[1])]
     overall = statistics.fmean(p.rate for p in mine) if mine else None
     # rates are the multipliers times the profile's mean (its network's before it has posts of its own)
     scale = overall if overall is not None else (statistics.fmean(p.rate for p in peers) if peers else 0.0)

@@ -20,7 +20,7 @@ from typing import Any
 
 from socialops.core.safetext import escape_untrusted_markdown
 from socialops.metrics.advice import Advice, ShareChange, SlotChange, advise
-from socialops.metrics.best_times import SUGGESTED_HOURS
+from socialops.metrics.best_times import SUGGESTED_HOURS, pooled_networks
 from socialops.metrics.charts import WEEKDAYS
 from socialops.metrics.report import REPORTS_DIR
 from socialops.metrics.tables import AUDIENCE, METRICS_DIR, POSTS, read_table
@@ -149,7 +149,7 @@ def tune(root: Path, *, now: dt.datetime, month: str) -> Tuning:
     text = (root / SCHEDULE_FILE).read_text(encoding="utf-8")
     schedule = parse_schedule(text, SCHEDULE_FILE)
     advice = advise(schedule, read_table(root / METRICS_DIR, POSTS).values(),
-                    read_table(root / METRICS_DIR, AUDIENCE).values(), now=now)
+                    read_table(root / METRICS_DIR, AUDIENCE).values(), now=now, networks=pooled_networks(root))
     new, applied, skipped = apply_advice(text, advice)
     tuning = Tuning(advice, month, new, f"Plan: tune the cadence and pillars from the metrics ({month})", "",
                     applied, skipped)
