@@ -129,6 +129,10 @@ def test_a_task_opens_one_issue_for_the_editors_and_is_reminded_once(repo, tmp_p
     entries = {e["post"]: e["source"] for p in json.loads(shown.output)["profiles"] for w in p["weeks"]
                for e in w["entries"] if "post" in e}
     assert entries == {"glogi-live": "waiting", "poll": "waiting", "plain": "published"}
+    ics = CliRunner(env={"GITHUB_TOKEN": ""}).invoke(main, ["--repo", str(repo), "calendar", "--now",
+                                                            "2026-12-02 12:00", "--out", str(tmp_path / "c.ics")])
+    feed = (tmp_path / "c.ics").read_text(encoding="utf-8")
+    assert ics.exit_code == 0 and "Published: Post plain" in feed and "Published: Post poll" not in feed
     build_site(repo, tmp_path / "site", now=local("2026-12-02 12:00"), brand="Cafe")
     month = (tmp_path / "site/calendar/2026-12.html").read_text(encoding="utf-8")
     assert month.count('<li class="by-hand">') == 2 and "09:00 waiting for a person" in month

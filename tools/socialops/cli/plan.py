@@ -70,10 +70,11 @@ def _one_plan(ws: Workspace, config, posts, brand: str | None, weeks: int | None
         posts = [p._replace(profiles=tuple(i for i in p.profiles if i in chosen)) for p in posts
                  if not chosen.isdisjoint(p.profiles)]
     published, _ = published_from_ledger(ws.root)
+    held, tasks = tasks_from_ledger(ws.root)  # manual tasks keep the slot they were handed at
     return planlib.build_plan(posts, profiles, schedule, now=ws.now,
-                              weeks=weeks or weeks_to_cover_horizon(ws.now, config), published=published,
+                              weeks=weeks or weeks_to_cover_horizon(ws.now, config), published={**published, **held},
                               best_hours=load_best_hours(ws.root, schedule.tz, now=ws.now),
-                              missed=missed_from_ledger(ws.root), tasks=tasks_from_ledger(ws.root))
+                              missed=missed_from_ledger(ws.root), tasks=tasks)
 
 
 def _check_plan(ws: Workspace, report: dict, posts, brand: str | None, no_issue: bool) -> None:

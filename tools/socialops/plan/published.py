@@ -13,7 +13,15 @@ from socialops.errors import ConfigError
 from socialops.plan.view import week_start
 from socialops.repository.config import load_config
 from socialops.repository.schedule import SCHEDULE_FILE
-from socialops.state.publications import HANDED, MISSED, PUBLISHED, SKIPPED, Ledger, published_times
+from socialops.state.publications import (
+    HANDED,
+    MISSED,
+    PUBLISHED,
+    SKIPPED,
+    Ledger,
+    published_times,
+    task_times,
+)
 from socialops.validate.brands import brand_plan_problems
 from socialops.validate.schedule import schedule_problems
 
@@ -31,10 +39,12 @@ def missed_from_ledger(root: Path) -> dict[tuple[str, str], dt.datetime | None]:
             if st.status == MISSED}
 
 
-def tasks_from_ledger(root: Path) -> dict[tuple[str, str], str]:
-    """(post id, profile) -> "waiting" (a manual task handed to a person) or "skipped", from the ledger."""
+def tasks_from_ledger(root: Path) -> tuple[dict[tuple[str, str], dt.datetime], dict[tuple[str, str], str]]:
+    """Manual tasks in the ledger: (post id, profile) -> the time each was handed for (it keeps that slot), and
+    -> "waiting" (for a person) or "skipped"."""
+    states = Ledger(root).summary().others
     words = {HANDED: "waiting", SKIPPED: "skipped"}
-    return {pair: words[st.status] for pair, st in Ledger(root).summary().others.items() if st.status in words}
+    return task_times(states), {pair: words[st.status] for pair, st in states.items() if st.status in words}
 
 
 def load_plan_config(root: Path) -> Any:

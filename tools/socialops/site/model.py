@@ -30,6 +30,7 @@ from socialops.state.publications import (
     UNCONFIRMED,
     Ledger,
     published_times,
+    task_times,
 )
 
 # Where a pair stands, as the calendar colours it.
@@ -81,8 +82,9 @@ def gather(root: Path, *, now: dt.datetime, brand: str, private_repository: bool
     states = Ledger(root).state()
     tasks = {pair: "waiting" if st.status == HANDED else "skipped" for pair, st in states.items()
              if st.status in (HANDED, SKIPPED)}
+    held = {**published_times(states), **task_times(states)}  # manual tasks keep the slot they were handed at
     plan = build_plan(summaries, config.profiles, config.schedule, now=now,
-                      weeks=weeks_to_cover_horizon(now, config), published=published_times(states), tasks=tasks)
+                      weeks=weeks_to_cover_horizon(now, config), published=held, tasks=tasks)
     drafts_at = {s.id: dt.datetime.fromtimestamp(s.publish_ts, tz) for s in summaries
                  if s.status == "draft" and s.publish_ts is not None}
     entries = _post_entries(shown, tz, drafts_at) + _empty_slots(plan, tz)

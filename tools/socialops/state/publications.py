@@ -462,10 +462,12 @@ class Ledger:
 
 
 def published_times(states: dict[tuple[str, str], PairState]) -> dict[tuple[str, str], dt.datetime]:
-    """(post id, profile) -> when it was published, for the queue (published pairs keep their slot, and so do
-    manual tasks handed to a person, at the time they were handed for)."""
-    out = {pair: st.published_at for pair, st in states.items() if st.status == PUBLISHED and st.published_at}
-    for pair, st in states.items():
-        if st.status in (HANDED, SKIPPED) and (at := parse_utc(st.task.get("for"))) is not None:
-            out[pair] = at
-    return out
+    """(post id, profile) -> when it was published, for the queue (published pairs keep their slot)."""
+    return {pair: st.published_at for pair, st in states.items() if st.status == PUBLISHED and st.published_at}
+
+
+def task_times(states: dict[tuple[str, str], PairState]) -> dict[tuple[str, str], dt.datetime]:
+    """(post id, profile) -> the time a manual task was handed to a person for (waiting or skipped): in the plan
+    it keeps that slot, as a published pair does."""
+    return {pair: at for pair, st in states.items()
+            if st.status in (HANDED, SKIPPED) and (at := parse_utc(st.task.get("for"))) is not None}
