@@ -19,6 +19,7 @@ from typing import Any
 from socialops.core.times import parse_utc
 from socialops.metrics import timing
 from socialops.metrics.tables import AUDIENCE, METRICS_DIR, POSTS, num, read_table
+from socialops.repository.profiles import find_profiles, load_profile
 
 WINDOW_DAYS = 180
 SUGGESTED_HOURS = 3
@@ -98,8 +99,6 @@ def best_times(rows: Iterable[Mapping[str, str]], tz: Any, *, now: dt.datetime,
 def pooled_networks(root: Path) -> dict[str, str]:
     """Profile id -> the network whose pattern its timing shares: its own, or for a sandbox profile
     ``sandbox:<the network it imitates>`` (its simulated audience pools with that network's profiles)."""
-    from socialops.repository.profiles import find_profiles, load_profile
-
     out = {}
     for rel in find_profiles(Path(root)):
         try:
