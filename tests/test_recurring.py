@@ -273,3 +273,12 @@ def test_the_rule_as_people_type_it_unquoted(tmp_path):
     assert summary.error is None
     assert summary.repeat.splitlines()[1] == \
         "RRULE:FREQ=WEEKLY;UNTIL=20261231T235959;BYDAY=FR;BYHOUR=16;BYMINUTE=0;BYSECOND=0"
+
+
+def test_export_plans_the_next_occurrence(tmp_path):
+    from socialops.plan.export import export_rows
+
+    root = weekly_repo(tmp_path)
+    [row] = export_rows(root, load_index(root, HEL), load_config(root), now=local("2026-12-06 09:00"), published={})
+    # 2026-12-04 16:00 is more than the late window past: missed, not planned
+    assert row["id"] == "friday" and row["planned"] == "sandbox-a 2026-12-11 16:00; sandbox-b 2026-12-11 16:00"

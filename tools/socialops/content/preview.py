@@ -91,7 +91,7 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: l
     summaries = load_index(root, config.schedule.zones) if summaries is None else summaries
     states = Ledger(root).state()
     times = resolve_times(summaries, config.profiles, config.schedule, now=now, published=published_times(states))
-    upcoming = next_times(times)  # recurring and evergreen posts: their next time
+    upcoming = next_times(times, now - config.schedule.late_window)  # recurring and evergreen posts: their next time
     if paths is None:
         pending = {s.path for s in summaries
                    if any(states.get((s.id, p)) is None or states[(s.id, p)].status != PUBLISHED for p in s.profiles)}

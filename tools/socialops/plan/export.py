@@ -18,6 +18,7 @@ from typing import Any
 from socialops.core.safetext import csv_cell
 from socialops.errors import ContentError
 from socialops.plan.queue import queue_state
+from socialops.plan.recurring import next_times
 from socialops.repository.media import media_folders, resolve_media_path
 from socialops.repository.posts import load_post
 
@@ -37,6 +38,7 @@ def export_rows(root: Path, posts: list, config: Any, *, now: dt.datetime, publi
     if until is not None:
         end = max(end, dt.datetime.combine(until + dt.timedelta(days=2), dt.time(), dt.UTC))
     slots = queue_state(posts, config.profiles, config.schedule, now=now, published=published, until=end).result
+    upcoming = {key: slot for key, (_, slot) in next_times(slots, now - config.schedule.late_window).items()}  # recurring and evergreen posts
     folders = tuple(media_folders(root))
     seen: set[str] = set()
     rows = []
@@ -47,7 +49,7 @@ def export_rows(root: Path, posts: list, config: Any, *, now: dt.datetime, publi
         if brands is not None and config.post_brand(summary.path) not in brands:
             continue
         tz = config.schedule.zones.for_path(summary.path)
-        pairs = {pid: slots.get((summary.id, pid)) for pid in summary.profiles}
+        pairs = {pid: upcoming.get((summary.id, pid)) or slots.get((summary.id, pid)) for pid in summary.profiles}
         times = sorted(s.at for s in pairs.values() if s is not None)
         first = (dt.datetime.fromtimestamp(summary.publish_ts, tz) if summary.publish_ts is not None
                  else times[0] if times else None)

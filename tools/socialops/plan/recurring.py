@@ -94,12 +94,13 @@ def not_before(post, pid: str) -> float | None:
     return bounds[post.profiles.index(pid)] if bounds else None
 
 
-def next_times(times: Mapping[tuple[str, str], Any]) -> dict[tuple[str, str], tuple[str, Any]]:
-    """(post id, profile) -> (ledger id, Slot) of the post's next occurrence or republication not yet
-    published there, from resolve_times' answer (for the preview of a post that comes back)."""
+def next_times(times: Mapping[tuple[str, str], Any], since: dt.datetime) -> dict[tuple[str, str], tuple[str, Any]]:
+    """(post id, profile) -> (ledger id, Slot) of the post's first occurrence or republication from `since`
+    (now minus the late window: still due) not yet published there, from resolve_times' answer (for the
+    preview and the export of a post that comes back)."""
     out: dict[tuple[str, str], tuple[str, Any]] = {}
     for (ledger_id, pid), slot in times.items():
-        if "@" in ledger_id and slot.published_at is None:
+        if "@" in ledger_id and slot.published_at is None and slot.at >= since:
             key = (base_id(ledger_id), pid)
             if key not in out or slot.at < out[key][1].at:
                 out[key] = (ledger_id, slot)
