@@ -282,3 +282,17 @@ def test_export_plans_the_next_occurrence(tmp_path):
     [row] = export_rows(root, load_index(root, HEL), load_config(root), now=local("2026-12-06 09:00"), published={})
     # 2026-12-04 16:00 is more than the late window past: missed, not planned
     assert row["id"] == "friday" and row["planned"] == "sandbox-a 2026-12-11 16:00; sandbox-b 2026-12-11 16:00"
+
+
+def test_the_dashboard_calendar_shows_each_coming_time_and_what_went_out(tmp_path):
+    from socialops.site.model import DONE, PLANNED, gather
+
+    root = weekly_repo(tmp_path)
+    Ledger(root).append([Event(local("2026-12-04 16:01"), "friday@20261204T1400Z", "sandbox-a", "published",
+                               remote_id="1", url="https://sandbox.example/1")])
+    data = gather(root, now=local("2026-12-05 09:00"), brand="Kahvila", private_repository=False)
+    mine = sorted((e.at, e.kind, e.title, e.post_id) for e in data.entries if e.profile == "sandbox-a")
+    assert mine[0] == (local("2026-12-04 16:01"), DONE, "Post friday", "friday")
+    assert [(e[0], e[1]) for e in mine[1:3]] == [(local("2026-12-11 16:00"), PLANNED),
+                                                  (local("2026-12-18 16:00"), PLANNED)]
+    assert {e[3] for e in mine} == {"friday"}  # each links to the post's page

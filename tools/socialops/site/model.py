@@ -20,6 +20,7 @@ from socialops.plan.calendar import LiveSession, load_lives
 from socialops.plan.published import load_plan_config, weeks_to_cover_horizon
 from socialops.plan.view import build_plan
 from socialops.repository.index import load_index
+from socialops.repository.recurrence import base_id
 from socialops.repository.schedule import SiteSettings
 from socialops.state.publications import (
     FAILED,
@@ -89,9 +90,12 @@ def gather(root: Path, *, now: dt.datetime, brand: str, private_repository: bool
                  if s.status == "draft" and s.publish_ts is not None}
     entries = _post_entries(shown, tz, drafts_at) + _empty_slots(plan, tz)
     shown_ids, known_ids = {p.post_id for p in shown}, {p.post_id for p in previews}
+    entries += _occurrences(plan, {p.post_id: p for p in shown}, {(e.profile, e.at) for e in entries}, tz)
     for (post_id, pid), state in states.items():  # published posts whose files are gone stay on the calendar
         if post_id not in known_ids and state.status == PUBLISHED and state.published_at:
-            entries.append(Entry(state.published_at.astimezone(tz), DONE, pid, None, post_id, url=state.url or None))
+            post = next((p for p in shown if p.post_id == base_id(post_id)), None) if "@" in post_id else None
+            entries.append(Entry(state.published_at.astimezone(tz), DONE, pid, post.post_id if post else None,
+                                 post.title if post else post_id, url=state.url or None))
     lives = {k: v for k, v in load_lives(root, summaries, tz).items() if k in shown_ids}
     entries += [Entry(live.starts_at.astimezone(tz), LIVE, pid, live.post_id, live.title, url=live.url)
                 for live in lives.values() for pid in live.profiles]
@@ -122,6 +126,19 @@ def _post_entries(previews: list[PostPreview], tz, drafts_at: dict[str, dt.datet
             if at is not None:
                 out.append(Entry(at.astimezone(tz), kind, item.profile_id, post.post_id, post.title,
                                  url=(state.url or None) if state is not None else None))
+    return out
+
+
+def _occurrences(plan: dict[str, Any], shown: dict[str | None, PostPreview], taken: set, tz) -> list[Entry]:
+    """The coming times of recurring and evergreen posts beyond their next one (which the preview gives)."""
+    out = []
+    for view in plan["profiles"]:
+        for week in view["weeks"]:
+            for e in week["entries"]:
+                post = shown.get(base_id(e.get("post") or "")) if "@" in (e.get("post") or "") else None
+                at = dt.datetime.fromisoformat(e["at"]).astimezone(tz)
+                if post is not None and e.get("source") in ("timed", "queue") and (view["id"], at) not in taken:
+                    out.append(Entry(at, PLANNED, view["id"], post.post_id, post.title))
     return out
 
 
