@@ -3,7 +3,7 @@
 `export` writes the plan of a synthetic repository (2,000 posts, 10 profiles) as CSV; `import` reads that file
 into a repository with the same profiles and media but no posts: every row checked by validate's rules, then
 committed to a new local branch (git fast-import). Also: `import --dry-run` of the same rows as an Excel
-workbook. Target (issue 22): a month's calendar imports in seconds; 2,000 rows well under a minute.
+workbook, and the import as one pull request against the GitHub stand-in the tests use (its requests counted). Target (issue 22): a month's calendar imports in seconds; 2,000 rows well under a minute.
 Run: .venv/bin/python benchmarks/bench_import.py [--posts 2000] [--runs 3]
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import make_repo  # noqa: E402
-from timing import describe, interleaved, peak_mb, run_once, socialops  # noqa: E402
+from timing import ENV, describe, interleaved, peak_mb, run_once, socialops  # noqa: E402
 
 NOW = "2026-12-01 08:00"  # before the synthetic posts, which start on 2027-01-01
 
@@ -40,6 +40,21 @@ def to_xlsx(source: Path, target: Path) -> None:
         for record in csv.reader(fh):
             sheet.append([cell[1:] if cell.startswith("'") else cell for cell in record])
     book.save(target)
+
+
+def pull_request(target: Path, plan_csv: Path) -> str:
+    """The import as one pull request against the local GitHub stand-in: the time and the requests it took."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.github_standin import GitHubStandin
+
+    token = "ghs_bench_import_0123456789"
+    with GitHubStandin(token=token, integration=True) as server:
+        env = {**ENV, "GITHUB_TOKEN": token, "GITHUB_REPOSITORY": server.full_name, "GITHUB_API_URL": server.base_url}
+        seconds = run_once(socialops(target, "import", str(plan_csv), "--now", NOW, "--skip-invalid"), env=env)
+        (pull,) = server.pulls()
+        files = sum(1 for path in server.commits[server.refs[pull["_head_ref"]]] if path.startswith("content/20"))
+        return f"import as a pull request (GitHub stand-in): {seconds:.3f} s, {len(server.requests())} requests, " \
+               f"{files} files in one commit"
 
 
 def main() -> None:
@@ -80,6 +95,7 @@ def main() -> None:
               f"{len(report['invalid_rows'])} invalid, {len(report['left_out'])} left out")
         for name, seconds in times.items():
             print(describe(name, seconds, goal="under 60 s" if name == "import" else ""))
+        print(pull_request(target, plan_csv))
         print(f"import peak memory: {peak_mb(socialops(target, 'import', str(plan_csv), '--now', NOW, '--dry-run')):.0f} MB")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -109,7 +109,8 @@ def test_a_file_that_cannot_be_read_is_one_clean_message(tmp_path, repo):
     assert "Traceback" not in done.output
 
 
-def test_one_pull_request_against_the_github_stand_in(tmp_path, repo):
+def test_one_pull_request_against_the_github_stand_in(tmp_path, repo, monkeypatch):
+    monkeypatch.setattr("socialops.tracker.proposals.TREE_CHUNK", 2)  # 3 files: two tree requests
     with GitHubStandin(token=TOKEN, integration=True) as server:
         server.add_file("schedule.yaml", (repo / "schedule.yaml").read_text())
         env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": server.full_name, "GITHUB_API_URL": server.base_url}
@@ -126,6 +127,10 @@ def test_one_pull_request_against_the_github_stand_in(tmp_path, repo):
         assert parse_post(formula, "x.md").body == '=HYPERLINK("x")\n'  # text, as written
         assert server.file("content/2026/12/joulutori-avataan.md") is None  # main changes only with the merge
         assert f"pull request created: {pull['html_url']}" in done.stderr and TOKEN not in done.output
+        # one commit for all the files (the Git Data API), not a commit per file
+        ops = [r.op_id for r in server.requests()]
+        assert ops.count("git/create-tree") == 2 and ops.count("git/create-commit") == 1
+        assert "repos/create-or-update-file-contents" not in ops
         again = run(repo, sheet(tmp_path, GOOD), env=env)  # the same file again: the same pull request
         assert again.exit_code == 0 and len(server.pulls()) == 1 and "pull request updated" in again.stderr
 

@@ -164,6 +164,7 @@ class GitHubStandin:
         self._users: dict[str, dict] = {}
         self.permissions: dict[str, tuple[str, str]] = {}  # login -> (permission, role_name); others: 404
         self.commits: dict[str, dict[str, str]] = {"0" * 40: {}}  # commit sha -> {path: text}
+        self.trees: dict[str, dict[str, str]] = {}  # tree sha -> {path: text} (the Git Data API's trees)
         self.refs: dict[str, str] = {"main": "0" * 40}  # branch -> commit sha
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -423,6 +424,10 @@ class GitHubStandin:
         ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/git/refs", "git/create-ref", "_post_ref"),
         ("PATCH", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/git/refs/heads/(?P<branch>.+)", "git/update-ref",
          "_patch_ref"),
+        ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/git/commits/(?P<sha>[0-9a-f]{40})", "git/get-commit",
+         "_get_git_commit"),
+        ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/git/commits", "git/create-commit", "_post_git_commit"),
+        ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/git/trees", "git/create-tree", "_post_tree"),
         ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/contents/(?P<path>.+)", "repos/get-content", "_get_content"),
         ("PUT", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/contents/(?P<path>.+)",
          "repos/create-or-update-file-contents", "_put_content"),
@@ -775,6 +780,36 @@ class GitHubStandin:
         sha = self._commit(branch, path, text)
         return (201 if old is None else 200), {"content": {"path": path, "sha": self._blob_sha(text)},
                                                "commit": {"sha": sha, "message": body.get("message", "")}}, {}
+
+    def _tree_of(self, files: dict[str, str]) -> str:
+        sha = hashlib.sha1(json.dumps(sorted(files.items())).encode()).hexdigest()
+        self.trees[sha] = files
+        return sha
+
+    def _get_git_commit(self, body: Any, query: dict, sha: str) -> tuple:
+        if sha not in self.commits:
+            raise self._not_found()
+        return 200, {"sha": sha, "tree": {"sha": self._tree_of(self.commits[sha])}, "message": ""}, {}
+
+    def _post_tree(self, body: Any, query: dict) -> tuple:
+        """Entries with inline `content` on top of `base_tree` (the one way socialops makes trees)."""
+        base = body.get("base_tree")
+        if base is not None and base not in self.trees:
+            raise self._invalid("Tree", "base_tree")
+        files = dict(self.trees.get(base, {}))
+        for entry in body.get("tree") or []:
+            if entry.get("mode") != "100644" or entry.get("type") != "blob" or not isinstance(entry.get("content"), str):
+                raise self._invalid("Tree", "tree")
+            files[entry["path"]] = entry["content"]
+        return 201, {"sha": self._tree_of(files), "truncated": False}, {}
+
+    def _post_git_commit(self, body: Any, query: dict) -> tuple:
+        tree, parents = body.get("tree"), body.get("parents") or []
+        if tree not in self.trees or any(p not in self.commits for p in parents) or not body.get("message"):
+            raise self._invalid("Commit", "tree")
+        sha = hashlib.sha1(f"{tree}|{parents}|{body['message']}|{len(self.commits)}".encode()).hexdigest()
+        self.commits[sha] = dict(self.trees[tree])
+        return 201, {"sha": sha, "tree": {"sha": tree}, "message": body["message"]}, {}
 
     def _get_permission(self, body: Any, query: dict, login: str) -> tuple:
         login = unquote(login)

@@ -63,7 +63,8 @@ def deliver(root: Path, plan: Plan, posts: list[NewPost], *, tracker: Any, branc
     files = {p.path: p.text for p in posts}
     title, body = describe(plan, posts)
     if not isinstance(tracker, OutboxTracker):
-        found = propose(tracker, branch=branch, base=base, title=title, body=body, files=files, message=title)
+        found = propose(tracker, branch=branch, base=base, title=title, body=body, files=files, message=title,
+                        one_commit=True)
         return Delivery("pull-request", found.where, found.result, found.number)
     if is_work_tree(root):
         commit = commit_to_new_branch(root, branch, files, f"{title}\n\n{body}")
