@@ -166,3 +166,20 @@ def test_shards_keep_a_brands_profiles_together_and_cover_all(tmp_path):
     # the same on every machine: a hash of the text, not Python's salted hash()
     assert [shard_of(f"brand:b{n}", 4) for n in range(6)] == [shard_of(f"brand:b{n}", 4) for n in range(6)]
     assert shard_of("brand:acme", 7) == int.from_bytes(hashlib.sha256(b"brand:acme").digest()[:8], "big") % 7 + 1
+
+
+def test_the_sandbox_waits_a_round_trip_per_request(tmp_path):
+    """SOCIALOPS_SANDBOX_LATENCY_MS, for the agency benchmark: one wait per media upload and per post."""
+    import pytest
+
+    from socialops.errors import ConfigError
+    from socialops.networks.sandbox.adapter import SandboxNetwork
+    from tests.test_sandbox import NOW, profile, request
+
+    waits: list[float] = []
+    env = {"SOCIALOPS_SANDBOX_LATENCY_MS": "100"}
+    with SandboxNetwork(profile(), env=env, root=tmp_path, clock=lambda: NOW, sleep=waits.append) as net:
+        net.publish(request(tmp_path, type="carousel", media=[("a.jpg", "image"), ("b.jpg", "image")]))
+    assert waits == [0.1, 0.1, 0.1]
+    with pytest.raises(ConfigError, match="in milliseconds"):
+        SandboxNetwork(profile(), env={"SOCIALOPS_SANDBOX_LATENCY_MS": "fast"}, root=tmp_path)

@@ -24,6 +24,9 @@ optionally limited to one post with ``@post-id``:
 * ``permanent``: publish refuses for good (PermanentNetworkError);
 * ``auth``: publish fails with AuthError (as an expired token would);
 * ``delay=S``: wait S seconds before storing (and between media uploads): room for crash tests.
+
+``$SOCIALOPS_SANDBOX_LATENCY_MS``: each request (a media upload, the post, a reconcile) waits this long, as a
+round trip to a real network would (benchmarks/bench_agency.py).
 """
 
 from __future__ import annotations
@@ -109,11 +112,13 @@ class SandboxNetwork(SandboxComments, Publishing, Metrics, ProfileBasics):
             else:
                 if delay and delay.value:
                     self.sleep(delay.value)
+                self.round_trip()
                 media_id = self._upload(m)
                 self.progress(item, step, {"id": str(media_id)})
             media.append({"id": media_id, "path": m.rel, "kind": m.kind, "alt": m.alt, "captions": m.captions_rel})
         if delay and delay.value:
             self.sleep(delay.value)
+        self.round_trip()
 
         created = self.now()
 
@@ -166,6 +171,7 @@ class SandboxNetwork(SandboxComments, Publishing, Metrics, ProfileBasics):
         if self._fault("cannot_reconcile", claim.post_id):
             raise OutcomeUnknown("sandbox: cannot tell whether the post went out (simulated: no idempotency)",
                                  network=self.name)
+        self.round_trip()
         row = self._by_key(claim.idempotency_key)
         return self._result(row, "reconciled") if row is not None else None
 

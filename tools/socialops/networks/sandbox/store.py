@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from socialops.errors import ConfigError
 from socialops.networks import NETWORKS
 from socialops.networks.contract import Network
 from socialops.networks.sandbox.spec import SPEC
@@ -24,6 +25,7 @@ from socialops.networks.sandbox.spec import SPEC
 DEFAULT_PATH = ".socialops/sandbox.sqlite"
 ENV_PATH = "SOCIALOPS_SANDBOX"
 ENV_FAULTS = "SOCIALOPS_SANDBOX_FAULTS"
+ENV_LATENCY = "SOCIALOPS_SANDBOX_LATENCY_MS"  # each request waits this long, as a round trip to a real API
 URL_BASE = "https://sandbox.socialops.invalid"
 SCHEMA_VERSION = 1
 
@@ -132,6 +134,7 @@ class SandboxBase(Network):
         self.max_wait = max_wait
         self.path = Path(path) if path else database_path(self.root, self.env)
         self.faults = parse_faults(faults if faults is not None else self.env.get(ENV_FAULTS, ""))
+        self.latency = latency_seconds(self.env.get(ENV_LATENCY, ""))
         self._conn: sqlite3.Connection | None = None
         self._calls = 0
 
@@ -147,6 +150,12 @@ class SandboxBase(Network):
             self._conn = None
         super().close()
 
+    def round_trip(self) -> None:
+        """One request's network latency ($SOCIALOPS_SANDBOX_LATENCY_MS): what a benchmark of a real network
+        needs, since the sandbox itself answers at once."""
+        if self.latency:
+            self.sleep(self.latency)
+
     def _fault(self, name: str, post_id: str | None) -> Fault | None:
         for fault in self.faults:
             if fault.name == name and (fault.post_id is None or fault.post_id == post_id):
@@ -160,6 +169,19 @@ class SandboxBase(Network):
 
     def _url(self, row_id: int) -> str:
         return f"{URL_BASE}/{self.profile.id}/posts/{row_id}"
+
+
+def latency_seconds(text: str) -> float:
+    """$SOCIALOPS_SANDBOX_LATENCY_MS as seconds (0 when unset)."""
+    if not text.strip():
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 60_000:
+        raise ConfigError(f"{ENV_LATENCY}={text!r}: write the latency in milliseconds, 0 to 60000, like 100")
+    return value / 1000
 
 
 def sandbox_posts(path: Path) -> list[dict[str, Any]]:
