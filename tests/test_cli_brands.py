@@ -257,3 +257,24 @@ def test_the_publish_workflow_runs_a_matrix_of_shards():
     run_step = next(s for s in job["steps"] if s.get("name") == "Publish due posts")
     assert 'socialops publish --shard "$SHARD"' in run_step["run"]
     assert run_step["env"]["SHARD"] == "${{ matrix.shard }}/${{ matrix.of }}"
+
+
+def test_a_shard_remembers_nothing_due_only_when_no_shard_has_anything(repo):
+    from socialops.publish.nothing_due import nothing_due_yet
+    from socialops.repository.brands import shard_profiles
+    from socialops.repository.config import load_config
+
+    profiles = load_config(repo).profiles
+    count = next(n for n in range(2, 9) if "acme-masto" not in shard_profiles(profiles, (1, n))
+                 and shard_profiles(profiles, (1, n)))
+    at = "2026-12-01T12:00:00+00:00"
+    run(repo, "publish", "--brand", "beta", "--now", at, "--no-push")
+    run(repo, "publish", "--profile", "house-masto", "--now", at, "--no-push")
+    assert published(repo) == {("beta-hello", "beta-bsky"), ("house-news", "house-masto")}
+    shard = run(repo, "publish", "--shard", f"1/{count}", "--now", at, "--no-push", "--format", "json")
+    assert shard.exit_code == 0 and json.loads(shard.stdout)["pairs"] == []  # nothing for this shard...
+    assert not nothing_due_yet(repo, dt.datetime(2026, 12, 1, 12, 1, tzinfo=UTC))  # ...but acme's post is due
+    run(repo, "publish", "--now", at, "--no-push")
+    later = dt.datetime(2026, 12, 1, 12, 10, tzinfo=UTC)
+    assert run(repo, "publish", "--shard", f"1/{count}", "--now", later.isoformat(), "--no-push").exit_code == 0
+    assert nothing_due_yet(repo, later + dt.timedelta(minutes=1))  # the next tick of every shard stops at once

@@ -48,7 +48,7 @@ class PublishRun:
         self.result = RunResult(now=now, dry_run=dry_run)
 
     def run(self, *, git: bool, clients: Any, network_options: Any) -> RunResult:
-        full = not self.dry_run and self.only is None and self.shard is None  # its "nothing due" may be remembered
+        full = not self.dry_run and self.only is None  # a run whose "nothing due" may be remembered
         clone = clone_id(self.root)
         if git and not self.dry_run:
             self._settle()
@@ -77,7 +77,8 @@ class PublishRun:
         self.tasks = Tasks(rec, config, summary, now=self.now, only=self.only, tracker=self.tracker, env=self.env)
         reminders = not self.dry_run and bool(self.tasks.reminders_due())
         if not candidates and not pending and not (handovers and handovers.any()) and not reminders:
-            if git and full and not self.result.pairs:
+            if git and full and not self.result.pairs and (
+                    self.shard is None or self._nothing_for_anyone(summaries, summary, config, clone, rec)):
                 remember_next_due(self.root, summaries, summary, config, now=self.now, push=self.push)
             return self.result
         publisher = Publisher(rec, config, env=self.env, clone=clone, clients=clients,
@@ -97,6 +98,20 @@ class PublishRun:
         finally:
             publisher.close()
         return self.result
+
+    def _nothing_for_anyone(self, summaries: list, summary: Any, config: Any, clone: str, rec: Recorder) -> bool:
+        """A shard with nothing to do remembers "nothing due" (for every run's shortcut and the shared facts)
+        only when no profile of any shard has anything to do either: what a run without --shard would find."""
+        mine, self.only = self.only, None
+        try:
+            candidates, elsewhere = self._select(summaries, summary, config, clone)
+            handovers = Handovers(rec, config, with_occurrences(summaries, summary, config.schedule, now=self.now,
+                                                                ahead=HANDOVER_AHEAD),
+                                  summary, now=self.now, only=None, clone=clone, claim_lease=self.claim_lease)
+            tasks = Tasks(rec, config, summary, now=self.now, only=None, tracker=self.tracker, env=self.env)
+            return not (candidates or elsewhere or handovers.any() or tasks.reminders_due())
+        finally:
+            self.only = mine
 
     def _select(self, summaries: list, summary: Any, config: Any, clone: str) -> tuple[list, list]:
         slots = due_slots(self.root, summaries, config.profiles, config.schedule, summary, now=self.now)
