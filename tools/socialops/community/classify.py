@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from socialops.community.aimed import find as find_aimed
 from socialops.community.categories import CONFIDENCE as CONFIDENCE_ORDER
 from socialops.community.categories import Decision
 from socialops.community.lemmas import lemmas
@@ -115,6 +116,7 @@ ABUSE_ALONE = 0.35
 # suffices to call a comment abusive (with low confidence: never hidden)
 ABUSE_AIMED = 0.15
 ABUSE_VEILED = 0.3
+AIMED = frozenset({"weak_insult", "directed", "extra", "insult"})  # the kinds of evidence of an aimed insult
 # without a health or safety word, the model reports an incident only at least this sure
 INCIDENT_ALONE = 0.5
 # the lexicon classes that are a sign of hostility (an insult said of oneself is none: "olin ihan idiootti"):
@@ -190,7 +192,9 @@ def rule_evidence(text: str, *, rules: ProfileRules | None = None, repeats: int 
     negative, positives = _complaints(t, lexicons)
     classes = tuple(name for name in LEXICON_CLASSES if hits[name])
     said_of_oneself = {"insult", "weak_insult"} - set(abuse.kinds) if t.first else set()
-    hostile = bool(abuse.kinds) or bool(set(classes) & (HOSTILE - said_of_oneself))
+    ruled_out = {"veiled_threat"} - set(abuse.kinds)  # "hope nobody got hurt", "I know where the shop is"
+    own = {name for name in classes if any(not tokens[at].quoted for _, at in hits[name])}  # not quoting others
+    hostile = bool(abuse.kinds) or bool(own & (HOSTILE - said_of_oneself - ruled_out))
     return Evidence(t, _spam(t, lexicons, repeats), abuse, confidence, negative, positives,
                     _question(t, lexicons), incident, classes, hostile)
 
@@ -240,19 +244,26 @@ def combine(found: Evidence, probabilities: Mapping[str, float], *, rules: Profi
         return decide(category, confidence, evidence)
     if category == "spam" and set(evidence.kinds) & LANGUAGE_FREE_SPAM:
         return decide(category, confidence, evidence)
-    best = max(probabilities, key=probabilities.__getitem__)
+    ruled_out: set[str] = set()
+
+    def top() -> str:
+        return max((c for c in probabilities if c not in ruled_out), key=probabilities.__getitem__)
+
+    best = top()
     if best == "abusive" and not found.abuse.kinds and (probabilities[best] < ABUSE_ALONE
                                                         or not found.hostile):
         # the model does not call abusive what the rules found no sign of hostility in ("@kai your favourite!",
         # "to die for", "I'm an idiot"): the next most likely category instead
-        best = max((c for c in probabilities if c != "abusive"), key=probabilities.__getitem__)
-    aimed = {"weak_insult", "directed", "extra", "insult"} & set(found.abuse.kinds)
+        ruled_out.add("abusive")
+        best = top()
+    aimed = AIMED & set(found.abuse.kinds)
     if best != "abusive" and found.abuse.kinds and probabilities["abusive"] >= (ABUSE_AIMED if aimed else ABUSE_VEILED):
         # an insult aimed at someone, or a veiled threat, that the model does not rule out
         return decide("abusive", "low", found.abuse, model_says=True)
     if best == "incident" and probabilities[best] < INCIDENT_ALONE:
         # without a health or safety word, only a sure model reports an incident
-        best = max((c for c in probabilities if c != "incident"), key=probabilities.__getitem__)
+        ruled_out.add("incident")
+        best = top()
     sure = "medium" if probabilities[best] >= SURE else "low"
     if best == category:
         return decide(category, min(confidence, sure, key=CONFIDENCE_ORDER.index), evidence, model_says=True)
@@ -339,9 +350,16 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
             if confidence == "low":
                 confidence = "medium"
     threats = {at for _, at in t.hits["threat"]}
+    found = find_aimed(tokens, t.hits, t.raw)
+    for kind, reason in found:  # abuse without a telling word: for a person to judge, never hidden
+        abuse.add(kind, reason)
+        if confidence == "low":
+            confidence = "medium"
+    # "I know where the shop is": a whereabouts phrase without someone's routine after it is no veiled threat
+    idle = set() if any(kind == "whereabouts" for kind, _ in found) else {at for _, at in t.hits["whereabouts"]}
     for pattern, at in t.hits["veiled_threat"]:  # a threat with a gap: for a person to judge, never hidden
-        if at in threats:
-            continue
+        if at in threats or at in idle or any(0 < at - i <= 2 for _, i in t.hits["negation"]):
+            continue  # "hope nobody got hurt"
         abuse.add("veiled_threat", f"veiled threat {_quote(pattern, tokens, at)}")
         if confidence == "low":
             confidence = "medium"

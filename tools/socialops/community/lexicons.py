@@ -26,6 +26,9 @@ LEXICON_CLASSES = (
     "insult", "weak_insult", "slur", "threat", "directed", "profanity", "second_person", "first_person",
     "negation", "negative_strong", "negative", "negative_hint", "positive", "question_start", "not_question", "spam_strong", "spam",
     "incident", "sarcasm", "veiled_threat", "identity", "staff", "question_implicit", "complaint_question",
+    # the halves of the rules of socialops.community.aimed
+    "group", "exclusion", "reported", "wish", "conditional", "harm", "consequence", "whereabouts", "routine",
+    "dehumanising", "comparison", "people", "place",
 )
 
 # --- text normalisation -----------------------------------------------------------------------------------
@@ -41,6 +44,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
                        "!": "i", "|": "i"})
 _TOKEN = re.compile(r"[^\W_](?:[\w'*!@$|-]*[^\W_*!@$|'-])?|[^\W_]")
 _SENTENCE = re.compile(r"[.!?;:,\n]+")
+_QUOTES = ('"', "\u201c", "\u201d", "\u201e", "\u00ab", "\u00bb")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^>]{0,200}>")
 # after these words a new clause starts ("Hei! Toimitatteko", "hey, can I", "tyhmä kysymys mutta onko")
 CLAUSE_OPENERS = frozenset({"hei", "moi", "moikka", "terve", "heippa", "hey", "hi", "hello", "but", "mutta", "mut",
@@ -73,6 +77,7 @@ class Token:
     forms: tuple[str, ...]  # the spellings matched against patterns
     clause_start: bool  # first word of a sentence or clause
     index: int
+    quoted: bool = False  # inside double quotes: someone else's words
 
 
 # letters spelled apart to dodge word lists: "k-u-s-i-p-ä-ä", "c l o w n s", "tyh.mät pe.lle.t"
@@ -94,9 +99,13 @@ def tokenize(text: str, lemmatise: Callable[[str], tuple[str, ...]] | None = Non
     text = MENTION.sub(" ", text)
     text = despace(text)
     out: list[Token] = []
+    quoted = False
     for part in _SENTENCE.split(text):
         first = True
+        end = 0
         for match in _TOKEN.finditer(part):
+            quoted ^= sum(part.count(q, end, match.start()) for q in _QUOTES) % 2 == 1
+            end = match.end()
             word = match.group(0).strip("'-")
             if not word:
                 continue
@@ -105,8 +114,9 @@ def tokenize(text: str, lemmatise: Callable[[str], tuple[str, ...]] | None = Non
             forms = dict.fromkeys([base, _collapse(base, 2), _collapse(base, 1)] if stretched else [base])
             if lemmatise is not None:
                 forms.update(dict.fromkeys(lemma for form in list(forms) for lemma in lemmatise(form)))
-            out.append(Token(word, tuple(forms), first, len(out)))
+            out.append(Token(word, tuple(forms), first, len(out), quoted))
             first = word in CLAUSE_OPENERS
+        quoted ^= sum(part.count(q, end) for q in _QUOTES) % 2 == 1
     return out
 
 

@@ -1,0 +1,117 @@
+"""Abuse without a telling word: rules that join two halves found by the lexicons, each half harmless alone.
+
+* ``identity``: a group named by who they are (``group``: "people like you", "maahanmuuttajat", "kvinnor")
+  and what is said of them (``exclusion``: "don't belong", "ei kuulu tänne", "borde inte få"), or an
+  insult near the group ("these people are useless");
+* ``wish_of_harm``: a wish or a call (``wish``: "hope", "toivottavasti", "någon borde") followed by harm
+  (``harm``: "burns", "palaa", "en läxa"), with someone or the business to suffer it, and no negation between
+  ("hope nobody got hurt" is no wish of harm);
+* ``conditional_threat``: "if I see you again" (``conditional``) with a person, then harm, a consequence
+  ("you'll regret it", "kadut") or a trailing "...";
+* ``whereabouts``: "I know where / when" (``whereabouts``) followed by someone's routine (``routine``:
+  "you park", "asut", "slutar"): "I know where the shop is" is no threat;
+* ``dehumanising``: a word that denies someone is human (``dehumanising``: "animals", "loisia", "ohyra")
+  after a comparison or a copula ("like", "kuin", "är") and said of people, not of oneself ("we ate like
+  animals");
+* ``weak_insult`` aimed at a group of people ("worthless people", "tyhmiä ihmisiä").
+
+None is hidden: each is evidence of ``medium`` confidence for a person to judge. A hit inside double quotes,
+or after a reporting word in its sentence ("someone said women don't belong here"), is not the writer's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from socialops.community.lexicons import MENTION, Pattern, Token
+
+Hits = Mapping[str, list[tuple[Pattern, int]]]
+# pronouns of the writer's own side, beyond the `first_person` lexicon ("we ate like animals")
+_SELF = frozenset({"we", "us", "our", "me", "meidän", "meitä", "meille", "vi", "oss", "vår", "våra"})
+_NEGATORS = frozenset({"nobody", "noone", "kukaan", "mikään", "ingen", "inget", "ingenting"})
+_ELLIPSIS = ("...", "\u2026")
+WINDOW = 8  # how far apart (in words) the two halves of a rule may be
+
+
+def _sentences(tokens: Sequence[Token]) -> list[int]:
+    out, at = [], -1
+    for token in tokens:
+        at += token.clause_start
+        out.append(at)
+    return out
+
+
+def _own(tokens: Sequence[Token], hits: Hits, name: str) -> list[tuple[Pattern, int]]:
+    """The class's hits that are the writer's own words: not quoted, not after a reporting word."""
+    sentence = _sentences(tokens)
+    reported = [at for _, at in hits.get("reported", ())]
+    return [(p, at) for p, at in hits.get(name, ())
+            if not tokens[at].quoted and not any(r < at and sentence[r] == sentence[at] for r in reported)]
+
+
+def _quote(pattern: Pattern, tokens: Sequence[Token], at: int) -> str:
+    return f"'{tokens[at].text}' ({pattern.source})" if tokens[at].text != pattern.source else f"'{pattern.source}'"
+
+
+def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]:
+    """The (kind, reason) of each abuse these rules find in a comment, given its tokens and lexicon hits."""
+    at_of = {name: [at for _, at in hits.get(name, ())] for name in hits}
+    second, first = at_of.get("second_person", []), at_of.get("first_person", [])
+    selfish = first + [t.index for t in tokens if t.text in _SELF]
+    negators = at_of.get("negation", []) + [t.index for t in tokens if t.text in _NEGATORS]
+    groups = [at for _, at in _own(tokens, hits, "group")]
+    people = groups + at_of.get("people", []) + at_of.get("staff", []) + second
+    mentioned = MENTION.search(raw) is not None
+    out: list[tuple[str, str]] = []
+
+    def of_oneself(at: int) -> bool:
+        return any(0 < at - i <= 4 for i in selfish) and not any(abs(at - i) <= 3 for i in second)
+
+    for pattern, at in _own(tokens, hits, "exclusion"):
+        single = len(pattern.parts) == 1
+        if single and any(0 < at - i <= 2 for i in negators):
+            continue  # "immigrants aren't ruining anything"
+        if any(abs(at - g) <= WINDOW for g in groups):
+            out.append(("identity", f"identity attack: a group and {_quote(pattern, tokens, at)}"))
+            break
+    for pattern, at in hits.get("weak_insult", ()):
+        if of_oneself(at) or tokens[at].quoted:
+            continue
+        if any(0 < at - g <= 6 for g in groups):
+            out.append(("identity", f"identity attack: an insult of a group {_quote(pattern, tokens, at)}"))
+            break
+        after = [i for i in at_of.get("people", []) if 0 < i - at <= 2 and not any(
+            tokens[j].clause_start for j in range(at + 1, i + 1))]
+        if after:
+            out.append(("weak_insult", f"insult aimed at a group of people {_quote(pattern, tokens, at)}"))
+            break
+    targets = people + at_of.get("place", [])
+    harms = _own(tokens, hits, "harm")
+    for pattern, at in _own(tokens, hits, "wish"):
+        harm = [h for _, h in harms if 0 < h - at <= WINDOW and not any(at < n < h for n in negators)]
+        if harm and (targets or mentioned):
+            out.append(("wish_of_harm", f"a wish of harm {_quote(pattern, tokens, at)} ... "
+                                        f"'{tokens[harm[0]].text}'"))
+            break
+    consequences = at_of.get("consequence", [])
+    trailing = raw.rstrip().endswith(_ELLIPSIS)
+    for pattern, at in _own(tokens, hits, "conditional"):
+        whom = [p for p in second + at_of.get("staff", []) + groups if 0 <= p - at <= 5]
+        then = [h for h in [h for _, h in harms] + consequences if h > at]
+        if whom and (then or trailing):
+            out.append(("conditional_threat", f"a threat on a condition {_quote(pattern, tokens, at)}"))
+            break
+    routine = at_of.get("routine", [])
+    for pattern, at in _own(tokens, hits, "whereabouts"):
+        size = len(pattern.parts)
+        if any(0 <= r - (at + size) <= 3 for r in routine):
+            out.append(("whereabouts", f"someone's whereabouts {_quote(pattern, tokens, at)}"))
+            break
+    compared = at_of.get("comparison", [])
+    for pattern, at in _own(tokens, hits, "dehumanising"):
+        if of_oneself(at) or not any(0 < at - c <= 3 for c in compared + second + groups):
+            continue
+        if people or mentioned:
+            out.append(("dehumanising", f"people called {_quote(pattern, tokens, at)}"))
+            break
+    return out
