@@ -102,3 +102,127 @@ def test_hiding_needs_high_confidence_rule_evidence():
         assert decision.category == "abusive" or decision.confidence != "high"
         if decision.confidence != "high":
             assert rules.hide_rule(decision, text) is None
+
+
+# --- abuse without a telling word (socialops.community.aimed): one rule kind at a time ------------------------
+
+HIDE_ABUSE = profile_rules({"moderation": {"hide": ["abusive"]}})
+
+
+def _kinds(text):
+    return set(rule_evidence(text).abuse.kinds)
+
+
+def _never_hidden(text):
+    decision = classify(text, rules=HIDE_ABUSE)
+    return decision.confidence != "high" and HIDE_ABUSE.hide_rule(decision, text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "People like you shouldn't be allowed near a kitchen", "Foreigners don't belong behind the counter",
+    "Teidän kaltaiset ei kuulu tänne", "Naisia ei pitäis päästää kassalle",
+    "Invandrare hör inte hemma i den här butiken", "Såna som du borde inte få jobba med mat",
+    "they hire staff who can't even speak properly, go home",
+])
+def test_an_identity_attack_without_a_slur_is_abuse_for_a_person(text):
+    assert "identity" in _kinds(text)
+    assert classify(text).category == "abusive" and _never_hidden(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Naiset ja miehet ovat tervetulleita joogaan", "Old people love this place, my grandma comes every week",
+    "Someone said women don't belong in garages. So wrong!", 'He shouted "go home" at the barista, awful to witness',
+    "Immigrants aren't ruining anything, they run the best bakery in town",
+])
+def test_a_group_named_kindly_quoted_or_reported_is_no_identity_attack(text):
+    assert "identity" not in _kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Hope your shop burns to the ground", "Toivottavasti koko paikka palaa", "Hoppas att ditt kafé brinner upp",
+    "Someone should teach that cashier a lesson", "Jonkun pitäis antaa sille myyjälle turpaan",
+    "Någon borde lära ägaren en läxa",
+])
+def test_a_wish_or_call_for_harm_is_abuse_for_a_person(text):
+    assert "wish_of_harm" in _kinds(text)
+    assert classify(text).category == "abusive" and _never_hidden(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I hope you have a great day!", "Hope nobody got hurt in the fire next door",
+    "Toivottavasti kukaan ei loukkaantunut", "Hoppas ingen skadades", "Someone should fix the door, it's broken",
+])
+def test_good_wishes_and_relief_are_no_wish_of_harm(text):
+    assert not _kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "If I see you there again you'll regret it", "Jos nään sut vielä kerran niin kadut",
+    "Om jag ser dig igen så får du ångra dig", "if i ever see that cashier again...",
+])
+def test_a_threat_on_a_condition_is_abuse_for_a_person(text):
+    assert "conditional_threat" in _kinds(text)
+    assert _never_hidden(text)
+
+
+def test_a_friendly_condition_is_no_threat():
+    assert "conditional_threat" not in _kinds("If I see you at the market again I'll buy more buns!")
+    assert "conditional_threat" not in _kinds("Jos nään sut messuilla niin tuun moikkaamaan")
+
+
+@pytest.mark.parametrize("text", [
+    "I know what time you lock up every night", "Tiedän mihin aikaan lopetat vuoron", "Jag vet när du slutar jobbet",
+])
+def test_knowing_someones_whereabouts_is_a_threat_for_a_person(text):
+    assert "whereabouts" in _kinds(text)
+    assert classify(text).category == "abusive" and _never_hidden(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I know where the shop is, see you Saturday", "Tiedän missä kahvila on, nähdään lauantaina",
+    "Jag vet var butiken ligger, tack för tipset",
+])
+def test_knowing_where_the_shop_is_is_no_threat(text):
+    assert not _kinds(text)
+    assert classify(text).category != "abusive"
+
+
+@pytest.mark.parametrize("text", [
+    "The staff behave like animals", "Te ootte pelkkiä loisia", "Personalen är rena ohyran",
+    "that waiter is a filthy creature",
+])
+def test_calling_people_less_than_human_is_abuse_for_a_person(text):
+    assert "dehumanising" in _kinds(text)
+    assert classify(text).category == "abusive" and _never_hidden(text)
+
+
+@pytest.mark.parametrize("text", [
+    "My kids ate like animals, it was that good", "We felt like animals after that huge brunch lol",
+    "Saw the farm animals on the menu board, cute drawings",
+])
+def test_animals_said_of_oneself_or_of_animals_are_no_abuse(text):
+    assert "dehumanising" not in _kinds(text)
+
+
+@pytest.mark.parametrize("text", ["worthless people run this place", "tyhmiä ihmisiä koko porukka",
+                                  "dumma människor jobbar här"])
+def test_an_insult_of_a_group_of_people_is_aimed(text):
+    assert "weak_insult" in _kinds(text)
+    assert _never_hidden(text)
+
+
+@pytest.mark.parametrize("text", ["@mia you know nothing, get a life", "@olli et tajua mitään",
+                                  "@sven du fattar ingenting"])
+def test_belittling_a_commenter_is_aimed(text):
+    assert "weak_insult" in _kinds(text)
+
+
+def test_belittling_oneself_is_no_abuse():
+    assert not _kinds("I know nothing about wine, what would you recommend?")
+
+
+def test_quoted_words_are_marked_and_not_the_writers_own():
+    from socialops.community.lexicons import tokenize
+
+    tokens = tokenize(normalise('he said "go home!" and left'))
+    assert [t.text for t in tokens if t.quoted] == ["go", "home"]

@@ -67,17 +67,18 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
     def of_oneself(at: int) -> bool:
         return any(0 < at - i <= 4 for i in selfish) and not any(abs(at - i) <= 3 for i in second)
 
-    for pattern, at in _own(tokens, hits, "exclusion"):
-        single = len(pattern.parts) == 1
-        if single and any(0 < at - i <= 2 for i in negators):
-            continue  # "immigrants aren't ruining anything"
-        if any(abs(at - g) <= WINDOW for g in groups):
+    exclusions = [(p, at) for p, at in _own(tokens, hits, "exclusion")
+                  if len(p.parts) > 1 or not any(0 < at - i <= 2 for i in negators)]  # "they aren't ruining it"
+    for pattern, at in exclusions:
+        # near a group, or one of two things said of whoever it is ("can't even speak ... go home")
+        if any(abs(at - g) <= WINDOW for g in groups) or len({p.source for p, _ in exclusions}) >= 2:
             out.append(("identity", f"identity attack: a group and {_quote(pattern, tokens, at)}"))
             break
-    for pattern, at in hits.get("weak_insult", ()):
+    swearing = {at for _, at in hits.get("profanity", ())}
+    for pattern, at in hits.get("weak_insult", []) + hits.get("profanity", []):  # "worthless people", "paskat ihmiset"
         if of_oneself(at) or tokens[at].quoted:
             continue
-        if any(0 < at - g <= 6 for g in groups):
+        if at not in swearing and any(0 < at - g <= 6 for g in groups):
             out.append(("identity", f"identity attack: an insult of a group {_quote(pattern, tokens, at)}"))
             break
         after = [i for i in at_of.get("people", []) if 0 < i - at <= 2 and not any(
@@ -109,7 +110,8 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
             break
     compared = at_of.get("comparison", [])
     for pattern, at in _own(tokens, hits, "dehumanising"):
-        if of_oneself(at) or not any(0 < at - c <= 3 for c in compared + second + groups):
+        before = compared + second + groups + at_of.get("weak_insult", [])  # "like animals", "disgusting creature"
+        if of_oneself(at) or not any(0 < at - c <= 3 for c in before):
             continue
         if people or mentioned:
             out.append(("dehumanising", f"people called {_quote(pattern, tokens, at)}"))
