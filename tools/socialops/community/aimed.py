@@ -113,7 +113,9 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
         before = compared + second + groups + at_of.get("weak_insult", [])  # "like animals", "disgusting creature"
         if of_oneself(at) or not any(0 < at - c <= 3 for c in before):
             continue
-        if people or mentioned:
+        # said of people named before it ("the staff behave like animals"), not asked ("are animals allowed?")
+        insulted = any(0 < at - w <= 2 for w in at_of.get("weak_insult", [])) and not at_of.get("place")
+        if any(0 < at - p <= 6 for p in people) or insulted or mentioned and "?" not in raw:
             out.append(("dehumanising", f"people called {_quote(pattern, tokens, at)}"))
             break
     return out
