@@ -58,6 +58,27 @@ POSTS = {
         ---
         -20 % pullista tänään
         """,
+    "content/2026/12/perjantai.md": """
+        ---
+        id: perjantai
+        profiles: [cafe-masto]
+        publish_at: 2026-12-04 16:00
+        repeat: {every: week, on: friday, at: "16:00", until: 2027-06-30}
+        manual: true
+        pillar: menu
+        ---
+        Perjantain tarjous!
+        """,
+    "content/2026/12/ikivihrea.md": """
+        ---
+        id: ikivihrea
+        profiles: [cafe-bsky]
+        evergreen: {every: 60 days}
+        pillar: menu
+        created: 2026-11-21 10:00
+        ---
+        Näin paahdamme.
+        """,
     "content/2026/11/vanha.md": """
         ---
         id: vanha
@@ -100,7 +121,11 @@ def test_the_plan_as_csv(repo):
     done = export(repo)
     assert done.exit_code == 0
     rows = {r["id"]: r for r in rows_of(done.stdout)}
-    assert list(rows) == ["vanha", "miinus", "tori", "kaava", "luonnos"]  # in time order
+    # in time order; the evergreen post has no slot (its profile has no cadence here): last
+    assert list(rows) == ["vanha", "miinus", "perjantai", "tori", "kaava", "luonnos", "ikivihrea"]
+    assert (rows["perjantai"]["manual"], rows["perjantai"]["repeat"]) == (
+        "yes", "{every: week, 'on': friday, at: '16:00', until: 2027-06-30}")
+    assert rows["ikivihrea"]["evergreen"] == "{every: 60 days}"
     tori = rows["tori"]
     assert (tori["date"], tori["time"], tori["profiles"], tori["type"]) == ("2026-12-05", "09:00",
                                                                          "cafe-masto, cafe-bsky", "image")
@@ -136,14 +161,17 @@ def _same_posts(source: Path, target: Path, exported: Path, now: dt.datetime) ->
     assert [i for i in plan.issues if i.severity == "error"] == []
     assert plan.left_out == [(2, "already published")]
     made = {p.id: parse_post(p.text, p.path) for p in plan.posts}
-    assert sorted(made) == ["kaava", "luonnos", "miinus", "tori"]
+    assert sorted(made) == ["ikivihrea", "kaava", "luonnos", "miinus", "perjantai", "tori"]
     for post_id, post in made.items():
         (rel,) = [r for r in POSTS if f"id: {post_id}\n" in POSTS[r]]
         original = parse_post((source / rel).read_text(encoding="utf-8"), rel)
         assert post.body == original.body and post.profiles == original.profiles
         assert post.raw.get("publish_at") == original.raw.get("publish_at") and post.status == original.status
-        for key in ("title", "link", "first_comment", "pillar", "tags", "campaign"):
-            assert post.raw.get(key) == original.raw.get(key), key
+        for key in ("title", "link", "first_comment", "pillar", "tags", "campaign", "manual", "repeat", "evergreen"):
+            wanted = original.raw.get(key)
+            if isinstance(wanted, dict):  # YAML 1.1 reads the post file's unquoted `on:` as true
+                wanted = {("on" if k is True else k): v for k, v in wanted.items()}
+            assert post.raw.get(key) == wanted, key
         assert [(m.alt, Path(m.path).name) for m in post.media] == [(m.alt, Path(m.path).name)
                                                                    for m in original.media]
 

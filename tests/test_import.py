@@ -257,3 +257,34 @@ def test_a_header_without_known_columns_and_an_empty_file(tmp_path):
         read_sheet(csv_file(tmp_path, "\n\n"))
     with pytest.raises(ContentError, match="both mean text"):
         read_sheet(csv_file(tmp_path, "text,caption\n"))
+
+
+def test_a_title_above_the_header_keeps_the_row_numbers(tmp_path, repo):
+    text = "Kahvila Aurinko: joulukuu,,,,,\n,,,,,\n" + HEAD + "2026-12-03,25:00,cafe-masto,Hei,,menu\n"
+    plan = plan_of(repo, csv_file(tmp_path, text))
+    assert plan.sheet.header_row == 3 and errors(plan)[0][:2] == (4, "time")
+    book = openpyxl.Workbook()
+    book.active.append(["Joulukuun kalenteri"])
+    book.active.append(["Päivä", "Aika", "Kanava", "Teksti", "Muuta"])
+    book.active.append(["3.12.2026", "9.00", "cafe-masto", "Hei", "x"])
+    book.save(tmp_path / "cal.xlsx")
+    plan = plan_of(repo, tmp_path / "cal.xlsx")
+    assert [(i.row, i.column) for i in plan.issues] == [(2, "Muuta")] and plan.posts[0].row == 3
+
+
+def test_manual_repeat_and_evergreen_cells(tmp_path, repo):
+    text = ("date,time,profiles,text,pillar,käsin,toistuu,ikivihreä\n"
+            "2026-12-04,16:00,cafe-masto,Tarjous,menu,kyllä,FREQ=WEEKLY;BYDAY=FR,\n"
+            "2026-12-05,16:00,cafe-masto,Moi,menu,,\"{every: week, on: saturday, at: '16:00'}\",\n"
+            ",,cafe-masto,Paahto,menu,no,,60 days\n"
+            "2026-12-06,16:00,cafe-masto,Hei,menu,maybe,every friday,\n"
+            ",,cafe-masto,Hei,menu,,,{every: 3 fortnights}\n")
+    plan = plan_of(repo, csv_file(tmp_path, text))
+    raws = [parse_post(p.text, p.path).raw for p in plan.posts]
+    assert raws[0]["manual"] is True and raws[0]["repeat"] == {"rrule": "FREQ=WEEKLY;BYDAY=FR"}
+    assert raws[1]["repeat"] == {"every": "week", "on": "saturday", "at": "16:00"}
+    assert raws[2]["manual"] is False and raws[2]["evergreen"] == {"every": "60 days"}
+    found = {(r, c): m for r, c, m in errors(plan)}
+    assert found[(5, "käsin")] == "'maybe' is not yes or no" and "is not a rule" in found[(5, "toistuu")]
+    assert (6, "ikivihreä") in found  # validation's own rule of the interval, on its column
+    assert sorted({r for r, _ in found}) == [5, 6]

@@ -25,7 +25,9 @@ from socialops.content.sheet_cells import (
     CellError,
     media_names,
     publish_at,
+    rule,
     split_list,
+    yes_no,
 )
 from socialops.content.spreadsheet import Sheet, cell_text
 from socialops.core.problems import ERROR, WARNING
@@ -37,7 +39,8 @@ from socialops.validate.posts import post_problems
 # the post's key -> the field of the column it comes from (publish_at: see _column)
 _FIELD_OF_KEY = {"id": "id", "title": "title", "profiles": "profiles", "type": "type", "media": "media",
                  "link": "link", "first_comment": "first_comment", "pillar": "pillar", "tags": "tags",
-                 "campaign": "campaign", "status": "status", "live": "date", "publish_at": "date"}
+                 "campaign": "campaign", "status": "status", "live": "date", "publish_at": "date", "manual": "manual",
+                 "repeat": "repeat", "evergreen": "evergreen"}
 PUBLISHED = "published"
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: 2,000 posts in a fraction of the time
 _STATUS = {"": "ready", "ready": "ready", "scheduled": "ready", "queued": "ready", "valmis": "ready",
@@ -109,9 +112,9 @@ def plan_import(root: Path, sheet: Sheet, *, config: Any, now: dt.datetime, exis
     brand every row is for (its folder, its profiles)."""
     plan = Plan(sheet)
     for header in sheet.unknown:
-        plan.issues.append(Issue(1, header, WARNING, "a column socialops does not know; its cells are not "
+        plan.issues.append(Issue(sheet.header_row, header, WARNING, "a column socialops does not know; its cells are not "
                                  "imported (columns: date, time, profiles, type, text, media, alt, link, pillar, "
-                                 "first comment, title, slug, tags, campaign, status)", "unknown-column"))
+                                 "first comment, title, slug, tags, campaign, status, manual, repeat, evergreen)", "unknown-column"))
     ctx = _Context(root, config, now, dict(existing), _media_index(root), brand)
     explicit: dict[str, int] = {}
     for row in sheet.rows:
@@ -199,6 +202,12 @@ def _meta(ctx: _Context, cells: dict, post_id: str, profiles: list[str], when, f
             meta[key] = cell_text(cells[key])
     if "tags" in cells:
         meta["tags"] = [t.lstrip("#") for t in split_list(cell_text(cells["tags"]))]
+    for key, read in (("manual", yes_no), ("repeat", rule), ("evergreen", rule)):
+        if key in cells:
+            try:
+                meta[key] = read(key, cells[key])
+            except CellError as exc:
+                problem(exc.field, exc.message)
     return meta
 
 

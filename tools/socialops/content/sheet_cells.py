@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from socialops.content.spreadsheet import cell_text
+from socialops.core import yamlfile
 from socialops.repository.posts import localize
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -115,3 +116,36 @@ def publish_at(cells: dict[str, Any], tz: ZoneInfo) -> tuple[str, dt.datetime] |
     except ValueError as exc:
         raise CellError("time" if "time" in cells else "date", str(exc)) from None
 
+
+
+_YES = {"yes": True, "y": True, "x": True, "true": True, "1": True, "kyllä": True, "k": True,
+        "no": False, "n": False, "false": False, "0": False, "ei": False, "e": False}
+
+
+def yes_no(fld: str, value: Any) -> bool:
+    word = cell_text(value).strip().lower()
+    if word not in _YES:
+        raise CellError(fld, f"'{word[:40]}' is not yes or no")
+    return _YES[word]
+
+
+def rule(fld: str, value: Any) -> dict[str, Any]:
+    """A repeat or evergreen cell: as in a post file ('{every: week, on: friday, at: "16:00"}'), or short:
+    '60 days' for evergreen, an RFC 5545 rule ('FREQ=MONTHLY;BYDAY=1MO') for repeat."""
+    text = cell_text(value).strip()
+    if text.startswith("{"):
+        try:
+            data = yamlfile.load(text).data
+        except yamlfile.YamlProblem as exc:
+            raise CellError(fld, f"'{text[:80]}' cannot be read: {exc.message}") from None
+        if isinstance(data, dict):
+            data = {("on" if k is True else k): v for k, v in data.items()}  # YAML 1.1 reads `on:` as true
+            if all(isinstance(k, str) for k in data):
+                return data
+    elif fld == "evergreen":
+        return {"every": text}
+    elif text.upper().startswith(("FREQ=", "RRULE:")):
+        return {"rrule": text}
+    example = "{every: 60 days}, or 60 days" if fld == "evergreen" else \
+        '{every: week, on: friday, at: "16:00"}, or FREQ=MONTHLY;BYDAY=1MO'
+    raise CellError(fld, f"'{text[:80]}' is not a rule; write it as in a post file: {example}")

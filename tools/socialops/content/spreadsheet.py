@@ -4,7 +4,7 @@ under the field its column header names (date, time, profiles, text, ...), in En
 Nothing in a cell is ever evaluated: a formula (a cell starting with =, +, - or @) is kept as its text, and an
 Excel formula is read as the formula, not as the result Excel last saved. The file is untrusted: its size, its
 rows, columns and cells are bounded, NUL bytes and text in an unknown encoding are refused with the row to fix.
-Row numbers are those a spreadsheet program shows: the header is row 1.
+Row numbers are those a spreadsheet program shows.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ MAX_ROWS = 10_000
 MAX_COLUMNS = 60
 MAX_CELL_CHARS = 70_000  # the longest text a network takes is Facebook's 63,206 characters
 MAX_ROW_CHARS = 200_000
+HEADER_SEARCH = 10  # the header is looked for in the first rows: a title or notes may come first
 
 # field -> the headers that mean it (compared lower-case, with _ and - read as spaces)
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -49,6 +50,9 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "labels", "tunnisteet"),
     "campaign": ("campaign", "kampanja"),
     "status": ("status", "state", "tila"),
+    "manual": ("manual", "manual task", "by hand", "käsin", "manuaalinen"),
+    "repeat": ("repeat", "repeats", "recurring", "recurrence", "toistuu", "toisto"),
+    "evergreen": ("evergreen", "ikivihreä"),
     "planned": ("planned", "suunniteltu"),  # written by `socialops export`, read by nobody
 }
 _FIELD_OF = {name: key for key, names in HEADERS.items() for name in names}
@@ -67,6 +71,7 @@ class Sheet:
     unknown: list[str]  # headers that name no field (their cells are not read)
     rows: list[Row]
     notes: list[str] = field(default_factory=list)  # what the reader had to guess (the encoding, the sheet)
+    header_row: int = 1  # the row that names the columns (a title above it is skipped)
 
 
 def header_field(header: str) -> str | None:
@@ -162,7 +167,7 @@ def _read_csv(path: Path, encoding: str | None) -> Sheet:
     try:
         for record in reader:
             records.append(record)
-            if len(records) > MAX_ROWS + 1:
+            if len(records) > MAX_ROWS + HEADER_SEARCH:
                 break
     except csv.Error as exc:
         raise ContentError(f"row {len(records) + 1} cannot be read ({exc}); a cell is too long or a quote is "
@@ -215,7 +220,7 @@ def _read_book(book: Any, name: str, sheet: str | None) -> Sheet:
     records: list[list[Any]] = []
     for values in book[chosen].iter_rows(values_only=True):
         records.append(list(values[:MAX_COLUMNS + 1]))
-        if len(records) > MAX_ROWS + 1:
+        if len(records) > MAX_ROWS + HEADER_SEARCH:
             break
     return _sheet(name, records, notes)
 
@@ -223,17 +228,29 @@ def _read_book(book: Any, name: str, sheet: str | None) -> Sheet:
 # --- both ------------------------------------------------------------------------------------------------
 
 
+def _header_row(records: list[list[Any]]) -> int | None:
+    """Where the header is: the first of the first rows naming two columns socialops knows (a title or notes
+    above it are skipped), else the first row that is not blank; None for a file of blank rows."""
+    first = None
+    for i, record in enumerate(records[:HEADER_SEARCH]):
+        if _blank(record):
+            continue
+        first = i if first is None else first
+        if sum(1 for v in record if isinstance(v, str) and header_field(v)) >= 2:
+            return i
+    return first if first is not None else next((i for i, r in enumerate(records) if not _blank(r)), None)
+
+
 def _sheet(name: str, records: list[list[Any]], notes: list[str]) -> Sheet:
     """Rows under the fields their headers name; the file's own limits checked."""
-    while records and _blank(records[0]):
-        records.pop(0)  # blank lines above the header
-    if not records:
+    at = _header_row(records)
+    if at is None:
         raise ContentError("the file is empty; the first row must name the columns (date, time, profiles, text, "
                            "...)", path=name)
-    header = records[0]
+    header, head_number = records[at], at + 1
     if len(header) > MAX_COLUMNS:
-        raise ContentError(f"the first row has {len(header)} columns, more than the {MAX_COLUMNS} allowed",
-                           path=name, line=1)
+        raise ContentError(f"the header has {len(header)} columns, more than the {MAX_COLUMNS} allowed",
+                           path=name, line=head_number)
     columns: dict[str, str] = {}
     index: dict[int, str] = {}
     unknown: list[str] = []
@@ -246,18 +263,18 @@ def _sheet(name: str, records: list[list[Any]], notes: list[str]) -> Sheet:
             unknown.append(title)
         elif key in columns:
             raise ContentError(f"the columns '{columns[key]}' and '{title}' both mean {key}; rename or remove one",
-                               path=name, line=1)
+                               path=name, line=head_number)
         else:
             columns[key], index[i] = title, key
     if not columns:
         raise ContentError("the first row names no column socialops knows; name them date, time, profiles, type, "
                            "text, media, link, pillar, first comment (or päivä, aika, profiilit, teksti, ...)",
-                           path=name, line=1)
-    if len(records) > MAX_ROWS + 1:
+                           path=name, line=head_number)
+    if len(records) > MAX_ROWS + head_number:
         raise ContentError(f"the file has more than {MAX_ROWS:,} rows; split the calendar into several files",
-                           path=name, line=MAX_ROWS + 2)
+                           path=name, line=head_number + MAX_ROWS + 1)
     rows = []
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in enumerate(records[head_number:], start=head_number + 1):
         if len(record) > MAX_COLUMNS:
             raise ContentError(f"row {number} has {len(record)} cells, more than the {MAX_COLUMNS} allowed",
                                path=name, line=number)
@@ -265,7 +282,7 @@ def _sheet(name: str, records: list[list[Any]], notes: list[str]) -> Sheet:
         if cells:
             _check_size(name, number, cells, columns)
             rows.append(Row(number, cells))
-    return Sheet(name, columns, unknown, rows, notes)
+    return Sheet(name, columns, unknown, rows, notes, head_number)
 
 
 def _cell(value: Any) -> Any:

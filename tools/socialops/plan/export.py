@@ -15,6 +15,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from socialops.core.safetext import csv_cell
 from socialops.errors import ContentError
 from socialops.plan.queue import queue_state
@@ -24,7 +26,7 @@ from socialops.repository.posts import load_post
 
 # the headers import reads (content/spreadsheet.HEADERS)
 COLUMNS = ("id", "date", "time", "profiles", "type", "title", "text", "media", "alt", "link", "pillar",
-           "first comment", "tags", "campaign", "status", "planned")
+           "first comment", "tags", "campaign", "manual", "repeat", "evergreen", "status", "planned")
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
 
 
@@ -92,8 +94,19 @@ def _row(root: Path, rel: str, pairs: dict, published: dict, tz: Any, media_fold
         "alt": "\n".join(m.alt or "" for m in post.media) if any(m.alt for m in post.media) else "",
         "link": post.link or "", "pillar": post.pillar or "", "first comment": post.first_comment or "",
         "tags": ", ".join(post.tags), "campaign": str(raw.get("campaign", "") or ""), "status": status,
+        "manual": {True: "yes", False: "no"}.get(raw.get("manual"), ""),
+        "repeat": _flow(raw.get("repeat")), "evergreen": _flow(raw.get("evergreen")),
         "planned": "; ".join(planned),
     }
+
+
+def _flow(value: Any) -> str:
+    """A rule as one line of YAML, as a post file writes it ('{every: 60 days}'); import reads it back."""
+    if not value:
+        return ""
+    if isinstance(value, dict):  # YAML 1.1 reads an unquoted `on:` as true
+        value = {("on" if k is True else k): v for k, v in value.items()}
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000, sort_keys=False).strip()
 
 
 def to_csv(rows: list[dict[str, str]], delimiter: str = ",") -> str:
