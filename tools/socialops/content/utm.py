@@ -9,9 +9,10 @@ has already is kept as it is, and the rest of the address is left as written.
 
 from __future__ import annotations
 
+import functools
+import posixpath
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
@@ -47,6 +48,7 @@ class Tags:
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
 
+@functools.lru_cache(maxsize=1024)
 def site_domain(value: Any) -> str | None:
     """'https://www.Kahvila.fi/menu' or 'kahvila.fi' -> 'kahvila.fi'; None when it names no site."""
     if not isinstance(value, str) or not value.strip():
@@ -84,16 +86,19 @@ def tags_for(kit: TextKit, profile: Profile, post: Post, network: str, override:
     if not enabled:
         return None
     values = {**DEFAULTS, **{k: v for k, v in merged.items() if k in PARAMETERS}}
-    context = placeholder_values(post, profile, network)
+    context: dict[str, str] = {}
     parameters = []
     for name in PARAMETERS:
         value = values.get(name)
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            text = PLACEHOLDER_RE.sub(lambda m: context.get(m.group(1).strip(), ""), str(value)).strip()
-            if text:
-                parameters.append((f"utm_{name}", text))
-    domains = [site_domain(d) for d in merged.get("domains", []) or []] if isinstance(merged.get("domains"),
-                                                                                    list) else []
+            text = str(value)
+            if "{" in text:
+                context = context or placeholder_values(post, profile, network)
+                text = PLACEHOLDER_RE.sub(lambda m, c=context: c.get(m.group(1).strip(), ""), text)
+            if text.strip():
+                parameters.append((f"utm_{name}", text.strip()))
+    listed = merged.get("domains")
+    domains = [site_domain(d) if isinstance(d, str) else None for d in listed] if isinstance(listed, list) else []
     domains.append(site_domain(profile.raw.get("website")))
     return Tags(tuple(parameters), tuple(dict.fromkeys(d for d in domains if d)))
 
@@ -103,10 +108,11 @@ def placeholder_values(post: Post, profile: Profile, network: str) -> dict[str, 
         return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
 
     return {"network": network, "profile": profile.id, "campaign": text(post.raw.get("campaign")),
-            "pillar": post.pillar or "", "slug": PurePosixPath(post.path).stem, "id": post.id or "",
+            "pillar": post.pillar or "", "slug": posixpath.splitext(posixpath.basename(post.path))[0], "id": post.id or "",
             "brand": text(profile.raw.get("brand"))}
 
 
+@functools.lru_cache(maxsize=4096)  # the same links go out on many profiles and are checked again and again
 def tag_url(url: str, tags: Tags) -> str:
     """`url` with the parameters it does not have yet, when it leads to one of the brand's sites."""
     if not tags.parameters or not tags.applies_to(url):
