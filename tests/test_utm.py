@@ -209,3 +209,24 @@ def test_each_brand_has_its_own_site_and_tags(tmp_path):
     assert rendered(root, "content/bolt/b.md", "bolt-bsky").text == \
         "https://acme.example/ https://bolt.example/?utm_source=bluesky&utm_medium=organic&utm_campaign=bolt"
     assert problems(root) == [("schedule.yaml", 13, "error", "unknown-key")]  # sorce, in bolt's section
+
+
+def test_the_readme_example_is_what_the_example_cafe_would_send(tmp_path):
+    """schedule.yaml's commented utm: block, turned on: the gift card post for Facebook gets the README's link."""
+    import re
+    import shutil
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parents[1]
+    root = tmp_path / "cafe"
+    for name in ("content", "profiles", "snippets"):
+        shutil.copytree(here / name, root / name)
+    plan = (here / "schedule.yaml").read_text(encoding="utf-8")
+    start = plan.index("\n# utm:")
+    block = "\n".join(line.removeprefix("# ") for line in plan[start:].splitlines())
+    (root / "schedule.yaml").write_text(plan[:start] + block + "\n", encoding="utf-8")
+    readme = (here / "README.md").read_text(encoding="utf-8")
+    expected = re.search(r"`(https://kahvila-aurinko\.example/lahjakortti\?utm_[^`]+)`", readme).group(1)
+    text = rendered(root, "content/2026/12/lahjakortit.md", "kahvila-facebook").text
+    assert expected in text
+    assert not [p for p in validate_repository(root, use_cache=False).problems if p.code.startswith("utm")]
