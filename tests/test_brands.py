@@ -183,3 +183,15 @@ def test_the_sandbox_waits_a_round_trip_per_request(tmp_path):
     assert waits == [0.1, 0.1, 0.1]
     with pytest.raises(ConfigError, match="in milliseconds"):
         SandboxNetwork(profile(), env={"SOCIALOPS_SANDBOX_LATENCY_MS": "fast"}, root=tmp_path)
+
+
+def test_tune_edits_a_slot_in_its_brands_section():
+    from socialops.metrics.advice import Advice, SlotChange
+    from socialops.plan.tune import apply_advice
+    from socialops.repository.schedule import parse_schedule
+
+    change = SlotChange(profile="acme-masto", index=0, field="times", old=("10:00",), new=("11:00",), why="")
+    text, applied, skipped = apply_advice(SCHEDULE, Advice(slots=[change]))
+    assert applied == [change] and skipped == []
+    assert parse_schedule(text).cadence["acme-masto"] == [{"days": ["tue"], "times": ["11:00"]}]
+    assert parse_schedule(text).cadence["beta-bsky"] == [{"days": ["wed"], "times": ["11:00"]}]

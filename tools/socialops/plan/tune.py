@@ -50,7 +50,7 @@ def _flow_list(values: tuple) -> str:
 
 
 def _edit_slot(lines: list[str], schedule: Any, change: SlotChange) -> bool:
-    number = schedule.line("cadence", change.profile, change.index)
+    number = schedule.line(*schedule.cadence_keys(change.profile), change.index)
     line = lines[number - 1]
     pattern = re.compile(rf"(\b{change.field}\s*:\s*)\[[^\]\n]*\]")
     if not pattern.search(line):

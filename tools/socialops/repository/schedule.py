@@ -66,6 +66,13 @@ class Schedule(yamlfile.KeyLines):
                 lines[key[2:]] = line
         return Schedule(path=self.path, raw=raw, lines=lines)
 
+    def cadence_keys(self, pid: str) -> tuple[str, ...]:
+        """Where the slots of a profile are in schedule.yaml: ("cadence", pid), or in its brand's section."""
+        for name, section in self.brands.items():
+            if isinstance(section.get("cadence"), dict) and pid in section["cadence"]:
+                return ("brands", name, "cadence", pid)
+        return ("cadence", pid)
+
     @functools.cached_property
     def zones(self) -> Zones:
         """The plan's timezone and each brand's own, in which naive times of the brand's posts are read."""
