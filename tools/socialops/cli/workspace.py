@@ -89,6 +89,8 @@ class Workspace:
         """The brands of --brand (repeatable, or comma lists), each one the repository has: the one message
         for an unknown brand names those that exist."""
         wanted = list(dict.fromkeys(n.strip() for text in given for n in text.split(",") if n.strip()))
+        if not wanted:
+            return []  # and no configuration loaded: `publish` with nothing due reads no profile
         known = self.config.brands
         unknown = [n for n in wanted if n not in known]
         if unknown:
