@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -218,3 +219,19 @@ def test_a_brands_posts_only_in_its_timezone(tmp_path):
     assert [r["id"] for r in rows_of(export(root).stdout)] == ["b", "a"]  # 09:00 in Helsinki is earlier
     unknown = export(root, "--brand", "gamma")
     assert unknown.exit_code == 2 and "no brand gamma" in unknown.stderr
+
+
+def test_round_trip_through_an_exported_workbook(repo, target, tmp_path):
+    out = tmp_path / "plan.xlsx"
+    done = export(repo, "--format", "xlsx", "-o", str(out))
+    assert done.exit_code == 0 and "wrote 7 posts" in done.stderr
+    book = openpyxl.load_workbook(out, read_only=True)
+    rows = list(book["Plan"].iter_rows(values_only=True))
+    book.close()
+    kaava = next(r for r in rows if r[0] == "kaava")
+    assert kaava[1] == dt.datetime(2026, 12, 7) and kaava[2] == dt.time(12, 0)  # Excel's own date and time
+    assert kaava[6] == '=HYPERLINK("https://evil.example","alennus")'  # a text cell, never a formula:
+    with zipfile.ZipFile(out) as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+    _same_posts(repo, target, out, dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC))
+    assert export(repo, "--format", "xlsx").exit_code == 2  # a workbook needs a file

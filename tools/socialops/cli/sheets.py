@@ -110,7 +110,7 @@ def _text_out(plan, posts, delivery, blocked, dry_run) -> None:
 @click.command()
 @click.option("--from", "since", metavar="YYYY-MM-DD", help="Only posts planned or published on this day or later.")
 @click.option("--to", "until", metavar="YYYY-MM-DD", help="Only posts planned or published on this day or earlier.")
-@format_option("csv")
+@format_option("csv", "xlsx")
 @click.option("--delimiter", type=click.Choice(["comma", "semicolon", "tab"]), default="comma", show_default=True,
               help="What separates the cells: semicolon for Excel where the decimal mark is a comma (Finland).")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), metavar="FILE",
@@ -120,16 +120,18 @@ def _text_out(plan, posts, delivery, blocked, dry_run) -> None:
 @pass_workspace
 def export(ws: Workspace, since, until, fmt, delimiter, out, brands):
     """Write the plan to a CSV file a spreadsheet opens and `socialops import` reads again: each post with its time,
-    profiles, text, media and status."""
+    profiles, text, media and status. --format xlsx writes an Excel workbook instead."""
     import datetime as dt
     from pathlib import Path
 
     from socialops.core.files import atomic_write_bytes
     from socialops.errors import UsageError
-    from socialops.plan.export import DELIMITERS, export_rows, to_csv
+    from socialops.plan.export import DELIMITERS, export_rows, to_csv, to_xlsx
     from socialops.plan.published import load_plan_config, published_from_ledger
     from socialops.repository.index import load_index
 
+    if fmt == "xlsx" and not out:
+        raise UsageError("--format xlsx writes a workbook: give the file with -o FILE.xlsx")
     days = []
     for option, value in (("--from", since), ("--to", until)):
         try:
@@ -143,9 +145,12 @@ def export(ws: Workspace, since, until, fmt, delimiter, out, brands):
     posts = load_index(ws.root, config.schedule.zones)
     rows = export_rows(ws.root, posts, config, now=ws.now, published=published, since=days[0], until=days[1],
                        brands=ws.brands(brands) if brands else None)
-    text = to_csv(rows, DELIMITERS[delimiter])
-    if out:
+    if fmt == "xlsx":
+        atomic_write_bytes(Path(out), to_xlsx(rows))
+    elif out:
+        text = to_csv(rows, DELIMITERS[delimiter])
         atomic_write_bytes(Path(out), b"\xef\xbb\xbf" + text.encode("utf-8"))  # the mark tells Excel it is UTF-8
-        click.echo(f"wrote {len(rows)} posts to {out}", err=True)
     else:
-        click.echo(text, nl=False)
+        click.echo(to_csv(rows, DELIMITERS[delimiter]), nl=False)
+    if out:
+        click.echo(f"wrote {len(rows)} posts to {out}", err=True)

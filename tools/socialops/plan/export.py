@@ -1,7 +1,7 @@
 """`socialops export`: the plan as a CSV file for people who live in spreadsheets, in the columns
 `socialops import` reads, so a file exported, edited and imported again makes the same posts.
 
-A row per post: its time as the post gives it (a queued post keeps its date empty, and stays queued when
+A row per post (a CSV file, or an Excel workbook with real dates and times): its time as the post gives it (a queued post keeps its date empty, and stays queued when
 imported again; the slots it takes are in 'planned'), profiles, type, text, media (their file names in the
 media folder), link, pillar, first comment and status: draft, queued, scheduled or published. Every cell that
 a spreadsheet would run as a formula (=, +, -, @ first) starts with an apostrophe, which import takes off again.
@@ -116,4 +116,34 @@ def to_csv(rows: list[dict[str, str]], delimiter: str = ",") -> str:
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow([csv_cell(row.get(column, "")) for column in COLUMNS])
+    return out.getvalue()
+
+
+def to_xlsx(rows: list[dict[str, str]]) -> bytes:
+    """The rows as an Excel workbook: dates and times as Excel's own, every other cell as text (a text cell is
+    never run as a formula, whatever it starts with)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Plan")
+    sheet.append(list(COLUMNS))
+    for row in rows:
+        cells = []
+        for column in COLUMNS:
+            value = row.get(column, "")
+            if column == "date" and value:
+                cell = WriteOnlyCell(sheet, value=dt.date.fromisoformat(value))
+                cell.number_format = "yyyy-mm-dd"
+            elif column == "time" and value:
+                cell = WriteOnlyCell(sheet, value=dt.time.fromisoformat(value))
+                cell.number_format = "hh:mm"
+            else:
+                cell = WriteOnlyCell(sheet, value=value or None)
+                if value:
+                    cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()
