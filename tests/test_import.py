@@ -274,7 +274,7 @@ def test_a_title_above_the_header_keeps_the_row_numbers(tmp_path, repo):
 
 def test_manual_repeat_and_evergreen_cells(tmp_path, repo):
     text = ("date,time,profiles,text,pillar,käsin,toistuu,ikivihreä\n"
-            "2026-12-04,16:00,cafe-masto,Tarjous,menu,kyllä,FREQ=WEEKLY;BYDAY=FR,\n"
+            "2026-11-20,16:00,cafe-masto,Tarjous,menu,kyllä,FREQ=WEEKLY;BYDAY=FR,\n"  # past: the rule goes on
             "2026-12-05,16:00,cafe-masto,Moi,menu,,\"{every: week, on: saturday, at: '16:00'}\",\n"
             ",,cafe-masto,Paahto,menu,no,,60 days\n"
             "2026-12-06,16:00,cafe-masto,Hei,menu,maybe,every friday,\n"

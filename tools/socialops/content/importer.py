@@ -1,8 +1,9 @@
 """`socialops import`: the rows of a content calendar (content/spreadsheet.py) -> post files, each checked by the
 same rules as `validate` before anything is written, every problem named by its row and column.
 
-A row becomes content/YYYY/MM/<slug>.md. Its media are plain file names found in the repository's media
-folders (content/media/, content/<brand>/media/); a naive time is in the plan's timezone. The rows' posts are
+A row becomes content/YYYY/MM/<slug>.md (content/<brand>/YYYY/MM/ for a brand's profiles). Its media are plain
+file names found in the repository's media folders (the brand's content/<brand>/media/, then content/media/);
+a naive time is in the plan's timezone (the brand's, when its plan has one). The rows' posts are
 then validated as the files they would be (validate.posts), and each problem's line is mapped back to the
 column it came from.
 """
@@ -42,6 +43,9 @@ _FIELD_OF_KEY = {"id": "id", "title": "title", "profiles": "profiles", "type": "
                  "campaign": "campaign", "status": "status", "live": "date", "publish_at": "date", "manual": "manual",
                  "repeat": "repeat", "evergreen": "evergreen"}
 PUBLISHED = "published"
+UNKNOWN_COLUMN = ("a column socialops does not know; its cells are not imported (columns: date, time, profiles, type, "
+                  "text, media, alt, link, pillar, first comment, title, slug, tags, campaign, status, manual, "
+                  "repeat, evergreen)")
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: 2,000 posts in a fraction of the time
 _STATUS = {"": "ready", "ready": "ready", "scheduled": "ready", "queued": "ready", "valmis": "ready",
            "ajastettu": "ready", "draft": "draft", "luonnos": "draft", PUBLISHED: PUBLISHED, "julkaistu": PUBLISHED}
@@ -64,7 +68,7 @@ class Issue:
 class NewPost:
     row: int
     id: str
-    path: str  # content/YYYY/MM/<id>.md
+    path: str  # content/[<brand>/]YYYY/MM/<id>.md
     text: str  # the file's text
 
 
@@ -112,9 +116,7 @@ def plan_import(root: Path, sheet: Sheet, *, config: Any, now: dt.datetime, exis
     brand every row is for (its folder, its profiles)."""
     plan = Plan(sheet)
     for header in sheet.unknown:
-        plan.issues.append(Issue(sheet.header_row, header, WARNING, "a column socialops does not know; its cells are not "
-                                 "imported (columns: date, time, profiles, type, text, media, alt, link, pillar, "
-                                 "first comment, title, slug, tags, campaign, status, manual, repeat, evergreen)", "unknown-column"))
+        plan.issues.append(Issue(sheet.header_row, header, WARNING, UNKNOWN_COLUMN, "unknown-column"))
     ctx = _Context(root, config, now, dict(existing), _media_index(root), brand)
     explicit: dict[str, int] = {}
     for row in sheet.rows:
@@ -190,7 +192,7 @@ def _meta(ctx: _Context, cells: dict, post_id: str, profiles: list[str], when, f
     if when is not None:
         text, moment = when
         meta["publish_at"] = text
-        if moment <= ctx.now:
+        if moment <= ctx.now and "repeat" not in cells:  # a rule's first time may be past: the rule goes on
             problem("time" if "time" in cells else "date",
                     f"{text} is in the past (now {ctx.now.astimezone(moment.tzinfo):%Y-%m-%d %H:%M}); give a later "
                     "time, or leave the date empty to take the next free slot of the plan")
