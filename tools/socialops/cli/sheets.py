@@ -120,7 +120,9 @@ def _text_out(plan, posts, delivery, blocked, dry_run) -> None:
 @pass_workspace
 def export(ws: Workspace, since, until, fmt, delimiter, out, brands):
     """Write the plan to a CSV file a spreadsheet opens and `socialops import` reads again: each post with its time,
-    profiles, text, media and status. --format xlsx writes an Excel workbook instead."""
+    profiles, text, media and status.
+
+    --format xlsx writes an Excel workbook instead (dates as dates, every other cell as text)."""
     import datetime as dt
     from pathlib import Path
 
