@@ -204,6 +204,11 @@ def test_an_occurrence_more_than_the_late_window_past_is_missed_once(tmp_path):
     again = run(root, local("2026-12-05 18:00"), tmp_path)
     assert again.pairs == []
     assert not posted(tmp_path)
+    # Changed after the miss (which makes a missed single post due again): the next Friday comes anyway.
+    path = root / "content/2026/12/friday.md"
+    path.write_text(path.read_text() + "Now with cinnamon buns.\n")
+    git(root, "commit", "-qam", "edited", env=IDENTITY)
+    assert run(root, local("2026-12-05 19:00"), tmp_path).pairs == []
     assert run(root, local("2026-12-11 16:05"), tmp_path).pairs[0].status == R_PUBLISHED  # the next Friday goes
 
 

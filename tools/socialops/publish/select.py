@@ -25,7 +25,7 @@ from socialops.publish.leads import handover_lead
 from socialops.publish.nothing_due import due_inputs_key, save_next_due
 from socialops.publish.results import R_ELSEWHERE, PairResult, duration_words
 from socialops.publish.tasks import next_reminder
-from socialops.repository.recurrence import base_id
+from socialops.repository.recurrence import base_id, republication
 from socialops.state.publications import (
     CLAIMED,
     FAILED,
@@ -98,6 +98,8 @@ def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: S
         again = ""
         if state is not None:
             if state.status == MISSED:
+                if republication(post_id) is None:
+                    continue  # a recurring post's missed time stays missed: its next time comes anyway
                 again = state.missed_again(slot.at, post_file_hash(root, post.path) if root else None, late_window)
                 if not again:
                     continue
