@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from zoneinfo import ZoneInfo
@@ -14,14 +15,24 @@ from click.testing import CliRunner
 from socialops.cli import main
 from socialops.community.commands import run_moderate
 from socialops.metrics.report import build_report
+from socialops.networks import NETWORKS
+from socialops.networks.post_urls import check_post_address
 from socialops.networks.sandbox.store import sandbox_posts
 from socialops.plan.published import published_from_ledger
+from socialops.publish.request import checked_post
 from socialops.publish.results import R_PUBLISHED, R_REMINDED, R_TASK, R_WOULD_TASK
 from socialops.publish.run import run_publish
 from socialops.publish.tasks import TASK_LABEL, task_key
+from socialops.repository.config import load_config
+from socialops.repository.manual import manual_reason
+from socialops.repository.posts import load_post
+from socialops.repository.schedule import parse_schedule
 from socialops.site.build import build_site
-from socialops.state.publications import HANDED, PUBLISHED, SKIPPED, Ledger
+from socialops.state.publications import HANDED, PENDING, PUBLISHED, SKIPPED, Event, Ledger, fold
 from socialops.tracker.github import GitHubTracker, make_github, make_retry
+from socialops.tracker.outbox import OutboxTracker
+from socialops.validate.posts import post_problems
+from socialops.validate.schedule import schedule_problems
 from tests.github_standin import GitHubStandin
 from tests.helpers import image
 from tests.publish_support import git_init, make_repo, write_post, write_profile
@@ -198,9 +209,6 @@ def test_a_run_that_died_after_opening_the_issue_finds_it_again(repo, tmp_path, 
     ("cafe-li", "https://www.linkedin.com/feed/update/urn:li:activity:7000000000000000001/", ""),
 ])
 def test_the_address_of_a_post_of_the_profile_is_taken(tmp_path, profile, url, remote_id):
-    from socialops.networks.post_urls import check_post_address
-    from socialops.repository.config import load_config
-
     root = make_repo(tmp_path / "r", profiles=())
     write_profile(root, "cafe-masto", imitates="mastodon", account="@cafe@mastodon.example")
     write_profile(root, "cafe-insta", imitates="instagram", account="@cafe.aurinko")
@@ -220,11 +228,6 @@ def test_the_address_of_a_post_of_the_profile_is_taken(tmp_path, profile, url, r
 
 
 def test_validate_wants_a_time_for_a_live_done_by_hand_and_takes_manual_anywhere(tmp_path):
-    from socialops.publish.request import checked_post
-    from socialops.repository.config import load_config
-    from socialops.repository.posts import load_post
-    from socialops.validate.posts import post_problems
-
     root = make_repo(tmp_path / "r", profiles=())
     write_profile(root, "cafe-insta", imitates="instagram", account="@cafe.aurinko")
     write_profile(root, "cafe-masto", imitates="mastodon", account="@cafe@mastodon.example")
@@ -241,14 +244,6 @@ def test_validate_wants_a_time_for_a_live_done_by_hand_and_takes_manual_anywhere
 
 
 def test_a_story_with_stickers_and_a_network_without_an_adapter_go_to_a_person(tmp_path, monkeypatch):
-    import dataclasses
-
-    from socialops.networks import NETWORKS
-    from socialops.repository.config import load_config
-    from socialops.repository.manual import manual_reason
-    from socialops.repository.posts import load_post
-    from socialops.tracker.outbox import OutboxTracker
-
     monkeypatch.setitem(NETWORKS, "riverchat", dataclasses.replace(NETWORKS["mastodon"], name="riverchat",
                                                                    label="Riverchat", adapter="riverchat:Nothing"))
     root = make_repo(tmp_path / "r", profiles=())
@@ -278,10 +273,6 @@ def test_a_story_with_stickers_and_a_network_without_an_adapter_go_to_a_person(t
 
 
 def test_the_reminder_comes_after_the_plans_task_reminder(tmp_path, gh):
-    from socialops.repository.config import load_config
-    from socialops.repository.schedule import parse_schedule
-    from socialops.validate.schedule import schedule_problems
-
     root = make_repo(tmp_path / "repo", profiles=(), schedule={"task_reminder": "2h"})
     write_profile(root, "cafe-masto", imitates="mastodon", account="@cafe@mastodon.example",
                   roles={"editors": ["@maija"]})
@@ -299,8 +290,6 @@ def test_the_reminder_comes_after_the_plans_task_reminder(tmp_path, gh):
 
 def test_done_typed_on_the_command_line_settles_a_task_in_the_local_outbox(tmp_path):
     """Without GitHub (a laptop, the demo): the issue is in the local outbox and /done is typed with moderate."""
-    from socialops.tracker.outbox import OutboxTracker
-
     root = make_repo(tmp_path / "repo", profiles=())
     write_profile(root, "cafe-masto", imitates="mastodon", account="@cafe@mastodon.example",
                   roles={"editors": ["@maija"]})
@@ -320,3 +309,21 @@ def test_done_typed_on_the_command_line_settles_a_task_in_the_local_outbox(tmp_p
     assert Ledger(root).state()[("poll", "cafe-masto")].url == "https://mastodon.example/@cafe/42"
     closed = OutboxTracker(root).find_issue(task_key("poll", "cafe-masto"))
     assert closed.state == "closed" and "not the address of a Mastodon post" in closed.comments[0]
+
+
+def test_the_ledger_folds_task_events_idempotently_in_any_union():
+    def ev(minute: int, kind: str, **kw) -> Event:
+        return Event(time=dt.datetime(2026, 12, 1, 9, minute, tzinfo=dt.UTC), post_id="p", profile="a", event=kind,
+                     **kw)
+
+    handed = ev(1, "handed", data={"issue": "manual--p--a", "number": 7, "for": "2026-12-01T09:00:00.000000Z"})
+    events = [handed, ev(2, "reminded"), ev(3, "reminded"), handed]
+    st = fold(events)[("p", "a")]
+    assert (st.status, st.task["number"], st.task["reminded"]) == (HANDED, 7, "2026-12-01T09:02:00.000000Z")
+    assert fold(list(reversed(events)))[("p", "a")].task == st.task  # the order of a union changes nothing
+    done = fold([*events, ev(4, "published", url="https://x.example/1", detail="by hand"), ev(5, "skipped")])
+    assert (done[("p", "a")].status, done[("p", "a")].url) == (PUBLISHED, "https://x.example/1")  # stays published
+    skipped = fold([*events, ev(4, "skipped", detail="skipped by maija")])[("p", "a")]
+    assert (skipped.status, skipped.reason) == (SKIPPED, "skipped by maija")
+    again = fold([*events, ev(4, "skipped"), ev(5, "retry")])[("p", "a")]
+    assert (again.status, again.task) == (PENDING, {})  # a person's retry hands it over again
