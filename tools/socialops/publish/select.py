@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from socialops.core.times import parse_utc
 from socialops.metrics.best_times import load_best_hours
 from socialops.plan import cadence
 from socialops.plan.queue import resolve_times
@@ -37,6 +36,7 @@ from socialops.state.publications import (
     UNCONFIRMED,
     PairState,
     Summary,
+    task_times,
 )
 
 if TYPE_CHECKING:
@@ -117,11 +117,7 @@ def select_due(summaries: list, slots: Mapping[tuple[str, str], Any], summary: S
 
 def tasks_held(summary: Summary) -> dict[tuple[str, str], float]:
     """Manual tasks handed to a person (or skipped) keep the slot they were handed at, as published pairs do."""
-    out = {}
-    for pair, st in summary.others.items():
-        if st.status in (HANDED, SKIPPED) and (at := parse_utc(st.task.get("for"))) is not None:
-            out[pair] = at.timestamp()
-    return out
+    return {pair: at.timestamp() for pair, at in task_times(summary.others).items()}
 
 
 def handover_claims(state: PairState) -> list:
