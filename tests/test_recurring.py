@@ -301,3 +301,18 @@ def test_the_dashboard_calendar_shows_each_coming_time_and_what_went_out(tmp_pat
     assert [(e[0], e[1]) for e in mine[1:3]] == [(local("2026-12-11 16:00"), PLANNED),
                                                   (local("2026-12-18 16:00"), PLANNED)]
     assert {e[3] for e in mine} == {"friday"}  # each links to the post's page
+
+
+@pytest.mark.parametrize("value", [{"every": "day", "at": ["09:00", "17:00"]}, {"every": "3 days"},
+                                   {"every": "2 weeks", "on": ["monday", "friday"]}, {"every": "week", "count": 400},
+                                   {"every": "month", "on": "last friday"}])
+def test_a_rule_started_years_ago_gives_the_same_times_as_walking_from_its_start(value):
+    from dateutil.rrule import rrulestr
+
+    rule = repeat_rule(value, local("2019-03-31 03:30"), HEL)
+    lo, hi = local("2026-03-20 00:00"), local("2026-11-10 00:00")
+    naive = rrulestr(rule.replace(";TZID=Europe/Helsinki", ""))  # every time from 2019 on, one by one
+    walked = [t.replace(tzinfo=HEL, fold=0).astimezone(dt.UTC).astimezone(HEL)
+              for t in naive.between(dt.datetime(2026, 3, 19), dt.datetime(2026, 11, 11), inc=True)]
+    assert occurrences(rule, lo, hi) == [t for t in walked if lo <= t <= hi]
+    assert occurrences(rule, lo, hi)
