@@ -133,13 +133,14 @@ def test_an_identity_attack_without_a_slur_is_abuse_for_a_person(text):
     "Naiset ja miehet ovat tervetulleita joogaan", "Old people love this place, my grandma comes every week",
     "Someone said women don't belong in garages. So wrong!", 'He shouted "go home" at the barista, awful to witness',
     "Immigrants aren't ruining anything, they run the best bakery in town",
+    "We had to go home hungry and we're never going back", "Kahvi pilalla ja vastausta ei kuulu",
 ])
 def test_a_group_named_kindly_quoted_or_reported_is_no_identity_attack(text):
     assert "identity" not in _kinds(text)
 
 
 @pytest.mark.parametrize("text", [
-    "Hope your shop burns to the ground", "Toivottavasti koko paikka palaa", "Hoppas att ditt kafé brinner upp",
+    "Hope your shop burns to the ground", "Toivottavasti koko paikka palaa poroksi", "Hoppas att ditt kafé brinner upp",
     "Someone should teach that cashier a lesson", "Jonkun pitäis antaa sille myyjälle turpaan",
     "Någon borde lära ägaren en läxa",
 ])
@@ -151,6 +152,8 @@ def test_a_wish_or_call_for_harm_is_abuse_for_a_person(text):
 @pytest.mark.parametrize("text", [
     "I hope you have a great day!", "Hope nobody got hurt in the fire next door",
     "Toivottavasti kukaan ei loukkaantunut", "Hoppas ingen skadades", "Someone should fix the door, it's broken",
+    "Toivottavasti palaatte pian", "hope you smash your exams and kick ass at the race",
+    "Hoppas ni fortsätter brinna för det ni gör",
 ])
 def test_good_wishes_and_relief_are_no_wish_of_harm(text):
     assert not _kinds(text)

@@ -67,11 +67,12 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
     def of_oneself(at: int) -> bool:
         return any(0 < at - i <= 4 for i in selfish) and not any(abs(at - i) <= 3 for i in second)
 
-    exclusions = [(p, at) for p, at in _own(tokens, hits, "exclusion")
-                  if len(p.parts) > 1 or not any(0 < at - i <= 2 for i in negators)]  # "they aren't ruining it"
+    exclusions = [(p, at) for p, at in _own(tokens, hits, "exclusion") if not of_oneself(at) and (
+        len(p.parts) > 1 or not any(0 < at - i <= 2 for i in negators))]  # "we went home", "they aren't ruining it"
+    two = len({p.source for p, _ in exclusions}) >= 2
     for pattern, at in exclusions:
-        # near a group, or one of two things said of whoever it is ("can't even speak ... go home")
-        if any(abs(at - g) <= WINDOW for g in groups) or len({p.source for p, _ in exclusions}) >= 2:
+        # near a group, or one of two things said of people ("you hire people who can't even speak ... go home")
+        if any(abs(at - g) <= WINDOW for g in groups) or two and any(abs(at - p) <= WINDOW for p in people):
             out.append(("identity", f"identity attack: a group and {_quote(pattern, tokens, at)}"))
             break
     swearing = {at for _, at in hits.get("profanity", ())}
