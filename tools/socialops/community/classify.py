@@ -3,8 +3,9 @@ and why.
 
 Two parts. Rules over the lexicons (:mod:`socialops.community.lexicons`, matched on words and their lemmas),
 plus signals that need no language: links, mentions en masse, repeated text, capitals, workflow-command
-text. A profile extends the lexicons in its YAML (:mod:`socialops.community.settings`: watch words, extra
-abusive words, trusted accounts). And a learned model (:mod:`socialops.community.model`) over character
+text, and rules that join two harmless halves into abuse without a telling word (:mod:`socialops.community.aimed`:
+identity attacks, wishes of harm, threats). A profile extends the lexicons in its YAML
+(:mod:`socialops.community.settings`: watch words, extra abusive words, trusted accounts). And a learned model (:mod:`socialops.community.model`) over character
 n-grams, lemmas and the rules' signals, which decides what the rules are not sure of.
 
 The rules give the high-confidence evidence (a slur, a threat, a spam pattern, a health or safety word); only
