@@ -351,10 +351,11 @@ def sync(root: Path) -> bool:
     return True
 
 
-def push_with_retry(root: Path, attempts: int = 12, sleep=None) -> bool:
+def push_with_retry(root: Path, attempts: int = 20, sleep=None) -> bool:
     """Push the current branch; when the remote moved, fetch, rebase and try again, after a random wait that
     grows with each attempt (capped at 8 s). Each round one of the pushers racing gets through: the attempts are
-    for a matrix of publishers (`publish --shard`; tried with 16 at once). False when there is no remote."""
+    for a matrix of publishers (`publish --shard`; 16 at once pass on a small repository, 10 on one
+    busy 2-CPU machine with 50,000 posts once ran out of 12 attempts). False when there is no remote."""
     import random
 
     sleep = sleep or time.sleep
