@@ -7,7 +7,7 @@ import hashlib
 from zoneinfo import ZoneInfo
 
 from socialops.plan.cadence import cadence_rules, profile_tz
-from socialops.repository.brands import brand_labels, brand_names, post_brand, profiles_of
+from socialops.repository.brands import brand_names, post_brand, profiles_of
 from socialops.repository.config import load_config
 from socialops.repository.index import load_index
 from socialops.validate.engine import validate_repository
@@ -35,7 +35,6 @@ def test_brands_come_from_profiles_and_plan_sections(tmp_path):
     assert profiles_of(config.profiles, ["acme"]) == ["acme-bsky", "acme-masto"]
     assert post_brand("content/acme/x.md", ["acme"]) == "acme"
     assert post_brand("content/acme.md", ["acme"]) is None  # a file, not a folder
-    assert brand_labels(["acme-masto", "house-masto", "beta-bsky"], config.profiles) == ["brand:acme", "brand:beta"]
 
 
 def test_a_post_in_one_brands_folder_for_another_brands_profile(tmp_path):

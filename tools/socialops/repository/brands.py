@@ -14,7 +14,6 @@ from typing import Any
 from socialops.core.shards import shard_of
 
 BRAND_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # one folder name under content/
-LABEL_PREFIX = "brand:"  # the issue label of a brand's issues: brand:<name>
 
 
 def valid_name(name: Any) -> bool:
@@ -55,10 +54,3 @@ def shard_profiles(profiles: Mapping[str, Any], shard: tuple[int, int], among: I
 def _brand_or_id(pid: str, profile: Any) -> str:
     brand = getattr(profile, "brand", None)
     return f"brand:{brand}" if valid_name(brand) else f"profile:{pid}"
-
-
-def brand_labels(profile_ids: Iterable[str], profiles: Mapping[str, Any]) -> list[str]:
-    """The `brand:<name>` labels of the brands of these profiles, so that a client's team can filter its
-    issues."""
-    names = {getattr(profiles.get(pid), "brand", None) for pid in profile_ids}
-    return sorted(f"{LABEL_PREFIX}{n}" for n in names if valid_name(n))
