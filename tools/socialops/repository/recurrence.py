@@ -197,12 +197,9 @@ def _start(value: Any, start: dt.datetime | None, tz: ZoneInfo, has_times: bool)
     if value is not None:
         if start is not None:
             raise RuleError("write 'publish_at' or 'repeat: from:', not both", ("repeat", "from"))
-        if isinstance(value, dt.datetime):
-            return value.astimezone(tz).replace(tzinfo=None) if value.tzinfo else value
-        try:
-            day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise RuleError(f"'from: {value}' is not a date; write it like 2026-01-05", ("repeat", "from")) from None
+        day = _wall_date(value, tz, "from", "2026-01-05")
+        if isinstance(day, dt.datetime):
+            return day
         if not has_times:
             raise RuleError("say when in the day: add 'at: \"16:00\"' under 'repeat'", ("repeat",))
         return dt.datetime.combine(day, dt.time())
@@ -212,13 +209,20 @@ def _start(value: Any, start: dt.datetime | None, tz: ZoneInfo, has_times: bool)
     return start.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
 
 
-def _until(value: Any, tz: ZoneInfo) -> dt.datetime:
+def _wall_date(value: Any, tz: ZoneInfo, key: str, example: str) -> dt.date:
+    """A 'from:' or 'until:' value: a date, or a time made wall-clock (naive) in the plan's timezone."""
     if isinstance(value, dt.datetime):
         return value.astimezone(tz).replace(tzinfo=None) if value.tzinfo else value
     try:
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip())
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise RuleError(f"'until: {value}' is not a date; write it like 2027-06-30", ("repeat", "until")) from None
+        raise RuleError(f"'{key}: {value}' is not a date; write it like {example}", ("repeat", key)) from None
+
+
+def _until(value: Any, tz: ZoneInfo) -> dt.datetime:
+    day = _wall_date(value, tz, "until", "2027-06-30")
+    if isinstance(day, dt.datetime):
+        return day
     return dt.datetime.combine(day, dt.time(23, 59, 59))  # the whole last day
 
 
