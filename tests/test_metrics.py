@@ -13,6 +13,7 @@ import time
 import httpx
 import pytest
 
+from socialops.core.shards import parse_shard
 from socialops.errors import UsageError
 from socialops.metrics import budget, tables
 from socialops.metrics import fetch as lib
@@ -525,7 +526,7 @@ def test_shards_split_profiles_and_merged_parts_equal_one_run(tmp_path):
 @pytest.mark.parametrize("text", ["0/3", "4/3", "x", "1/0", "1-2"])
 def test_parse_shard_refuses(text):
     with pytest.raises(UsageError):
-        lib.parse_shard(text)
+        parse_shard(text)
 
 
 def test_publications_come_from_the_ledger_within_the_window(tmp_path):

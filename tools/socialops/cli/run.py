@@ -37,12 +37,11 @@ def _finish_run(result, fmt: str) -> None:
 @pass_workspace
 def publish(ws: Workspace, dry_run, profiles, brands, shard, no_push, fmt):
     """Publish the due posts exactly once, recording each outcome in state/publications.csv."""
+    from socialops.core.shards import parse_shard
     from socialops.publish.results import format_table
     from socialops.publish.run import run_publish
 
     now = ws.now
-    from socialops.core.shards import parse_shard
-
     result = run_publish(ws.root, now=now, dry_run=dry_run, profiles=ws.select_profiles(profiles, brands),
                          push=not no_push, shard=parse_shard(shard) if shard else None)
     click.echo(format_table(result, ws.tz), err=fmt == "json", nl=False)
@@ -69,6 +68,7 @@ def publish(ws: Workspace, dry_run, profiles, brands, shard, no_push, fmt):
 @pass_workspace
 def metrics(ws: Workspace, profiles, brands, shard, out, merge_dirs, rates, since_days, no_resume, fmt):
     """Fetch post figures, followers and audience into metrics/*.csv. Exit 1 when some could not be fetched."""
+    from socialops.core.shards import parse_shard
     from socialops.metrics import fetch as lib
     from socialops.metrics.budget import parse_rate
     from socialops.metrics.tables import merge_fragments
@@ -84,7 +84,7 @@ def metrics(ws: Workspace, profiles, brands, shard, out, merge_dirs, rates, sinc
     now = ws.now
     limits = dict(parse_rate(r) for r in rates)
     result = lib.fetch_metrics(root, now=now, profiles=ws.select_profiles(profiles, brands),
-                               shard=lib.parse_shard(shard) if shard else None, out=Path(out) if out else None,
+                               shard=parse_shard(shard) if shard else None, out=Path(out) if out else None,
                                limits=limits, since_days=since_days, resume=not no_resume,
                                say=lambda text: click.echo(f"socialops: {text}", err=True))
     click.echo(lib.format_result(result), err=fmt == "json", nl=False)

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from socialops.core.shards import parse_shard  # noqa: F401 - `metrics --shard` reads it here
 from socialops.errors import SocialOpsError, UsageError
 from socialops.metrics.budget import JOURNAL, Limit, load_journal, save_journal
 from socialops.metrics.fetcher import Fetcher, ProfileRun, redact_for
