@@ -266,10 +266,17 @@ def test_the_example_profiles_hide_no_legitimate_comment_of_any_corpus():
 
 def test_the_split_keeps_every_row_once():
     rows = [r for name in ("train.csv", "test.csv", "untouched.csv") for r in _rows(CORPUS / name)]
-    assert len(rows) == len({r["id"] for r in rows}) == 1320
+    split = [r for r in rows if r["id"].startswith("c17-")]
+    assert len(split) == len({r["id"] for r in split}) == 1320
     assert {r["language"] for r in rows} == {"fi", "en", "sv", "mixed"}
     assert {r["label"] for r in rows} == set(CATEGORIES)
-    assert len(_rows(CORPUS / "train.csv")) == 792 and len(_rows(CORPUS / "test.csv")) == 264
+    assert len(_rows(CORPUS / "test.csv")) == 264
+    # comments written later for training (t18-) went to train only; held-out texts appear nowhere else
+    added = [r for r in _rows(CORPUS / "train.csv") if not r["id"].startswith("c17-")]
+    assert len(added) >= 300 and all(r["id"].startswith("t18-") for r in added)
+    texts = {r["text"].casefold() for r in _rows(CORPUS / "train.csv")}
+    for name in ("test.csv", "untouched.csv", "unseen.csv", "fresh.csv"):
+        assert not texts & {r["text"].casefold() for r in _rows(CORPUS / name)}, name
 
 
 # --- the benchmark's metrics -------------------------------------------------------------------------------------

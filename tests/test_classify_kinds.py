@@ -229,3 +229,27 @@ def test_quoted_words_are_marked_and_not_the_writers_own():
 
     tokens = tokenize(normalise('he said "go home!" and left'))
     assert [t.text for t in tokens if t.quoted] == ["go", "home"]
+
+
+@pytest.mark.parametrize("text", [
+    'A guy shouted "you useless idiot" at the waitress today. Reported him.',
+    "Screenshotting this because someone called the manager a moron in the comments",
+    "Näin kun joku haukku myyjää idiootiksi, ilmoitin vartijalle.",
+    "Någon i kön kallade er servitris för idiot, hoppas hon mår bra.",
+])
+def test_abuse_reported_or_quoted_is_not_the_writers_own_and_never_hidden(text):
+    found = rule_evidence(text)
+    assert not {"insult", "weak_insult", "directed", "threat", "slur"} & set(found.abuse.kinds)
+    rules = profile_rules({"moderation": {"hide": ["abusive"]}})
+    assert rules.hide_rule(classify(text, rules=rules), text) is None
+
+
+@pytest.mark.parametrize("text", ["We were such idiots for not booking earlier, see you next year!",
+                                  "Me oltiin ihan idiootteja kun ei varattu aiemmin"])
+def test_an_insult_said_of_ones_own_group_stays_harmless(text):
+    assert rule_evidence(text).abuse.kinds == []
+
+
+def test_an_insult_reported_still_counts_when_the_writer_adds_their_own():
+    found = rule_evidence("Someone said the chef is rude. You are an idiot, manager.")
+    assert "insult" in found.abuse.kinds

@@ -27,7 +27,8 @@ from socialops.community.lexicons import MENTION, Pattern, Token
 
 Hits = Mapping[str, list[tuple[Pattern, int]]]
 # pronouns of the writer's own side, beyond the `first_person` lexicon ("we ate like animals")
-_SELF = frozenset({"we", "us", "our", "me", "meidän", "meitä", "meille", "vi", "oss", "vår", "våra"})
+SELF = frozenset({"we", "us", "our", "me", "meidän", "meitä", "meille", "oltiin", "olimme", "vi", "oss", "vår",
+                  "våra"})
 _NEGATORS = frozenset({"nobody", "noone", "kukaan", "mikään", "ingen", "inget", "ingenting"})
 _ELLIPSIS = ("...", "\u2026")
 WINDOW = 8  # how far apart (in words) the two halves of a rule may be
@@ -41,8 +42,9 @@ def _sentences(tokens: Sequence[Token]) -> list[int]:
     return out
 
 
-def _own(tokens: Sequence[Token], hits: Hits, name: str) -> list[tuple[Pattern, int]]:
-    """The class's hits that are the writer's own words: not quoted, not after a reporting word."""
+def own(tokens: Sequence[Token], hits: Hits, name: str) -> list[tuple[Pattern, int]]:
+    """The class's hits that are the writer's own words: not quoted, not after a reporting word in their
+    sentence ("someone called the manager a moron")."""
     sentence = _sentences(tokens)
     reported = [at for _, at in hits.get("reported", ())]
     return [(p, at) for p, at in hits.get(name, ())
@@ -57,9 +59,9 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
     """The (kind, reason) of each abuse these rules find in a comment, given its tokens and lexicon hits."""
     at_of = {name: [at for _, at in hits.get(name, ())] for name in hits}
     second, first = at_of.get("second_person", []), at_of.get("first_person", [])
-    selfish = first + [t.index for t in tokens if t.text in _SELF]
+    selfish = first + [t.index for t in tokens if t.text in SELF]
     negators = at_of.get("negation", []) + [t.index for t in tokens if t.text in _NEGATORS]
-    groups = [at for _, at in _own(tokens, hits, "group")]
+    groups = [at for _, at in own(tokens, hits, "group")]
     people = groups + at_of.get("people", []) + at_of.get("staff", []) + second
     mentioned = MENTION.search(raw) is not None
     out: list[tuple[str, str]] = []
@@ -67,7 +69,7 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
     def of_oneself(at: int) -> bool:
         return any(0 < at - i <= 4 for i in selfish) and not any(abs(at - i) <= 3 for i in second)
 
-    exclusions = [(p, at) for p, at in _own(tokens, hits, "exclusion") if not of_oneself(at) and (
+    exclusions = [(p, at) for p, at in own(tokens, hits, "exclusion") if not of_oneself(at) and (
         len(p.parts) > 1 or not any(0 < at - i <= 2 for i in negators))]  # "we went home", "they aren't ruining it"
     two = len({p.source for p, _ in exclusions}) >= 2
     for pattern, at in exclusions:
@@ -88,8 +90,8 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
             out.append(("weak_insult", f"insult aimed at a group of people {_quote(pattern, tokens, at)}"))
             break
     targets = people + at_of.get("place", [])
-    harms = _own(tokens, hits, "harm")
-    for pattern, at in _own(tokens, hits, "wish"):
+    harms = own(tokens, hits, "harm")
+    for pattern, at in own(tokens, hits, "wish"):
         harm = [h for _, h in harms if 0 < h - at <= WINDOW and not any(at < n < h for n in negators)]
         if harm and (targets or mentioned):
             out.append(("wish_of_harm", f"a wish of harm {_quote(pattern, tokens, at)} ... "
@@ -97,20 +99,20 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
             break
     consequences = at_of.get("consequence", [])
     trailing = raw.rstrip().endswith(_ELLIPSIS)
-    for pattern, at in _own(tokens, hits, "conditional"):
+    for pattern, at in own(tokens, hits, "conditional"):
         whom = [p for p in second + at_of.get("staff", []) + groups if 0 <= p - at <= 5]
         then = [h for h in [h for _, h in harms] + consequences if h > at]
         if whom and (then or trailing):
             out.append(("conditional_threat", f"a threat on a condition {_quote(pattern, tokens, at)}"))
             break
     routine = at_of.get("routine", [])
-    for pattern, at in _own(tokens, hits, "whereabouts"):
+    for pattern, at in own(tokens, hits, "whereabouts"):
         size = len(pattern.parts)
         if any(0 <= r - (at + size) <= 3 for r in routine):
             out.append(("whereabouts", f"someone's whereabouts {_quote(pattern, tokens, at)}"))
             break
     compared = at_of.get("comparison", [])
-    for pattern, at in _own(tokens, hits, "dehumanising"):
+    for pattern, at in own(tokens, hits, "dehumanising"):
         before = compared + second + groups + at_of.get("weak_insult", [])  # "like animals", "disgusting creature"
         if of_oneself(at) or not any(0 < at - c <= 3 for c in before):
             continue

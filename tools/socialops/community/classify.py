@@ -22,7 +22,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from socialops.community.aimed import SELF
 from socialops.community.aimed import find as find_aimed
+from socialops.community.aimed import own as own_hits
 from socialops.community.categories import CONFIDENCE as CONFIDENCE_ORDER
 from socialops.community.categories import Decision
 from socialops.community.lemmas import lemmas
@@ -319,15 +321,22 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
     confidence = "low"
     tokens, second, first = t.tokens, t.second, t.first
 
-    def of_oneself(at: int) -> bool:  # "olin ihan idiootti", "I'm such an idiot"
-        return not _near(second, at, 3) and any(0 < at - i <= 3 for i in first)
+    selfish = first + [tok.index for tok in tokens if tok.text in SELF]
+    # a customer reporting what was said ('he shouted "die"', "someone called the waitress a cow")
+    others = {name: {at for _, at in t.hits[name]} - {at for _, at in own_hits(tokens, t.hits, name)}
+              for name in ("threat", "slur", "directed", "insult", "weak_insult")}
+
+    def of_oneself(at: int) -> bool:  # "olin ihan idiootti", "we were such idiots"
+        return not _near(second, at, 3) and any(0 < at - i <= 3 for i in selfish)
 
     for kind, label in (("threat", "threat"), ("slur", "slur"), ("directed", "abusive phrase")):
         for pattern, at in t.hits[kind]:
+            if at in others[kind]:
+                continue
             abuse.add(kind, f"{label} {_quote(pattern, tokens, at)}")
             confidence = "high"
     for pattern, at in t.hits["insult"]:
-        if of_oneself(at):
+        if of_oneself(at) or at in others["insult"]:
             continue
         abuse.add("insult", f"insult {_quote(pattern, tokens, at)}")
         confidence = "high"
@@ -341,7 +350,7 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
     staff = [at for _, at in t.hits["staff"]]
     mentioned = MENTION.search(t.raw) is not None
     for pattern, at in weak:
-        if of_oneself(at):
+        if of_oneself(at) or at in others["weak_insult"]:
             continue
         aimed = any(0 < at - i <= 4 for i in second) or any(0 < i - at <= 1 for i in second)  # "you're so dumb"
         at_staff = any(0 < at - i <= 6 for i in staff)  # "the manager there is a complete idiot"
