@@ -37,6 +37,11 @@ _MAX_DEPTH = 8
 _UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _PLAIN_START_REFUSED = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_PLAIN = re.compile("[^\\[\\]{}#:,'\"]*")  # a flow scalar's characters, up to what ends (or refuses) it
+# One item of a flow collection in its most common shapes (a key is for maps), and what follows it: a plain
+# scalar from its first to its last character, or a double-quoted one without escapes. Anything else is read by
+# the general code below.
+_FLOW_ITEM = re.compile(r' *(?:([A-Za-z_][A-Za-z0-9_-]*): +)?(?:"([^"\\]*)"|'
+                        r"([^\[\]{}#:,'\" ](?:[^\[\]{}#:,'\"]*[^\[\]{}#:,'\" ])?)) *([,\]}])")
 _TEXT_KEYS: dict[str, bool] = {}
 
 
@@ -183,6 +188,12 @@ def _quoted(text: str, start: int) -> tuple[str, int]:
 def _flow(text: str) -> tuple[Any, int]:
     """A one-line flow list or map of scalars (`[a, "b"]`, `{k: v}`): (its value, the index after it)."""
     close = "]" if text[0] == "[" else "}"
+    quick = _flow_items(text, close)
+    return quick if quick is not None else _flow_general(text, close)
+
+
+def _flow_general(text: str, close: str) -> tuple[Any, int]:
+    """_flow, character by character: every shape of flow collection the reader takes."""
     items: list = []
     pos = 1
     while True:
@@ -219,6 +230,38 @@ def _flow(text: str) -> tuple[Any, int]:
             raise _Other
         out[key] = value
     return out, pos
+
+
+def _flow_items(text: str, close: str) -> tuple[Any, int] | None:
+    """_flow, item by item with one regular expression each, when every item has a common shape (else None:
+    _flow reads it character by character, and decides)."""
+    is_map = close == "}"
+    out: Any = {} if is_map else []
+    pos = 1
+    while True:
+        match = _FLOW_ITEM.match(text, pos)
+        if match is None:
+            return None
+        key, quoted, plain, end = match.groups()
+        if plain is not None:
+            if plain[0] in _PLAIN_START_REFUSED:
+                return None
+            value = _plain(plain)
+        else:
+            value = quoted
+        if is_map:
+            if key is None or key in out or not _text_key(key):
+                return None
+            out[key] = value
+        elif key is not None:
+            return None
+        else:
+            out.append(value)
+        pos = match.end()
+        if end == close:
+            return out, pos
+        if end != ",":
+            return None
 
 
 def _flow_scalar(text: str, pos: int, close: str) -> tuple[Any, int]:

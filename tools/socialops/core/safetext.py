@@ -9,11 +9,15 @@ import unicodedata
 _INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
                         "|(?<![\U0001F000-\U0001FAFF\u2600-\u27BF])\u200d")
 ZWJ = "\u200d"
+# Any of those characters, joiner or not: one quick scan finds most texts have none (the lookbehind above is slow)
+_MAYBE_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def invisible_characters(text: str) -> list[str]:
     """The zero-width and bidirectional control characters in ``text`` (networks publish them; shown text
     drops them), each as "U+202E RIGHT-TO-LEFT OVERRIDE"."""
+    if text.isascii() or not _MAYBE_INVISIBLE.search(text):
+        return []
     return [f"U+{ord(m.group()):04X} {unicodedata.name(m.group(), '')}".strip() for m in _INVISIBLE.finditer(text)]
 
 
