@@ -73,6 +73,20 @@ def test_images_are_cut_to_the_networks_shape_and_stripped(tmp_path):
     assert 'alt="A bun on a plate"' in page and "Alt text: A bun on a plate" in page
 
 
+def test_the_calendar_shows_small_squares_and_a_second_build_makes_no_image_again(tmp_path):
+    root = site_repo(tmp_path / "repo")
+    build(root, tmp_path / "site")
+    month = (tmp_path / "site/calendar/2026-12.html").read_text()
+    squares = {part.split('"', 1)[0] for part in month.split('<img src="../')[1:]}
+    assert squares
+    for src in squares:
+        with Image.open(tmp_path / "site" / src) as square:
+            assert square.size == (120, 120)  # shown at 2.5rem: a mock-up's 480 pixels would be wasted
+    made = {p: p.stat().st_mtime_ns for p in (tmp_path / "site/media").iterdir()}
+    build(root, tmp_path / "site")
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "site/media").iterdir()} == made
+
+
 def test_a_private_repository_keeps_its_images_unless_allowed(tmp_path):
     root = site_repo(tmp_path / "repo")
     build(root, tmp_path / "site", private_repository=True)

@@ -22,7 +22,7 @@ from socialops.repository.media import resolve_media_path
 from socialops.site import charts
 from socialops.site.calendar import month_pages
 from socialops.site.html import STYLE, esc, page, table
-from socialops.site.media import Thumbnails, shown_aspect
+from socialops.site.media import SQUARE, WIDTH, Thumbnails, shown_aspect
 from socialops.site.mockup import post_page
 from socialops.site.model import SiteData, gather
 
@@ -81,8 +81,8 @@ def _write_pages(out: Path, pages: dict[str, str]) -> None:
         path.write_bytes(data)
 
 
-def _wanted_images(data: SiteData, images: Thumbnails) -> list[tuple[str, float | None]]:
-    """Every (image, shape) the pages show: each profile's mock-up, and the calendar's square."""
+def _wanted_images(data: SiteData, images: Thumbnails) -> list[tuple[str, float | None, int]]:
+    """Every (image, shape, width) the pages show: each profile's mock-up, and the calendar's small square."""
     wanted = []
     for post in data.posts:
         for item in post.profiles:
@@ -90,7 +90,7 @@ def _wanted_images(data: SiteData, images: Thumbnails) -> list[tuple[str, float 
             for media in item.rendered.media if item.rendered else []:
                 rel = resolve_media_path(post.path, media.path) if media.kind == "image" else None
                 if rel and (size := images.size(rel)):
-                    wanted += [(rel, shown_aspect(spec, post.type, *size)), (rel, 1.0)]
+                    wanted += [(rel, shown_aspect(spec, post.type, *size), WIDTH), (rel, 1.0, SQUARE)]
     return wanted
 
 
@@ -102,7 +102,7 @@ def _calendar_thumbs(data: SiteData, images: Thumbnails) -> dict[str, str]:
             media = next((m for m in (item.rendered.media if item.rendered else []) if m.kind == "image"), None)
             rel = resolve_media_path(post.path, media.path) if media else None
             if rel and images.size(rel):
-                thumb = images.get(rel, 1.0)
+                thumb = images.get(rel, 1.0, SQUARE)
                 if thumb and post.post_id:
                     found[post.post_id] = thumb
                 break

@@ -14,6 +14,7 @@ from socialops.core.workers import map_chunks
 from socialops.repository.media import media_target
 
 WIDTH = 480  # CSS pixels of a mock-up, doubled for sharp screens would be 720: 480 keeps pages light
+SQUARE = 120  # the calendar's 2.5rem (40 px) squares, at three screen pixels to one
 
 
 class Thumbnails:
@@ -22,59 +23,84 @@ class Thumbnails:
     def __init__(self, root: Path, out: Path) -> None:
         self.root, self.out = root, out
         self._sizes: dict[str, tuple[int, int] | None] = {}
-        self._made: dict[tuple[str, float | None], str | None] = {}
+        self._made: dict[tuple[str, float | None, int], str | None] = {}
 
     def size(self, rel: str) -> tuple[int, int] | None:
         if rel not in self._sizes:
             self._sizes[rel] = image_size(self.root, rel)
         return self._sizes[rel]
 
-    def get(self, rel: str, aspect: float | None) -> str | None:
-        key = _key(rel, aspect)
+    def get(self, rel: str, aspect: float | None, width: int = WIDTH) -> str | None:
+        key = _key(rel, aspect, width)
         if key not in self._made:
-            self._made[key] = thumbnail(self.root, rel, self.out, aspect=key[1])
+            self._made[key] = thumbnails(self.root, rel, self.out, [key[1:]])[0]
         return self._made[key]
 
-    def make(self, wanted: list[tuple[str, float | None]]) -> None:
-        """Makes the thumbnails `wanted` ((image, shape) pairs) at once, in forked processes when there are many:
-        decoding and encoding images is most of a cold build."""
-        keys = sorted({_key(rel, aspect) for rel, aspect in wanted} - set(self._made), key=str)
-        made = map_chunks(lambda key: thumbnail(self.root, key[0], self.out, aspect=key[1]), keys, min_items=200)
-        self._made.update(zip(keys, made, strict=True))
+    def make(self, wanted: list[tuple[str, float | None, int]]) -> None:
+        """Makes the thumbnails `wanted` ((image, shape, width)) at once, each image decoded once for all its
+        shapes, in forked processes when there are many: decoding and resizing images is most of a cold build."""
+        shapes: dict[str, list[Shape]] = {}
+        for key in sorted({_key(*item) for item in wanted} - set(self._made), key=str):
+            shapes.setdefault(key[0], []).append(key[1:])
+        rels = list(shapes)
+        made = map_chunks(lambda rel: thumbnails(self.root, rel, self.out, shapes[rel]), rels, min_items=50)
+        for rel, names in zip(rels, made, strict=True):
+            self._made.update(((rel, *shape), name) for shape, name in zip(shapes[rel], names, strict=True))
 
 
-def _key(rel: str, aspect: float | None) -> tuple[str, float | None]:
-    return rel, None if aspect is None else round(aspect, 4)
+Shape = tuple[float | None, int]  # width / height (None: the image's own), and width in pixels
 
 
-def thumbnail(root: Path, rel: str, out: Path, *, aspect: float | None) -> str | None:
-    """Writes the thumbnail of the image `rel` into `out/media/` (width / height = `aspect`, or the image's own
-    shape) and returns its site-relative path; None when it is not an image that can be read."""
+def _key(rel: str, aspect: float | None, width: int = WIDTH) -> tuple[str, float | None, int]:
+    return rel, None if aspect is None else round(aspect, 4), width
+
+
+def thumbnails(root: Path, rel: str, out: Path, shapes: list[Shape]) -> list[str | None]:
+    """Writes the thumbnails of the image `rel` into `out/media/`, one per shape (width / height, or the image's
+    own shape when None, and width), and returns their site-relative paths; None when it is not an image that
+    can be read."""
     from PIL import Image, ImageOps, UnidentifiedImageError  # lazy: Pillow only when a site is built
 
     real, _ = media_target(root, rel)
     if real is None:
-        return None
+        return [None] * len(shapes)
     stat = real.stat()
-    key = hashlib.sha256(f"{rel}|{stat.st_size}|{stat.st_mtime_ns}|{aspect}".encode()).hexdigest()[:20]
-    name = f"media/{key}.jpg"
-    target = out / name
-    if target.exists():
-        return name
+    names = [f"media/{_name(rel, stat.st_size, stat.st_mtime_ns, aspect, width)}.jpg" for aspect, width in shapes]
+    todo = [(shape, out / name) for shape, name in zip(shapes, names, strict=True) if not (out / name).exists()]
+    if not todo:
+        return names
     try:
         with Image.open(real) as image:
             image.draft("RGB", (WIDTH, WIDTH))  # a JPEG decodes at 1/2, 1/4 or 1/8 of its size: far faster
             image = ImageOps.exif_transpose(image).convert("RGB")
-            if aspect:
-                height = round(WIDTH / aspect)
-                image = ImageOps.fit(image, (WIDTH, height))
-            else:
-                image.thumbnail((WIDTH, WIDTH * 4))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            image.save(target, "JPEG", quality=82, optimize=True)
+            todo[0][1].parent.mkdir(parents=True, exist_ok=True)
+            for (aspect, width), target in todo:
+                _resized(image, aspect, width).save(target, "JPEG", quality=82, optimize=True)
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
-        return None
-    return name
+        return [None] * len(shapes)
+    return names
+
+
+def _name(rel: str, size: int, mtime_ns: int, aspect: float | None, width: int) -> str:
+    # Named by what it is made from: a second build finds it made. (The mock-up's width adds nothing, so the
+    # names of sites built before the calendar had its own small squares stay.)
+    extra = "" if width == WIDTH else f"|{width}"
+    return hashlib.sha256(f"{rel}|{size}|{mtime_ns}|{aspect}{extra}".encode()).hexdigest()[:20]
+
+
+def _resized(image, aspect: float | None, width: int):
+    from PIL import ImageOps
+
+    if not aspect:
+        image = image.copy()
+        image.thumbnail((width, width * 4))  # Pillow reduces it cheaply first when far bigger
+        return image
+    # Far bigger than wanted (a calendar square): Image.reduce halves it cheaply, down to twice the size, and
+    # the finer resampling does only the rest.
+    factor = int(min(image.width, image.height * aspect) // (2 * width))
+    if factor >= 2:
+        image = image.reduce(factor)
+    return ImageOps.fit(image, (width, round(width / aspect)))
 
 
 def shown_aspect(spec, post_type: str, width: int, height: int) -> float | None:
