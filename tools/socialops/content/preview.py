@@ -21,6 +21,7 @@ from socialops.core.safetext import (
     mark_invisible,
     quote_untrusted,
 )
+from socialops.core.workers import map_chunks
 from socialops.errors import ContentError
 from socialops.plan.queue import Slot, resolve_times
 from socialops.plan.recurring import next_times
@@ -103,48 +104,54 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: l
     problems_by_path: dict[str, list[Problem]] = {}
     for problem in report.problems:
         problems_by_path.setdefault(problem.path, []).append(problem)
-    out = []
-    for rel in paths:
-        try:
-            post = load_post(root, rel)
-        except ContentError as exc:
-            out.append(PostPreview(rel, None, Path(rel).stem, "?", "?", None, unreadable=exc.message,
-                                   problems=problems_by_path.get(rel, [])))
-            continue
-        preview = PostPreview(rel, post.id, post.title, post.type, post.status, post.pillar,
-                              problems=problems_by_path.get(rel, []), live=post.live,
-                              internal=post.raw.get("internal") is True)
-        for pid in post.profiles:
-            profile = config.profiles.get(pid)
-            spec = profile.spec if profile else None
-            if profile is None or spec is None:
-                preview.profiles.append(ProfilePreview(pid, "unknown profile", False, None))
-                continue
-            label = spec.label + (" (sandbox)" if profile.network == "sandbox" else "")
-            supported = spec.supports(post.type)
-            ledger_id, slot = upcoming.get((post.id, pid)) or (post.id, times.get((post.id, pid)))
-            item = ProfilePreview(pid, label, supported, render(post, profile, spec, kit=config.kit) if supported else None,
-                                  counting=spec.counting, slot=slot or _draft_slot(post, config.schedule.zones.for_path(rel)),
-                                  state=states.get((ledger_id, pid)))
-            by_hand = manual_reason(post, profile)
-            if by_hand:
-                item.notes.append(f"Published by hand ({by_hand}): at its time an issue asks the profile's editors "
-                                  "to do it, with the text, the media and the steps; `/done ADDRESS` records it.")
-            elif post.type == "live" and not spec.live_api and spec.notes.get("live"):
-                item.notes.append(spec.notes["live"] + ".")
-            if post.link and spec.notes.get("link"):
-                item.notes.append(spec.notes["link"].capitalize() + ".")
-            if item.rendered is not None:
-                item.subtitles = _subtitles(item.rendered, spec, post.captions_mode)
-                item.sends_alt = {kind: spec.sends_alt(post.type, kind) for kind in ("image", "video")}
-                item.card = spec.link_card if item.rendered.link and not spec.notes.get("link") else ""
-            found = invisible_characters(item.rendered.text if item.rendered else "")
-            if found:
-                item.notes.append(f"The text holds {len(found)} invisible character(s), published as they are and "
-                                  f"shown here as ⟦U+…⟧: {', '.join(dict.fromkeys(found))}.")
-            preview.profiles.append(item)
-        out.append(preview)
-    return out
+    # Reading and rendering each post is independent of the others: in forked processes when there are many
+    # (a dashboard of a whole large repository).
+    return map_chunks(lambda rel: _preview(root, rel, config, problems_by_path.get(rel, []), (states, times, upcoming)),
+                      paths)
+
+
+def _preview(root: Path, rel: str, config, problems: list[Problem], plan: tuple) -> PostPreview:
+    """One post's preview; `plan`: the ledger's states, the resolved times and the next times of recurring posts."""
+    try:
+        post = load_post(root, rel)
+    except ContentError as exc:
+        return PostPreview(rel, None, Path(rel).stem, "?", "?", None, unreadable=exc.message, problems=problems)
+    preview = PostPreview(rel, post.id, post.title, post.type, post.status, post.pillar, problems=problems,
+                          live=post.live, internal=post.raw.get("internal") is True)
+    for pid in post.profiles:
+        preview.profiles.append(_profile_preview(post, pid, config, plan))
+    return preview
+
+
+def _profile_preview(post, pid: str, config, plan: tuple) -> ProfilePreview:
+    states, times, upcoming = plan
+    profile = config.profiles.get(pid)
+    spec = profile.spec if profile else None
+    if profile is None or spec is None:
+        return ProfilePreview(pid, "unknown profile", False, None)
+    label = spec.label + (" (sandbox)" if profile.network == "sandbox" else "")
+    supported = spec.supports(post.type)
+    ledger_id, slot = upcoming.get((post.id, pid)) or (post.id, times.get((post.id, pid)))
+    item = ProfilePreview(pid, label, supported, render(post, profile, spec, kit=config.kit) if supported else None,
+                          counting=spec.counting, slot=slot or _draft_slot(post, config.schedule.zones.for_path(post.path)),
+                          state=states.get((ledger_id, pid)))
+    by_hand = manual_reason(post, profile)
+    if by_hand:
+        item.notes.append(f"Published by hand ({by_hand}): at its time an issue asks the profile's editors "
+                          "to do it, with the text, the media and the steps; `/done ADDRESS` records it.")
+    elif post.type == "live" and not spec.live_api and spec.notes.get("live"):
+        item.notes.append(spec.notes["live"] + ".")
+    if post.link and spec.notes.get("link"):
+        item.notes.append(spec.notes["link"].capitalize() + ".")
+    if item.rendered is not None:
+        item.subtitles = _subtitles(item.rendered, spec, post.captions_mode)
+        item.sends_alt = {kind: spec.sends_alt(post.type, kind) for kind in ("image", "video")}
+        item.card = spec.link_card if item.rendered.link and not spec.notes.get("link") else ""
+    found = invisible_characters(item.rendered.text if item.rendered else "")
+    if found:
+        item.notes.append(f"The text holds {len(found)} invisible character(s), published as they are and "
+                          f"shown here as ⟦U+…⟧: {', '.join(dict.fromkeys(found))}.")
+    return item
 
 
 def _draft_slot(post, tz) -> Slot | None:
