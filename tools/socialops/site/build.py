@@ -8,6 +8,7 @@ use is inside the output folder.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 from collections import defaultdict
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from socialops.core.files import write_if_changed
+from socialops.core.workers import map_chunks
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, num, read_table
 from socialops.plan.calendar import calendar_bytes, load_lives
 from socialops.plan.published import published_from_ledger
@@ -47,38 +49,50 @@ def build_site(root: Path, out: Path, *, now: dt.datetime, brand: str, private_r
     thumbs = _calendar_thumbs(data, images) if images else {}
     pages: dict[str, str] = {"assets/site.css": STYLE}
     pages.update(month_pages(data, thumbs))
-    for post in data.posts:
-        if post.post_id:
-            pages[f"posts/{post.post_id}.html"] = post_page(data, post, figures, images)
     pages["plan.html"] = _plan_page(data)
     pages["metrics.html"] = _metrics_page(root, data, list(figures.values()))
     pages["report.html"] = _report_page(root, out, data)
     pages["index.html"] = _overview(data, feed_url)
-    _write_pages(out, pages)
+    posts = {post.post_id: post for post in data.posts if post.post_id}  # an id twice (a problem): one page
+    _remove_old_pages(out, set(pages) | {f"posts/{post_id}.html" for post_id in posts})
+    for folder in {Path(rel).parent for rel in pages} | {Path("posts")}:
+        (out / folder).mkdir(parents=True, exist_ok=True)
+    # A page per post is most of a large site: rendered in forked processes when there are many, and written by
+    # this one alone (processes creating files in one folder wait for each other in the kernel).
+    rendered = map_chunks(lambda post: post_page(data, post, figures, images).encode("utf-8"), list(posts.values()))
+    for post_id, page_bytes in zip(posts, rendered, strict=True):
+        _write_page(out / f"posts/{post_id}.html", page_bytes)
+    for rel, text in pages.items():
+        _write_page(out / rel, text.encode("utf-8"))
     _write_feed(root, out, data)
-    return SiteResult(out, sum(1 for rel in pages if rel.endswith(".html")), len(data.posts), data.left_out)
+    return SiteResult(out, len(posts) + sum(1 for rel in pages if rel.endswith(".html")), len(data.posts),
+                      data.left_out)
 
 
-def _write_pages(out: Path, pages: dict[str, str]) -> None:
-    """Writes the pages that changed and removes those of posts and months no longer there (the site is a
-    build output: plain writes, no temporary files, as a second build rewrites only what changed)."""
+def _remove_old_pages(out: Path, pages: set[str]) -> None:
+    """Removes the pages of posts and months no longer there."""
     for folder in ("calendar", "posts"):
         for path in (out / folder).rglob("*.html") if (out / folder).is_dir() else ():
             if path.relative_to(out).as_posix() not in pages:
                 path.unlink()
-    made: set[Path] = set()
-    for rel, text in pages.items():
-        path = out / rel
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        data = text.encode("utf-8")
-        try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
-                continue
-        except FileNotFoundError:
-            pass
-        path.write_bytes(data)
+
+
+def _write_page(path: Path, data: bytes) -> bool:
+    """Writes the page unless it holds this already (a second build rewrites only what changed). The site is a
+    build output: a plain write, no temporary file; os.open, as open() costs twice the system calls."""
+    try:
+        if os.stat(path).st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+    return True
 
 
 def _wanted_images(data: SiteData, images: Thumbnails) -> list[tuple[str, float | None, int]]:
