@@ -13,6 +13,7 @@ import re
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from socialops.core.files import write_if_changed
@@ -58,15 +59,21 @@ def build_site(root: Path, out: Path, *, now: dt.datetime, brand: str, private_r
     for folder in {Path(rel).parent for rel in pages} | {Path("posts")}:
         (out / folder).mkdir(parents=True, exist_ok=True)
     # A page per post is most of a large site: rendered in forked processes when there are many, and written by
-    # this one alone (processes creating files in one folder wait for each other in the kernel).
-    rendered = map_chunks(lambda post: post_page(data, post, figures, images).encode("utf-8"), list(posts.values()))
+    # this one alone (processes creating files in one folder wait for each other in the kernel). The feed is
+    # made meanwhile, as one more piece of that work.
+    jobs = [partial(_write_feed, root, out, data)] + [partial(_post_bytes, data, post, figures, images)
+                                                      for post in posts.values()]
+    rendered = map_chunks(lambda job: job(), jobs)[1:]
     for post_id, page_bytes in zip(posts, rendered, strict=True):
         _write_page(out / f"posts/{post_id}.html", page_bytes)
     for rel, text in pages.items():
         _write_page(out / rel, text.encode("utf-8"))
-    _write_feed(root, out, data)
     return SiteResult(out, len(posts) + sum(1 for rel in pages if rel.endswith(".html")), len(data.posts),
                       data.left_out)
+
+
+def _post_bytes(data: SiteData, post, figures: dict, images: Thumbnails | None) -> bytes:
+    return post_page(data, post, figures, images).encode("utf-8")
 
 
 def _remove_old_pages(out: Path, pages: set[str]) -> None:
