@@ -131,7 +131,7 @@ def tamper(bare, tmp_path, edit) -> None:
     """Rewrite the facts branch on the remote (as someone who may push could)."""
     editor = clone(bare, tmp_path, "tamperer")
     posts = facts.read_facts(editor, HEL.key)
-    record = facts.read_next_due(editor)
+    record = facts.read_next_due(editor)[0]
     edit(posts, record)
     assert facts.write(editor, HEL.key, posts, record, push=True)
 
@@ -182,10 +182,10 @@ def test_a_record_further_ahead_than_a_run_sets_is_not_trusted(origin, tmp_path,
 def test_damaged_facts_are_a_miss_not_an_error(origin, tmp_path, parsed):
     editor = clone(origin, tmp_path, "editor")
     assert facts.write(editor, HEL.key, {}, {"key": 1}, push=False)
-    assert facts.read_facts(editor, HEL.key) == {} and facts.read_next_due(editor) == {"key": 1}  # local first
+    assert facts.read_facts(editor, HEL.key) == {} and facts.read_next_due(editor)[0] == {"key": 1}  # local first
     git(editor, "update-ref", "-d", "refs/remotes/origin/socialops-facts")
     git(editor, "update-ref", "refs/heads/socialops-facts", git(editor, "rev-parse", "HEAD").strip())  # no files
-    assert facts.read_facts(editor, HEL.key) == {} and facts.read_next_due(editor) is None
+    assert facts.read_facts(editor, HEL.key) == {} and facts.read_next_due(editor) == []
     blob = git(editor, "hash-object", "-w", "--", "schedule.yaml").strip()  # not JSON
     tree = subprocess.run(["git", "mktree"], cwd=editor, input=f"100644 blob {blob}\tfacts.json\n", text=True,
                           capture_output=True, check=True).stdout.strip()

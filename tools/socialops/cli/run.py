@@ -25,6 +25,24 @@ def _finish_run(result, fmt: str) -> None:
     sys.exit(1 if result.failed else 0)
 
 
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    from socialops.core.shards import parse_shard
+
+    return parse_shard(text)
+
+
+def _zone(name: object):
+    """A time zone by name, or None (the name comes from a file anyone who may push can write)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name) if isinstance(name, str) and name else None
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+
+
 @click.command()
 @now_option(help="Publish as if the time were T (naive = the plan's timezone).")
 @click.option("--dry-run", is_flag=True, help="Show what is due; record, post and commit nothing.")
@@ -37,14 +55,14 @@ def _finish_run(result, fmt: str) -> None:
 @pass_workspace
 def publish(ws: Workspace, dry_run, profiles, brands, shard, no_push, fmt):
     """Publish the due posts exactly once, recording each outcome in state/publications.csv."""
-    from socialops.core.shards import parse_shard
     from socialops.publish.results import format_table
     from socialops.publish.run import run_publish
 
     now = ws.now
     result = run_publish(ws.root, now=now, dry_run=dry_run, profiles=ws.select_profiles(profiles, brands),
-                         push=not no_push, shard=parse_shard(shard) if shard else None)
-    click.echo(format_table(result, ws.tz), err=fmt == "json", nl=False)
+                         push=not no_push, shard=_shard(shard))
+    # With nothing due the run names the plan's time zone itself: the plan is not read for this line.
+    click.echo(format_table(result, _zone(result.zone) or ws.tz), err=fmt == "json", nl=False)
     for warning in result.warnings:
         click.echo(f"socialops: warning: {warning}", err=True)
     _finish_run(result, fmt)
@@ -68,7 +86,6 @@ def publish(ws: Workspace, dry_run, profiles, brands, shard, no_push, fmt):
 @pass_workspace
 def metrics(ws: Workspace, profiles, brands, shard, out, merge_dirs, rates, since_days, no_resume, fmt):
     """Fetch post figures, followers and audience into metrics/*.csv. Exit 1 when some could not be fetched."""
-    from socialops.core.shards import parse_shard
     from socialops.metrics import fetch as lib
     from socialops.metrics.budget import parse_rate
     from socialops.metrics.tables import merge_fragments
@@ -84,7 +101,7 @@ def metrics(ws: Workspace, profiles, brands, shard, out, merge_dirs, rates, sinc
     now = ws.now
     limits = dict(parse_rate(r) for r in rates)
     result = lib.fetch_metrics(root, now=now, profiles=ws.select_profiles(profiles, brands),
-                               shard=parse_shard(shard) if shard else None, out=Path(out) if out else None,
+                               shard=_shard(shard), out=Path(out) if out else None,
                                limits=limits, since_days=since_days, resume=not no_resume,
                                say=lambda text: click.echo(f"socialops: {text}", err=True))
     click.echo(lib.format_result(result), err=fmt == "json", nl=False)

@@ -51,10 +51,13 @@ class Workspace:
         """--now: an ISO time (naive means the plan's timezone); the real clock when not given."""
         if not self._now_text:
             return dt.datetime.now(dt.UTC)
-        from socialops.repository.posts import parse_when
+        from socialops.core.times import localize, read_when
 
         try:
-            return parse_when(self._now_text, self.tz)
+            # The plan (schedule.yaml) is read only for a time without an offset: publish with nothing due
+            # loads no YAML at all.
+            moment = read_when(self._now_text)
+            return moment if moment.tzinfo else localize(moment, self.tz)
         except ValueError as exc:
             raise UsageError(f"--now: {exc}") from None
 

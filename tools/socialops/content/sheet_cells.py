@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from socialops.content.spreadsheet import cell_text
 from socialops.core import yamlfile
-from socialops.repository.posts import localize
+from socialops.core.times import localize
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # the post type in other words people use (English and Finnish)

@@ -1,14 +1,16 @@
 """The one parser and formatter of times that come from networks, ledgers and CSV files.
 
 Every time socialops keeps or compares is timezone-aware. Text without an offset (a hand-edited ledger
-line, an API that leaves it out) is read as UTC; a post's own naive times are the plan's timezone and are
-parsed by ``repository.posts.parse_when`` instead.
+line, an API that leaves it out) is read as UTC; a post's own naive times (and --now) are in the plan's timezone
+and are parsed by :func:`parse_when` instead. Light on purpose: `publish` with nothing due parses --now with it
+before anything else is loaded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 def parse_utc(value: Any) -> dt.datetime | None:
@@ -45,3 +47,64 @@ def format_utc(moment: dt.datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("ledger times must be timezone-aware")
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_when(value: Any, tz: ZoneInfo) -> dt.datetime | None:
+    """A time from frontmatter as an aware datetime. Naive times are in `tz`.
+
+    Raises ValueError for text that is not a time, and for local times that do not exist (the DST
+    gap in spring) or happen twice (the repeated hour in autumn): both must be fixed by a person.
+    """
+    moment = read_when(value)
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return localize(moment, tz)
+
+
+def read_when(value: Any) -> dt.datetime | None:
+    """The time of :func:`parse_when`, naive when it names no offset (then it needs the plan's timezone)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        raise ValueError("a date without a time of day; write it as 'YYYY-MM-DD HH:MM'")
+    elif isinstance(value, str):
+        text = value.strip().replace("T", " ", 1)
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a time; write it as 'YYYY-MM-DD HH:MM'") from None
+        if len(text) <= 10:
+            raise ValueError(f"'{value}' has no time of day; write it as 'YYYY-MM-DD HH:MM'")
+    else:
+        raise ValueError(f"'{value}' is not a time; write it as 'YYYY-MM-DD HH:MM'")
+    return moment
+
+
+def _offset(moment: dt.datetime) -> str:
+    """+01:00: the UTC offset of an aware time, as written after a time."""
+    minutes = int(moment.utcoffset().total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """Attach `tz` to a wall-clock time, refusing times that do not exist or are ambiguous."""
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        # fold=0 and fold=1 disagree: the wall time is in the spring gap or the autumn overlap.
+        roundtrip = first.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
+        if roundtrip != naive:
+            raise ValueError(
+                f"{naive:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks jump forward that night); "
+                "pick another time"
+            )
+        raise ValueError(
+            f"{naive:%Y-%m-%d %H:%M} happens twice in {tz.key} (the clocks turn back that night); pick another time "
+            f"or add the offset: '{naive:%Y-%m-%d %H:%M}{_offset(first)}' for the first, "
+            f"'{naive:%Y-%m-%d %H:%M}{_offset(second)}' for the second"
+        )
+    return first

@@ -64,6 +64,7 @@ class RunResult:
     commits: int = 0
     pushed: bool = False
     warnings: list[str] = field(default_factory=list)
+    zone: str | None = None  # the plan's time zone, when a run that read no plan knows it (nothing due)
 
     @property
     def failed(self) -> bool:

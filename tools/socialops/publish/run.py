@@ -83,8 +83,9 @@ def run_publish(
     # Nothing due for any profile is nothing due for some, and a dry run would only show the same nothing. No
     # lock needed: this only reads (what a run writes meanwhile is uncommitted, and that rules the shortcut out).
     # Outside git it finds no record.
-    if nothing_due_yet(root, now):
-        return RunResult(now=now, dry_run=dry_run)
+    held = nothing_due_yet(root, now)
+    if held is not None:
+        return RunResult(now=now, dry_run=dry_run, zone=held.get("zone"))
     git = repo.is_work_tree(root)
     with run_lock(root, LOCK_FILE, what="publish", timeout=lock_timeout):
         # Loaded only when something may be due: the run of nearly every cron tick (nothing due) stays

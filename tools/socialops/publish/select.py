@@ -212,7 +212,7 @@ def remember_next_due(root: Path, summaries: list, summary: Summary, config: Any
     # Recurring and evergreen posts count by their occurrences: the next one, not the post's first time.
     pending = with_occurrences(summaries, summary, config.schedule, now=now, ahead=dt.timedelta(days=2))
     save_next_due(root, key, next_due(root, pending, summary, config, now=now), summaries, config.schedule.zones.key,
-                  push=push)
+                  zone=config.schedule.tz.key, push=push)
 
 
 def with_occurrences(summaries: list, summary: Summary, schedule: Any, *, now: dt.datetime,

@@ -67,57 +67,77 @@ def to_fact(summary: Any) -> list:
             summary.pillar, summary.created, summary.title, summary.error, summary.repeat, summary.evergreen]
 
 
+# The facts branches a clone has, best first: its own (this clone's latest), then origin's (what a fresh clone gets).
+REFS = (f"refs/heads/{BRANCH}", f"refs/remotes/origin/{BRANCH}")
+
+
 def _refs(root: Path) -> list[str]:
-    """The facts branches to read, best first: the local one (this clone's latest), then the remotes'."""
+    """Every facts branch this clone has, its own first, then the remotes'."""
     found = repo.git(root, "for-each-ref", "--format=%(refname)", f"refs/heads/{BRANCH}",
                      f"refs/remotes/*/{BRANCH}", check=False)
     return sorted(found.stdout.split(), key=lambda ref: not ref.startswith("refs/heads/")) \
         if found.returncode == 0 else []
 
 
-def _read(root: Path, name: str) -> Any:
-    """A file of the facts branch as JSON, or None. One git call where the branch is local or origin's."""
+def cat_file(root: Path, names: list[str]) -> list[tuple[str, str, bytes] | None] | None:
+    """(type, object id, content) of each git object name (``HEAD:content``, ``REF:facts.json``), None for one git
+    does not have; None when git cannot answer (not a repository, no git). One `git cat-file --batch` for all."""
     import subprocess
 
-    wanted = [f"refs/heads/{BRANCH}", f"refs/remotes/origin/{BRANCH}"]
-    for attempt in (wanted, None):
-        refs = attempt if attempt is not None else [r for r in _refs(root) if r not in wanted]
-        if not refs:
+    try:
+        done = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
+                              input="".join(f"{name}\n" for name in names).encode(), env={**os.environ, "LC_ALL": "C"})
+    except OSError:  # no git
+        return None
+    if done.returncode != 0:
+        return None
+    out, pos, found = done.stdout, 0, []
+    for _ in names:
+        end = out.find(b"\n", pos)
+        if end < 0:
             return None
-        try:
-            shown = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
-                                   input="".join(f"{ref}:{name}\n" for ref in refs).encode(),
-                                   env={**os.environ, "LC_ALL": "C"})
-        except OSError:  # no git
-            return None
-        if shown.returncode != 0:
-            return None
-        out = shown.stdout
-        while out:
-            header, _, out = out.partition(b"\n")
-            parts = header.split(b" ")
-            if len(parts) == 3 and parts[1] == b"blob":
-                try:
-                    return json.loads(out[:int(parts[2])])
-                except ValueError:
-                    return None
-            if len(parts) == 3:  # another kind of object: skip it
-                out = out[int(parts[2]) + 1:]
-    return None
+        header = out[pos:end].split(b" ")
+        pos = end + 1
+        if len(header) == 3 and header[2].isdigit():  # "<id> <type> <size>", then the content
+            size = int(header[2])
+            found.append((header[1].decode(), header[0].decode(), out[pos:pos + size]))
+            pos += size + 1
+        else:  # "<name> missing" (or ambiguous)
+            found.append(None)
+    return found
+
+
+def json_blob(found: tuple[str, str, bytes] | None) -> Any:
+    """A blob of cat_file as JSON; None when it is missing, not a blob or not JSON."""
+    if found is None or found[0] != "blob":
+        return None
+    try:
+        return json.loads(found[2])
+    except ValueError:
+        return None
+
+
+def _read(root: Path, name: str) -> list[Any]:
+    """A file of every facts branch as JSON, best first (unreadable ones left out). One git call where the
+    branch is this clone's own or origin's."""
+    found = [json_blob(f) for f in cat_file(root, [f"{ref}:{name}" for ref in REFS]) or []]
+    if all(f is None for f in found):  # a remote by another name
+        others = [ref for ref in _refs(root) if ref not in REFS]
+        found = [json_blob(f) for f in cat_file(root, [f"{ref}:{name}" for ref in others]) or []] if others else []
+    return [f for f in found if f is not None]
 
 
 def read_facts(root: Path, scope: str) -> dict[str, list]:
     """The shared entries {path: [blob id, *fields]} written for `scope` (this version and time zone)."""
-    data = _read(root, FACTS_NAME)
-    if not isinstance(data, dict) or data.get("scope") != [__version__, scope]:
-        return {}
-    posts = data.get("posts")
-    return posts if isinstance(posts, dict) else {}
+    for data in _read(root, FACTS_NAME):
+        if isinstance(data, dict) and data.get("scope") == [__version__, scope] and isinstance(data.get("posts"), dict):
+            return data["posts"]
+    return {}
 
 
-def read_next_due(root: Path) -> dict | None:
-    data = _read(root, NEXT_DUE_NAME)
-    return data if isinstance(data, dict) else None
+def read_next_due(root: Path) -> list[dict]:
+    """The nothing-due records of the facts branches, best first."""
+    return [data for data in _read(root, NEXT_DUE_NAME) if isinstance(data, dict)]
 
 
 def write(root: Path, scope: str, posts: dict[str, list], next_due: dict, *, push: bool) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from socialops.core import frontmatter, yamlfile
+from socialops.core.times import parse_when
 from socialops.errors import ContentError
 
 MAX_POST_BYTES = 1_000_000
@@ -187,61 +188,6 @@ def infer_type(media: list[Media], link: str | None) -> str:
     if len(media) > 1:
         return "carousel"
     return "video" if media[0].kind == "video" else "image"
-
-
-def parse_when(value: Any, tz: ZoneInfo) -> dt.datetime | None:
-    """A time from frontmatter as an aware datetime. Naive times are in `tz`.
-
-    Raises ValueError for text that is not a time, and for local times that do not exist (the DST
-    gap in spring) or happen twice (the repeated hour in autumn): both must be fixed by a person.
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        raise ValueError("a date without a time of day; write it as 'YYYY-MM-DD HH:MM'")
-    elif isinstance(value, str):
-        text = value.strip().replace("T", " ", 1)
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a time; write it as 'YYYY-MM-DD HH:MM'") from None
-        if len(text) <= 10:
-            raise ValueError(f"'{value}' has no time of day; write it as 'YYYY-MM-DD HH:MM'")
-    else:
-        raise ValueError(f"'{value}' is not a time; write it as 'YYYY-MM-DD HH:MM'")
-    if moment.tzinfo is not None:
-        return moment
-    return localize(moment, tz)
-
-
-def _offset(moment: dt.datetime) -> str:
-    """+01:00: the UTC offset of an aware time, as written after a time."""
-    minutes = int(moment.utcoffset().total_seconds() // 60)
-    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
-    """Attach `tz` to a wall-clock time, refusing times that do not exist or are ambiguous."""
-    first = naive.replace(tzinfo=tz, fold=0)
-    second = naive.replace(tzinfo=tz, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        # fold=0 and fold=1 disagree: the wall time is in the spring gap or the autumn overlap.
-        roundtrip = first.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
-        if roundtrip != naive:
-            raise ValueError(
-                f"{naive:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks jump forward that night); "
-                "pick another time"
-            )
-        raise ValueError(
-            f"{naive:%Y-%m-%d %H:%M} happens twice in {tz.key} (the clocks turn back that night); pick another time "
-            f"or add the offset: '{naive:%Y-%m-%d %H:%M}{_offset(first)}' for the first, "
-            f"'{naive:%Y-%m-%d %H:%M}{_offset(second)}' for the second"
-        )
-    return first
 
 
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows
