@@ -6,14 +6,16 @@ published to the sandbox in under 5 s.
 
 Set-up: the synthetic repository (benchmarks/synthetic.py: 5 sandbox profiles imitating five networks, one
 post every ~7 hours from 2026-01-01, 10 % queued, 5 % drafts) with a ledger in which every pair due before
-NOW is already published, committed, and cloned bare as "the remote". One clone runs `publish` once, as the
-previous cron run would have: it finds nothing due and pushes the scheduling facts (the socialops-facts
-branch). Then every timed run is `git clone` of the remote into a new folder (not timed) and one
-`socialops publish` process there (timed whole, Python's start-up included), interleaved with the
-yardstick (a python-frontmatter loop over the same post files) and `git ls-files`:
+NOW is already published, committed, and cloned bare as "the remote". One fresh clone runs `publish` once, as
+the previous cron run would have: it finds nothing due and pushes the scheduling facts (the socialops-facts
+branch). Every timed run is then a fresh clone made as publish.yml's actions/checkout makes it with
+`fetch-depth: 0` (git init, fetch of every branch into refs/remotes/origin/, checkout of main; not timed) and
+one `socialops publish` process there (timed whole, Python's start-up included; --now with its offset, as the
+cron run's clock needs no plan), interleaved with the yardstick (a python-frontmatter loop over the same post
+files) and `git ls-files`:
 
 - nothing due: the shortcut (the remembered next moment, from the facts branch);
-- one post merged since the facts: the scheduling facts give all posts but that one;
+- one post merged since the facts: the scheduling facts give every post but that one;
 - no facts branch at all (the first run of a repository): every post read.
 
 Run: .venv/bin/python benchmarks/bench_publish.py [--posts 100000] [--due 200] [--runs 5]
@@ -31,19 +33,22 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from synthetic import make_repo  # noqa: E402
 from timing import BIN, describe, interleaved, peak_mb, run_once, yardstick  # noqa: E402
 
-NOW = dt.datetime(2040, 6, 3, 12, 0)  # about halfway through the synthetic posts' span (naive: the plan's tz)
+NOW = dt.datetime(2040, 6, 3, 12, 0, tzinfo=ZoneInfo("Europe/Helsinki"))  # halfway through the posts' span
 
 
 def git(root: Path, *args: str) -> None:
     env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid"}
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise SystemExit(f"git {' '.join(args)} failed in {root}: {done.stderr.strip()}")
 
 
 def seed_history(root: Path) -> int:
@@ -91,10 +96,22 @@ def publish_cmd(root: Path, now: dt.datetime, *extra: str) -> list[str]:
     return [str(BIN), "--repo", str(root), "publish", "--now", now.isoformat(" "), "--format", "json", *extra]
 
 
-def fresh_clone(remote: Path, target: Path) -> Path:
-    shutil.rmtree(target, ignore_errors=True)
-    git(target.parent, "clone", "-q", str(remote), str(target))
+def fresh_clone(remote: Path, parent: Path) -> Path:
+    """A new folder in `parent` with the remote checked out as actions/checkout does it with fetch-depth: 0."""
+    global _clones
+    _clones += 1
+    target = parent / f"clone-{_clones}"
+    shutil.rmtree(parent / f"clone-{_clones - 1}", ignore_errors=True)  # the previous one: only one on disk
+    target.mkdir()
+    git(target, "init", "-q")
+    git(target, "remote", "add", "origin", str(remote))
+    git(target, "fetch", "-q", "--prune", "--no-recurse-submodules", "origin", "+refs/heads/*:refs/remotes/origin/*",
+        "+refs/tags/*:refs/tags/*")
+    git(target, "checkout", "-q", "--force", "-B", "main", "refs/remotes/origin/main")
     return target
+
+
+_clones = 0
 
 
 def set_up(tmp: Path, posts: int) -> tuple[Path, Path]:
@@ -116,6 +133,17 @@ def set_up(tmp: Path, posts: int) -> tuple[Path, Path]:
     return work, remote
 
 
+def bare_copy(remote: Path, target: Path, *, drop_facts: bool = False) -> Path:
+    git(remote.parent, "clone", "-q", "--bare", str(remote), str(target))
+    if drop_facts:
+        git(target, "update-ref", "-d", "refs/heads/socialops-facts")
+    return target
+
+
+def load() -> str:
+    return "load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f} on {} CPUs".format(*os.getloadavg(), os.cpu_count())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=100_000)
@@ -129,67 +157,76 @@ def main() -> None:
     for name in ("GITHUB_TOKEN", "SOCIALOPS_SANDBOX_FAULTS", "PYTHONDONTWRITEBYTECODE"):
         env.pop(name, None)
     try:
-        _, remote = set_up(tmp, args.posts)
-        clone = tmp / "clone"
-
-        def timed_publish(now: dt.datetime, *extra: str) -> float:
-            return run_once(publish_cmd(fresh_clone(remote, clone), now, "--no-push", *extra), env=env)
-
-        # No facts branch yet: the first run of a repository reads every post.
-        first = interleaved(max(1, args.runs // 2), {
-            "first": lambda: timed_publish(NOW),
-            "yard": lambda: run_once(yardstick(clone), env=env),
-        })
-        # The previous cron run: nothing due, pushes the facts branch.
-        writer = fresh_clone(remote, tmp / "writer")
-        report = json.loads(subprocess.run(publish_cmd(writer, NOW), capture_output=True, text=True, env=env,
-                                           check=True).stdout)
-        if report["pairs"]:
-            raise SystemExit(f"expected nothing due, got {report['counts']}")
-        later = NOW + dt.timedelta(minutes=10)
-        nothing = interleaved(args.runs, {
-            "nothing": lambda: timed_publish(later),
-            "yard": lambda: run_once(yardstick(clone), env=env),
-            "ls-files": lambda: run_once(["git", "-C", str(clone), "ls-files"], env=env),
-        })
-        # A post merged since then: the facts still give the others.
-        add_due_posts(writer, 2, folder="content/new", at=NOW + dt.timedelta(days=3))
-        git(writer, "add", "-A")
-        git(writer, "commit", "-q", "-m", "a new post")
-        git(writer, "push", "-q", "origin", "main")
-        changed = interleaved(args.runs, {"changed": lambda: timed_publish(later)})
-        dry_peak = peak_mb(publish_cmd(fresh_clone(remote, clone), later, "--no-push", "--dry-run"), env=env)
-        shutil.rmtree(clone / ".socialops", ignore_errors=True)
-        subprocess.run(["git", "-C", str(clone), "update-ref", "-d", "refs/remotes/origin/socialops-facts"], check=True)
-        cold_peak = peak_mb(publish_cmd(clone, later, "--no-push", "--dry-run"), env=env)
-        yard = nothing["yard"]
-        goal = "< 1 s" if args.posts >= 100_000 else "< 0.2 s" if args.posts <= 10_000 else ""
-        print(describe("yardstick (python-frontmatter loop)", yard))
-        print(describe("git ls-files", nothing["ls-files"], yard))
-        print(describe("publish, nothing due, fresh clone", nothing["nothing"], yard, goal))
-        print(describe("publish, nothing due, fresh clone, one post merged since the facts", changed["changed"], yard))
-        print(describe("publish, nothing due, fresh clone, no facts branch (first run)", first["first"], first["yard"]))
-        print(f"peak memory, publish --dry-run, fresh clone: {dry_peak:.0f} MB; with no facts and no cache: "
-              f"{cold_peak:.0f} MB [goal: < 120 MB]")
-
-        add_due_posts(writer, args.due, folder="content/due", at=NOW - dt.timedelta(minutes=30))
-        git(writer, "add", "-A")
-        git(writer, "commit", "-q", "-m", "due posts")
-        git(writer, "push", "-q", "origin", "main")
-        fresh_clone(remote, clone)
-        start = time.perf_counter()
-        proc = subprocess.run(publish_cmd(clone, NOW, "--no-push"), capture_output=True, text=True, env=env)
-        elapsed = time.perf_counter() - start
-        published = json.loads(proc.stdout)["counts"].get("published", 0) if proc.returncode in (0, 1) else 0
-        print(f"publish, {args.due} due pairs to the sandbox, fresh clone: {elapsed:.3f} s, {published} published "
-              "[goal: < 5 s]")
-        if published != args.due:
-            raise SystemExit(f"expected {args.due} published: {proc.stderr[-2000:]}")
+        run_all(tmp, env, args)
         if args.keep:
             print(f"kept: {tmp}")
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_all(tmp: Path, env: dict, args: argparse.Namespace) -> None:
+    _, remote = set_up(tmp, args.posts)
+    # The previous cron run: a fresh clone with nothing due pushes the facts branch.
+    (tmp / "writer").mkdir()
+    writer = fresh_clone(remote, tmp / "writer")  # checkout -B from origin/main: main pushes to origin
+    report = json.loads(subprocess.run(publish_cmd(writer, NOW), capture_output=True, text=True, env=env,
+                                       check=True).stdout)
+    if report["pairs"]:
+        raise SystemExit(f"expected nothing due, got {report['counts']}")
+    # A post merged since then (into a copy of the remote, so that both cases run in turn): its facts are not there.
+    changed_remote = bare_copy(remote, tmp / "changed.git")
+    add_due_posts(writer, 2, folder="content/new", at=NOW + dt.timedelta(days=3))
+    git(writer, "add", "-A")
+    git(writer, "commit", "-q", "-m", "a new post")
+    git(writer, "push", "-q", str(changed_remote), "HEAD:main")
+    no_facts = bare_copy(remote, tmp / "no-facts.git", drop_facts=True)
+    later = NOW + dt.timedelta(minutes=10)
+    clones = tmp / "clones"
+    clones.mkdir()
+
+    def timed_publish(origin: Path, *extra: str) -> float:
+        return run_once(publish_cmd(fresh_clone(origin, clones), later, "--no-push", *extra), env=env)
+
+    def yard() -> float:
+        return run_once(yardstick(clones / f"clone-{_clones}"), env=env)
+
+    print(load(), flush=True)
+    timed = interleaved(args.runs, {
+        "nothing": lambda: timed_publish(remote),
+        "yard": yard,
+        "ls-files": lambda: run_once(["git", "-C", str(clones / f"clone-{_clones}"), "ls-files"], env=env),
+        "changed": lambda: timed_publish(changed_remote),
+    })
+    goal = "< 1 s" if args.posts >= 100_000 else "< 0.2 s" if args.posts <= 10_000 else ""
+    print(describe("yardstick (python-frontmatter loop)", timed["yard"]))
+    print(describe("git ls-files", timed["ls-files"], timed["yard"]))
+    print(describe("publish, nothing due, fresh clone", timed["nothing"], timed["yard"], goal))
+    print(describe("publish, fresh clone, one post merged since the facts", timed["changed"], timed["yard"]),
+          flush=True)
+    first = interleaved(max(1, args.runs // 2), {"first": lambda: timed_publish(no_facts), "yard": yard})
+    print(describe("publish, fresh clone, no facts branch (first run)", first["first"], first["yard"]), flush=True)
+    print(load(), flush=True)
+
+    clone = fresh_clone(remote, clones)
+    dry_peak = peak_mb(publish_cmd(clone, later, "--no-push", "--dry-run"), env=env)
+    cold_peak = peak_mb(publish_cmd(fresh_clone(no_facts, clones), later, "--no-push", "--dry-run"), env=env)
+    print(f"peak memory, publish --dry-run, fresh clone: {dry_peak:.0f} MB; with no facts branch: "
+          f"{cold_peak:.0f} MB [goal: < 120 MB]", flush=True)
+
+    add_due_posts(writer, args.due, folder="content/due", at=NOW - dt.timedelta(minutes=30))
+    git(writer, "add", "-A")
+    git(writer, "commit", "-q", "-m", "due posts")
+    git(writer, "push", "-q", str(changed_remote), "HEAD:main")
+    clone = fresh_clone(changed_remote, clones)
+    start = time.perf_counter()
+    proc = subprocess.run(publish_cmd(clone, NOW, "--no-push"), capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    published = json.loads(proc.stdout)["counts"].get("published", 0) if proc.returncode in (0, 1) else 0
+    print(f"publish, {args.due} due pairs to the sandbox, fresh clone: {elapsed:.3f} s, {published} published "
+          "[goal: < 5 s]")
+    if published != args.due:
+        raise SystemExit(f"expected {args.due} published: {proc.stderr[-2000:]}")
 
 
 if __name__ == "__main__":
