@@ -5,12 +5,16 @@ and no entry, right or tampered with, makes a post publish at another time than 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
+import sys
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
 import socialops.repository.index as index
+from socialops.cli import main
 from socialops.publish.results import R_PUBLISHED
 from socialops.publish.run import run_publish
 from socialops.repository import facts
@@ -194,3 +198,58 @@ def test_damaged_facts_are_a_miss_not_an_error(origin, tmp_path, parsed):
     assert facts.read_facts(editor, HEL.key) == {}
     assert [s._replace(blob=None) for s in index.load_index(editor, HEL)] == truth(editor)
     assert len(parsed) == 3 * 2  # every post read (the second time for truth())
+
+
+# --- the shortcut as the scheduled workflow runs it: the CLI in a fresh clone --------------------------------------
+
+LIGHT = """
+import subprocess, sys
+from socialops.cli import main
+calls = []
+real = subprocess.run
+subprocess.run = lambda args, *a, **k: calls.append(args[0]) or real(args, *a, **k)
+sys.argv = ["socialops", "--repo", sys.argv[1], "publish", "--now", sys.argv[2]]
+try:
+    main()
+except SystemExit as exc:
+    print("exit", exc.code)
+print("git calls", calls.count("git"))
+print("loaded", sorted(m for m in ("yaml", "socialops.core.frontmatter", "socialops.repository.posts",
+                                   "socialops.repository.schedule", "socialops.repository.index") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("now", ["2026-11-30T13:00:00+02:00", "2026-11-30T11:00:00Z"])
+def test_the_cli_on_a_fresh_clone_takes_the_shortcut_with_two_git_calls_and_no_yaml(origin, tmp_path, now):
+    fresh = clone(origin, tmp_path, "fresh")
+    out = subprocess.run([sys.executable, "-c", LIGHT, str(fresh), now], capture_output=True, text=True, check=True,
+                         env={**os.environ, "SOCIALOPS_SANDBOX": str(tmp_path / "sandbox.sqlite")}).stdout
+    assert "Nothing due at 2026-11-30 13:00." in out  # the plan's time zone, from the record
+    assert "exit 0" in out and "git calls 2" in out and "loaded []" in out
+    assert not (fresh / ".socialops").exists()
+
+
+def test_a_stale_facts_branch_of_the_clone_itself_does_not_hide_origins(origin, tmp_path, index_reads):
+    fresh = clone(origin, tmp_path, "fresh")
+    record = facts.read_next_due(fresh)[0]
+    assert facts.write(fresh, HEL.key, facts.read_facts(fresh, HEL.key), dict(record, key=["older"]), push=False)
+    assert facts.read_next_due(fresh)[0]["key"] == ["older"]  # the clone's own branch comes first...
+    assert run(fresh, local("2026-11-30 13:00"), tmp_path, push=False).pairs == []
+    assert index_reads == []  # ...and origin's record still holds
+
+
+def test_a_record_naming_no_real_zone_shows_the_plans_and_an_uncommitted_post_means_a_full_run(origin, tmp_path,
+                                                                                              index_reads):
+    def odd(posts, record):
+        record["zone"] = "Nowhere/../etc"
+
+    tamper(origin, tmp_path, odd)
+    fresh = clone(origin, tmp_path, "fresh")
+    out = CliRunner().invoke(main, ["--repo", str(fresh), "publish", "--now", "2026-11-30T11:00:00Z"],
+                             env={"SOCIALOPS_SANDBOX": str(tmp_path / "sandbox.sqlite")})
+    assert out.exit_code == 0 and out.output == "Nothing due at 2026-11-30 13:00.\n"  # the plan's zone, read
+    assert index_reads == []
+    write_post(fresh, "later", profiles=["sandbox-a"], at="2026-11-30 12:30")  # not committed
+    result = run(fresh, local("2026-11-30 12:40"), tmp_path, push=False)
+    assert [(p.post_id, p.status) for p in result.pairs] == [("later", R_PUBLISHED)]
+    assert len(index_reads) == 1
