@@ -88,3 +88,34 @@ def test_a_snapshot_of_another_shape_is_ignored(repo):
     (repo / validatecache.SNAPSHOT_FILE).write_bytes(b"not a pickle")
     assert cached_report(repo) is None
     assert validate_repository(repo) == full and cached_report(repo) == full
+
+
+@pytest.mark.parametrize("change, checked", [
+    ("edited", ["content/bad.md"]), ("added", ["content/new.md"]), ("renamed", ["content/renamed.md"]),
+    ("deleted", []), ("media", ["content/good.md"]), ("nothing", [])])
+def test_after_a_change_only_those_posts_are_checked_again_and_the_report_is_a_full_runs(repo, change, checked,
+                                                                                         monkeypatch):
+    from socialops.validate import engine
+
+    validate_repository(repo)
+    if change == "edited":
+        write(repo / "content/bad.md", BAD.replace("nope", "cafe-masto"))
+        bump(repo / "content/bad.md")
+    elif change == "added":
+        write(repo / "content/new.md", GOOD.replace("id: good", "id: new"))
+    elif change == "renamed":  # the same content and mtime under another name
+        (repo / "content/bad.md").rename(repo / "content/renamed.md")
+    elif change == "deleted":
+        (repo / "content/dup.md").unlink()
+    elif change == "media":
+        image(repo / "content/a.jpg", (100, 100))
+        bump(repo / "content/a.jpg")
+    calls = []
+    real = engine._check_one
+    monkeypatch.setattr(engine, "_check_one", lambda *a: calls.append(a[1]) or real(*a))
+    report = validate_repository(repo)
+    assert calls == checked
+    assert report == validate_repository(repo, use_cache=False)
+    assert cached_report(repo) == report
+    codes = {p.code for p in report.problems}
+    assert ("duplicate-id" in codes) == (change != "deleted") and ("unknown-profile" in codes) == (change != "edited")

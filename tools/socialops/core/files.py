@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write through a temporary file beside the target and rename it into place."""
+    atomic_write_with(path, lambda fh: fh.write(data))
+
+
+def atomic_write_with(path: Path, write: Callable[[BinaryIO], Any]) -> None:
+    """atomic_write_bytes, the bytes written by `write(file)` as they come (never all in memory at once)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            fh.write(data)
+            write(fh)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -38,8 +44,8 @@ def write_if_changed(path: Path, text: str) -> bool:
 
 def save_pickle(path: Path, value: Any) -> bool:
     """A cache file: written atomically, and a failure only costs time (False)."""
-    try:
-        atomic_write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    try:  # streamed into the file: a large cache never sits in memory a second time as bytes
+        atomic_write_with(path, lambda fh: pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         return False
     return True

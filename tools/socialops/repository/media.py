@@ -21,13 +21,17 @@ MAX_CAPTIONS_BYTES = 1_000_000
 MEDIA_FACTS = 2  # what inspect_media reports; a cache of older facts (videos without seconds) is not used
 
 
-@functools.lru_cache(maxsize=65536)
 def resolve_media_path(post_path: str, media_path: str) -> str | None:
     """The repository-relative path of a media file, or None when it leads outside the repository."""
+    return _resolve_in(posixpath.dirname(post_path), media_path)
+
+
+@functools.lru_cache(maxsize=4096)  # by folder, not post: many posts of a folder share media, and one answer
+def _resolve_in(folder: str, media_path: str) -> str | None:
     if (not media_path or media_path[0] in "/\\" or "\\" in media_path or media_path[1:2] == ":"
             or "\0" in media_path):
         return None
-    base = "" if media_path.startswith("content/") else posixpath.dirname(post_path)
+    base = "" if media_path.startswith("content/") else folder
     joined = posixpath.normpath(posixpath.join(base, media_path))
     if joined in (".", "..") or joined.startswith("../"):
         return None

@@ -3,8 +3,8 @@
 A post's problems depend on its file, its media files and the configuration (profiles, schedule.yaml,
 the repository's visibility), so each cached entry is kept with the size and mtime of all of those: a run
 after a change checks only the posts it touched. Each full run also leaves a snapshot: its whole report,
-and the size and mtime of every file it read, as one string. When nothing changed, `cached_report` finds
-the same string and answers with the snapshot's report, without importing the YAML parser or any rule:
+and the size and mtime of every file it read, as one digest. When nothing changed, `cached_report` finds
+the same digest and answers with the snapshot's report, without importing the YAML parser or any rule:
 that is what makes a second `socialops validate` of a large repository fast. Anything different, and it
 returns None and the full validation runs. This module stays light: os, core.files and problems only.
 
@@ -16,11 +16,15 @@ the snapshot's key (the stamps of the media it lists) can only be made after rea
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
+import pickle
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 
 from socialops import __version__
-from socialops.core.files import load_pickle, save_pickle
+from socialops.core.files import atomic_write_with, load_pickle, save_pickle
 from socialops.core.problems import ERROR, Problem, Report
 from socialops.profiles.wiring import TOKEN_WORKFLOWS, WORKFLOWS_DIR
 from socialops.repository.git import find_posts
@@ -29,18 +33,26 @@ CACHE_FILE = ".socialops/cache/validate.pickle"
 SNAPSHOT_FILE = ".socialops/cache/validate-report.pickle"
 SCHEDULE_FILE = "schedule.yaml"  # as repository.schedule names it: importing it would slow the warm path
 SNIPPETS_DIR = "snippets"  # as repository.snippets names it, for the same reason
+ENTRY_FORMAT = 2  # of Entry below: a cache of another format is not read
 VISIBILITY_ENV = "GITHUB_REPOSITORY_VISIBILITY"  # validation warns about private repositories' media URLs
 
-# An entry per post: (stat key, post id, problems, {media file: stat key}, line of the id or None)
+# An entry per post: (stat key, post id, problems (a tuple, () when none), the media files it uses and their stat
+# keys as one flat tuple (file, key, file, key, ...), line of the id or None). Tuples of few objects: 100,000 of
+# them are kept in memory at once.
 Entry = tuple
 
 
-def stat_key(root: Path, rel: str) -> tuple | None:
+def file_key(size: int, mtime_ns: int) -> int:
+    """A file's size and mtime as one number (one object, not a tuple of three: a key is kept per file)."""
+    return (mtime_ns << 64) | size  # st_size < 2**63: the pair can be read back, so no two pairs share a key
+
+
+def stat_key(root: Path, rel: str) -> int | None:
     try:
         st = os.stat(f"{root}/{rel}")
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns)
+    return (st.st_mtime_ns << 64) | st.st_size  # file_key, inline: this runs for every post and media file
 
 
 def config_stamp(root: Path, env: dict | None = None) -> tuple:
@@ -66,10 +78,51 @@ def save(root: Path, data: dict, name: str = CACHE_FILE) -> None:
     save_pickle(root / name, data)  # a cache that cannot be written only costs time
 
 
-def snapshot_state(stamp: tuple, post_keys: dict[str, tuple | None], media_keys: dict[str, tuple | None]) -> str:
-    """Everything a report depends on, as one string: the configuration's stamp, and each post's and
-    media file's size and mtime. Equal strings, equal reports."""
-    return repr((stamp, post_keys, media_keys))  # repr, not a loop: this is on the warm path
+_PART = 10_000  # posts' entries per pickle in the cache file
+
+
+def load_entries(root: Path) -> dict:
+    """What save_entries wrote: its `data`, with the entries under "posts"; {} when missing or damaged."""
+    try:
+        with open(root / CACHE_FILE, "rb") as fh:
+            data = pickle.load(fh)
+            if not isinstance(data, dict) or not isinstance(data.get("parts"), int):
+                return {}
+            posts: dict = {}
+            for _ in range(data["parts"]):
+                posts.update(pickle.load(fh))
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError,
+            ValueError):
+        return {}
+    data["posts"] = posts
+    return data
+
+
+def save_entries(root: Path, data: dict, posts: dict[str, Entry]) -> None:
+    """The cache file: `data`, then the posts' entries in parts, each its own pickle. A pickle remembers every
+    object it wrote (to write a shared one once): for 100,000 entries in one, that alone took 25 MB."""
+    items = list(posts.items())
+    parts = range(0, len(items), _PART)
+
+    def write(fh) -> None:
+        pickle.dump({**data, "parts": len(parts)}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        for start in parts:
+            pickle.dump(dict(items[start:start + _PART]), fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    try:
+        atomic_write_with(root / CACHE_FILE, write)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def snapshot_state(stamp: tuple, post_keys: Iterable[tuple[str, int | None]], media_keys: dict[str, int | None]) -> str:
+    """Everything a report depends on, as one digest: the configuration's stamp, and each post's and media
+    file's size and mtime. Equal digests, equal reports."""
+    digest = hashlib.sha256(repr((stamp, media_keys)).encode())
+    items = iter(post_keys)
+    while part := list(islice(items, _PART)):  # repr, not a loop, for speed; in parts, for memory
+        digest.update(repr(part).encode())
+    return digest.hexdigest()
 
 
 def save_snapshot(root: Path, state: str, media: list[str], problems: list[Problem], config_files: int) -> None:
@@ -77,25 +130,34 @@ def save_snapshot(root: Path, state: str, media: list[str], problems: list[Probl
          SNAPSHOT_FILE)
 
 
-def fresh(root: Path, entry: Entry | None, key: tuple | None, dep_stats: dict) -> bool:
+def fresh(root: Path, entry: Entry | None, key: int | None, dep_stats: dict) -> bool:
     """True when a post's entry still holds: the file and each media file it uses are unchanged."""
     if entry is None or key is None or entry[0] != key:
         return False
-    for dep, dep_key in entry[3].items():
+    deps = entry[3]
+    for i in range(0, len(deps), 2):
+        dep = deps[i]
         if dep not in dep_stats:  # media files are often shared by posts: stat each once
             dep_stats[dep] = stat_key(root, dep)
-        if dep_stats[dep] != dep_key:
+        if dep_stats[dep] != deps[i + 1]:
             return False
     return True
 
 
-def duplicate_problems(ids: dict[str, list[str]], wanted: set[str], id_line) -> list[Problem]:
-    """The repository-wide rule: each id belongs to one post. `id_line(rel)` gives the line of its id."""
+def dep_keys(entry: Entry) -> dict:
+    """The media files an entry depends on, with their stat keys."""
+    deps = entry[3]
+    return dict(zip(deps[::2], deps[1::2], strict=True))
+
+
+def duplicate_problems(ids: dict[str, list[str]], wanted: set[str] | None, id_line) -> list[Problem]:
+    """The repository-wide rule: each id belongs to one post. `id_line(rel)` gives the line of its id.
+    `wanted`: the posts to report (None: all)."""
     out = []
     for post_id, where in ids.items():
         if len(where) > 1:
             for rel in where:
-                if rel in wanted:
+                if wanted is None or rel in wanted:
                     others = ", ".join(w for w in where if w != rel)
                     out.append(Problem(rel, id_line(rel), ERROR, "duplicate-id",
                                        f"the id '{post_id}' is also used by {others}; ids must be unique"))
@@ -125,9 +187,9 @@ def _cached_report(root: Path, paths: list[str] | None, env: dict | None) -> Rep
         except OSError:
             post_keys[rel] = None
         else:
-            post_keys[rel] = (st.st_size, st.st_mtime_ns)
+            post_keys[rel] = (st.st_mtime_ns << 64) | st.st_size
     media_keys = {rel: stat_key(root, rel) for rel in snapshot["media"]}
-    if snapshot_state(config_stamp(root, env), post_keys, media_keys) != snapshot["state"]:
+    if snapshot_state(config_stamp(root, env), post_keys.items(), media_keys) != snapshot["state"]:
         return None
     problems: list[Problem] = snapshot["problems"]  # sorted, for every post
     if paths is None:

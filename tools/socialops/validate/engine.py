@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from socialops.repository.profiles import find_profiles
 from socialops.repository.schedule import SCHEDULE_FILE
 from socialops.validate import cache as validatecache
 from socialops.validate.brands import brand_plan_problems
-from socialops.validate.cache import config_stamp, duplicate_problems, fresh, stat_key
+from socialops.validate.cache import config_stamp, dep_keys, duplicate_problems, file_key, fresh, stat_key
 from socialops.validate.posts import post_problems
 from socialops.validate.profiles import profile_problems
 from socialops.validate.schedule import schedule_problems
@@ -47,7 +48,7 @@ def config_problems(config: Config) -> list[Problem]:
 def config_fingerprint(config: Config) -> str:
     """What every post's problems depend on besides its own files: the configuration's content (snippets too), the
     repository's visibility and this version of socialops. A cached post entry holds for one fingerprint."""
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(f"{__version__} {validatecache.ENTRY_FORMAT}".encode())
     digest.update(os.environ.get(validatecache.VISIBILITY_ENV, "").encode())
     digest.update(repr(sorted(config.schedule.raw.items(), key=str)).encode())
     for profile in config.profiles.values():
@@ -62,21 +63,20 @@ def config_fingerprint(config: Config) -> str:
 
 def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
                stat_memo: dict | None = None) -> validatecache.Entry:
-    """The cache entry of one post file: (its stat key, post id, problems, media dependencies {rel: stat key},
-    None for the line of the id, which is looked up only for a duplicate).
-    `stat_memo` keeps the stat of each media file for the rest of a run (posts often share media)."""
+    """The cache entry of one post file (validate.cache.Entry); the line of its id is looked up only for a
+    duplicate. `stat_memo` keeps the stat of each media file for the rest of a run (posts often share media)."""
     try:
         post = load_post(root, rel)
     except ContentError as exc:
-        return stat_key(root, rel), None, [Problem(rel, exc.line or 1, ERROR, "unreadable", exc.message)], {}, None
-    deps: dict[str, tuple | None] = {}
+        return stat_key(root, rel), None, (Problem(rel, exc.line or 1, ERROR, "unreadable", exc.message),), (), None
+    deps: list = []
     stats: dict[str, Any] = {}
     memo = {} if stat_memo is None else stat_memo
-    for media_rel in media_paths(post):
+    for media_rel in sorted(media_paths(post)):
         if media_rel not in memo:
-            memo[media_rel] = stat_key(root, media_rel)
+            memo[sys.intern(media_rel)] = stat_key(root, media_rel)  # one string and key for all its posts
         key = memo[media_rel]
-        deps[media_rel] = key
+        deps += (sys.intern(media_rel), key)
         cached = media_cache.get(media_rel)
         if key is not None and cached is not None and cached[0] == key:
             stats[media_rel] = cached[1]
@@ -85,19 +85,20 @@ def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
             stats[media_rel] = info
             if key is not None:
                 media_cache[media_rel] = (key, info)
-    return post.file_key, post.id, post_problems(post, config, stats), deps, None
+    problems = post_problems(post, config, stats)
+    return file_key(*post.file_key), post.id, tuple(problems) if problems else (), tuple(deps), None
 
 
-def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) -> dict:
-    """Check posts; when there are many (a cold run over a large repository), in forked processes and this
-    one together (core.workers). Each child sends back the media it inspected, for the cache."""
+def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) -> list:
+    """The entries of these posts; when there are many (a cold run over a large repository), checked in forked
+    processes and this one together (core.workers). Each child sends back the media it inspected, for the cache."""
     stat_memo: dict = {}
     known = set(media_cache)
     results, reports = workers.map_chunks(lambda rel: _check_one(root, rel, config, media_cache, stat_memo), rels,
                                           report=lambda: {k: v for k, v in media_cache.items() if k not in known})
     for new_media in reports:
         media_cache.update(new_media)
-    return dict(zip(rels, results, strict=True))
+    return results
 
 
 def validate_repository(root: Path, paths: list[str] | None = None, *, use_cache: bool = True) -> Report:
@@ -122,23 +123,31 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
     config = load_config(root, unreadable)
     fingerprint = config_fingerprint(config)
     all_posts = find_posts(root)
-    cache = validatecache.load(root) if use_cache else {}
+    cache = validatecache.load_entries(root) if use_cache else {}
     same_config = cache.get("fingerprint") == fingerprint
     entries: dict = cache.get("posts", {}) if same_config else {}
     media_cache: dict = cache.get("media", {}) if cache.get("media_facts") == MEDIA_FACTS else {}
+    del cache
     dep_stats: dict = {}
     stale = [rel for rel in all_posts if not fresh(root, entries.get(rel), stat_key(root, rel), dep_stats)] \
         if entries else all_posts
-    checked_now = _check_many(root, stale, config, media_cache)
-    new_entries: dict = {}
-    ids: dict[str, list[str]] = {}
+    known = len(entries)
+    checked = _check_many(root, stale, config, media_cache)
+    if entries:  # in the posts' order (the snapshot's state depends on it), without those of deleted posts
+        entries.update(zip(stale, checked, strict=True))
+        new_entries = {rel: entries[rel] for rel in all_posts}
+    else:
+        new_entries = dict(zip(stale, checked, strict=True))
+    del entries, checked  # 100,000 entries are held once
+    first: dict[str, str] = {}  # the first post with each id
+    shared: dict[str, list[str]] = {}  # the ids of more than one post, with all of theirs
     problems = unreadable + config_problems(config)  # and of every post: the snapshot keeps them all
-    for rel in all_posts:
-        entry = checked_now[rel] if rel in checked_now else entries[rel]
-        new_entries[rel] = entry
-        if entry[1] is not None:
-            ids.setdefault(entry[1], []).append(rel)
-        problems.extend(entry[2])
+    for rel, entry in new_entries.items():
+        if entry[1] is not None and first.setdefault(entry[1], rel) is not rel:
+            shared.setdefault(entry[1], [first[entry[1]]]).append(rel)
+        if entry[2]:
+            problems.extend(entry[2])
+    del first
     lines_found = False
 
     def id_line(rel: str) -> int:
@@ -149,14 +158,17 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
             lines_found = True
         return new_entries[rel][4]
 
-    problems = sort_problems(problems + duplicate_problems(ids, set(all_posts), id_line))
+    problems = sort_problems(problems + duplicate_problems(shared, None, id_line))
     config_files = len(find_profiles(root)) + (1 if (root / SCHEDULE_FILE).exists() else 0)
     if use_cache:
-        if checked_now or lines_found or len(new_entries) != len(entries) or not same_config:
-            validatecache.save(root, {"fingerprint": fingerprint, "posts": new_entries, "media": media_cache,
-                                      "media_facts": MEDIA_FACTS})
-        media_keys = dict(sorted({dep: key for entry in new_entries.values() for dep, key in entry[3].items()}.items()))
-        state = validatecache.snapshot_state(stamp, {rel: entry[0] for rel, entry in new_entries.items()}, media_keys)
+        if stale or lines_found or len(new_entries) != known or not same_config:
+            validatecache.save_entries(root, {"fingerprint": fingerprint, "media": media_cache,
+                                              "media_facts": MEDIA_FACTS}, new_entries)
+        media_keys = {}
+        for entry in new_entries.values():
+            media_keys.update(dep_keys(entry))
+        media_keys = dict(sorted(media_keys.items()))
+        state = validatecache.snapshot_state(stamp, ((rel, entry[0]) for rel, entry in new_entries.items()), media_keys)
         validatecache.save_snapshot(root, state, list(media_keys), problems, config_files)
     if paths is None:
         return Report(checked=len(all_posts) + config_files, problems=problems)
