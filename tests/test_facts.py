@@ -8,9 +8,11 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import socialops.repository.index as index
@@ -253,3 +255,12 @@ def test_a_record_naming_no_real_zone_shows_the_plans_and_an_uncommitted_post_me
     result = run(fresh, local("2026-11-30 12:40"), tmp_path, push=False)
     assert [(p.post_id, p.status) for p in result.pairs] == [("later", R_PUBLISHED)]
     assert len(index_reads) == 1
+
+
+def test_the_publish_workflow_checks_out_every_branch_so_the_facts_branch_comes_along():
+    """actions/checkout fetches every branch (into refs/remotes/origin/) only with fetch-depth: 0; with the default
+    it fetches one commit and every scheduled run would read every post."""
+    workflow = yaml.safe_load((Path(__file__).parents[1] / ".github/workflows/publish.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["publish"]["steps"]
+    checkout = [step for step in steps if step.get("uses", "").startswith("actions/checkout@")]
+    assert checkout and all(step["with"]["fetch-depth"] == 0 for step in checkout)
