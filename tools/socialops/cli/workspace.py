@@ -105,12 +105,12 @@ class Workspace:
     def select_profiles(self, ids: Iterable[str], brands: Iterable[str] = ()) -> list[str] | None:
         """The profile ids of --profile and --brand: None when neither is given (every profile); with both,
         the given profiles of those brands. Never an empty list, which a command could read as 'all'."""
-        from socialops.repository.brands import profiles_of
-
         chosen = self.profile_ids(ids) if ids else None
         names = self.brands(brands)
         if not names:
             return chosen
+        from socialops.repository.brands import profiles_of
+
         of_brands = profiles_of(self.config.profiles, names)
         empty = [n for n in names if not profiles_of(self.config.profiles, [n])]
         if empty:
