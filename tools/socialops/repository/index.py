@@ -25,7 +25,7 @@ from socialops.repository.schedule import Zones
 
 CACHE_FILE = ".socialops/cache/index.pickle"
 SHARED = "shared"  # an entry's key is (SHARED, blob id) when it came from the shared facts
-_VERSION = 4  # 4: repeat and evergreen
+_VERSION = 5  # 4: repeat and evergreen; 5: saved in parts, size and mtime as one number
 
 
 class PostSummary(NamedTuple):
@@ -97,13 +97,16 @@ def load_index(root: Path, tz: ZoneInfo | Zones, *, use_cache: bool = True, shar
 
 def _load_index(root: Path, tz: ZoneInfo | Zones, use_cache: bool, shared: bool) -> list[PostSummary]:
     cache_path, cache_key = root / CACHE_FILE, (_VERSION, tz.key)
-    entries: dict = (cache.load(cache_path, cache_key) or {}) if use_cache else {}
+    found = cache.load_parts(cache_path, cache_key) if use_cache else None
+    entries: dict = found[1] if found is not None else {}
+    del found
     # In a git work tree a post is known by its blob id (no stat per file); edited and untracked files, and
     # everything outside git, by size and mtime.
     blobs = facts.clean_blobs(root) if use_cache else None
     known: dict | None = None  # the shared facts, read at the first post this clone has not seen
     out: list[PostSummary | None] = []
-    keys: list = []
+    rels: list[str] = []
+    keys: list = []  # each post's, beside `rels` (not a pair each: 100,000 pairs are 6 MB)
     unread: list[int] = []
     used_shared = False
     base = str(root)
@@ -116,7 +119,7 @@ def _load_index(root: Path, tz: ZoneInfo | Zones, use_cache: bool, shared: bool)
                 st = os.stat(f"{base}/{rel}")
             except OSError:
                 continue
-            key = (st.st_size, st.st_mtime_ns)
+            key = (st.st_mtime_ns << 64) | st.st_size  # size and mtime as one number, not a tuple of three objects
         entry = entries.get(rel)
         summary = None
         if entry is not None and (entry[0] == key or (shared and entry[0] == (SHARED, key))):
@@ -131,14 +134,16 @@ def _load_index(root: Path, tz: ZoneInfo | Zones, use_cache: bool, shared: bool)
         if summary is None:
             unread.append(len(out))
         out.append(summary)
-        keys.append((rel, key))
+        rels.append(rel)
+        keys.append(key)
     if unread:
-        for i, summary in zip(unread, summarize_many(root, [keys[i][0] for i in unread], tz), strict=True):
-            rel, key = keys[i]
+        for i, summary in zip(unread, summarize_many(root, [rels[i] for i in unread], tz), strict=True):
+            key = keys[i]
             out[i] = summary._replace(blob=key) if isinstance(key, str) else summary
     summaries: list[PostSummary] = out  # type: ignore[assignment]  # every None was filled above
     if use_cache and (unread or used_shared or len(keys) != len(entries)):
-        cache.save(cache_path, cache_key, {rel: (key, s) for (rel, key), s in zip(keys, summaries, strict=True)})
+        cache.save_parts(cache_path, cache_key, None,
+                         zip(rels, zip(keys, summaries, strict=True), strict=True), len(keys))
     return summaries
 
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import pickle
 from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
 
 from socialops import __version__
-from socialops.core.files import atomic_write_with, load_pickle, save_pickle
+from socialops.core import cache
+from socialops.core.files import load_pickle, save_pickle
 from socialops.core.problems import ERROR, Problem, Report
 from socialops.profiles.wiring import TOKEN_WORKFLOWS, WORKFLOWS_DIR
 from socialops.repository.git import find_posts
@@ -78,41 +78,16 @@ def save(root: Path, data: dict, name: str = CACHE_FILE) -> None:
     save_pickle(root / name, data)  # a cache that cannot be written only costs time
 
 
-_PART = 10_000  # posts' entries per pickle in the cache file
-
-
 def load_entries(root: Path) -> dict:
     """What save_entries wrote: its `data`, with the entries under "posts"; {} when missing or damaged."""
-    try:
-        with open(root / CACHE_FILE, "rb") as fh:
-            data = pickle.load(fh)
-            if not isinstance(data, dict) or not isinstance(data.get("parts"), int):
-                return {}
-            posts: dict = {}
-            for _ in range(data["parts"]):
-                posts.update(pickle.load(fh))
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError,
-            ValueError):
+    found = cache.load_parts(root / CACHE_FILE, ENTRY_FORMAT)
+    if found is None or not isinstance(found[0], dict):
         return {}
-    data["posts"] = posts
-    return data
+    return {**found[0], "posts": found[1]}
 
 
 def save_entries(root: Path, data: dict, posts: dict[str, Entry]) -> None:
-    """The cache file: `data`, then the posts' entries in parts, each its own pickle. A pickle remembers every
-    object it wrote (to write a shared one once): for 100,000 entries in one, that alone took 25 MB."""
-    items = list(posts.items())
-    parts = range(0, len(items), _PART)
-
-    def write(fh) -> None:
-        pickle.dump({**data, "parts": len(parts)}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        for start in parts:
-            pickle.dump(dict(items[start:start + _PART]), fh, protocol=pickle.HIGHEST_PROTOCOL)
-
-    try:
-        atomic_write_with(root / CACHE_FILE, write)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    cache.save_parts(root / CACHE_FILE, ENTRY_FORMAT, data, posts.items(), len(posts))  # if it fails: a cold run
 
 
 def snapshot_state(stamp: tuple, post_keys: Iterable[tuple[str, int | None]], media_keys: dict[str, int | None]) -> str:
@@ -120,7 +95,7 @@ def snapshot_state(stamp: tuple, post_keys: Iterable[tuple[str, int | None]], me
     file's size and mtime. Equal digests, equal reports."""
     digest = hashlib.sha256(repr((stamp, media_keys)).encode())
     items = iter(post_keys)
-    while part := list(islice(items, _PART)):  # repr, not a loop, for speed; in parts, for memory
+    while part := list(islice(items, cache.PART)):  # repr, not a loop, for speed; in parts, for memory
         digest.update(repr(part).encode())
     return digest.hexdigest()
 

@@ -1,0 +1,31 @@
+"""core.cache: a value kept with its key; a large mapping in parts. A miss, never an error."""
+
+import pickle
+
+from socialops.core import cache
+
+
+def test_a_mapping_in_parts_reads_back_whole_for_its_key_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "PART", 3)
+    path = tmp_path / "c.pickle"
+    entries = {f"content/p{i}.md": (i, ("summary", i)) for i in range(10)}
+    assert cache.save_parts(path, ("v", 1), {"head": True}, iter(entries.items()), len(entries))
+    assert cache.load_parts(path, ("v", 1)) == ({"head": True}, entries)
+    assert cache.load_parts(path, ("v", 2)) is None  # kept for another key
+    with open(path, "rb") as fh:  # four parts of at most three, each its own pickle
+        pickle.load(fh)
+        assert [len(pickle.load(fh)) for _ in range(4)] == [3, 3, 3, 1]
+    assert cache.save_parts(path, "k", None, iter([]), 0) and cache.load_parts(path, "k") == (None, {})
+
+
+def test_a_cut_off_damaged_or_other_file_is_a_miss(tmp_path):
+    path = tmp_path / "c.pickle"
+    assert cache.load_parts(path, "k") is None  # none
+    cache.save_parts(path, "k", None, iter({i: i for i in range(25_000)}.items()), 25_000)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    assert cache.load_parts(path, "k") is None
+    path.write_bytes(b"garbage")
+    assert cache.load_parts(path, "k") is None
+    cache.save(path, "k", {"a": 1})  # a single pickle, as cache.save writes
+    assert cache.load_parts(path, "k") is None and cache.load(path, "k") == {"a": 1}
