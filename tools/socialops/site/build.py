@@ -48,32 +48,36 @@ def build_site(root: Path, out: Path, *, now: dt.datetime, brand: str, private_r
     if images is not None:
         images.make(_wanted_images(data, images))
     thumbs = _calendar_thumbs(data, images) if images else {}
-    pages: dict[str, str] = {"assets/site.css": STYLE}
-    pages.update(month_pages(data, thumbs))
-    pages["plan.html"] = _plan_page(data)
-    pages["metrics.html"] = _metrics_page(root, data, list(figures.values()))
-    pages["report.html"] = _report_page(root, out, data)
-    pages["index.html"] = _overview(data, feed_url)
     posts = {post.post_id: post for post in data.posts if post.post_id}  # an id twice (a problem): one page
-    _remove_old_pages(out, set(pages) | {f"posts/{post_id}.html" for post_id in posts})
-    for folder in {Path(rel).parent for rel in pages} | {Path("posts")}:
+    # A page per post is most of a large site: the pages are made in forked processes when there are many, the
+    # feed and the other pages as pieces of the same work, and written by this process alone (processes
+    # creating files in one folder wait for each other in the kernel).
+    jobs = [partial(_write_feed, root, out, data), partial(_month_pages, data, thumbs),
+            partial(_other_pages, root, out, data, list(figures.values()), feed_url)]
+    jobs += [partial(_post_page, data, post, figures, images) for post in posts.values()]
+    pages: dict[str, bytes] = {}
+    for made in map_chunks(lambda job: job(), jobs):
+        pages.update(made)
+    _remove_old_pages(out, set(pages))
+    for folder in {Path(rel).parent for rel in pages}:
         (out / folder).mkdir(parents=True, exist_ok=True)
-    # A page per post is most of a large site: rendered in forked processes when there are many, and written by
-    # this one alone (processes creating files in one folder wait for each other in the kernel). The feed is
-    # made meanwhile, as one more piece of that work.
-    jobs = [partial(_write_feed, root, out, data)] + [partial(_post_bytes, data, post, figures, images)
-                                                      for post in posts.values()]
-    rendered = map_chunks(lambda job: job(), jobs)[1:]
-    for post_id, page_bytes in zip(posts, rendered, strict=True):
-        _write_page(out / f"posts/{post_id}.html", page_bytes)
-    for rel, text in pages.items():
-        _write_page(out / rel, text.encode("utf-8"))
-    return SiteResult(out, len(posts) + sum(1 for rel in pages if rel.endswith(".html")), len(data.posts),
-                      data.left_out)
+    for rel, page_bytes in pages.items():
+        _write_page(out / rel, page_bytes)
+    return SiteResult(out, sum(1 for rel in pages if rel.endswith(".html")), len(data.posts), data.left_out)
 
 
-def _post_bytes(data: SiteData, post, figures: dict, images: Thumbnails | None) -> bytes:
-    return post_page(data, post, figures, images).encode("utf-8")
+def _post_page(data: SiteData, post, figures: dict, images: Thumbnails | None) -> dict[str, bytes]:
+    return {f"posts/{post.post_id}.html": post_page(data, post, figures, images).encode("utf-8")}
+
+
+def _month_pages(data: SiteData, thumbs: dict[str, str]) -> dict[str, bytes]:
+    return {rel: text.encode("utf-8") for rel, text in month_pages(data, thumbs).items()}
+
+
+def _other_pages(root: Path, out: Path, data: SiteData, figures: list[dict], feed_url: str | None) -> dict[str, bytes]:
+    pages = {"assets/site.css": STYLE, "plan.html": _plan_page(data), "metrics.html": _metrics_page(root, data, figures),
+             "report.html": _report_page(root, out, data), "index.html": _overview(data, feed_url)}
+    return {rel: text.encode("utf-8") for rel, text in pages.items()}
 
 
 def _remove_old_pages(out: Path, pages: set[str]) -> None:
@@ -130,7 +134,7 @@ def _calendar_thumbs(data: SiteData, images: Thumbnails) -> dict[str, str]:
     return found
 
 
-def _write_feed(root: Path, out: Path, data: SiteData) -> None:
+def _write_feed(root: Path, out: Path, data: SiteData) -> dict[str, bytes]:
     shown = {p.post_id for p in data.posts}  # the feed shows only what the site shows
     posts = [s for s in data.summaries if s.id in shown]
     published, urls = published_from_ledger(root)
@@ -138,6 +142,7 @@ def _write_feed(root: Path, out: Path, data: SiteData) -> None:
                           lives=load_lives(root, posts, data.tz), until=data.now + dt.timedelta(weeks=13),
                           since=data.now - dt.timedelta(weeks=13), name=f"{data.brand}: content plan")
     write_if_changed(out / "calendar.ics", feed.decode("utf-8"))
+    return {}
 
 
 def _overview(data: SiteData, feed_url: str | None) -> str:
