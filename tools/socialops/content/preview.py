@@ -21,7 +21,6 @@ from socialops.core.safetext import (
     mark_invisible,
     quote_untrusted,
 )
-from socialops.core.workers import map_chunks
 from socialops.errors import ContentError
 from socialops.plan.queue import Slot, resolve_times
 from socialops.plan.recurring import next_times
@@ -104,10 +103,8 @@ def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: l
     problems_by_path: dict[str, list[Problem]] = {}
     for problem in report.problems:
         problems_by_path.setdefault(problem.path, []).append(problem)
-    # Reading and rendering each post is independent of the others: in forked processes when there are many
-    # (a dashboard of a whole large repository).
-    return map_chunks(lambda rel: _preview(root, rel, config, problems_by_path.get(rel, []), (states, times, upcoming)),
-                      paths)
+    # Not in forked processes: sending the previews back costs more than making them.
+    return [_preview(root, rel, config, problems_by_path.get(rel, []), (states, times, upcoming)) for rel in paths]
 
 
 def _preview(root: Path, rel: str, config, problems: list[Problem], plan: tuple) -> PostPreview:
