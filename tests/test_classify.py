@@ -215,7 +215,7 @@ def test_an_incident_is_flagged_whatever_the_profile_flags_and_who_writes():
 
 def test_the_shipped_model_gives_the_training_scripts_probabilities():
     from socialops.community.classify import rule_evidence
-    from socialops.community.model import builtin_model, features
+    from socialops.community.model import builtin_model
 
     model = builtin_model()
     assert set(model.classes) == set(CATEGORIES)
@@ -224,7 +224,7 @@ def test_the_shipped_model_gives_the_training_scripts_probabilities():
     assert len(checks) >= 5
     for check in checks:
         found = rule_evidence(check["text"])
-        got = model.probabilities(features(found.text.raw, found.text.tokens, found.signals()))
+        got = model.probabilities(found.features())
         for category, expected in check["probabilities"].items():
             assert got[category] == pytest.approx(expected, abs=2e-3), check["text"]
 

@@ -253,3 +253,27 @@ def test_an_insult_said_of_ones_own_group_stays_harmless(text):
 def test_an_insult_reported_still_counts_when_the_writer_adds_their_own():
     found = rule_evidence("Someone said the chef is rude. You are an idiot, manager.")
     assert "insult" in found.abuse.kinds
+
+
+def test_the_models_cues_say_who_a_remark_is_aimed_at_and_what_it_says_of_them():
+    cues = rule_evidence("the waitress is a useless cow").cues
+    assert {"tgt:staff", "cop:staff", "aim:cow"} <= set(cues)
+    assert {"tgt:mention", "aim:clown"} <= set(rule_evidence("@jussi you absolute clown").cues)
+    assert "self-eval" in rule_evidence("We were such idiots, see you next year").cues
+    assert "reported" in rule_evidence("someone called the manager a clown").cues
+    assert "laugh" in rule_evidence("@anna you muppet 😂").cues
+    assert not any(c.startswith(("cop:", "tgt:mention", "tgt:staff")) for c in rule_evidence("See you Saturday!").cues)
+
+
+@pytest.mark.parametrize("text", ["The owner is a greedy walrus", "Kassörskan är en sur padda",
+                                  "Se teidän esimies on yks limanuljaska"])
+def test_an_insult_in_an_ordinary_noun_aimed_at_staff_reaches_a_person_but_is_never_hidden(text):
+    rules = profile_rules({"moderation": {"hide": ["abusive"]}})
+    decision = classify(text, rules=rules)
+    assert decision.category == "abusive" and decision.confidence != "high"
+    assert rules.hide_rule(decision, text) is None
+
+
+@pytest.mark.parametrize("text", ["Omistaja on ihana ihminen", "See you Saturday!", "@jenni_h tää on se paikka"])
+def test_praise_a_greeting_or_a_tag_is_not_abuse(text):
+    assert classify(text).category != "abusive"

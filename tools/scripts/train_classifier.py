@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
 from socialops.community.categories import CATEGORIES  # noqa: E402
-from socialops.community.classify import classify, rule_evidence  # noqa: E402
-from socialops.community.model import Model, features, hashed, model_from_json, model_to_json  # noqa: E402
+from socialops.community.classify import Evidence, combine, rule_evidence  # noqa: E402
+from socialops.community.model import hashed, model_to_json  # noqa: E402
+from socialops.community.settings import ProfileRules  # noqa: E402
 
 TRAIN = ROOT / "tests" / "fixtures" / "comments" / "train.csv"
 OUT = ROOT / "tools" / "socialops" / "data" / "classifier.json"
@@ -46,12 +47,12 @@ def load(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def feature_rows(texts: list[str]) -> list[dict[int, float]]:
-    out = []
-    for text in texts:
-        found = rule_evidence(text)
-        out.append(hashed(features(found.text.raw, found.text.tokens, found.signals()), BUCKETS))
-    return out
+def evidence(texts: list[str]) -> list[Evidence]:
+    return [rule_evidence(text) for text in texts]
+
+
+def feature_rows(found: list[Evidence]) -> list[dict[int, float]]:
+    return [hashed(ev.features(), BUCKETS) for ev in found]
 
 
 def matrix(rows: list[dict[int, float]]) -> csr_matrix:
@@ -72,42 +73,54 @@ def export(lr: LogisticRegression, about: dict) -> dict:
     return model_to_json(classes, BUCKETS, lr.intercept_.tolist(), lr.coef_.T.tolist(), about)
 
 
+def f1(pairs: list[tuple[str, str]], cat: str) -> tuple[float, float, float]:
+    """Precision, recall and F1 of one category."""
+    tp = sum(1 for gold, got in pairs if gold == cat == got)
+    fp = sum(1 for gold, got in pairs if got == cat != gold)
+    fn = sum(1 for gold, got in pairs if gold == cat != got)
+    p, r = (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
+    return p, r, 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
 def macro_f1(pairs: list[tuple[str, str]]) -> float:
-    scores = []
-    for cat in CATEGORIES:
-        tp = sum(1 for gold, got in pairs if gold == cat == got)
-        fp = sum(1 for gold, got in pairs if got == cat != gold)
-        fn = sum(1 for gold, got in pairs if gold == cat != got)
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return sum(scores) / len(scores)
+    return sum(f1(pairs, cat)[2] for cat in CATEGORIES) / len(CATEGORIES)
 
 
-def cross_validate(rows: list[dict[str, str]], x: csr_matrix, cs: list[float]) -> None:
+def cross_validate(rows: list[dict[str, str]], found: list[Evidence], x: csr_matrix, cs: list[float]) -> None:
+    """5-fold cross-validation within train of the whole classifier: the rules' evidence (found once) combined
+    with the probabilities of a model fitted on the other folds."""
     labels = [r["label"] for r in rows]
-    strata = [f"{r['label']}/{r['language']}/{r['hard']}" for r in rows]
-    folds = list(StratifiedKFold(5, shuffle=True, random_state=SEED).split(x, [s.split("/")[0] for s in strata]))
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=SEED).split(x, labels))
+    rules = ProfileRules()
     for c in cs:
         pairs, hard = [], []
         for fit_at, score_at in folds:
             lr = fit(x[fit_at], [labels[i] for i in fit_at], c)
-            model: Model = model_from_json(export(lr, {}))
-            for i in score_at:
-                pair = (labels[i], classify(rows[i]["text"], model=model).category)
+            for i, p in zip(score_at, lr.predict_proba(x[score_at]), strict=True):
+                probabilities = dict(zip(lr.classes_.tolist(), p.tolist(), strict=True))
+                pair = (labels[i], combine(found[i], probabilities, rules=rules).category)
                 pairs.append(pair)
                 if rows[i]["hard"] == "1":
                     hard.append(pair)
-        print(f"C={c:g}: 5-fold macro-F1 within train {macro_f1(pairs):.3f}, hard {macro_f1(hard):.3f}")
+        precision, recall, _ = f1(pairs, "abusive")
+        print(f"C={c:g}: 5-fold within train macro-F1 {macro_f1(pairs):.3f}, hard {macro_f1(hard):.3f}, "
+              f"abusive P {precision:.3f} R {recall:.3f}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--c", type=float, default=32.0, help="inverse regularisation strength")
     parser.add_argument("--cv", action="store_true", help="cross-validate within train for a few C first")
+    parser.add_argument("--cs", default="4,16,32,100", help="the values of C to cross-validate")
+    parser.add_argument("--cv-only", action="store_true", help="cross-validate and write nothing")
     args = parser.parse_args(argv)
     rows = load(TRAIN)
-    x = matrix(feature_rows([r["text"] for r in rows]))
-    if args.cv:
-        cross_validate(rows, x, [4.0, 16.0, 32.0, 100.0])
+    found = evidence([r["text"] for r in rows])
+    x = matrix(feature_rows(found))
+    if args.cv or args.cv_only:
+        cross_validate(rows, found, x, [float(c) for c in args.cs.split(",")])
+    if args.cv_only:
+        return 0
     lr = fit(x, [r["label"] for r in rows], args.c)
     about = {"trained_on": "tests/fixtures/comments/train.csv", "rows": len(rows), "C": args.c,
              "features": "crc32-hashed char 2-5-grams of words and lemmas, words, lemmas, word and lemma pairs, "
@@ -115,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
              "script": "tools/scripts/train_classifier.py"}
     OUT.write_text(json.dumps(export(lr, about), separators=(",", ":")) + "\n", encoding="utf-8")
     checks = [{"text": t, "probabilities": dict(zip(lr.classes_.tolist(), p.tolist(), strict=True))}
-              for t, p in zip(CHECK_TEXTS, lr.predict_proba(matrix(feature_rows(list(CHECK_TEXTS)))), strict=True)]
+              for t, p in zip(CHECK_TEXTS, lr.predict_proba(matrix(feature_rows(evidence(list(CHECK_TEXTS))))), strict=True)]
     CHECK.write_text(json.dumps(checks, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size / 1024:.0f} KiB) and {CHECK.relative_to(ROOT)}")
     return 0

@@ -21,6 +21,7 @@ or after a reporting word in its sentence ("someone said women don't belong here
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from socialops.community.lexicons import MENTION, Pattern, Token
@@ -121,4 +122,64 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
         if any(0 < at - p <= 6 for p in people) or insulted or mentioned and "?" not in raw:
             out.append(("dehumanising", f"people called {_quote(pattern, tokens, at)}"))
             break
+    return out
+
+
+# the copula between a person and what they are called ("the waitress IS a cow", "omistaja ON pelle")
+_COPULA = frozenset({"is", "are", "was", "were", "s", "on", "oli", "ovat", "olivat", "oot", "ootte", "olet", "olette",
+                     "oo", "är", "var", "e"})
+# what a remark aimed at someone may say of them: the lexicon classes that evaluate
+_EVALUATIVE = ("insult", "weak_insult", "profanity", "dehumanising", "negative", "negative_strong", "positive",
+               "slur")
+AIM_WINDOW = 5  # how many words after a person (a mention, "you", the waitress) say something of them
+_LAUGH = re.compile("[\U0001F602\U0001F923\U0001F605\U0001F606\U0001F601]|\\b(?:ha){2,}|\\bhah\\b|\\blol\\b|\\bxd\\b",
+                    re.IGNORECASE)
+
+
+def _mention_positions(raw: str, tokens: Sequence[Token], tokenize_prefix) -> list[int]:
+    """The index of the first word after each @mention."""
+    return [min(len(tokenize_prefix(raw[:m.start()])), len(tokens)) for m in MENTION.finditer(raw)]
+
+
+def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix) -> list[str]:
+    """Features for the learned model of who a remark is aimed at and what it says of them, so that it learns
+    "a person, then a word" rather than a word alone: the words after a mention, "you" or a staff noun
+    (``aim:cow``, with ``aimc:`` character n-grams for words never seen in training), whether a copula joins
+    them (``cop:staff``), the lexicon classes among them; and what makes a remark not the writer's own aim
+    (said of oneself, reported, quoted). ``tokenize_prefix`` tokenises a part of the raw text."""
+    sentence = _sentences(tokens)
+    targets = [("staff", at + len([m for m, _ in p.parts if m != "gap"]) - 1) for p, at in hits.get("staff", ())]
+    targets += [("you", at) for _, at in hits.get("second_person", ())]
+    targets += [("group", at) for _, at in hits.get("group", ()) + hits.get("people", [])]
+    targets += [("mention", at - 1) for at in _mention_positions(raw, tokens, tokenize_prefix)]
+    classes = {at: name for name in _EVALUATIVE for _, at in hits.get(name, ())}
+    out: list[str] = []
+    for kind, at in targets:
+        out.append(f"tgt:{kind}")
+        window = [j for j in range(at + 1, min(at + 1 + AIM_WINDOW, len(tokens)))
+                  if kind == "mention" or sentence[j] == sentence[max(at, 0)]]
+        if window and tokens[window[0]].text in _COPULA or len(window) > 1 and tokens[window[1]].text in _COPULA:
+            out.append(f"cop:{kind}")
+        for j in window:
+            word = tokens[j].forms[0]  # as written: a lemma may come from another language ("saturday" -> "satu")
+            out.append(f"aim:{word}")
+            if j in classes:
+                out += [f"aimlex:{classes[j]}", f"aimlex-{kind}:{classes[j]}"]
+            padded = f" {word} "
+            if len(word) > 3 and word not in _COPULA:
+                out += [f"aimc:{padded[i:i + 4]}" for i in range(len(padded) - 3)]
+        for j in range(max(0, at - 3), max(at, 0)):  # "mikä pelle tuo omistaja", "vilken pajas er chef är"
+            if sentence[j] == sentence[at]:
+                out.append(f"pre:{tokens[j].forms[0]}")
+    selfish = [at for _, at in hits.get("first_person", ())] + [t.index for t in tokens if t.text in SELF]
+    for name in ("insult", "weak_insult"):
+        for _, at in hits.get(name, ()):
+            if any(0 < at - i <= 3 for i in selfish):
+                out.append("self-eval")
+    if _LAUGH.search(raw):  # banter among friends laughs ("@jussi you clown 😂")
+        out.append("laugh")
+    if hits.get("reported"):
+        out.append("reported")
+    if any(t.quoted for t in tokens):
+        out.append("quoted")
     return out

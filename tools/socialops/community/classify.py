@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from socialops.community.aimed import SELF
+from socialops.community.aimed import cues as aim_cues
 from socialops.community.aimed import find as find_aimed
 from socialops.community.aimed import own as own_hits
 from socialops.community.categories import CONFIDENCE as CONFIDENCE_ORDER
@@ -115,6 +116,12 @@ AGREE = 0.15
 SURE = 0.6
 # without any abuse found by the rules, the model calls a comment abusive only at least this sure
 ABUSE_ALONE = 0.35
+# ... and with no hostile word, only when the comment is aimed at someone (a mention, "you", a staff noun) and
+# the model is at least this sure: insults in ordinary nouns ("the owner is a greedy pig")
+ABUSE_AIMED_ALONE = 0.5
+# cues that a remark is not the writer's own aim at someone: said of oneself, reported, quoted
+NOT_OWN = frozenset({"self-eval", "reported", "quoted"})
+AIMING = ("cop:", "tgt:mention", "tgt:staff", "tgt:group", "aimlex:")
 # with the rules' evidence of an aimed insult (or of a veiled threat), the model's probability of abuse that
 # suffices to call a comment abusive (with low confidence: never hidden)
 ABUSE_AIMED = 0.15
@@ -143,6 +150,11 @@ class Evidence:
     incident: _Evidence
     classes: tuple[str, ...]  # the lexicon classes that matched
     hostile: bool = False  # a sign of hostility (HOSTILE) other than an insult the writer says of themselves
+    cues: tuple[str, ...] = ()  # who a remark is aimed at and what it says of them (aimed.cues), for the model
+
+    def features(self) -> list[str]:
+        """The learned model's features of this comment."""
+        return features(self.text.raw, self.text.tokens, self.signals(), self.cues)
 
     def signals(self) -> list[str]:
         """The rules' findings as features of the model."""
@@ -194,12 +206,14 @@ def rule_evidence(text: str, *, rules: ProfileRules | None = None, repeats: int 
     abuse, confidence = _abuse(t, lexicons, rules)
     negative, positives = _complaints(t, lexicons)
     classes = tuple(name for name in LEXICON_CLASSES if hits[name])
-    said_of_oneself = {"insult", "weak_insult"} - set(abuse.kinds) if t.first else set()
+    selfish = t.first or any(tok.text in SELF for tok in tokens)
+    said_of_oneself = {"insult", "weak_insult"} - set(abuse.kinds) if selfish else set()
     ruled_out = {"veiled_threat"} - set(abuse.kinds)  # "hope nobody got hurt", "I know where the shop is"
-    own = {name for name in classes if any(not tokens[at].quoted for _, at in hits[name])}  # not quoting others
+    own = {name for name in classes if own_hits(tokens, hits, name)}  # not quoting or reporting others
     hostile = bool(abuse.kinds) or bool(own & (HOSTILE - said_of_oneself - ruled_out))
+    cues = aim_cues(tokens, hits, raw, lambda part: tokenize(normalise(part)))
     return Evidence(t, _spam(t, lexicons, repeats), abuse, confidence, negative, positives,
-                    _question(t, lexicons), incident, classes, hostile)
+                    _question(t, lexicons), incident, classes, hostile, tuple(cues))
 
 
 def classify(text: str, *, rules: ProfileRules | None = None, author: str | None = None,
@@ -213,8 +227,7 @@ def classify(text: str, *, rules: ProfileRules | None = None, author: str | None
     """
     rules = rules or ProfileRules()
     found = rule_evidence(text, rules=rules, repeats=repeats, lexicons=lexicons)
-    probabilities = (model or builtin_model()).probabilities(features(found.text.raw, found.text.tokens,
-                                                                      found.signals()))
+    probabilities = (model or builtin_model()).probabilities(found.features())
     return combine(found, probabilities, rules=rules, author=author)
 
 
@@ -253,8 +266,12 @@ def combine(found: Evidence, probabilities: Mapping[str, float], *, rules: Profi
         return max((c for c in probabilities if c not in ruled_out), key=probabilities.__getitem__)
 
     best = top()
-    if best == "abusive" and not found.abuse.kinds and (probabilities[best] < ABUSE_ALONE
-                                                        or not found.hostile):
+    # "you" alone is too common ("see you Saturday", "thank you") to aim a remark: a copula, a mention, a staff
+    # noun, a group or an evaluative word after it
+    aimed_at = any(c.startswith(AIMING) for c in found.cues) and not NOT_OWN & set(found.cues)
+    if best == "abusive" and not found.abuse.kinds and not (
+            found.hostile and probabilities[best] >= ABUSE_ALONE
+            or aimed_at and probabilities[best] >= ABUSE_AIMED_ALONE):
         # the model does not call abusive what the rules found no sign of hostility in ("@kai your favourite!",
         # "to die for", "I'm an idiot"): the next most likely category instead
         ruled_out.add("abusive")

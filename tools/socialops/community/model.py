@@ -32,9 +32,10 @@ NGRAMS = (2, 3, 4, 5)
 SIGNAL_WEIGHT = 3.0
 
 
-def features(raw: str, tokens: Sequence[Token], signals: Iterable[str]) -> list[str]:
-    """The features of a comment: ``raw`` as written, its ``tokens`` (with lemmas), the rules' ``signals``."""
-    out: list[str] = [f"r:{s}" for s in signals]
+def features(raw: str, tokens: Sequence[Token], signals: Iterable[str], cues: Iterable[str] = ()) -> list[str]:
+    """The features of a comment: ``raw`` as written, its ``tokens`` (with lemmas), the rules' ``signals``,
+    and ``cues`` of whom a remark is aimed at (:func:`socialops.community.aimed.cues`)."""
+    out: list[str] = [f"r:{s}" for s in signals] + list(cues)
     words = [t.forms[0] for t in tokens]
     lemmas = [t.forms[-1] for t in tokens]
     for token in tokens:
