@@ -231,7 +231,7 @@ def test_many_posts_are_checked_in_forked_processes_with_the_same_result(tmp_pat
     serial = validate_repository(root, use_cache=False)
     forks, sent = [], []
     real_fork_worker, real_collect = workers._fork_worker, workers._collect
-    monkeypatch.setattr(workers, "_fork_worker", lambda work: forks.append(1) or real_fork_worker(work))
+    monkeypatch.setattr(workers, "_fork_worker", lambda *a: forks.append(1) or real_fork_worker(*a))
 
     def collect(*args):
         result = real_collect(*args)

@@ -1,7 +1,8 @@
 """Many independent pieces of work (posts to read) shared between forked processes and this one.
 
-Used where a cold run reads a whole large repository (validate, the index). os.fork and pipes, not
-multiprocessing: its imports alone cost more than a tenth of the time this saves.
+Used where a cold run reads a whole large repository (validate, the index). os.fork, a pipe of chunks to claim
+and a temporary file per child for its results, not multiprocessing: its imports alone cost more than a tenth
+of the time this saves.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 
 PARALLEL_MIN = 1500  # below this many items, a second process costs more than it saves
 CHUNK = 100  # items claimed at a time: small enough that the processes finish together
@@ -45,30 +46,45 @@ def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None
     os.write(filler, b"".join(i.to_bytes(4, "little") for i in range(len(starts))))
     os.close(filler)
 
-    def work_claimed() -> dict[int, list]:
+    def work_claimed(out: BinaryIO | None = None) -> dict[int, list]:
+        """Claim and do chunks until none are left. A child writes each chunk's results to `out` at once, and
+        keeps none: its memory stays that of one chunk."""
         done = {}
         while claim := os.read(claims, 4):
             start = starts[int.from_bytes(claim, "little")]
-            done[start] = [func(item) for item in items[start:start + size]]
+            part = [func(item) for item in items[start:start + size]]
+            if out is None:
+                done[start] = part
+            else:
+                pickle.dump((start, part), out, protocol=pickle.HIGHEST_PROTOCOL)
         return done
 
-    def child() -> tuple[dict[int, list], Any]:
-        return work_claimed(), report() if report is not None else None
+    def child(out: BinaryIO) -> None:
+        work_claimed(out)
+        pickle.dump((None, report() if report is not None else None), out, protocol=pickle.HIGHEST_PROTOCOL)
 
-    children = [_fork_worker(child) for _ in range(workers - 1)]
+    try:
+        import tempfile  # only when forking
+
+        spools = [tempfile.TemporaryFile() for _ in range(workers - 1)]
+    except OSError:  # nowhere to write: all in this process
+        os.close(claims)
+        results = [func(item) for item in items]
+        return (results, []) if report is not None else results
+    children = [_fork_worker(child, spool) for spool in spools]
     reports = []
     try:
         done = work_claimed()
-        for pid, reader in children:
-            part, child_report = _collect(pid, reader)
+        for pid, spool in children:
+            part, child_report = _collect(pid, spool)
             done.update(part)
             reports.append(child_report)
         children = []
     finally:
         os.close(claims)
-        for pid, reader in children:  # only when this process is interrupted
+        for pid, spool in children:  # only when this process is interrupted
             os.kill(pid, signal.SIGTERM)
-            _collect(pid, reader)
+            _collect(pid, spool)
     results: list = []
     for start in starts:  # what a child that died had claimed is done here
         part = done.get(start)
@@ -76,30 +92,35 @@ def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None
     return (results, [r for r in reports if r is not None]) if report is not None else results
 
 
-def _fork_worker(work: Callable[[], Any]) -> tuple[int, int]:
-    """Run `work()` in a forked child that sends its pickled result back: (pid, the pipe to read it from)."""
-    reader, writer = os.pipe()
+def _fork_worker(work: Callable[[BinaryIO], Any], spool: BinaryIO) -> tuple[int, BinaryIO]:
+    """Run `work(spool)` in a forked child that writes its results to `spool`, a temporary file (a pipe would
+    make it wait for this process to read): (pid, spool)."""
     pid = os.fork()
-    if pid == 0:  # the child: send the result, and leave without running the parent's exit handlers
+    if pid == 0:  # the child: leave without running the parent's exit handlers
         status = 1
         try:
-            os.close(reader)
-            with os.fdopen(writer, "wb") as out:
-                pickle.dump(work(), out, protocol=pickle.HIGHEST_PROTOCOL)
+            work(spool)
+            spool.flush()
             status = 0
         finally:
             os._exit(status)
-    os.close(writer)
-    return pid, reader
+    return pid, spool
 
 
-def _collect(pid: int, reader: int) -> tuple[dict, Any]:
-    """A child's result, or nothing when it died before sending all of it."""
-    with os.fdopen(reader, "rb") as source:
-        try:
-            result = pickle.load(source)  # from the pipe as it comes: the bytes are never all held at once
-        except Exception:  # a child that died leaves a cut-off pickle: its items are done again
-            result = {}, None
-        source.read()  # to its end, so that a child still writing is never left blocked
+def _collect(pid: int, spool: BinaryIO) -> tuple[dict, Any]:
+    """A child's results ({chunk's start: results}) and report, as far as it wrote them before it ended."""
     os.waitpid(pid, 0)
-    return result
+    done: dict = {}
+    report = None
+    with spool:
+        spool.seek(0)
+        try:
+            while True:
+                start, value = pickle.load(spool)
+                if start is None:
+                    report = value
+                else:
+                    done[start] = value
+        except Exception:  # the end; or a child that died left a cut-off pickle: its chunks are done again
+            pass
+    return done, report

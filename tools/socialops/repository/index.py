@@ -136,6 +136,7 @@ def _load_index(root: Path, tz: ZoneInfo | Zones, use_cache: bool, shared: bool)
         out.append(summary)
         rels.append(rel)
         keys.append(key)
+    del blobs, known  # 100,000 paths and blob ids (each kept in `keys`): gone before the posts are read
     if unread:
         for i, summary in zip(unread, summarize_many(root, [rels[i] for i in unread], tz), strict=True):
             key = keys[i]
