@@ -277,3 +277,10 @@ def test_an_insult_in_an_ordinary_noun_aimed_at_staff_reaches_a_person_but_is_ne
 @pytest.mark.parametrize("text", ["Omistaja on ihana ihminen", "See you Saturday!", "@jenni_h tää on se paikka"])
 def test_praise_a_greeting_or_a_tag_is_not_abuse(text):
     assert classify(text).category != "abusive"
+
+
+def test_a_disguised_insult_or_a_message_passed_on_is_a_cue_for_the_model():
+    assert "weak_insult" in rule_evidence("ihan d.u.m.m.a clowner").abuse.kinds  # hidden from word lists
+    assert "disguised" in rule_evidence("kusip44t kaikki").cues
+    assert "disguised" not in rule_evidence("klo 10.30 nähdään, kiitos").cues
+    assert "relay" in rule_evidence("Tell Anna I'll be waiting when she closes").cues

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from socialops.community.lexicons import MENTION, Pattern, Token
+from socialops.community.lexicons import MENTION, Pattern, Token, disguised, normalise
 
 Hits = Mapping[str, list[tuple[Pattern, int]]]
 # pronouns of the writer's own side, beyond the `first_person` lexicon ("we ate like animals")
@@ -131,6 +131,8 @@ _COPULA = frozenset({"is", "are", "was", "were", "s", "on", "oli", "ovat", "oliv
 # what a remark aimed at someone may say of them: the lexicon classes that evaluate
 _EVALUATIVE = ("insult", "weak_insult", "profanity", "dehumanising", "negative", "negative_strong", "positive",
                "slur")
+# a message passed on to someone named: how a veiled threat is often put ("tell Pekka I'll be waiting")
+_RELAY = frozenset({"tell", "kerro", "kertokaa", "sano", "sanokaa", "säg", "hälsa"})
 AIM_WINDOW = 5  # how many words after a person (a mention, "you", the waitress) say something of them
 _LAUGH = re.compile("[\U0001F602\U0001F923\U0001F605\U0001F606\U0001F601]|\\b(?:ha){2,}|\\bhah\\b|\\blol\\b|\\bxd\\b",
                     re.IGNORECASE)
@@ -176,6 +178,10 @@ def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix) -> list
         for _, at in hits.get(name, ()):
             if any(0 < at - i <= 3 for i in selfish):
                 out.append("self-eval")
+    if any(t.clause_start and t.text in _RELAY for t in tokens):  # "tell Pekka I'll be waiting"
+        out.append("relay")
+    if disguised(normalise(raw), tokens):  # a word hidden from word lists: meant to hurt
+        out.append("disguised")
     if _LAUGH.search(raw):  # banter among friends laughs ("@jussi you clown 😂")
         out.append("laugh")
     if hits.get("reported"):

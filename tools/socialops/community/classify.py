@@ -38,6 +38,7 @@ from socialops.community.lexicons import (
     PatternIndex,
     Token,
     builtin_lexicons,
+    disguised,
     normalise,
     tokenize,
 )
@@ -121,7 +122,7 @@ ABUSE_ALONE = 0.35
 ABUSE_AIMED_ALONE = 0.5
 # cues that a remark is not the writer's own aim at someone: said of oneself, reported, quoted
 NOT_OWN = frozenset({"self-eval", "reported", "quoted"})
-AIMING = ("cop:", "tgt:mention", "tgt:staff", "tgt:group", "aimlex:")
+AIMING = ("cop:", "tgt:mention", "tgt:staff", "tgt:group", "aimlex:", "relay", "disguised")
 # with the rules' evidence of an aimed insult (or of a veiled threat), the model's probability of abuse that
 # suffices to call a comment abusive (with low confidence: never hidden)
 ABUSE_AIMED = 0.15
@@ -363,6 +364,7 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
         abuse.add("extra", f"abusive word of this profile {_quote(pattern, tokens, at)}")
         confidence = "high"
     weak = t.hits["weak_insult"]
+    hidden = disguised(t.norm, tokens)
     distinct_weak = {p.source for p, _ in weak}
     staff = [at for _, at in t.hits["staff"]]
     mentioned = MENTION.search(t.raw) is not None
@@ -370,6 +372,7 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
         if of_oneself(at) or at in others["weak_insult"]:
             continue
         aimed = any(0 < at - i <= 4 for i in second) or any(0 < i - at <= 1 for i in second)  # "you're so dumb"
+        aimed = aimed or hidden  # "c l o w n s", "id10tit": hidden from word lists to hurt someone
         at_staff = any(0 < at - i <= 6 for i in staff)  # "the manager there is a complete idiot"
         if aimed or at_staff or mentioned or (len(distinct_weak) >= 2 and second):
             whom = "someone" if aimed or not (at_staff or mentioned) else "staff" if at_staff else "a commenter"

@@ -91,6 +91,13 @@ def despace(text: str) -> str:
     return _DOTTED.sub("", text)
 
 
+def disguised(text: str, tokens: Sequence[Token]) -> bool:
+    """Whether an (already normalised) text hides a word: letters spelled apart or dotted ("c l o w n s",
+    "d.u.m.m.a"), or l33t and masked spellings ("id10tti", "v!tun", "f*ck")."""
+    return bool(_SPELLED_APART.search(text) or _DOTTED.search(text)
+                or any(token.forms[0] != token.text for token in tokens))
+
+
 def tokenize(text: str, lemmatise: Callable[[str], tuple[str, ...]] | None = None) -> list[Token]:
     """The words of an (already normalised) text, links and mentions removed, letters spelled apart joined,
     with the spellings to match (and their lemmas, when ``lemmatise`` is given)."""
