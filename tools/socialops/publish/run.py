@@ -89,7 +89,7 @@ def run_publish(
     git = repo.is_work_tree(root)
     with run_lock(root, LOCK_FILE, what="publish", timeout=lock_timeout):
         # Loaded only when something may be due: the run of nearly every cron tick (nothing due) stays
-        # fast without them (benchmarks/bench_publish.py: under 0.5 s).
+        # fast without them (benchmarks/bench_publish.py).
         from socialops.publish.steps import PublishRun  # lazy: see above
 
         run = PublishRun(root, now=now, env=dict(os.environ if env is None else env), dry_run=dry_run,
