@@ -255,7 +255,7 @@ def test_the_example_profiles_hide_no_legitimate_comment_of_any_corpus():
                 for p in sorted((root / "profiles").glob("*.yaml"))]
     profiles = [rules for rules in profiles if rules.hide]
     assert profiles
-    for name in ("train.csv", "test.csv", "untouched.csv", "unseen.csv", "corpus.csv", "holdout.csv"):
+    for name in ("train.csv", "test.csv", "untouched.csv", "unseen.csv", "fresh.csv", "corpus.csv", "holdout.csv"):
         for row in _rows(CORPUS / name):
             if row["label"] in ("abusive", "spam"):
                 continue
