@@ -4,9 +4,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from socialops.core.times import parse_when
 from socialops.errors import ContentError
 from socialops.repository.git import find_posts
-from socialops.repository.posts import load_post, parse_post, parse_when
+from socialops.repository.posts import load_post, parse_post
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 HELSINKI = ZoneInfo("Europe/Helsinki")

@@ -9,6 +9,7 @@ import click
 
 from socialops.cli.options import brand_option, format_option, no_push_option, now_option, profile_option
 from socialops.cli.workspace import Workspace, pass_workspace
+from socialops.core.times import zone_named
 from socialops.errors import UsageError
 
 # Human output (tables, results) goes to standard output, so `publish --dry-run | less` shows it; with
@@ -33,16 +34,6 @@ def _shard(text: str | None) -> tuple[int, int] | None:
     return parse_shard(text)
 
 
-def _zone(name: object):
-    """A time zone by name, or None (the name comes from a file anyone who may push can write)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name) if isinstance(name, str) and name else None
-    except (ValueError, ZoneInfoNotFoundError):
-        return None
-
-
 @click.command()
 @now_option(help="Publish as if the time were T (naive = the plan's timezone).")
 @click.option("--dry-run", is_flag=True, help="Show what is due; record, post and commit nothing.")
@@ -62,7 +53,7 @@ def publish(ws: Workspace, dry_run, profiles, brands, shard, no_push, fmt):
     result = run_publish(ws.root, now=now, dry_run=dry_run, profiles=ws.select_profiles(profiles, brands),
                          push=not no_push, shard=_shard(shard))
     # With nothing due the run names the plan's time zone itself: the plan is not read for this line.
-    click.echo(format_table(result, _zone(result.zone) or ws.tz), err=fmt == "json", nl=False)
+    click.echo(format_table(result, zone_named(result.zone) or ws.tz), err=fmt == "json", nl=False)
     for warning in result.warnings:
         click.echo(f"socialops: warning: {warning}", err=True)
     _finish_run(result, fmt)

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from socialops.core.times import parse_when
 from socialops.errors import ContentError, UsageError
 from socialops.repository.git import find_posts
-from socialops.repository.posts import load_post, parse_when
+from socialops.repository.posts import load_post
 from socialops.validate import placeholders
 
 

@@ -21,6 +21,7 @@ from socialops.core.safetext import (
     mark_invisible,
     quote_untrusted,
 )
+from socialops.core.times import parse_when
 from socialops.errors import ContentError
 from socialops.plan.queue import Slot, resolve_times
 from socialops.plan.recurring import next_times
@@ -28,7 +29,7 @@ from socialops.repository.config import load_config
 from socialops.repository.index import load_index
 from socialops.repository.manual import manual_reason
 from socialops.repository.media import resolve_media_path
-from socialops.repository.posts import load_post, parse_when
+from socialops.repository.posts import load_post
 from socialops.state.publications import PUBLISHED, Ledger, PairState, published_times
 from socialops.validate.engine import validate_repository
 

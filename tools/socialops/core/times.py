@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def parse_utc(value: Any) -> dt.datetime | None:
@@ -47,6 +47,17 @@ def format_utc(moment: dt.datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("ledger times must be timezone-aware")
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def zone_named(name: Any) -> ZoneInfo | None:
+    """The time zone of an IANA name, or None when it is not one (the name comes from a file anyone who may push
+    can write)."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def parse_when(value: Any, tz: ZoneInfo) -> dt.datetime | None:

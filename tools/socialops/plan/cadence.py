@@ -19,9 +19,10 @@ import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from socialops.core.problems import ERROR, WARNING, Problem
+from socialops.core.times import zone_named
 from socialops.repository.schedule import SCHEDULE_FILE, Schedule
 
 WEEKDAY_NAMES: dict[str, int] = {}
@@ -399,12 +400,9 @@ class CadenceSlot:
 
 def profile_tz(profile: Any, sched: Schedule) -> ZoneInfo:
     """The profile's own timezone when it names a valid one, else its brand's plan's, else the plan's."""
-    name = getattr(profile, "timezone", None) if profile is not None else None
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
+    own = zone_named(getattr(profile, "timezone", None)) if profile is not None else None
+    if own is not None:
+        return own
     brand = getattr(profile, "brand", None) if profile is not None else None
     return sched.for_brand(brand).tz if brand else sched.tz
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from socialops.core.times import parse_when
 from socialops.errors import ContentError
 from socialops.plan.queue import Slot, queue_state
-from socialops.repository.posts import load_post, parse_when
+from socialops.repository.posts import load_post
 from socialops.repository.schedule import Schedule
 
 UID_DOMAIN = "socialops"

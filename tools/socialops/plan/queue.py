@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from socialops.core.times import parse_when
 from socialops.plan.cadence import (
     Blackout,
     CadenceRule,
@@ -19,7 +20,6 @@ from socialops.plan.cadence import (
     window_of,
 )
 from socialops.plan.recurring import expand, not_before
-from socialops.repository.posts import parse_when
 from socialops.repository.schedule import Schedule
 
 

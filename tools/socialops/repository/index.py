@@ -17,10 +17,11 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from socialops.core import cache, workers
+from socialops.core.times import parse_when
 from socialops.errors import ContentError
 from socialops.repository import facts, recurrence
 from socialops.repository.git import find_posts
-from socialops.repository.posts import load_post, parse_when
+from socialops.repository.posts import load_post
 from socialops.repository.schedule import Zones
 
 CACHE_FILE = ".socialops/cache/index.pickle"

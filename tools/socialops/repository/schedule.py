@@ -9,9 +9,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from socialops.core import yamlfile
+from socialops.core.times import zone_named
 from socialops.errors import ConfigError, ContentError
 from socialops.repository.posts import read_text
 
@@ -39,7 +40,7 @@ class Schedule(yamlfile.KeyLines):
 
     @functools.cached_property
     def tz(self) -> ZoneInfo:
-        return _zone(self.timezone_name) or ZoneInfo(DEFAULT_TIMEZONE)
+        return zone_named(self.timezone_name) or ZoneInfo(DEFAULT_TIMEZONE)
 
     @functools.cached_property
     def brands(self) -> dict[str, dict[str, Any]]:
@@ -76,7 +77,7 @@ class Schedule(yamlfile.KeyLines):
     @functools.cached_property
     def zones(self) -> Zones:
         """The plan's timezone and each brand's own, in which naive times of the brand's posts are read."""
-        own = ((name, _zone(section.get("timezone"))) for name, section in sorted(self.brands.items()))
+        own = ((name, zone_named(section.get("timezone"))) for name, section in sorted(self.brands.items()))
         return Zones(self.tz, tuple((name, zone) for name, zone in own if zone is not None))
 
     @property
@@ -147,15 +148,6 @@ class Zones:
                 if name == folder:
                     return zone
         return self.default
-
-
-def _zone(name: Any) -> ZoneInfo | None:
-    if not isinstance(name, str):
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)

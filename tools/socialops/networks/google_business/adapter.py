@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from socialops.core.times import parse_utc
+from socialops.core.times import parse_utc, zone_named
 from socialops.errors import OutcomeUnknown, PermanentNetworkError
 from socialops.networks.contract import Metrics, Publishing
 from socialops.networks.google_business.client import MY_BUSINESS
@@ -34,10 +33,7 @@ class GoogleBusinessNetwork(GoogleReviews, GoogleBusinessProfile, Publishing, Me
     # --- publishing ------------------------------------------------------------------------------
 
     def _tz(self) -> dt.tzinfo | None:
-        try:
-            return ZoneInfo(self.profile.timezone) if self.profile.timezone else None
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
+        return zone_named(self.profile.timezone)
 
     def local_post(self, item: PublishRequest) -> dict[str, Any]:
         """The LocalPost for ``item``; PermanentNetworkError for what Google cannot take."""

@@ -29,9 +29,8 @@ import math
 import sqlite3
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from socialops.core.times import parse_utc_strict
+from socialops.core.times import parse_utc_strict, zone_named
 from socialops.networks import NETWORKS
 from socialops.networks.types import Figures, Publication
 
@@ -71,10 +70,7 @@ def unit(*parts: Any) -> float:
 
 
 def _tz(profile: Any) -> dt.tzinfo:
-    try:
-        return ZoneInfo(profile.timezone) if profile.timezone else dt.UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
+    return zone_named(profile.timezone) or dt.UTC
 
 
 def _days(moment: dt.datetime) -> float:
