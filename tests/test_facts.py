@@ -231,6 +231,16 @@ def test_the_cli_on_a_fresh_clone_takes_the_shortcut_with_two_git_calls_and_no_y
     assert not (fresh / ".socialops").exists()
 
 
+def test_a_clone_whose_remote_has_another_name_takes_the_shortcut_reading_its_facts_branch_once(origin, tmp_path):
+    git(tmp_path, "clone", "-q", "-o", "upstream", str(origin), str(tmp_path / "fresh"))
+    out = subprocess.run([sys.executable, "-c", LIGHT, str(tmp_path / "fresh"), "2026-11-30T11:00:00Z"],
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "SOCIALOPS_SANDBOX": str(tmp_path / "sandbox.sqlite")}).stdout
+    assert "Nothing due at 2026-11-30 13:00." in out and "exit 0" in out and "loaded []" in out
+    # The usual two branches and the trees in one call; then the remotes' branches listed, upstream's read, a status.
+    assert "git calls 4" in out
+
+
 def test_a_stale_facts_branch_of_the_clone_itself_does_not_hide_origins(origin, tmp_path, index_reads):
     fresh = clone(origin, tmp_path, "fresh")
     record = facts.read_next_due(fresh)[0]

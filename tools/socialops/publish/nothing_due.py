@@ -89,7 +89,7 @@ def nothing_due_yet(root: Path, now: dt.datetime) -> dict | None:
         return None
     shared = [facts.json_blob(f) for f in found[len(DUE_INPUTS):]]
     if all(record is None for record in shared):
-        shared = facts.read_next_due(root)  # a remote by another name
+        shared = facts.read_next_due_elsewhere(root)  # the usual two were read above
     for record in (local, *shared):
         if _holds(record, now) == current:
             return record if not _uncommitted(root) else None

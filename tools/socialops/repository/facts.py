@@ -117,13 +117,23 @@ def json_blob(found: tuple[str, str, bytes] | None) -> Any:
         return None
 
 
+def _json_files(root: Path, refs: list[str] | tuple[str, ...], name: str) -> list[Any]:
+    """The file `name` of each of `refs` as JSON (None where it is missing or unreadable)."""
+    return [json_blob(f) for f in cat_file(root, [f"{ref}:{name}" for ref in refs]) or []] if refs else []
+
+
+def _read_elsewhere(root: Path, name: str) -> list[Any]:
+    """The file `name` of the facts branches of remotes by another name than origin, best first."""
+    found = _json_files(root, [ref for ref in _refs(root) if ref not in REFS], name)
+    return [f for f in found if f is not None]
+
+
 def _read(root: Path, name: str) -> list[Any]:
     """A file of every facts branch as JSON, best first (unreadable ones left out). One git call where the
     branch is this clone's own or origin's."""
-    found = [json_blob(f) for f in cat_file(root, [f"{ref}:{name}" for ref in REFS]) or []]
-    if all(f is None for f in found):  # a remote by another name
-        others = [ref for ref in _refs(root) if ref not in REFS]
-        found = [json_blob(f) for f in cat_file(root, [f"{ref}:{name}" for ref in others]) or []] if others else []
+    found = _json_files(root, REFS, name)
+    if all(f is None for f in found):
+        return _read_elsewhere(root, name)
     return [f for f in found if f is not None]
 
 
@@ -138,6 +148,12 @@ def read_facts(root: Path, scope: str) -> dict[str, list]:
 def read_next_due(root: Path) -> list[dict]:
     """The nothing-due records of the facts branches, best first."""
     return [data for data in _read(root, NEXT_DUE_NAME) if isinstance(data, dict)]
+
+
+def read_next_due_elsewhere(root: Path) -> list[dict]:
+    """The nothing-due records of remotes by another name than origin (for a caller that read this clone's own
+    and origin's already)."""
+    return [data for data in _read_elsewhere(root, NEXT_DUE_NAME) if isinstance(data, dict)]
 
 
 def write(root: Path, scope: str, posts: dict[str, list], next_due: dict, *, push: bool) -> bool:
