@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from socialops.core.files import write_if_changed
 from socialops.core.workers import map_chunks
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, num, read_table
 from socialops.plan.calendar import calendar_bytes, load_lives
@@ -52,7 +51,7 @@ def build_site(root: Path, out: Path, *, now: dt.datetime, brand: str, private_r
     # A page per post is most of a large site: the pages are made in forked processes when there are many, the
     # feed and the other pages as pieces of the same work, and written by this process alone (processes
     # creating files in one folder wait for each other in the kernel).
-    jobs = [partial(_write_feed, root, out, data), partial(_month_pages, data, thumbs),
+    jobs = [partial(_feed, root, data), partial(_month_pages, data, thumbs),
             partial(_other_pages, root, out, data, list(figures.values()), feed_url)]
     jobs += [partial(_post_page, data, post, figures, images) for post in posts.values()]
     pages: dict[str, bytes] = {}
@@ -134,15 +133,14 @@ def _calendar_thumbs(data: SiteData, images: Thumbnails) -> dict[str, str]:
     return found
 
 
-def _write_feed(root: Path, out: Path, data: SiteData) -> dict[str, bytes]:
+def _feed(root: Path, data: SiteData) -> dict[str, bytes]:
     shown = {p.post_id for p in data.posts}  # the feed shows only what the site shows
     posts = [s for s in data.summaries if s.id in shown]
     published, urls = published_from_ledger(root)
     feed = calendar_bytes(posts, data.profiles, data.schedule, now=data.now, published=published, urls=urls,
                           lives=load_lives(root, posts, data.tz), until=data.now + dt.timedelta(weeks=13),
                           since=data.now - dt.timedelta(weeks=13), name=f"{data.brand}: content plan")
-    write_if_changed(out / "calendar.ics", feed.decode("utf-8"))
-    return {}
+    return {"calendar.ics": feed}
 
 
 def _overview(data: SiteData, feed_url: str | None) -> str:
