@@ -57,6 +57,20 @@ def _counts(box) -> Counter:
     return Counter((r["post_id"], r["profile"]) for r in sandbox_posts(box))
 
 
+def _open_claim_keys(clone) -> set[str]:
+    return {key for st in Ledger(clone).state().values() for key in st.open_claims}
+
+
+def _wait_for_a_new_claim(clone, proc: subprocess.Popen, claimed_before: set[str], limit: float = 60.0) -> None:
+    """Returns once the publisher has claimed a pair (a torn last line of the ledger is skipped when read) or
+    has ended."""
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < deadline:
+        if _open_claim_keys(clone) - claimed_before:
+            return
+        time.sleep(0.01)
+
+
 def test_killed_publishers_never_duplicate_and_never_lose_a_post(tmp_path):
     kills = int(os.environ.get("SOCIALOPS_CRASH_KILLS", "30"))
     seed = int(os.environ.get("SOCIALOPS_CRASH_SEED", str(random.SystemRandom().randrange(1 << 30))))
@@ -72,12 +86,20 @@ def test_killed_publishers_never_duplicate_and_never_lose_a_post(tmp_path):
     box = tmp_path / "sandbox.sqlite"
     env = subprocess_env(isolated_git_env(tmp_path / "home"), SOCIALOPS_SANDBOX=str(box),
                          SOCIALOPS_SANDBOX_FAULTS="delay=0.03")
+    # Every third run is killed as soon as it has claimed a pair, with the sandbox slowed further so that the
+    # kill lands before the outcome however busy the machine is; the others at a random moment.
+    slow_env = {**env, "SOCIALOPS_SANDBOX_FAULTS": "delay=1.0"}
     landed = Counter()
     for i in range(rounds):
         now = BASE + dt.timedelta(minutes=10 * i + 5)
-        proc = subprocess.Popen(publisher_command(clone, "--now", now.isoformat()), env=env,
+        at_claim = i % 3 == 1
+        claimed_before = _open_claim_keys(clone)
+        proc = subprocess.Popen(publisher_command(clone, "--now", now.isoformat()), env=slow_env if at_claim else env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 1.2))
+        if at_claim:
+            _wait_for_a_new_claim(clone, proc, claimed_before)
+        else:
+            time.sleep(rng.uniform(0.05, 1.2))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             landed["killed"] += 1
