@@ -1,5 +1,6 @@
 """core.cache: a value kept with its key; a large mapping in parts. A miss, never an error."""
 
+import os
 import pickle
 
 from socialops.core import cache
@@ -29,3 +30,20 @@ def test_a_cut_off_damaged_or_other_file_is_a_miss(tmp_path):
     assert cache.load_parts(path, "k") is None
     cache.save(path, "k", {"a": 1})  # a single pickle, as cache.save writes
     assert cache.load_parts(path, "k") is None and cache.load(path, "k") == {"a": 1}
+
+
+def test_a_files_key_is_its_size_and_mtime_and_changes_with_either(tmp_path):
+    from socialops.core.files import file_key, stat_key
+
+    path = tmp_path / "post.md"
+    path.write_text("one", encoding="utf-8")
+    os.utime(path, ns=(5, 1_000))
+    key = stat_key(str(path))
+    assert key == file_key(os.stat(path)) and (key >> 64, key & (2**64 - 1)) == (1_000, 3)  # both read back
+    path.write_text("two", encoding="utf-8")  # the same size
+    os.utime(path, ns=(5, 2_000))
+    assert stat_key(str(path)) != key
+    path.write_text("three", encoding="utf-8")
+    os.utime(path, ns=(5, 1_000))  # the same mtime
+    assert stat_key(str(path)) != key
+    assert stat_key(str(tmp_path / "missing.md")) is None

@@ -1,4 +1,4 @@
-"""Writing files so that a reader (or a crash) never sees half of one."""
+"""Writing files so that a reader (or a crash) never sees half of one; a file's size and mtime as one key."""
 
 from __future__ import annotations
 
@@ -7,6 +7,20 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
+
+
+def file_key(st: os.stat_result) -> int:
+    """A file's size and mtime (of its stat) as one number: one object, not a tuple of three, as a key is kept
+    for every post and media file. st_size < 2**63, so the pair can be read back: no two pairs share a key."""
+    return (st.st_mtime_ns << 64) | st.st_size
+
+
+def stat_key(path: str) -> int | None:
+    """file_key of the file at `path` (links followed), or None when it cannot be stat'ed (missing...)."""
+    try:
+        return file_key(os.stat(path))
+    except OSError:
+        return None
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

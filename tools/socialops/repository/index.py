@@ -10,13 +10,13 @@ facts (repository/facts.py: what a fresh clone finds); the rest are read, in for
 from __future__ import annotations
 
 import gc
-import os
 from pathlib import Path
 from sys import intern
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from socialops.core import cache, workers
+from socialops.core.files import stat_key
 from socialops.core.times import parse_when
 from socialops.errors import ContentError
 from socialops.repository import facts, recurrence
@@ -116,11 +116,9 @@ def _load_index(root: Path, tz: ZoneInfo | Zones, use_cache: bool, shared: bool)
         if blob is not None:
             key: Any = blob
         else:
-            try:
-                st = os.stat(f"{base}/{rel}")
-            except OSError:
+            key = stat_key(f"{base}/{rel}")
+            if key is None:
                 continue
-            key = (st.st_mtime_ns << 64) | st.st_size  # size and mtime as one number, not a tuple of three objects
         entry = entries.get(rel)
         summary = None
         if entry is not None and (entry[0] == key or (shared and entry[0] == (SHARED, key))):

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from socialops.core import frontmatter, yamlfile
+from socialops.core.files import file_key
 from socialops.core.times import parse_when
 from socialops.errors import ContentError
 
@@ -69,7 +70,7 @@ class Post(yamlfile.KeyLines):
     body: str
     doc: yamlfile.YamlDoc | None = field(default=None, repr=False)
     body_line: int = 1
-    file_key: tuple | None = field(default=None, repr=False)  # (size, mtime) of the file as it was read
+    file_key: int | None = field(default=None, repr=False)  # size and mtime of the file as it was read (files.file_key)
     root: Path | None = field(default=None, repr=False)  # the repository it was loaded from (its snippets)
     # Normalised once (validation asks for them many times): wrong shapes become empty values.
     profiles: list[str] = field(init=False, repr=False)
@@ -202,8 +203,8 @@ def read_text(path: Path | str, rel: str, max_bytes: int = MAX_POST_BYTES) -> st
     return _read(path, rel, max_bytes, follow_links=True)[0]
 
 
-def _read(path: Path | str, rel: str, max_bytes: int, *, follow_links: bool) -> tuple[str, tuple]:
-    """read_text, and the file's (size, mtime) as it was read. With follow_links=False a symbolic link
+def _read(path: Path | str, rel: str, max_bytes: int, *, follow_links: bool) -> tuple[str, int]:
+    """read_text, and the file's size and mtime as it was read (core.files.file_key). With follow_links=False a symbolic link
     raises _LinkRefused, at no extra cost for other files."""
     # os.open and os.read, not open(): posts are read 10,000 at a time and the file objects cost as much
     # as the reading.
@@ -250,7 +251,7 @@ def _read(path: Path | str, rel: str, max_bytes: int, *, follow_links: bool) -> 
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, (stat.st_size, stat.st_mtime_ns)
+    return text, file_key(stat)
 
 
 def _closing_boundary(boundary, text: str, start: int):

@@ -28,7 +28,7 @@ from socialops.repository.profiles import find_profiles
 from socialops.repository.schedule import SCHEDULE_FILE
 from socialops.validate import cache as validatecache
 from socialops.validate.brands import brand_plan_problems
-from socialops.validate.cache import config_stamp, dep_keys, duplicate_problems, file_key, fresh, stat_key
+from socialops.validate.cache import config_stamp, dep_keys, duplicate_problems, fresh, stat_key
 from socialops.validate.posts import post_problems
 from socialops.validate.profiles import profile_problems
 from socialops.validate.schedule import schedule_problems
@@ -86,7 +86,7 @@ def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
             if key is not None:
                 media_cache[media_rel] = (key, info)
     problems = post_problems(post, config, stats)
-    return file_key(*post.file_key), post.id, tuple(problems) if problems else (), tuple(deps), None
+    return post.file_key, post.id, tuple(problems) if problems else (), tuple(deps), None
 
 
 def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) -> list:
