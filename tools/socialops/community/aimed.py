@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from socialops.community.lexicons import MENTION, Pattern, Token, disguised, normalise
 
@@ -43,26 +44,38 @@ def _sentences(tokens: Sequence[Token]) -> list[int]:
     return out
 
 
-def own(tokens: Sequence[Token], hits: Hits, name: str) -> list[tuple[Pattern, int]]:
-    """The class's hits that are the writer's own words: not quoted, not after a reporting word in their
-    sentence ("someone called the manager a moron")."""
+@dataclass(frozen=True)
+class Voice:
+    """Whose words a comment's hits are, found once per comment (:func:`voice`)."""
+
+    selfish: tuple[int, ...]  # where the writer speaks of themselves ("I", "olin", "we", "oss")
+    own: Mapping[str, list[tuple[Pattern, int]]]  # lexicon class -> its hits that are the writer's own words
+
+
+def voice(tokens: Sequence[Token], hits: Hits) -> Voice:
+    """Where the writer speaks of themselves, and each class's hits that are the writer's own words: not
+    quoted, not after a reporting word in their sentence ("someone called the manager a moron")."""
     sentence = _sentences(tokens)
     reported = [at for _, at in hits.get("reported", ())]
-    return [(p, at) for p, at in hits.get(name, ())
-            if not tokens[at].quoted and not any(r < at and sentence[r] == sentence[at] for r in reported)]
+    own = {name: [(p, at) for p, at in found
+                  if not tokens[at].quoted and not any(r < at and sentence[r] == sentence[at] for r in reported)]
+           for name, found in hits.items()}
+    selfish = [at for _, at in hits.get("first_person", ())] + [t.index for t in tokens if t.text in SELF]
+    return Voice(tuple(selfish), own)
 
 
 def _quote(pattern: Pattern, tokens: Sequence[Token], at: int) -> str:
     return f"'{tokens[at].text}' ({pattern.source})" if tokens[at].text != pattern.source else f"'{pattern.source}'"
 
 
-def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]:
-    """The (kind, reason) of each abuse these rules find in a comment, given its tokens and lexicon hits."""
+def find(tokens: Sequence[Token], hits: Hits, raw: str, whose: Voice) -> list[tuple[str, str]]:
+    """The (kind, reason) of each abuse these rules find in a comment, given its tokens, lexicon hits and
+    whose words they are (:func:`voice`)."""
     at_of = {name: [at for _, at in hits.get(name, ())] for name in hits}
-    second, first = at_of.get("second_person", []), at_of.get("first_person", [])
-    selfish = first + [t.index for t in tokens if t.text in SELF]
+    second = at_of.get("second_person", [])
+    selfish = whose.selfish
     negators = at_of.get("negation", []) + [t.index for t in tokens if t.text in _NEGATORS]
-    groups = [at for _, at in own(tokens, hits, "group")]
+    groups = [at for _, at in whose.own.get("group", [])]
     people = groups + at_of.get("people", []) + at_of.get("staff", []) + second
     mentioned = MENTION.search(raw) is not None
     out: list[tuple[str, str]] = []
@@ -70,7 +83,7 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
     def of_oneself(at: int) -> bool:
         return any(0 < at - i <= 4 for i in selfish) and not any(abs(at - i) <= 3 for i in second)
 
-    exclusions = [(p, at) for p, at in own(tokens, hits, "exclusion") if not of_oneself(at) and (
+    exclusions = [(p, at) for p, at in whose.own.get("exclusion", []) if not of_oneself(at) and (
         len(p.parts) > 1 or not any(0 < at - i <= 2 for i in negators))]  # "we went home", "they aren't ruining it"
     two = len({p.source for p, _ in exclusions}) >= 2
     for pattern, at in exclusions:
@@ -91,8 +104,8 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
             out.append(("weak_insult", f"insult aimed at a group of people {_quote(pattern, tokens, at)}"))
             break
     targets = people + at_of.get("place", [])
-    harms = own(tokens, hits, "harm")
-    for pattern, at in own(tokens, hits, "wish"):
+    harms = whose.own.get("harm", [])
+    for pattern, at in whose.own.get("wish", []):
         harm = [h for _, h in harms if 0 < h - at <= WINDOW and not any(at < n < h for n in negators)]
         if harm and (targets or mentioned):
             out.append(("wish_of_harm", f"a wish of harm {_quote(pattern, tokens, at)} ... "
@@ -100,20 +113,20 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str) -> list[tuple[str, str]]
             break
     consequences = at_of.get("consequence", [])
     trailing = raw.rstrip().endswith(_ELLIPSIS)
-    for pattern, at in own(tokens, hits, "conditional"):
+    for pattern, at in whose.own.get("conditional", []):
         whom = [p for p in second + at_of.get("staff", []) + groups if 0 <= p - at <= 5]
         then = [h for h in [h for _, h in harms] + consequences if h > at]
         if whom and (then or trailing):
             out.append(("conditional_threat", f"a threat on a condition {_quote(pattern, tokens, at)}"))
             break
     routine = at_of.get("routine", [])
-    for pattern, at in own(tokens, hits, "whereabouts"):
+    for pattern, at in whose.own.get("whereabouts", []):
         size = len(pattern.parts)
         if any(0 <= r - (at + size) <= 3 for r in routine):
             out.append(("whereabouts", f"someone's whereabouts {_quote(pattern, tokens, at)}"))
             break
     compared = at_of.get("comparison", [])
-    for pattern, at in own(tokens, hits, "dehumanising"):
+    for pattern, at in whose.own.get("dehumanising", []):
         before = compared + second + groups + at_of.get("weak_insult", [])  # "like animals", "disgusting creature"
         if of_oneself(at) or not any(0 < at - c <= 3 for c in before):
             continue
@@ -143,12 +156,13 @@ def _mention_positions(raw: str, tokens: Sequence[Token], tokenize_prefix) -> li
     return [min(len(tokenize_prefix(raw[:m.start()])), len(tokens)) for m in MENTION.finditer(raw)]
 
 
-def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix) -> list[str]:
+def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix, whose: Voice) -> list[str]:
     """Features for the learned model of who a remark is aimed at and what it says of them, so that it learns
     "a person, then a word" rather than a word alone: the words after a mention, "you" or a staff noun
     (``aim:cow``, with ``aimc:`` character n-grams for words never seen in training), whether a copula joins
     them (``cop:staff``), the lexicon classes among them; and what makes a remark not the writer's own aim
-    (said of oneself, reported, quoted). ``tokenize_prefix`` tokenises a part of the raw text."""
+    (said of oneself, reported, quoted). ``tokenize_prefix`` tokenises a part of the raw text; ``whose`` is
+    :func:`voice`."""
     sentence = _sentences(tokens)
     targets = [("staff", at + len([m for m, _ in p.parts if m != "gap"]) - 1) for p, at in hits.get("staff", ())]
     targets += [("you", at) for _, at in hits.get("second_person", ())]
@@ -173,7 +187,7 @@ def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix) -> list
         for j in range(max(0, at - 3), max(at, 0)):  # "mikä pelle tuo omistaja", "vilken pajas er chef är"
             if sentence[j] == sentence[at]:
                 out.append(f"pre:{tokens[j].forms[0]}")
-    selfish = [at for _, at in hits.get("first_person", ())] + [t.index for t in tokens if t.text in SELF]
+    selfish = whose.selfish
     for name in ("insult", "weak_insult"):
         for _, at in hits.get(name, ()):
             if any(0 < at - i <= 3 for i in selfish):

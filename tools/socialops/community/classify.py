@@ -22,10 +22,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from socialops.community.aimed import SELF
+from socialops.community.aimed import Voice, voice
 from socialops.community.aimed import cues as aim_cues
 from socialops.community.aimed import find as find_aimed
-from socialops.community.aimed import own as own_hits
 from socialops.community.categories import CONFIDENCE as CONFIDENCE_ORDER
 from socialops.community.categories import Decision
 from socialops.community.lemmas import lemmas
@@ -80,6 +79,7 @@ class _Text:
     second: list[int]  # where the text speaks to someone ("you", "sä")
     first: list[int]  # where it speaks of the writer ("I", "olin")
     hits: Mapping[str, list[tuple[Pattern, int]]]  # lexicon class -> its matches, found once per comment
+    whose: Voice  # where the writer speaks of themselves, and which hits are the writer's own (found once)
 
 
 def _quote(pattern: Pattern, tokens: Sequence[Token], at: int) -> str:
@@ -199,7 +199,8 @@ def rule_evidence(text: str, *, rules: ProfileRules | None = None, repeats: int 
     norm = normalise(raw)
     tokens = tokenize(norm, lemmas)
     hits = {name: _hits(lexicons, name, tokens) for name in LEXICON_CLASSES}
-    t = _Text(raw, norm, tokens, [at for _, at in hits["second_person"]], [at for _, at in hits["first_person"]], hits)
+    t = _Text(raw, norm, tokens, [at for _, at in hits["second_person"]], [at for _, at in hits["first_person"]], hits,
+              voice(tokens, hits))
     incident = _Evidence()
     for pattern, at in hits["incident"]:
         incident.add("incident", f"health or safety word {_quote(pattern, tokens, at)}")
@@ -207,12 +208,11 @@ def rule_evidence(text: str, *, rules: ProfileRules | None = None, repeats: int 
     abuse, confidence = _abuse(t, lexicons, rules)
     negative, positives = _complaints(t, lexicons)
     classes = tuple(name for name in LEXICON_CLASSES if hits[name])
-    selfish = t.first or any(tok.text in SELF for tok in tokens)
-    said_of_oneself = {"insult", "weak_insult"} - set(abuse.kinds) if selfish else set()
+    said_of_oneself = {"insult", "weak_insult"} - set(abuse.kinds) if t.whose.selfish else set()
     ruled_out = {"veiled_threat"} - set(abuse.kinds)  # "hope nobody got hurt", "I know where the shop is"
-    own = {name for name in classes if own_hits(tokens, hits, name)}  # not quoting or reporting others
+    own = {name for name in classes if t.whose.own[name]}  # not quoting or reporting others
     hostile = bool(abuse.kinds) or bool(own & (HOSTILE - said_of_oneself - ruled_out))
-    cues = aim_cues(tokens, hits, raw, lambda part: tokenize(normalise(part)))
+    cues = aim_cues(tokens, hits, raw, lambda part: tokenize(normalise(part)), t.whose)
     return Evidence(t, _spam(t, lexicons, repeats), abuse, confidence, negative, positives,
                     _question(t, lexicons), incident, classes, hostile, tuple(cues))
 
@@ -337,11 +337,9 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
     """The evidence of abuse, and its confidence."""
     abuse = _Evidence()
     confidence = "low"
-    tokens, second, first = t.tokens, t.second, t.first
-
-    selfish = first + [tok.index for tok in tokens if tok.text in SELF]
+    tokens, second, selfish = t.tokens, t.second, t.whose.selfish
     # a customer reporting what was said ('he shouted "die"', "someone called the waitress a cow")
-    others = {name: {at for _, at in t.hits[name]} - {at for _, at in own_hits(tokens, t.hits, name)}
+    others = {name: {at for _, at in t.hits[name]} - {at for _, at in t.whose.own[name]}
               for name in ("threat", "slur", "directed", "insult", "weak_insult")}
 
     def of_oneself(at: int) -> bool:  # "olin ihan idiootti", "we were such idiots"
@@ -380,7 +378,7 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
             if confidence == "low":
                 confidence = "medium"
     threats = {at for _, at in t.hits["threat"]}
-    found = find_aimed(tokens, t.hits, t.raw)
+    found = find_aimed(tokens, t.hits, t.raw, t.whose)
     for kind, reason in found:  # abuse without a telling word: for a person to judge, never hidden
         abuse.add(kind, reason)
         if confidence == "low":
