@@ -196,3 +196,15 @@ def test_the_command_builds_the_site_and_says_where_to_open_it(tmp_path):
     overview = (out / "index.html").read_text()
     assert 'href="calendar/2026-11.html"' in overview and 'href="calendar.ics"' in overview
     assert (out / "calendar.ics").read_text().startswith("BEGIN:VCALENDAR")
+
+
+def test_a_build_reads_each_post_once(tmp_path, monkeypatch):
+    from socialops.repository import posts
+
+    root = site_repo(tmp_path / "repo")
+    parsed = []
+    real_parse = posts.parse_post
+    monkeypatch.setattr(posts, "parse_post", lambda text, rel: parsed.append(rel) or real_parse(text, rel))
+    build(root, tmp_path / "site")  # the index, validate, the preview and the live sessions all read posts
+    assert parsed and sorted(parsed) == sorted(set(parsed))
+    assert "content/late-night.md" in parsed

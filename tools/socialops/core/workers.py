@@ -7,23 +7,37 @@ of the time this saves.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 PARALLEL_MIN = 1500  # below this many items, a second process costs more than it saves
 CHUNK = 100  # items claimed at a time: small enough that the processes finish together
+_here_only = False  # see in_this_process
+
+
+@contextlib.contextmanager
+def in_this_process() -> Iterator[None]:
+    """Within this block map_chunks forks no worker: for a caller that keeps what the work reads for its next
+    steps (repository.posts.read_once), which a forked worker would read for itself and lose."""
+    global _here_only
+    outer, _here_only = _here_only, True
+    try:
+        yield
+    finally:
+        _here_only = outer
 
 
 def can_fork(items: int, min_items: int | None = None) -> bool:
     # Forking a process that runs other threads can deadlock the child (a lock held by a thread that is
     # not copied): the CLI runs none, a program embedding socialops might. On macOS, system libraries are
     # not safe to use in a forked child (why Python stopped forking there by default).
-    return (items >= (PARALLEL_MIN if min_items is None else min_items) and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork") and sys.platform != "darwin"
+    return (not _here_only and items >= (PARALLEL_MIN if min_items is None else min_items) and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork") and sys.platform != "darwin"
             and threading.active_count() == 1)
 
 

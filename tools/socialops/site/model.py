@@ -15,11 +15,13 @@ from typing import Any
 from socialops.content.preview import PostPreview
 from socialops.content.preview import build as build_previews
 from socialops.core.times import parse_utc
+from socialops.core.workers import in_this_process
 from socialops.plan.cadence import Blackout, blackouts
 from socialops.plan.calendar import LiveSession, load_lives
 from socialops.plan.published import load_plan_config, weeks_to_cover_horizon
 from socialops.plan.view import build_plan
 from socialops.repository.index import load_index
+from socialops.repository.posts import read_once
 from socialops.repository.recurrence import base_id
 from socialops.repository.schedule import SiteSettings
 from socialops.state.publications import (
@@ -71,12 +73,20 @@ class SiteData:
 
 
 def gather(root: Path, *, now: dt.datetime, brand: str, private_repository: bool) -> SiteData:
+    # Each post is read once for the index, validate and the preview: the index reads them in this process
+    # (a forked worker's reading would be lost to the next steps); validate's workers inherit them.
+    with read_once():
+        return _gather(root, now, brand, private_repository)
+
+
+def _gather(root: Path, now: dt.datetime, brand: str, private_repository: bool) -> SiteData:
     config = load_plan_config(root)
     settings = config.schedule.site
     if settings.media is None:
         settings = SiteSettings(settings.private, media=not private_repository)
     tz = config.tz
-    summaries = load_index(root, config.schedule.zones)
+    with in_this_process():
+        summaries = load_index(root, config.schedule.zones)
     previews = build_previews(root, sorted(s.path for s in summaries if s.id and not s.error), now=now,
                               summaries=summaries)
     shown = [p for p in previews if settings.private or (p.status != "draft" and not p.internal)]
