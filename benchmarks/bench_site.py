@@ -88,12 +88,18 @@ def main() -> None:
             shutil.rmtree(repo / ".socialops", ignore_errors=True)  # cold: what the last build cached goes too
             colds.append(build(repo, out))
             warms.append(build(repo, out))
+            print(f"run {run + 1}: cold {colds[-1][0]:.2f} s (CPU {colds[-1][1]:.2f} s), warm {warms[-1][0]:.2f} s "
+                  f"(CPU {warms[-1][1]:.2f} s), load average {os.getloadavg()[0]:.1f}", flush=True)
         pages = sum(1 for _ in out.rglob("*.html"))
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         print(f"{args.posts} posts: {pages} pages, {size / 1e6:.1f} MB")
         print(f"build, cold (empty folder, no cache): {summary(colds)}; target < 10 s")
         print(f"build, warm (again into the same folder): {summary(warms)}")
         print("load average (1, 5, 15 min): " + ", ".join(f"{n:.1f}" for n in os.getloadavg()))
+        if not (shutil.which("chromium") or shutil.which("google-chrome")) or not shutil.which("chromedriver"):
+            print("load times: not measured, no chromium and chromedriver here (Debian: apt-get install chromium "
+                  "chromium-driver)")
+            return
         for rel, seconds in load_times(out, args.runs).items():
             print(f"load {rel}: {seconds * 1000:.0f} ms (target < 1000 ms)")
 

@@ -4,6 +4,7 @@ site, images cut to the network's shape, charts from the CSVs, hostile text, reb
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 
 from click.testing import CliRunner
@@ -71,6 +72,24 @@ def test_images_are_cut_to_the_networks_shape_and_stripped(tmp_path):
     # 3:1 on Mastodon (shown as it is), cut to 1.91:1 on Instagram (its widest feed shape)
     assert shapes == {(480, 160), (480, 251)}
     assert 'alt="A bun on a plate"' in page and "Alt text: A bun on a plate" in page
+
+
+def test_a_turned_photo_is_shown_upright_and_an_image_with_transparency_as_a_jpeg(tmp_path):
+    from socialops.site.media import thumbnails
+
+    root = tmp_path / "repo"
+    (root / "content/media").mkdir(parents=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the camera was turned; shown turned back a quarter
+    Image.new("RGB", (1200, 400), (200, 20, 30)).save(root / "content/media/turned.jpg", exif=exif.tobytes())
+    Image.new("RGBA", (300, 300), (0, 90, 0, 100)).save(root / "content/media/clear.png")
+    Image.new("P", (300, 150)).save(root / "content/media/palette.gif")
+    out = tmp_path / "site"
+    for rel, size in (("turned.jpg", (400, 1200)), ("clear.png", (300, 300)), ("palette.gif", (300, 150))):
+        [made] = thumbnails(root, f"content/media/{rel}", out, [(None, 480)])
+        with Image.open(out / made) as thumb:
+            assert (thumb.format, thumb.mode, thumb.size) == ("JPEG", "RGB", size)
+            assert not thumb.getexif().get(0x0112)
 
 
 def test_the_calendar_shows_small_squares_and_a_second_build_makes_no_image_again(tmp_path):
@@ -206,5 +225,6 @@ def test_a_build_reads_each_post_once(tmp_path, monkeypatch):
     real_parse = posts.parse_post
     monkeypatch.setattr(posts, "parse_post", lambda text, rel: parsed.append(rel) or real_parse(text, rel))
     build(root, tmp_path / "site")  # the index, validate, the preview and the live sessions all read posts
+    assert gc.isenabled()  # the collector, off while the site is built, is on again
     assert parsed and sorted(parsed) == sorted(set(parsed))
     assert "content/late-night.md" in parsed

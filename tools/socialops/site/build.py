@@ -8,6 +8,7 @@ use is inside the output folder.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import re
 import shutil
@@ -40,6 +41,21 @@ class SiteResult:
 def build_site(root: Path, out: Path, *, now: dt.datetime, brand: str, private_repository: bool = False,
                feed_url: str | None = None) -> SiteResult:
     """Writes the site into `out` (its old pages are replaced; thumbnails already made are kept)."""
+    # A build makes a million objects that live until its end (posts, previews, the pages), none of them in a
+    # cycle: the cyclic garbage collector would walk the growing heap again and again for nothing (0.3 s of
+    # CPU for 10,000 posts), and so would the forked workers.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_site(root, out, now=now, brand=brand, private_repository=private_repository,
+                           feed_url=feed_url)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build_site(root: Path, out: Path, *, now: dt.datetime, brand: str, private_repository: bool,
+                feed_url: str | None) -> SiteResult:
     data = gather(root, now=now, brand=brand, private_repository=private_repository)
     out.mkdir(parents=True, exist_ok=True)
     images = Thumbnails(root, out) if data.settings.media else None

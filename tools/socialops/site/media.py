@@ -72,7 +72,9 @@ def thumbnails(root: Path, rel: str, out: Path, shapes: list[Shape]) -> list[str
     try:
         with Image.open(real) as image:
             image.draft("RGB", (WIDTH, WIDTH))  # a JPEG decodes at 1/2, 1/4 or 1/8 of its size: far faster
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            ImageOps.exif_transpose(image, in_place=True)  # in place: a copy of a large image costs a decode's time
+            if image.mode != "RGB":
+                image = image.convert("RGB")
             todo[0][1].parent.mkdir(parents=True, exist_ok=True)
             for (aspect, width), target in todo:
                 _resized(image, aspect, width).save(target, "JPEG", quality=82, optimize=True)
