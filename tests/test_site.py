@@ -228,3 +228,14 @@ def test_a_build_reads_each_post_once(tmp_path, monkeypatch):
     assert gc.isenabled()  # the collector, off while the site is built, is on again
     assert parsed and sorted(parsed) == sorted(set(parsed))
     assert "content/late-night.md" in parsed
+
+
+def test_esc_escapes_every_character_html_gives_meaning_to():
+    from html import escape
+
+    from socialops.site.html import esc
+
+    for text in ("plain", "a & b", "<script>", "1 > 0", 'say "hi"', "it's", "&amp;", "", "ä ö ✓ <"):
+        assert esc(text) == escape(text, quote=True)
+    assert esc(None) == "" and esc(42) == "42" and esc(0.5) == "0.5"
+    assert esc(type("Name", (str,), {})("<b>")) == "&lt;b&gt;"

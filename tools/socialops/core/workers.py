@@ -42,17 +42,18 @@ def can_fork(items: int, min_items: int | None = None) -> bool:
 
 
 def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None = None,
-               report: Callable[[], Any] | None = None) -> list:
+               report: Callable[[], Any] | None = None, chunk: int = CHUNK) -> list:
     """[func(item) for item in items], in forked processes and this one together when there are many, each
-    claiming the next chunk until none are left. ``report``: called in each child after its work, its value
-    sent back too; then the answer is (results, [each child's report]). Results must pickle."""
+    claiming the next chunk (of `chunk` items; fewer for items that each take long) until none are left.
+    ``report``: called in each child after its work, its value sent back too; then the answer is (results,
+    [each child's report]). Results must pickle."""
     if not can_fork(len(items), min_items):
         results = [func(item) for item in items]
         return (results, []) if report is not None else results
     workers = min(os.cpu_count() or 1, 8)
     # At most 1,000 chunks: their numbers (4,000 bytes) fit in one page, the least buffer a pipe has, so
     # writing them all never waits for a reader.
-    size = max(CHUNK, -(-len(items) // 1000))
+    size = max(chunk, -(-len(items) // 1000))
     starts = range(0, len(items), size)
     # The chunks' numbers wait in a pipe, 4 bytes each; a process claims a chunk by reading 4 bytes (a read
     # this small from a pipe is never split between readers).

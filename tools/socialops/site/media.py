@@ -43,7 +43,9 @@ class Thumbnails:
         for key in sorted({_key(*item) for item in wanted} - set(self._made), key=str):
             shapes.setdefault(key[0], []).append(key[1:])
         rels = list(shapes)
-        made = map_chunks(lambda rel: thumbnails(self.root, rel, self.out, shapes[rel]), rels, min_items=50)
+        # An image takes milliseconds: chunks of a few, so that the processes finish together.
+        made = map_chunks(lambda rel: thumbnails(self.root, rel, self.out, shapes[rel]), rels, min_items=50,
+                          chunk=8)
         for rel, names in zip(rels, made, strict=True):
             self._made.update(((rel, *shape), name) for shape, name in zip(shapes[rel], names, strict=True))
 
