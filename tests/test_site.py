@@ -186,9 +186,14 @@ def test_a_rebuild_removes_pages_of_posts_that_are_gone(tmp_path):
     build(root, tmp_path / "site")
     assert (tmp_path / "site/posts/story.html").exists()
     (root / "content/story.md").unlink()
+    write(tmp_path / "site/calendar/gone-profile/2020-01.html", "<p>a profile no longer there</p>")
+    write(tmp_path / "site/posts/notes.txt", "not a page")
     build(root, tmp_path / "site")
     assert not (tmp_path / "site/posts/story.html").exists()
-    assert (tmp_path / "site/posts/late-night.html").exists()
+    assert not (tmp_path / "site/calendar/gone-profile/2020-01.html").exists()
+    assert (tmp_path / "site/posts/late-night.html").exists() and (tmp_path / "site/calendar/2026-12.html").exists()
+    assert (tmp_path / "site/calendar/cafe-masto/2026-12.html").exists()
+    assert (tmp_path / "site/posts/notes.txt").read_text() == "not a page"  # only pages are removed
 
 
 def test_the_latest_report_is_shown_with_its_charts(tmp_path):

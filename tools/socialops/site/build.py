@@ -96,11 +96,14 @@ def _other_pages(root: Path, out: Path, data: SiteData, figures: list[dict], fee
 
 
 def _remove_old_pages(out: Path, pages: set[str]) -> None:
-    """Removes the pages of posts and months no longer there."""
+    """Removes the pages of posts and months no longer there (os.walk: a Path each for 10,000 pages cost more
+    than writing them)."""
     for folder in ("calendar", "posts"):
-        for path in (out / folder).rglob("*.html") if (out / folder).is_dir() else ():
-            if path.relative_to(out).as_posix() not in pages:
-                path.unlink()
+        for here, _, names in os.walk(out / folder):
+            rel = Path(here).relative_to(out).as_posix()
+            for name in names:
+                if name.endswith(".html") and f"{rel}/{name}" not in pages:
+                    os.unlink(os.path.join(here, name))
 
 
 def _write_page(path: Path, data: bytes) -> bool:
