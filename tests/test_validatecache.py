@@ -119,3 +119,13 @@ def test_after_a_change_only_those_posts_are_checked_again_and_the_report_is_a_f
     assert cached_report(repo) == report
     codes = {p.code for p in report.problems}
     assert ("duplicate-id" in codes) == (change != "deleted") and ("unknown-profile" in codes) == (change != "edited")
+
+
+def test_the_warm_path_names_the_files_as_their_modules_do():
+    from socialops.profiles import wiring
+    from socialops.repository import schedule, snippets
+    from socialops.validate import cache as validatecache
+
+    assert validatecache.SCHEDULE_FILE == schedule.SCHEDULE_FILE
+    assert (validatecache.WORKFLOWS_DIR, validatecache.TOKEN_WORKFLOWS) == (wiring.WORKFLOWS_DIR, wiring.TOKEN_WORKFLOWS)
+    assert validatecache.SNIPPETS_DIR == snippets.SNIPPETS_DIR

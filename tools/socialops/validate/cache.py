@@ -3,36 +3,34 @@
 A post's problems depend on its file, its media files and the configuration (profiles, schedule.yaml,
 the repository's visibility), so each cached entry is kept with the size and mtime of all of those: a run
 after a change checks only the posts it touched. Each full run also leaves a snapshot: its whole report,
-and the size and mtime of every file it read, as one digest. When nothing changed, `cached_report` finds
-the same digest and answers with the snapshot's report, without importing the YAML parser or any rule:
+and the size and mtime of every file it read. When nothing changed, `cached_report` finds the same
+sizes and mtimes and answers with the snapshot's report, without importing the YAML parser or any rule:
 that is what makes a second `socialops validate` of a large repository fast. Anything different, and it
 returns None and the full validation runs. This module stays light: os, core.files and problems only.
 
 The files are pickles written by core.files, not core.cache's (key, value) pairs: the post entries are
 checked one by one against each file's stamp, the media facts outlive a change of the configuration, and
-the snapshot's key (the stamps of the media it lists) can only be made after reading the snapshot.
+the snapshot's state (the stamps of the media it lists) can only be made after reading the snapshot.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
-from collections.abc import Iterable
-from itertools import islice
 from pathlib import Path
 
 from socialops import __version__
 from socialops.core import cache, files
 from socialops.core.files import file_key, load_pickle, save_pickle
 from socialops.core.problems import ERROR, Problem, Report
-from socialops.profiles.wiring import TOKEN_WORKFLOWS, WORKFLOWS_DIR
 from socialops.repository.git import find_posts
 
 CACHE_FILE = ".socialops/cache/validate.pickle"
 SNAPSHOT_FILE = ".socialops/cache/validate-report.pickle"
 SCHEDULE_FILE = "schedule.yaml"  # as repository.schedule names it: importing it would slow the warm path
 SNIPPETS_DIR = "snippets"  # as repository.snippets names it, for the same reason
+WORKFLOWS_DIR = ".github/workflows"  # and the workflows that pass tokens, as profiles.wiring names them
+TOKEN_WORKFLOWS = ("publish.yml", "comments.yml", "metrics.yml", "moderate.yml", "profiles.yml")
 ENTRY_FORMAT = 2  # of Entry below: a cache of another format is not read
 VISIBILITY_ENV = "GITHUB_REPOSITORY_VISIBILITY"  # validation warns about private repositories' media URLs
 
@@ -82,19 +80,16 @@ def save_entries(root: Path, data: dict, posts: dict[str, Entry]) -> None:
     cache.save_parts(root / CACHE_FILE, ENTRY_FORMAT, data, posts.items(), len(posts))  # if it fails: a cold run
 
 
-def snapshot_state(stamp: tuple, post_keys: Iterable[tuple[str, int | None]], media_keys: dict[str, int | None]) -> str:
-    """Everything a report depends on, as one digest: the configuration's stamp, and each post's and media
-    file's size and mtime. Equal digests, equal reports."""
-    digest = hashlib.sha256(repr((stamp, media_keys)).encode())
-    items = iter(post_keys)
-    while part := list(islice(items, cache.PART)):  # repr, not a loop, for speed; in parts, for memory
-        digest.update(repr(part).encode())
-    return digest.hexdigest()
+def snapshot_state(stamp: tuple, rels: list[str], keys: list[int | None], media_keys: dict[str, int | None]) -> tuple:
+    """Everything a report depends on: the configuration's stamp, each post's path and file key (in the same
+    order), each media file's. Equal states, equal reports. Kept as it is, not as a digest: comparing is exact
+    and costs less than hashing. The paths are one text (one object to write and read back, where a pickle of
+    100,000 strings keeps a memo of each); the keys a list of numbers (a pickle keeps no memo of numbers)."""
+    return stamp, "\0".join(rels), keys, media_keys
 
 
-def save_snapshot(root: Path, state: str, media: list[str], problems: list[Problem], config_files: int) -> None:
-    save(root, {"state": state, "media": media, "problems": problems, "config_files": config_files},
-         SNAPSHOT_FILE)
+def save_snapshot(root: Path, state: tuple, problems: list[Problem], config_files: int) -> None:
+    save(root, {"state": state, "problems": problems, "config_files": config_files}, SNAPSHOT_FILE)
 
 
 def fresh(root: Path, entry: Entry | None, key: int | None, dep_stats: dict) -> bool:
@@ -144,21 +139,24 @@ def cached_report(root: Path, paths: list[str] | None = None, env: dict | None =
 
 def _cached_report(root: Path, paths: list[str] | None, env: dict | None) -> Report | None:
     snapshot = load(root, SNAPSHOT_FILE)
-    if not isinstance(snapshot.get("media"), list) or not isinstance(snapshot.get("state"), str):
+    state = snapshot.get("state")
+    if not (isinstance(state, tuple) and len(state) == 4 and isinstance(state[3], dict)):
         return None  # none yet, or not one this version wrote
-    post_keys = {}
-    base, stat = f"{root}/", os.stat
-    for rel in find_posts(root):  # not stat_key: one call less for each of 10,000 posts
+    rels = find_posts(root)
+    keys: list[int | None] = []
+    base, stat, add = f"{root}/", os.stat, keys.append
+    for rel in rels:  # not stat_key: one call less for each of 10,000 posts
         try:
-            post_keys[rel] = file_key(stat(base + rel))
+            add(file_key(stat(base + rel)))
         except OSError:
-            post_keys[rel] = None
-    media_keys = {rel: stat_key(root, rel) for rel in snapshot["media"]}
-    if snapshot_state(config_stamp(root, env), post_keys.items(), media_keys) != snapshot["state"]:
+            add(None)
+    media_keys = {rel: stat_key(root, rel) for rel in state[3]}
+    if snapshot_state(config_stamp(root, env), rels, keys, media_keys) != state:
         return None
     problems: list[Problem] = snapshot["problems"]  # sorted, for every post
     if paths is None:
-        return Report(checked=len(post_keys) + snapshot["config_files"], problems=problems)
-    wanted = set(paths) & post_keys.keys()
+        return Report(checked=len(rels) + snapshot["config_files"], problems=problems)
+    posts = set(rels)
+    wanted = set(paths) & posts
     return Report(checked=len(wanted) + snapshot["config_files"],
-                  problems=[p for p in problems if p.path in wanted or p.path not in post_keys])
+                  problems=[p for p in problems if p.path in wanted or p.path not in posts])

@@ -168,8 +168,9 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
         for entry in new_entries.values():
             media_keys.update(dep_keys(entry))
         media_keys = dict(sorted(media_keys.items()))
-        state = validatecache.snapshot_state(stamp, ((rel, entry[0]) for rel, entry in new_entries.items()), media_keys)
-        validatecache.save_snapshot(root, state, list(media_keys), problems, config_files)
+        state = validatecache.snapshot_state(stamp, list(new_entries), [entry[0] for entry in new_entries.values()],
+                                             media_keys)
+        validatecache.save_snapshot(root, state, problems, config_files)
     if paths is None:
         return Report(checked=len(all_posts) + config_files, problems=problems)
     wanted = set(paths) & set(all_posts)
