@@ -170,3 +170,12 @@ def test_the_quick_reading_of_flow_collections_gives_what_the_general_one_gives(
             pytest.fail(f"the quick reading accepted what the general one refuses: {text}")
         assert same(got[0], expected[0]) and got[1] == expected[1], text
     assert quick > 2000  # many take the quick reading, so the comparison means something
+
+
+def test_a_flow_collection_read_before_is_each_documents_own():
+    text = "profiles: [a, b]\nmedia:\n  - {path: x.jpg, alt: y}\n"
+    first, second = frontmatter.read(text), frontmatter.read(text)
+    assert first == second == {"profiles": ["a", "b"], "media": [{"path": "x.jpg", "alt": "y"}]}
+    first["profiles"].append("c")
+    first["media"][0]["alt"] = "changed"
+    assert frontmatter.read(text) == second == {"profiles": ["a", "b"], "media": [{"path": "x.jpg", "alt": "y"}]}

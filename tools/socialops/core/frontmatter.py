@@ -43,6 +43,9 @@ _FLOW_PLAIN = re.compile("[^\\[\\]{}#:,'\"]*")  # a flow scalar's characters, up
 _FLOW_ITEM = re.compile(r' *(?:([A-Za-z_][A-Za-z0-9_-]*): +)?(?:"([^"\\]*)"|'
                         r"([^\[\]{}#:,'\" ](?:[^\[\]{}#:,'\"]*[^\[\]{}#:,'\" ])?)) *([,\]}])")
 _TEXT_KEYS: dict[str, bool] = {}
+# Flow collections read, by their text: the same `profiles: [...]` or `tags: [...]` recurs across posts.
+_FLOWS: dict[str, list | dict] = {}
+_FLOWS_MAX = 4096
 
 
 class _Other(Exception):
@@ -125,7 +128,7 @@ def _block(lines: list[tuple[str, str, str, str]]) -> dict:
             container = item
         elif type(container) is not dict:
             raise _Other
-        if key in container or not _text_key(key):
+        if key in container or not (_TEXT_KEYS.get(key) or _text_key(key)):
             raise _Other
         if not rest or rest[0] == "#":
             container[key] = None
@@ -147,9 +150,14 @@ def _value(text: str) -> Any:
         _only_comment(text, end)
         return value
     if first == "[" or first == "{":
-        value, end = _flow(text)
-        _only_comment(text, end)
-        return value
+        value = _FLOWS.get(text)
+        if value is None:
+            value, end = _flow(text)
+            _only_comment(text, end)
+            if len(_FLOWS) >= _FLOWS_MAX:
+                _FLOWS.clear()
+            _FLOWS[text] = value
+        return value.copy()  # its own: the memo's is never handed out (items are scalars: a shallow copy will do)
     if first in _PLAIN_START_REFUSED:
         raise _Other
     cut = text.find(" #")

@@ -21,6 +21,7 @@ MAX_CAPTIONS_BYTES = 1_000_000
 MEDIA_FACTS = 2  # what inspect_media reports; a cache of older facts (videos without seconds) is not used
 
 
+@functools.lru_cache(maxsize=4096)  # validation asks for each media item of a post several times (once a profile)
 def resolve_media_path(post_path: str, media_path: str) -> str | None:
     """The repository-relative path of a media file, or None when it leads outside the repository."""
     return _resolve_in(posixpath.dirname(post_path), media_path)
@@ -51,16 +52,15 @@ def media_folders(root: Path) -> list[str]:
 def media_paths(post: Post) -> set[str]:
     """The repository-relative paths of every media and subtitle file a post uses, overrides included."""
     found = set()
-    all_media = list(post.media)
+    path, all_media = post.path, post.media
     for values in post.overrides.values():
         if "media" in values:
-            all_media += media_list(values["media"])
+            all_media = [*all_media, *media_list(values["media"])]
     for m in all_media:
-        for candidate in (m.path, m.captions):
-            if candidate:
-                rel = resolve_media_path(post.path, candidate)
-                if rel:
-                    found.add(rel)
+        if m.path and (rel := resolve_media_path(path, m.path)):
+            found.add(rel)
+        if m.captions and (rel := resolve_media_path(path, m.captions)):
+            found.add(rel)
     return found
 
 

@@ -61,8 +61,13 @@ class Media:
     suffix: str = field(init=False, repr=False)  # ".jpg", lower case
 
     def __post_init__(self) -> None:
-        self.suffix = suffix = os.path.splitext(self.path)[1].lower()
-        self.kind = "image" if suffix in IMAGE_SUFFIXES else "video" if suffix in VIDEO_SUFFIXES else "other"
+        self.suffix, self.kind = _suffix_kind(self.path)
+
+
+@functools.lru_cache(maxsize=4096)  # posts share media files: each name is looked at once
+def _suffix_kind(path: str) -> tuple[str, str]:
+    suffix = os.path.splitext(path)[1].lower()
+    return suffix, "image" if suffix in IMAGE_SUFFIXES else "video" if suffix in VIDEO_SUFFIXES else "other"
 
 
 @dataclass

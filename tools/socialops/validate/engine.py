@@ -62,39 +62,46 @@ def config_fingerprint(config: Config) -> str:
 
 
 def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
-               stat_memo: dict | None = None) -> validatecache.Entry:
+               media_memo: dict | None = None) -> validatecache.Entry:
     """The cache entry of one post file (validate.cache.Entry); the line of its id is looked up only for a
-    duplicate. `stat_memo` keeps the stat of each media file for the rest of a run (posts often share media)."""
+    duplicate. `media_memo` keeps what was found of each media file for the rest of a run (posts share media)."""
     try:
         post = load_post(root, rel)
     except ContentError as exc:
         return stat_key(root, rel), None, (Problem(rel, exc.line or 1, ERROR, "unreadable", exc.message),), (), None
     deps: list = []
     stats: dict[str, Any] = {}
-    memo = {} if stat_memo is None else stat_memo
+    memo = {} if media_memo is None else media_memo
     for media_rel in sorted(media_paths(post)):
-        if media_rel not in memo:
-            memo[sys.intern(media_rel)] = stat_key(root, media_rel)  # one string and key for all its posts
-        key = memo[media_rel]
-        deps += (sys.intern(media_rel), key)
-        cached = media_cache.get(media_rel)
-        if key is not None and cached is not None and cached[0] == key:
-            stats[media_rel] = cached[1]
-        else:
-            info = inspect_media(root, media_rel)
-            stats[media_rel] = info
-            if key is not None:
-                media_cache[media_rel] = (key, info)
+        found = memo.get(media_rel)
+        if found is None:
+            found = memo[media_rel] = _media_facts(root, media_rel, media_cache)
+        deps += found[:2]
+        stats[found[0]] = found[2]
     problems = post_problems(post, config, stats)
     return post.file_key, post.id, tuple(problems) if problems else (), tuple(deps), None
+
+
+def _media_facts(root: Path, rel: str, media_cache: dict) -> tuple[str, int | None, dict]:
+    """(the path, as one string for all its posts; its stat key; what inspect_media finds in it), from the cache
+    when the file is unchanged."""
+    rel = sys.intern(rel)
+    key = stat_key(root, rel)
+    cached = media_cache.get(rel)
+    if key is not None and cached is not None and cached[0] == key:
+        return rel, key, cached[1]
+    info = inspect_media(root, rel)
+    if key is not None:
+        media_cache[rel] = (key, info)
+    return rel, key, info
 
 
 def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) -> list:
     """The entries of these posts; when there are many (a cold run over a large repository), checked in forked
     processes and this one together (core.workers). Each child sends back the media it inspected, for the cache."""
-    stat_memo: dict = {}
+    media_memo: dict = {}
     known = set(media_cache)
-    results, reports = workers.map_chunks(lambda rel: _check_one(root, rel, config, media_cache, stat_memo), rels,
+    results, reports = workers.map_chunks(lambda rel: _check_one(root, rel, config, media_cache, media_memo), rels,
                                           report=lambda: {k: v for k, v in media_cache.items() if k not in known})
     for new_media in reports:
         media_cache.update(new_media)
@@ -142,11 +149,14 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
     first: dict[str, str] = {}  # the first post with each id
     shared: dict[str, list[str]] = {}  # the ids of more than one post, with all of theirs
     problems = unreadable + config_problems(config)  # and of every post: the snapshot keeps them all
+    media_keys: dict = {}  # every media file a post uses, with its stat key
     for rel, entry in new_entries.items():
         if entry[1] is not None and first.setdefault(entry[1], rel) is not rel:
             shared.setdefault(entry[1], [first[entry[1]]]).append(rel)
         if entry[2]:
             problems.extend(entry[2])
+        if entry[3]:
+            media_keys.update(dep_keys(entry))
     del first
     lines_found = False
 
@@ -164,9 +174,6 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
         if stale or lines_found or len(new_entries) != known or not same_config:
             validatecache.save_entries(root, {"fingerprint": fingerprint, "media": media_cache,
                                               "media_facts": MEDIA_FACTS}, new_entries)
-        media_keys = {}
-        for entry in new_entries.values():
-            media_keys.update(dep_keys(entry))
         media_keys = dict(sorted(media_keys.items()))
         state = validatecache.snapshot_state(stamp, list(new_entries), [entry[0] for entry in new_entries.values()],
                                              media_keys)

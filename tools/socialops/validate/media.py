@@ -86,13 +86,16 @@ def check_media_for_profile(post: Post, media: list[Media], spec: NetworkSpec, o
         rel = resolve_media_path(path, m.path)
         if rel is None:
             continue  # reported once as media-outside-repo
-        _check_kind(post, m, spec, out)
-        rules = spec.media_rules_for(ptype, m.kind) if m.kind in ("image", "video") else []
-        _check_alt(post, m, spec, rules, out)
-        info = media_stats.get(rel) if media_stats else None
-        if info and not info.get("error"):
-            for rule in rules:
-                _check_rule(post, m, info, rule, spec, out)
+        kind_ok, rules, alt_limit, counting = _plan(spec, ptype, m.kind, m.suffix)
+        if not kind_ok:
+            _check_kind(post, m, spec, out)
+        if alt_limit and m.alt:
+            _check_alt(post, m, spec, alt_limit, counting, out)
+        if rules:
+            info = media_stats.get(rel) if media_stats else None
+            if info and not info.get("error") and not _fits(info, rules):
+                for rule in rules:
+                    _check_rule(post, m, info, rule, spec, out)
         if m.kind == "video" and m.captions:
             _check_subtitles(post, m, spec, out)
     if ptype in ("video", "reel") and "video" in kinds and spec.captions:
@@ -103,11 +106,48 @@ def check_media_for_profile(post: Post, media: list[Media], spec: NetworkSpec, o
                                "without sound)"))
 
 
-def _check_alt(post: Post, m: Media, spec: NetworkSpec, rules, out: list[Problem]) -> None:
-    limit = next((rule.alt_limit for rule in rules if rule.alt_limit), spec.alt_limit)
-    if not (limit and m.alt):
-        return
-    length = count_length(m.alt, "graphemes" if spec.counting == "graphemes" else "chars")
+# What a network takes of one kind of media file in one type of post, worked out once per run of many posts
+# rather than for every media item of every post: {(id(spec), type, kind, suffix): (spec, plan)}, the spec kept
+# so that its id stays its own.
+_PLANS: dict[tuple, tuple] = {}
+# The media files that break none of a list of rules: {(id(info), id(rules)): (info, rules)}, both kept (their
+# ids stay theirs); a file's facts (`info`, one object per file and run) are checked against each plan once.
+_FITTING: dict[tuple, tuple] = {}
+_MEMO_MAX = 4096
+
+
+def _plan(spec: NetworkSpec, ptype: str, kind: str, suffix: str) -> tuple:
+    """(the file's kind and suffix are taken, the rules its bytes meet, the alt text's limit, how it is counted)."""
+    key = (id(spec), ptype, kind, suffix)
+    found = _PLANS.get(key)
+    if found is not None and found[0] is spec:
+        return found[1]
+    kind_ok = kind != "other" and (suffix in spec.image_types or suffix in spec.video_types)
+    rules = tuple(spec.media_rules_for(ptype, kind)) if kind in ("image", "video") else ()
+    alt_limit = next((rule.alt_limit for rule in rules if rule.alt_limit), spec.alt_limit)
+    plan = (kind_ok, rules, alt_limit, "graphemes" if spec.counting == "graphemes" else "chars")
+    if len(_PLANS) >= _MEMO_MAX:
+        _PLANS.clear()
+    _PLANS[key] = (spec, plan)
+    return plan
+
+
+def _fits(info: dict, rules: tuple) -> bool:
+    """True when the file (its facts) breaks none of the rules."""
+    key = (id(info), id(rules))
+    found = _FITTING.get(key)
+    if found is not None and found[0] is info and found[1] is rules:
+        return True
+    if any(_broken_limits(info, rule) for rule in rules):
+        return False
+    if len(_FITTING) >= _MEMO_MAX:
+        _FITTING.clear()
+    _FITTING[key] = (info, rules)
+    return True
+
+
+def _check_alt(post: Post, m: Media, spec: NetworkSpec, limit: int, counting: str, out: list[Problem]) -> None:
+    length = count_length(m.alt or "", counting)
     if length > limit:
         out.append(Problem(post.path, post.line("media", m.index, "alt"), ERROR, "alt-too-long",
                            f"the alt text of {m.path} is {length} characters; {spec.label} allows {limit} for "

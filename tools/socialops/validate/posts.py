@@ -86,8 +86,9 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
     if "utm" in post.raw or post.overrides:
         out += post_utm_problems(post)
     check_media_files(post, post.media, ("media",), out, media_stats)
+    quiet: set[str] = set()  # the post's texts already found free of invisible characters (profiles share them)
     for profile in targets:
-        _check_for_profile(post, profile, out, media_stats, config)
+        _check_for_profile(post, profile, out, media_stats, config, quiet)
     return out
 
 
@@ -264,7 +265,8 @@ def _body_line(post: Post, profile: Profile) -> int:
     return post.body_line
 
 
-def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_stats, config: Config) -> None:
+def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_stats, config: Config,
+                       quiet: set[str]) -> None:
     """What the profile's network takes: the post's type, its text as rendered for the profile, its media."""
     # Every check below costs one comparison when it passes: this runs for each profile of every post.
     spec = profile.spec
@@ -298,15 +300,21 @@ def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_s
             out.append(Problem(path, _body_line(post, profile), ERROR, "too-many-hashtags",
                                f"the text for {profile.id} ({spec.label}) has {count} hashtags; {spec.label} allows "
                                f"{spec.max_hashtags}"))
-    _check_invisible(post, profile, rendered, out)
+    _check_invisible(post, profile, rendered, out, quiet)
     check_media_for_profile(post, rendered.media, spec, out, media_stats)
 
 
-def _check_invisible(post: Post, profile: Profile, rendered, out: list[Problem]) -> None:
+def _check_invisible(post: Post, profile: Profile, rendered, out: list[Problem], quiet: set[str]) -> None:
     """Zero-width and bidirectional controls are published as they are (they can hide or reverse text) while
-    most screens show nothing: a warning, and the preview shows them."""
-    texts = [rendered.text, rendered.first_comment or "", *(m.alt or "" for m in rendered.media)]
-    found = [c for text in texts if text for c in invisible_characters(text)]
+    most screens show nothing: a warning, and the preview shows them. `quiet`: texts found free of them."""
+    found: list[str] = []
+    for text in (rendered.text, rendered.first_comment, *(m.alt for m in rendered.media)):
+        if text and text not in quiet:
+            chars = invisible_characters(text)
+            if chars:
+                found += chars
+            else:
+                quiet.add(text)
     if found:
         names = ", ".join(dict.fromkeys(found))
         problem = Problem(post.path, _body_line(post, profile), WARNING, "invisible-characters",
