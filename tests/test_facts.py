@@ -274,3 +274,42 @@ def test_the_publish_workflow_checks_out_every_branch_so_the_facts_branch_comes_
     steps = workflow["jobs"]["publish"]["steps"]
     checkout = [step for step in steps if step.get("uses", "").startswith("actions/checkout@")]
     assert checkout and all(step["with"]["fetch-depth"] == 0 for step in checkout)
+
+
+def test_clean_blobs_gives_each_posts_blob_id_beside_the_paths_and_none_where_the_file_is_not_its_blob(tmp_path):
+    from socialops.repository.git import find_posts
+
+    root = tmp_path / "repo"
+    for rel in ("content/a.md", "content/a-b/x.md", "content/b.md", "content/b.md.jpg", "content/c.md",
+                "content/d/ä.md", "content/e.md"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(f"---\nid: {rel}\n---\n", encoding="utf-8")
+    git_init(root)
+    (root / "content/c.md").write_text("---\nid: edited\n---\n", encoding="utf-8")  # edited since
+    (root / "content/new.md").write_text("---\nid: new\n---\n", encoding="utf-8")  # not in git
+    git(root, "update-index", "--assume-unchanged", "content/e.md")  # flagged
+    paths = find_posts(root)
+    assert paths == ["content/a-b/x.md", "content/a.md", "content/b.md", "content/c.md", "content/d/ä.md",
+                     "content/e.md", "content/new.md"]
+    blobs = facts.clean_blobs(root, paths)
+    expected = {rel: git(root, "rev-parse", f":{rel}").strip() for rel in paths[:3] + paths[4:5]}
+    assert blobs == [expected.get(rel) for rel in paths]
+    (tmp_path / "plain").mkdir()
+    assert facts.clean_blobs(tmp_path / "plain", paths) is None  # not a git work tree
+
+
+def test_summaries_read_in_forked_workers_share_what_posts_share(tmp_path, monkeypatch):
+    from socialops.core import workers
+
+    root = make_repo(tmp_path / "repo")
+    for i in range(40):
+        write_post(root, f"p{i:02d}", profiles=("a", "b") if i % 2 else ("c",), at="2026-12-24 10:00")
+    git_init(root)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "CHUNK", 5)
+    summaries = index.load_index(root, HEL)
+    assert len(summaries) == 40 and {s.profiles for s in summaries} == {("a", "b"), ("c",)}
+    assert len({id(s.profiles) for s in summaries}) == 2  # one tuple each, though read in two processes
+    assert all(s.blob == git(root, "rev-parse", f":{s.path}").strip() for s in summaries)
+    assert summaries == index.load_index(root, HEL)  # from the cache
+    assert [s._replace(blob=None) for s in summaries] == index.load_index(root, HEL, use_cache=False)

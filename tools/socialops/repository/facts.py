@@ -29,18 +29,22 @@ from socialops.repository import git as repo
 BRANCH = "socialops-facts"
 FACTS_NAME = "facts.json"
 NEXT_DUE_NAME = "next-due.json"
-_REGULAR_FILE = ("100644", "100755")
+_REGULAR_FILE = (b"100644", b"100755")
 
 
-def clean_blobs(root: Path, folder: str = "content") -> dict[str, str] | None:
-    """{path: blob id} of the files under `folder` whose working-tree content is exactly their blob in
-    git's index: tracked regular files, not edited, not flagged (assume-unchanged, skip-worktree), not in a
-    merge conflict. None when `root` is not a git work tree (or git fails)."""
+def clean_blobs(root: Path, paths: list[str], folder: str = "content") -> list[str | None] | None:
+    """The blob id of each of `paths` (sorted repository-relative paths under `folder`, as find_posts gives
+    them) whose working-tree content is exactly its blob in git's index: a tracked regular file, not edited,
+    not flagged (assume-unchanged, skip-worktree), not in a merge conflict; None for the others. None when
+    `root` is not a git work tree (or git fails). Git lists its files in the same order (by their bytes, which
+    for UTF-8 is the order of the characters), so its listing is walked beside `paths` once, record by record:
+    no table of every file it lists is made (for 100,000 posts that took 21 MB)."""
     # `git status` refreshes the index's file stamps first (a copied or touched file whose content is the
     # same is then clean again); on a fresh clone the stamps are new and nothing is read.
     status = repo.git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--ignore-submodules=all",
                       "--", folder, check=False)
-    listed = repo.git(root, "ls-files", "-s", "-v", "-z", "--", folder, check=False)
+    # as bytes: one copy of git's listing in memory (9 MB for 100,000 posts), not a second one decoded
+    listed = repo.git(root, "ls-files", "-s", "-v", "-z", "--", folder, check=False, text=False)
     if status.returncode != 0 or listed.returncode != 0:
         return None
     changed = set()
@@ -50,14 +54,27 @@ def clean_blobs(root: Path, folder: str = "content") -> dict[str, str] | None:
             changed.add(record[3:])
             if record[0] in "RC":  # a rename or copy names its source next
                 changed.add(next(records, ""))
-    blobs: dict[str, str] = {}
-    for record in listed.stdout.split("\0"):
-        meta, _, path = record.partition("\t")
-        parts = meta.split(" ")
-        # "H <mode> <blob> <stage>": H is a plain cached file (other tags: flags set on it); stage 0 is merged
-        if len(parts) == 4 and parts[0] == "H" and parts[1] in _REGULAR_FILE and parts[3] == "0" \
-                and path not in changed:
-            blobs[path] = parts[2]
+    del status
+    data = listed.stdout
+    del listed
+    blobs: list[str | None] = [None] * len(paths)
+    i, count, pos, size = 0, len(paths), 0, len(data)
+    while pos < size and i < count:
+        end = data.find(b"\0", pos)
+        if end < 0:
+            end = size
+        tab = data.find(b"\t", pos, end)
+        if tab >= 0:
+            path = os.fsdecode(data[tab + 1:end])  # as os.scandir names files (find_posts)
+            while i < count and paths[i] < path:
+                i += 1
+            if i < count and paths[i] == path and path not in changed:
+                parts = data[pos:tab].split(b" ")
+                # "H <mode> <blob> <stage>": H is a plain cached file (other tags: flags set on it); stage 0 is
+                # merged (a file in conflict has stages 1-3 instead, and no blob here)
+                if len(parts) == 4 and parts[0] == b"H" and parts[1] in _REGULAR_FILE and parts[3] == b"0":
+                    blobs[i] = parts[2].decode()
+        pos = end + 1
     return blobs
 
 

@@ -58,19 +58,22 @@ def find_posts(root: Path) -> list[str]:
     return found
 
 
-def git(root: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run git in `root`. Output is captured; errors become GitError with git's own words."""
+def git(root: Path, *args: str, check: bool = True, env: dict | None = None,
+        text: bool = True) -> subprocess.CompletedProcess:
+    """Run git in `root`. Output is captured (as bytes when not `text`); errors become GitError with git's own
+    words."""
     import subprocess
 
     run_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     if env:
         run_env.update(env)
     try:
-        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, env=run_env)
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=text, env=run_env)
     except FileNotFoundError:
         raise GitError("git is not installed") from None
     if check and result.returncode != 0:
-        raise GitError(f"git {args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
+        said = result.stderr.strip() or result.stdout.strip()
+        raise GitError(f"git {args[0]} failed: {said if text else said.decode(errors='replace')}")
     return result
 
 

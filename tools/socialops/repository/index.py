@@ -10,6 +10,7 @@ facts (repository/facts.py: what a fresh clone finds); the rest are read, in for
 from __future__ import annotations
 
 import gc
+from array import array
 from pathlib import Path
 from sys import intern
 from typing import Any, NamedTuple
@@ -75,10 +76,25 @@ def summarize(root: Path, rel: str, tz: ZoneInfo | Zones) -> PostSummary:
     # The few values many posts share (status, type, pillar, profile ids) are interned: one string each,
     # also across the workers' pickles, keeps a 100,000-post index small.
     return PostSummary(
-        path=rel, id=post.id, status=intern(post.status), profiles=tuple(map(intern, post.profiles)), publish_ts=ts,
+        path=rel, id=post.id, status=intern(post.status), profiles=_shared(tuple(map(intern, post.profiles))),
+        publish_ts=ts,
         type=intern(post.type), pillar=intern(post.pillar) if post.pillar else None, created=str(created) if created is not None else None, title=post.title, error=error,
         repeat=repeat, evergreen=evergreen,
     )
+
+
+_PROFILE_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shared(profiles: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple for all the posts with the same profiles (a repository has few such sets: 100,000 tuples were
+    6 MB)."""
+    found = _PROFILE_TUPLES.get(profiles)
+    if found is None:
+        if len(_PROFILE_TUPLES) >= 10_000:
+            _PROFILE_TUPLES.clear()
+        found = _PROFILE_TUPLES[profiles] = profiles
+    return found
 
 
 def load_index(root: Path, tz: ZoneInfo | Zones, *, use_cache: bool = True, shared: bool = True) -> list[PostSummary]:
@@ -103,16 +119,17 @@ def _load_index(root: Path, tz: ZoneInfo | Zones, use_cache: bool, shared: bool)
     del found
     # In a git work tree a post is known by its blob id (no stat per file); edited and untracked files, and
     # everything outside git, by size and mtime.
-    blobs = facts.clean_blobs(root) if use_cache else None
+    all_posts = find_posts(root)
+    blobs = facts.clean_blobs(root, all_posts) if use_cache else None  # each post's blob id, or None
     known: dict | None = None  # the shared facts, read at the first post this clone has not seen
     out: list[PostSummary | None] = []
     rels: list[str] = []
     keys: list = []  # each post's, beside `rels` (not a pair each: 100,000 pairs are 6 MB)
-    unread: list[int] = []
+    unread = array("l")  # the places of the posts to read (not 100,000 int objects)
     used_shared = False
     base = str(root)
-    for rel in find_posts(root):
-        blob = blobs.get(rel) if blobs else None
+    for n, rel in enumerate(all_posts):
+        blob = blobs[n] if blobs is not None else None
         if blob is not None:
             key: Any = blob
         else:
@@ -135,11 +152,20 @@ def _load_index(root: Path, tz: ZoneInfo | Zones, use_cache: bool, shared: bool)
         out.append(summary)
         rels.append(rel)
         keys.append(key)
-    del blobs, known  # 100,000 paths and blob ids (each kept in `keys`): gone before the posts are read
+    del all_posts, blobs, known  # 100,000 blob ids (each kept in `keys`): gone before the posts are read
     if unread:
-        for i, summary in zip(unread, summarize_many(root, [rels[i] for i in unread], tz), strict=True):
-            key = keys[i]
-            out[i] = summary._replace(blob=key) if isinstance(key, str) else summary
+        read = summarize_many(root, rels if len(unread) == len(rels) else [rels[i] for i in unread], tz)
+        if len(read) != len(unread):
+            raise ValueError("summarize_many gave another number of summaries")
+        for n, i in enumerate(unread):
+            key, summary = keys[i], read[n]
+            read[n] = None  # let go as it is replaced: 100,000 summaries are not held twice
+            # the path as this process has it, and the few values many posts share as one object each (a
+            # worker's pickle brings its own copies)
+            out[i] = summary._replace(path=rels[i], status=intern(summary.status), type=intern(summary.type),
+                                      profiles=_shared(tuple(map(intern, summary.profiles))),
+                                      blob=key if isinstance(key, str) else None)
+        del read
     summaries: list[PostSummary] = out  # type: ignore[assignment]  # every None was filled above
     if use_cache and (unread or used_shared or len(keys) != len(entries)):
         cache.save_parts(cache_path, cache_key, None,
