@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from socialops.community.classify import classify, rule_evidence
+from socialops.community import classify as classify_module
+from socialops.community.classify import classify, combine, rule_evidence
 from socialops.community.lexicons import despace, normalise
 from socialops.community.settings import profile_rules
 
@@ -284,3 +285,44 @@ def test_a_disguised_insult_or_a_message_passed_on_is_a_cue_for_the_model():
     assert "disguised" in rule_evidence("kusip44t kaikki").cues
     assert "disguised" not in rule_evidence("klo 10.30 nähdään, kiitos").cues
     assert "relay" in rule_evidence("Tell Anna I'll be waiting when she closes").cues
+
+
+def test_a_person_named_mid_sentence_is_a_target_for_the_model():
+    assert {"tgt:name", "cop:name", "aimlex-name:weak_insult"} <= set(rule_evidence("Tuo Pekka on luuseri").cues)
+    assert "tgt:name" in rule_evidence("Tell Marcus I'll be around").cues
+    # a capital at the start of a sentence, a weekday or "I" names nobody
+    for text in ("Kiitos paljon. Tulemme taas", "See you Saturday", "Yes I will"):
+        assert "tgt:name" not in rule_evidence(text).cues, text
+
+
+@pytest.mark.parametrize("text", ["Your manager walks his dog at seven every evening",
+                                  "Sun tytär käy varmaan samaa koulua", "Din fru har en röd bil"])
+def test_someones_private_life_named_after_them_is_a_cue_and_aims_a_remark(text):
+    cues = rule_evidence(text).cues
+    assert "privy" in cues and "privy" in classify_module.AIMING
+
+
+@pytest.mark.parametrize("text", ["Thank you so much, see you soon", "Kiitos teille", "Tack ska ni ha"])
+def test_a_pronoun_alone_is_no_private_life(text):
+    assert "privy" not in rule_evidence(text).cues
+
+
+def _decide(text: str, probabilities: dict[str, float]) -> str:
+    full = {c: probabilities.get(c, 0.0) for c in ("question", "negative", "abusive", "spam", "other", "incident")}
+    return combine(rule_evidence(text), full, rules=profile_rules({})).category
+
+
+def test_other_is_no_bin_for_what_the_model_is_unsure_of():
+    text = "Tilauksesta ei kuulunut mitään"
+    # unsure of "other", and a category that needs a person close behind: a person sees it
+    assert _decide(text, {"other": 0.35, "negative": 0.3, "question": 0.2, "spam": 0.15}) == "negative"
+    # sure of "other", or nothing else likely enough: "other"
+    assert _decide(text, {"other": 0.7, "negative": 0.3}) == "other"
+    assert _decide(text, {"other": 0.3, "negative": 0.2, "question": 0.2, "spam": 0.2, "incident": 0.1}) == "other"
+
+
+def test_unsure_of_other_the_model_alone_still_calls_nothing_abusive_or_an_incident():
+    text = "Tilauksesta ei kuulunut mitään"  # no sign of hostility, no health or safety word
+    assert _decide(text, {"other": 0.35, "abusive": 0.34, "negative": 0.31}) == "negative"
+    assert _decide(text, {"other": 0.38, "incident": 0.32, "question": 0.3}) == "question"
+    assert _decide(text, {"incident": 0.36, "other": 0.34, "question": 0.3}) == "incident"

@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     lr = fit(x, [r["label"] for r in rows], args.c)
     about = {"trained_on": "tests/fixtures/comments/train.csv", "rows": len(rows), "C": args.c,
              "features": "crc32-hashed char 2-5-grams of words and lemmas, words, lemmas, word and lemma pairs, "
-                         "emoji, rule signals",
+                         "emoji, rule signals, cues of whom a remark is aimed at (mentions, staff, names, "
+                         "their private life)",
              "script": "tools/scripts/train_classifier.py"}
     OUT.write_text(json.dumps(export(lr, about), separators=(",", ":")) + "\n", encoding="utf-8")
     checks = [{"text": t, "probabilities": dict(zip(lr.classes_.tolist(), p.tolist(), strict=True))}

@@ -151,6 +151,22 @@ _LAUGH = re.compile("[\U0001F602\U0001F923\U0001F605\U0001F606\U0001F601]|\\b(?:
                     re.IGNORECASE)
 
 
+# a person named in the middle of a sentence ("tell Marcus", "nähdään Jari", "tuo Pekka on"): a capitalised word
+# after a word or a comma; not the words that English writes with a capital
+_NAME = re.compile(r"(?<=[^\W\d_] |, )[A-ZÅÄÖ][a-zåäöéü]{2,}\b")
+_NOT_NAMES = frozenset({
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
+    "april", "may", "june", "july", "august", "september", "october", "november", "december", "christmas",
+    "easter", "english", "finnish", "swedish", "i'm", "i'll", "i've", "i'd", "god"})
+PRIVY_WINDOW = 3  # how far after a person their private life (home, car, children, routine) may be named
+
+
+def _name_positions(raw: str, tokens: Sequence[Token], tokenize_prefix) -> list[int]:
+    """The index of each word that names a person in the middle of a sentence."""
+    return [at for m in _NAME.finditer(raw) if m.group().casefold() not in _NOT_NAMES
+            for at in [len(tokenize_prefix(raw[:m.start()]))] if at < len(tokens)]
+
+
 def _mention_positions(raw: str, tokens: Sequence[Token], tokenize_prefix) -> list[int]:
     """The index of the first word after each @mention."""
     return [min(len(tokenize_prefix(raw[:m.start()])), len(tokens)) for m in MENTION.finditer(raw)]
@@ -161,13 +177,15 @@ def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix, whose: 
     "a person, then a word" rather than a word alone: the words after a mention, "you" or a staff noun
     (``aim:cow``, with ``aimc:`` character n-grams for words never seen in training), whether a copula joins
     them (``cop:staff``), the lexicon classes among them; and what makes a remark not the writer's own aim
-    (said of oneself, reported, quoted). ``tokenize_prefix`` tokenises a part of the raw text; ``whose`` is
+    (said of oneself, reported, quoted); a person's private life named after them (``privy``: "your daughter's
+    school", "sun auto", "din fru"), the stuff of veiled threats. ``tokenize_prefix`` tokenises a part of the raw text; ``whose`` is
     :func:`voice`."""
     sentence = _sentences(tokens)
     targets = [("staff", at + len([m for m, _ in p.parts if m != "gap"]) - 1) for p, at in hits.get("staff", ())]
     targets += [("you", at) for _, at in hits.get("second_person", ())]
     targets += [("group", at) for _, at in hits.get("group", ()) + hits.get("people", [])]
     targets += [("mention", at - 1) for at in _mention_positions(raw, tokens, tokenize_prefix)]
+    targets += [("name", at) for at in _name_positions(raw, tokens, tokenize_prefix)]
     classes = {at: name for name in _EVALUATIVE for _, at in hits.get(name, ())}
     out: list[str] = []
     for kind, at in targets:
@@ -187,6 +205,7 @@ def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix, whose: 
         for j in range(max(0, at - 3), max(at, 0)):  # "mikä pelle tuo omistaja", "vilken pajas er chef är"
             if sentence[j] == sentence[at]:
                 out.append(f"pre:{tokens[j].forms[0]}")
+    out += _privy(targets, hits)
     selfish = whose.selfish
     for name in ("insult", "weak_insult"):
         for _, at in hits.get(name, ()):
@@ -203,3 +222,15 @@ def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix, whose: 
     if any(t.quoted for t in tokens):
         out.append("quoted")
     return out
+
+
+def _privy(targets: Sequence[tuple[str, int]], hits: Hits) -> list[str]:
+    """``privy`` when someone's private life or routine (the ``routine`` lexicon: home, car, children, where they
+    park) is named just after them ("your kids", "sun tytär", "Johan går hem")."""
+    pronouns = {at for _, at in hits.get("second_person", ())}
+    routine = [at for _, at in hits.get("routine", ()) if at not in pronouns]
+    out = []
+    for kind, at in targets:
+        if kind != "group" and any(0 < r - at <= PRIVY_WINDOW for r in routine):
+            out += ["privy", f"privy-{kind}"]
+    return list(dict.fromkeys(out))

@@ -122,14 +122,19 @@ ABUSE_ALONE = 0.35
 ABUSE_AIMED_ALONE = 0.5
 # cues that a remark is not the writer's own aim at someone: said of oneself, reported, quoted
 NOT_OWN = frozenset({"self-eval", "reported", "quoted"})
-AIMING = ("cop:", "tgt:mention", "tgt:staff", "tgt:group", "aimlex:", "relay", "disguised")
+AIMING = ("cop:", "tgt:mention", "tgt:staff", "tgt:group", "aimlex:", "relay", "disguised", "privy")
 # with the rules' evidence of an aimed insult (or of a veiled threat), the model's probability of abuse that
 # suffices to call a comment abusive (with low confidence: never hidden)
 ABUSE_AIMED = 0.15
 ABUSE_VEILED = 0.3
 AIMED = frozenset({"weak_insult", "directed", "extra", "insult"})  # the kinds of evidence of an aimed insult
 # without a health or safety word, the model reports an incident only at least this sure
-INCIDENT_ALONE = 0.5
+INCIDENT_ALONE = 0.35
+# "other" is no bin for what the model is unsure of: below this probability of "other", the most likely category
+# that needs a person wins if the model gives it at least FLAG_MIN (for a brand, a question, a complaint or spam
+# left unflagged costs more than an extra flag); abuse and incidents keep their own thresholds
+OTHER_SURE = 0.4
+FLAG_MIN = 0.25
 # the lexicon classes that are a sign of hostility (an insult said of oneself is none: "olin ihan idiootti"):
 # without one, the model alone never calls a comment abusive
 HOSTILE = frozenset({"insult", "weak_insult", "slur", "threat", "directed", "profanity", "veiled_threat", "identity"})
@@ -167,6 +172,8 @@ class Evidence:
             out += [f"abuse-{self.abuse_confidence}"] + [f"abuse:{k}" for k in self.abuse.kinds]
         out += [f"spam:{k}" for k in self.spam.kinds] + [f"neg:{k}" for k in self.negative.kinds]
         out += [f"lex:{name}" for name in self.classes]
+        if self.positives and self.negative.score:  # praise and a complaint together: often sarcasm
+            out.append("contrast")
         if self.incident.kinds:
             out.append("incident")
         return out
@@ -285,12 +292,26 @@ def combine(found: Evidence, probabilities: Mapping[str, float], *, rules: Profi
         # without a health or safety word, only a sure model reports an incident
         ruled_out.add("incident")
         best = top()
+    if best == "other" and probabilities["other"] < OTHER_SURE:
+        best = _flag_instead(probabilities, ruled_out | {"other"}, found.hostile) or best
     sure = "medium" if probabilities[best] >= SURE else "low"
     if best == category:
         return decide(category, min(confidence, sure, key=CONFIDENCE_ORDER.index), evidence, model_says=True)
     by_model = {"spam": found.spam, "abusive": found.abuse, "negative": found.negative,
                 "question": found.question, "incident": found.incident}.get(best, _Evidence())
     return decide(best, sure, by_model, model_says=True)
+
+
+def _flag_instead(probabilities: Mapping[str, float], ruled_out: set[str], hostile: bool) -> str | None:
+    """The most likely category that needs a person, when the model is unsure of "other" and gives it at least
+    FLAG_MIN; abuse only on the rules' sign of hostility and at least ABUSE_ALONE."""
+    def allowed(cat: str) -> bool:
+        return cat not in ruled_out and (cat != "abusive" or hostile and probabilities[cat] >= ABUSE_ALONE) and (
+            cat != "incident" or probabilities[cat] >= INCIDENT_ALONE)
+
+    candidates = [c for c in probabilities if allowed(c)]
+    best = max(candidates, key=probabilities.__getitem__, default=None)
+    return best if best is not None and probabilities[best] >= FLAG_MIN else None
 
 
 def _spam(t: _Text, lexicons: Sequence[Lexicon], repeats: int) -> _Evidence:
