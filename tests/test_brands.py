@@ -79,6 +79,10 @@ def test_pillars_per_brand(tmp_path):
     })
     [found] = problems(root, "unknown-pillar")
     assert found.path == "content/acme/a.md" and "launches" in found.message
+    config = load_config(root)
+    acme = config.pillars_of("acme")
+    assert acme == {"launches": {"share": 100}} and config.pillars_of("acme") is acme  # worked out once
+    assert config.pillars_of("beta") == config.pillars_of(None) == config.schedule.pillars
 
 
 def test_the_brand_plans_timezone_reads_naive_times_and_places_slots(tmp_path):

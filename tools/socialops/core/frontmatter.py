@@ -45,7 +45,7 @@ _FLOW_ITEM = re.compile(r' *(?:([A-Za-z_][A-Za-z0-9_-]*): +)?(?:"([^"\\]*)"|'
 _TEXT_KEYS: dict[str, bool] = {}
 # Flow collections read, by their text: the same `profiles: [...]` or `tags: [...]` recurs across posts.
 _FLOWS: dict[str, list | dict] = {}
-_FLOWS_MAX = 4096
+_FLOWS_MAX = 1024  # recurring ones are back at once after it is emptied
 
 
 class _Other(Exception):

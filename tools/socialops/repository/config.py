@@ -28,6 +28,7 @@ class Config:
     schedule: Schedule
     profiles: dict[str, Profile]
     snippets: dict[str, Snippet] = field(default_factory=dict)
+    _pillars: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # see pillars_of
 
     @property
     def tz(self) -> ZoneInfo:
@@ -41,6 +42,14 @@ class Config:
     def post_brand(self, rel: str) -> str | None:
         """The brand whose folder (content/<brand>/) holds the post at `rel`."""
         return post_brand(rel, self.brands) if self.brands else None
+
+    def pillars_of(self, brand: str | None) -> dict:
+        """The pillars of a brand's plan (its section's own, else the top level's), worked out once per brand:
+        validation asks for each post's."""
+        found = self._pillars.get(brand)
+        if found is None:
+            found = self._pillars[brand] = self.schedule.for_brand(brand).pillars
+        return found
 
     @functools.cached_property
     def kit(self) -> TextKit:

@@ -21,7 +21,7 @@ MAX_CAPTIONS_BYTES = 1_000_000
 MEDIA_FACTS = 2  # what inspect_media reports; a cache of older facts (videos without seconds) is not used
 
 
-@functools.lru_cache(maxsize=4096)  # validation asks for each media item of a post several times (once a profile)
+@functools.lru_cache(maxsize=1024)  # validation asks for each media item of a post several times (once a profile)
 def resolve_media_path(post_path: str, media_path: str) -> str | None:
     """The repository-relative path of a media file, or None when it leads outside the repository."""
     return _resolve_in(posixpath.dirname(post_path), media_path)

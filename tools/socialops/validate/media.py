@@ -24,24 +24,29 @@ def check_media_files(post: Post, media: list[Media], key: tuple, out: list[Prob
                                "and give its path relative to the post"))
             continue
         info = media_stats.get(rel) if media_stats else None
-        if info is None or info.get("missing"):
+        if info is not None and _TROUBLE.isdisjoint(info):  # nearly every file: there, inside, readable
+            pass
+        elif info is None or info.get("missing"):
             out.append(Problem(path, post.line(*key, m.index), ERROR, "media-missing",
                                f"the file {m.path} does not exist (looked for {rel}); check the name and upload it"))
             continue
-        if info.get("outside"):
+        elif info.get("outside"):
             out.append(Problem(path, post.line(*key, m.index), ERROR, "media-outside-repo",
                                f"{m.path} is a link to a file outside the repository; copy the file in instead"))
             continue
-        if info.get("hidden"):
+        elif info.get("hidden"):
             out.append(Problem(path, post.line(*key, m.index), ERROR, "media-outside-repo", _hidden(m.path, info)))
             continue
-        if info.get("error"):
+        elif info.get("error"):
             out.append(Problem(path, post.line(*key, m.index), ERROR, "image-unreadable", f"{m.path}: {info['error']}"))
         if m.kind == "image" and not (m.alt and m.alt.strip()):
             out.append(Problem(path, post.line(*key, m.index), WARNING, "alt-missing",
                                f"the image {m.path} has no alt text; add 'alt: \"what the image shows\"'"))
         if m.captions is not None:
             _check_captions_file(post, m, key, out, media_stats)
+
+
+_TROUBLE = frozenset(("missing", "outside", "hidden", "error"))  # what inspect_media says of a file it cannot use
 
 
 def _check_captions_file(post: Post, m: Media, key: tuple, out: list[Problem], media_stats) -> None:

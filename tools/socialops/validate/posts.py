@@ -57,6 +57,16 @@ _POST_KEY_TYPES = {
     "stickers": ((list,), "a list of the story's stickers, like [\"poll: Glögi vai kaakao?\", \"link\"]"),
 }
 _POST_KEY_SET, _MEDIA_KEY_SET = frozenset(POST_KEYS), frozenset(MEDIA_KEYS)
+_TYPE_FITS: dict[tuple[str, type], bool] = {}  # (key, type of its value) -> of a type the key takes (or no rule)
+
+
+def _type_fits(key: str, value: Any) -> bool:
+    """Is `value` of a type `key` takes? The answer depends on the value's type alone: kept in _TYPE_FITS."""
+    expected = _POST_KEY_TYPES.get(key)
+    fits = not expected or value is None or isinstance(value, expected[0])
+    if len(_TYPE_FITS) < 4096:
+        _TYPE_FITS[(key, type(value))] = fits
+    return fits
 _LINK = re.compile(r"^https?://[^\s/]+\.[^\s]*$")
 
 
@@ -71,16 +81,19 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
     folder = config.post_brand(post.path)
     if config.brands:
         out += post_brand_problems(post, config, targets, folder)
-    _check_pillar(post, config.schedule.for_brand(folder).pillars, out)
+    _check_pillar(post, config.pillars_of(folder), out)
     _check_media_items(post, out)
-    _check_live(post, config, out)
+    if post.type in ("live", "link"):
+        _check_live(post, config, out)
     if post.raw.get("repeat") is not None or post.raw.get("evergreen") is not None:
         _check_comes_back(post, config, out)
     if "local" in post.raw:  # what kind of Google Business Profile post it is
         out += [Problem(post.path, post.line(*key), ERROR, "local-invalid", message) for key, message in
                 local_problems(post.raw["local"], post_type=post.type, link=post.link)]
-    _check_overrides(post, targets, out)
-    _check_manual(post, targets, out)
+    if "overrides" in post.raw:
+        _check_overrides(post, targets, out)
+    if post.type == "live":
+        _check_manual(post, targets, out)
     out += placeholder_problems(post)
     out += post_snippet_problems(post, config, targets)
     if "utm" in post.raw or post.overrides:
@@ -98,9 +111,11 @@ def _check_keys(post: Post, out: list[Problem]) -> None:
     if not _POST_KEY_SET.issuperset(raw):
         out += unknown_keys(raw, POST_KEYS, path, post.line, "a post")
     for key, value in raw.items():
-        expected = _POST_KEY_TYPES.get(key)
-        if expected and value is not None and not isinstance(value, expected[0]):
-            out.append(Problem(path, post.line(key), ERROR, "wrong-type", f"'{key}' must be {expected[1]}"))
+        fits = _TYPE_FITS.get((key, type(value)))
+        if fits is None:
+            fits = _type_fits(key, value)
+        if not fits:
+            out.append(Problem(path, post.line(key), ERROR, "wrong-type", f"'{key}' must be {_POST_KEY_TYPES[key][1]}"))
     if isinstance(raw.get("id"), bool) or not post.id or not str(post.id).strip():
         out.append(Problem(path, post.line("id") if "id" in raw else 1, ERROR, "missing-id",
                            "the post has no 'id'; add a line like 'id: "
