@@ -25,7 +25,7 @@ from socialops.repository.media import resolve_media_path
 from socialops.site import charts
 from socialops.site.calendar import month_pages
 from socialops.site.html import STYLE, esc, page, table
-from socialops.site.media import SQUARE, WIDTH, Thumbnails, shown_aspect
+from socialops.site.media import SQUARE, WIDTH, Thumbnails
 from socialops.site.mockup import post_page
 from socialops.site.model import SiteData, gather
 
@@ -132,8 +132,8 @@ def _wanted_images(data: SiteData, images: Thumbnails) -> list[tuple[str, float 
             spec = getattr(data.profiles.get(item.profile_id), "spec", None)
             for media in item.rendered.media if item.rendered else []:
                 rel = resolve_media_path(post.path, media.path) if media.kind == "image" else None
-                if rel and (size := images.size(rel)):
-                    wanted += [(rel, shown_aspect(spec, post.type, *size), WIDTH), (rel, 1.0, SQUARE)]
+                if rel and (aspect := images.shape(rel, spec, post.type)) is not False:
+                    wanted += [(rel, aspect, WIDTH), (rel, 1.0, SQUARE)]
     return wanted
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from socialops.core.workers import map_chunks
 from socialops.repository.media import media_target
@@ -24,6 +25,24 @@ class Thumbnails:
         self.root, self.out = root, out
         self._sizes: dict[str, tuple[int, int] | None] = {}
         self._made: dict[tuple[str, float | None, int], str | None] = {}
+        # (image, network spec, post type) -> its shape there: thousands of posts show the same few images.
+        # By the spec's identity: the specs are the profiles', alive as long as this build.
+        self._shapes: dict[tuple[str, int, str], tuple[float | None, Any] | None] = {}
+
+    def shape(self, rel: str, spec, post_type: str) -> float | None | bool:
+        """The shape (width / height) the image `rel` is shown in by `spec`'s network in a `post_type` post;
+        False when it is not an image that can be read."""
+        key = (rel, id(spec), post_type)
+        found = self._shapes.get(key)
+        if found is None or found[1] is not spec:
+            size = self.size(rel)
+            found = self._shapes[key] = (shown_aspect(spec, post_type, *size) if size else False, spec)
+        return found[0]
+
+    def shown(self, rel: str, spec, post_type: str) -> str | None:
+        """The mock-up's thumbnail of the image `rel` as `spec`'s network shows it; None when there is none."""
+        aspect = self.shape(rel, spec, post_type)
+        return None if aspect is False else self.get(rel, aspect)
 
     def size(self, rel: str) -> tuple[int, int] | None:
         if rel not in self._sizes:

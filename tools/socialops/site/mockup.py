@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from socialops.content.preview import PostPreview, ProfilePreview
 from socialops.repository.media import resolve_media_path
 from socialops.site.html import esc, page, table
-from socialops.site.media import Thumbnails, shown_aspect
+from socialops.site.media import Thumbnails
 from socialops.site.model import SiteData
 from socialops.state.publications import PUBLISHED
 
@@ -113,9 +113,7 @@ def _figure(images: Thumbnails | None, post: PostPreview, media, spec) -> str:
     if media.kind != "image" or rel is None:
         subtitles = f" · subtitles {esc(media.captions)}" if media.captions else ""
         return f'<figure><div class="video">▶ video {esc(media.path)}{subtitles}</div>{caption}</figure>'
-    src = None
-    if images is not None and (size := images.size(rel)):
-        src = images.get(rel, shown_aspect(spec, post.type, *size))
+    src = images.shown(rel, spec, post.type) if images is not None else None
     if src is None:
         return f'<figure><div class="video">image {esc(media.path)}</div>{caption}</figure>'
     return f'<figure><img src="../{esc(src)}" alt="{alt}" loading="lazy">{caption}</figure>'
