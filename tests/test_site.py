@@ -156,7 +156,7 @@ def test_hostile_text_in_a_post_stays_text(tmp_path):
             "onerror=alert(2)&gt;", "")
 
 
-def test_a_published_post_links_to_the_network_and_shows_its_figures(tmp_path):
+def test_a_published_post_links_to_the_network_and_shows_its_figures(tmp_path, monkeypatch):
     root = site_repo(tmp_path / "repo")
     Ledger(root).append([Event(dt.datetime(2026, 12, 1, 21, 31, tzinfo=dt.UTC), "late-night", "cafe-masto", "published", attempt=1,
                                key="k", remote_id="9", url="https://example.social/@cafe/9")])
@@ -169,7 +169,12 @@ def test_a_published_post_links_to_the_network_and_shows_its_figures(tmp_path):
         2026-11-30,cafe-masto,mastodon,190,,,,
         2026-12-01,cafe-masto,mastodon,200,,,,
         """)
+    reads = []
+    real_read = Ledger.read_text
+    monkeypatch.setattr(Ledger, "read_text", lambda self: reads.append(self.rel) or real_read(self))
     build(root, tmp_path / "site")
+    assert len(reads) == 1  # the previews, the calendar and the feed share one reading of the ledger
+    assert "URL:https://example.social/@cafe/9" in (tmp_path / "site/calendar.ics").read_text()
     page = (tmp_path / "site/posts/late-night.html").read_text()
     assert "Published Tue 2026-12-01 23:31 EET" in page and 'href="https://example.social/@cafe/9"' in page
     assert "<td>12</td>" in page  # likes in the figures table

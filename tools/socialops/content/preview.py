@@ -85,12 +85,14 @@ class Links:
         return f"{self.server}/{self.repository}/blob/{self.sha}/{quote(rel)}"
 
 
-def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: list | None = None) -> list[PostPreview]:
+def build(root: Path, paths: list[str] | None, *, now: dt.datetime, summaries: list | None = None,
+          states: dict | None = None) -> list[PostPreview]:
     """Previews of the posts at `paths` (repository-relative); all posts with something still to publish
-    when `paths` is None. `summaries`: the index, when the caller has loaded it already."""
+    when `paths` is None. `summaries` and `states`: the index and the ledger's states (Ledger.state()), when
+    the caller has read them already (a long ledger takes a quarter of a second to read)."""
     config = load_config(root, unreadable=[])  # files that cannot be read: validate_repository reports them
     summaries = load_index(root, config.schedule.zones) if summaries is None else summaries
-    states = Ledger(root).state()
+    states = Ledger(root).state() if states is None else states
     times = resolve_times(summaries, config.profiles, config.schedule, now=now, published=published_times(states))
     upcoming = next_times(times, now - config.schedule.late_window)  # recurring and evergreen posts: their next time
     if paths is None:

@@ -28,7 +28,11 @@ from socialops.validate.schedule import schedule_problems
 
 def published_from_ledger(root: Path) -> tuple[dict, dict]:
     """(post id, profile) -> published time, and -> the live post's address, from state/publications.csv."""
-    states = Ledger(root).state()
+    return published_and_urls(Ledger(root).state())
+
+
+def published_and_urls(states: dict) -> tuple[dict, dict]:
+    """published_from_ledger of the ledger's states already read (Ledger.state())."""
     urls = {pair: st.url for pair, st in states.items() if st.status == PUBLISHED and st.url}
     return published_times(states), urls
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from socialops.core.workers import map_chunks
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, num, read_table
 from socialops.plan.calendar import calendar_bytes, load_lives
-from socialops.plan.published import published_from_ledger
+from socialops.plan.published import published_and_urls
 from socialops.repository.media import resolve_media_path
 from socialops.site import charts
 from socialops.site.calendar import month_pages
@@ -155,7 +155,7 @@ def _calendar_thumbs(data: SiteData, images: Thumbnails) -> dict[str, str]:
 def _feed(root: Path, data: SiteData) -> dict[str, bytes]:
     shown = {p.post_id for p in data.posts}  # the feed shows only what the site shows
     posts = [s for s in data.summaries if s.id in shown]
-    published, urls = published_from_ledger(root)
+    published, urls = published_and_urls(data.states)
     feed = calendar_bytes(posts, data.profiles, data.schedule, now=data.now, published=published, urls=urls,
                           lives=load_lives(root, posts, data.tz), until=data.now + dt.timedelta(weeks=13),
                           since=data.now - dt.timedelta(weeks=13), name=f"{data.brand}: content plan")

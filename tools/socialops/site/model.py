@@ -68,6 +68,7 @@ class SiteData:
     plan: dict[str, Any]
     schedule: Any  # repository.schedule.Schedule
     summaries: list  # the index, as repository.index loaded it
+    states: dict  # the ledger's state of each (post id, profile) pair (Ledger.state())
     tags: dict[str, list[str]] = field(default_factory=dict)  # post id -> tags
     left_out: int = 0  # drafts and internal posts not shown
 
@@ -87,10 +88,10 @@ def _gather(root: Path, now: dt.datetime, brand: str, private_repository: bool) 
     tz = config.tz
     with in_this_process():
         summaries = load_index(root, config.schedule.zones)
+    states = Ledger(root).state()  # read once: the previews, the calendar and the feed use it
     previews = build_previews(root, sorted(s.path for s in summaries if s.id and not s.error), now=now,
-                              summaries=summaries)
+                              summaries=summaries, states=states)
     shown = [p for p in previews if settings.private or (p.status != "draft" and not p.internal)]
-    states = Ledger(root).state()
     tasks = {pair: "waiting" if st.status == HANDED else "skipped" for pair, st in states.items()
              if st.status in (HANDED, SKIPPED)}
     held = {**published_times(states), **task_times(states)}  # manual tasks keep the slot they were handed at
@@ -113,7 +114,7 @@ def _gather(root: Path, now: dt.datetime, brand: str, private_repository: bool) 
     tags = {p.post_id: sorted({t for item in p.profiles if item.rendered for t in item.rendered.tags})
             for p in shown if p.post_id}
     return SiteData(brand, tz, now, settings, dict(config.profiles), shown, entries, blackouts(config.schedule),
-                    lives, plan, config.schedule, summaries, tags, len(previews) - len(shown))
+                    lives, plan, config.schedule, summaries, states, tags, len(previews) - len(shown))
 
 
 def _post_entries(previews: list[PostPreview], tz, drafts_at: dict[str, dt.datetime]) -> list[Entry]:
