@@ -249,3 +249,26 @@ def test_esc_escapes_every_character_html_gives_meaning_to():
         assert esc(text) == escape(text, quote=True)
     assert esc(None) == "" and esc(42) == "42" and esc(0.5) == "0.5"
     assert esc(type("Name", (str,), {})("<b>")) == "&lt;b&gt;"
+
+
+def test_a_recurring_posts_published_times_are_on_the_calendar_as_that_post(tmp_path):
+    root = site_repo(tmp_path / "repo")
+    write(root / "content/fika.md", """\
+        ---
+        id: fika
+        title: Friday fika
+        profiles: [cafe-masto]
+        publish_at: 2026-11-06 10:00
+        repeat: {every: week}
+        ---
+        Fika time.
+        """)
+    Ledger(root).append([Event(dt.datetime(2026, 11, day, 8, 1, tzinfo=dt.UTC), f"fika@202611{day:02}T0800Z",
+                               "cafe-masto", "published", attempt=1, key=f"k{day}", remote_id=str(day),
+                               url=f"https://example.social/@cafe/{day}") for day in (6, 13)])
+    build(root, tmp_path / "site")
+    cells = Cells((tmp_path / "site/calendar/2026-11.html").read_text()).cells
+    for day in (6, 13):
+        assert "10:01 published · cafe-masto Friday fika" in cells[day]
+    page = (tmp_path / "site/calendar/2026-11.html").read_text()
+    assert page.count('href="../posts/fika.html"') >= 2

@@ -102,9 +102,14 @@ def _gather(root: Path, now: dt.datetime, brand: str, private_repository: bool) 
     entries = _post_entries(shown, tz, drafts_at) + _empty_slots(plan, tz)
     shown_ids, known_ids = {p.post_id for p in shown}, {p.post_id for p in previews}
     entries += _occurrences(plan, {p.post_id: p for p in shown}, {(e.profile, e.at) for e in entries}, tz)
+    first_shown: dict[str | None, PostPreview] = {}  # by id (a duplicate id: the first file, as validate says)
+    for p in shown:
+        first_shown.setdefault(p.post_id, p)
     for (post_id, pid), state in states.items():  # published posts whose files are gone stay on the calendar
         if post_id not in known_ids and state.status == PUBLISHED and state.published_at:
-            post = next((p for p in shown if p.post_id == base_id(post_id)), None) if "@" in post_id else None
+            # a recurring post's occurrences (<id>@<time>) are its own; looked up, not searched for: a weekly
+            # post has 50 a year, each searched through all posts
+            post = first_shown.get(base_id(post_id)) if "@" in post_id else None
             entries.append(Entry(state.published_at.astimezone(tz), DONE, pid, post.post_id if post else None,
                                  post.title if post else post_id, url=state.url or None))
     lives = {k: v for k, v in load_lives(root, summaries, tz).items() if k in shown_ids}
