@@ -272,3 +272,30 @@ def test_a_recurring_posts_published_times_are_on_the_calendar_as_that_post(tmp_
         assert "10:01 published · cafe-masto Friday fika" in cells[day]
     page = (tmp_path / "site/calendar/2026-11.html").read_text()
     assert page.count('href="../posts/fika.html"') >= 2
+
+
+def test_a_live_session_is_on_the_calendar_and_in_the_feed_read_once(tmp_path, monkeypatch):
+    from socialops.repository import posts
+
+    root = site_repo(tmp_path / "repo")
+    write(root / "content/live.md", """\
+        ---
+        id: glogi-live
+        title: Glögi workshop
+        profiles: [cafe-masto]
+        publish_at: 2026-12-08 12:00
+        type: live
+        live: {starts_at: 2026-12-10 18:00, duration_minutes: 45, url: https://cafe.example/live}
+        ---
+        Join us!
+        """)
+    parsed = []
+    real_parse = posts.parse_post
+    monkeypatch.setattr(posts, "parse_post", lambda text, rel: parsed.append(rel) or real_parse(text, rel))
+    build(root, tmp_path / "site")
+    assert parsed.count("content/live.md") == 1
+    cells = Cells((tmp_path / "site/calendar/2026-12.html").read_text()).cells
+    assert "18:00 live session · cafe-masto Glögi workshop" in cells[10]
+    feed = (tmp_path / "site/calendar.ics").read_text()
+    assert "UID:glogi-live.live@socialops" in feed and "URL:https://cafe.example/live" in feed
+    assert "DTSTART:20261210T160000Z" in feed and "DURATION:PT45M" in feed

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from socialops.core.workers import map_chunks
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, num, read_table
-from socialops.plan.calendar import calendar_bytes, load_lives
+from socialops.plan.calendar import calendar_bytes
 from socialops.plan.published import published_and_urls
 from socialops.repository.media import resolve_media_path
 from socialops.site import charts
@@ -67,7 +67,7 @@ def _build_site(root: Path, out: Path, *, now: dt.datetime, brand: str, private_
     # A page per post is most of a large site: the pages are made in forked processes when there are many, the
     # feed and the other pages as pieces of the same work, and written by this process alone (processes
     # creating files in one folder wait for each other in the kernel).
-    jobs = [partial(_feed, root, data), partial(_month_pages, data, thumbs),
+    jobs = [partial(_feed, data), partial(_month_pages, data, thumbs),
             partial(_other_pages, root, out, data, list(figures.values()), feed_url)]
     jobs += [partial(_post_page, data, post, figures, images) for post in posts.values()]
     pages: dict[str, bytes] = {}
@@ -152,12 +152,12 @@ def _calendar_thumbs(data: SiteData, images: Thumbnails) -> dict[str, str]:
     return found
 
 
-def _feed(root: Path, data: SiteData) -> dict[str, bytes]:
+def _feed(data: SiteData) -> dict[str, bytes]:
     shown = {p.post_id for p in data.posts}  # the feed shows only what the site shows
     posts = [s for s in data.summaries if s.id in shown]
     published, urls = published_and_urls(data.states)
     feed = calendar_bytes(posts, data.profiles, data.schedule, now=data.now, published=published, urls=urls,
-                          lives=load_lives(root, posts, data.tz), until=data.now + dt.timedelta(weeks=13),
+                          lives=data.lives, until=data.now + dt.timedelta(weeks=13),
                           since=data.now - dt.timedelta(weeks=13), name=f"{data.brand}: content plan")
     return {"calendar.ics": feed}
 
