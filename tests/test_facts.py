@@ -294,6 +294,8 @@ def test_clean_blobs_gives_each_posts_blob_id_beside_the_paths_and_none_where_th
     blobs = facts.clean_blobs(root, paths)
     expected = {rel: git(root, "rev-parse", f":{rel}").strip() for rel in paths[:3] + paths[4:5]}
     assert blobs == [expected.get(rel) for rel in paths]
+    backwards = facts.clean_blobs(root, paths[::-1])  # not git's order: blobs go missing, never astray
+    assert all(blob in (None, expected.get(rel)) for rel, blob in zip(paths[::-1], backwards, strict=True))
     (tmp_path / "plain").mkdir()
     assert facts.clean_blobs(tmp_path / "plain", paths) is None  # not a git work tree
 

@@ -38,7 +38,9 @@ def clean_blobs(root: Path, paths: list[str], folder: str = "content") -> list[s
     not flagged (assume-unchanged, skip-worktree), not in a merge conflict; None for the others. None when
     `root` is not a git work tree (or git fails). Git lists its files in the same order (by their bytes, which
     for UTF-8 is the order of the characters), so its listing is walked beside `paths` once, record by record:
-    no table of every file it lists is made (for 100,000 posts that took 21 MB)."""
+    no table of every file it lists is made (for 100,000 posts that took 21 MB). A blob id is only ever given
+    to the path git lists it for: where the orders differ (a name that is not UTF-8), a post only goes
+    without its blob id, and is read from its file."""
     # `git status` refreshes the index's file stamps first (a copied or touched file whose content is the
     # same is then clean again); on a fresh clone the stamps are new and nothing is read.
     status = repo.git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--ignore-submodules=all",
