@@ -47,7 +47,10 @@ def main() -> None:
 
 def commit_all(root: Path) -> None:
     (root / ".gitignore").write_text(".socialops/\n", encoding="utf-8")
+    # gc.auto=0: a commit of 10,000 new files starts a `git gc --auto` in the background, which was still
+    # writing .git/objects when the temporary folder was removed (the run then failed at its end)
     for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=bench", "-c", "user.email=bench@example.com",
+                                                 "-c", "gc.auto=0", "-c", "maintenance.auto=false",
                                                  "commit", "-q", "-m", "posts"]):
         subprocess.run(["git", "-C", str(root), *args], check=True)
 
