@@ -42,7 +42,7 @@ def can_fork(items: int, min_items: int | None = None) -> bool:
 
 
 def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None = None,
-               report: Callable[[], Any] | None = None, chunk: int = CHUNK) -> list:
+               report: Callable[[], Any] | None = None, chunk: int | None = None) -> list:
     """[func(item) for item in items], in forked processes and this one together when there are many, each
     claiming the next chunk (of `chunk` items; fewer for items that each take long) until none are left.
     ``report``: called in each child after its work, its value sent back too; then the answer is (results,
@@ -51,10 +51,8 @@ def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None
         results = [func(item) for item in items]
         return (results, []) if report is not None else results
     workers = min(os.cpu_count() or 1, 8)
-    # At most 1,000 chunks: their numbers (4,000 bytes) fit in one page, the least buffer a pipe has, so
-    # writing them all never waits for a reader.
-    size = max(chunk, -(-len(items) // 1000))
-    starts = range(0, len(items), size)
+    bounds = chunk_bounds(len(items), CHUNK if chunk is None else chunk, workers)
+    starts = [start for start, _ in bounds]
     # The chunks' numbers wait in a pipe, 4 bytes each; a process claims a chunk by reading 4 bytes (a read
     # this small from a pipe is never split between readers).
     claims, filler = os.pipe()
@@ -66,8 +64,8 @@ def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None
         keeps none: its memory stays that of one chunk."""
         done = {}
         while claim := os.read(claims, 4):
-            start = starts[int.from_bytes(claim, "little")]
-            part = [func(item) for item in items[start:start + size]]
+            start, end = bounds[int.from_bytes(claim, "little")]
+            part = [func(item) for item in items[start:end]]
             if out is None:
                 done[start] = part
             else:
@@ -101,10 +99,26 @@ def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None
             os.kill(pid, signal.SIGTERM)
             _collect(pid, spool)
     results: list = []
-    for start in starts:  # what a child that died had claimed is done here
+    for start, end in bounds:  # what a child that died had claimed is done here
         part = done.get(start)
-        results.extend(part if part is not None else [func(item) for item in items[start:start + size]])
+        results.extend(part if part is not None else [func(item) for item in items[start:end]])
     return (results, [r for r in reports if r is not None]) if report is not None else results
+
+
+def chunk_bounds(count: int, chunk: int, workers: int) -> list[tuple[int, int]]:
+    """(start, end) of each chunk of `count` items: of `chunk` items (more when there are very many), then
+    smaller ones at the end, each about 1/(2 x workers) of what is left: the last chunk a process claims is a
+    small one, so that none waits long for another at the end. At most 1,000 chunks: their numbers (4,000
+    bytes) fit in one page, the least buffer a pipe has, so writing them all never waits for a reader."""
+    size = max(chunk, -(-count // 900))  # 900 full chunks, and the smaller ones at the end
+    least = max(1, size // 8)
+    bounds = []
+    start = 0
+    while start < count:
+        end = start + min(size, max(least, -(-(count - start) // (2 * workers))))
+        bounds.append((start, min(end, count)))
+        start = end
+    return bounds
 
 
 def _fork_worker(work: Callable[[BinaryIO], Any], spool: BinaryIO) -> tuple[int, BinaryIO]:

@@ -106,12 +106,6 @@ def fresh(root: Path, entry: Entry | None, key: int | None, dep_stats: dict) -> 
     return True
 
 
-def dep_keys(entry: Entry) -> dict:
-    """The media files an entry depends on, with their stat keys."""
-    deps = entry[3]
-    return dict(zip(deps[::2], deps[1::2], strict=True))
-
-
 def duplicate_problems(ids: dict[str, list[str]], wanted: set[str] | None, id_line) -> list[Problem]:
     """The repository-wide rule: each id belongs to one post. `id_line(rel)` gives the line of its id.
     `wanted`: the posts to report (None: all)."""

@@ -28,7 +28,7 @@ from socialops.repository.profiles import find_profiles
 from socialops.repository.schedule import SCHEDULE_FILE
 from socialops.validate import cache as validatecache
 from socialops.validate.brands import brand_plan_problems
-from socialops.validate.cache import config_stamp, dep_keys, duplicate_problems, fresh, stat_key
+from socialops.validate.cache import config_stamp, duplicate_problems, fresh, stat_key
 from socialops.validate.posts import post_problems
 from socialops.validate.profiles import profile_problems
 from socialops.validate.schedule import schedule_problems
@@ -149,15 +149,19 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
     first: dict[str, str] = {}  # the first post with each id
     shared: dict[str, list[str]] = {}  # the ids of more than one post, with all of theirs
     problems = unreadable + config_problems(config)  # and of every post: the snapshot keeps them all
-    media_keys: dict = {}  # every media file a post uses, with its stat key
+    uses: dict = {}  # the posts' media files with their stat keys, each different tuple once (posts share media)
     for rel, entry in new_entries.items():
         if entry[1] is not None and first.setdefault(entry[1], rel) is not rel:
             shared.setdefault(entry[1], [first[entry[1]]]).append(rel)
         if entry[2]:
             problems.extend(entry[2])
         if entry[3]:
-            media_keys.update(dep_keys(entry))
+            uses[entry[3]] = None
     del first
+    media_keys: dict = {}  # every media file a post uses, with its stat key
+    for deps in uses:
+        media_keys.update(zip(deps[::2], deps[1::2], strict=True))
+    del uses
     lines_found = False
 
     def id_line(rel: str) -> int:
