@@ -42,26 +42,3 @@ def test_forked_work_gives_the_results_in_order_with_each_childs_report(monkeypa
     assert forks == [1, 1] and len(reports) == 2 and os.getpid() not in reports
     assert [value for value, _ in results] == [n * n for n in items]
     assert len(workers.chunk_bounds(301, 4, 3)) > 20  # CHUNK was used: many chunks to share
-
-
-@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
-@pytest.mark.parametrize("in_memory", [True, False])
-def test_the_children_send_their_results_through_a_file_in_memory_or_a_temporary_one(monkeypatch, in_memory):
-    spools = []
-    real_spool = workers._spool
-
-    def spool():
-        spools.append(real_spool())
-        spools.append(os.readlink(f"/proc/self/fd/{spools[-1].fileno()}"))  # what the file is
-        return spools[0]
-
-    monkeypatch.setattr(workers, "_spool", spool)
-    if not in_memory:  # a system without memfd_create
-        monkeypatch.delattr(workers.os, "memfd_create", raising=False)
-    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
-    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
-    results, reports = workers.map_chunks(lambda n: -n, list(range(500)), report=lambda: os.getpid(), chunk=5)
-    assert results == [-n for n in range(500)] and len(reports) == 1
-    assert len(spools) == 2 and spools[0].closed
-    assert spools[1].startswith("/memfd:socialops-results") == in_memory

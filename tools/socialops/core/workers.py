@@ -1,7 +1,7 @@
 """Many independent pieces of work (posts to read) shared between forked processes and this one.
 
 Used where a cold run reads a whole large repository (validate, the index). os.fork, a pipe of chunks to claim
-and a file per child for its results (in memory), not multiprocessing: its imports alone cost more than a tenth
+and a temporary file per child for its results, not multiprocessing: its imports alone cost more than a tenth
 of the time this saves.
 """
 
@@ -77,7 +77,9 @@ def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None
         pickle.dump((None, report() if report is not None else None), out, protocol=pickle.HIGHEST_PROTOCOL)
 
     try:
-        spools = [_spool() for _ in range(workers - 1)]
+        import tempfile  # only when forking
+
+        spools = [tempfile.TemporaryFile() for _ in range(workers - 1)]
     except OSError:  # nowhere to write: all in this process
         os.close(claims)
         results = [func(item) for item in items]
@@ -117,16 +119,6 @@ def chunk_bounds(count: int, chunk: int, workers: int) -> list[tuple[int, int]]:
         bounds.append((start, min(end, count)))
         start = end
     return bounds
-
-
-def _spool() -> BinaryIO:
-    """A file a child writes its results to: in memory where the system has such files (Linux: no file to
-    create, and the 3 ms of importing tempfile saved before the children start), else a temporary file."""
-    if hasattr(os, "memfd_create"):
-        return open(os.memfd_create("socialops-results", os.MFD_CLOEXEC), "w+b")
-    import tempfile  # only when forking, and only where there is no memfd_create
-
-    return tempfile.TemporaryFile()
 
 
 def _fork_worker(work: Callable[[BinaryIO], Any], spool: BinaryIO) -> tuple[int, BinaryIO]:
