@@ -9,7 +9,6 @@ facts (repository/facts.py: what a fresh clone finds); the rest are read, in for
 
 from __future__ import annotations
 
-import gc
 from array import array
 from pathlib import Path
 from sys import intern
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from socialops.core import cache, workers
 from socialops.core.files import stat_key
+from socialops.core.heap import no_cyclic_gc
 from socialops.core.times import parse_when
 from socialops.errors import ContentError
 from socialops.repository import facts, recurrence
@@ -101,15 +101,9 @@ def load_index(root: Path, tz: ZoneInfo | Zones, *, use_cache: bool = True, shar
     """Summaries of every post under content/, in path order. ``tz``: the plan's timezone, or its Zones (the
     brands' own, for naive times in their folders). ``shared``: use the facts other clones wrote
     (repository/facts.py) for posts this one has not read yet."""
-    # Loading 100,000 cached summaries makes hundreds of thousands of objects at once; the cyclic garbage
-    # collector would walk the growing heap again and again meanwhile (there are no cycles here to collect).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # Loading 100,000 cached summaries makes hundreds of thousands of objects at once, none in a cycle.
+    with no_cyclic_gc():
         return _load_index(root, tz, use_cache, shared)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _load_index(root: Path, tz: ZoneInfo | Zones, use_cache: bool, shared: bool) -> list[PostSummary]:

@@ -8,7 +8,6 @@ use is inside the output folder.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 import re
 import shutil
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from socialops.core.heap import no_cyclic_gc
 from socialops.core.workers import map_chunks
 from socialops.metrics.tables import AUDIENCE, FOLLOWERS, METRICS_DIR, POSTS, num, read_table
 from socialops.plan.calendar import calendar_bytes
@@ -44,14 +44,9 @@ def build_site(root: Path, out: Path, *, now: dt.datetime, brand: str, private_r
     # A build makes a million objects that live until its end (posts, previews, the pages), none of them in a
     # cycle: the cyclic garbage collector would walk the growing heap again and again for nothing (0.3 s of
     # CPU for 10,000 posts), and so would the forked workers.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with no_cyclic_gc():
         return _build_site(root, out, now=now, brand=brand, private_repository=private_repository,
                            feed_url=feed_url)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _build_site(root: Path, out: Path, *, now: dt.datetime, brand: str, private_repository: bool,

@@ -15,13 +15,13 @@ the snapshot's state (the stamps of the media it lists) can only be made after r
 
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 
 from socialops import __version__
 from socialops.core import cache, files
 from socialops.core.files import file_key, load_pickle, save_pickle
+from socialops.core.heap import no_cyclic_gc
 from socialops.core.problems import ERROR, Problem, Report
 from socialops.repository.git import find_posts
 
@@ -122,13 +122,8 @@ def duplicate_problems(ids: dict[str, list[str]], wanted: set[str] | None, id_li
 
 def cached_report(root: Path, paths: list[str] | None = None, env: dict | None = None) -> Report | None:
     """The report from the cache alone, or None when anything it depends on changed."""
-    was_enabled = gc.isenabled()
-    gc.disable()  # many small objects at once, no cycles: the collector would only walk them
-    try:
+    with no_cyclic_gc():  # many small objects at once, no cycles
         return _cached_report(root, paths, env)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _cached_report(root: Path, paths: list[str] | None, env: dict | None) -> Report | None:

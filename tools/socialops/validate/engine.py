@@ -9,7 +9,6 @@ a large repository checks posts in forked processes.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import sys
@@ -18,6 +17,7 @@ from typing import Any
 
 from socialops import __version__
 from socialops.core import workers
+from socialops.core.heap import no_cyclic_gc
 from socialops.core.problems import ERROR, Problem, Report, sort_problems
 from socialops.errors import ContentError
 from socialops.repository.config import Config, load_config
@@ -111,17 +111,10 @@ def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) 
 def validate_repository(root: Path, paths: list[str] | None = None, *, use_cache: bool = True) -> Report:
     """Check the repository. `paths` limits the per-file rules to those files (repository-relative);
     profiles, the plan and duplicate ids are always checked."""
-    # The cache holds an entry per post: no cyclic GC while it is loaded and walked (nothing here makes cycles).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # The cache holds an entry per post: no cyclic GC while it is loaded and walked (nothing here makes cycles),
+    # and what is made meanwhile is frozen, else the collector's first pass after (and the one at exit) walks it.
+    with no_cyclic_gc(freeze=True):
         return _validate_repository(root, paths, use_cache)
-    finally:
-        if was_enabled:
-            # Everything made meanwhile is in the collector's youngest generation: its first pass (and the
-            # one at exit) would walk all of it. None of it is cyclic, so it is set aside (frozen) instead.
-            gc.freeze()
-            gc.enable()
 
 
 def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -> Report:
