@@ -43,9 +43,6 @@ _FLOW_PLAIN = re.compile("[^\\[\\]{}#:,'\"]*")  # a flow scalar's characters, up
 _FLOW_ITEM = re.compile(r' *(?:([A-Za-z_][A-Za-z0-9_-]*): +)?(?:"([^"\\]*)"|'
                         r"([^\[\]{}#:,'\" ](?:[^\[\]{}#:,'\"]*[^\[\]{}#:,'\" ])?)) *([,\]}])")
 _TEXT_KEYS: dict[str, bool] = {}
-# Flow collections read, by their text: the same `profiles: [...]` or `tags: [...]` recurs across posts.
-_FLOWS: dict[str, list | dict] = {}
-_FLOWS_MAX = 1024  # recurring ones are back at once after it is emptied
 
 
 class _Other(Exception):
@@ -138,6 +135,14 @@ def _block(lines: list[tuple[str, str, str, str]]) -> dict:
     return root
 
 
+@functools.lru_cache(maxsize=1024)  # the same `profiles: [...]` or `tags: [...]` recurs across posts
+def _flow_value(text: str) -> list | dict:
+    """A flow collection written on the key's line."""
+    value, end = _flow(text)
+    _only_comment(text, end)
+    return value
+
+
 def _value(text: str) -> Any:
     """A value written on the key's (or dash's) line."""
     first = text[0]
@@ -150,14 +155,7 @@ def _value(text: str) -> Any:
         _only_comment(text, end)
         return value
     if first == "[" or first == "{":
-        value = _FLOWS.get(text)
-        if value is None:
-            value, end = _flow(text)
-            _only_comment(text, end)
-            if len(_FLOWS) >= _FLOWS_MAX:
-                _FLOWS.clear()
-            _FLOWS[text] = value
-        return value.copy()  # its own: the memo's is never handed out (items are scalars: a shallow copy will do)
+        return _flow_value(text).copy()  # its own: the memo's is never handed out (items are scalars: a shallow copy will do)
     if first in _PLAIN_START_REFUSED:
         raise _Other
     cut = text.find(" #")

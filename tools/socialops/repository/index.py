@@ -9,6 +9,7 @@ facts (repository/facts.py: what a fresh clone finds); the rest are read, in for
 
 from __future__ import annotations
 
+import functools
 from array import array
 from pathlib import Path
 from sys import intern
@@ -83,18 +84,11 @@ def summarize(root: Path, rel: str, tz: ZoneInfo | Zones) -> PostSummary:
     )
 
 
-_PROFILE_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
-
-
+@functools.lru_cache(maxsize=10_000)
 def _shared(profiles: tuple[str, ...]) -> tuple[str, ...]:
-    """One tuple for all the posts with the same profiles (a repository has few such sets: 100,000 tuples were
-    6 MB)."""
-    found = _PROFILE_TUPLES.get(profiles)
-    if found is None:
-        if len(_PROFILE_TUPLES) >= 10_000:
-            _PROFILE_TUPLES.clear()
-        found = _PROFILE_TUPLES[profiles] = profiles
-    return found
+    """One tuple for all the posts with the same profiles, the first one asked for (a repository has few such
+    sets: 100,000 tuples were 6 MB)."""
+    return profiles
 
 
 def load_index(root: Path, tz: ZoneInfo | Zones, *, use_cache: bool = True, shared: bool = True) -> list[PostSummary]:

@@ -7,6 +7,7 @@ comparison or so.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from pathlib import PurePosixPath
 from typing import Any
@@ -57,17 +58,14 @@ _POST_KEY_TYPES = {
     "stickers": ((list,), "a list of the story's stickers, like [\"poll: Glögi vai kaakao?\", \"link\"]"),
 }
 _POST_KEY_SET, _MEDIA_KEY_SET = frozenset(POST_KEYS), frozenset(MEDIA_KEYS)
-_TYPE_FITS: dict[tuple[str, type], bool] = {}  # (key, type of its value) -> of a type the key takes (or no rule)
-
-
-def _type_fits(key: str, value: Any) -> bool:
-    """Is `value` of a type `key` takes? The answer depends on the value's type alone: kept in _TYPE_FITS."""
-    expected = _POST_KEY_TYPES.get(key)
-    fits = not expected or value is None or isinstance(value, expected[0])
-    if len(_TYPE_FITS) < 4096:
-        _TYPE_FITS[(key, type(value))] = fits
-    return fits
 _LINK = re.compile(r"^https?://[^\s/]+\.[^\s]*$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _type_fits(key: str, value_type: type) -> bool:
+    """Does a value of this type fit `key` (or the key has no rule)? The answer depends on the type alone."""
+    expected = _POST_KEY_TYPES.get(key)
+    return not expected or value_type is type(None) or issubclass(value_type, expected[0])
 
 
 def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None = None) -> list[Problem]:
@@ -111,10 +109,7 @@ def _check_keys(post: Post, out: list[Problem]) -> None:
     if not _POST_KEY_SET.issuperset(raw):
         out += unknown_keys(raw, POST_KEYS, path, post.line, "a post")
     for key, value in raw.items():
-        fits = _TYPE_FITS.get((key, type(value)))
-        if fits is None:
-            fits = _type_fits(key, value)
-        if not fits:
+        if not _type_fits(key, type(value)):
             out.append(Problem(path, post.line(key), ERROR, "wrong-type", f"'{key}' must be {_POST_KEY_TYPES[key][1]}"))
     if isinstance(raw.get("id"), bool) or not post.id or not str(post.id).strip():
         out.append(Problem(path, post.line("id") if "id" in raw else 1, ERROR, "missing-id",
