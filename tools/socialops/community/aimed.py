@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from socialops.community.lexicons import MENTION, Pattern, Token, disguised, normalise
+from socialops.community.lexicons import MENTION, Pattern, Token
 
 Hits = Mapping[str, list[tuple[Pattern, int]]]
 # pronouns of the writer's own side, beyond the `first_person` lexicon ("we ate like animals")
@@ -172,14 +172,14 @@ def _mention_positions(raw: str, tokens: Sequence[Token], tokenize_prefix) -> li
     return [min(len(tokenize_prefix(raw[:m.start()])), len(tokens)) for m in MENTION.finditer(raw)]
 
 
-def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix, whose: Voice) -> list[str]:
+def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix, whose: Voice, hidden: bool) -> list[str]:
     """Features for the learned model of who a remark is aimed at and what it says of them, so that it learns
     "a person, then a word" rather than a word alone: the words after a mention, "you" or a staff noun
     (``aim:cow``, with ``aimc:`` character n-grams for words never seen in training), whether a copula joins
     them (``cop:staff``), the lexicon classes among them; and what makes a remark not the writer's own aim
     (said of oneself, reported, quoted); a person's private life named after them (``privy``: "your daughter's
     school", "sun auto", "din fru"), the stuff of veiled threats. ``tokenize_prefix`` tokenises a part of the raw text; ``whose`` is
-    :func:`voice`."""
+    :func:`voice`; ``hidden``: the comment hides a word from word lists (lexicons.disguised)."""
     sentence = _sentences(tokens)
     targets = [("staff", at + len([m for m, _ in p.parts if m != "gap"]) - 1) for p, at in hits.get("staff", ())]
     targets += [("you", at) for _, at in hits.get("second_person", ())]
@@ -213,7 +213,7 @@ def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix, whose: 
                 out.append("self-eval")
     if any(t.clause_start and t.text in _RELAY for t in tokens):  # "tell Pekka I'll be waiting"
         out.append("relay")
-    if disguised(normalise(raw), tokens):  # a word hidden from word lists: meant to hurt
+    if hidden:  # a word hidden from word lists (lexicons.disguised): meant to hurt
         out.append("disguised")
     if _LAUGH.search(raw):  # banter among friends laughs ("@jussi you clown 😂")
         out.append("laugh")

@@ -80,6 +80,7 @@ class _Text:
     first: list[int]  # where it speaks of the writer ("I", "olin")
     hits: Mapping[str, list[tuple[Pattern, int]]]  # lexicon class -> its matches, found once per comment
     whose: Voice  # where the writer speaks of themselves, and which hits are the writer's own (found once)
+    hidden: bool  # a word hidden from word lists (lexicons.disguised): "c l o w n s", "id10tit"
 
 
 def _quote(pattern: Pattern, tokens: Sequence[Token], at: int) -> str:
@@ -207,7 +208,7 @@ def rule_evidence(text: str, *, rules: ProfileRules | None = None, repeats: int 
     tokens = tokenize(norm, lemmas)
     hits = {name: _hits(lexicons, name, tokens) for name in LEXICON_CLASSES}
     t = _Text(raw, norm, tokens, [at for _, at in hits["second_person"]], [at for _, at in hits["first_person"]], hits,
-              voice(tokens, hits))
+              voice(tokens, hits), disguised(norm, tokens))
     incident = _Evidence()
     for pattern, at in hits["incident"]:
         incident.add("incident", f"health or safety word {_quote(pattern, tokens, at)}")
@@ -219,7 +220,7 @@ def rule_evidence(text: str, *, rules: ProfileRules | None = None, repeats: int 
     ruled_out = {"veiled_threat"} - set(abuse.kinds)  # "hope nobody got hurt", "I know where the shop is"
     own = {name for name in classes if t.whose.own[name]}  # not quoting or reporting others
     hostile = bool(abuse.kinds) or bool(own & (HOSTILE - said_of_oneself - ruled_out))
-    cues = aim_cues(tokens, hits, raw, lambda part: tokenize(normalise(part)), t.whose)
+    cues = aim_cues(tokens, hits, raw, lambda part: tokenize(normalise(part)), t.whose, t.hidden)
     return Evidence(t, _spam(t, lexicons, repeats), abuse, confidence, negative, positives,
                     _question(t, lexicons), incident, classes, hostile, tuple(cues))
 
@@ -383,7 +384,7 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
         abuse.add("extra", f"abusive word of this profile {_quote(pattern, tokens, at)}")
         confidence = "high"
     weak = t.hits["weak_insult"]
-    hidden = disguised(t.norm, tokens)
+    hidden = t.hidden
     distinct_weak = {p.source for p, _ in weak}
     staff = [at for _, at in t.hits["staff"]]
     mentioned = MENTION.search(t.raw) is not None
