@@ -1,13 +1,8 @@
-"""Reading each post once in a command of several steps (repository.posts.read_once), and work kept in this
-process when what it reads is kept for the next steps (core.workers.in_this_process)."""
+"""Reading each post once in a command of several steps (repository.posts.read_once); core.workers.in_this_process,
+which keeps that reading in this process, is tested in test_workers.py."""
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
-from socialops.core import workers
 from socialops.repository import posts
 from socialops.repository.posts import load_post, read_once
 from tests.helpers import make_repo, write
@@ -45,19 +40,3 @@ def test_a_post_that_cannot_be_read_is_not_kept(tmp_path):
                 raise AssertionError("an unreadable post was read")
         write(root / "content/a.md", POST)
         assert load_post(root, "content/a.md").id == "a"  # read again once it is readable
-
-
-@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
-def test_in_this_process_forks_no_worker(monkeypatch):
-    forks = []
-    real_fork_worker = workers._fork_worker
-    monkeypatch.setattr(workers, "_fork_worker", lambda *a: forks.append(1) or real_fork_worker(*a))
-    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)  # pytest's own threads do not matter
-    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
-    items = list(range(250))
-    with workers.in_this_process():
-        pids = workers.map_chunks(lambda _: os.getpid(), items)
-    assert forks == [] and set(pids) == {os.getpid()}
-    workers.map_chunks(lambda _: os.getpid(), items)
-    assert forks == [1]  # outside it: a worker again

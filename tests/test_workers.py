@@ -1,4 +1,4 @@
-"""core.workers: how the work is cut into chunks, and that forked work gives what the same work here gives."""
+"""core.workers: how the work is cut into chunks, that forked work gives what the same work here gives, and that\nin_this_process keeps the work here."""
 
 from __future__ import annotations
 
@@ -28,17 +28,34 @@ def test_the_last_chunks_are_smaller_so_that_the_processes_finish_together():
     assert sizes[-1] < 100 // 4 and sum(sizes[-4:]) < 100  # what is left at the end: less than one full chunk
 
 
-@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
-def test_forked_work_gives_the_results_in_order_with_each_childs_report(monkeypatch):
-    forks = []
+def forking(monkeypatch, cpus: int) -> list[int]:
+    """map_chunks forks for any number of items as if on `cpus` processors; the list counts the workers forked."""
+    forks: list[int] = []
     real_fork_worker = workers._fork_worker
     monkeypatch.setattr(workers, "_fork_worker", lambda *a: forks.append(1) or real_fork_worker(*a))
     monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(workers, "CHUNK", 4)  # taken when map_chunks is not given a chunk size
     monkeypatch.setattr(workers.threading, "active_count", lambda: 1)  # pytest's own threads do not matter
-    monkeypatch.setattr(workers.os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: cpus)
+    return forks
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_forked_work_gives_the_results_in_order_with_each_childs_report(monkeypatch):
+    forks = forking(monkeypatch, 3)
+    monkeypatch.setattr(workers, "CHUNK", 4)  # taken when map_chunks is not given a chunk size
     items = list(range(301))
     results, reports = workers.map_chunks(lambda n: (n * n, os.getpid()), items, report=lambda: os.getpid())
     assert forks == [1, 1] and len(reports) == 2 and os.getpid() not in reports
     assert [value for value, _ in results] == [n * n for n in items]
     assert len(workers.chunk_bounds(301, 4, 3)) > 20  # CHUNK was used: many chunks to share
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_in_this_process_forks_no_worker(monkeypatch):
+    forks = forking(monkeypatch, 2)
+    items = list(range(250))
+    with workers.in_this_process():
+        pids = workers.map_chunks(lambda _: os.getpid(), items)
+    assert forks == [] and set(pids) == {os.getpid()}
+    workers.map_chunks(lambda _: os.getpid(), items)
+    assert forks == [1]  # outside it: a worker again
