@@ -315,3 +315,20 @@ def test_summaries_read_in_forked_workers_share_what_posts_share(tmp_path, monke
     assert all(s.blob == git(root, "rev-parse", f":{s.path}").strip() for s in summaries)
     assert summaries == index.load_index(root, HEL)  # from the cache
     assert [s._replace(blob=None) for s in summaries] == index.load_index(root, HEL, use_cache=False)
+
+
+def test_outcomes_committed_but_not_pushed_are_pushed_by_the_next_run_with_nothing_due(origin, tmp_path, index_reads):
+    # As a run leaves the clone that committed its outcomes and was stopped before its push landed: nothing is
+    # due afterwards, and the next run still pushes them ("the next run pushes", as the warning says).
+    stopped = clone(origin, tmp_path, "stopped")
+    assert run(stopped, local("2026-11-30 13:00"), tmp_path).pairs == [] and index_reads == []  # the shortcut
+    (stopped / "state").mkdir(exist_ok=True)
+    (stopped / "state/outcomes.txt").write_text("committed, not pushed\n", encoding="utf-8")
+    git(stopped, "add", "state/outcomes.txt")
+    git(stopped, "commit", "-qm", "publish: record outcomes", env=IDENTITY)
+    head = git(stopped, "rev-parse", "HEAD").strip()
+    assert git(origin, "rev-parse", "main").strip() != head
+    assert run(stopped, local("2026-11-30 13:10"), tmp_path).pairs == []
+    assert index_reads == [1]  # a full run, which found nothing due...
+    assert git(origin, "rev-parse", "main").strip() == head  # ...and pushed
+    assert run(stopped, local("2026-11-30 13:20"), tmp_path).pairs == [] and index_reads == [1]  # the shortcut again

@@ -77,6 +77,11 @@ class PublishRun:
         self.tasks = Tasks(rec, config, summary, now=self.now, only=self.only, tracker=self.tracker, env=self.env)
         reminders = not self.dry_run and bool(self.tasks.reminders_due())
         if not candidates and not pending and not (handovers and handovers.any()) and not reminders:
+            if git and not self.dry_run and self.push and repo.unpushed(self.root):
+                # An earlier run committed its outcomes and was stopped before its push landed: pushed now, and
+                # nothing due is remembered only once it has landed (else the next run would stop before pushing).
+                rec.commit("publish: record outcomes", push=True, final=True)
+                full = full and self.result.pushed
             if git and full and not self.result.pairs and (
                     self.shard is None or self._nothing_for_anyone(summaries, summary, config, clone, rec)):
                 remember_next_due(self.root, summaries, summary, config, now=self.now, push=self.push)

@@ -296,6 +296,17 @@ def upstream(root: Path) -> tuple[str, str] | None:
     return remote, target
 
 
+def unpushed(root: Path) -> bool:
+    """Has the current branch commits that its remote branch (as this clone last fetched it) lacks? True when
+    that branch is not known here yet; False without a remote."""
+    where = upstream(root)
+    if where is None:
+        return False
+    remote, branch = where
+    ahead = git(root, "rev-list", "--count", f"refs/remotes/{remote}/{branch}..HEAD", check=False)
+    return ahead.returncode != 0 or ahead.stdout.strip() != "0"
+
+
 def remote_auth_env(environ: Mapping[str, str]) -> dict[str, str]:
     """On GitHub Actions: the environment that gives git the run's GITHUB_TOKEN for one fetch or push.
 
