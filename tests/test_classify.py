@@ -290,7 +290,7 @@ def test_the_split_keeps_every_row_once():
     added = [r for r in _rows(CORPUS / "train.csv") if not r["id"].startswith("c17-")]
     assert len(added) >= 500 and all(r["id"].startswith(("t18-", "t19-")) for r in added)
     texts = {r["text"].casefold() for r in _rows(CORPUS / "train.csv")}
-    for name in ("test.csv", "untouched.csv", "unseen.csv", "fresh.csv", "heldout4.csv"):
+    for name in ("test.csv", "untouched.csv", "unseen.csv", "fresh.csv", "heldout4.csv", "heldout5.csv"):
         assert not texts & {r["text"].casefold() for r in _rows(CORPUS / name)}, name
 
 
@@ -303,6 +303,21 @@ def test_heldout4_is_a_separate_corpus_of_every_kind_and_no_text_of_it_is_traine
     held = {" ".join(r["text"].casefold().split()) for r in rows}
     assert len(held) == len(rows)
     for name in ("train.csv", "test.csv", "untouched.csv", "unseen.csv", "fresh.csv", "corpus.csv", "holdout.csv"):
+        assert not held & {" ".join(r["text"].casefold().split()) for r in _rows(CORPUS / name)}, name
+
+
+def test_heldout5_is_a_separate_corpus_of_every_kind_and_no_text_of_it_is_trained_on():
+    rows = _rows(CORPUS / "heldout5.csv")
+    assert len(rows) == len({r["id"] for r in rows}) == 300 and all(r["id"].startswith("h5-") for r in rows)
+    assert {r["label"] for r in rows} == set(CATEGORIES)
+    assert {r["language"] for r in rows} == {"fi", "en", "sv", "mixed"}
+    assert sum(r["hard"] == "1" for r in rows) >= len(rows) * 0.4
+    kinds = {r["kind"] for r in _rows(CORPUS / "train.csv")} | {r["kind"] for r in _rows(CORPUS / "heldout4.csv")}
+    assert {r["kind"] for r in rows} <= kinds
+    held = {" ".join(r["text"].casefold().split()) for r in rows}
+    assert len(held) == len(rows)
+    for name in ("train.csv", "test.csv", "untouched.csv", "unseen.csv", "fresh.csv", "heldout4.csv", "corpus.csv",
+                 "holdout.csv"):
         assert not held & {" ".join(r["text"].casefold().split()) for r in _rows(CORPUS / name)}, name
 
 
