@@ -141,20 +141,7 @@ def render(post: Post, profile: Profile, spec: NetworkSpec, *, kit: TextKit | No
     repository the post was loaded from."""
     if kit is None:
         kit = load_kit(post.root) if post.root is not None else EMPTY_KIT
-    networks = (spec.name, profile.network)
-    override = post.override_for(profile.id, spec.name)
-    body = override.get("body")
-    utm_tags = tags_for(kit, profile, post, spec.name, override)
-    text = plain_text(expand(body if isinstance(body, str) else post.body, kit.snippets, profile.id, networks)[0])
-    text = tag_text(text, utm_tags)
-    link = override.get("link") if isinstance(override.get("link"), str) else post.link
-    link = tag_url(link, utm_tags) if link and utm_tags else link
-    if link and spec.link_in_text and link not in text:
-        text = f"{text}\n\n{link}" if text else link
-    first_comment = override["first_comment"] if "first_comment" in override else post.first_comment
-    if first_comment is not None:
-        first_comment = tag_text(expand(str(first_comment), kit.snippets, profile.id, networks)[0], utm_tags)
-    media = media_list(override["media"]) if "media" in override else post.media
+    text, first_comment, media, link, override = finished(post, profile, spec, kit)
     tags = override.get("tags")
     tags = [str(t) for t in tags] if isinstance(tags, list) else list(post.tags)
     return Rendered(
@@ -165,8 +152,34 @@ def render(post: Post, profile: Profile, spec: NetworkSpec, *, kit: TextKit | No
         length=count_length(text, spec.counting),
         limit=spec.text_limit,
         link=link,
-        first_comment=str(first_comment) if first_comment is not None else None,
+        first_comment=first_comment,
         media=media,
         tags=tags,
         quote_post_id=str(override["quote_post_id"]) if override.get("quote_post_id") else None,
     )
+
+
+def finished(post: Post, profile: Profile, spec: NetworkSpec,
+             kit: TextKit) -> tuple[str, str | None, list[Media], str | None, dict]:
+    """(the text, the first comment, the media, the link, the override) `render` gives the profile: what
+    validation asks of every profile of every post, without the rest of a Rendered. A step that would leave its
+    input as it is (no override, no snippet, no link tags) is skipped."""
+    override = post.override_for(profile.id, spec.name)
+    body = override.get("body") if override else None
+    text = body if isinstance(body, str) else post.body
+    utm_tags = tags_for(kit, profile, post, spec.name, override)
+    if "{{" in text:
+        text = expand(text, kit.snippets, profile.id, (spec.name, profile.network))[0]
+    text = plain_text(text)
+    if utm_tags is not None:
+        text = tag_text(text, utm_tags)
+    link = override.get("link") if override and isinstance(override.get("link"), str) else post.link
+    link = tag_url(link, utm_tags) if link and utm_tags else link
+    if link and spec.link_in_text and link not in text:
+        text = f"{text}\n\n{link}" if text else link
+    first_comment = override["first_comment"] if "first_comment" in override else post.first_comment
+    if first_comment is not None:
+        first_comment = str(tag_text(expand(str(first_comment), kit.snippets, profile.id,
+                                            (spec.name, profile.network))[0], utm_tags))
+    media = media_list(override["media"]) if "media" in override else post.media
+    return text, first_comment, media, link, override

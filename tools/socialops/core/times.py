@@ -72,6 +72,26 @@ def parse_when(value: Any, tz: ZoneInfo) -> dt.datetime | None:
     return localize(moment, tz)
 
 
+def check_when(value: Any, tz: ZoneInfo) -> None:
+    """Raise what :func:`parse_when` raises for `value` (the same message), or nothing: validation asks this of
+    every post. The common text ('2026-12-01 09:00', or with an offset) is read without making the aware time:
+    a wall time is in the spring gap or the autumn overlap exactly when its two folds have different offsets,
+    which is what :func:`localize` asks too; anything else goes through parse_when itself."""
+    if value is None:
+        return
+    if type(value) is str:
+        text = value.strip().replace("T", " ", 1)
+        if len(text) > 10 and text[-1] != "Z":
+            try:
+                moment = dt.datetime.fromisoformat(text)
+            except ValueError:
+                moment = None
+            if moment is not None and (moment.tzinfo is not None
+                                       or tz.utcoffset(moment) == tz.utcoffset(moment.replace(fold=1))):
+                return
+    parse_when(value, tz)
+
+
 def read_when(value: Any) -> dt.datetime | None:
     """The time of :func:`parse_when`, naive when it names no offset (then it needs the plan's timezone)."""
     if value is None or value == "":

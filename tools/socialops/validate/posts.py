@@ -12,9 +12,10 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from socialops.content.render import hashtags, render
+from socialops.content.render import count_length, finished, hashtags
 from socialops.core.problems import ERROR, WARNING, Problem
 from socialops.core.safetext import invisible_characters
+from socialops.core.times import check_when
 from socialops.networks import NETWORKS
 from socialops.networks.google_business.local_posts import local_problems
 from socialops.repository import recurrence
@@ -97,9 +98,9 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
     if "utm" in post.raw or post.overrides:
         out += post_utm_problems(post)
     check_media_files(post, post.media, ("media",), out, media_stats)
-    quiet: set[str] = set()  # the post's texts already found free of invisible characters (profiles share them)
+    seen: dict[str, list[str]] = {}  # the invisible characters of each of the post's texts (profiles share them)
     for profile in targets:
-        _check_for_profile(post, profile, out, media_stats, config, quiet)
+        _check_for_profile(post, profile, out, media_stats, config, seen)
     return out
 
 
@@ -246,7 +247,7 @@ def _check_overrides(post: Post, targets: list[Profile], out: list[Problem]) -> 
 def _check_time(post: Post, key, value, config: Config, out: list[Problem]) -> None:
     keys = key if isinstance(key, tuple) else (key,)
     try:
-        parse_when(value, config.schedule.zones.for_path(post.path))
+        check_when(value, config.schedule.zones.for_path(post.path))
     except ValueError as exc:
         text = str(exc)
         code = "time-in-dst-gap" if "does not exist" in text else "time-ambiguous" if "twice" in text else "bad-time"
@@ -276,7 +277,7 @@ def _body_line(post: Post, profile: Profile) -> int:
 
 
 def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_stats, config: Config,
-                       quiet: set[str]) -> None:
+                       seen: dict[str, list[str]]) -> None:
     """What the profile's network takes: the post's type, its text as rendered for the profile, its media."""
     # Every check below costs one comparison when it passes: this runs for each profile of every post.
     spec = profile.spec
@@ -293,38 +294,46 @@ def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_s
                            f"{spec.label} cannot publish a {ptype} post, so {profile.id} cannot take it; remove the "
                            f"profile or change the type ({ptype} works on: {', '.join(able)})"))
         return
-    rendered = render(post, profile, spec, kit=config.kit)
-    if spec.needs_media and not rendered.media:
+    text, first_comment, media, _, _ = finished(post, profile, spec, config.kit)
+    if spec.needs_media and not media:
         out.append(Problem(path, post.line("profiles"), ERROR, "needs-media",
                            f"{spec.label} needs an image or a video; add 'media:' or remove {profile.id}"))
-    if rendered.too_long:
-        how = {"graphemes": "characters (as Bluesky counts them)", "urls23": "characters (each link counts as 23)",
-               "utf8_emoji": "characters (each emoji counts as several)"}.get(spec.counting, "characters")
-        out.append(Problem(path, _body_line(post, profile), ERROR, "text-too-long",
-                           f"the text for {profile.id} ({spec.label}) is {rendered.length} {how}; {spec.label} "
-                           f"allows {spec.text_limit}. Shorten it by {rendered.length - spec.text_limit}, or add a "
-                           f"shorter 'overrides: {{{spec.name}: {{body: ...}}}}'"))
-    if spec.max_hashtags is not None and "#" in rendered.text:
-        count = len(hashtags(rendered.text))
+    limit, counting = spec.text_limit, spec.counting
+    # Counted as the network counts only when it could be too long: no way of counting but these two makes a
+    # text longer than its characters (graphemes join them, CR LF is one).
+    if len(text) > limit or counting == "urls23" or counting == "utf8_emoji":
+        length = count_length(text, counting)
+        if length > limit:
+            how = {"graphemes": "characters (as Bluesky counts them)", "urls23": "characters (each link counts as 23)",
+                   "utf8_emoji": "characters (each emoji counts as several)"}.get(counting, "characters")
+            out.append(Problem(path, _body_line(post, profile), ERROR, "text-too-long",
+                               f"the text for {profile.id} ({spec.label}) is {length} {how}; {spec.label} "
+                               f"allows {limit}. Shorten it by {length - limit}, or add a "
+                               f"shorter 'overrides: {{{spec.name}: {{body: ...}}}}'"))
+    # Each hashtag has a '#' of its own: a text with no more of them than allowed has no more hashtags either.
+    if spec.max_hashtags is not None and text.count("#") > spec.max_hashtags:
+        count = len(hashtags(text))
         if count > spec.max_hashtags:
             out.append(Problem(path, _body_line(post, profile), ERROR, "too-many-hashtags",
                                f"the text for {profile.id} ({spec.label}) has {count} hashtags; {spec.label} allows "
                                f"{spec.max_hashtags}"))
-    _check_invisible(post, profile, rendered, out, quiet)
-    check_media_for_profile(post, rendered.media, spec, out, media_stats)
+    _check_invisible(post, profile, text, first_comment, media, out, seen)
+    check_media_for_profile(post, media, spec, out, media_stats)
 
 
-def _check_invisible(post: Post, profile: Profile, rendered, out: list[Problem], quiet: set[str]) -> None:
+def _check_invisible(post: Post, profile: Profile, text: str, first_comment: str | None, media: list,
+                     out: list[Problem], seen: dict[str, list[str]]) -> None:
     """Zero-width and bidirectional controls are published as they are (they can hide or reverse text) while
-    most screens show nothing: a warning, and the preview shows them. `quiet`: texts found free of them."""
+    most screens show nothing: a warning, and the preview shows them. `seen`: what each text of the post has
+    (profiles share them)."""
     found: list[str] = []
-    for text in (rendered.text, rendered.first_comment, *(m.alt for m in rendered.media)):
-        if text and text not in quiet:
-            chars = invisible_characters(text)
+    for item in (text, first_comment, *[m.alt for m in media]) if media else (text, first_comment):
+        if item:
+            chars = seen.get(item)
+            if chars is None:
+                chars = seen[item] = invisible_characters(item)
             if chars:
                 found += chars
-            else:
-                quiet.add(text)
     if found:
         names = ", ".join(dict.fromkeys(found))
         problem = Problem(post.path, _body_line(post, profile), WARNING, "invisible-characters",
