@@ -101,6 +101,33 @@ def test_override_text_is_what_is_counted(tmp_path):
     assert ("text-too-long", 6) in codes(validate_repository(root))
 
 
+@pytest.mark.parametrize("profile, body, too_long", [
+    ("cafe-bsky", "e\u0301" * 300, False),  # 600 characters, 300 graphemes: as Bluesky counts, it fits
+    ("cafe-bsky", "e\u0301" * 301, True),
+    ("cafe-masto", "https://a.fi " * 38, True),  # 494 characters, each link counted as 23: 912
+    ("cafe-masto", "https://a.fi " * 20, False),
+    ("cafe-threads", "\U0001F642" * 130, True),  # 130 characters, each emoji counted as its 4 bytes: 520
+    ("cafe-threads", "\U0001F642" * 125, False),
+    ("cafe-li", "x" * 3000, False),
+    ("cafe-li", "x" * 3001, True),
+])
+def test_length_is_what_the_network_counts_not_the_characters(tmp_path, profile, body, too_long):
+    profiles = {**PROFILES, "cafe-threads": "network: sandbox\nimitates: threads\naccount: cafe\n"}
+    root = make_repo(tmp_path, {"content/a.md": post(f"id: a\nprofiles: [{profile}]", body + "\n")}, profiles=profiles)
+    found = [p for p in validate_repository(root, use_cache=False).problems if p.code == "text-too-long"]
+    assert bool(found) == too_long, found
+
+
+@pytest.mark.parametrize("tags, problem", [(30, False), (31, True)])
+def test_hashtags_are_counted_not_hash_signs(tmp_path, tags, problem):
+    body = " ".join(f"#t{i}" for i in range(tags)) + " C# ## #"  # three more '#' that start no hashtag
+    front = "id: a\nprofiles: [cafe-insta]\nmedia: [{path: a.jpg, alt: x}]"
+    root = make_repo(tmp_path, {"content/a.md": post(front, body + "\n")})
+    image(root / "content/a.jpg", (1080, 1080))
+    found = [p.message for p in validate_repository(root, use_cache=False).problems if p.code == "too-many-hashtags"]
+    assert found == ([f"the text for cafe-insta (Instagram) has {tags} hashtags; Instagram allows 30"] if problem else [])
+
+
 def test_duplicate_ids_reported_on_both_files(tmp_path):
     root = make_repo(tmp_path, {"content/a.md": post(GOOD), "content/b.md": post(GOOD)})
     problems = [p for p in validate_repository(root).problems if p.code == "duplicate-id"]
