@@ -92,6 +92,45 @@ def test_symlink_out_of_repo_refused(tmp_path):
         load_post(repo, "content/link.md")
 
 
+def test_the_fence_is_python_frontmatters():
+    from frontmatter.default_handlers import YAMLHandler
+
+    from socialops.repository import posts
+
+    assert posts._BOUNDARY.pattern == YAMLHandler.FM_BOUNDARY.pattern
+    assert posts._BOUNDARY.flags == YAMLHandler.FM_BOUNDARY.flags
+
+
+@pytest.mark.parametrize("text", [
+    "---\nid: a\n---\nBody\n", "\n\n---\nid: a\n---\nBody", "---  \nid: a\n-----\nBody\n---\nmore\n",
+    "---\n\n\nid: a\n\n---\n\n\nBody\n\n", "---\nid: a\nt: '---'\n--- \nBody\n", "---\nid: a\n---\n",
+    "---\r\nid: a\r\n---\r\nBody\r\n", "---\n---\nBody only\n", "---\nid: a\n---\n  indented body  \n\n\n",
+])
+def test_a_post_is_split_as_python_frontmatter_splits_it(text):
+    import frontmatter
+
+    post = parse_post(text, "a.md")
+    theirs = frontmatter.loads(text.replace("\r\n", "\n"))
+    assert post.raw == theirs.metadata
+    assert post.body.strip() == theirs.content.strip()
+    assert (post.body == "") == (theirs.content.strip() == "")
+    if post.body:
+        assert text.replace("\r\n", "\n").split("\n")[post.body_line - 1].strip() == post.body.split("\n")[0].strip()
+
+
+def test_a_post_built_by_keywords_or_replaced_is_the_same_post():
+    import dataclasses
+
+    from socialops.repository.posts import Media, Post
+
+    post = parse_post("---\nid: a\nprofiles: [p]\nmedia: [x.MP4]\n---\nBody\n", "c/a.md")
+    again = Post(path="c/a.md", raw=post.raw, body=post.body, doc=post.doc, body_line=post.body_line)
+    assert again == post and again.type == "video" and again.profiles == ["p"]
+    assert again.media == [Media("x.MP4", None, None, 0)] and again.media[0].suffix == ".mp4"
+    changed = dataclasses.replace(post, raw={**post.raw, "media": "y.jpg"})
+    assert changed.type == "image" and changed.media == [Media(path="y.jpg")] and changed.media[0].kind == "image"
+
+
 def test_find_posts_skips_readme_and_hidden(tmp_path):
     for rel in ("content/2026/01/a.md", "content/README.md", "content/.hidden/b.md", "content/x.txt"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,8 @@ _BUILD = {f"tag:yaml.org,2002:{name}": getattr(_CONSTRUCTOR, f"construct_yaml_{n
           for name in ("null", "bool", "int", "float", "timestamp")}
 # A line: its indentation, a list item's dash, a key, and the rest (without trailing spaces).
 _LINE = re.compile(r"^( *)(- +)?(?:([A-Za-z_][A-Za-z0-9_-]*):(?= |$) *)?((?:[^\n]*[^ \n])?) *$", re.M)
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # a key as _LINE reads it
+_KEY_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _FLOW_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*): +")
 _MAX_DEPTH = 8
 # Characters the reader leaves to the safe loader: tabs, carriage returns, YAML's other line breaks, a byte
@@ -79,18 +81,41 @@ def read(text: str) -> dict | None:
     if _UNUSUAL.search(text):
         return None
     try:
-        return _block(_LINE.findall(text))
+        return _block(text)
     except _Other:
         return None
 
 
-def _block(lines: list[tuple[str, str, str, str]]) -> dict:
+def _block(text: str) -> dict:
     """The lines' mappings and lists, nested by indentation: a stack of (indentation, container), and the
-    key whose value is still to come (`key:` with nothing after it)."""
+    key whose value is still to come (`key:` with nothing after it). A `key: value` line at the top, most of
+    a post's lines, is split by hand; any other line is read by the regular expression _LINE."""
     root: dict = {}
     stack: list[tuple[int, Any]] = [(0, root)]
     pending: tuple[dict, str, int] | None = None
-    for spaces, dash, key, rest in lines:
+    for line in text.split("\n"):
+        if not line:
+            continue
+        if line[0] in _KEY_START:
+            key, colon, rest = line.partition(":")
+            if colon and (not rest or rest[0] == " "):  # `key:` as _LINE reads it, if `key` is a key
+                known = _TEXT_KEYS.get(key)
+                if known is None and _KEY.fullmatch(key):
+                    known = _text_key(key)
+                if known:  # at the top: every deeper container is done, and so is a pending key
+                    if key in root:
+                        raise _Other
+                    if len(stack) > 1:
+                        del stack[1:]
+                    rest = rest.strip(" ")
+                    if not rest or rest[0] == "#":
+                        root[key] = None
+                        pending = (root, key, 0)
+                    else:
+                        root[key] = _value(rest)
+                        pending = None
+                    continue
+        spaces, dash, key, rest = _LINE.match(line).groups("")  # type: ignore[union-attr]  # every line matches
         if not dash and not key:
             if rest and rest[0] != "#":
                 raise _Other  # neither a key nor a list item (or a document marker, a directive...)
@@ -136,8 +161,14 @@ def _block(lines: list[tuple[str, str, str, str]]) -> dict:
 
 
 @functools.lru_cache(maxsize=1024)  # the same `profiles: [...]` or `tags: [...]` recurs across posts
-def _flow_value(text: str) -> list | dict:
-    """A flow collection written on the key's line."""
+def _flow_list(text: str) -> list:
+    """A flow list written on the key's (or dash's) line."""
+    return _flow_collection(text)
+
+
+def _flow_collection(text: str) -> Any:
+    """A flow map (or list) written on the key's (or dash's) line. Maps are not memoised: they are mostly a
+    media file with its own alt text, each different."""
     value, end = _flow(text)
     _only_comment(text, end)
     return value
@@ -150,12 +181,14 @@ def _value(text: str) -> Any:
         return text if first not in _IMPLICIT else _typed(text)
     if first == '"' and text[-1] == '"' and text.count('"') == 2 and "\\" not in text:
         return text[1:-1]
+    if first == "[":
+        return _flow_list(text).copy()  # its own: the memo's is never handed out (items are scalars: a shallow copy will do)
+    if first == "{":
+        return _flow_collection(text)
     if first in "\"'":
         value, end = _quoted(text, 0)
         _only_comment(text, end)
         return value
-    if first == "[" or first == "{":
-        return _flow_value(text).copy()  # its own: the memo's is never handed out (items are scalars: a shallow copy will do)
     if first in _PLAIN_START_REFUSED:
         raise _Other
     cut = text.find(" #")

@@ -12,6 +12,7 @@ import datetime as dt
 import errno
 import functools
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,15 +44,12 @@ CAPTION_SUFFIXES = {".vtt", ".srt"}
 
 
 
-@functools.cache
-def _frontmatter_boundary():
-    """python-frontmatter's fence pattern; imported on first use, as the warm paths never parse a post."""
-    from frontmatter.default_handlers import YAMLHandler
-
-    return YAMLHandler.FM_BOUNDARY
+# python-frontmatter's fence (YAMLHandler.FM_BOUNDARY; tests/test_content.py checks they are the same): a line of
+# three or more dashes. Its own copy: importing python-frontmatter cost each worker of a cold validate 3 ms.
+_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
 
 
-@dataclass
+@dataclass(init=False)
 class Media:
     path: str  # as written in the post
     alt: str | None = None
@@ -60,8 +58,9 @@ class Media:
     kind: str = field(init=False)  # image | video | other, from the file name
     suffix: str = field(init=False, repr=False)  # ".jpg", lower case
 
-    def __post_init__(self) -> None:
-        self.suffix, self.kind = _suffix_kind(self.path)
+    def __init__(self, path: str, alt: str | None = None, captions: str | None = None, index: int = 0) -> None:
+        self.path, self.alt, self.captions, self.index = path, alt, captions, index
+        self.suffix, self.kind = _suffix_kind(path)
 
 
 @functools.lru_cache(maxsize=4096)  # posts share media files: each name is looked at once
@@ -70,7 +69,7 @@ def _suffix_kind(path: str) -> tuple[str, str]:
     return suffix, "image" if suffix in IMAGE_SUFFIXES else "video" if suffix in VIDEO_SUFFIXES else "other"
 
 
-@dataclass
+@dataclass(init=False)
 class Post(yamlfile.KeyLines):
     path: str  # relative to the repository root, with forward slashes
     raw: dict[str, Any]
@@ -85,17 +84,21 @@ class Post(yamlfile.KeyLines):
     overrides: dict[str, dict[str, Any]] = field(init=False, repr=False)
     type: str = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        raw = self.raw
+    def __init__(self, path: str, raw: dict[str, Any], body: str, doc: yamlfile.YamlDoc | None = None,
+                 body_line: int = 1, file_key: int | None = None, root: Path | None = None) -> None:
+        # One call, no __post_init__: a cold validate makes 10,000 of these.
+        self.path, self.raw, self.body, self.doc, self.body_line, self.file_key, self.root = \
+            path, raw, body, doc, body_line, file_key, root
         value = raw.get("profiles")
         self.profiles = [value] if isinstance(value, str) else (
             [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else [])
-        self.media = media_list(raw.get("media"))
+        value = raw.get("media")
+        self.media = media = media_list(value) if value is not None else []
         value = raw.get("overrides")
         self.overrides = {str(k): v for k, v in value.items() if isinstance(v, dict)} if isinstance(value, dict) \
             else {}
         value = raw.get("type")
-        self.type = value if isinstance(value, str) and value in POST_TYPES else infer_type(self.media, self.link)
+        self.type = value if isinstance(value, str) and value in POST_TYPES else infer_type(media, self.link)
 
     @property
     def lines(self) -> dict[tuple, int]:
@@ -168,25 +171,19 @@ class Post(yamlfile.KeyLines):
 
 
 def media_list(value: Any) -> list[Media]:
-    items = []
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
         return []
+    items = []
     for i, item in enumerate(value):
         if isinstance(item, str):
-            items.append(Media(path=item, index=i))
-        elif isinstance(item, dict) and isinstance(item.get("path"), str):
+            items.append(Media(item, None, None, i))
+        elif isinstance(item, dict) and isinstance(path := item.get("path"), str):
             alt = item.get("alt")
             captions = item.get("captions")
-            items.append(
-                Media(
-                    path=item["path"],
-                    alt=str(alt) if isinstance(alt, (str, int)) else None,
-                    captions=captions if isinstance(captions, str) else None,
-                    index=i,
-                )
-            )
+            items.append(Media(path, str(alt) if isinstance(alt, (str, int)) else None,
+                               captions if isinstance(captions, str) else None, i))
     return items
 
 
@@ -261,11 +258,11 @@ def _read(path: Path | str, rel: str, max_bytes: int, *, follow_links: bool) -> 
     return text, file_key(stat)
 
 
-def _closing_boundary(boundary, text: str, start: int):
-    """boundary.search(text, start), faster: a fence starts a line with '---', so the regular expression
+def _closing_boundary(text: str, start: int) -> re.Match | None:
+    """_BOUNDARY.search(text, start), faster: a fence starts a line with '---', so the regular expression
     is only tried where one does (from `start`, the end of the opening fence, no line starts before)."""
     while (found := text.find("\n---", start)) != -1:
-        match = boundary.match(text, found + 1)
+        match = _BOUNDARY.match(text, found + 1)
         if match:
             return match
         start = found + 1
@@ -280,9 +277,8 @@ def parse_post(text: str, rel: str) -> Post:
             path=rel,
             line=1,
         )
-    boundary = _frontmatter_boundary()
-    opening = boundary.search(text)
-    closing = _closing_boundary(boundary, text, opening.end()) if opening else None
+    opening = _BOUNDARY.search(text)
+    closing = _closing_boundary(text, opening.end()) if opening else None
     if opening is None or closing is None:
         raise ContentError(
             "the frontmatter is not closed; add a line '---' after the post's settings", path=rel, line=1
@@ -294,8 +290,18 @@ def parse_post(text: str, rel: str) -> Post:
     except yamlfile.YamlProblem as exc:
         raise ContentError(exc.message, path=rel, line=exc.line) from None
     data = doc.data
+    if type(doc) is not frontmatter.FastDoc:  # the fast reader gives only mappings with text keys
+        data = _settings(data, rel, line_offset)
+    body = text[closing.end():].lstrip("\n")
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    body = body.rstrip()
+    return Post(rel, data, body + "\n" if body else "", doc, body_line)
+
+
+def _settings(data: Any, rel: str, line_offset: int) -> dict:
+    """The safe loader's reading of a frontmatter, checked to be keys and values (nothing: none)."""
     if data is None:
-        data = {}
+        return {}
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         raise ContentError(
@@ -305,10 +311,7 @@ def parse_post(text: str, rel: str) -> Post:
     if bad_keys:
         raise ContentError(f"the key {bad_keys[0]!r} is not a name; keys are words like 'title'", path=rel,
                            line=line_offset + 1)
-    body = text[closing.end():].lstrip("\n")
-    body_line = text.count("\n", 0, len(text) - len(body)) + 1
-    return Post(path=rel, raw=data, body=body.rstrip() + "\n" if body.strip() else "", doc=doc,
-                body_line=body_line)
+    return data
 
 
 _read_once: dict[str, Post] | None = None  # the posts read within read_once(), by path
