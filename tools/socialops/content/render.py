@@ -51,7 +51,8 @@ _MARKUP_LINE = re.compile(r"\n[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|>|[-*_])")
 
 
 def _maybe_markup(text: str) -> bool:
-    return any(c in text for c in _MARKUP_CHARS) or _MARKUP_LINE.search("\n" + text) is not None
+    return ("*" in text or "_" in text or "`" in text or "[" in text or "]" in text or "<" in text or ">" in text
+            or "\\" in text or _MARKUP_LINE.search("\n" + text) is not None)  # each of _MARKUP_CHARS
 
 
 @functools.lru_cache(maxsize=4096)

@@ -22,7 +22,7 @@ from socialops.core.problems import ERROR, Problem, Report, sort_problems
 from socialops.errors import ContentError
 from socialops.repository.config import Config, load_config
 from socialops.repository.git import find_posts
-from socialops.repository.media import MEDIA_FACTS, inspect_media, media_paths
+from socialops.repository.media import MEDIA_FACTS, inspect_media, load_image_reader, media_paths
 from socialops.repository.posts import load_post
 from socialops.repository.profiles import find_profiles
 from socialops.repository.schedule import SCHEDULE_FILE
@@ -62,9 +62,10 @@ def config_fingerprint(config: Config) -> str:
 
 
 def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
-               media_memo: dict | None = None) -> validatecache.Entry:
+               media_memo: dict | None = None, places: dict | None = None) -> validatecache.Entry:
     """The cache entry of one post file (validate.cache.Entry); the line of its id is looked up only for a
-    duplicate. `media_memo` keeps what was found of each media file for the rest of a run (posts share media)."""
+    duplicate. `media_memo` keeps what was found of each media file for the rest of a run (posts share media),
+    `places` where each of their folders really is (repository.media.inspect_media)."""
     try:
         post = load_post(root, rel)
     except ContentError as exc:
@@ -75,14 +76,14 @@ def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
     for media_rel in sorted(media_paths(post)):
         found = memo.get(media_rel)
         if found is None:
-            found = memo[media_rel] = _media_facts(root, media_rel, media_cache)
+            found = memo[media_rel] = _media_facts(root, media_rel, media_cache, places)
         deps += found[:2]
         stats[found[0]] = found[2]
     problems = post_problems(post, config, stats)
     return post.file_key, post.id, tuple(problems) if problems else (), tuple(deps), None
 
 
-def _media_facts(root: Path, rel: str, media_cache: dict) -> tuple[str, int | None, dict]:
+def _media_facts(root: Path, rel: str, media_cache: dict, places: dict | None = None) -> tuple[str, int | None, dict]:
     """(the path, as one string for all its posts; its stat key; what inspect_media finds in it), from the cache
     when the file is unchanged."""
     rel = sys.intern(rel)
@@ -90,7 +91,7 @@ def _media_facts(root: Path, rel: str, media_cache: dict) -> tuple[str, int | No
     cached = media_cache.get(rel)
     if key is not None and cached is not None and cached[0] == key:
         return rel, key, cached[1]
-    info = inspect_media(root, rel)
+    info = inspect_media(root, rel, places)
     if key is not None:
         media_cache[rel] = (key, info)
     return rel, key, info
@@ -100,8 +101,12 @@ def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) 
     """The entries of these posts; when there are many (a cold run over a large repository), checked in forked
     processes and this one together (core.workers). Each child sends back the media it inspected, for the cache."""
     media_memo: dict = {}
+    places: dict = {}  # for this run only: a folder can become a link before the next
     known = set(media_cache)
-    results, reports = workers.map_chunks(lambda rel: _check_one(root, rel, config, media_cache, media_memo), rels,
+    if not media_cache and workers.can_fork(len(rels)):  # a cold run of many posts: their images are read anew
+        load_image_reader()
+    results, reports = workers.map_chunks(lambda rel: _check_one(root, rel, config, media_cache, media_memo, places),
+                                          rels,
                                           report=lambda: {k: v for k, v in media_cache.items() if k not in known})
     for new_media in reports:
         media_cache.update(new_media)

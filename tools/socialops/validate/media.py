@@ -91,16 +91,15 @@ def check_media_for_profile(post: Post, media: list[Media], spec: NetworkSpec, o
         rel = resolve_media_path(path, m.path)
         if rel is None:
             continue  # reported once as media-outside-repo
-        kind_ok, rules, alt_limit, counting = _plan(spec, ptype, m.kind, m.suffix)
-        if not kind_ok:
-            _check_kind(post, m, spec, out)
-        if alt_limit and m.alt and len(m.alt) > alt_limit:  # no way of counting makes a text longer than this
-            _check_alt(post, m, spec, alt_limit, counting, out)
-        if rules:
-            info = media_stats.get(rel) if media_stats else None
-            if info and not info.get("error") and not _fits(info, rules):
-                for rule in rules:
-                    _check_rule(post, m, info, rule, spec, out)
+        info = media_stats.get(rel) if media_stats else None
+        key = (id(spec), ptype, m.suffix, id(info))  # the kind comes from the suffix
+        clean = _CLEAN.get(key)
+        if clean is not None and clean[0] is spec and clean[1] is info:
+            alt_limit = clean[2]  # its kind is taken and its bytes meet the rules: only the alt text is left
+            if alt_limit and m.alt and len(m.alt) > alt_limit:  # no way of counting makes a text longer than this
+                _check_alt(post, m, spec, alt_limit, clean[3], out)
+        else:
+            _check_item(post, m, info, key, spec, out)
         if m.kind == "video" and m.captions:
             _check_subtitles(post, m, spec, out)
     if ptype in ("video", "reel") and "video" in kinds and spec.captions:
@@ -111,6 +110,30 @@ def check_media_for_profile(post: Post, media: list[Media], spec: NetworkSpec, o
                                "without sound)"))
 
 
+def _check_item(post: Post, m: Media, info: dict | None, key: tuple, spec: NetworkSpec, out: list[Problem]) -> None:
+    """One media item against its network's plan for its kind in the post's type; an item that breaks nothing
+    but perhaps its alt text's length is remembered under `key` (_CLEAN)."""
+    kind_ok, rules, alt_limit, counting = _plan(spec, post.type, m.kind, m.suffix)
+    if not kind_ok:
+        _check_kind(post, m, spec, out)
+    if alt_limit and m.alt and len(m.alt) > alt_limit:  # no way of counting makes a text longer than this
+        _check_alt(post, m, spec, alt_limit, counting, out)
+    fits = True
+    if rules and info and not info.get("error") and not _fits(info, rules):
+        fits = False
+        for rule in rules:
+            _check_rule(post, m, info, rule, spec, out)
+    if kind_ok and fits:
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()
+        _CLEAN[key] = (spec, info, alt_limit, counting)
+
+
+# The media items that break no rule of a network's for their kind in a type of post (their alt texts are
+# counted each time): {(id(spec), type, suffix, id(info)): (spec, info, alt limit, counting)}, spec and the
+# file's facts (one object per file and run) kept so that their ids stay theirs.
+_CLEAN: dict[tuple, tuple] = {}
+_CLEAN_MAX = 8192
 # What a network takes of one kind of media file in one type of post, worked out once per run of many posts
 # rather than for every media item of every post: {(id(spec), type, kind, suffix): (spec, plan)}, the spec kept
 # so that its id stays its own.
