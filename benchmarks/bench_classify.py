@@ -23,7 +23,12 @@ knowing where the shop is, sincere praise of staff, a threat reported). heldout4
 (0.801 with the classifier before that round), hard 0.804 (0.742), abusive precision 0.935 (0.917) and recall
 0.827 (0.635), no legitimate comment hidden. ``--heldout5`` scores heldout5.csv: 300 comments (fi 120, en 90,
 sv 50, code-switched 40; 224 hard; all six categories) written and committed before any change of the round
-after, scored once at its end. Targets: macro-F1 at least
+after, scored once at its end.
+
+Spent: unseen, fresh and heldout4 were each scored once, as held out, and are no fair test any more. The
+learned model is trained on them since the round of the t20- comments (tools/scripts/train_classifier.py,
+TRAINED_ON), so ``--unseen``, ``--fresh`` and ``--heldout4`` now score comments the model was fitted on, and
+their figures flatter like train's. test.csv, untouched.csv and heldout5.csv stay out of training. Targets: macro-F1 at least
 0.85 overall and 0.75 on hard cases, abusive recall at least 0.85 with precision at least 0.95, and no
 legitimate comment (neither abusive nor spam) hidden by any example profile's hide rules.
 """
@@ -50,7 +55,8 @@ from socialops.community.settings import ProfileRules, profile_rules  # noqa: E4
 
 COMMENTS = ROOT / "tests" / "fixtures" / "comments"
 SPLITS = ("test", "train", "untouched", "unseen", "fresh", "heldout4", "heldout5", "corpus", "holdout")
-HELD_OUT = ("untouched", "unseen", "fresh", "heldout4", "heldout5")  # scored once, at the end
+HELD_OUT = ("untouched", "unseen", "fresh", "heldout4", "heldout5")  # each scored once, at the end of its round
+TRAINED_SINCE_T20 = ("unseen", "fresh", "heldout4")  # spent held-out sets: the model is trained on them
 MODERATED = ("abusive", "spam")  # what a hide rule may hide; anything else hidden is a legitimate comment
 
 
@@ -157,11 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--untouched", action="store_true",
                         help="score the untouched part (once, at the end: nothing is tuned on it)")
     parser.add_argument("--unseen", action="store_true",
-                        help="score unseen.csv (once, at the end: written before the last tuning, never tuned on)")
+                        help="score unseen.csv (spent: scored once as held out; trained on since the t20- round)")
     parser.add_argument("--fresh", action="store_true",
-                        help="score fresh.csv (once, at the end: written before the model's new features, never tuned on)")
+                        help="score fresh.csv (spent: scored once as held out; trained on since the t20- round)")
     parser.add_argument("--heldout4", action="store_true",
-                        help="score heldout4.csv (once, at the end: written before any change of its round)")
+                        help="score heldout4.csv (spent: scored once as held out; trained on since the t20- round)")
     parser.add_argument("--heldout5", action="store_true",
                         help="score heldout5.csv (once, at the end: written before any change of its round)")
     parser.add_argument("--errors", action="store_true", help="list the misclassified comments")
@@ -179,10 +185,9 @@ def main(argv: list[str] | None = None) -> int:
                          ensure_ascii=False))
         return 0
     note = {"untouched": " -- the untouched part, scored once at the end; nothing was tuned on it",
-            "unseen": " -- unseen.csv, scored once at the end; nothing was tuned on it",
-            "fresh": " -- fresh.csv, scored once at the end; nothing was tuned on it",
-            "heldout4": " -- heldout4.csv, scored once at the end; nothing was tuned on it",
             "heldout5": " -- heldout5.csv, scored once at the end; nothing was tuned on it",
+            **{name: f" -- {name}.csv, spent: scored once as held out, trained on since the t20- round, so these "
+                     "figures flatter" for name in TRAINED_SINCE_T20},
             "test": " -- the test part; nothing was trained or tuned on it",
             "train": " -- the train part: the model was fitted on it, so these figures flatter"}.get(split, "")
     print("\n".join(report(result, f"{path.relative_to(ROOT)}{note}")))

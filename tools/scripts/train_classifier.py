@@ -1,15 +1,16 @@
-"""Train the learned part of the comment classifier on the train split and write it into the package.
+"""Train the learned part of the comment classifier on the labelled comments and write it into the package.
 
     pip install -e '.[train]'
     python tools/scripts/train_classifier.py [--cv] [--c 4]
 
-Reads tests/fixtures/comments/train.csv only (never test.csv or untouched.csv), computes each comment's
+Reads the files named in TRAINED_ON (never test.csv or untouched.csv, see there), computes each comment's
 features exactly as classification does (socialops.community.model.features over the rules' evidence),
 hashes them into buckets, fits a multinomial logistic regression (scikit-learn; needed here only, not at
 run time) and writes tools/socialops/data/classifier.json. It also writes a check file of a few texts and the
 probabilities scikit-learn gives them (tests/fixtures/comments/classifier_check.json), which the tests
 compare with the shipped model's plain-Python inference. ``--cv`` reports 5-fold cross-validation within
-train of the whole classifier (rules and model) for a few values of C, to choose C without the test split.
+the training data of the whole classifier (rules and model) for a few values of C, to choose C without the test
+split.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +36,20 @@ from socialops.community.classify import Evidence, combine, rule_evidence  # noq
 from socialops.community.model import hashed, model_to_json  # noqa: E402
 from socialops.community.settings import ProfileRules  # noqa: E402
 
-TRAIN = ROOT / "tests" / "fixtures" / "comments" / "train.csv"
+COMMENTS = ROOT / "tests" / "fixtures" / "comments"
+# What the model is fitted on. Never test.csv (the figures reported) nor untouched.csv (scored once at the
+# end): the issue's train/test/untouched split holds, and no text of theirs is fitted on (NEVER, below). Nor
+# heldout5.csv, the held-out set of this round (not read here at all).
+# unseen.csv, fresh.csv and heldout4.csv were written as held-out sets and each was scored once, at the end of
+# the round it was written in; spent as fair tests, they are training data since the round of the t20- comments
+# (2,111 comments instead of 1,347). 5-fold CV on them, macro-F1 / hard / abusive P and R: C=32 0.896 / 0.873 /
+# 0.951 / 0.873, C=64 0.897 / 0.875 / 0.950 / 0.879, C=128 0.901 / 0.880 / 0.950 / 0.884, C=256 0.901 / 0.881 /
+# 0.950 / 0.888, C=512 0.901 / 0.880 / 0.943 / 0.886: C=128, the least C on the plateau.
+# corpus.csv and holdout.csv, the older corpora (fi and en, no hard cases, before the incident category, which
+# labels a hair in a salad negative), are not: added whole to every fold's fitting part they changed the
+# 5-fold CV by -0.002 macro-F1 and -0.003 abusive recall (C=32), and they stay a check of the rules.
+TRAINED_ON = ("train.csv", "unseen.csv", "fresh.csv", "heldout4.csv")
+NEVER = ("test.csv", "untouched.csv")
 OUT = ROOT / "tools" / "socialops" / "data" / "classifier.json"
 CHECK = ROOT / "tests" / "fixtures" / "comments" / "classifier_check.json"
 BUCKETS = 2 ** 18
@@ -45,6 +61,26 @@ CHECK_TEXTS = ("Onko teillä gluteenitonta leipää?", "You are all idiots", "Hi
 def load(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def same_text(text: str) -> str:
+    """A text as compared for duplicates: case, punctuation and spacing aside (emoji kept)."""
+    return " ".join(re.sub(r"[^\w\s\U0001F000-\U0001FAFF\u2600-\u27BF]", " ", text.casefold()).split())
+
+
+def training_rows(names: tuple[str, ...] = TRAINED_ON) -> list[dict[str, str]]:
+    """The rows of ``names``, each text once (the first) and none whose text is in test.csv or untouched.csv;
+    each row says which file it is from (``source``)."""
+    seen = {same_text(r["text"]) for name in NEVER for r in load(COMMENTS / name)}
+    rows = []
+    for name in names:
+        for row in load(COMMENTS / name):
+            key = same_text(row["text"])
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append({**row, "source": name})
+    return rows
 
 
 def evidence(texts: list[str]) -> list[Evidence]:
@@ -87,8 +123,8 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float:
 
 
 def cross_validate(rows: list[dict[str, str]], found: list[Evidence], x: csr_matrix, cs: list[float]) -> None:
-    """5-fold cross-validation within train of the whole classifier: the rules' evidence (found once) combined
-    with the probabilities of a model fitted on the other folds."""
+    """5-fold cross-validation within the training data of the whole classifier: the rules' evidence (found
+    once) combined with the probabilities of a model fitted on the other folds."""
     labels = [r["label"] for r in rows]
     folds = list(StratifiedKFold(5, shuffle=True, random_state=SEED).split(x, labels))
     rules = ProfileRules()
@@ -103,18 +139,18 @@ def cross_validate(rows: list[dict[str, str]], found: list[Evidence], x: csr_mat
                 if rows[i]["hard"] == "1":
                     hard.append(pair)
         precision, recall, _ = f1(pairs, "abusive")
-        print(f"C={c:g}: 5-fold within train macro-F1 {macro_f1(pairs):.3f}, hard {macro_f1(hard):.3f}, "
+        print(f"C={c:g}: 5-fold within the training data macro-F1 {macro_f1(pairs):.3f}, hard {macro_f1(hard):.3f}, "
               f"abusive P {precision:.3f} R {recall:.3f}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--c", type=float, default=32.0, help="inverse regularisation strength")
-    parser.add_argument("--cv", action="store_true", help="cross-validate within train for a few C first")
-    parser.add_argument("--cs", default="4,16,32,100", help="the values of C to cross-validate")
+    parser.add_argument("--c", type=float, default=128.0, help="inverse regularisation strength")
+    parser.add_argument("--cv", action="store_true", help="cross-validate within the training data for a few C first")
+    parser.add_argument("--cs", default="32,64,128,256", help="the values of C to cross-validate")
     parser.add_argument("--cv-only", action="store_true", help="cross-validate and write nothing")
     args = parser.parse_args(argv)
-    rows = load(TRAIN)
+    rows = training_rows()
     found = evidence([r["text"] for r in rows])
     x = matrix(feature_rows(found))
     if args.cv or args.cv_only:
@@ -122,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv_only:
         return 0
     lr = fit(x, [r["label"] for r in rows], args.c)
-    about = {"trained_on": "tests/fixtures/comments/train.csv", "rows": len(rows), "C": args.c,
+    sources = Counter(r["source"] for r in rows)
+    about = {"trained_on": {f"tests/fixtures/comments/{name}": sources[name] for name in TRAINED_ON},
+             "never": [f"tests/fixtures/comments/{name}" for name in NEVER], "rows": len(rows), "C": args.c,
              "features": "crc32-hashed char 2-5-grams of words and lemmas, words, lemmas, word and lemma pairs, "
                          "emoji, rule signals, cues of whom a remark is aimed at (mentions, staff, names, "
                          "their private life)",

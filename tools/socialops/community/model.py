@@ -1,6 +1,7 @@
 """The learned part of classification: a linear model over hashed features, trained by
-``tools/scripts/train_classifier.py`` on the train split of the labelled corpus and shipped as
-``data/classifier.json``; inference here is plain Python.
+``tools/scripts/train_classifier.py`` on the labelled comments (the train split and the spent held-out sets,
+never test or untouched: its ``about`` says which) and shipped as ``data/classifier.json``; inference here is
+plain Python.
 
 Features (:func:`features`): character n-grams of each word and of its lemma (spelling, inflection and
 compounds in any language), the words and their lemmas, word pairs and lemma pairs, emoji and punctuation, and the rules' signals (which
