@@ -3,6 +3,7 @@ accepts the common shape of posts (else it would save nothing)."""
 
 import datetime as dt
 import random
+import re
 
 import pytest
 import yaml
@@ -145,6 +146,12 @@ TOP_LINES = [
 ]
 CONTEXTS = ["", "a: 1\n", "m:\n", "m:\n  - x\n", "m:\n  - {p: q}\n  - r: s\n    t: u\n", "m:\n  n:\n    o: 1\n",
             "m:\n  n: 1\n  # c\n", "# c\n\n", "key: first\n", "m:\n  - \n"]
+
+
+def test_the_characters_left_to_the_safe_loader_are_all_but_those_yaml_takes_in_a_plain_line():
+    taken = "\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+    every = "".join(map(chr, range(0x110000)))
+    assert frontmatter._UNUSUAL.findall(every) == re.findall(f"[^{taken}]", every)
 
 
 def test_a_key_line_at_the_top_reads_as_the_safe_loader_reads_it():

@@ -1,26 +1,12 @@
-"""What the adapters share for profile basics: the normalised forms values are compared in, live images fetched
-by address, account names, and the token's capabilities read from its scopes."""
+"""What the adapters share for profile basics: live images fetched by address, account names, and the token's
+capabilities read from its scopes (the normalised forms values are compared in: networks.forms)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from socialops.networks.types import CAPABILITIES, MISSING, OK, UNKNOWN, Capability, LiveImage
-
-PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
-
-
-def normalise_text(value: str) -> str:
-    """Text as compared with the live profile: Unix line ends, no trailing white space on lines or at the end."""
-    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip()
-
-
-def normalise_phone(value: str) -> str:
-    """``+358 40 123 4567`` -> ``+358401234567`` (spaces, dots, dashes, slashes and brackets dropped)."""
-    return PHONE_SEPARATORS.sub("", value.strip())
 
 
 def scope_capabilities(granted: set[str] | None, needs: Mapping[str, tuple[str, ...]],

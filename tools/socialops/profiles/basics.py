@@ -41,8 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 from socialops.errors import ConfigError
 from socialops.networks import NETWORKS
+from socialops.networks.forms import normalise_phone, normalise_text
 from socialops.networks.google_business.basics import BasicsProblem, local_desired
-from socialops.networks.profile import normalise_phone, normalise_text
 from socialops.networks.spec import BASICS
 from socialops.repository.schedule import load_schedule
 

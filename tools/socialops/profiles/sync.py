@@ -26,7 +26,7 @@ from socialops.core.problems import ERROR
 from socialops.core.safetext import quote_untrusted
 from socialops.errors import SocialOpsError, UsageError
 from socialops.networks import NETWORKS
-from socialops.networks.profile import normalise_phone, normalise_text
+from socialops.networks.forms import normalise_phone, normalise_text
 from socialops.networks.spec import BASICS, CHECK, MANUAL, SYNC
 from socialops.networks.types import LiveImage, LiveProfile
 from socialops.profiles.basics import IMAGES, LABELS, ImageFile, desired, same_image

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from socialops.content.render import count_length
 from socialops.core.problems import ERROR, WARNING, Problem
 from socialops.networks import NETWORKS
+from socialops.networks.forms import normalise_phone, normalise_text
 from socialops.networks.google_business.basics import LOCAL_BASICS, BasicsProblem, local_desired
-from socialops.networks.profile import normalise_phone, normalise_text
 from socialops.profiles.basics import (
     ADDRESS_KEYS,
     CONTACT_KEYS,

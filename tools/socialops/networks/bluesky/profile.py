@@ -16,7 +16,8 @@ from typing import Any
 from socialops.errors import NetworkError, PermanentNetworkError
 from socialops.networks.bluesky.client import BlueskyClient, error_name
 from socialops.networks.contract import ProfileBasics
-from socialops.networks.profile import account_name, normalise_text
+from socialops.networks.forms import normalise_text
+from socialops.networks.profile import account_name
 from socialops.networks.types import OK, AccessReport, Capability, LiveImage, LiveProfile
 
 

@@ -16,12 +16,9 @@ from socialops.core.times import parse_utc
 from socialops.errors import PermanentNetworkError
 from socialops.networks.contract import ProfileBasics
 from socialops.networks.facebook.spec import SPEC
+from socialops.networks.forms import normalise_phone, normalise_text
 from socialops.networks.meta.graph import MetaNetwork, need_id
-from socialops.networks.profile import (
-    fetch_image,
-    normalise_phone,
-    normalise_text,
-)
+from socialops.networks.profile import fetch_image
 from socialops.networks.types import Comment, LiveProfile, thread_root
 
 

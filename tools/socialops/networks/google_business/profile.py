@@ -17,9 +17,10 @@ from typing import Any
 
 from socialops.errors import NetworkError
 from socialops.networks.contract import ProfileBasics
+from socialops.networks.forms import normalise_phone, normalise_text
 from socialops.networks.google_business import basics as local
 from socialops.networks.google_business.client import INFORMATION, GoogleBusinessClient
-from socialops.networks.profile import normalise_phone, normalise_text, scope_capabilities
+from socialops.networks.profile import scope_capabilities
 from socialops.networks.types import AccessReport, LiveProfile
 
 READ_MASK = ("name,title,profile,phoneNumbers,websiteUri,regularHours,specialHours,categories,storefrontAddress,"

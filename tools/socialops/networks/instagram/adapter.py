@@ -32,13 +32,14 @@ from typing import Any, ClassVar
 from socialops.core.times import parse_utc
 from socialops.errors import PermanentNetworkError, TransientNetworkError
 from socialops.networks.contract import ProfileBasics, Publishing
+from socialops.networks.forms import normalise_text
 from socialops.networks.instagram.inbox import InstagramInbox
 from socialops.networks.instagram.metrics import instagram_calls
 from socialops.networks.instagram.spec import SPEC
 from socialops.networks.meta.containers import AlreadyPublished, ContainerFlow
 from socialops.networks.meta.graph import GRAPH_BASE, need_id
 from socialops.networks.meta.metrics import graph_requests
-from socialops.networks.profile import fetch_image, normalise_text
+from socialops.networks.profile import fetch_image
 from socialops.networks.types import (
     Comment,
     LiveProfile,

@@ -40,12 +40,13 @@ from socialops.errors import (
 )
 from socialops.networks.captions import srt_bytes
 from socialops.networks.contract import Comments, Metrics, ProfileBasics, Publishing
+from socialops.networks.forms import normalise_text
 from socialops.networks.linkedin.little import escape_commentary, unescape_commentary
 from socialops.networks.linkedin.mentions import LinkedInMentions
 from socialops.networks.linkedin.metrics import linkedin_calls
 from socialops.networks.linkedin.spec import SPEC
 from socialops.networks.meta.graph import caption_locale, text_matches
-from socialops.networks.profile import account_name, normalise_text
+from socialops.networks.profile import account_name
 from socialops.networks.types import (
     MISSING,
     OK,

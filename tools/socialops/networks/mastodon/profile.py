@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 from socialops.errors import NetworkError, TransientNetworkError
 from socialops.networks.contract import ProfileBasics
+from socialops.networks.forms import normalise_text
 from socialops.networks.mastodon.client import MastodonClient, html_to_text
-from socialops.networks.profile import account_name, fetch_image, normalise_text, scope_capabilities
+from socialops.networks.profile import account_name, fetch_image, scope_capabilities
 from socialops.networks.types import AccessReport, LiveProfile
 
 

@@ -20,8 +20,9 @@ from typing import Any, ClassVar
 from socialops.core.times import parse_utc
 from socialops.errors import ConfigError, PermanentNetworkError, TransientNetworkError
 from socialops.networks.contract import ProfileBasics
+from socialops.networks.forms import normalise_text
 from socialops.networks.meta.containers import ContainerFlow
-from socialops.networks.profile import fetch_image, normalise_text
+from socialops.networks.profile import fetch_image
 from socialops.networks.threads.spec import REPLY_CONTROLS, SPEC
 from socialops.networks.types import Comment, LiveProfile, UnsupportedAction, thread_root
 
