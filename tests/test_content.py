@@ -129,6 +129,11 @@ def test_a_post_built_by_keywords_or_replaced_is_the_same_post():
     assert again.media == [Media("x.MP4", None, None, 0)] and again.media[0].suffix == ".mp4"
     changed = dataclasses.replace(post, raw={**post.raw, "media": "y.jpg"})
     assert changed.type == "image" and changed.media == [Media(path="y.jpg")] and changed.media[0].kind == "image"
+    assert (post.id, post.link, post.first_comment) == ("a", None, None)
+    linked = dataclasses.replace(post, raw={"id": 7, "link": "https://x.example", "first_comment": 8})
+    assert (linked.id, linked.link, linked.first_comment, linked.type) == ("7", "https://x.example", "8", "link")
+    odd = dataclasses.replace(post, raw={"id": True, "link": 5, "first_comment": ["x"]})
+    assert (odd.id, odd.link, odd.first_comment, odd.type) == (None, None, None, "text")
 
 
 def test_find_posts_skips_readme_and_hidden(tmp_path):

@@ -83,6 +83,9 @@ class Post(yamlfile.KeyLines):
     media: list[Media] = field(init=False, repr=False)
     overrides: dict[str, dict[str, Any]] = field(init=False, repr=False)
     type: str = field(init=False, repr=False)
+    id: str | None = field(init=False, repr=False)
+    link: str | None = field(init=False, repr=False)
+    first_comment: str | None = field(init=False, repr=False)
 
     def __init__(self, path: str, raw: dict[str, Any], body: str, doc: yamlfile.YamlDoc | None = None,
                  body_line: int = 1, file_key: int | None = None, root: Path | None = None) -> None:
@@ -97,19 +100,20 @@ class Post(yamlfile.KeyLines):
         value = raw.get("overrides")
         self.overrides = {str(k): v for k, v in value.items() if isinstance(v, dict)} if isinstance(value, dict) \
             else {}
+        value = raw.get("id")
+        self.id = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+        value = raw.get("link")
+        self.link = link = value if isinstance(value, str) else None
+        value = raw.get("first_comment")
+        self.first_comment = str(value) if isinstance(value, (str, int)) else None
         value = raw.get("type")
-        self.type = value if isinstance(value, str) and value in POST_TYPES else infer_type(media, self.link)
+        self.type = value if isinstance(value, str) and value in POST_TYPES else infer_type(media, link)
 
     @property
     def lines(self) -> dict[tuple, int]:
         return self.doc.lines if self.doc is not None else {}
 
     # Normalised views. They never raise: wrong shapes become empty values, and validate reports them.
-    @property
-    def id(self) -> str | None:
-        value = self.raw.get("id")
-        return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-
     @property
     def title(self) -> str:
         value = self.raw.get("title")
@@ -130,16 +134,6 @@ class Post(yamlfile.KeyLines):
     def tags(self) -> list[str]:
         value = self.raw.get("tags")
         return [str(v) for v in value if isinstance(v, (str, int))] if isinstance(value, list) else []
-
-    @property
-    def link(self) -> str | None:
-        value = self.raw.get("link")
-        return value if isinstance(value, str) else None
-
-    @property
-    def first_comment(self) -> str | None:
-        value = self.raw.get("first_comment")
-        return str(value) if isinstance(value, (str, int)) else None
 
     @property
     def captions_mode(self) -> str:
