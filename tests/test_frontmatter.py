@@ -154,6 +154,22 @@ def test_the_characters_left_to_the_safe_loader_are_all_but_those_yaml_takes_in_
     assert frontmatter._UNUSUAL.findall(every) == re.findall(f"[^{taken}]", every)
 
 
+def test_a_time_to_the_minute_is_text_as_the_safe_loader_reads_it():
+    rng = random.Random(5)
+    digits = [str(n) for n in range(10)]
+    for _ in range(3000):
+        d = [rng.choice(digits) if rng.random() < 0.7 else rng.choice(["0", "1", "2", "9"]) for _ in range(12)]
+        value = f"{''.join(d[:4])}-{''.join(d[4:6])}-{''.join(d[6:8])}{rng.choice(' T')}{''.join(d[8:10])}:{''.join(d[10:])}"
+        for text in (f"publish_at: {value}\n", f"media:\n  - {value}\n"):
+            assert frontmatter.read(text) == yaml.safe_load(text), text
+            assert frontmatter._MINUTES.fullmatch(value)  # the quick way was taken
+    for value in ("2026-12-01 09:00:00", "2026-12-01 9:00", "2026-12-1 09:00", "2026-12-01  09:00", "2026-12-01t09:00",
+                  "2026-12-01 09:00 # c", "2026-12-01 09:00+02:00", "12026-12-01 09:00"):
+        text = f"publish_at: {value}\n"
+        fast = frontmatter.read(text)
+        assert fast is None or same(fast, yaml.safe_load(text)), text
+
+
 def test_a_key_line_at_the_top_reads_as_the_safe_loader_reads_it():
     accepted = 0
     for before in CONTEXTS:

@@ -48,6 +48,11 @@ _FLOW_PLAIN = re.compile("[^\\[\\]{}#:,'\"]*")  # a flow scalar's characters, up
 _FLOW_ITEM = re.compile(r' *(?:([A-Za-z_][A-Za-z0-9_-]*): +)?(?:"([^"\\]*)"|'
                         r"([^\[\]{}#:,'\" ](?:[^\[\]{}#:,'\"]*[^\[\]{}#:,'\" ])?)) *([,\]}])")
 _TEXT_KEYS: dict[str, bool] = {}
+# A date and a time to the minute (`publish_at: 2026-12-01 09:00`, each post's), which the safe loader reads as text:
+# its timestamps have seconds, and no number of its has a '-' or a space after a digit. Told at once, not after
+# every implicit type's pattern is tried, as each post's time is a different text (no memo helps).
+_MINUTES = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}")
+_DIGITS = frozenset("0123456789")
 
 
 class _Other(Exception):
@@ -182,6 +187,8 @@ def _value(text: str) -> Any:
     first = text[0]
     if first not in _PLAIN_START_REFUSED and ":" not in text and "#" not in text:  # plain text: most values
         return text if first not in _IMPLICIT else _typed(text)
+    if first in _DIGITS and _MINUTES.fullmatch(text):  # the time a post is written with (2026-12-01 09:00)
+        return text
     if first == '"' and text[-1] == '"' and text.count('"') == 2 and "\\" not in text:
         return text[1:-1]
     if first == "[":
