@@ -360,3 +360,18 @@ def test_real_videos_and_heic_images_pass_by_their_bytes(tmp_path):
     # a real image named by another image suffix is still an image: Pillow tells what it is
     image(root / "content/e.jpg", (10, 10))
     assert inspect_media(root, "content/e.jpg")["width"] == 10
+
+
+def test_invisible_characters_are_found_in_any_text_a_profile_gets(tmp_path):
+    from socialops.core.safetext import invisible_characters
+
+    assert invisible_characters("Hyvää päivää, ystävät £ ÿ") == []  # Latin-1 has none of them
+    assert invisible_characters("Hyvää\u200b päivää") == ["U+200B ZERO WIDTH SPACE"]
+    assert invisible_characters("ä\ufeff") == ["U+FEFF ZERO WIDTH NO-BREAK SPACE"]
+    # the post's own texts are clean for both profiles; the image one profile gets instead has a hidden mark
+    front = ("id: a\nprofiles: [cafe-masto, cafe-bsky]\nmedia: [{path: a.jpg, alt: Pöytä}]\n"
+             "overrides:\n  cafe-bsky:\n    media: [{path: a.jpg, alt: \"Pöy\u200btä\"}]")
+    root = make_repo(tmp_path, {"content/a.md": post(front, "Hyvää päivää\n")})
+    image(root / "content/a.jpg", (1080, 1080))
+    found = [p for p in validate_repository(root, use_cache=False).problems if p.code == "invisible-characters"]
+    assert [(p.line, p.message.split(" (")[0]) for p in found] == [(9, "the text has 1 invisible character")]

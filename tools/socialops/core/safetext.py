@@ -16,7 +16,9 @@ _MAYBE_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u
 def invisible_characters(text: str) -> list[str]:
     """The zero-width and bidirectional control characters in ``text`` (networks publish them; shown text
     drops them), each as "U+202E RIGHT-TO-LEFT OVERRIDE"."""
-    if text.isascii() or not _MAYBE_INVISIBLE.search(text):
+    # Each of them is above U+00FF: a text all of whose characters Latin-1 has (most European text) has none.
+    # Encoding such a text is a copy; the scan costs ten times that.
+    if text.isascii() or len(text.encode("latin-1", "ignore")) == len(text) or not _MAYBE_INVISIBLE.search(text):
         return []
     return [f"U+{ord(m.group()):04X} {unicodedata.name(m.group(), '')}".strip() for m in _INVISIBLE.finditer(text)]
 

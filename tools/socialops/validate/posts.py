@@ -98,7 +98,7 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
     if "utm" in post.raw or post.overrides:
         out += post_utm_problems(post)
     check_media_files(post, post.media, ("media",), out, media_stats)
-    seen: dict[str, list[str]] = {}  # the invisible characters of each of the post's texts (profiles share them)
+    seen: dict = {}  # the invisible characters of each of the post's texts (profiles share them)
     for profile in targets:
         _check_for_profile(post, profile, out, media_stats, config, seen)
     return out
@@ -112,7 +112,8 @@ def _check_keys(post: Post, out: list[Problem]) -> None:
     for key, value in raw.items():
         if not _type_fits(key, type(value)):
             out.append(Problem(path, post.line(key), ERROR, "wrong-type", f"'{key}' must be {_POST_KEY_TYPES[key][1]}"))
-    if isinstance(raw.get("id"), bool) or not post.id or not str(post.id).strip():
+    pid = post.id
+    if isinstance(raw.get("id"), bool) or not pid or not pid.strip():
         out.append(Problem(path, post.line("id") if "id" in raw else 1, ERROR, "missing-id",
                            "the post has no 'id'; add a line like 'id: "
                            f"{PurePosixPath(path).stem}' (a unique name that never changes)"))
@@ -142,7 +143,7 @@ def _check_link_and_tags(post: Post, out: list[Problem]) -> None:
     tags = raw.get("tags")
     if isinstance(tags, list):
         for i, tag in enumerate(tags):
-            if not isinstance(tag, (str, int)) or isinstance(tag, bool):
+            if type(tag) is not str and (not isinstance(tag, (str, int)) or isinstance(tag, bool)):
                 out.append(Problem(path, post.line("tags", i), ERROR, "wrong-type", "each tag must be a word"))
 
 
@@ -152,7 +153,7 @@ def _check_profiles(post: Post, config: Config, out: list[Problem]) -> list[Prof
     profiles = raw.get("profiles")
     if isinstance(profiles, list):
         for i, pid in enumerate(profiles):
-            if not isinstance(pid, str):
+            if type(pid) is not str and not isinstance(pid, str):
                 out.append(Problem(path, post.line("profiles", i), ERROR, "wrong-type",
                                    "each profile must be a profile id, like kahvila-instagram"))
     targets = []
@@ -277,7 +278,7 @@ def _body_line(post: Post, profile: Profile) -> int:
 
 
 def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_stats, config: Config,
-                       seen: dict[str, list[str]]) -> None:
+                       seen: dict) -> None:
     """What the profile's network takes: the post's type, its text as rendered for the profile, its media."""
     # Every check below costs one comparison when it passes: this runs for each profile of every post.
     spec = profile.spec
@@ -317,15 +318,18 @@ def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_s
             out.append(Problem(path, _body_line(post, profile), ERROR, "too-many-hashtags",
                                f"the text for {profile.id} ({spec.label}) has {count} hashtags; {spec.label} allows "
                                f"{spec.max_hashtags}"))
-    _check_invisible(post, profile, text, first_comment, media, out, seen)
+    # Profiles mostly get the same texts and the post's own media: those found free of invisible characters once
+    # are not looked at again.
+    if media is not post.media or (text, first_comment) not in seen:
+        _check_invisible(post, profile, text, first_comment, media, out, seen)
     check_media_for_profile(post, media, spec, out, media_stats)
 
 
 def _check_invisible(post: Post, profile: Profile, text: str, first_comment: str | None, media: list,
-                     out: list[Problem], seen: dict[str, list[str]]) -> None:
+                     out: list[Problem], seen: dict) -> None:
     """Zero-width and bidirectional controls are published as they are (they can hide or reverse text) while
     most screens show nothing: a warning, and the preview shows them. `seen`: what each text of the post has
-    (profiles share them)."""
+    (profiles share them), and each (text, first comment) found free of them with the post's own media."""
     found: list[str] = []
     for item in (text, first_comment, *[m.alt for m in media]) if media else (text, first_comment):
         if item:
@@ -334,11 +338,14 @@ def _check_invisible(post: Post, profile: Profile, text: str, first_comment: str
                 chars = seen[item] = invisible_characters(item)
             if chars:
                 found += chars
-    if found:
-        names = ", ".join(dict.fromkeys(found))
-        problem = Problem(post.path, _body_line(post, profile), WARNING, "invisible-characters",
-                          f"the text has {len(found)} invisible character{'s' if len(found) != 1 else ''} ({names}) "
-                          "that the networks publish as they are: they can hide or reverse text; the preview shows "
-                          "them as ⟦U+…⟧. Remove them unless they are meant")
-        if problem not in out:
-            out.append(problem)
+    if not found:
+        if media is post.media:
+            seen[text, first_comment] = found
+        return
+    names = ", ".join(dict.fromkeys(found))
+    problem = Problem(post.path, _body_line(post, profile), WARNING, "invisible-characters",
+                      f"the text has {len(found)} invisible character{'s' if len(found) != 1 else ''} ({names}) "
+                      "that the networks publish as they are: they can hide or reverse text; the preview shows "
+                      "them as ⟦U+…⟧. Remove them unless they are meant")
+    if problem not in out:
+        out.append(problem)
