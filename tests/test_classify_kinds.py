@@ -192,6 +192,42 @@ def test_knowing_where_the_shop_is_is_no_threat(text):
 
 
 @pytest.mark.parametrize("text", [
+    "I know where your shop is, I'll drop by tomorrow", "Tiedän missä teidän liike on, tuun huomenna käymään",
+    "Jag vet var er butik ligger, kommer förbi imorgon",
+])
+def test_knowing_where_your_shop_is_is_no_threat(text):
+    # a pronoun that owns a place is the business, whose address is public
+    assert not _kinds(text)
+
+
+@pytest.mark.parametrize("text", ["I know where your manager parks", "Tiedän missä teidän omistaja asuu",
+                                  "Jag vet var din fru jobbar"])
+def test_knowing_where_your_people_are_stays_a_threat(text):
+    assert "whereabouts" in _kinds(text)
+
+
+@pytest.mark.parametrize("text", ["Let's see how long you stay in business", "katsotaan kauanko pysytte auki",
+                                  "Vi får se hur länge ni håller öppet"])
+def test_watching_how_long_a_business_lasts_is_a_veiled_threat(text):
+    assert "veiled_threat" in _kinds(text)
+    assert _never_hidden(text)
+
+
+@pytest.mark.parametrize("text", ["How long do you stay open on Fridays?", "Katsotaan kauanko jono tänään kestää",
+                                  "Hur länge har ni öppet på lördag?"])
+def test_asking_or_grumbling_how_long_is_no_threat(text):
+    assert "veiled_threat" not in _kinds(text)
+
+
+def test_an_insult_in_a_question_or_pointed_at_someone_is_a_cue_for_the_model():
+    assert {"ask-insult", "point-insult"} <= set(rule_evidence("Who hired this clown?").cues)
+    assert "ask-insult" in rule_evidence("Kuka idiootti teillä tekee työvuorolistat?").cues
+    assert "point-insult" in rule_evidence("Vem har anställt den där pajasen?").cues
+    assert not {"ask-insult", "point-insult"} & set(rule_evidence("I'm such a muppet, who does that?").cues)
+    assert not {"ask-insult", "point-insult"} & set(rule_evidence("Who is the new baker? Lovely buns").cues)
+
+
+@pytest.mark.parametrize("text", [
     "The staff behave like animals", "Te ootte pelkkiä loisia", "Personalen är rena ohyran",
     "that waiter is a filthy creature",
 ])
@@ -326,3 +362,18 @@ def test_unsure_of_other_the_model_alone_still_calls_nothing_abusive_or_an_incid
     assert _decide(text, {"other": 0.35, "abusive": 0.34, "negative": 0.31}) == "negative"
     assert _decide(text, {"other": 0.38, "incident": 0.32, "question": 0.3}) == "question"
     assert _decide(text, {"incident": 0.36, "other": 0.34, "question": 0.3}) == "incident"
+
+
+def test_an_insult_in_a_question_goes_to_abuse_when_the_model_does_not_rule_it_out_but_is_never_hidden():
+    from socialops.community.classify import combine
+    from socialops.community.settings import ProfileRules
+
+    unsure = {"question": 0.6, "abusive": 0.2, "other": 0.1, "negative": 0.08, "spam": 0.01, "incident": 0.01}
+    found = rule_evidence("Kuka tollasen urpon on päästänyt kassalle?")
+    decision = combine(found, unsure, rules=ProfileRules())
+    assert (decision.category, decision.confidence) == ("abusive", "low")
+    assert HIDE_ABUSE.hide_rule(decision, found.text.raw) is None
+    sure = {**unsure, "abusive": 0.05, "question": 0.75}
+    assert combine(found, sure, rules=ProfileRules()).category == "question"
+    own = rule_evidence("I'm such a muppet, who does that?")
+    assert combine(own, unsure, rules=ProfileRules()).category != "abusive"

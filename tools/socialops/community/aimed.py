@@ -9,7 +9,8 @@
 * ``conditional_threat``: "if I see you again" (``conditional``) with a person, then harm, a consequence
   ("you'll regret it", "kadut") or a trailing "...";
 * ``whereabouts``: "I know where / when" (``whereabouts``) followed by someone's routine (``routine``:
-  "you park", "asut", "slutar"): "I know where the shop is" is no threat;
+  "you park", "asut", "slutar"): "I know where the shop is" is no threat, nor "I know where your shop is"
+  (a pronoun that owns a place is the business);
 * ``dehumanising``: a word that denies someone is human (``dehumanising``: "animals", "loisia", "ohyra")
   after a comparison or a copula ("like", "kuin", "är") and said of people, not of oneself ("we ate like
   animals");
@@ -119,7 +120,10 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str, whose: Voice) -> list[tu
         if whom and (then or trailing):
             out.append(("conditional_threat", f"a threat on a condition {_quote(pattern, tokens, at)}"))
             break
-    routine = at_of.get("routine", [])
+    places = at_of.get("place", [])
+    # "your shop", "teidän liike", "er butik": a pronoun that owns a place is the business, whose address is
+    # public ("I know where your shop is"); someone's home, car or routine is not
+    routine = [r for r in at_of.get("routine", []) if not any(0 < p - r <= 2 for p in places)]
     for pattern, at in whose.own.get("whereabouts", []):
         size = len(pattern.parts)
         if any(0 <= r - (at + size) <= 3 for r in routine):
@@ -206,6 +210,7 @@ def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix, whose: 
             if sentence[j] == sentence[at]:
                 out.append(f"pre:{tokens[j].forms[0]}")
     out += _privy(targets, hits)
+    out += _pointed(tokens, hits, sentence, whose)
     selfish = whose.selfish
     for name in ("insult", "weak_insult"):
         for _, at in hits.get(name, ()):
@@ -222,6 +227,30 @@ def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix, whose: 
     if any(t.quoted for t in tokens):
         out.append("quoted")
     return out
+
+
+# words that point at someone present or known ("this clown", "tuo pelle", "den där idioten")
+_DEMONSTRATIVE = frozenset({"this", "that", "these", "those", "tuo", "toi", "nuo", "noi", "tää", "tämä", "tuollainen",
+                            "tollanen", "tuollaisen", "tollasen", "tuommoinen", "tommonen", "denna", "denne", "dessa",
+                            "där"})
+_INSULTING = ("insult", "weak_insult", "dehumanising")
+
+
+def _pointed(tokens: Sequence[Token], hits: Hits, sentence: Sequence[int], whose: Voice) -> list[str]:
+    """An insult in a question ("who hired this clown?", "kuka tollasen urpon päästi kassalle?": ``ask-insult``),
+    which is sarcasm and no question to answer, and an insult after a word that points at someone ("this clown",
+    "tuo pelle": ``point-insult``); not of the writer ("I'm such a muppet, who does that?")."""
+    asked = [at for _, at in hits.get("question_start", ()) if tokens[at].clause_start]
+    out = []
+    for name in _INSULTING:
+        for _, at in hits.get(name, ()):
+            if any(0 < at - i <= 4 for i in whose.selfish):
+                continue
+            if any(q < at and sentence[q] == sentence[at] for q in asked):
+                out.append("ask-insult")
+            if at and tokens[at - 1].text in _DEMONSTRATIVE:
+                out.append("point-insult")
+    return list(dict.fromkeys(out))
 
 
 def _privy(targets: Sequence[tuple[str, int]], hits: Hits) -> list[str]:

@@ -129,6 +129,8 @@ AIMING = ("cop:", "tgt:mention", "tgt:staff", "tgt:group", "aimlex:", "relay", "
 ABUSE_AIMED = 0.15
 ABUSE_VEILED = 0.3
 AIMED = frozenset({"weak_insult", "directed", "extra", "insult"})  # the kinds of evidence of an aimed insult
+# cues of an insult in a question ("who hired this clown?") or after a word pointing at someone ("tuo pelle")
+POINTED = frozenset({"ask-insult", "point-insult"})
 # without a health or safety word, the model reports an incident only at least this sure
 INCIDENT_ALONE = 0.35
 # "other" is no bin for what the model is unsure of: below this probability of "other", the most likely category
@@ -289,6 +291,12 @@ def combine(found: Evidence, probabilities: Mapping[str, float], *, rules: Profi
     if best != "abusive" and found.abuse.kinds and probabilities["abusive"] >= (ABUSE_AIMED if aimed else ABUSE_VEILED):
         # an insult aimed at someone, or a veiled threat, that the model does not rule out
         return decide("abusive", "low", found.abuse, model_says=True)
+    if best != "abusive" and found.hostile and POINTED & set(found.cues) and not NOT_OWN & set(found.cues) and (
+            probabilities["abusive"] >= ABUSE_AIMED):
+        # "who hired this clown?": an insult in a question or pointed at someone is sarcasm, not a question
+        pointed = _Evidence()
+        pointed.add("pointed", "an insult in a question or pointed at someone")
+        return decide("abusive", "low", pointed, model_says=True)
     if best == "incident" and probabilities[best] < INCIDENT_ALONE:
         # without a health or safety word, only a sure model reports an incident
         ruled_out.add("incident")
