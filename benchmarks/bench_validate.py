@@ -9,7 +9,8 @@ shared page split between its sharers (PSS), beside the largest single process (
 /usr/bin/time -v reports) and the plain sum of their RSS (shared pages counted in each: an upper bound).
 (Issue 2: `socialops --help` less than 80 ms more than `python -c pass`.)
 Every figure is a whole process (start-up included), timed from outside, the commands compared run in turn;
-medians, the load average printed beside them. Run:
+medians, the load average printed beside them, and the CPU time (user + system) of all of a command's processes,
+which moves less than wall time when other work shares the machine. Run:
 .venv/bin/python benchmarks/bench_validate.py [--sizes 10000,100000] [--runs 5]
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -61,17 +63,31 @@ def measure(root: Path, size: int, runs: int) -> None:
     os.sync()  # the generated files reach the disk now, not while the runs are timed
     print(f"\n{size:,} posts (load average {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
 
+    cpu: dict[str, list[float]] = {"cold": [], "yard": [], "warm": []}
+
+    def timed(name: str, cmd: list[str]) -> float:
+        """run_once, and the CPU seconds (user + system) of the command and every process it waited for."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds = run_once(cmd)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        return seconds
+
     def cold() -> float:
         shutil.rmtree(root / ".socialops", ignore_errors=True)
-        return run_once(socialops(root, "validate"))
+        return timed("cold", socialops(root, "validate"))
 
-    times = interleaved(runs, {"cold": cold, "yard": lambda: run_once(yardstick(root))})
+    times = interleaved(runs, {"cold": cold, "yard": lambda: timed("yard", yardstick(root))})
     run_once(socialops(root, "validate"))
-    times.update(interleaved(runs, {"warm": lambda: run_once(socialops(root, "validate"))}))
+    times.update(interleaved(runs, {"warm": lambda: timed("warm", socialops(root, "validate"))}))
     small = size <= 10_000
     print(describe("yardstick (python-frontmatter loop)", times["yard"]))
     print(describe("validate, no cache", times["cold"], times["yard"], "<= 0.6x" if small else ""))
     print(describe("validate, nothing changed", times["warm"], times["yard"], "<= 0.1x" if small else ""))
+    # CPU time moves less than wall time when other work shares the machine; validate's is of all its processes
+    # (the forked workers' too), so it exceeds its wall time where the yardstick's does not
+    for name, label in (("yard", "yardstick"), ("cold", "validate, no cache"), ("warm", "validate, nothing changed")):
+        print(describe(f"CPU time (user + system), {label}", cpu[name], cpu["yard"] if name != "yard" else None))
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     yard = tree_peak_mb(yardstick(root))
     print(f"peak memory, the yardstick: {yard[1]:.0f} MB")
