@@ -59,6 +59,10 @@ _POST_KEY_TYPES = {
     "stickers": ((list,), "a list of the story's stickers, like [\"poll: Glögi vai kaakao?\", \"link\"]"),
 }
 _POST_KEY_SET, _MEDIA_KEY_SET = frozenset(POST_KEYS), frozenset(MEDIA_KEYS)
+# The types a known key's value may have exactly (None: any), so that nearly every value is checked with one
+# lookup; a subclass (True for an int) or an unknown key is left to _type_fits.
+_EXACT_TYPES: dict[str, frozenset | None] = {
+    key: frozenset((*_POST_KEY_TYPES[key][0], type(None))) if key in _POST_KEY_TYPES else None for key in POST_KEYS}
 _LINK = re.compile(r"^https?://[^\s/]+\.[^\s]*$")
 
 
@@ -94,7 +98,8 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
     if post.type == "live":
         _check_manual(post, targets, out)
     out += placeholder_problems(post)
-    out += post_snippet_problems(post, config, targets)
+    if post.overrides or "{{" in post.body or "{{" in (post.first_comment or ""):  # else none uses a snippet
+        out += post_snippet_problems(post, config, targets)
     if "utm" in post.raw or post.overrides:
         out += post_utm_problems(post)
     check_media_files(post, post.media, ("media",), out, media_stats)
@@ -109,8 +114,10 @@ def _check_keys(post: Post, out: list[Problem]) -> None:
     raw, path = post.raw, post.path
     if not _POST_KEY_SET.issuperset(raw):
         out += unknown_keys(raw, POST_KEYS, path, post.line, "a post")
+    exact = _EXACT_TYPES
     for key, value in raw.items():
-        if not _type_fits(key, type(value)):
+        allowed = exact.get(key, ())
+        if allowed is not None and type(value) not in allowed and not _type_fits(key, type(value)):
             out.append(Problem(path, post.line(key), ERROR, "wrong-type", f"'{key}' must be {_POST_KEY_TYPES[key][1]}"))
     pid = post.id
     if isinstance(raw.get("id"), bool) or not pid or not pid.strip():
