@@ -213,6 +213,19 @@ def test_watching_how_long_a_business_lasts_is_a_veiled_threat(text):
     assert _never_hidden(text)
 
 
+@pytest.mark.parametrize("text", ["Think very carefully about your next reply", "Mieti tarkkaan mitä vastaat tähän",
+                                  "Tänk noga på vad du skriver nu", "I never forget a face. Especially yours."])
+def test_a_formula_of_menace_without_a_harm_word_is_a_veiled_threat(text):
+    assert "veiled_threat" in _kinds(text)
+    assert _never_hidden(text)
+
+
+@pytest.mark.parametrize("text", ["Mietin tarkkaan mitä tilaisin, onko teillä kinuskikakkua?",
+                                  "Think carefully before you order, the portions are huge 😄"])
+def test_thinking_carefully_about_ones_own_order_is_no_threat(text):
+    assert "veiled_threat" not in _kinds(text)
+
+
 @pytest.mark.parametrize("text", ["How long do you stay open on Fridays?", "Katsotaan kauanko jono tänään kestää",
                                   "Hur länge har ni öppet på lördag?"])
 def test_asking_or_grumbling_how_long_is_no_threat(text):
