@@ -129,3 +129,22 @@ def test_the_warm_path_names_the_files_as_their_modules_do():
     assert validatecache.SCHEDULE_FILE == schedule.SCHEDULE_FILE
     assert (validatecache.WORKFLOWS_DIR, validatecache.TOKEN_WORKFLOWS) == (wiring.WORKFLOWS_DIR, wiring.TOKEN_WORKFLOWS)
     assert validatecache.SNIPPETS_DIR == snippets.SNIPPETS_DIR
+
+
+@pytest.mark.parametrize("moved", ["file", "folder"])
+def test_media_moved_out_of_the_repository_and_linked_back_is_checked_again(repo, tmp_path_factory, moved):
+    # mv keeps size and mtime, and a link is followed to the same file: only where it really is has changed
+    first = validate_repository(repo)
+    assert "media-outside-repo" not in {p.code for p in first.problems}
+    outside = tmp_path_factory.mktemp("elsewhere")
+    if moved == "file":
+        (repo / "content/a.jpg").rename(outside / "a.jpg")
+        (repo / "content/a.jpg").symlink_to(outside / "a.jpg")
+    else:
+        (repo / "content").rename(outside / "content")
+        (repo / "content").symlink_to(outside / "content")
+    assert cached_report(repo) is None
+    report = validate_repository(repo)
+    assert report == validate_repository(repo, use_cache=False)
+    assert "media-outside-repo" in {p.code for p in report.problems}
+    assert cached_report(repo) == report

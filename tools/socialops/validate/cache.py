@@ -16,6 +16,7 @@ the snapshot's state (the stamps of the media it lists) can only be made after r
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from socialops import __version__
@@ -43,6 +44,31 @@ Entry = tuple
 def stat_key(root: Path, rel: str) -> int | None:
     """The file key (core.files.file_key) of a repository-relative file, or None."""
     return files.stat_key(f"{root}/{rel}")
+
+
+def media_key(root: Path, rel: str, folders: dict) -> int | tuple | None:
+    """A media file's key: its file key (links followed, as inspect_media reads it) and, when the file is not
+    where its path says (it, or a folder on its way, is a link), where it really is; None when it is missing. A
+    file moved out of the repository and replaced by a link to it keeps its size and mtime: only its real place
+    tells that what inspect_media found of it (inside the repository or not) may have changed. `folders`: each
+    folder's real place (and the repository's, under None), kept by the caller for one run."""
+    path = f"{root}/{rel}"
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            return file_key(os.stat(path)), os.path.realpath(path)
+    except OSError:
+        return None
+    folder, _, name = rel.rpartition("/")
+    real = folders.get(folder)
+    if real is None:
+        base = folders.get(None)
+        if base is None:
+            base = folders[None] = os.path.realpath(root)
+        real = folders[folder] = (os.path.realpath(f"{root}/{folder}"), f"{base}/{folder}" if folder else base)
+    if real[0] == real[1]:
+        return file_key(st)
+    return file_key(st), f"{real[0]}/{name}"
 
 
 def config_stamp(root: Path, env: dict | None = None) -> tuple:
@@ -92,15 +118,16 @@ def save_snapshot(root: Path, state: tuple, problems: list[Problem], config_file
     save(root, {"state": state, "problems": problems, "config_files": config_files}, SNAPSHOT_FILE)
 
 
-def fresh(root: Path, entry: Entry | None, key: int | None, dep_stats: dict) -> bool:
-    """True when a post's entry still holds: the file and each media file it uses are unchanged."""
+def fresh(root: Path, entry: Entry | None, key: int | None, dep_stats: dict, folders: dict) -> bool:
+    """True when a post's entry still holds: the file and each media file it uses are unchanged (media_key;
+    `dep_stats` keeps each media file's, `folders` each folder's real place, for one run)."""
     if entry is None or key is None or entry[0] != key:
         return False
     deps = entry[3]
     for i in range(0, len(deps), 2):
         dep = deps[i]
         if dep not in dep_stats:  # media files are often shared by posts: stat each once
-            dep_stats[dep] = stat_key(root, dep)
+            dep_stats[dep] = media_key(root, dep, folders)
         if dep_stats[dep] != deps[i + 1]:
             return False
     return True
@@ -139,7 +166,8 @@ def _cached_report(root: Path, paths: list[str] | None, env: dict | None) -> Rep
             add(file_key(stat(base + rel)))
         except OSError:
             add(None)
-    media_keys = {rel: stat_key(root, rel) for rel in state[3]}
+    folders: dict = {}
+    media_keys = {rel: media_key(root, rel, folders) for rel in state[3]}
     if snapshot_state(config_stamp(root, env), rels, keys, media_keys) != state:
         return None
     problems: list[Problem] = snapshot["problems"]  # sorted, for every post

@@ -28,7 +28,7 @@ from socialops.repository.profiles import find_profiles
 from socialops.repository.schedule import SCHEDULE_FILE
 from socialops.validate import cache as validatecache
 from socialops.validate.brands import brand_plan_problems
-from socialops.validate.cache import config_stamp, duplicate_problems, fresh, stat_key
+from socialops.validate.cache import config_stamp, duplicate_problems, fresh, media_key, stat_key
 from socialops.validate.posts import post_problems
 from socialops.validate.profiles import profile_problems
 from socialops.validate.schedule import schedule_problems
@@ -62,10 +62,12 @@ def config_fingerprint(config: Config) -> str:
 
 
 def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
-               media_memo: dict | None = None, places: dict | None = None) -> validatecache.Entry:
+               media_memo: dict | None = None, places: dict | None = None,
+               folders: dict | None = None) -> validatecache.Entry:
     """The cache entry of one post file (validate.cache.Entry); the line of its id is looked up only for a
     duplicate. `media_memo` keeps what was found of each media file for the rest of a run (posts share media),
-    `places` where each of their folders really is (repository.media.inspect_media)."""
+    `places` where each of their folders really is (repository.media.inspect_media), `folders` the same for
+    their keys (validate.cache.media_key)."""
     try:
         post = load_post(root, rel)
     except ContentError as exc:
@@ -76,18 +78,20 @@ def _check_one(root: Path, rel: str, config: Config, media_cache: dict,
     for media_rel in sorted(media_paths(post)):
         found = memo.get(media_rel)
         if found is None:
-            found = memo[media_rel] = _media_facts(root, media_rel, media_cache, places)
+            found = memo[media_rel] = _media_facts(root, media_rel, media_cache, places,
+                                                   {} if folders is None else folders)
         deps += found[:2]
         stats[found[0]] = found[2]
     problems = post_problems(post, config, stats)
     return post.file_key, post.id, tuple(problems) if problems else (), tuple(deps), None
 
 
-def _media_facts(root: Path, rel: str, media_cache: dict, places: dict | None = None) -> tuple[str, int | None, dict]:
-    """(the path, as one string for all its posts; its stat key; what inspect_media finds in it), from the cache
-    when the file is unchanged."""
+def _media_facts(root: Path, rel: str, media_cache: dict, places: dict | None,
+                 folders: dict) -> tuple[str, int | tuple | None, dict]:
+    """(the path, as one string for all its posts; its key (validate.cache.media_key); what inspect_media finds
+    in it), from the cache when the file is unchanged and where it was."""
     rel = sys.intern(rel)
-    key = stat_key(root, rel)
+    key = media_key(root, rel, folders)
     cached = media_cache.get(rel)
     if key is not None and cached is not None and cached[0] == key:
         return rel, key, cached[1]
@@ -102,10 +106,12 @@ def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) 
     processes and this one together (core.workers). Each child sends back the media it inspected, for the cache."""
     media_memo: dict = {}
     places: dict = {}  # for this run only: a folder can become a link before the next
+    folders: dict = {}  # the same, for the media files' keys
     known = set(media_cache)
     if not media_cache and workers.can_fork(len(rels)):  # a cold run of many posts: their images are read anew
         load_image_reader()
-    results, reports = workers.map_chunks(lambda rel: _check_one(root, rel, config, media_cache, media_memo, places),
+    results, reports = workers.map_chunks(lambda rel: _check_one(root, rel, config, media_cache, media_memo, places,
+                                                                     folders),
                                           rels,
                                           report=lambda: {k: v for k, v in media_cache.items() if k not in known})
     for new_media in reports:
@@ -134,7 +140,8 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
     media_cache: dict = cache.get("media", {}) if cache.get("media_facts") == MEDIA_FACTS else {}
     del cache
     dep_stats: dict = {}
-    stale = [rel for rel in all_posts if not fresh(root, entries.get(rel), stat_key(root, rel), dep_stats)] \
+    folders: dict = {}
+    stale = [rel for rel in all_posts if not fresh(root, entries.get(rel), stat_key(root, rel), dep_stats, folders)] \
         if entries else all_posts
     known = len(entries)
     checked = _check_many(root, stale, config, media_cache)
