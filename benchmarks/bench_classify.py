@@ -23,7 +23,9 @@ knowing where the shop is, sincere praise of staff, a threat reported). heldout4
 (0.801 with the classifier before that round), hard 0.804 (0.742), abusive precision 0.935 (0.917) and recall
 0.827 (0.635), no legitimate comment hidden. ``--heldout5`` scores heldout5.csv: 300 comments (fi 120, en 90,
 sv 50, code-switched 40; 224 hard; all six categories) written and committed before any change of the round
-after, scored once at its end.
+after (the t20- round: the spent sets trained on, 296 more train comments), scored once at its end: macro-F1
+0.922 (0.898 with the classifier before that round), hard 0.913 (0.887), abusive precision 0.981 (0.980) and
+recall 0.839 (0.774), no legitimate comment hidden.
 
 Spent: unseen, fresh and heldout4 were each scored once, as held out, and are no fair test any more. The
 learned model is trained on them since the round of the t20- comments (tools/scripts/train_classifier.py,
@@ -173,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heldout4", action="store_true",
                         help="score heldout4.csv (spent: scored once as held out; trained on since the t20- round)")
     parser.add_argument("--heldout5", action="store_true",
-                        help="score heldout5.csv (once, at the end: written before any change of its round)")
+                        help="score heldout5.csv (spent: scored once, at the end of the t20- round, written before any change of it)")
     parser.add_argument("--errors", action="store_true", help="list the misclassified comments")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
