@@ -160,7 +160,7 @@ def _check_profiles(post: Post, config: Config, out: list[Problem]) -> list[Prof
     profiles = raw.get("profiles")
     if isinstance(profiles, list):
         for i, pid in enumerate(profiles):
-            if type(pid) is not str and not isinstance(pid, str):
+            if not isinstance(pid, str):
                 out.append(Problem(path, post.line("profiles", i), ERROR, "wrong-type",
                                    "each profile must be a profile id, like kahvila-instagram"))
     targets = []
