@@ -290,7 +290,7 @@ def test_the_split_keeps_every_row_once():
     added = [r for r in _rows(CORPUS / "train.csv") if not r["id"].startswith("c17-")]
     assert len(added) >= 500 and all(r["id"].startswith(("t18-", "t19-", "t20-")) for r in added)
     texts = {r["text"].casefold() for r in _rows(CORPUS / "train.csv")}
-    for name in ("test.csv", "untouched.csv", "unseen.csv", "fresh.csv", "heldout4.csv", "heldout5.csv"):
+    for name in ("test.csv", "untouched.csv", "unseen.csv", "fresh.csv", "heldout4.csv", "heldout5.csv", "heldout6.csv"):
         assert not texts & {r["text"].casefold() for r in _rows(CORPUS / name)}, name
 
 
@@ -321,6 +321,29 @@ def test_heldout5_is_a_separate_corpus_of_every_kind_and_no_text_of_it_is_traine
         assert not held & {" ".join(r["text"].casefold().split()) for r in _rows(CORPUS / name)}, name
 
 
+def test_heldout6_is_a_separate_corpus_of_every_kind_written_before_this_round_and_never_trained_on():
+    path = CORPUS / "heldout6.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        assert next(csv.reader(f)) == ["id", "language", "label", "hard", "kind", "text"]
+    rows = _rows(path)
+    assert len(rows) == len({r["id"] for r in rows}) == 300
+    assert [r["id"] for r in rows] == [f"h6-{i:04d}" for i in range(1, 301)]
+    assert {r["label"] for r in rows} == set(CATEGORIES)
+    assert {r["language"] for r in rows} == {"fi", "en", "sv", "mixed"}
+    assert {r["hard"] for r in rows} == {"0", "1"} and all(r["kind"] and r["text"].strip() for r in rows)
+    assert sum(r["hard"] == "1" for r in rows) >= len(rows) * 2 / 3
+    held = {" ".join(r["text"].casefold().split()) for r in rows}
+    same = {_same_text(r["text"]) for r in rows}
+    assert len(held) == len(same) == len(rows)
+    others = sorted(p for p in CORPUS.glob("*.csv") if p.name != "heldout6.csv")
+    assert {p.name for p in others} >= {"train.csv", "test.csv", "untouched.csv", "unseen.csv", "fresh.csv",
+                                        "heldout4.csv", "heldout5.csv", "corpus.csv", "holdout.csv"}
+    for other in others:
+        texts = [r["text"] for r in _rows(other)]
+        assert not held & {" ".join(t.casefold().split()) for t in texts}, other.name
+        assert not same & {_same_text(t) for t in texts}, other.name
+
+
 def _same_text(text: str) -> str:  # case, punctuation and spacing aside (emoji kept)
     import re
 
@@ -328,14 +351,14 @@ def _same_text(text: str) -> str:  # case, punctuation and spacing aside (emoji 
 
 
 def test_the_model_says_what_it_was_trained_on_and_that_is_no_text_of_test_or_untouched():
-    # the spent held-out sets (scored once each) are training data; test, untouched and heldout5 never are
+    # the spent held-out sets (scored once each) are training data; test, untouched, heldout5 and heldout6 never are
     root = Path(__file__).resolve().parents[1]
     about = json.loads((root / "tools" / "socialops" / "data" / "classifier.json").read_text(encoding="utf-8"))["about"]
     trained = about["trained_on"]
     assert set(trained) >= {f"tests/fixtures/comments/{n}.csv" for n in ("train", "unseen", "fresh", "heldout4")}
-    assert not set(trained) & {f"tests/fixtures/comments/{n}.csv" for n in ("test", "untouched", "heldout5")}
+    assert not set(trained) & {f"tests/fixtures/comments/{n}.csv" for n in ("test", "untouched", "heldout5", "heldout6")}
     assert sum(trained.values()) == about["rows"] >= 2000
-    held = {_same_text(r["text"]) for name in ("test.csv", "untouched.csv") for r in _rows(CORPUS / name)}
+    held = {_same_text(r["text"]) for name in ("test.csv", "untouched.csv", "heldout6.csv") for r in _rows(CORPUS / name)}
     for path, count in trained.items():
         rows = _rows(root / path)
         assert len(rows) == count, path
