@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from socialops.errors import UsageError
@@ -19,4 +18,6 @@ def parse_shard(text: str) -> tuple[int, int]:
 def shard_of(key: str, count: int) -> int:
     """The shard (1..count) of a key, the same on every machine and run (Python's hash() is not), and the same
     for a key whatever other keys exist: adding a brand moves no other brand to another shard."""
+    import hashlib  # here: hashlib loads OpenSSL (a few ms), and most commands importing this module never shard
+
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % count + 1

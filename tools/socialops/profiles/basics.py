@@ -32,7 +32,6 @@ This module is imported by ``validate``: no httpx, and Pillow only inside the fu
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -131,6 +130,8 @@ class ImageFile:
 
     @property
     def sha256(self) -> str:
+        import hashlib  # here, as below: it loads OpenSSL, which validate (importing this module) never needs
+
         return hashlib.sha256(self.data).hexdigest()
 
     @property
@@ -212,6 +213,8 @@ def same_image(ours: bytes, theirs: bytes | None) -> bool:
     Never compares blob references or URLs."""
     if theirs is None:
         return False
+    import hashlib
+
     if hashlib.sha256(ours).digest() == hashlib.sha256(theirs).digest():
         return True
     try:

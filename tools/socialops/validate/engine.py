@@ -9,7 +9,6 @@ a large repository checks posts in forked processes.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -47,15 +46,15 @@ def config_problems(config: Config) -> list[Problem]:
 
 def config_fingerprint(config: Config) -> str:
     """What every post's problems depend on besides its own files: the configuration's content (snippets too), the
-    repository's visibility and this version of socialops. A cached post entry holds for one fingerprint."""
-    digest = hashlib.sha256(f"{__version__} {validatecache.ENTRY_FORMAT}".encode())
-    digest.update(os.environ.get(validatecache.VISIBILITY_ENV, "").encode())
-    digest.update(repr(sorted(config.schedule.raw.items(), key=str)).encode())
+    repository's visibility and this version of socialops. A cached post entry holds for one fingerprint. Kept as
+    the text itself, not a digest of it: comparing is exact, and a cold run need not load OpenSSL (hashlib) for it."""
+    parts = [f"{__version__} {validatecache.ENTRY_FORMAT}", os.environ.get(validatecache.VISIBILITY_ENV, ""),
+             repr(sorted(config.schedule.raw.items(), key=str))]
     for profile in config.profiles.values():
-        digest.update(profile.path.encode() + repr(sorted(profile.raw.items(), key=str)).encode())
+        parts.append(profile.path + repr(sorted(profile.raw.items(), key=str)))
     for snippet in config.snippets.values():  # posts are checked with their snippets expanded
-        digest.update(snippet.path.encode() + repr((snippet.text, sorted(snippet.raw.items(), key=str))).encode())
-    return digest.hexdigest()
+        parts.append(snippet.path + repr((snippet.text, sorted(snippet.raw.items(), key=str))))
+    return "\0".join(parts)
 
 
 # --- the whole repository ------------------------------------------------------------------------------
