@@ -86,8 +86,11 @@ def check_when(value: Any, tz: ZoneInfo) -> None:
                 moment = dt.datetime.fromisoformat(text)
             except ValueError:
                 moment = None
-            if moment is not None and (moment.tzinfo is not None
-                                       or tz.utcoffset(moment) == tz.utcoffset(moment.replace(fold=1))):
+            # The second fold made by the constructor: datetime.replace parses its keywords and then builds the
+            # time through the constructor again, at twice the cost (half of this whole check).
+            if moment is not None and (moment.tzinfo is not None or tz.utcoffset(moment) == tz.utcoffset(
+                    dt.datetime(moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
+                                moment.microsecond, fold=1))):
                 return
     parse_when(value, tz)
 
