@@ -151,7 +151,7 @@ _EVALUATIVE = ("insult", "weak_insult", "profanity", "dehumanising", "negative",
 # a message passed on to someone named: how a veiled threat is often put ("tell Pekka I'll be waiting")
 _RELAY = frozenset({"tell", "kerro", "kertokaa", "sano", "sanokaa", "säg", "hälsa"})
 AIM_WINDOW = 5  # how many words after a person (a mention, "you", the waitress) say something of them
-_LAUGH = re.compile("[\U0001F602\U0001F923\U0001F605\U0001F606\U0001F601]|\\b(?:ha){2,}|\\bhah\\b|\\blol\\b|\\bxd\\b",
+LAUGH = re.compile("[\U0001F602\U0001F923\U0001F605\U0001F606\U0001F601]|\\b(?:ha){2,}|\\bhah\\b|\\blol\\b|\\bxd\\b",
                     re.IGNORECASE)
 
 
@@ -176,20 +176,29 @@ def _mention_positions(raw: str, tokens: Sequence[Token], tokenize_prefix) -> li
     return [min(len(tokenize_prefix(raw[:m.start()])), len(tokens)) for m in MENTION.finditer(raw)]
 
 
-def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix, whose: Voice, hidden: bool) -> list[str]:
+def targets(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix) -> list[tuple[str, int]]:
+    """Whom a remark may be aimed at: (kind, the index of their last word) for each staff noun, "you", group of
+    people, @mention (the word before the one after it) and name in the middle of a sentence.
+    ``tokenize_prefix`` tokenises a part of the raw text."""
+    out = [("staff", at + len([m for m, _ in p.parts if m != "gap"]) - 1) for p, at in hits.get("staff", ())]
+    out += [("you", at) for _, at in hits.get("second_person", ())]
+    out += [("group", at) for _, at in hits.get("group", ()) + hits.get("people", [])]
+    out += [("mention", at - 1) for at in _mention_positions(raw, tokens, tokenize_prefix)]
+    out += [("name", at) for at in _name_positions(raw, tokens, tokenize_prefix)]
+    return out
+
+
+def cues(tokens: Sequence[Token], hits: Hits, raw: str, whom: Sequence[tuple[str, int]], whose: Voice,
+         hidden: bool) -> list[str]:
     """Features for the learned model of who a remark is aimed at and what it says of them, so that it learns
     "a person, then a word" rather than a word alone: the words after a mention, "you" or a staff noun
     (``aim:cow``, with ``aimc:`` character n-grams for words never seen in training), whether a copula joins
     them (``cop:staff``), the lexicon classes among them; and what makes a remark not the writer's own aim
     (said of oneself, reported, quoted); a person's private life named after them (``privy``: "your daughter's
-    school", "sun auto", "din fru"), the stuff of veiled threats. ``tokenize_prefix`` tokenises a part of the raw text; ``whose`` is
+    school", "sun auto", "din fru"), the stuff of veiled threats. ``whom`` is :func:`targets`; ``whose`` is
     :func:`voice`; ``hidden``: the comment hides a word from word lists (lexicons.disguised)."""
     sentence = _sentences(tokens)
-    targets = [("staff", at + len([m for m, _ in p.parts if m != "gap"]) - 1) for p, at in hits.get("staff", ())]
-    targets += [("you", at) for _, at in hits.get("second_person", ())]
-    targets += [("group", at) for _, at in hits.get("group", ()) + hits.get("people", [])]
-    targets += [("mention", at - 1) for at in _mention_positions(raw, tokens, tokenize_prefix)]
-    targets += [("name", at) for at in _name_positions(raw, tokens, tokenize_prefix)]
+    targets = whom
     classes = {at: name for name in _EVALUATIVE for _, at in hits.get(name, ())}
     out: list[str] = []
     for kind, at in targets:
@@ -220,7 +229,7 @@ def cues(tokens: Sequence[Token], hits: Hits, raw: str, tokenize_prefix, whose: 
         out.append("relay")
     if hidden:  # a word hidden from word lists (lexicons.disguised): meant to hurt
         out.append("disguised")
-    if _LAUGH.search(raw):  # banter among friends laughs ("@jussi you clown 😂")
+    if LAUGH.search(raw):  # banter among friends laughs ("@jussi you clown 😂")
         out.append("laugh")
     if hits.get("reported"):
         out.append("reported")

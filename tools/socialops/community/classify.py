@@ -44,6 +44,9 @@ AIMING = ("cop:", "tgt:mention", "tgt:staff", "tgt:group", "aimlex:", "relay", "
 # suffices to call a comment abusive (with low confidence: never hidden)
 ABUSE_AIMED = 0.15
 ABUSE_VEILED = 0.3
+# a mock insult between people who laugh together (evidence.veiled.banter: "@petri sä oot ihan sika 😂") is abuse
+# only when the model is at least this sure
+ABUSE_BANTER = 0.5
 AIMED = frozenset({"weak_insult", "directed", "extra", "insult"})  # the kinds of evidence of an aimed insult
 # cues of an insult in a question ("who hired this clown?") or after a word pointing at someone ("tuo pelle")
 POINTED = frozenset({"ask-insult", "point-insult"})
@@ -111,6 +114,10 @@ def combine(found: Evidence, probabilities: Mapping[str, float], *, rules: Profi
     # "you" alone is too common ("see you Saturday", "thank you") to aim a remark: a copula, a mention, a staff
     # noun, a group or an evaluative word after it
     aimed_at = any(c.startswith(AIMING) for c in found.cues) and not NOT_OWN & set(found.cues)
+    among_friends = found.banter and probabilities["abusive"] < ABUSE_BANTER  # a mock insult, not abuse
+    if among_friends:
+        ruled_out.add("abusive")
+        best = top()
     if best == "abusive" and not found.abuse.kinds and not (
             found.hostile and probabilities[best] >= ABUSE_ALONE
             or aimed_at and probabilities[best] >= ABUSE_AIMED_ALONE):
@@ -119,11 +126,12 @@ def combine(found: Evidence, probabilities: Mapping[str, float], *, rules: Profi
         ruled_out.add("abusive")
         best = top()
     aimed = AIMED & set(found.abuse.kinds)
-    if best != "abusive" and found.abuse.kinds and probabilities["abusive"] >= (ABUSE_AIMED if aimed else ABUSE_VEILED):
+    if not among_friends and best != "abusive" and found.abuse.kinds and probabilities["abusive"] >= (
+            ABUSE_AIMED if aimed else ABUSE_VEILED):
         # an insult aimed at someone, or a veiled threat, that the model does not rule out
         return decide("abusive", "low", found.abuse, model_says=True)
-    if best != "abusive" and found.hostile and POINTED & set(found.cues) and not NOT_OWN & set(found.cues) and (
-            probabilities["abusive"] >= ABUSE_AIMED):
+    if not among_friends and best != "abusive" and found.hostile and POINTED & set(found.cues) and (
+            not NOT_OWN & set(found.cues) and probabilities["abusive"] >= ABUSE_AIMED):
         # "who hired this clown?": an insult in a question or pointed at someone is sarcasm, not a question
         pointed = Findings()
         pointed.add("pointed", "an insult in a question or pointed at someone")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from socialops.community.aimed import Voice, voice
 from socialops.community.aimed import cues as aim_cues
 from socialops.community.aimed import find as find_aimed
+from socialops.community.aimed import targets as aim_targets
 from socialops.community.lemmas import lemmas
 from socialops.community.lexicons import (
     LEXICON_CLASSES,
@@ -34,6 +35,8 @@ from socialops.community.lexicons import (
 )
 from socialops.community.model import features
 from socialops.community.settings import ProfileRules
+from socialops.community.veiled import banter as is_banter
+from socialops.community.veiled import find as find_veiled
 
 _WORKFLOW = re.compile(r"::[a-z-]+(?:\s[^:]*)?::|\$\{\{|\$\(|`[^`]*`")
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
@@ -74,6 +77,7 @@ class _Text:
     hits: Mapping[str, list[tuple[Pattern, int]]]  # lexicon class -> its matches, found once per comment
     whose: Voice  # where the writer speaks of themselves, and which hits are the writer's own (found once)
     hidden: bool  # a word hidden from word lists (lexicons.disguised): "c l o w n s", "id10tit"
+    whom: list[tuple[str, int]]  # whom a remark may be aimed at (aimed.targets): staff, "you", mentions, names
 
 
 def quote(pattern: Pattern, tokens: Sequence[Token], at: int) -> str:
@@ -124,6 +128,7 @@ class Evidence:
     classes: tuple[str, ...]  # the lexicon classes that matched
     hostile: bool = False  # a sign of hostility (HOSTILE) other than an insult the writer says of themselves
     cues: tuple[str, ...] = ()  # who a remark is aimed at and what it says of them (aimed.cues), for the model
+    banter: bool = False  # a mock insult between people who laugh together (veiled.banter)
 
     def features(self) -> list[str]:
         """The learned model's features of this comment."""
@@ -143,6 +148,8 @@ class Evidence:
             out.append("contrast")
         if self.incident.kinds:
             out.append("incident")
+        if self.banter:
+            out.append("banter")
         return out
 
     def rule_decision(self) -> tuple[str, str, Findings]:
@@ -174,7 +181,7 @@ def rule_evidence(text: str, *, rules: ProfileRules | None = None, repeats: int 
     tokens = tokenize(norm, lemmas)
     hits = {name: find_hits(lexicons, name, tokens) for name in LEXICON_CLASSES}
     t = _Text(raw, norm, tokens, [at for _, at in hits["second_person"]], [at for _, at in hits["first_person"]], hits,
-              voice(tokens, hits), disguised(norm, tokens))
+              voice(tokens, hits), disguised(norm, tokens), aim_targets(tokens, hits, raw, lambda part: tokenize(normalise(part))))
     incident = Findings()
     for pattern, at in hits["incident"]:
         incident.add("incident", f"health or safety word {quote(pattern, tokens, at)}")
@@ -186,9 +193,10 @@ def rule_evidence(text: str, *, rules: ProfileRules | None = None, repeats: int 
     ruled_out = {"veiled_threat"} - set(abuse.kinds)  # "hope nobody got hurt", "I know where the shop is"
     own = {name for name in classes if t.whose.own[name]}  # not quoting or reporting others
     hostile = bool(abuse.kinds) or bool(own & (HOSTILE - said_of_oneself - ruled_out))
-    cues = aim_cues(tokens, hits, raw, lambda part: tokenize(normalise(part)), t.whose, t.hidden)
+    cues = aim_cues(tokens, hits, raw, t.whom, t.whose, t.hidden)
     return Evidence(t, _spam(t, lexicons, repeats), abuse, confidence, negative, positives,
-                    _question(t, lexicons), incident, classes, hostile, tuple(cues))
+                    _question(t, lexicons), incident, classes, hostile, tuple(cues),
+                    is_banter(hits, raw, t.whom, abuse.kinds))
 
 
 def _spam(t: _Text, lexicons: Sequence[Lexicon], repeats: int) -> Findings:
@@ -276,7 +284,7 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
             if confidence == "low":
                 confidence = "medium"
     threats = {at for _, at in t.hits["threat"]}
-    found = find_aimed(tokens, t.hits, t.raw, t.whose)
+    found = find_aimed(tokens, t.hits, t.raw, t.whose) + find_veiled(tokens, t.hits, t.raw, t.whom, t.whose)
     for kind, reason in found:  # abuse without a telling word: for a person to judge, never hidden
         abuse.add(kind, reason)
         if confidence == "low":

@@ -29,6 +29,8 @@ LEXICON_CLASSES = (
     # the halves of the rules of socialops.community.aimed
     "group", "exclusion", "reported", "wish", "conditional", "harm", "consequence", "whereabouts", "routine",
     "dehumanising", "comparison", "people", "place",
+    # the rules of socialops.community.veiled
+    "habit", "observing", "mock_praise",
 )
 
 # --- text normalisation -----------------------------------------------------------------------------------
