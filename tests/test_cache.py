@@ -47,3 +47,15 @@ def test_a_files_key_is_its_size_and_mtime_and_changes_with_either(tmp_path):
     os.utime(path, ns=(5, 1_000))  # the same mtime
     assert stat_key(str(path)) != key
     assert stat_key(str(tmp_path / "missing.md")) is None
+
+
+def test_a_mapping_packed_part_by_part_reads_back_whole_the_later_part_winning(tmp_path):
+    path = tmp_path / "c.pickle"
+    parts = [cache.pack_part({"a": 1, "b": 2}), cache.pack_part({}), cache.pack_part({"c": 3}),
+             cache.pack_part({"b": 20})]
+    assert cache.save_packed(path, "k", {"head": 1}, parts)
+    head, entries = cache.load_parts(path, "k")
+    assert head == {"head": 1} and entries == {"a": 1, "b": 20, "c": 3} and list(entries) == ["a", "b", "c"]
+    assert cache.load_parts(path, "other") is None
+    assert cache.save_packed(path, "k", None, []) and cache.load_parts(path, "k") == (None, {})
+    assert not cache.save_packed(tmp_path / "c.pickle" / "below-a-file", "k", None, parts)  # cannot be written

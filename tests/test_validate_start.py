@@ -1,11 +1,13 @@
-"""What a cold validate loads before its workers fork: not Pillow (images are read by core.imagehead), not OpenSSL
-(the configuration's fingerprint is its text), not tempfile (a child's results go to a memfd); and that the
-fingerprint still changes with everything a post's problems depend on."""
+"""A cold validate: what it loads before its workers fork (not Pillow: images are read by core.imagehead; not
+OpenSSL: the configuration's fingerprint is its text; not tempfile: a child's results go to a memfd), that the
+fingerprint still changes with everything a post's problems depend on, and that the cache it saves from parts
+pickled in the workers holds what a serial run's holds."""
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 
@@ -13,6 +15,7 @@ import pytest
 
 from socialops.core import workers
 from socialops.repository.config import load_config
+from socialops.validate import cache as validatecache
 from socialops.validate import engine
 from tests.helpers import image, make_repo, write
 
@@ -100,3 +103,31 @@ def test_forked_work_without_memfd_gives_the_same_results(monkeypatch):
     monkeypatch.delattr(workers.os, "memfd_create", raising=False)
     results, reports = workers.map_chunks(lambda n: n * 3, list(range(500)), report=lambda: os.getpid())
     assert results == [n * 3 for n in range(500)] and len(reports) == 1 and reports[0] != os.getpid()
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_the_cache_saved_from_parts_made_in_workers_is_a_serial_runs(tmp_path, monkeypatch):
+    image(tmp_path / "content/media/a.jpg", (1080, 1080))
+    posts = {f"content/2026/12/p{n:02}.md": POST.format(n=n % 30, media="../../media/a.jpg") for n in range(40)}
+    posts["content/2026/12/p05.md"] = "no frontmatter\n"
+    root = make_repo(tmp_path, posts)  # p30..p39 repeat the ids of p00..p09: their lines are found at the end
+    serial = engine.validate_repository(root)
+    saved = validatecache.load_entries(root)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(workers, "CHUNK", 3)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)  # pytest's own threads do not matter
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
+    for rel in ("validate.pickle", "validate-report.pickle"):
+        (root / ".socialops/cache" / rel).unlink()
+    parallel = engine.validate_repository(root)
+    assert parallel == serial and {p.code for p in serial.problems} >= {"duplicate-id", "unreadable"}
+    with open(root / validatecache.CACHE_FILE, "rb") as fh:  # a part for each chunk, and the lines found last
+        assert pickle.load(fh)[3] == len(workers.chunk_bounds(40, 3, 2)) + 1
+    assert validatecache.load_entries(root) == saved
+    assert sorted(rel for rel, entry in saved["posts"].items() if entry[4] is not None) == sorted(
+        rel for rel in posts if int(rel[-5:-3]) % 30 < 10 and int(rel[-5:-3]) % 30 != 5)  # the duplicates' lines
+    os.utime(root / "content/2026/12/p12.md", ns=(1, 1))  # a warm run after a change reads the cache back
+    checked = []
+    real_check = engine._check_one
+    monkeypatch.setattr(engine, "_check_one", lambda *a: checked.append(a[1]) or real_check(*a))
+    assert engine.validate_repository(root) == serial and checked == ["content/2026/12/p12.md"]

@@ -59,3 +59,25 @@ def test_in_this_process_forks_no_worker(monkeypatch):
     assert forks == [] and set(pids) == {os.getpid()}
     workers.map_chunks(lambda _: os.getpid(), items)
     assert forks == [1]  # outside it: a worker again
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_work_done_a_chunk_at_a_time_gives_each_chunks_value_in_order_and_says_where_it_ran(monkeypatch):
+    forks = forking(monkeypatch, 2)
+    items = list(range(250))
+    parts, reports = workers.map_parts(lambda part: (part, workers.in_worker(), os.getpid()), items, chunk=10,
+                                       report=workers.in_worker)
+    assert forks == [1] and reports == [True] and not workers.in_worker()
+    assert [n for part, _, _ in parts for n in part] == items  # every item once, in order
+    assert [(part[0], part[-1] + 1) for part, _, _ in parts] == workers.chunk_bounds(250, 10, 2)
+    for _, child, pid in parts:  # whichever process did a chunk (which one is a race), in_worker says so
+        assert child == (pid != os.getpid())
+
+
+def test_work_a_chunk_at_a_time_without_forking_is_cut_as_for_one_process(monkeypatch):
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10**9)
+    items = list(range(1234))
+    parts = workers.map_parts(lambda part: part, items, chunk=100)
+    assert [len(p) for p in parts] == [end - start for start, end in workers.chunk_bounds(1234, 100, 1)]
+    assert [n for part in parts for n in part] == items and not workers.in_worker()
+    assert workers.map_parts(lambda part: part, []) == []

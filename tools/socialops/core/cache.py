@@ -53,6 +53,27 @@ def save_parts(path: Path, key: Any, head: Any, items: Iterable[tuple[Any, Any]]
     return True
 
 
+def pack_part(mapping: dict) -> bytes:
+    """One part of a mapping as save_packed writes it: made where the mapping is (a forked worker, for what it
+    found), so that the process saving the whole need not pickle it again."""
+    return pickle.dumps(mapping, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def save_packed(path: Path, key: Any, head: Any, parts: list[bytes]) -> bool:
+    """save_parts for a mapping already packed part by part (pack_part), in any number of parts; where a key is
+    in more than one part, the later part's value is the one loaded."""
+    def write(fh: BinaryIO) -> None:
+        pickle.dump((_PARTS, key, head, len(parts)), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        for part in parts:
+            fh.write(part)
+
+    try:
+        atomic_write_with(path, write)
+    except OSError:
+        return False
+    return True
+
+
 def load_parts(path: Path, key: Any) -> tuple[Any, dict] | None:
     """(head, entries) that save_parts saved for `key`, or None."""
     try:

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 PARALLEL_MIN = 1500  # below this many items, a second process costs more than it saves
 CHUNK = 100  # items claimed at a time: small enough that the processes finish together
 _here_only = False  # see in_this_process
+_in_worker = False  # see in_worker
 
 
 @contextlib.contextmanager
@@ -50,6 +51,34 @@ def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None
     if not can_fork(len(items), min_items):
         results = [func(item) for item in items]
         return (results, []) if report is not None else results
+    parts, reports = _forked(lambda part: [func(item) for item in part], items, chunk, report)
+    results = [result for part in parts for result in part]
+    return (results, reports) if report is not None else results
+
+
+def map_parts(func: Callable[[list], Any], items: list, *, min_items: int | None = None,
+              report: Callable[[], Any] | None = None, chunk: int | None = None) -> list:
+    """map_chunks for work done a chunk at a time: [func(chunk) for each chunk of items], in order, func given
+    the chunk's items (a slice). What func gives for a chunk is what a child sends back, so a caller can make
+    there what it would otherwise make of the chunk's results afterwards, in this process alone (in_worker()
+    tells func where it runs). Without forking, the chunks are as if for one process. ``report``: as for
+    map_chunks."""
+    size = CHUNK if chunk is None else chunk
+    if not can_fork(len(items), min_items):
+        parts = [func(items[start:end]) for start, end in chunk_bounds(len(items), size, 1)]
+        return (parts, []) if report is not None else parts
+    parts, reports = _forked(func, items, size, report)
+    return (parts, reports) if report is not None else parts
+
+
+def in_worker() -> bool:
+    """True in a forked child of map_chunks or map_parts, whose results are pickled and sent back."""
+    return _in_worker
+
+
+def _forked(func: Callable[[list], Any], items: list, chunk: int | None,
+            report: Callable[[], Any] | None) -> tuple[list, list]:
+    """([func(chunk) for each chunk of items], [each child's report]), in forked processes and this one."""
     workers = min(os.cpu_count() or 1, 8)
     bounds = chunk_bounds(len(items), CHUNK if chunk is None else chunk, workers)
     starts = [start for start, _ in bounds]
@@ -59,13 +88,13 @@ def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None
     os.write(filler, b"".join(i.to_bytes(4, "little") for i in range(len(starts))))
     os.close(filler)
 
-    def work_claimed(out: BinaryIO | None = None) -> dict[int, list]:
+    def work_claimed(out: BinaryIO | None = None) -> dict[int, Any]:
         """Claim and do chunks until none are left. A child writes each chunk's results to `out` at once, and
         keeps none: its memory stays that of one chunk."""
         done = {}
         while claim := os.read(claims, 4):
             start, end = bounds[int.from_bytes(claim, "little")]
-            part = [func(item) for item in items[start:end]]
+            part = func(items[start:end])
             if out is None:
                 done[start] = part
             else:
@@ -80,8 +109,7 @@ def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None
         spools = [_spool() for _ in range(workers - 1)]
     except OSError:  # nowhere to write: all in this process
         os.close(claims)
-        results = [func(item) for item in items]
-        return (results, []) if report is not None else results
+        return [func(items[start:end]) for start, end in bounds], []
     children = [_fork_worker(child, spool) for spool in spools]
     reports = []
     try:
@@ -96,11 +124,9 @@ def map_chunks(func: Callable[[Any], Any], items: list, *, min_items: int | None
         for pid, spool in children:  # only when this process is interrupted
             os.kill(pid, signal.SIGTERM)
             _collect(pid, spool)
-    results: list = []
-    for start, end in bounds:  # what a child that died had claimed is done here
-        part = done.get(start)
-        results.extend(part if part is not None else [func(item) for item in items[start:end]])
-    return (results, [r for r in reports if r is not None]) if report is not None else results
+    # what a child that died had claimed is done here
+    parts = [done[start] if start in done else func(items[start:end]) for start, end in bounds]
+    return parts, [r for r in reports if r is not None]
 
 
 def chunk_bounds(count: int, chunk: int, workers: int) -> list[tuple[int, int]]:
@@ -135,9 +161,10 @@ def _spool() -> BinaryIO:
 def _fork_worker(work: Callable[[BinaryIO], Any], spool: BinaryIO) -> tuple[int, BinaryIO]:
     """Run `work(spool)` in a forked child that writes its results to `spool`, a temporary file (a pipe would
     make it wait for this process to read): (pid, spool)."""
+    global _in_worker
     pid = os.fork()
     if pid == 0:  # the child: leave without running the parent's exit handlers
-        status = 1
+        status, _in_worker = 1, True
         try:
             work(spool)
             spool.flush()

@@ -106,6 +106,11 @@ def save_entries(root: Path, data: dict, posts: dict[str, Entry]) -> None:
     cache.save_parts(root / CACHE_FILE, ENTRY_FORMAT, data, posts.items(), len(posts))  # if it fails: a cold run
 
 
+def save_packed_entries(root: Path, data: dict, parts: list[bytes]) -> None:
+    """save_entries for entries already pickled part by part (core.cache.pack_part)."""
+    cache.save_packed(root / CACHE_FILE, ENTRY_FORMAT, data, parts)  # if it fails: a cold run
+
+
 def snapshot_state(stamp: tuple, rels: list[str], keys: list[int | None], media_keys: dict[str, int | None]) -> tuple:
     """Everything a report depends on: the configuration's stamp, each post's path and file key (in the same
     order), each media file's. Equal states, equal reports. Kept as it is, not as a digest: comparing is exact

@@ -10,12 +10,14 @@ a large repository checks posts in forked processes.
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 from pathlib import Path
 from typing import Any
 
 from socialops import __version__
 from socialops.core import workers
+from socialops.core.cache import pack_part
 from socialops.core.heap import no_cyclic_gc
 from socialops.core.problems import ERROR, Problem, Report, sort_problems
 from socialops.errors import ContentError
@@ -100,20 +102,34 @@ def _media_facts(root: Path, rel: str, media_cache: dict, places: dict | None,
     return rel, key, info
 
 
-def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict) -> list:
+def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict, packed: list | None = None) -> list:
     """The entries of these posts; when there are many (a cold run over a large repository), checked in forked
-    processes and this one together (core.workers). Each child sends back the media it inspected, for the cache."""
+    processes and this one together (core.workers). Each child sends back the media it inspected, for the cache.
+    `packed`: given on a run that then saves every entry (a cold one), each chunk's entries are also pickled as
+    a part of the cache file (core.cache.pack_part) where they were made, in the workers as in this process,
+    and added to it in order; a child sends that part alone (its entries are read back from it)."""
     media_memo: dict = {}
     places: dict = {}  # for this run only: a folder can become a link before the next
     folders: dict = {}  # the same, for the media files' keys
     known = set(media_cache)
-    results, reports = workers.map_chunks(lambda rel: _check_one(root, rel, config, media_cache, media_memo, places,
-                                                                     folders),
-                                          rels,
-                                          report=lambda: {k: v for k, v in media_cache.items() if k not in known})
+
+    def check_part(part: list[str]) -> tuple[list | None, bytes | None]:
+        entries = [_check_one(root, rel, config, media_cache, media_memo, places, folders) for rel in part]
+        if packed is None:
+            return entries, None
+        data = pack_part(dict(zip(part, entries, strict=True)))
+        return None if workers.in_worker() else entries, data
+
+    parts, reports = workers.map_parts(check_part, rels,
+                                       report=lambda: {k: v for k, v in media_cache.items() if k not in known})
     for new_media in reports:
         media_cache.update(new_media)
-    return results
+    checked: list = []
+    for entries, data in parts:
+        checked.extend(entries if entries is not None else pickle.loads(data).values())
+        if packed is not None:
+            packed.append(data)
+    return checked
 
 
 def validate_repository(root: Path, paths: list[str] | None = None, *, use_cache: bool = True) -> Report:
@@ -141,7 +157,8 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
     stale = [rel for rel in all_posts if not fresh(root, entries.get(rel), stat_key(root, rel), dep_stats, folders)] \
         if entries else all_posts
     known = len(entries)
-    checked = _check_many(root, stale, config, media_cache)
+    packed: list | None = [] if use_cache and not entries else None  # a cold run: every entry is saved
+    checked = _check_many(root, stale, config, media_cache, packed)
     if entries:  # in the posts' order (the snapshot's state depends on it), without those of deleted posts
         entries.update(zip(stale, checked, strict=True))
         new_entries = {rel: entries[rel] for rel in all_posts}
@@ -164,22 +181,23 @@ def _validate_repository(root: Path, paths: list[str] | None, use_cache: bool) -
     for deps in uses:
         media_keys.update(zip(deps[::2], deps[1::2], strict=True))
     del uses
-    lines_found = False
+    lined: dict = {}  # the entries given the line of their id below
 
     def id_line(rel: str) -> int:
-        nonlocal lines_found
         entry = new_entries[rel]
         if entry[4] is None:
-            new_entries[rel] = (*entry[:4], _id_line(root, rel))
-            lines_found = True
+            new_entries[rel] = lined[rel] = (*entry[:4], _id_line(root, rel))
         return new_entries[rel][4]
 
     problems = sort_problems(problems + duplicate_problems(shared, None, id_line))
     config_files = len(find_profiles(root)) + (1 if (root / SCHEDULE_FILE).exists() else 0)
     if use_cache:
-        if stale or lines_found or len(new_entries) != known or not same_config:
-            validatecache.save_entries(root, {"fingerprint": fingerprint, "media": media_cache,
-                                              "media_facts": MEDIA_FACTS}, new_entries)
+        if stale or lined or len(new_entries) != known or not same_config:
+            head = {"fingerprint": fingerprint, "media": media_cache, "media_facts": MEDIA_FACTS}
+            if packed is not None:  # the parts made with the entries, and last those given a line since
+                validatecache.save_packed_entries(root, head, [*packed, pack_part(lined)])
+            else:
+                validatecache.save_entries(root, head, new_entries)
         media_keys = dict(sorted(media_keys.items()))
         state = validatecache.snapshot_state(stamp, list(new_entries), [entry[0] for entry in new_entries.values()],
                                              media_keys)
