@@ -1,8 +1,8 @@
 """Many independent pieces of work (posts to read) shared between forked processes and this one.
 
 Used where a cold run reads a whole large repository (validate, the index). os.fork, a pipe of chunks to claim
-and a temporary file per child for its results, not multiprocessing: its imports alone cost more than a tenth
-of the time this saves.
+and a nameless file per child for its results (a memfd), not multiprocessing: its imports alone cost more than a
+tenth of the time this saves.
 """
 
 from __future__ import annotations
@@ -159,8 +159,8 @@ def _spool() -> BinaryIO:
 
 
 def _fork_worker(work: Callable[[BinaryIO], Any], spool: BinaryIO) -> tuple[int, BinaryIO]:
-    """Run `work(spool)` in a forked child that writes its results to `spool`, a temporary file (a pipe would
-    make it wait for this process to read): (pid, spool)."""
+    """Run `work(spool)` in a forked child that writes its results to `spool`, a file (a pipe would make it wait
+    for this process to read): (pid, spool)."""
     global _in_worker
     pid = os.fork()
     if pid == 0:  # the child: leave without running the parent's exit handlers
