@@ -25,6 +25,8 @@ def _never_hidden(text):
     "Funny how the manager always parks in the same spot",
     "Hauska miten teidän kokki pysäköi aina samaan paikkaan",
     "Din chef går alltid samma väg hem genom parken, va?",
+    "Your waitress walks to the bus stop alone after closing",  # alone: unseen
+    "Teidän parturin auto on viimeisenä parkkipaikalla, pimeällä",
     "The barista lives above the bakery, right?",  # a tag question: the writer checks what they know
     "Kiva tietää että omistajan auto on iltaisin viimeisenä pihalla",
     "Bra att veta att kassörskan slutar klockan nio",
@@ -40,6 +42,9 @@ def test_someones_routine_watched_is_a_veiled_threat_never_hidden(text):
     "My kids always love coming here after school",  # the writer's own
     "Your staff parks somewhere, no idea where",  # no habit, time or watching words
     "Mihin aikaan teidän kokki tulee töihin?",
+    "Your staff always park in the customer spots",  # a habit alone: a complaint
+    "Personalen parkerar alltid på handikapplatsen",
+    "Mä tiedän missä sun salonki on! Ihan mun kodin vieressä",  # the business, and the writer's own home
 ])
 def test_a_routine_without_someone_watching_it_is_no_threat(text):
     assert "watching" not in _kinds(text)
@@ -98,3 +103,23 @@ def test_banter_is_abuse_only_when_the_model_is_sure():
     assert not plain.banter
     probabilities = {"question": 0.05, "negative": 0.05, "spam": 0.05, "other": 0.6, "incident": 0.05, "abusive": 0.2}
     assert combine(plain, probabilities, rules=rules).category == "abusive"
+
+
+@pytest.mark.parametrize("text", ["I know the chef's kids, they go to my daughter's school, lovely family!",
+                                  "Tiedän että teidän omistaja asuu tässä lähellä, tosi kiva 😊"])
+def test_a_routine_named_with_praise_and_warmth_is_no_threat(text):
+    assert "watching" not in _kinds(text)
+
+
+@pytest.mark.parametrize("text", ["The manager is a smug little man", "Kocken är en sur liten gubbe",
+                                  "Tarjoilija on aika tyly pikku prinsessa", "Receptionist was a stuck-up little madam"])
+def test_a_person_called_a_little_something_is_belittled_never_hidden(text):
+    assert "belittling" in _kinds(text)
+    assert _never_hidden(text)
+
+
+@pytest.mark.parametrize("text", ["The owner is a little late today", "Your waiter was a little slow",
+                                  "Kokki on pieni mies", "Our barista is a lovely little ray of sunshine",
+                                  "The bakery is a cosy little place"])
+def test_a_little_said_of_degree_size_or_with_praise_belittles_no_one(text):
+    assert "belittling" not in _kinds(text)

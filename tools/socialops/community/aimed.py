@@ -143,7 +143,7 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str, whose: Voice) -> list[tu
 
 
 # the copula between a person and what they are called ("the waitress IS a cow", "omistaja ON pelle")
-_COPULA = frozenset({"is", "are", "was", "were", "s", "on", "oli", "ovat", "olivat", "oot", "ootte", "olet", "olette",
+COPULA = frozenset({"is", "are", "was", "were", "s", "on", "oli", "ovat", "olivat", "oot", "ootte", "olet", "olette",
                      "oo", "är", "var", "e"})
 # what a remark aimed at someone may say of them: the lexicon classes that evaluate
 _EVALUATIVE = ("insult", "weak_insult", "profanity", "dehumanising", "negative", "negative_strong", "positive",
@@ -205,7 +205,7 @@ def cues(tokens: Sequence[Token], hits: Hits, raw: str, whom: Sequence[tuple[str
         out.append(f"tgt:{kind}")
         window = [j for j in range(at + 1, min(at + 1 + AIM_WINDOW, len(tokens)))
                   if kind == "mention" or sentence[j] == sentence[max(at, 0)]]
-        if window and tokens[window[0]].text in _COPULA or len(window) > 1 and tokens[window[1]].text in _COPULA:
+        if window and tokens[window[0]].text in COPULA or len(window) > 1 and tokens[window[1]].text in COPULA:
             out.append(f"cop:{kind}")
         for j in window:
             word = tokens[j].forms[0]  # as written: a lemma may come from another language ("saturday" -> "satu")
@@ -213,7 +213,7 @@ def cues(tokens: Sequence[Token], hits: Hits, raw: str, whom: Sequence[tuple[str
             if j in classes:
                 out += [f"aimlex:{classes[j]}", f"aimlex-{kind}:{classes[j]}"]
             padded = f" {word} "
-            if len(word) > 3 and word not in _COPULA:
+            if len(word) > 3 and word not in COPULA:
                 out += [f"aimc:{padded[i:i + 4]}" for i in range(len(padded) - 3)]
         for j in range(max(0, at - 3), max(at, 0)):  # "mikä pelle tuo omistaja", "vilken pajas er chef är"
             if sentence[j] == sentence[at]:

@@ -2,14 +2,18 @@
 person to judge, never hidden:
 
 * ``watching``: someone's private life or routine named just after them (the ``routine`` lexicon after a staff
-  noun, "you", a mention or a name: "the manager parks", "sun tytär", "din chef går hem") with a habit or a
-  time ("always", "same spot", "aina", "samaan aikaan", "alltid", "varje dag") or words of someone who
-  watches ("funny how", "kiva tietää", "bra att veta", "just checking", a tag question "..., right?"): a veiled
-  threat without a harm word. Not a pronoun that owns a place ("your shop is always busy": the business);
+  noun, "you", a mention or a name: "the manager parks", "sun tytär", "din chef går hem") with words of
+  someone who watches ("funny how", "kiva tietää", "bra att veta", "noticed", a tag question "..., right?") or
+  a time or place in which they are alone or unseen (``unseen``: "alone", "after dark", "yksin", "pimeällä",
+  "ensam"): a veiled threat without a harm word. A habit alone is none ("your staff always park in the customer
+  spots" is a complaint), nor a pronoun that owns a place ("your shop"), nor the writer's own ("mun koti"), nor
+  what is said with praise and warmth ("I know the chef's kids, lovely family!");
 * ``mock_praise``: praise of a person that mocks them (the ``mock_praise`` lexicon: "genius", "nero", "geni",
   "sharpest tool") near a staff noun, "you", a mention or a name, with a sign of mockery: a mocking emoji
   (🤡 🙄 🙃 😒 🤦), the praise in quotes, a closing "Not.", an insult in the same comment, or a complaint with
-  the praise made emphatic ("what a genius", "varsinainen nero", "vilket geni").
+  the praise made emphatic ("what a genius", "varsinainen nero", "vilket geni");
+* ``belittling``: a person said to be a "little" something ("the manager is a smug little man", "kocken är en
+  sur liten gubbe", "omistaja on ahne pikku kääkkä"), without praise in the comment.
 
 And :func:`banter`: a mock insult between people who laugh together ("@petri sä oot ihan sika 😂"), which the
 combination with the learned model (:mod:`socialops.community.classify`) asks more evidence of.
@@ -20,18 +24,26 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from socialops.community.aimed import LAUGH, Hits, Voice
+from socialops.community.aimed import COPULA, LAUGH, Hits, Voice
 from socialops.community.lexicons import Token
 
+# warmth that a veiled threat lacks: an exclamation mark, a heart, a smile ("lovely family!", "tosi kiva 😊")
+_WARM = re.compile("[!\u2764\U0001F60A\U0001F60D\U0001F970\u263A\U0001F64F\U0001F495\U0001F496\U0001F44D"
+                   "\U0001F64C\U0001F604\U0001F603]")
 MOCKING = re.compile("[\U0001F921\U0001F644\U0001F643\U0001F612\U0001F926]")
 # a tag question that checks what the writer knows ("blue front door, right?", "eikö vaan?", "va?")
-_TAG_QUESTION = re.compile(r"(?i)\b(?:right|yeah|eikö(?: vaan)?|vai mitä|va|eller hur|isn't (?:it|he|she)|"
-                           r"doesn't (?:he|she)|don't you)\s*[?.!]*\s*(?:\S+\s*)?$")
+_TAGS = (r"(?:right|yeah|eikö(?: vaan| niin)?|vai mitä|va|eller hur|isn't (?:it|he|she)|doesn't (?:he|she)|"
+         r"don't you)")
+_TAG_QUESTION = re.compile(rf"(?i)(?:,\s*{_TAGS}\b\s*[?.!]*|\b{_TAGS}\s*\?+)\s*(?:\S+\s*)?$")
 _NOT = re.compile(r"(?i)(?:^|[.!,]\s*)(?:not|ei|inte)\s*[.!]+\s*\S*\s*$")
 # words that make praise emphatic, as sarcasm does ("what a genius", "varsinainen nero", "vilket geni")
 _EMPHATIC = frozenset({"what", "such", "real", "truly", "true", "absolute", "proper", "varsinainen", "oikea",
                        "todellinen", "mikä", "melkoinen", "aikamoinen", "vilken", "vilket", "riktig", "riktigt",
                        "sann", "äkta", "wow", "wau", "vau"})
+# words that belittle the person they come before ("a smug little man", "sur liten gubbe", "ahne pikku kääkkä")
+_DIMINUTIVE = frozenset({"little", "liten", "litet", "lilla", "pikku", "pieni"})
+# ... after a word that describes (not "a little late", "on pieni mies")
+_NOT_DESCRIBING = frozenset({"a", "an", "the", "en", "ett", "one", "yksi", "vähän", "aika", "quite", "very", "so"})
 WATCH_WINDOW = 5  # how far after a person their routine may be named
 PRAISE_WINDOW = 8  # how far from a person a mocking praise may be
 _WHOM = ("staff", "you", "mention", "name")  # whom a veiled threat or a mocking praise is aimed at (no groups)
@@ -42,26 +54,26 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str, whom: Sequence[tuple[str
     """The (kind, reason) of each abuse put indirectly in a comment, given its tokens, lexicon hits, whom it
     may be aimed at (:func:`socialops.community.aimed.targets`) and whose words they are."""
     people = [(kind, at) for kind, at in whom if kind in _WHOM]
-    return _watching(tokens, hits, raw, people, whose) + _mock_praise(tokens, hits, raw, people, whose)
+    return (_watching(tokens, hits, raw, people, whose) + _mock_praise(tokens, hits, raw, people, whose)
+            + _belittling(tokens, hits, people))
 
 
 def _watching(tokens: Sequence[Token], hits: Hits, raw: str, people: Sequence[tuple[str, int]],
               whose: Voice) -> list[tuple[str, str]]:
     pronouns = {at for _, at in hits.get("second_person", ())}
     places = [at for _, at in hits.get("place", ())]
+    mine = [at for _, at in hits.get("first_person", ())]
     routine = [at for _, at in hits.get("routine", ()) if at not in pronouns
-               and not any(0 < p - at <= 2 for p in places)]  # "your shop", "teidän liike": the business
-    if not routine or not people:
+               and not any(0 < p - at <= 2 for p in places)  # "your shop", "teidän liike": the business
+               and not any(0 < at - m <= 2 for m in mine)]  # "mun kodin vieressä": the writer's own
+    people = [(kind, at) for kind, at in people if not any(0 < p - at <= 2 for p in places)]
+    if not routine or not people or hits.get("positive") and _WARM.search(raw):  # praise said warmly
         return []
-    habit = [at for _, at in hits.get("habit", ())]
+    unseen = [at for _, at in hits.get("unseen", ())]
     watches = bool(whose.own.get("observing")) or _TAG_QUESTION.search(raw.strip()) is not None
-    negators = {at for _, at in hits.get("negation", ())}
     for _, at in people:
         after = [r for r in routine if 0 < r - at <= WATCH_WINDOW]
-        if not after:
-            continue
-        timed = any(abs(h - after[0]) <= WATCH_WINDOW and h not in negators for h in habit)
-        if timed or watches:
+        if after and (watches or any(abs(u - after[0]) <= WATCH_WINDOW for u in unseen)):
             return [("watching", f"someone's routine watched: '{tokens[max(at, 0)].text} ... "
                                  f"{tokens[after[0]].text}'")]
     return []
@@ -83,6 +95,27 @@ def _mock_praise(tokens: Sequence[Token], hits: Hits, raw: str, people: Sequence
             continue
         if any(abs(at - p) <= PRAISE_WINDOW for _, p in people):
             return [("mock_praise", f"praise that mocks someone '{tokens[at].text}' ({pattern.source})")]
+    return []
+
+
+def _belittling(tokens: Sequence[Token], hits: Hits, people: Sequence[tuple[str, int]]) -> list[tuple[str, str]]:
+    """A person said to be a "little" something ("the manager is a smug little man", "kocken är en sur liten
+    gubbe", "omistaja on ahne pikku kääkkä"): a copula just after them, then a word that describes, one that
+    belittles and a noun (not "a little late", "on pieni mies"); not in a comment with praise ("a lovely little
+    ray of sunshine")."""
+    if hits.get("positive"):
+        return []
+    places = {at for _, at in hits.get("place", ())}
+    for _, at in people:
+        if not any(0 < c - at <= 2 and tokens[c].text in COPULA for c in range(at + 1, min(at + 3, len(tokens)))):
+            continue
+        for d in range(at + 2, min(at + 7, len(tokens) - 1)):
+            before = tokens[d - 1].text
+            if tokens[d].text in _DIMINUTIVE and before not in COPULA and before not in _NOT_DESCRIBING and (
+                    not tokens[d + 1].clause_start and tokens[d + 1].text.isalpha() and d + 1 not in places):
+                return [("belittling", f"someone belittled: '{tokens[d].text} {tokens[d + 1].text}'")]
+            if tokens[d].clause_start:
+                break
     return []
 
 
