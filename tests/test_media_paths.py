@@ -5,11 +5,13 @@ holds the checkout's token) is never read, whether a link to it is the file itse
 from __future__ import annotations
 
 import os
+import posixpath
+import random
 from pathlib import Path
 
 import pytest
 
-from socialops.repository.media import inspect_media, media_target
+from socialops.repository.media import inspect_media, media_target, resolve_media_path
 from tests.helpers import image
 
 # rel -> what media_target says: a path under the repository (the real file) or the reason it gives none
@@ -96,3 +98,28 @@ def test_inspect_media_reads_only_files_inside_and_not_hidden(repo, tmp_path, th
             else:
                 assert info == {"size": os.path.getsize(repo / expected), "width": 100, "height": 100,
                                 "format": "JPEG"}, rel
+
+
+def _resolve_as_normpath(post_path: str, media_path: str) -> str | None:
+    """What resolve_media_path means, written plainly: the post's folder joined with the path and normalised."""
+    if (not media_path or media_path[0] in "/\\" or "\\" in media_path or media_path[1:2] == ":"
+            or "\0" in media_path):
+        return None
+    folder = post_path.rpartition("/")[0]
+    folder = folder if folder and folder[-1] != "/" else posixpath.dirname(post_path)
+    joined = posixpath.normpath(posixpath.join("" if media_path.startswith("content/") else folder, media_path))
+    return None if joined in (".", "..") or joined.startswith("../") else joined
+
+
+def test_media_paths_resolve_as_normpath_says():
+    """resolve_media_path normalises each folder once, then adds the file's name: the same answers as normalising
+    the whole path, on random paths of every part a path can hold."""
+    pick = random.Random(16)
+    parts = ["", ".", "..", "a", "media", "content", "x.jpg", "b.", ".hidden", "c:d", "e\\f"]
+    posts = ["p.md", "content/p.md", "content/2026/05/p.md", "content//p.md", "content/a/../p.md", "/abs/p.md",
+             "//two/p.md", "./p.md", "content/2026/"]
+    for _ in range(30_000):
+        media = "/".join(pick.choice(parts) for _ in range(pick.randint(1, 6)))
+        media = pick.choice(["", "", "content/", "/", "./", "../"]) + media
+        post = pick.choice(posts)
+        assert resolve_media_path.__wrapped__(post, media) == _resolve_as_normpath(post, media), (post, media)

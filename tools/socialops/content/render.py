@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from socialops.content.snippets import expand
-from socialops.content.utm import URL_RE, tag_text, tag_url, tags_for
+from socialops.content.utm import URL_RE, tag_text, tag_url, tags_for, untagged
 from socialops.repository.posts import Media, media_list
 from socialops.repository.textkit import EMPTY_KIT, TextKit, load_kit
 
@@ -160,16 +160,28 @@ def render(post: Post, profile: Profile, spec: NetworkSpec, *, kit: TextKit | No
     )
 
 
-def finished(post: Post, profile: Profile, spec: NetworkSpec,
-             kit: TextKit) -> tuple[str, str | None, list[Media], str | None, dict]:
+def finished(post: Post, profile: Profile, spec: NetworkSpec, kit: TextKit,
+             shared: dict | None = None) -> tuple[str, str | None, list[Media], str | None, dict]:
     """(the text, the first comment, the media, the link, the override) `render` gives the profile: what
     validation asks of every profile of every post, without the rest of a Rendered. A step that would leave its
-    input as it is (no override, no snippet, no link tags) is skipped."""
+    input as it is (no override, no snippet, no link tags) is skipped. `shared`: kept by a caller for one post,
+    where the profiles that get the post as it is (no override, no link tags, no snippet: then only whether
+    the network wants the link in the text tells them apart) find what the first of them got."""
     override = post.override_for(profile.id, spec.name)
+    as_it_is = False
+    if untagged(kit, profile, post, override):
+        utm_tags = None
+        if shared is not None and not override:
+            as_it_is = True
+            found = shared.get(spec.link_in_text)
+            if found is not None:
+                return found
+    else:
+        utm_tags = tags_for(kit, profile, post, spec.name, override)
     body = override.get("body") if override else None
     text = body if isinstance(body, str) else post.body
-    utm_tags = tags_for(kit, profile, post, spec.name, override)
     if "{{" in text:
+        as_it_is = False
         text = expand(text, kit.snippets, profile.id, (spec.name, profile.network))[0]
     text = plain_text(text)
     if utm_tags is not None:
@@ -180,7 +192,10 @@ def finished(post: Post, profile: Profile, spec: NetworkSpec,
         text = f"{text}\n\n{link}" if text else link
     first_comment = override["first_comment"] if "first_comment" in override else post.first_comment
     if first_comment is not None:
+        as_it_is = as_it_is and "{{" not in str(first_comment)
         first_comment = str(tag_text(expand(str(first_comment), kit.snippets, profile.id,
                                             (spec.name, profile.network))[0], utm_tags))
     media = media_list(override["media"]) if "media" in override else post.media
+    if as_it_is:
+        shared[spec.link_in_text] = (text, first_comment, media, link, override)  # type: ignore[index]
     return text, first_comment, media, link, override

@@ -65,12 +65,18 @@ def site_domain(value: Any) -> str | None:
     return host.lower().removeprefix("www.")
 
 
+def untagged(kit: TextKit, profile: Profile, post: Post, override: dict[str, Any]) -> bool:
+    """No `utm:` anywhere for the profile's links of the post, so tags_for gives None: the common case, at the
+    cost of a few lookups."""
+    return kit.utm is None and not kit.brand_utm and "utm" not in profile.raw and "utm" not in post.raw \
+        and "utm" not in override
+
+
 def tags_for(kit: TextKit, profile: Profile, post: Post, network: str, override: dict[str, Any]) -> Tags | None:
     """The tags `profile`'s links of `post` get, or None: no `utm:` anywhere, or `utm: false` somewhere. The
     settings, least specific first: the plan's, the profile's brand's, the profile's, the post's, its override's."""
-    if kit.utm is None and not kit.brand_utm and "utm" not in profile.raw and "utm" not in post.raw \
-            and "utm" not in override:
-        return None  # the common case, at the cost of a few lookups
+    if untagged(kit, profile, post, override):
+        return None
     merged: dict[str, Any] = {}
     enabled = False
     brand = profile.raw.get("brand")

@@ -31,16 +31,28 @@ def resolve_media_path(post_path: str, media_path: str) -> str | None:
     return _resolve_in(folder if folder and folder[-1] != "/" else posixpath.dirname(post_path), media_path)
 
 
-@functools.lru_cache(maxsize=4096)  # by folder, not post: many posts of a folder share media, and one answer
 def _resolve_in(folder: str, media_path: str) -> str | None:
     if (not media_path or media_path[0] in "/\\" or "\\" in media_path or media_path[1:2] == ":"
             or "\0" in media_path):
         return None
     base = "" if media_path.startswith("content/") else folder
-    joined = posixpath.normpath(posixpath.join(base, media_path))
+    head, _, name = media_path.rpartition("/")
+    if name and name != "." and name != "..":
+        # normpath(join(base, media_path)), worked out for the file's folder once: posts in many folders
+        # use the files of a few (a repository's media/), more pairs of the two than a cache of whole paths
+        # keeps. A last part that is a name stays as it is below its normalised folder.
+        where = _folder_in(base, head)
+        joined = name if where == "." else where + name if where[-1] == "/" else f"{where}/{name}"
+    else:
+        joined = posixpath.normpath(posixpath.join(base, media_path))
     if joined in (".", "..") or joined.startswith("../"):
         return None
     return joined
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder_in(base: str, head: str) -> str:
+    return posixpath.normpath(posixpath.join(base, head))
 
 
 def media_folders(root: Path) -> list[str]:

@@ -4,6 +4,7 @@ its kind, count, size and shape. What is in a file comes from `repository.media.
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from typing import Any
 
 from socialops.content.render import count_length
 from socialops.core.problems import ERROR, WARNING, Problem
@@ -74,24 +75,28 @@ def _hidden(name: str, info: dict) -> str:
 
 
 def check_media_for_profile(post: Post, media: list[Media], spec: NetworkSpec, out: list[Problem],
-                            media_stats) -> None:
-    """The media a profile gets (after overrides) against what its network takes for the post's type."""
+                            media_stats, shared: dict | None = None) -> None:
+    """The media a profile gets (after overrides) against what its network takes for the post's type.
+    `shared`: kept by the caller for one post, where its profiles find what the first found of the post's own
+    media (those of an override are looked at for their profile)."""
     path, ptype = post.path, post.type
-    if len(media) > spec.max_media:
+    if shared is not None and media is post.media:
+        view = shared.get("media")
+        if view is None:
+            view = shared["media"] = _media_view(post, media, media_stats)
+    else:
+        view = _media_view(post, media, media_stats)
+    count, images, videos, items = view
+    if count > spec.max_media:
         out.append(Problem(path, post.line("media"), ERROR, "too-many-media",
                            f"{spec.label} takes at most {spec.max_media} media items in one post; this post has "
-                           f"{len(media)}"))
-    kinds = [m.kind for m in media]
-    mismatch = _type_mismatch(ptype, len(media), kinds.count("image"), kinds.count("video"), spec)
+                           f"{count}"))
+    mismatch = _type_mismatch(ptype, count, images, videos, spec)
     if mismatch:
         problem = Problem(path, type_line(post), ERROR, "type-media-mismatch", mismatch)
         if problem not in out:
             out.append(problem)
-    for m in media:
-        rel = resolve_media_path(path, m.path)
-        if rel is None:
-            continue  # reported once as media-outside-repo
-        info = media_stats.get(rel) if media_stats else None
+    for m, info in items:
         key = (id(spec), ptype, m.suffix, id(info))  # the kind comes from the suffix
         clean = _CLEAN.get(key)
         if clean is not None and clean[0] is spec and clean[1] is info:
@@ -102,12 +107,23 @@ def check_media_for_profile(post: Post, media: list[Media], spec: NetworkSpec, o
             _check_item(post, m, info, key, spec, out)
         if m.kind == "video" and m.captions:
             _check_subtitles(post, m, spec, out)
-    if ptype in ("video", "reel") and "video" in kinds and spec.captions:
-        video = media[kinds.index("video")]
+    if videos and ptype in ("video", "reel") and spec.captions:
+        video = next(m for m in media if m.kind == "video")
         if not video.captions:
             out.append(Problem(path, post.line("media", video.index), WARNING, "captions-missing",
                                f"the video has no subtitles for {spec.label}; add 'captions: file.vtt' (many watch "
                                "without sound)"))
+
+
+def _media_view(post: Post, media: list[Media], media_stats) -> tuple[int, int, int, list[tuple[Media, Any]]]:
+    """(how many media, images, videos; each item inside the repository with what inspect_media found in it)."""
+    kinds = [m.kind for m in media]
+    items = []
+    for m in media:
+        rel = resolve_media_path(post.path, m.path)
+        if rel is not None:  # else reported once as media-outside-repo
+            items.append((m, media_stats.get(rel) if media_stats else None))
+    return len(media), kinds.count("image"), kinds.count("video"), items
 
 
 def _check_item(post: Post, m: Media, info: dict | None, key: tuple, spec: NetworkSpec, out: list[Problem]) -> None:

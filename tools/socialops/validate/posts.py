@@ -104,8 +104,9 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
         out += post_utm_problems(post)
     check_media_files(post, post.media, ("media",), out, media_stats)
     seen: dict = {}  # the invisible characters of each of the post's texts (profiles share them)
+    shared: dict = {}  # what the post's profiles share of its text and its media (render.finished, validate.media)
     for profile in targets:
-        _check_for_profile(post, profile, out, media_stats, config, seen)
+        _check_for_profile(post, profile, out, media_stats, config, seen, shared)
     return out
 
 
@@ -285,7 +286,7 @@ def _body_line(post: Post, profile: Profile) -> int:
 
 
 def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_stats, config: Config,
-                       seen: dict) -> None:
+                       seen: dict, shared: dict) -> None:
     """What the profile's network takes: the post's type, its text as rendered for the profile, its media."""
     # Every check below costs one comparison when it passes: this runs for each profile of every post.
     spec = profile.spec
@@ -302,7 +303,7 @@ def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_s
                            f"{spec.label} cannot publish a {ptype} post, so {profile.id} cannot take it; remove the "
                            f"profile or change the type ({ptype} works on: {', '.join(able)})"))
         return
-    text, first_comment, media, _, _ = finished(post, profile, spec, config.kit)
+    text, first_comment, media, _, _ = finished(post, profile, spec, config.kit, shared)
     if spec.needs_media and not media:
         out.append(Problem(path, post.line("profiles"), ERROR, "needs-media",
                            f"{spec.label} needs an image or a video; add 'media:' or remove {profile.id}"))
@@ -329,7 +330,7 @@ def _check_for_profile(post: Post, profile: Profile, out: list[Problem], media_s
     # are not looked at again.
     if media is not post.media or (text, first_comment) not in seen:
         _check_invisible(post, profile, text, first_comment, media, out, seen)
-    check_media_for_profile(post, media, spec, out, media_stats)
+    check_media_for_profile(post, media, spec, out, media_stats, shared)
 
 
 def _check_invisible(post: Post, profile: Profile, text: str, first_comment: str | None, media: list,
