@@ -115,3 +115,38 @@ def test_media_problems_found_once_per_post_are_found_for_each_profile(tmp_path)
         check_media_for_profile(post, post.media, config.profiles[pid].spec, out, {}, shared)
         codes.append([p.code for p in out])
     assert codes[0] == codes[1] and "too-many-media" in codes[0]
+
+
+def test_post_keys_are_judged_by_shape_as_one_by_one(tmp_path):
+    """_check_keys remembers the shapes (keys in order, their values' types) that had no unknown key and no wrong
+    type: a post of a shape met before gets what it gets when checked first, for every shape here."""
+    from socialops.validate import posts as rules
+
+    fronts = ["id: a\ntitle: T\ntags: [x]", "id: a\ntitle: 5\ntags: [x]", "id: a\ntitle: [T]\ntags: [x]",
+              "title: T\nid: a\ntags: [x]", "id: a\ntitle: T\ntags: x", "id: a\ntitel: T\ntags: [x]",
+              "id: 7\ntitle: 1.5", "id: true", "id: a\nmanual: yes", "id: a\nmanual: \"yes\"", "id: a\nmanual: 1",
+              "id: a\npublish_at: 2026-12-01 09:00:00", "id: a\npublish_at: 2026-12-01", "id: a\nprofiles: 5",
+              "id: a\nlocal: {topic: x}\nlive: {}", "id: a\nlocal: [x]", "id: a\ncolour: red\nstatus: redy"]
+    posts = {f"content/{n}/{i}.md": f"---\n{front}\n---\nHei\n" for n in range(2) for i, front in enumerate(fronts)}
+    root = make_repo(tmp_path, posts, profiles=PROFILES)
+    loaded = [load_post(root, rel) for rel in posts]
+
+    def each_alone() -> list:
+        found = []
+        for post in loaded:
+            rules._FITTING_SHAPES.clear()
+            out: list = []
+            rules._check_keys(post, out)
+            found.append(out)
+        return found
+
+    alone = each_alone()
+    rules._FITTING_SHAPES.clear()
+    in_turn = []
+    for post in loaded:
+        out: list = []
+        rules._check_keys(post, out)
+        in_turn.append(out)
+    assert in_turn == alone
+    assert len(rules._FITTING_SHAPES) < len(fronts)  # shapes with problems are not remembered
+    assert any(alone) and not all(alone)

@@ -64,6 +64,7 @@ _POST_KEY_SET, _MEDIA_KEY_SET = frozenset(POST_KEYS), frozenset(MEDIA_KEYS)
 _EXACT_TYPES: dict[str, frozenset | None] = {
     key: frozenset((*_POST_KEY_TYPES[key][0], type(None))) if key in _POST_KEY_TYPES else None for key in POST_KEYS}
 _LINK = re.compile(r"^https?://[^\s/]+\.[^\s]*$")
+_FITTING_SHAPES: set[tuple] = set()  # (keys, their values' types) of posts with no unknown key and no wrong type
 
 
 @functools.lru_cache(maxsize=4096)
@@ -113,13 +114,23 @@ def post_problems(post: Post, config: Config, media_stats: dict[str, Any] | None
 def _check_keys(post: Post, out: list[Problem]) -> None:
     """Known keys of the right types; the id, status and type."""
     raw, path = post.raw, post.path
-    if not _POST_KEY_SET.issuperset(raw):
-        out += unknown_keys(raw, POST_KEYS, path, post.line, "a post")
-    exact = _EXACT_TYPES
-    for key, value in raw.items():
-        allowed = exact.get(key, ())
-        if allowed is not None and type(value) not in allowed and not _type_fits(key, type(value)):
-            out.append(Problem(path, post.line(key), ERROR, "wrong-type", f"'{key}' must be {_POST_KEY_TYPES[key][1]}"))
+    # Whether a post's keys are known and their values of the types they take depends on the keys, in their
+    # order, and the values' types alone: posts of a repository come in a few such shapes.
+    shape = (tuple(raw), tuple(map(type, raw.values())))
+    if shape not in _FITTING_SHAPES:
+        found = len(out)
+        if not _POST_KEY_SET.issuperset(raw):
+            out += unknown_keys(raw, POST_KEYS, path, post.line, "a post")
+        exact = _EXACT_TYPES
+        for key, value in raw.items():
+            allowed = exact.get(key, ())
+            if allowed is not None and type(value) not in allowed and not _type_fits(key, type(value)):
+                out.append(Problem(path, post.line(key), ERROR, "wrong-type",
+                                   f"'{key}' must be {_POST_KEY_TYPES[key][1]}"))
+        if len(out) == found:
+            if len(_FITTING_SHAPES) >= 4096:
+                _FITTING_SHAPES.clear()
+            _FITTING_SHAPES.add(shape)
     pid = post.id
     if isinstance(raw.get("id"), bool) or not pid or not pid.strip():
         out.append(Problem(path, post.line("id") if "id" in raw else 1, ERROR, "missing-id",
