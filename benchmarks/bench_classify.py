@@ -35,9 +35,10 @@ train's. That round added 186 comments to train (ids ``t20-``: insults said of
 oneself, knowing where "your shop" is, banter between regulars, veiled threats without a harm word ("let's see
 how long you stay open"), sarcastic insults put as questions, complaints put as questions, praise with a real
 question, sarcastic thanks, praise put as a negation ("not bad at all"), and their hard negatives).
-The t21- round adds comments to train only (ids ``t21-``: veiled threats that watch someone's routine without a
-harm word, praise that mocks a person, a complaint with an insult of a person, banter between regulars with a
-laugh, mocking laughter that is abuse, abuse reported or quoted, self-deprecation, and their hard negatives).
+The t21- round added 208 comments to train only (ids ``t21-``: veiled threats that watch someone's routine or
+name their property and what it would cost if it broke, without a harm word; praise that mocks a person; a
+complaint with an insult of a person, a person belittled; banter between regulars with a laugh, mocking
+laughter that is abuse, abuse reported or quoted, self-deprecation; and their hard negatives).
 ``--heldout6`` scores heldout6.csv: 300 comments (fi 120, en 90, sv 50, code-switched 40; 263 hard; all six
 categories), the held-out set of the t21- round, written and committed before any change of that round and
 scored once, at its end; nothing is tuned on it. test.csv, untouched.csv and heldout6.csv stay out of training.

@@ -123,3 +123,17 @@ def test_a_person_called_a_little_something_is_belittled_never_hidden(text):
                                   "The bakery is a cosy little place"])
 def test_a_little_said_of_degree_size_or_with_praise_belittles_no_one(text):
     assert "belittling" not in _kinds(text)
+
+
+@pytest.mark.parametrize("text", ["Lovely big windows you've got on that shop. Glass is expensive to replace.",
+                                  "Isot ikkunat teillä, ois kallis korjata", "Fina stora fönster ni har. Dyra att byta ut."])
+def test_someone_elses_property_and_its_damage_is_a_veiled_threat_never_hidden(text):
+    assert "fragile" in _kinds(text)
+    assert _never_hidden(text)
+
+
+@pytest.mark.parametrize("text", ["Our car broke down, expensive to fix!", "Your new windows look great!",
+                                  "The glasses are fragile, be careful when washing them",
+                                  "The windows aren't fragile, they're safety glass"])
+def test_the_writers_own_property_or_no_damage_is_no_threat(text):
+    assert "fragile" not in _kinds(text)

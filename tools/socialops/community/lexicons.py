@@ -30,7 +30,7 @@ LEXICON_CLASSES = (
     "group", "exclusion", "reported", "wish", "conditional", "harm", "consequence", "whereabouts", "routine",
     "dehumanising", "comparison", "people", "place",
     # the rules of socialops.community.veiled
-    "unseen", "observing", "mock_praise",
+    "unseen", "observing", "mock_praise", "property", "damage",
 )
 
 # --- text normalisation -----------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ person to judge, never hidden:
   "sharpest tool") near a staff noun, "you", a mention or a name, with a sign of mockery: a mocking emoji
   (🤡 🙄 🙃 😒 🤦), the praise in quotes, a closing "Not.", an insult in the same comment, or a complaint with
   the praise made emphatic ("what a genius", "varsinainen nero", "vilket geni");
+* ``fragile``: someone else's property and what it would cost if it broke ("lovely big windows ... glass is
+  expensive to replace", "isot ikkunat teillä, kallis korjata", "fina stora fönster ni har, dyra att byta ut");
 * ``belittling``: a person said to be a "little" something ("the manager is a smug little man", "kocken är en
   sur liten gubbe", "omistaja on ahne pikku kääkkä"), without praise in the comment.
 
@@ -46,6 +48,7 @@ _DIMINUTIVE = frozenset({"little", "liten", "litet", "lilla", "pikku", "pieni"})
 _NOT_DESCRIBING = frozenset({"a", "an", "the", "en", "ett", "one", "yksi", "vähän", "aika", "quite", "very", "so"})
 WATCH_WINDOW = 5  # how far after a person their routine may be named
 PRAISE_WINDOW = 8  # how far from a person a mocking praise may be
+PROPERTY_WINDOW = 10  # how far apart someone's property and its damage may be
 _WHOM = ("staff", "you", "mention", "name")  # whom a veiled threat or a mocking praise is aimed at (no groups)
 
 
@@ -55,7 +58,7 @@ def find(tokens: Sequence[Token], hits: Hits, raw: str, whom: Sequence[tuple[str
     may be aimed at (:func:`socialops.community.aimed.targets`) and whose words they are."""
     people = [(kind, at) for kind, at in whom if kind in _WHOM]
     return (_watching(tokens, hits, raw, people, whose) + _mock_praise(tokens, hits, raw, people, whose)
-            + _belittling(tokens, hits, people))
+            + _belittling(tokens, hits, people) + _fragile(tokens, hits, whose))
 
 
 def _watching(tokens: Sequence[Token], hits: Hits, raw: str, people: Sequence[tuple[str, int]],
@@ -116,6 +119,23 @@ def _belittling(tokens: Sequence[Token], hits: Hits, people: Sequence[tuple[str,
                 return [("belittling", f"someone belittled: '{tokens[d].text} {tokens[d + 1].text}'")]
             if tokens[d].clause_start:
                 break
+    return []
+
+
+def _fragile(tokens: Sequence[Token], hits: Hits, whose: Voice) -> list[tuple[str, str]]:
+    """Someone else's property and what it would cost if it broke ("lovely big windows ... glass is expensive to
+    replace", "isot ikkunat teillä, kallis korjata", "fina stora fönster ni har, dyra att byta ut"); not the
+    writer's own ("our car"), not denied."""
+    mine = [at for _, at in hits.get("first_person", ())] + list(whose.selfish)
+    negators = [at for _, at in hits.get("negation", ())]
+    owned = [at for _, at in hits.get("property", ()) if not any(0 < at - m <= 2 for m in mine)]
+    for pattern, at in whose.own.get("damage", ()):
+        if any(0 < at - n <= 2 for n in negators):
+            continue
+        near = [p for p in owned if abs(p - at) <= PROPERTY_WINDOW]
+        if near:
+            return [("fragile", f"someone's property and its damage '{tokens[near[0]].text}' ... "
+                                f"'{tokens[at].text}' ({pattern.source})")]
     return []
 
 
