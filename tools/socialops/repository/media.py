@@ -2,7 +2,7 @@
 
 Pillow and webvtt load inside `inspect_media`, the one function that reads media: everything else here is
 paths only, so commands that never look into a file (validate's warm path, publish of a text post) never
-import them. Most JPEG and PNG files are read without Pillow too (core.imagehead).
+import them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from io import StringIO
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from socialops.core.imagehead import image_head
 from socialops.errors import ContentError
 from socialops.repository.posts import CAPTION_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES, Post, media_list
 
@@ -196,6 +195,14 @@ def inspect_media(root: Path, rel: str, places: dict | None = None) -> dict[str,
     return info
 
 
+def load_image_reader() -> None:
+    """Load Pillow and the image formats it tries first, as inspect_media does at its first image: for a caller
+    about to fork workers that will each inspect images, which then share one copy (about 15 ms each)."""
+    from PIL import Image
+
+    Image.preinit()
+
+
 # the boxes a QuickTime/MP4 (ISO base media) file may start with, and the brands of HEIF images
 _ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
@@ -283,9 +290,6 @@ def _read_tkhd(handle, body: int, facts: dict[str, Any]) -> None:
 
 
 def _inspect_image(real: Path) -> dict[str, Any]:
-    found = image_head(str(real))  # most JPEG and PNG files, without loading Pillow; the rest Pillow reads
-    if found is not None:
-        return {"width": found[0], "height": found[1], "format": found[2]}
     from PIL import Image, UnidentifiedImageError
 
     try:

@@ -23,7 +23,7 @@ from socialops.core.problems import ERROR, Problem, Report, sort_problems
 from socialops.errors import ContentError
 from socialops.repository.config import Config, load_config
 from socialops.repository.git import find_posts
-from socialops.repository.media import MEDIA_FACTS, inspect_media, media_paths
+from socialops.repository.media import MEDIA_FACTS, inspect_media, load_image_reader, media_paths
 from socialops.repository.posts import load_post
 from socialops.repository.profiles import find_profiles
 from socialops.repository.schedule import SCHEDULE_FILE
@@ -112,6 +112,9 @@ def _check_many(root: Path, rels: list[str], config: Config, media_cache: dict, 
     places: dict = {}  # for this run only: a folder can become a link before the next
     folders: dict = {}  # the same, for the media files' keys
     known = set(media_cache)
+
+    if not media_cache and workers.can_fork(len(rels)):  # a cold run of many posts: their images are read anew
+        load_image_reader()
 
     def check_part(part: list[str]) -> tuple[list | None, bytes | None]:
         entries = [_check_one(root, rel, config, media_cache, media_memo, places, folders) for rel in part]
