@@ -41,7 +41,11 @@ complaint with an insult of a person, a person belittled; banter between regular
 laughter that is abuse, abuse reported or quoted, self-deprecation; and their hard negatives).
 ``--heldout6`` scores heldout6.csv: 300 comments (fi 120, en 90, sv 50, code-switched 40; 263 hard; all six
 categories), the held-out set of the t21- round, written and committed before any change of that round and
-scored once, at its end; nothing is tuned on it. test.csv, untouched.csv and heldout6.csv stay out of training.
+scored once, at its end: macro-F1 0.912 (0.897 with the classifier before that round), hard 0.896 (0.879),
+abusive precision 0.966 (0.947) and recall 0.877 (0.831); 2 legitimate comments hidden (3 before), both banter
+with a strong insult at a mention and a laugh ("@x you absolute idiot 😂"). After that scoring (so heldout6 is
+no fair test of it), an insult amid laughter is abuse of medium confidence, never hidden: 0 hidden, the
+categories unchanged. test.csv, untouched.csv and heldout6.csv stay out of training.
 Targets: macro-F1 at least 0.85 overall and 0.75
 on hard cases, abusive recall at least 0.85 with precision at least 0.95, and no legitimate comment (neither
 abusive nor spam) hidden by any example profile's hide rules.

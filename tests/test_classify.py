@@ -270,7 +270,7 @@ def test_the_example_profiles_hide_no_legitimate_comment_of_any_corpus():
     profiles = [rules for rules in profiles if rules.hide]
     assert profiles
     for name in ("train.csv", "test.csv", "untouched.csv", "unseen.csv", "fresh.csv", "heldout4.csv", "heldout5.csv",
-                 "corpus.csv", "holdout.csv"):
+                 "heldout6.csv", "corpus.csv", "holdout.csv"):
         for row in _rows(CORPUS / name):
             if row["label"] in ("abusive", "spam"):
                 continue

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from socialops.community.aimed import Voice, voice
+from socialops.community.aimed import LAUGH, Voice, voice
 from socialops.community.aimed import cues as aim_cues
 from socialops.community.aimed import find as find_aimed
 from socialops.community.aimed import targets as aim_targets
@@ -302,6 +302,10 @@ def _abuse(t: _Text, lexicons: Sequence[Lexicon], rules: ProfileRules) -> tuple[
             abuse.add("directed", f"swearing aimed at someone {quote(pattern, tokens, at)}")
             if confidence == "low":
                 confidence = "medium"
+    if confidence == "high" and set(abuse.kinds) <= {"insult", "weak_insult"} and LAUGH.search(t.raw):
+        # an insult amid laughter may be banter between friends ("@tom you absolute idiot 😂 I'll bring it
+        # tomorrow"): still abuse for a person to judge, but no evidence to hide it on
+        confidence = "medium"
     return abuse, confidence
 
 
