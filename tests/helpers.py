@@ -12,6 +12,9 @@ from typing import Any
 
 from PIL import Image
 
+from socialops.community.classify import classify, rule_evidence
+from socialops.community.settings import profile_rules
+
 SCHEDULE = """\
 timezone: Europe/Helsinki
 pillars:
@@ -147,3 +150,17 @@ def serving(server: Any) -> Iterator[Any]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+HIDE_ABUSE = profile_rules({"moderation": {"hide": ["abusive"]}})
+
+
+def abuse_kinds(text: str) -> set[str]:
+    """The kinds of abuse the rules alone find in a comment."""
+    return set(rule_evidence(text).abuse.kinds)
+
+
+def never_hidden(text: str) -> bool:
+    """A comment that is not high-confidence abuse, and that a profile hiding abuse would not hide."""
+    decision = classify(text, rules=HIDE_ABUSE)
+    return decision.confidence != "high" and HIDE_ABUSE.hide_rule(decision, text) is None

@@ -9,6 +9,7 @@ from socialops.community import classify as classify_module
 from socialops.community.classify import classify, combine, rule_evidence
 from socialops.community.lexicons import despace, normalise
 from socialops.community.settings import profile_rules
+from tests.helpers import HIDE_ABUSE, abuse_kinds, never_hidden
 
 
 @pytest.mark.parametrize(("written", "joined"), [
@@ -107,18 +108,6 @@ def test_hiding_needs_high_confidence_rule_evidence():
 
 # --- abuse without a telling word (socialops.community.aimed): one rule kind at a time ------------------------
 
-HIDE_ABUSE = profile_rules({"moderation": {"hide": ["abusive"]}})
-
-
-def _kinds(text):
-    return set(rule_evidence(text).abuse.kinds)
-
-
-def _never_hidden(text):
-    decision = classify(text, rules=HIDE_ABUSE)
-    return decision.confidence != "high" and HIDE_ABUSE.hide_rule(decision, text) is None
-
-
 @pytest.mark.parametrize("text", [
     "People like you shouldn't be allowed near a kitchen", "Foreigners don't belong behind the counter",
     "Teidän kaltaiset ei kuulu tänne", "Naisia ei pitäis päästää kassalle",
@@ -126,8 +115,8 @@ def _never_hidden(text):
     "they hire staff who can't even speak properly, go home",
 ])
 def test_an_identity_attack_without_a_slur_is_abuse_for_a_person(text):
-    assert "identity" in _kinds(text)
-    assert classify(text).category == "abusive" and _never_hidden(text)
+    assert "identity" in abuse_kinds(text)
+    assert classify(text).category == "abusive" and never_hidden(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -137,7 +126,7 @@ def test_an_identity_attack_without_a_slur_is_abuse_for_a_person(text):
     "We had to go home hungry and we're never going back", "Kahvi pilalla ja vastausta ei kuulu",
 ])
 def test_a_group_named_kindly_quoted_or_reported_is_no_identity_attack(text):
-    assert "identity" not in _kinds(text)
+    assert "identity" not in abuse_kinds(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -146,8 +135,8 @@ def test_a_group_named_kindly_quoted_or_reported_is_no_identity_attack(text):
     "Någon borde lära ägaren en läxa",
 ])
 def test_a_wish_or_call_for_harm_is_abuse_for_a_person(text):
-    assert "wish_of_harm" in _kinds(text)
-    assert classify(text).category == "abusive" and _never_hidden(text)
+    assert "wish_of_harm" in abuse_kinds(text)
+    assert classify(text).category == "abusive" and never_hidden(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -157,7 +146,7 @@ def test_a_wish_or_call_for_harm_is_abuse_for_a_person(text):
     "Hoppas ni fortsätter brinna för det ni gör",
 ])
 def test_good_wishes_and_relief_are_no_wish_of_harm(text):
-    assert not _kinds(text)
+    assert not abuse_kinds(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -165,21 +154,21 @@ def test_good_wishes_and_relief_are_no_wish_of_harm(text):
     "Om jag ser dig igen så får du ångra dig", "if i ever see that cashier again...",
 ])
 def test_a_threat_on_a_condition_is_abuse_for_a_person(text):
-    assert "conditional_threat" in _kinds(text)
-    assert _never_hidden(text)
+    assert "conditional_threat" in abuse_kinds(text)
+    assert never_hidden(text)
 
 
 def test_a_friendly_condition_is_no_threat():
-    assert "conditional_threat" not in _kinds("If I see you at the market again I'll buy more buns!")
-    assert "conditional_threat" not in _kinds("Jos nään sut messuilla niin tuun moikkaamaan")
+    assert "conditional_threat" not in abuse_kinds("If I see you at the market again I'll buy more buns!")
+    assert "conditional_threat" not in abuse_kinds("Jos nään sut messuilla niin tuun moikkaamaan")
 
 
 @pytest.mark.parametrize("text", [
     "I know what time you lock up every night", "Tiedän mihin aikaan lopetat vuoron", "Jag vet när du slutar jobbet",
 ])
 def test_knowing_someones_whereabouts_is_a_threat_for_a_person(text):
-    assert "whereabouts" in _kinds(text)
-    assert classify(text).category == "abusive" and _never_hidden(text)
+    assert "whereabouts" in abuse_kinds(text)
+    assert classify(text).category == "abusive" and never_hidden(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -187,7 +176,7 @@ def test_knowing_someones_whereabouts_is_a_threat_for_a_person(text):
     "Jag vet var butiken ligger, tack för tipset",
 ])
 def test_knowing_where_the_shop_is_is_no_threat(text):
-    assert not _kinds(text)
+    assert not abuse_kinds(text)
     assert classify(text).category != "abusive"
 
 
@@ -197,39 +186,39 @@ def test_knowing_where_the_shop_is_is_no_threat(text):
 ])
 def test_knowing_where_your_shop_is_is_no_threat(text):
     # a pronoun that owns a place is the business, whose address is public
-    assert not _kinds(text)
+    assert not abuse_kinds(text)
 
 
 @pytest.mark.parametrize("text", ["I know where your manager parks", "Tiedän missä teidän omistaja asuu",
                                   "Jag vet var din fru jobbar"])
 def test_knowing_where_your_people_are_stays_a_threat(text):
-    assert "whereabouts" in _kinds(text)
+    assert "whereabouts" in abuse_kinds(text)
 
 
 @pytest.mark.parametrize("text", ["Let's see how long you stay in business", "katsotaan kauanko pysytte auki",
                                   "Vi får se hur länge ni håller öppet"])
 def test_watching_how_long_a_business_lasts_is_a_veiled_threat(text):
-    assert "veiled_threat" in _kinds(text)
-    assert _never_hidden(text)
+    assert "veiled_threat" in abuse_kinds(text)
+    assert never_hidden(text)
 
 
 @pytest.mark.parametrize("text", ["Think very carefully about your next reply", "Mieti tarkkaan mitä vastaat tähän",
                                   "Tänk noga på vad du skriver nu", "I never forget a face. Especially yours."])
 def test_a_formula_of_menace_without_a_harm_word_is_a_veiled_threat(text):
-    assert "veiled_threat" in _kinds(text)
-    assert _never_hidden(text)
+    assert "veiled_threat" in abuse_kinds(text)
+    assert never_hidden(text)
 
 
 @pytest.mark.parametrize("text", ["Mietin tarkkaan mitä tilaisin, onko teillä kinuskikakkua?",
                                   "Think carefully before you order, the portions are huge 😄"])
 def test_thinking_carefully_about_ones_own_order_is_no_threat(text):
-    assert "veiled_threat" not in _kinds(text)
+    assert "veiled_threat" not in abuse_kinds(text)
 
 
 @pytest.mark.parametrize("text", ["How long do you stay open on Fridays?", "Katsotaan kauanko jono tänään kestää",
                                   "Hur länge har ni öppet på lördag?"])
 def test_asking_or_grumbling_how_long_is_no_threat(text):
-    assert "veiled_threat" not in _kinds(text)
+    assert "veiled_threat" not in abuse_kinds(text)
 
 
 def test_an_insult_in_a_question_or_pointed_at_someone_is_a_cue_for_the_model():
@@ -245,8 +234,8 @@ def test_an_insult_in_a_question_or_pointed_at_someone_is_a_cue_for_the_model():
     "that waiter is a filthy creature",
 ])
 def test_calling_people_less_than_human_is_abuse_for_a_person(text):
-    assert "dehumanising" in _kinds(text)
-    assert classify(text).category == "abusive" and _never_hidden(text)
+    assert "dehumanising" in abuse_kinds(text)
+    assert classify(text).category == "abusive" and never_hidden(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -254,24 +243,24 @@ def test_calling_people_less_than_human_is_abuse_for_a_person(text):
     "Saw the farm animals on the menu board, cute drawings",
 ])
 def test_animals_said_of_oneself_or_of_animals_are_no_abuse(text):
-    assert "dehumanising" not in _kinds(text)
+    assert "dehumanising" not in abuse_kinds(text)
 
 
 @pytest.mark.parametrize("text", ["worthless people run this place", "tyhmiä ihmisiä koko porukka",
                                   "dumma människor jobbar här"])
 def test_an_insult_of_a_group_of_people_is_aimed(text):
-    assert "weak_insult" in _kinds(text)
-    assert _never_hidden(text)
+    assert "weak_insult" in abuse_kinds(text)
+    assert never_hidden(text)
 
 
 @pytest.mark.parametrize("text", ["@mia you know nothing, get a life", "@olli et tajua mitään",
                                   "@sven du fattar ingenting"])
 def test_belittling_a_commenter_is_aimed(text):
-    assert "weak_insult" in _kinds(text)
+    assert "weak_insult" in abuse_kinds(text)
 
 
 def test_belittling_oneself_is_no_abuse():
-    assert not _kinds("I know nothing about wine, what would you recommend?")
+    assert not abuse_kinds("I know nothing about wine, what would you recommend?")
 
 
 def test_quoted_words_are_marked_and_not_the_writers_own():

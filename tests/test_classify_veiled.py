@@ -6,19 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from socialops.community.classify import ABUSE_BANTER, classify, combine, rule_evidence
-from socialops.community.settings import ProfileRules, profile_rules
-
-HIDE_ABUSE = profile_rules({"moderation": {"hide": ["abusive"]}})
-
-
-def _kinds(text):
-    return set(rule_evidence(text).abuse.kinds)
-
-
-def _never_hidden(text):
-    decision = classify(text, rules=HIDE_ABUSE)
-    return decision.confidence != "high" and HIDE_ABUSE.hide_rule(decision, text) is None
+from socialops.community.classify import ABUSE_BANTER, combine, rule_evidence
+from socialops.community.settings import ProfileRules
+from tests.helpers import abuse_kinds, never_hidden
 
 
 @pytest.mark.parametrize("text", [
@@ -32,8 +22,8 @@ def _never_hidden(text):
     "Bra att veta att kassörskan slutar klockan nio",
 ])
 def test_someones_routine_watched_is_a_veiled_threat_never_hidden(text):
-    assert "watching" in _kinds(text)
-    assert _never_hidden(text)
+    assert "watching" in abuse_kinds(text)
+    assert never_hidden(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -47,7 +37,7 @@ def test_someones_routine_watched_is_a_veiled_threat_never_hidden(text):
     "Mä tiedän missä sun salonki on! Ihan mun kodin vieressä",  # the business, and the writer's own home
 ])
 def test_a_routine_without_someone_watching_it_is_no_threat(text):
-    assert "watching" not in _kinds(text)
+    assert "watching" not in abuse_kinds(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -57,8 +47,8 @@ def test_a_routine_without_someone_watching_it_is_no_threat(text):
     "What a genius your waiter is, the worst service ever",  # emphatic praise and a complaint
 ])
 def test_praise_that_mocks_a_person_is_abuse_for_a_person_never_hidden(text):
-    assert "mock_praise" in _kinds(text)
-    assert _never_hidden(text)
+    assert "mock_praise" in abuse_kinds(text)
+    assert never_hidden(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -68,7 +58,7 @@ def test_praise_that_mocks_a_person_is_abuse_for_a_person_never_hidden(text):
     "Someone said your cashier is a genius 🙄",  # reported
 ])
 def test_sincere_praise_or_praise_of_no_one_is_no_mockery(text):
-    assert "mock_praise" not in _kinds(text)
+    assert "mock_praise" not in abuse_kinds(text)
 
 
 @pytest.mark.parametrize("text", ["@petri sä oot ihan sika 😂", "@jussi you clown, you forgot your jacket 😂",
@@ -76,7 +66,7 @@ def test_sincere_praise_or_praise_of_no_one_is_no_mockery(text):
 def test_a_mock_insult_with_a_laugh_is_banter(text):
     found = rule_evidence(text)
     assert found.banter and "banter" in found.signals()
-    assert _never_hidden(text)
+    assert never_hidden(text)
 
 
 @pytest.mark.parametrize("text", ["@petri sä oot ihan sika", "@maja you pathetic loser 😂",
@@ -108,32 +98,32 @@ def test_banter_is_abuse_only_when_the_model_is_sure():
 @pytest.mark.parametrize("text", ["I know the chef's kids, they go to my daughter's school, lovely family!",
                                   "Tiedän että teidän omistaja asuu tässä lähellä, tosi kiva 😊"])
 def test_a_routine_named_with_praise_and_warmth_is_no_threat(text):
-    assert "watching" not in _kinds(text)
+    assert "watching" not in abuse_kinds(text)
 
 
 @pytest.mark.parametrize("text", ["The manager is a smug little man", "Kocken är en sur liten gubbe",
                                   "Tarjoilija on aika tyly pikku prinsessa", "Receptionist was a stuck-up little madam"])
 def test_a_person_called_a_little_something_is_belittled_never_hidden(text):
-    assert "belittling" in _kinds(text)
-    assert _never_hidden(text)
+    assert "belittling" in abuse_kinds(text)
+    assert never_hidden(text)
 
 
 @pytest.mark.parametrize("text", ["The owner is a little late today", "Your waiter was a little slow",
                                   "Kokki on pieni mies", "Our barista is a lovely little ray of sunshine",
                                   "The bakery is a cosy little place"])
 def test_a_little_said_of_degree_size_or_with_praise_belittles_no_one(text):
-    assert "belittling" not in _kinds(text)
+    assert "belittling" not in abuse_kinds(text)
 
 
 @pytest.mark.parametrize("text", ["Lovely big windows you've got on that shop. Glass is expensive to replace.",
                                   "Isot ikkunat teillä, ois kallis korjata", "Fina stora fönster ni har. Dyra att byta ut."])
 def test_someone_elses_property_and_its_damage_is_a_veiled_threat_never_hidden(text):
-    assert "fragile" in _kinds(text)
-    assert _never_hidden(text)
+    assert "fragile" in abuse_kinds(text)
+    assert never_hidden(text)
 
 
 @pytest.mark.parametrize("text", ["Our car broke down, expensive to fix!", "Your new windows look great!",
                                   "The glasses are fragile, be careful when washing them",
                                   "The windows aren't fragile, they're safety glass"])
 def test_the_writers_own_property_or_no_damage_is_no_threat(text):
-    assert "fragile" not in _kinds(text)
+    assert "fragile" not in abuse_kinds(text)
